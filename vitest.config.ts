@@ -1,0 +1,22 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Runtime tests: run inside workerd with the real KV, D1 and Durable Object bindings of
+// wrangler.toml (isolated storage per test file). End-to-end tests have their own config.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { ADMIN_TOKEN: "test-admin-token", TEST_MIGRATIONS: migrations },
+        },
+      }),
+    ],
+    test: {
+      include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "test/runtime/**/*.test.ts"],
+      setupFiles: ["./test/runtime/apply-migrations.ts"],
+    },
+  };
+});

@@ -1,0 +1,1 @@
+export interface CompiledConfig { version: number }

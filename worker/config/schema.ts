@@ -1,0 +1,461 @@
+/**
+ * The one schema of the gateway config: the Loom gateway YAML (seeds/002) plus the few blocks the
+ * edge adds (`security_txt`). The admin API validates with it, the compiler reads its output, and
+ * `/admin/openapi.json` documents itself from it. Every object is strict: an unknown key is an
+ * error, never silently ignored.
+ *
+ * Parsed output differs from the stored input only where units are parsed (sizes to bytes,
+ * durations to milliseconds); the stored document keeps what the operator wrote, `${VAR}`
+ * references included.
+ */
+import { z } from "zod";
+import { SECRET_REF_PATTERN } from "./secrets";
+import { parseDuration, parseSize } from "./units";
+
+// ---------------------------------------------------------------- building blocks
+
+/** A reference to a Worker secret. Literal secrets are refused: KV never holds a secret. */
+export const secretRef = z
+  .string()
+  .regex(SECRET_REF_PATTERN, "must be a ${VAR} reference to a Worker secret (wrangler secret put VAR); the config store never holds a secret")
+  .describe("A `${VAR}` reference, resolved from the Worker's secrets when a request needs it.");
+
+export const size = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const bytes = parseSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: "custom", message: `not a size: ${JSON.stringify(value)} (use bytes or a string such as 8KB, 10MB)` });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .describe("A size: bytes, or a string with a binary unit (B, KB, MB, GB; 1KB = 1024 bytes).");
+
+export const duration = z
+  .string()
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `not a duration: ${JSON.stringify(value)} (use a string such as 500ms, 30s, 1m30s)` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe("A duration string: 500ms, 30s, 5m, 1h, or a combination such as 1m30s.");
+
+const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"] as const;
+export const httpMethod = z.enum(HTTP_METHODS).describe("An HTTP method, upper case.");
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+/** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
+export const routePath = z
+  .string()
+  .max(1024)
+  .superRefine((path, ctx) => {
+    if (!path.startsWith("/")) ctx.addIssue({ code: "custom", message: "must start with /" });
+    const segments = path.split("/").slice(1);
+    segments.forEach((segment, index) => {
+      if (segment === "*" && index !== segments.length - 1) {
+        ctx.addIssue({ code: "custom", message: "`*` is only allowed as the last segment" });
+      } else if (segment !== "*" && segment.includes("*")) {
+        ctx.addIssue({ code: "custom", message: "`*` must be a whole segment, as in /api/*" });
+      } else if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
+        ctx.addIssue({ code: "custom", message: `bad parameter segment ${segment}` });
+      } else if (segment === "." || segment === ".." || /%2e|%2f|%5c/i.test(segment)) {
+        ctx.addIssue({ code: "custom", message: "must be in normal form (no dot segments or encoded dots/slashes)" });
+      }
+    });
+  })
+  .describe("Path pattern: exact segments, `:name` parameters, and a final `*` wildcard.");
+
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, "must be a host name, optionally starting with *. for any subdomain")
+  .transform((host) => host.toLowerCase())
+  .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
+
+/** Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path. */
+export const endpoint = z
+  .string()
+  .superRefine((value, ctx) => {
+    const url = endpointUrl(value);
+    if (!url) {
+      ctx.addIssue({ code: "custom", message: "must be host:port or an http(s) URL" });
+    } else if (url.username || url.password || url.search || url.hash) {
+      ctx.addIssue({ code: "custom", message: "must not carry credentials, a query or a fragment" });
+    }
+  })
+  .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
+
+/** The URL an endpoint string stands for, or undefined when it is not one. */
+export function endpointUrl(value: string): URL | undefined {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (!url.hostname) return undefined;
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- listeners (TLS / mTLS)
+
+const tlsSchema = z.strictObject({
+  cert_file: z.string().optional().describe("Ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate."),
+  key_file: z.string().optional().describe("Ignored at the edge: Cloudflare holds the private key."),
+  min_version: z.enum(["1.0", "1.1", "1.2", "1.3"]).optional().describe("Lowest TLS version accepted, enforced with request.cf.tlsVersion (426 below it)."),
+  cipher_suites: z.array(z.string()).optional().describe("Ignored at the edge: set cipher suites in the zone's SSL/TLS settings."),
+  client_auth: z.enum(["none", "request", "require"]).default("none").describe("`require`: the client certificate must be presented, verified and not revoked (request.cf.tlsClientAuth)."),
+  client_ca_file: z.string().optional().describe("Ignored at the edge: upload the CA to Cloudflare mTLS settings."),
+});
+
+const listenerSchema = z.strictObject({
+  name: identifier,
+  address: z.string().optional().describe("Ignored at the edge: Workers are reached on Cloudflare's anycast addresses."),
+  protocol: z.enum(["http", "https"]).default("https"),
+  tls: tlsSchema.optional(),
+});
+
+// ---------------------------------------------------------------- rate limits
+
+const rateSchema = z.strictObject({
+  requests_per_second: z.number().positive().max(1_000_000).optional(),
+  requests_per_minute: z.number().positive().max(60_000_000).optional(),
+  requests_per_hour: z.number().positive().max(3_600_000_000).optional(),
+  burst: z.number().int().positive().max(10_000_000).optional(),
+});
+
+const RATE_KEY_EXPRESSION = /^(?:[^$]|\$\{(?:client_ip|consumer|tenant|route|method|host|jwt\.[A-Za-z0-9_.-]+|header\.[A-Za-z0-9-]+)\})+$/;
+
+const rateLimitSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  default: rateSchema.default({ requests_per_second: 100 }),
+  key: z
+    .string()
+    .regex(RATE_KEY_EXPRESSION, "must combine text with ${client_ip}, ${consumer}, ${tenant}, ${route}, ${method}, ${host}, ${jwt.CLAIM} or ${header.NAME}")
+    .default("${client_ip}")
+    .describe("What a counter is kept per: an expression over the request."),
+  routes: z.record(z.string(), rateSchema).default({}).describe("Overrides keyed by route id."),
+  fail_open: z.boolean().default(true).describe("When the counter store fails: admit (true) or refuse with 503 (false)."),
+});
+
+// ---------------------------------------------------------------- middleware
+
+const JWT_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+
+const apiKeyAuth = z.strictObject({
+  type: z.literal("api_key"),
+  header: z.string().regex(/^[A-Za-z0-9-]+$/).default("X-API-Key"),
+  query_param: z.string().optional().describe("Also accept the key in this query parameter (off unless set)."),
+  keys: z.array(secretRef).default([]),
+});
+
+const jwtAuth = z.strictObject({
+  type: z.literal("jwt"),
+  secret: secretRef.optional().describe("HMAC key for HS256/384/512."),
+  public_key: secretRef.optional().describe("PEM public key (SPKI) for RS/PS/ES/EdDSA."),
+  jwks_uri: z.url({ protocol: /^https?$/ }).optional(),
+  algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(["RS256"]),
+  required_claims: z.array(z.string()).default([]),
+  issuer: z.string().optional(),
+  audience: z.union([z.string(), z.array(z.string())]).optional(),
+  clock_tolerance: duration.prefault("30s"),
+  max_token_size: size.prefault("8KB"),
+  header: z.string().default("Authorization"),
+  query_param: z.string().optional(),
+});
+
+const basicAuth = z.strictObject({
+  type: z.literal("basic"),
+  username: z.string().min(1),
+  password: secretRef,
+  realm: z.string().default("loom-edge"),
+});
+
+const noAuth = z.strictObject({ type: z.literal("none") });
+
+export const authSchema = z
+  .discriminatedUnion("type", [apiKeyAuth, jwtAuth, basicAuth, noAuth])
+  .superRefine((auth, ctx) => {
+    if (auth.type === "jwt" && !auth.secret && !auth.public_key && !auth.jwks_uri) {
+      ctx.addIssue({ code: "custom", message: "jwt auth needs secret, public_key or jwks_uri" });
+    }
+    if (auth.type === "jwt") {
+      const hmac = auth.algorithms.filter((alg) => alg.startsWith("HS"));
+      if (hmac.length > 0 && !auth.secret) ctx.addIssue({ code: "custom", path: ["algorithms"], message: "HMAC algorithms need `secret`" });
+    }
+  });
+
+const securityHeadersSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  hsts: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      max_age: z.number().int().nonnegative().default(31_536_000),
+      include_subdomains: z.boolean().default(false),
+      preload: z.boolean().default(false),
+    })
+    .optional(),
+  content_security_policy: z.string().optional(),
+  x_frame_options: z.enum(["DENY", "SAMEORIGIN"]).optional(),
+  x_content_type_options: z.literal("nosniff").optional(),
+  referrer_policy: z
+    .enum([
+      "no-referrer",
+      "no-referrer-when-downgrade",
+      "origin",
+      "origin-when-cross-origin",
+      "same-origin",
+      "strict-origin",
+      "strict-origin-when-cross-origin",
+      "unsafe-url",
+    ])
+    .optional(),
+  permissions_policy: z.string().optional(),
+  cross_origin_opener_policy: z.enum(["same-origin", "same-origin-allow-popups", "unsafe-none"]).optional(),
+});
+
+const requestValidationSchema = z.strictObject({
+  max_header_size: size.optional().describe("Total size of request header names and values (431 above it)."),
+  max_uri_length: z.number().int().positive().optional().describe("Longest request target, path and query (414 above it)."),
+  allowed_methods: z.array(httpMethod).min(1).optional().describe("Methods accepted at all (405 otherwise)."),
+});
+
+const middlewareSchema = z.strictObject({
+  auth: authSchema.optional(),
+  security_headers: securityHeadersSchema.optional(),
+  body_limit: z.strictObject({ max_size: size }).optional(),
+  request_validation: requestValidationSchema.optional(),
+});
+
+// ---------------------------------------------------------------- routes and upstreams
+
+const requestValidatorPlugin = z.strictObject({
+  name: z.literal("request-validator"),
+  config: z.strictObject({
+    schema: z
+      .union([z.string().regex(/^\/[^\s]*$/, "must be a document path such as /etc/loom/schemas/api.json"), z.record(z.string(), z.unknown())])
+      .describe("A JSON Schema: a document path uploaded with PUT /admin/documents/<path>, or the schema inline."),
+    methods: z.array(httpMethod).default(["POST", "PUT", "PATCH"]).describe("Methods whose body is validated."),
+  }),
+});
+
+export const routePluginSchema = z.discriminatedUnion("name", [requestValidatorPlugin]);
+
+export const routeSchema = z.strictObject({
+  id: identifier,
+  path: routePath,
+  host: hostPattern.optional(),
+  methods: z.array(httpMethod).min(1).optional(),
+  upstream: identifier,
+  strip_prefix: z.boolean().default(false).describe("Remove the literal part of the path pattern before forwarding."),
+  listener: identifier.optional().describe("Serve this route only to requests that satisfy this listener's TLS rules."),
+  plugins: z.array(routePluginSchema).default([]),
+});
+
+export const upstreamSchema = z.strictObject({
+  name: identifier,
+  endpoints: z.array(endpoint).min(1),
+  timeout: positiveDuration.prefault("10s").describe("Time allowed for the upstream's response headers, per attempt."),
+  max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
+  retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
+  circuit_breaker: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      failure_threshold: z.number().int().positive().max(10_000).default(5),
+      timeout: positiveDuration.prefault("30s"),
+      half_open_requests: z.number().int().positive().max(100).default(1),
+    })
+    .optional(),
+});
+
+// ---------------------------------------------------------------- other blocks
+
+const adminSchema = z.strictObject({
+  address: z.string().optional().describe("Ignored at the edge: the admin API is served under ADMIN_PREFIX of the Worker."),
+  auth: basicAuth.optional().describe("Basic credentials accepted besides the ADMIN_TOKEN bearer token."),
+});
+
+const aiGatewaySchema = z.strictObject({
+  providers: z
+    .array(
+      z.strictObject({
+        name: identifier,
+        api_key: secretRef.optional(),
+        credential: z.string().optional(),
+        base_url: z.url().optional(),
+      }),
+    )
+    .default([]),
+  security: z
+    .strictObject({
+      prompt_injection_detection: z.boolean().default(false),
+      content_filtering: z.boolean().default(false),
+      pii_detection: z.boolean().default(false),
+      pii_action: z.enum(["mask", "block", "log"]).default("mask"),
+      max_tokens_per_request: z.number().int().positive().optional(),
+      max_tokens_per_minute: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+
+export const ACCESS_LOG_FIELDS = [
+  "timestamp",
+  "request_id",
+  "client_ip",
+  "method",
+  "host",
+  "path",
+  "query",
+  "status",
+  "route",
+  "upstream",
+  "duration_ms",
+  "upstream_duration_ms",
+  "bytes_sent",
+  "user_agent",
+  "referer",
+] as const;
+
+const loggingSchema = z.strictObject({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  format: z.enum(["json"]).default("json"),
+  access_log: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      fields: z.array(z.enum(ACCESS_LOG_FIELDS)).min(1).default(["timestamp", "request_id", "client_ip", "method", "path", "status", "duration_ms"]),
+    })
+    .optional(),
+});
+
+const wasmPluginSchema = z.strictObject({
+  name: identifier,
+  path: z.string().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  capabilities: z
+    .strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) })
+    .optional(),
+});
+
+export const AUDIT_EVENTS = ["config_change", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
+
+const auditSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
+  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "auth_failure", "rate_limit", "admin_auth_failure"]),
+});
+
+const graphqlSchema = z.strictObject({
+  security: z.strictObject({
+    max_depth: z.number().int().positive().optional(),
+    max_complexity: z.number().int().positive().optional(),
+    introspection: z.boolean().default(true),
+    persisted_queries: z.strictObject({ required: z.boolean().default(false) }).optional(),
+  }),
+});
+
+const uri = z.string().regex(/^(https:\/\/|mailto:|tel:|dns:|openpgp4fpr:)\S+$/, "must be an https:, mailto: or tel: URI (RFC 9116 §2.5)");
+
+/** RFC 9116 security.txt, served at /.well-known/security.txt. */
+export const securityTxtSchema = z.strictObject({
+  contact: z.union([uri, z.array(uri).min(1)]).describe("RFC 9116 §2.5.3, required."),
+  expires: z.iso.datetime({ offset: true }).describe("RFC 9116 §2.5.5, required; an ISO 8601 date-time."),
+  encryption: z.union([uri, z.array(uri)]).optional(),
+  acknowledgments: z.union([uri, z.array(uri)]).optional(),
+  preferred_languages: z.array(z.string().regex(/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/)).optional(),
+  canonical: z.union([uri, z.array(uri)]).optional(),
+  policy: z.union([uri, z.array(uri)]).optional(),
+  hiring: z.union([uri, z.array(uri)]).optional(),
+});
+
+// ---------------------------------------------------------------- the whole config
+
+const configObject = z.strictObject({
+  listeners: z.array(listenerSchema).default([]),
+  rate_limit: rateLimitSchema.optional(),
+  middleware: middlewareSchema.default({}),
+  admin: adminSchema.optional(),
+  ai_gateway: aiGatewaySchema.optional(),
+  routes: z.array(routeSchema).default([]),
+  upstreams: z.array(upstreamSchema).default([]),
+  logging: loggingSchema.optional(),
+  plugins: z.array(wasmPluginSchema).default([]),
+  audit: auditSchema.optional(),
+  graphql: graphqlSchema.optional(),
+  security_txt: securityTxtSchema.optional(),
+});
+
+type Loose = Record<string, unknown>;
+const list = (value: unknown): Loose[] => (Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : []);
+
+/** Reports duplicates of `key` within a list; returns the set of names for reference checks. */
+function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath: string): Set<string> {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const name = String(item[key]);
+    if (seen.has(name)) ctx.addIssue({ code: "custom", path: [listPath, index, key], message: `duplicate ${key} "${name}"` });
+    seen.add(name);
+  });
+  return seen;
+}
+
+/**
+ * Checks across blocks: unique names, references that resolve, routes that can match. They run
+ * even when other fields are invalid (`when`), so one response lists every problem; the data
+ * may then be partly unparsed, hence the loose reads.
+ */
+function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
+  const routes = list(config.routes);
+  const upstreamNames = checkUnique(ctx, list(config.upstreams), "name", "upstreams");
+  const routeIds = checkUnique(ctx, routes, "id", "routes");
+  const listenerNames = checkUnique(ctx, list(config.listeners), "name", "listeners");
+  const validation = (config.middleware as Loose | undefined)?.request_validation as Loose | undefined;
+  const allowed = Array.isArray(validation?.allowed_methods) ? new Set(validation.allowed_methods) : undefined;
+  const matchKeys = new Map<string, string>();
+  routes.forEach((route, index) => {
+    if (typeof route.upstream === "string" && !upstreamNames.has(route.upstream)) {
+      ctx.addIssue({ code: "custom", path: ["routes", index, "upstream"], message: `upstream "${route.upstream}" is not defined in upstreams` });
+    }
+    if (typeof route.listener === "string" && !listenerNames.has(route.listener)) {
+      ctx.addIssue({ code: "custom", path: ["routes", index, "listener"], message: `listener "${route.listener}" is not defined in listeners` });
+    }
+    const methods = Array.isArray(route.methods) ? route.methods.map(String) : ["*"];
+    methods.forEach((method, m) => {
+      if (allowed && method !== "*" && !allowed.has(method)) {
+        ctx.addIssue({ code: "custom", path: ["routes", index, "methods", m], message: `${method} is not in middleware.request_validation.allowed_methods, so this route could never serve it` });
+      }
+    });
+    const key = `${String(route.host ?? "*").toLowerCase()} ${String(route.path)} ${[...methods].sort().join(",")}`;
+    const twin = matchKeys.get(key);
+    if (twin !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["routes", index, "path"], message: `same host, path and methods as route "${twin}"; one of them could never match` });
+    } else matchKeys.set(key, String(route.id));
+  });
+  const overrides = (config.rate_limit as Loose | undefined)?.routes;
+  for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
+    if (!routeIds.has(routeId)) {
+      ctx.addIssue({ code: "custom", path: ["rate_limit", "routes", routeId], message: `route "${routeId}" is not defined in routes` });
+    }
+  }
+}
+
+export const configSchema = configObject
+  .superRefine((config, ctx) => crossReferences(config as unknown as Loose, ctx), { when: () => true })
+  .describe("Loom Edge gateway configuration (the Loom gateway YAML).");
+
+/** What the operator writes (sizes and durations as strings, `${VAR}` references). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** What the compiler reads (defaults applied, sizes in bytes, durations in milliseconds). */
+export type Config = z.output<typeof configSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type AuthConfig = z.output<typeof authSchema>;
+export type SecurityTxtConfig = z.output<typeof securityTxtSchema>;

@@ -1,0 +1,74 @@
+/**
+ * Warnings returned when a config is saved: fields accepted for compatibility with the Loom
+ * gateway that mean nothing at the edge (each says what the edge does instead), secrets that
+ * are not set, and blocks that this release accepts but does not enforce yet.
+ */
+import type { Config } from "./schema";
+import { endpointUrl } from "./schema";
+import { findSecretRefs } from "./secrets";
+import { formatPath } from "./paths";
+
+const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: string }[] = [
+  { test: (p) => p[0] === "listeners" && p[2] === "address", says: "ignored at the edge: the Worker is reached on Cloudflare's anycast addresses and your routes/custom domains" },
+  { test: (p) => p[0] === "listeners" && p[3] === "cert_file", says: "ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate" },
+  { test: (p) => p[0] === "listeners" && p[3] === "key_file", says: "ignored at the edge: Cloudflare holds the certificate's private key" },
+  { test: (p) => p[0] === "listeners" && p[3] === "cipher_suites", says: "ignored at the edge: choose cipher suites in the zone's SSL/TLS edge certificate settings" },
+  { test: (p) => p[0] === "listeners" && p[3] === "client_ca_file", says: "ignored at the edge: upload the CA in Cloudflare's mTLS settings; the gateway checks request.cf.tlsClientAuth" },
+  { test: (p) => p[0] === "admin" && p[1] === "address", says: "ignored at the edge: the admin API is served under ADMIN_PREFIX (default /admin) and always requires credentials" },
+  { test: (p) => p[0] === "audit" && p[1] === "output", says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)" },
+  { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
+];
+
+/** Private, loopback and link-local ranges: unreachable from Cloudflare's network. */
+const PRIVATE_HOST = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|localhost$|\[?::1\]?$|\[?f[cd][0-9a-f]{2}:)/i;
+
+function leafPaths(node: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(node)) return node.flatMap((item, index) => leafPaths(item, [...path, index]));
+  if (node !== null && typeof node === "object") {
+    return Object.entries(node).flatMap(([key, value]) => [[...path, key], ...leafPaths(value, [...path, key])]);
+  }
+  return [];
+}
+
+export function edgeWarnings(document: Record<string, unknown>, config: Config, env: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const path of leafPaths(document)) {
+    const rule = IGNORED_AT_EDGE.find((candidate) => candidate.test(path));
+    if (rule) warnings.push(`${formatPath(path)}: ${rule.says}`);
+  }
+  for (const { path, variable } of findSecretRefs(document)) {
+    const value = env[variable];
+    if (typeof value !== "string" || value.length === 0) {
+      warnings.push(`${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`);
+    }
+  }
+  config.upstreams.forEach((upstream, u) => {
+    upstream.endpoints.forEach((endpoint, e) => {
+      const host = endpointUrl(endpoint)?.hostname ?? "";
+      if (PRIVATE_HOST.test(host)) {
+        warnings.push(`upstreams[${u}].endpoints[${e}]: ${host} is a private or loopback address, reachable only from local development, not from Cloudflare's network`);
+      }
+    });
+  });
+  const addresses = new Map<string, string[]>();
+  for (const listener of config.listeners) {
+    const key = listener.address ?? "";
+    addresses.set(key, [...(addresses.get(key) ?? []), listener.name]);
+  }
+  for (const names of addresses.values()) {
+    if (names.length > 1) {
+      warnings.push(`listeners ${names.join(", ")}: at the edge all listeners share one entry point; a request is served when it satisfies any one of them, and a route pins one with \`listener: NAME\``);
+    }
+  }
+  const notEnforced: [unknown, string][] = [
+    [config.rate_limit, "rate_limit"],
+    [config.ai_gateway?.security, "ai_gateway.security"],
+    [config.graphql, "graphql"],
+    [config.plugins.length > 0 ? config.plugins : undefined, "plugins"],
+    [config.upstreams.some((upstream) => upstream.circuit_breaker) ? true : undefined, "upstreams[].circuit_breaker"],
+  ];
+  for (const [block, name] of notEnforced) {
+    if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
+  }
+  return warnings;
+}

@@ -1,0 +1,38 @@
+/**
+ * The one shape of every error the gateway itself answers with: JSON
+ * `{ error, message, request_id }`, a stable machine code and a sentence for people, never an
+ * internal detail (no upstream address, stack or secret).
+ */
+import { HTTPException } from "hono/http-exception";
+
+export interface GatewayErrorBody {
+  error: string;
+  message: string;
+  request_id?: string;
+  [extra: string]: unknown;
+}
+
+/** Builds the error response; `extra` adds fields such as `issues` or `allow`. */
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  options: { headers?: HeadersInit; extra?: Record<string, unknown>; requestId?: string } = {},
+): Response {
+  const body: GatewayErrorBody = { error: code, message, ...options.extra };
+  if (options.requestId) body.request_id = options.requestId;
+  const headers = new Headers(options.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("Cache-Control", "no-store");
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** An `HTTPException` carrying a fully built error response, for middleware to throw. */
+export function gatewayError(
+  status: ConstructorParameters<typeof HTTPException>[0],
+  code: string,
+  message: string,
+  options: { headers?: HeadersInit; extra?: Record<string, unknown> } = {},
+): HTTPException {
+  return new HTTPException(status, { res: errorResponse(status as number, code, message, options), message });
+}
