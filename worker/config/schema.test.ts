@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import jwtAuthYaml from "../../test/fixtures/jwt-auth.yaml?raw";
+import loomPolicyYaml from "../../test/fixtures/loom-security-policy.yaml?raw";
+import { parseDocument, validateConfig, type ValidationResult } from "./parse";
+
+function validate(document: unknown, env: Record<string, unknown> = {}): ValidationResult {
+  return validateConfig(document, env);
+}
+
+function issuesOf(document: unknown): { path: string; message: string }[] {
+  const result = validate(document);
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.issues;
+}
+
+function yaml(text: string): unknown {
+  const parsed = parseDocument(text, "application/yaml");
+  if (!parsed.ok) throw new Error(parsed.issues[0]!.message);
+  return parsed.document;
+}
+
+const upstream = { name: "backend", endpoints: ["https://origin.example.com"] };
+
+describe("the example configs", () => {
+  it("accepts the Loom security policy as it is, with warnings for what the edge ignores", () => {
+    const result = validate(yaml(loomPolicyYaml));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.middleware.body_limit?.max_size).toBe(10 * 1024 * 1024);
+    expect(result.config.middleware.request_validation?.max_header_size).toBe(8192);
+    expect(result.config.upstreams[0]!.circuit_breaker?.timeout).toBe(30_000);
+    expect(result.warnings.join("\n")).toMatch(/listeners\[0\]\.tls\.cert_file: ignored at the edge/);
+    expect(result.warnings.join("\n")).toMatch(/audit\.output: ignored at the edge/);
+    expect(result.warnings.join("\n")).toMatch(/secret API_KEY_1 is not set/);
+  });
+
+  it("accepts the JWT example and keeps ${VAR} references in the document", () => {
+    const result = validate(yaml(jwtAuthYaml), { JWT_SECRET: "s3cret" });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.warnings).toEqual([]);
+    expect(JSON.stringify(result.document)).toContain("${JWT_SECRET}");
+    expect(JSON.stringify(result)).not.toContain("s3cret");
+  });
+
+  it("applies defaults: 10 s timeout, 5 MB response cap, one retry", () => {
+    const result = validate({ upstreams: [upstream] });
+    expect(result.ok && result.config.upstreams[0]).toMatchObject({ timeout: 10_000, max_response_size: 5 * 1024 * 1024, retries: 1 });
+  });
+});
+
+describe("invalid configs", () => {
+  it("lists every problem by path at once", () => {
+    const issues = issuesOf({
+      routes: [
+        { id: "a", path: "/a/*", upstream: "missing", bogus: true },
+        { id: "a", path: "/b", upstream: "backend" },
+      ],
+      upstreams: [{ ...upstream, timeout: "ten seconds" }],
+      middleware: { body_limit: { max_size: "10XB" } },
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: "routes[0]", message: expect.stringContaining("bogus") },
+        { path: "routes[0].upstream", message: expect.stringContaining('upstream "missing" is not defined') },
+        { path: "routes[1].id", message: 'duplicate id "a"' },
+        { path: "upstreams[0].timeout", message: expect.stringContaining("not a duration") },
+        { path: "middleware.body_limit.max_size", message: expect.stringContaining("not a size") },
+      ]),
+    );
+  });
+
+  it.each([
+    ["unknown top-level block", { listenerz: [] }, "(root)"],
+    ["wrong type", { routes: "all" }, "routes"],
+    ["literal secret", { middleware: { auth: { type: "api_key", keys: ["sk-live-123"] } } }, "middleware.auth.keys[0]"],
+    ["unknown auth type", { middleware: { auth: { type: "magic" } } }, "middleware.auth.type"],
+    ["jwt without a key", { middleware: { auth: { type: "jwt", algorithms: ["RS256"] } } }, "middleware.auth"],
+    ["HMAC without secret", { middleware: { auth: { type: "jwt", jwks_uri: "https://id.example.com/jwks", algorithms: ["HS256"] } } }, "middleware.auth.algorithms"],
+    ["path without slash", { routes: [{ id: "r", path: "api", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
+    ["wildcard mid-path", { routes: [{ id: "r", path: "/a/*/b", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
+    ["encoded dot in a route", { routes: [{ id: "r", path: "/a/%2e%2e/b", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
+    ["bad method", { routes: [{ id: "r", path: "/a", methods: ["FETCH"], upstream: "backend" }], upstreams: [upstream] }, "routes[0].methods[0]"],
+    ["endpoint scheme", { upstreams: [{ name: "u", endpoints: ["ftp://files"] }] }, "upstreams[0].endpoints[0]"],
+    ["endpoint with credentials", { upstreams: [{ name: "u", endpoints: ["https://user:pw@origin"] }] }, "upstreams[0].endpoints[0]"],
+    ["no endpoints", { upstreams: [{ name: "u", endpoints: [] }] }, "upstreams[0].endpoints"],
+    ["zero timeout", { upstreams: [{ ...upstream, timeout: "0s" }] }, "upstreams[0].timeout"],
+    ["negative retries", { upstreams: [{ ...upstream, retries: -1 }] }, "upstreams[0].retries"],
+    ["TLS version", { listeners: [{ name: "l", tls: { min_version: "1.4" } }] }, "listeners[0].tls.min_version"],
+    ["rate-limit override for a missing route", { rate_limit: { routes: { ghost: { requests_per_second: 1 } } } }, "rate_limit.routes.ghost"],
+    ["rate-limit key expression", { rate_limit: { key: "${env.SECRET}" } }, "rate_limit.key"],
+    ["route on a missing listener", { routes: [{ id: "r", path: "/a", upstream: "backend", listener: "nope" }], upstreams: [upstream] }, "routes[0].listener"],
+    ["unknown route plugin", { routes: [{ id: "r", path: "/a", upstream: "backend", plugins: [{ name: "exec", config: {} }] }], upstreams: [upstream] }, "routes[0].plugins[0].name"],
+    ["security.txt without contact", { security_txt: { expires: "2030-01-01T00:00:00Z" } }, "security_txt.contact"],
+    ["security.txt with an http contact", { security_txt: { contact: "http://x.example", expires: "2030-01-01T00:00:00Z" } }, "security_txt.contact"],
+    ["unknown access-log field", { logging: { access_log: { fields: ["password"] } } }, "logging.access_log.fields[0]"],
+  ])("rejects %s", (_name, document, path) => {
+    expect(issuesOf(document).map((issue) => issue.path)).toContain(path);
+  });
+
+  it("rejects two routes that could never both match", () => {
+    const issues = issuesOf({
+      routes: [
+        { id: "one", path: "/a", methods: ["GET", "POST"], upstream: "backend" },
+        { id: "two", path: "/a", methods: ["POST", "GET"], upstream: "backend" },
+      ],
+      upstreams: [upstream],
+    });
+    expect(issues).toEqual([{ path: "routes[1].path", message: expect.stringContaining('route "one"') }]);
+  });
+
+  it("rejects a route method that request validation refuses everywhere", () => {
+    const issues = issuesOf({
+      middleware: { request_validation: { allowed_methods: ["GET"] } },
+      routes: [{ id: "r", path: "/a", methods: ["DELETE"], upstream: "backend" }],
+      upstreams: [upstream],
+    });
+    expect(issues.map((issue) => issue.path)).toEqual(["routes[0].methods[0]"]);
+  });
+
+  it("rejects documents that are not a mapping", () => {
+    for (const document of [null, [], "text", 42]) expect(issuesOf(document)[0]!.path).toBe("(root)");
+  });
+
+  it("reports YAML syntax errors and duplicate keys", () => {
+    expect(parseDocument("routes: [", "application/yaml")).toMatchObject({ ok: false });
+    expect(parseDocument("a: 1\na: 2\n", "text/yaml")).toMatchObject({ ok: false });
+    expect(parseDocument("{", "application/json")).toMatchObject({ ok: false, issues: [{ path: "(root)" }] });
+  });
+
+  it("caps YAML aliases (billion laughs)", () => {
+    const bomb = ["a: &a [x,x,x,x,x,x,x,x,x,x]", ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(",")}]`)].join("\n");
+    expect(parseDocument(bomb, "application/yaml").ok).toBe(false);
+  });
+});
