@@ -2,14 +2,22 @@
  * The Worker's bindings and the per-request context shared by the admin API and the gateway.
  * Declared once here; `wrangler.toml` is the source of the binding names.
  */
+import type { JWTPayload } from "jose";
+import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
+import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { CompiledConfig } from "./config/compile";
 import type { MatchedRoute } from "./gateway/router";
+import type { SchemeName } from "./policies/auth/scheme";
 
 export interface Env {
   /** Versioned config documents and uploaded documents (schemas). Written only by the admin API. */
   CONFIG: KVNamespace;
   /** Append-only audit log (and, later, the credential vault). */
   DB: D1Database;
+  /** One rate-limit counter per limited key (durable-objects/rate-limiter.ts). */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** One circuit per upstream (durable-objects/circuit-breaker.ts). */
+  CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker>;
   /** Admin bearer token, a Worker secret. Without it the admin API refuses everyone. */
   ADMIN_TOKEN?: string;
   /** Prefix of the admin API; default `/admin`. */
@@ -30,6 +38,14 @@ export interface RequestVars {
   /** Set by the proxy for the access log. */
   upstream?: string;
   upstreamMs?: number;
+  /** Set by `authenticate`: the scheme that admitted the request (unset on routes without auth). */
+  authScheme?: SchemeName;
+  /** Who is calling: api_key → the key's `${VAR}` name or the consumer store's id; basic → the user-id. */
+  consumer?: string;
+  /** The consumer's tenant, when the consumer store knows it. */
+  tenant?: string;
+  /** The verified claims of a JWT. */
+  jwt?: JWTPayload;
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };

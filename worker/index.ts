@@ -5,3 +5,5 @@
 import { createApp } from "./app";
 
 export default createApp();
+export { CircuitBreaker } from "../durable-objects/circuit-breaker";
+export { RateLimiter } from "../durable-objects/rate-limiter";

@@ -1,12 +1,40 @@
-// TEMPORARY SHIM while the policies are being written; the lead replaces it with the real
-// compiler (see /work/staging/compile.ts). Same exported signatures.
-import { configSchema, type Config } from "./schema";
+/**
+ * Turns a validated config into the immutable object the request path reads: every policy's
+ * middleware is built here once per config version (Envoy's "filter config built at load
+ * time"), so a request only runs code, never re-reads or re-validates options.
+ */
+import type { Handler, MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
+import type { AppEnv } from "../env";
+import { gatewayError } from "../gateway/errors";
+import { proxy } from "../gateway/proxy";
+import { compileRouter, routeMatch } from "../gateway/router";
+import { accessLog } from "../observability/access-log";
+import { recordAuthFailure } from "../audit/request-events";
+import { authenticate, gatewayCredentials } from "../policies/auth";
+import { bodyLimit } from "../policies/body-limit";
+import { cors } from "../policies/cors";
+import { ipRules } from "../policies/ip-rules";
+import { requestValidation } from "../policies/request-validation";
+import { requestValidator } from "../policies/request-validator";
+import { securityHeaders } from "../policies/security-headers";
+import { securityTxt } from "../policies/security-txt";
+import { routeListener, tlsPolicy } from "../policies/tls";
+import { configSchema, type Config, type RouteConfig } from "./schema";
 
 export interface CompiledConfig {
+  /** Version of the stored config; 0 before the first `PUT /admin/config`. */
   readonly version: number;
   readonly config: Config;
+  /** Outermost, on every response (admin and errors too). */
+  readonly accessLog: MiddlewareHandler<AppEnv>;
+  readonly securityHeaders: MiddlewareHandler<AppEnv>;
+  readonly securityTxt: Handler<AppEnv>;
+  /** Everything between the client and the upstream, in the documented order. */
+  readonly gateway: MiddlewareHandler<AppEnv>;
 }
 
+/** Paths of the documents (uploaded with `PUT /admin/documents/*`) a config references. */
 export function documentPaths(config: Config): string[] {
   const paths = new Set<string>();
   for (const route of config.routes) {
@@ -17,10 +45,69 @@ export function documentPaths(config: Config): string[] {
   return [...paths];
 }
 
-export function compileConfig(version: number, config: Config, _documents: ReadonlyMap<string, unknown>): CompiledConfig {
-  return Object.freeze({ version, config });
+/** A document the config needs but the store does not hold: the route fails closed. */
+function missingDocument(path: string): MiddlewareHandler<AppEnv> {
+  return async function missingDocument() {
+    throw gatewayError(503, "document_unavailable", `the JSON Schema ${path} this route validates with has not been uploaded`);
+  };
 }
 
+function routePluginChain(route: RouteConfig, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv>[] {
+  return route.plugins.map((plugin) => {
+    const { schema, methods } = plugin.config;
+    if (typeof schema !== "string") return requestValidator({ schema, methods });
+    const document = documents.get(schema);
+    return document !== null && typeof document === "object" ? requestValidator({ schema: document as object, methods }) : missingDocument(schema);
+  });
+}
+
+/** Runs the matched route's own plugins (request-validator, …), if it has any. */
+function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+  const chains = new Map<string, MiddlewareHandler<AppEnv>>();
+  for (const route of routes) {
+    const chain = routePluginChain(route, documents);
+    if (chain.length > 0) chains.set(route.id, every(...chain));
+  }
+  return async function routePlugins(c, next) {
+    const chain = chains.get(c.var.route!.id);
+    return chain ? chain(c, next) : next();
+  };
+}
+
+/**
+ * The gateway chain, in the order of DESIGN.md's data flow: connection and request checks
+ * first (cheapest, no route needed), then the route, who may call it (IP rules, CORS before
+ * auth because browsers send preflights without credentials, auth), the body, and the proxy.
+ */
+function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+  const { middleware, routes } = config;
+  const steps: MiddlewareHandler<AppEnv>[] = [
+    tlsPolicy(config.listeners),
+    requestValidation(middleware.request_validation),
+    routeMatch(compileRouter(routes)),
+    routeListener(config.listeners),
+    ipRules({ rules: middleware.ip_rules, routes }),
+    cors({ cors: middleware.cors, routes }),
+    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure }),
+  ];
+  if (middleware.body_limit) steps.push(bodyLimit({ maxSize: middleware.body_limit.max_size }));
+  steps.push(routePlugins(routes, documents));
+  steps.push(proxy(config.upstreams, gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth))));
+  return every(...steps);
+}
+
+export function compileConfig(version: number, config: Config, documents: ReadonlyMap<string, unknown>): CompiledConfig {
+  return Object.freeze({
+    version,
+    config,
+    accessLog: accessLog(config.logging?.access_log),
+    securityHeaders: securityHeaders(config.middleware.security_headers),
+    securityTxt: securityTxt(config.security_txt),
+    gateway: gatewayChain(config, documents),
+  });
+}
+
+/** The config in force before anything was saved: no routes, so every request is a 404. */
 export function emptyCompiledConfig(): CompiledConfig {
   return compileConfig(0, configSchema.parse({}), new Map());
 }

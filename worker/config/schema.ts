@@ -9,45 +9,19 @@
  * references included.
  */
 import { z } from "zod";
-import { SECRET_REF_PATTERN } from "./secrets";
-import { parseDuration, parseSize } from "./units";
+import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
+import { corsSchema } from "../policies/cors/schema";
+import { ipRulesSchema } from "../policies/ip-rules/schema";
+import { rateLimitSchema } from "../policies/rate-limit/schema";
+import { duration, httpMethod, secretRef, size } from "./fields";
 
 // ---------------------------------------------------------------- building blocks
 
-/** A reference to a Worker secret. Literal secrets are refused: KV never holds a secret. */
-export const secretRef = z
-  .string()
-  .regex(SECRET_REF_PATTERN, "must be a ${VAR} reference to a Worker secret (wrangler secret put VAR); the config store never holds a secret")
-  .describe("A `${VAR}` reference, resolved from the Worker's secrets when a request needs it.");
-
-export const size = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const bytes = parseSize(value);
-    if (bytes === undefined) {
-      ctx.addIssue({ code: "custom", message: `not a size: ${JSON.stringify(value)} (use bytes or a string such as 8KB, 10MB)` });
-      return z.NEVER;
-    }
-    return bytes;
-  })
-  .describe("A size: bytes, or a string with a binary unit (B, KB, MB, GB; 1KB = 1024 bytes).");
-
-export const duration = z
-  .string()
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `not a duration: ${JSON.stringify(value)} (use a string such as 500ms, 30s, 1m30s)` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .describe("A duration string: 500ms, 30s, 5m, 1h, or a combination such as 1m30s.");
+// secretRef, size, duration and httpMethod live in fields.ts, which the policies' schemas share.
+export { duration, HTTP_METHODS, httpMethod, secretRef, size } from "./fields";
+export { authSchema };
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
-
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"] as const;
-export const httpMethod = z.enum(HTTP_METHODS).describe("An HTTP method, upper case.");
 
 const identifier = z
   .string()
@@ -126,73 +100,9 @@ const listenerSchema = z.strictObject({
 
 // ---------------------------------------------------------------- rate limits
 
-const rateSchema = z.strictObject({
-  requests_per_second: z.number().positive().max(1_000_000).optional(),
-  requests_per_minute: z.number().positive().max(60_000_000).optional(),
-  requests_per_hour: z.number().positive().max(3_600_000_000).optional(),
-  burst: z.number().int().positive().max(10_000_000).optional(),
-});
-
-const RATE_KEY_EXPRESSION = /^(?:[^$]|\$\{(?:client_ip|consumer|tenant|route|method|host|jwt\.[A-Za-z0-9_.-]+|header\.[A-Za-z0-9-]+)\})+$/;
-
-const rateLimitSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  default: rateSchema.default({ requests_per_second: 100 }),
-  key: z
-    .string()
-    .regex(RATE_KEY_EXPRESSION, "must combine text with ${client_ip}, ${consumer}, ${tenant}, ${route}, ${method}, ${host}, ${jwt.CLAIM} or ${header.NAME}")
-    .default("${client_ip}")
-    .describe("What a counter is kept per: an expression over the request."),
-  routes: z.record(z.string(), rateSchema).default({}).describe("Overrides keyed by route id."),
-  fail_open: z.boolean().default(true).describe("When the counter store fails: admit (true) or refuse with 503 (false)."),
-});
+// rateLimitSchema lives with its policy: worker/policies/rate-limit/schema.ts.
 
 // ---------------------------------------------------------------- middleware
-
-const JWT_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
-
-const apiKeyAuth = z.strictObject({
-  type: z.literal("api_key"),
-  header: z.string().regex(/^[A-Za-z0-9-]+$/).default("X-API-Key"),
-  query_param: z.string().optional().describe("Also accept the key in this query parameter (off unless set)."),
-  keys: z.array(secretRef).default([]),
-});
-
-const jwtAuth = z.strictObject({
-  type: z.literal("jwt"),
-  secret: secretRef.optional().describe("HMAC key for HS256/384/512."),
-  public_key: secretRef.optional().describe("PEM public key (SPKI) for RS/PS/ES/EdDSA."),
-  jwks_uri: z.url({ protocol: /^https?$/ }).optional(),
-  algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(["RS256"]),
-  required_claims: z.array(z.string()).default([]),
-  issuer: z.string().optional(),
-  audience: z.union([z.string(), z.array(z.string())]).optional(),
-  clock_tolerance: duration.prefault("30s"),
-  max_token_size: size.prefault("8KB"),
-  header: z.string().default("Authorization"),
-  query_param: z.string().optional(),
-});
-
-const basicAuth = z.strictObject({
-  type: z.literal("basic"),
-  username: z.string().min(1),
-  password: secretRef,
-  realm: z.string().default("loom-edge"),
-});
-
-const noAuth = z.strictObject({ type: z.literal("none") });
-
-export const authSchema = z
-  .discriminatedUnion("type", [apiKeyAuth, jwtAuth, basicAuth, noAuth])
-  .superRefine((auth, ctx) => {
-    if (auth.type === "jwt" && !auth.secret && !auth.public_key && !auth.jwks_uri) {
-      ctx.addIssue({ code: "custom", message: "jwt auth needs secret, public_key or jwks_uri" });
-    }
-    if (auth.type === "jwt") {
-      const hmac = auth.algorithms.filter((alg) => alg.startsWith("HS"));
-      if (hmac.length > 0 && !auth.secret) ctx.addIssue({ code: "custom", path: ["algorithms"], message: "HMAC algorithms need `secret`" });
-    }
-  });
 
 const securityHeadersSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -231,6 +141,8 @@ const requestValidationSchema = z.strictObject({
 
 const middlewareSchema = z.strictObject({
   auth: authSchema.optional(),
+  cors: corsSchema.optional().describe("CORS for every route without a `cors` block of its own."),
+  ip_rules: ipRulesSchema.optional().describe("Client address rules checked on every request, before the route's own."),
   security_headers: securityHeadersSchema.optional(),
   body_limit: z.strictObject({ max_size: size }).optional(),
   request_validation: requestValidationSchema.optional(),
@@ -259,6 +171,9 @@ export const routeSchema = z.strictObject({
   strip_prefix: z.boolean().default(false).describe("Remove the literal part of the path pattern before forwarding."),
   listener: identifier.optional().describe("Serve this route only to requests that satisfy this listener's TLS rules."),
   plugins: z.array(routePluginSchema).default([]),
+  auth: routeAuthSchema.optional().describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
+  cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
+  ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
 });
 
 export const upstreamSchema = z.strictObject({
@@ -281,7 +196,7 @@ export const upstreamSchema = z.strictObject({
 
 const adminSchema = z.strictObject({
   address: z.string().optional().describe("Ignored at the edge: the admin API is served under ADMIN_PREFIX of the Worker."),
-  auth: basicAuth.optional().describe("Basic credentials accepted besides the ADMIN_TOKEN bearer token."),
+  auth: basicAuthSchema.optional().describe("Basic credentials accepted besides the ADMIN_TOKEN bearer token."),
 });
 
 const aiGatewaySchema = z.strictObject({
@@ -347,7 +262,7 @@ const wasmPluginSchema = z.strictObject({
 
 export const AUDIT_EVENTS = ["config_change", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
 
-const auditSchema = z.strictObject({
+export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
   events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "auth_failure", "rate_limit", "admin_auth_failure"]),

@@ -1,0 +1,560 @@
+// `npm run bench`: the gateway against a bare pass-through worker, same origin, same load.
+//
+// Each worker runs in its own Miniflare instance, so in its own workerd process, whose CPU time
+// (utime + stime from /proc/<pid>/stat) is read before and after every round. Targets alternate
+// round by round (A B, then B A) so that drift on this shared 2-core machine hits both alike.
+// Everything listens on 127.0.0.1; the run is bounded and kills what it started, also on error.
+//
+//   npm run bench                      gateway vs pass-through
+//   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
+//   npm run bench -- --rounds 6 --duration 4 --connections 16
+import { execFileSync, fork, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+const require = createRequire(import.meta.url);
+
+const TARGETS = { cpuRatioMax: 1.3, throughputRatioMin: 0.8 };
+// The machine may be shared (other test runs). Before each round the harness waits, at most
+// QUIET_WAIT_MS in a whole run, until processes it did not start use at most DISTURBED_CORES;
+// a round during which they used more is measured again, at most MAX_RERUNS times per run.
+const DISTURBED_CORES = 0.25;
+const QUIET_WAIT_MS = 60_000;
+const MAX_RERUNS = 6;
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "6" },
+    duration: { type: "string", default: "4" },
+    connections: { type: "string", default: "16" },
+    "self-check": { type: "boolean", default: false },
+  },
+});
+const ROUNDS = positiveInt(args.rounds, "--rounds");
+const DURATION_S = positiveInt(args.duration, "--duration");
+const CONNECTIONS = positiveInt(args.connections, "--connections");
+const SELF_CHECK = args["self-check"];
+if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
+
+const ORDER = {
+  customer_id: "c_7f3k9q2m",
+  currency: "EUR",
+  note: "leave at the door",
+  items: [
+    { sku: "widget-blue", quantity: 2 },
+    { sku: "gadget-xl", quantity: 1 },
+  ],
+};
+const SCENARIOS = [
+  { name: "GET", method: "GET", path: "/api/v1/items/42" },
+  {
+    name: "POST",
+    method: "POST",
+    path: "/api/v1/orders",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ORDER),
+  },
+];
+
+// workerd runs on its own clock; a fixed CF blob keeps Miniflare from fetching one from the
+// network and gives the gateway what the edge would (TLS 1.3, no client certificate).
+const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
+const COMPATIBILITY_DATE = readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+// ------------------------------------------------------------------ cleanup, also on error
+
+const miniflares = [];
+const children = [];
+const workerdPids = new Set();
+const tempDirs = [];
+
+async function cleanup() {
+  for (const mf of miniflares.splice(0)) await mf.dispose().catch(() => {});
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+// Last resort when the process leaves without `cleanup` (hard deadline, uncaught error):
+// synchronous kills of everything started here.
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+  for (const pid of workerdPids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => cleanup().finally(() => process.exit(130)));
+}
+const deadlineMs = ((ROUNDS * SCENARIOS.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS;
+setTimeout(() => {
+  console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
+  process.exit(1);
+}, deadlineMs).unref();
+
+// ------------------------------------------------------------------ /proc
+
+function procStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const close = stat.lastIndexOf(")");
+  // Fields after "(comm)": state is field 3, ppid 4, utime 14, stime 15 (proc(5)).
+  const fields = stat.slice(close + 2).split(" ");
+  return {
+    comm: stat.slice(stat.indexOf("(") + 1, close),
+    ppid: Number(fields[1]),
+    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
+  };
+}
+
+const cpuMs = (pid) => procStat(pid).cpuMs;
+
+/** Busy time of the whole machine (all cores), to see what else ran during a round. */
+function machineBusyMs() {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / CLK_TCK;
+}
+
+function rssMb(pid) {
+  const kb = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)?.[1];
+  return Number(kb) / 1024;
+}
+
+let quietWaitedMs = 0;
+
+/** Waits until the machine is quiet or the run's waiting budget is spent; returns the cores in use. */
+async function waitForQuiet() {
+  const windowMs = 300;
+  for (;;) {
+    // Between rounds nothing this benchmark started is busy, so all busy time is someone else's.
+    const before = machineBusyMs();
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const cores = (machineBusyMs() - before) / (performance.now() - started);
+    if (cores <= DISTURBED_CORES || quietWaitedMs >= QUIET_WAIT_MS) return cores;
+    quietWaitedMs += windowMs;
+  }
+}
+
+function workerdChildren() {
+  const pids = new Set();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = procStat(entry);
+      if (stat.ppid === process.pid && stat.comm === "workerd") pids.add(Number(entry));
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return pids;
+}
+
+// ------------------------------------------------------------------ processes
+
+/** A Miniflare instance with its own workerd; returns its URL, workerd PID and log counter. */
+async function startWorkerd(label, workerOptions) {
+  const before = workerdChildren();
+  const logs = { lines: 0, problems: [] };
+  // Miniflare 5 takes a new options shape; wrangler still produces the v4 one, which Miniflare
+  // converts (the conversion also keeps the cross-process dev registry off).
+  const options = convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    cf: CF,
+    logRequests: false,
+    log: new Log(LogLevel.WARN),
+    // workerd's stdout and stderr arrive here through a pipe: counted, never printed, so the
+    // access log costs what writing it costs, not what a terminal costs.
+    handleStructuredLogs({ level, message }) {
+      logs.lines += 1;
+      if ((level === "error" || level === "warn") && logs.problems.length < 5) logs.problems.push(message);
+    },
+    ...workerOptions,
+  });
+  const mf = new Miniflare(options);
+  miniflares.push(mf);
+  const url = await mf.ready;
+  const started = [...workerdChildren()].filter((pid) => !before.has(pid));
+  if (started.length !== 1) throw new Error(`${label}: expected one new workerd child process, found ${started.length}`);
+  workerdPids.add(started[0]);
+  return { label, mf, url: new URL(url), pid: started[0], logs };
+}
+
+function startPassThrough(label, origin) {
+  return startWorkerd(label, {
+    name: "passthrough",
+    modules: true,
+    scriptPath: join(BENCH, "passthrough.js"),
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ["nodejs_compat"],
+    bindings: { ORIGIN: origin },
+  });
+}
+
+function run(command, argv, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`${argv.join(" ")} exited ${code}:\n${output}`))));
+  });
+}
+
+async function startGateway(originHostPort) {
+  const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
+  tempDirs.push(outdir);
+  const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", join(ROOT, "wrangler.toml")], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+
+  const adminToken = randomBytes(24).toString("hex");
+  // Bindings, vars and compatibility settings from wrangler.toml; the code is the bundle, which
+  // is one module, so wrangler's rules for finding further modules do not apply.
+  const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
+  const gateway = await startWorkerd("gateway", {
+    ...workerOptions,
+    name: "loom-edge",
+    modules: true,
+    scriptPath: join(outdir, "index.js"),
+    // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
+    modulesRoot: outdir,
+    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
+  });
+
+  const db = await gateway.mf.getD1Database("DB");
+  const migrations = readdirSync(join(ROOT, "migrations")).filter((name) => name.endsWith(".sql")).sort();
+  for (const name of migrations) {
+    const statements = unstable_splitSqlQuery(readFileSync(join(ROOT, "migrations", name), "utf8"));
+    await db.batch(statements.map((sql) => db.prepare(sql)));
+  }
+
+  const yaml = readFileSync(join(BENCH, "gateway-config.yaml"), "utf8").replaceAll("{{ORIGIN}}", originHostPort);
+  const put = await fetch(new URL("/admin/config", gateway.url), {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/yaml" },
+    body: yaml,
+  });
+  const answer = await put.text();
+  if (put.status !== 200) {
+    throw new Error(`gateway: PUT /admin/config answered ${put.status}: ${answer.slice(0, 800)}\n(--self-check measures the method without the gateway)`);
+  }
+  gateway.configAnswer = JSON.parse(answer);
+  return gateway;
+}
+
+function startChild(file) {
+  const child = fork(join(BENCH, file), [], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
+  children.push(child);
+  return child;
+}
+
+function nextMessage(child) {
+  return new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`${child.spawnfile} exited ${code}`));
+    child.once("exit", onExit);
+    child.once("message", (message) => {
+      child.off("exit", onExit);
+      resolve(message);
+    });
+  });
+}
+
+// ------------------------------------------------------------------ checks before measuring
+
+async function request(target, scenario, body = scenario.body) {
+  const response = await fetch(new URL(scenario.path, target.url), { method: scenario.method, headers: scenario.headers, body });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Every scenario must reach the origin through the target; the gateway must also enforce. */
+async function verify(target, originBody, isGateway) {
+  for (const scenario of SCENARIOS) {
+    // The gateway may serve a request or two from the config it had before the PUT.
+    let answer;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      answer = await request(target, scenario);
+      if (answer.status === 200 && answer.text === originBody) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    if (answer.status !== 200 || answer.text !== originBody) {
+      throw new Error(`${target.label}: ${scenario.method} ${scenario.path} did not reach the origin: ${answer.status} ${answer.text.slice(0, 300)}`);
+    }
+    if (isGateway && !answer.headers.get("strict-transport-security")) {
+      throw new Error(`${target.label}: no Strict-Transport-Security header: the benchmark config is not in force`);
+    }
+  }
+  if (isGateway) {
+    const post = SCENARIOS.find((scenario) => scenario.method === "POST");
+    const invalid = await request(target, post, JSON.stringify({ ...ORDER, items: [] }));
+    if (invalid.status !== 400) throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
+  }
+}
+
+// ------------------------------------------------------------------ measuring
+
+async function measureRound(target, scenario, ctx) {
+  const othersBefore = await waitForQuiet();
+  const before = { workerd: cpuMs(target.pid), origin: cpuMs(ctx.origin.pid), machine: machineBusyMs(), harness: process.cpuUsage(), logs: target.logs.lines };
+  const idleBefore = ctx.targets.filter((other) => other !== target).map((other) => cpuMs(other.pid));
+  ctx.loadgen.send({
+    url: new URL(scenario.path, target.url).href,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    method: scenario.method,
+    headers: scenario.headers,
+    body: scenario.body,
+  });
+  const load = await nextMessage(ctx.loadgen);
+  const workerdMs = cpuMs(target.pid) - before.workerd;
+  const originMs = cpuMs(ctx.origin.pid) - before.origin;
+  const machineMs = machineBusyMs() - before.machine;
+  const harness = process.cpuUsage(before.harness);
+  const harnessMs = (harness.user + harness.system) / 1000;
+  const idleMs = ctx.targets.filter((other) => other !== target).reduce((sum, other, i) => sum + cpuMs(other.pid) - idleBefore[i], 0);
+  const requests = load.requests;
+  const latencies = load.latencies.sort();
+  const record = {
+    scenario: scenario.name,
+    target: target.label,
+    requests,
+    seconds: load.seconds,
+    rps: requests / load.seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: load.errors,
+    non2xx: load.non2xx,
+    workerdMs,
+    cpuMsPerRequest: workerdMs / requests,
+    logLinesPerRequest: (target.logs.lines - before.logs) / requests,
+    originMsPerRequest: originMs / requests,
+    loadgenMsPerRequest: load.cpuMs / requests,
+    harnessMsPerRequest: harnessMs / requests,
+    // CPU used on this machine by anything this benchmark did not start (other helpers' tests...),
+    // in cores: 0 is a quiet machine, 2 is both cores taken.
+    otherCores: Math.max(0, machineMs - workerdMs - idleMs - originMs - load.cpuMs - harnessMs) / (load.seconds * 1000),
+    otherCoresBefore: othersBefore,
+    // Resident memory of the target's workerd after the round: steady growth means a leak.
+    workerdRssMb: rssMb(target.pid),
+  };
+  return { record, latencies };
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+function pooledSorted(arrays) {
+  const pooled = new Float64Array(sum(arrays.map((a) => a.length)));
+  let offset = 0;
+  for (const a of arrays) {
+    pooled.set(a, offset);
+    offset += a.length;
+  }
+  return pooled.sort();
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+
+function summarise(rounds, latencies) {
+  const pooled = pooledSorted(rounds.map((r) => latencies.get(r)));
+  return {
+    rounds: rounds.length,
+    requests: sum(rounds.map((r) => r.requests)),
+    rps: median(rounds.map((r) => r.rps)),
+    // Pooled over the measured rounds: one round's p99 rests on a few dozen answers.
+    p50Ms: percentile(pooled, 50),
+    p99Ms: percentile(pooled, 99),
+    // Pooled over all measured rounds: /proc counts in clock ticks (10 ms), pooling keeps that small.
+    cpuMsPerRequest: sum(rounds.map((r) => r.workerdMs)) / sum(rounds.map((r) => r.requests)),
+    logLinesPerRequest: median(rounds.map((r) => r.logLinesPerRequest)),
+    originCpuMsPerRequest: median(rounds.map((r) => r.originMsPerRequest)),
+    loadgenCpuMsPerRequest: median(rounds.map((r) => r.loadgenMsPerRequest)),
+    harnessCpuMsPerRequest: median(rounds.map((r) => r.harnessMsPerRequest)),
+    workerdRssMbMax: Math.max(...rounds.map((r) => r.workerdRssMb)),
+    errors: sum(rounds.map((r) => r.errors)),
+    non2xx: sum(rounds.map((r) => r.non2xx)),
+  };
+}
+
+function compare(scenario, baselineLabel, candidateLabel, measured, latencies) {
+  const of = (label) => measured.filter((r) => r.scenario === scenario && r.target === label);
+  const base = summarise(of(baselineLabel), latencies);
+  const cand = summarise(of(candidateLabel), latencies);
+  // Paired per-round ratios: how much one round's ratio differs from the next is the noise.
+  const pairs = of(baselineLabel).map((b, i) => ({ base: b, cand: of(candidateLabel)[i] }));
+  const cpuRatios = pairs.map(({ base: b, cand: c }) => c.cpuMsPerRequest / b.cpuMsPerRequest);
+  const rpsRatios = pairs.map(({ base: b, cand: c }) => c.rps / b.rps);
+  const ratios = {
+    rps: cand.rps / base.rps,
+    p50: cand.p50Ms / base.p50Ms,
+    p99: cand.p99Ms / base.p99Ms,
+    cpuPerRequest: cand.cpuMsPerRequest / base.cpuMsPerRequest,
+  };
+  const valid = base.errors + base.non2xx + cand.errors + cand.non2xx === 0;
+  const meets = ratios.cpuPerRequest <= TARGETS.cpuRatioMax && ratios.rps >= TARGETS.throughputRatioMin;
+  return {
+    [baselineLabel]: base,
+    [candidateLabel]: cand,
+    ratios,
+    noise: {
+      cpuRatioPerRound: { min: Math.min(...cpuRatios), max: Math.max(...cpuRatios) },
+      rpsRatioPerRound: { min: Math.min(...rpsRatios), max: Math.max(...rpsRatios) },
+      otherCoresMedian: median(measured.filter((r) => r.scenario === scenario).map((r) => r.otherCores)),
+      disturbedRoundsKept: measured.filter((r) => r.scenario === scenario && r.otherCores > DISTURBED_CORES).length,
+    },
+    verdict: !valid ? "invalid (errors or non-2xx answers)" : meets ? "meets targets" : "misses targets",
+  };
+}
+
+// ------------------------------------------------------------------ report
+
+const fmt = (value, digits = 2) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function printTable(report, labels) {
+  const rows = [["scenario", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req"]];
+  for (const [name, result] of Object.entries(report.scenarios)) {
+    for (const label of labels) {
+      const s = result[label];
+      rows.push([name, label, fmt(s.rps, 0), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.cpuMsPerRequest, 3)]);
+    }
+    const r = result.ratios;
+    rows.push([name, "ratio", `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`]);
+  }
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+  for (const row of rows) console.log(row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join("  "));
+  console.log();
+  for (const [name, result] of Object.entries(report.scenarios)) {
+    const n = result.noise;
+    console.log(
+      `${name}: ${result.verdict}  (per-round ratios: CPU ${fmt(n.cpuRatioPerRound.min)}-${fmt(n.cpuRatioPerRound.max)}x, ` +
+        `req/s ${fmt(n.rpsRatioPerRound.min)}-${fmt(n.rpsRatioPerRound.max)}x; other load on the machine ${fmt(n.otherCoresMedian)} cores, ` +
+        `${n.disturbedRoundsKept} disturbed rounds kept)`,
+    );
+  }
+  const m = report.method;
+  console.log(`machine: waited ${fmt(m.quietWaitSeconds, 1)} s for other processes to quiet down, measured ${m.reruns} rounds again`);
+  console.log(`targets: CPU per request <= ${TARGETS.cpuRatioMax}x and req/s >= ${TARGETS.throughputRatioMin}x the pass-through`);
+}
+
+// ------------------------------------------------------------------ main
+
+function positiveInt(text, name) {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) fail(`${name} must be a positive integer`);
+  return value;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+async function main() {
+  const origin = startChild("origin.mjs");
+  const { port } = await nextMessage(origin);
+  const originHostPort = `127.0.0.1:${port}`;
+  const originBody = await (await fetch(`http://${originHostPort}/`)).text();
+
+  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
+  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort);
+  await verify(baseline, originBody, false);
+  await verify(candidate, originBody, !SELF_CHECK);
+
+  const loadgen = startChild("load.mjs");
+  const targets = [baseline, candidate];
+  const ctx = { origin, loadgen, targets };
+  console.log(
+    `bench: ${baseline.label} (workerd ${baseline.pid}) vs ${candidate.label} (workerd ${candidate.pid}), origin ${originHostPort}; ` +
+      `${ROUNDS} rounds x ${SCENARIOS.length} scenarios x 2 targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
+  );
+
+  const all = [];
+  const latencies = new Map();
+  let reruns = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      const order = (round + i) % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const name = `round ${round + 1}${round === 0 ? " (warm-up)" : ""} ${scenario.name} ${target.label}`;
+        let measurement = await measureRound(target, scenario, ctx);
+        while (round > 0 && measurement.record.otherCores > DISTURBED_CORES && reruns < MAX_RERUNS) {
+          reruns += 1;
+          process.stderr.write(`  ${name}: other processes used ${fmt(measurement.record.otherCores)} cores; measuring again\n`);
+          measurement = await measureRound(target, scenario, ctx);
+        }
+        const record = { round, ...measurement.record };
+        all.push(record);
+        latencies.set(record, measurement.latencies);
+        process.stderr.write(`  ${name}: ${fmt(record.rps, 0)} req/s, ${fmt(record.cpuMsPerRequest, 3)} CPU ms/req\n`);
+      }
+    }
+  }
+  const measured = all.filter((r) => r.round > 0);
+
+  const report = {
+    date: new Date().toISOString(),
+    mode: SELF_CHECK ? "self-check: pass-through vs pass-through" : "gateway vs pass-through",
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, miniflare: require("miniflare/package.json").version },
+    method: {
+      rounds: ROUNDS,
+      warmupRounds: 1,
+      roundSeconds: DURATION_S,
+      connections: CONNECTIONS,
+      loadGenerator: `autocannon ${require("autocannon/package.json").version}`,
+      cpu: "workerd utime+stime from /proc/<pid>/stat, pooled over measured rounds / requests",
+      aggregation: "req/s: median of measured rounds; latency: percentiles of all measured rounds' answers",
+      disturbedCores: DISTURBED_CORES,
+      reruns,
+      quietWaitSeconds: quietWaitedMs / 1000,
+    },
+    targets: TARGETS,
+    gatewayConfig: SELF_CHECK ? undefined : { file: "bench/gateway-config.yaml", version: candidate.configAnswer.version, warnings: candidate.configAnswer.warnings },
+    scenarios: Object.fromEntries(SCENARIOS.map((s) => [s.name, compare(s.name, baseline.label, candidate.label, measured, latencies)])),
+    workerdProblems: Object.fromEntries(targets.map((t) => [t.label, t.logs.problems])),
+    rounds: all,
+  };
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  const file = join(BENCH, "results", SELF_CHECK ? "self-check.json" : "latest.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log();
+  printTable(report, [baseline.label, candidate.label]);
+  for (const [name, result] of Object.entries(report.scenarios)) {
+    console.log(`${name}: workerd wrote ${fmt(result[candidate.label].logLinesPerRequest)} log lines per request through ${candidate.label} (drained from a pipe)`);
+  }
+  for (const target of targets) {
+    if (target.logs.problems.length > 0) console.log(`${target.label} logged problems: ${target.logs.problems.join(" | ")}`);
+  }
+  console.log(`written: ${file.slice(ROOT.length + 1)}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,132 @@
+/**
+ * One rate-limit counter per limited key (`RATE_LIMITER.getByName(name)`), never one global
+ * object: the load of a key lands on its own object, and each object is strongly consistent.
+ *
+ * State lives in the object's SQLite storage (the synchronous KV API), written on every change,
+ * so eviction or a restart loses nothing but the demand table, which rebuilds itself within one
+ * lease period. The limits travel with every call: the config stays in one place (KV), and a
+ * config change takes effect on the next call.
+ *
+ * Accuracy (the arithmetic is in ./token-bucket.ts; see also ./README.md):
+ *   - over any interval of length t, admissions of one key across all isolates are at most
+ *       burst + rate * t  (+ the debt of the last coalesced call per isolate, see below),
+ *     because leased tokens leave the bucket when granted and count against its capacity
+ *     until they expire;
+ *   - under the limit no request is refused by leasing, but tokens of a lease that expires
+ *     unused are lost: at most one lease per isolate per lease period (<= 1 s), sized to that
+ *     isolate's share of the rate;
+ *   - debt: when more requests join one in-flight call of an isolate than its lease covers,
+ *     the isolate admits up to the `remaining` the object reported and pays on its next call
+ *     (sent at once, in the background). Another isolate may have taken those tokens in the
+ *     meantime, so the bound above can be exceeded by at most that `remaining` per isolate,
+ *     once per round trip.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../worker/env";
+import {
+  acquire,
+  bucketsOf,
+  emptyState,
+  inspect,
+  type AcquireResult,
+  type CounterState,
+  type LimitStatus,
+  type RateLimitSpec,
+} from "./token-bucket";
+
+export type { AcquireResult, LimitStatus, RateLimitSpec } from "./token-bucket";
+
+export interface AcquireRequest extends RateLimitSpec {
+  /** Tokens needed now: 1 per request; 0 when the call only settles debt or fetches a lease. */
+  want: number;
+  /** Requests per second the calling isolate currently sees on this key (leases follow it). */
+  isolateDemand: number;
+  /** A random id of the calling isolate, so demand is summed per isolate. */
+  isolate?: string;
+  /** The isolate's recent round trip to this object, ms (leases are extended by it). */
+  roundTripMs?: number;
+  /** Requests the isolate admitted on credit since its last call (see the accuracy note). */
+  debt?: number;
+  /** Simulated time, ms, for tests and simulations; production callers omit it. */
+  now?: number;
+}
+
+export interface CounterView {
+  /** The limits of the latest call. */
+  limits: RateLimitSpec;
+  buckets: LimitStatus[];
+  /** Tokens leased to isolates and not yet expired. */
+  leasedTokens: number;
+}
+
+const STATE_KEY = "counter";
+/** The limits of the latest call, so the admin API can show a counter without the config. */
+const LIMITS_KEY = "limits";
+/** An isolate that has not called for this long no longer counts towards the key's demand. */
+const DEMAND_TTL_MS = 5_000;
+const MAX_ISOLATES = 1_000;
+
+function limitsOf({ rate, burst, windows }: RateLimitSpec): RateLimitSpec {
+  return { rate, burst, windows };
+}
+
+function nonNegative(value: number | undefined, name: string): number {
+  const number = value ?? 0;
+  if (!Number.isFinite(number) || number < 0) throw new RangeError(`${name} must be a finite number >= 0`);
+  return number;
+}
+
+export class RateLimiter extends DurableObject<Env> {
+  #counter: CounterState;
+  /** Latest demand reported by each calling isolate: memory only, an estimate by nature. */
+  readonly #demand = new Map<string, { perSecond: number; at: number }>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#counter = ctx.storage.kv.get<CounterState>(STATE_KEY) ?? emptyState();
+  }
+
+  /** Takes `want` tokens or refuses; leases more to a hot isolate. Never waits. */
+  acquire(request: AcquireRequest): AcquireResult {
+    const now = request.now ?? Date.now();
+    const buckets = bucketsOf(request);
+    const want = nonNegative(request.want, "want");
+    const debt = nonNegative(request.debt, "debt");
+    const demand = nonNegative(request.isolateDemand, "isolateDemand");
+    const totalDemand = this.#totalDemand(demand, request.isolate, now);
+    const roundTripMs = nonNegative(request.roundTripMs, "roundTripMs");
+    const result = acquire(this.#counter, buckets, { want, debt, demand, totalDemand, roundTripMs }, now);
+    this.ctx.storage.kv.put(STATE_KEY, this.#counter);
+    this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));
+    return result;
+  }
+
+  /** The counter for the admin API, refilled to now; takes nothing. Undefined before the first call. */
+  state(now?: number): CounterView | undefined {
+    const limits = this.ctx.storage.kv.get<RateLimitSpec>(LIMITS_KEY);
+    if (!limits) return undefined;
+    return { limits, ...inspect(structuredClone(this.#counter), bucketsOf(limits), now ?? Date.now()) };
+  }
+
+  /** Forgets the counter: the key starts again with full buckets. */
+  reset(): void {
+    this.ctx.storage.kv.delete(STATE_KEY);
+    this.ctx.storage.kv.delete(LIMITS_KEY);
+    this.#counter = emptyState();
+    this.#demand.clear();
+  }
+
+  /** Records this isolate's demand; returns the key's demand summed over recently seen isolates. */
+  #totalDemand(demand: number, isolate: string | undefined, now: number): number {
+    if (isolate !== undefined) {
+      this.#demand.delete(isolate);
+      this.#demand.set(isolate, { perSecond: demand, at: now });
+    }
+    let total = isolate === undefined ? demand : 0;
+    for (const [id, entry] of this.#demand) {
+      if (now - entry.at > DEMAND_TTL_MS || this.#demand.size > MAX_ISOLATES) this.#demand.delete(id);
+      else total += entry.perSecond;
+    }
+    return total;
+  }
+}

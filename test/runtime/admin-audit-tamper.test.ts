@@ -1,0 +1,43 @@
+/**
+ * verifyAuditChain finds the first broken link. The triggers refuse UPDATE and DELETE through
+ * SQL, so this file drops them first, as someone with direct access to the database could,
+ * and starts every test from a fresh chain.
+ */
+import { env } from "cloudflare:workers";
+import { beforeEach, expect, it } from "vitest";
+import { verifyAuditChain, writeAuditEvent } from "../../worker/audit";
+import { auditRows } from "./admin-harness";
+
+beforeEach(async () => {
+  await env.DB.exec("DROP TRIGGER IF EXISTS audit_log_no_update");
+  await env.DB.exec("DROP TRIGGER IF EXISTS audit_log_no_delete");
+  await env.DB.exec("DELETE FROM audit_log");
+  for (let i = 0; i < 4; i++) await writeAuditEvent(env.DB, { event: "config_change", actor: "token", action: `row-${i}` });
+  expect((await verifyAuditChain(env.DB)).ok).toBe(true);
+});
+
+it("reports an altered row as a hash mismatch at that row", async () => {
+  const rows = await auditRows();
+  const target = rows.at(-2)!;
+  await env.DB.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = ?").bind(target.id).run();
+  const result = await verifyAuditChain(env.DB);
+  expect(result).toEqual({ ok: false, rows: rows.length - 2, broken: { id: target.id, event_id: target.event_id, reason: "hash_mismatch" } });
+});
+
+it("reports a removed row as a prev_hash mismatch at the row after it", async () => {
+  const rows = await auditRows();
+  const removed = rows.at(-3)!;
+  const next = rows.at(-2)!;
+  await env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(removed.id).run();
+  const result = await verifyAuditChain(env.DB);
+  expect(result).toEqual({ ok: false, rows: rows.length - 3, broken: { id: next.id, event_id: next.event_id, reason: "prev_hash_mismatch" } });
+});
+
+it("reports a row whose hash was replaced", async () => {
+  const rows = await auditRows();
+  const target = rows.at(-2)!;
+  await env.DB.prepare("UPDATE audit_log SET hash = ? WHERE id = ?").bind("f".repeat(64), target.id).run();
+  const result = await verifyAuditChain(env.DB);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.broken.id).toBe(target.id);
+});

@@ -1,0 +1,47 @@
+/** Request bodies and the error answers shared by the admin endpoints. */
+import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
+import { parseDocument, type ConfigIssue } from "../config/parse";
+import { versionTag } from "../config/version-tag";
+import { gatewayError } from "../gateway/errors";
+import type { AdminContext, AdminEnv } from "./context";
+
+/** Largest admin request body: a config, one route or upstream, or a document. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** 413 above MAX_BODY_BYTES, whether or not the request declares a Content-Length. */
+export const limitBody: MiddlewareHandler<AdminEnv> = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw gatewayError(413, "payload_too_large", `admin request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  },
+});
+
+export const YAML_MEDIA_TYPES = ["application/yaml", "text/yaml", "application/x-yaml"];
+
+export function invalid(code: string, issues: ConfigIssue[], status: 400 | 409 = 400) {
+  const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+  return gatewayError(status, code, `${count}; nothing was changed`, { extra: { issues } });
+}
+
+/** The body as UTF-8 text. Decoded here: workerd warns about `.text()` on YAML media types. */
+export async function readBodyText(c: AdminContext): Promise<string> {
+  return new TextDecoder().decode(await c.req.arrayBuffer());
+}
+
+/** The body as JSON (`application/json`, `*+json`) or YAML (anything else), or 400 `code`. */
+export async function readStructuredBody(c: AdminContext, code: string): Promise<unknown> {
+  const parsed = parseDocument(await readBodyText(c), c.req.header("Content-Type"));
+  if (!parsed.ok) throw invalid(code, parsed.issues);
+  return parsed.document;
+}
+
+export function notFound(what: string) {
+  return gatewayError(404, "not_found", `${what} does not exist`);
+}
+
+/** `ETag: "N"` (strong: a version never changes) and `X-Config-Version: N`. */
+export function setVersionHeaders(c: AdminContext, version: number): void {
+  c.header("ETag", versionTag(version));
+  c.header("X-Config-Version", String(version));
+}

@@ -1,0 +1,134 @@
+/**
+ * `GET <prefix>/openapi.json`: OpenAPI 3.1, generated from the admin endpoint table and the
+ * zod schemas the handlers validate with (z.toJSONSchema, JSON Schema 2020-12, which OpenAPI
+ * 3.1 uses as is). `GET <prefix>/docs` renders the same document as a page.
+ */
+import { z } from "zod";
+import { ADMIN_REALM } from "./auth";
+import { adminPrefix, type AdminContext, type AdminEndpoint } from "./context";
+import { renderDocsPage } from "./docs-page";
+import { apiSchemas } from "./schemas";
+
+export type OpenApiDocument = {
+  openapi: "3.1.0";
+  info: { title: string; version: string; description: string };
+  servers: { url: string }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, Record<string, string>> };
+};
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  parameters?: Record<string, unknown>[];
+  requestBody?: { required: true; content: Record<string, { schema: { $ref: string } }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: { $ref: string } }> }>;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** `/routes/:id` → `/routes/{id}`; `/documents/:path{.+}` → `/documents/{path}`. */
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_]\w*)(\{[^}]*\})?/g, "{$1}");
+}
+
+function operation(endpoint: AdminEndpoint): OpenApiOperation {
+  const path = openApiPath(endpoint.path);
+  const parameters: Record<string, unknown>[] = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+    ...(name === "path" ? { description: "The document path without its leading slash; may contain slashes." } : {}),
+  }));
+  if (endpoint.responses[412]) {
+    parameters.push({ name: "If-Match", in: "header", required: false, description: 'The version the change is based on: "N", N or *. A stale version is refused with 412.', schema: { type: "string" } });
+  }
+  const responses: OpenApiOperation["responses"] = {};
+  for (const [status, response] of Object.entries(endpoint.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.schema ? { content: { "application/json": { schema: ref(response.schema) } } } : {}),
+    };
+  }
+  responses["401"] = { description: "Missing or wrong credentials (WWW-Authenticate names both schemes); audited.", content: { "application/json": { schema: ref("Error") } } };
+  return {
+    operationId: `${endpoint.method.toLowerCase()}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string | undefined) => (next ?? "").toUpperCase())}`,
+    summary: endpoint.summary,
+    ...(endpoint.description ? { description: endpoint.description } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(endpoint.body
+      ? { requestBody: { required: true as const, content: Object.fromEntries(endpoint.body.mediaTypes.map((type) => [type, { schema: ref(endpoint.body!.schema) }])) } }
+      : {}),
+    responses,
+  };
+}
+
+function componentSchemas(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(apiSchemas).map(([name, schema]) => {
+      // The request shapes are what operators write (io: input): "10MB", "30s", ${VAR}.
+      const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+      return [name, json];
+    }),
+  );
+}
+
+export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenApiDocument {
+  const paths: OpenApiDocument["paths"] = {};
+  for (const endpoint of endpoints) {
+    const path = openApiPath(endpoint.path);
+    paths[path] = { ...paths[path], [endpoint.method.toLowerCase()]: operation(endpoint) };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Loom Edge admin API",
+      version: "1",
+      description: "Manages the gateway's config (KV-backed, versioned) and its documents. Every change is audited in D1 before it takes effect.",
+    },
+    servers: [{ url: prefix }],
+    security: [{ adminToken: [] }, { adminBasic: [] }],
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        adminToken: { type: "http", scheme: "bearer", description: `The ADMIN_TOKEN Worker secret (realm ${ADMIN_REALM}).` },
+        adminBasic: { type: "http", scheme: "basic", description: "admin.auth of the config in force; the password is a ${VAR} secret." },
+      },
+    },
+  };
+}
+
+/** The two endpoints that describe the API; `all` is the whole table, these included. */
+export function apiDocsEndpoints(all: () => AdminEndpoint[]): AdminEndpoint[] {
+  // Built once per isolate and prefix: the table and the schemas do not change at run time.
+  const documents = new Map<string, OpenApiDocument>();
+  const documentFor = (c: AdminContext) => {
+    const prefix = adminPrefix(c.env);
+    let document = documents.get(prefix);
+    if (!document) {
+      document = buildOpenApi(all(), prefix);
+      documents.set(prefix, document);
+    }
+    return document;
+  };
+  return [
+    {
+      method: "GET",
+      path: "/openapi.json",
+      summary: "This API as OpenAPI 3.1",
+      responses: { 200: { description: "The OpenAPI document." } },
+      handler: (c) => c.json(documentFor(c)),
+    },
+    {
+      method: "GET",
+      path: "/docs",
+      summary: "This API as a readable page",
+      responses: { 200: { description: "HTML rendering of openapi.json." } },
+      handler: (c) => c.html(renderDocsPage(documentFor(c))),
+    },
+  ];
+}

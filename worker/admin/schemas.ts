@@ -1,0 +1,60 @@
+/**
+ * The shapes the admin API accepts and returns, as zod schemas: the config's own schemas
+ * (the same ones PUT validates with) plus the small envelopes around them. The OpenAPI
+ * document is generated from this table, so it cannot drift from what the handlers do.
+ */
+import { z } from "zod";
+import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
+
+const version = z.number().int().nonnegative().describe("Config version; 0 is the empty config before the first save.");
+const issue = z.object({ path: z.string().describe("Where, e.g. routes[2].upstream; (root) for the whole document."), message: z.string() });
+
+const errorBody = z.object({
+  error: z.string().describe("Stable machine-readable code."),
+  message: z.string().describe("A sentence for people."),
+  request_id: z.string().optional(),
+});
+
+const documentInfo = z.object({
+  path: z.string(),
+  sha256: z.string().describe("Hex SHA-256 of the stored JSON; also the document's ETag."),
+  size: z.number().int().describe("Bytes of the stored JSON."),
+  updated_at: z.iso.datetime(),
+  actor: z.string(),
+});
+
+export const rollbackRequest = z.strictObject({
+  version: z.number().int().positive().describe("The version whose document becomes a new version."),
+});
+
+export const apiSchemas = {
+  Config: configSchema,
+  Route: routeSchema,
+  Upstream: upstreamSchema,
+  JsonDocument: z.record(z.string(), z.unknown()).describe("A JSON object, such as a JSON Schema referenced by a request-validator plugin."),
+  RollbackRequest: rollbackRequest,
+  Error: errorBody,
+  InvalidConfig: errorBody.extend({ issues: z.array(issue).describe("Every problem found, by path.") }),
+  PreconditionFailed: errorBody.extend({ current_version: version }),
+  SaveResult: z.object({ version, warnings: z.array(z.string()).describe("Fields ignored at the edge, unset secrets, documents not uploaded yet, …") }),
+  RollbackResult: z.object({ version, warnings: z.array(z.string()), rolled_back_to: version }),
+  ValidateResult: z.object({ valid: z.literal(true), warnings: z.array(z.string()) }),
+  VersionList: z.object({
+    current_version: version,
+    versions: z.array(z.object({ version, created_at: z.iso.datetime(), actor: z.string(), action: z.string(), current: z.boolean() })).describe("Newest first."),
+  }),
+  RouteList: z.object({ version, routes: z.array(routeSchema) }),
+  UpstreamList: z.object({ version, upstreams: z.array(upstreamSchema) }),
+  DocumentInfo: documentInfo,
+  DocumentList: z.object({ documents: z.array(documentInfo) }),
+  DocumentDeleted: z.object({ path: z.string(), deleted: z.literal(true) }),
+  Health: z.object({
+    status: z.enum(["ok", "degraded"]),
+    config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),
+    serving_version: version.describe("Version this isolate's cached compiled config serves."),
+    kv: z.enum(["ok", "error"]),
+    d1: z.enum(["ok", "error"]),
+  }),
+} as const;
+
+export type ComponentName = keyof typeof apiSchemas;

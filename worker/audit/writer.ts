@@ -1,0 +1,101 @@
+/**
+ * Appends one immutable, hash-chained row to `audit_log`.
+ *
+ * Several isolates may write at once. Each attempt reads the chain's head, hashes the row
+ * onto it, and inserts with a guard in the same statement: the insert happens only if the head
+ * is still the one hashed onto (D1 runs each statement atomically on one primary), so two
+ * writers can never chain to the same prev_hash; the UNIQUE hash column backs this up. A
+ * writer that lost the race reads the new head and tries again, a bounded number of times.
+ *
+ * A `config_change` that names a `newVersion` also claims that version: the insert is refused
+ * when another row already claimed it (and migration 0002 makes the database refuse it too).
+ * The config store allocates versions this way because KV has no compare-and-set.
+ */
+import { auditRowHash, GENESIS_HASH } from "./chain";
+import { canonicalJson } from "./canonical";
+import { scrubDetails } from "./scrub";
+import type { AuditEvent, AuditRow, HashedFields } from "./types";
+
+/** Another writer recorded this config version first. */
+export class AuditVersionConflictError extends Error {
+  constructor(readonly version: number) {
+    super(`config version ${version} was claimed by another change`);
+    this.name = "AuditVersionConflictError";
+  }
+}
+
+const MAX_ATTEMPTS = 16;
+
+const HEAD = "(SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1)";
+
+const INSERT = `INSERT INTO audit_log
+  (event_id, ts, event, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prev_hash, hash)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+WHERE ${HEAD} IS ?15
+  AND NOT EXISTS (SELECT 1 FROM audit_log WHERE event_id = ?1)
+  AND (?11 IS NULL OR ?3 <> 'config_change'
+       OR NOT EXISTS (SELECT 1 FROM audit_log WHERE event = 'config_change' AND new_version = ?11))
+RETURNING id`;
+
+/** Request-supplied text (paths, user agents) is capped so a row stays small. */
+const MAX_FIELD = 512;
+const cap = (text: string | undefined): string => (text ?? "").slice(0, MAX_FIELD);
+
+function fieldsOf(event: AuditEvent): HashedFields {
+  return {
+    event_id: event.eventId ?? crypto.randomUUID(),
+    ts: new Date().toISOString(),
+    event: event.event,
+    actor: event.actor,
+    action: event.action,
+    target: cap(event.target),
+    ip: cap(event.ip),
+    user_agent: cap(event.userAgent),
+    request_id: cap(event.requestId),
+    old_version: event.oldVersion ?? null,
+    new_version: event.newVersion ?? null,
+    details: canonicalJson(scrubDetails(event.details ?? {})),
+  };
+}
+
+/** Why the guarded insert did not happen, when it was not a moved head. */
+async function refusal(db: D1Database, fields: HashedFields): Promise<AuditRow | AuditVersionConflictError | undefined> {
+  const existing = await db.prepare("SELECT * FROM audit_log WHERE event_id = ?").bind(fields.event_id).first<AuditRow>();
+  if (existing) return existing;
+  if (fields.event === "config_change" && fields.new_version !== null) {
+    const claimed = await db.prepare("SELECT 1 FROM audit_log WHERE event = 'config_change' AND new_version = ?").bind(fields.new_version).first();
+    if (claimed) return new AuditVersionConflictError(fields.new_version);
+  }
+  return undefined;
+}
+
+/** A short random pause so writers that collided do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+}
+
+/**
+ * Writes the event and returns the stored row. Throws `AuditVersionConflictError` when the
+ * config version is already taken, and whatever D1 throws when the database is unavailable:
+ * callers that must not proceed without an audit row (admin changes) refuse on any error.
+ * An `eventId` that is already stored returns the stored row (idempotent retries).
+ */
+export async function writeAuditEvent(db: D1Database, event: AuditEvent): Promise<AuditRow> {
+  const fields = fieldsOf(event);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const head = await db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first<{ hash: string }>();
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const hash = await auditRowHash(prevHash, fields);
+    const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
+    const inserted = await db
+      .prepare(INSERT)
+      .bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, head?.hash ?? null)
+      .first<{ id: number }>();
+    if (inserted) return { id: inserted.id, ...fields, prev_hash: prevHash, hash };
+    const reason = await refusal(db, fields);
+    if (reason instanceof AuditVersionConflictError) throw reason;
+    if (reason) return reason;
+    await backoff(attempt);
+  }
+  throw new Error(`audit log: could not append after ${MAX_ATTEMPTS} attempts (heavy write contention)`);
+}

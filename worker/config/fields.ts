@@ -1,0 +1,48 @@
+/**
+ * Field types shared by the config schema and the policies' own schemas (policies/<name>/schema.ts).
+ * They live apart from schema.ts because schema.ts imports the policy schemas: were the policies
+ * to import these from schema.ts, the two modules would import each other and whichever loaded
+ * second would read an uninitialised binding.
+ */
+import { z } from "zod";
+import { SECRET_REF_PATTERN } from "./secrets";
+import { parseDuration, parseSize } from "./units";
+
+/** A reference to a Worker secret. Literal secrets are refused: KV never holds a secret. */
+export const secretRef = z
+  .string()
+  .regex(SECRET_REF_PATTERN, "must be a ${VAR} reference to a Worker secret (wrangler secret put VAR); the config store never holds a secret")
+  .describe("A `${VAR}` reference, resolved from the Worker's secrets when a request needs it.");
+
+export const size = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const bytes = parseSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: "custom", message: `not a size: ${JSON.stringify(value)} (use bytes or a string such as 8KB, 10MB)` });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .describe("A size: bytes, or a string with a binary unit (B, KB, MB, GB; 1KB = 1024 bytes).");
+
+export const duration = z
+  .string()
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `not a duration: ${JSON.stringify(value)} (use a string such as 500ms, 30s, 1m30s)` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe("A duration string: 500ms, 30s, 5m, 1h, or a combination such as 1m30s.");
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"] as const;
+export const httpMethod = z.enum(HTTP_METHODS).describe("An HTTP method, upper case.");
+
+/** An HTTP field name (RFC 9110 §5.1 token), restricted to the characters header names use in practice. */
+export const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, "must be a header name: 1-64 letters, digits or '-'")
+  .describe("An HTTP header name (case-insensitive).");

@@ -1,0 +1,117 @@
+/**
+ * The KV layout of the config store (storage-schema.md lists every key). KV never holds a
+ * secret: config documents keep `${VAR}` references, the schema refuses literal secrets.
+ */
+
+/** Who made a version, when and how (also the KV metadata of its key, so listing is cheap). */
+export interface VersionMeta {
+  created_at: string;
+  actor: string;
+  /** `config_put`, `rollback`, `route_put`, … */
+  action: string;
+}
+
+/** An immutable version: the operator's document as validated (`${VAR}` kept, sizes as written). */
+export interface VersionRecord extends VersionMeta {
+  version: number;
+  document: Record<string, unknown>;
+}
+
+/** KV metadata of an uploaded document. */
+export interface StoredDocumentMeta {
+  /** Hex SHA-256 of the stored JSON text; the document's ETag. */
+  sha256: string;
+  size: number;
+  updated_at: string;
+  actor: string;
+}
+
+export const KEYS = {
+  /** `{ version }`: the version in force. */
+  pointer: "config:current",
+  /** `{ revision, updated_at }`: changes whenever a document is written or deleted. */
+  documentsRevision: "config:documents",
+  versionPrefix: "config:v:",
+  /** Immutable `VersionRecord`. */
+  version: (version: number) => `config:v:${version}`,
+  documentPrefix: "doc:",
+  /** The uploaded JSON document itself; `StoredDocumentMeta` as KV metadata. */
+  document: (path: string) => `doc:${path}`,
+} as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The version the pointer names (0 when nothing was ever saved). */
+export async function readPointer(kv: KVNamespace): Promise<number> {
+  return pointerVersion(await kv.get(KEYS.pointer, "json"));
+}
+
+function pointerVersion(value: unknown): number {
+  return isRecord(value) && Number.isSafeInteger(value.version) ? (value.version as number) : 0;
+}
+
+/**
+ * What the isolate cache checks every few seconds: the pointer and the documents revision,
+ * in one KV operation (a bulk get). Read without `cacheTtl` so a change is seen as soon as KV
+ * has it at this location.
+ */
+export async function readRevision(kv: KVNamespace): Promise<{ version: number; revision: string }> {
+  const values = await kv.get([KEYS.pointer, KEYS.documentsRevision], "json");
+  const version = pointerVersion(values.get(KEYS.pointer));
+  const documents = values.get(KEYS.documentsRevision);
+  return { version, revision: `${version}/${isRecord(documents) ? String(documents.revision) : "-"}` };
+}
+
+export async function readVersion(kv: KVNamespace, version: number): Promise<VersionRecord | undefined> {
+  const record = await kv.get<VersionRecord>(KEYS.version(version), "json");
+  return isRecord(record) && record.version === version && isRecord(record.document) ? record : undefined;
+}
+
+/** Every stored version, newest first (from the keys' metadata, without reading the documents). */
+export async function listVersions(kv: KVNamespace): Promise<(VersionMeta & { version: number })[]> {
+  const versions: (VersionMeta & { version: number })[] = [];
+  for await (const key of listKeys<VersionMeta>(kv, KEYS.versionPrefix)) {
+    const version = Number(key.name.slice(KEYS.versionPrefix.length));
+    if (Number.isSafeInteger(version) && key.metadata) versions.push({ version, ...key.metadata });
+  }
+  return versions.sort((a, b) => b.version - a.version);
+}
+
+export async function listDocuments(kv: KVNamespace): Promise<(StoredDocumentMeta & { path: string })[]> {
+  const documents: (StoredDocumentMeta & { path: string })[] = [];
+  for await (const key of listKeys<StoredDocumentMeta>(kv, KEYS.documentPrefix)) {
+    if (key.metadata) documents.push({ path: key.name.slice(KEYS.documentPrefix.length), ...key.metadata });
+  }
+  return documents;
+}
+
+async function* listKeys<Meta>(kv: KVNamespace, prefix: string): AsyncGenerator<KVNamespaceListKey<Meta>> {
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list<Meta>({ prefix, cursor });
+    yield* page.keys;
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+}
+
+export async function readDocument(kv: KVNamespace, path: string): Promise<{ document: unknown; meta: StoredDocumentMeta } | undefined> {
+  const { value, metadata } = await kv.getWithMetadata<unknown, StoredDocumentMeta>(KEYS.document(path), "json");
+  return value === null || !metadata ? undefined : { document: value, meta: metadata };
+}
+
+/**
+ * KV accepts about one write per second to the same key (more may fail with 429), and the
+ * pointer and the documents revision are the keys rewritten on every change; a second change
+ * within that second is retried once, a little over a second later.
+ */
+export async function putMutable(kv: KVNamespace, key: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value);
+  try {
+    await kv.put(key, text);
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await kv.put(key, text);
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The config store: versions, the current pointer and documents in KV (layout in kv.ts and
+ * storage-schema.md), every change audited in D1 first, and the per-isolate cache of the
+ * compiled config that the request path reads.
+ *
+ * KV is eventually consistent and has no compare-and-set, so version numbers are allocated
+ * through the audit log in D1 (strongly consistent): the audit row of a change claims its new
+ * version, and the database refuses a second claim of the same number. Two racing writers
+ * therefore never both write `config:v:N`; the loser gets 412 (or 409) and nothing changed.
+ */
+import { AuditVersionConflictError, writeAuditEvent } from "../audit";
+import type { Env } from "../env";
+import { gatewayError } from "../gateway/errors";
+import { sha256Hex } from "../audit/chain";
+import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
+import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
+import { configSchema } from "./schema";
+import { ifMatchAllows } from "./version-tag";
+
+/** Who asks for a change; recorded in its audit row. */
+export interface ChangeAuthor {
+  /** `token` or `basic:<username>`. */
+  actor: string;
+  ip: string;
+  userAgent: string;
+  requestId: string;
+}
+
+export interface CurrentConfig {
+  /** 0 before the first save. */
+  version: number;
+  /** Undefined for version 0, or when KV does not (yet) return the version's record here. */
+  record: VersionRecord | undefined;
+  /** The version the next change will claim. */
+  nextVersion: number;
+  /** Another change has claimed a newer version that is not readable here yet. */
+  inFlight: boolean;
+}
+
+/**
+ * A claimed version whose KV record is not readable here is, for this long, a change still
+ * being written or not yet propagated to this location (KV's bound for other locations is
+ * about 60 s); later, a change that failed between its audit row and its KV writes: a hole in
+ * the numbering, which its audit row explains. Changes wait (409) rather than risk building on
+ * a document that is about to be replaced.
+ */
+const CLAIM_SETTLE_MS = 60_000;
+
+interface Claim {
+  new_version: number;
+  ts: string;
+}
+
+/** Versions claimed in the audit log above `version`, newest first. */
+async function claimsAbove(db: D1Database, version: number): Promise<Claim[]> {
+  const { results } = await db
+    .prepare("SELECT new_version, ts FROM audit_log WHERE event = 'config_change' AND new_version > ? ORDER BY new_version DESC LIMIT 5")
+    .bind(version)
+    .all<Claim>();
+  return results;
+}
+
+/**
+ * The config in force as the admin API sees it: the KV pointer, unless the audit log knows a
+ * newer version whose record KV already holds (the pointer at this location lags, or its
+ * write failed). When D1 cannot be read, the pointer alone answers; a change would then be
+ * refused anyway, because its audit row cannot be written.
+ */
+export async function readCurrent(env: Env): Promise<CurrentConfig> {
+  const pointer = await readPointer(env.CONFIG);
+  const claims = await claimsAbove(env.DB, pointer).catch((): Claim[] => []);
+  const nextVersion = Math.max(pointer, claims[0]?.new_version ?? 0) + 1;
+  let inFlight = false;
+  for (const claim of claims) {
+    const record = await readVersion(env.CONFIG, claim.new_version);
+    if (record) return { version: record.version, record, nextVersion, inFlight };
+    inFlight ||= Date.now() - Date.parse(claim.ts) < CLAIM_SETTLE_MS;
+  }
+  const record = pointer > 0 ? await readVersion(env.CONFIG, pointer) : undefined;
+  return { version: pointer, record, nextVersion, inFlight };
+}
+
+/** The current document; `{}` before the first save. */
+export function currentDocument(current: CurrentConfig): Record<string, unknown> {
+  if (current.version === 0) return {};
+  if (!current.record) {
+    throw gatewayError(503, "config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, { headers: { "Retry-After": "1" } });
+  }
+  return current.record.document;
+}
+
+export interface ConfigChange {
+  /** Audit action: `config_put`, `rollback`, `route_put`, `upstream_delete`, … */
+  action: string;
+  /** Audit target: `config`, `routes/<id>`, `upstreams/<name>`. */
+  target: string;
+  /** The request's If-Match header, if any. */
+  ifMatch: string | undefined;
+  details?: Record<string, unknown>;
+}
+
+function preconditionFailed(currentVersion: number) {
+  return gatewayError(412, "precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
+    extra: { current_version: currentVersion },
+  });
+}
+
+/**
+ * Saves a new version. `edit` receives the current config and returns the new document; it
+ * validates and may throw (400, 404), in which case nothing is written. Then, in this order:
+ * the audit row (claims the version; if it cannot be written, 503 `audit_unavailable` and
+ * nothing changed), the immutable version record, the pointer. Finally this isolate's cache
+ * is invalidated so its next request serves the new version.
+ */
+export async function saveConfig(
+  env: Env,
+  author: ChangeAuthor,
+  change: ConfigChange,
+  edit: (current: CurrentConfig) => Record<string, unknown> | Promise<Record<string, unknown>>,
+): Promise<{ version: number; previous: number }> {
+  const current = await readCurrent(env);
+  if (current.inFlight) {
+    throw gatewayError(409, "change_in_progress", "another admin change is being saved; retry in a moment", { headers: { "Retry-After": "1" } });
+  }
+  if (!ifMatchAllows(change.ifMatch, current.version)) throw preconditionFailed(current.version);
+  const document = await edit(current);
+  const version = current.nextVersion;
+  const createdAt = new Date().toISOString();
+  try {
+    await writeAuditEvent(env.DB, {
+      event: "config_change",
+      action: change.action,
+      target: change.target,
+      ...author,
+      oldVersion: current.version,
+      newVersion: version,
+      details: change.details,
+    });
+  } catch (error) {
+    if (!(error instanceof AuditVersionConflictError)) throw auditUnavailable(error);
+    if (change.ifMatch !== undefined) throw preconditionFailed(version);
+    throw gatewayError(409, "conflict", "another change was saved at the same moment; GET the config again and retry");
+  }
+  const record: VersionRecord = { version, document, created_at: createdAt, actor: author.actor, action: change.action };
+  await storeWrite(async () => {
+    await env.CONFIG.put(KEYS.version(version), JSON.stringify(record), {
+      metadata: { created_at: createdAt, actor: author.actor, action: change.action },
+    });
+    await putMutable(env.CONFIG, KEYS.pointer, { version });
+  });
+  invalidateCompiledConfig();
+  return { version, previous: current.version };
+}
+
+function auditUnavailable(error: unknown) {
+  console.error(JSON.stringify({ level: "error", error: "audit_unavailable", name: error instanceof Error ? error.name : typeof error }));
+  return gatewayError(503, "audit_unavailable", "the audit log cannot be written, so the change was refused; nothing changed");
+}
+
+/** KV writes after the audit row: a failure is a 503 that says what the audit log holds. */
+async function storeWrite(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", error: "store_unavailable", name: error instanceof Error ? error.name : typeof error }));
+    throw gatewayError(503, "store_unavailable", "the config store (KV) failed after the change was audited; check the current version and retry");
+  }
+}
+
+// ---------------------------------------------------------------- documents
+
+/**
+ * Stores an uploaded document: audit row first, then the document, then the documents
+ * revision, which makes every isolate recompile the config that references it.
+ */
+export async function putDocument(env: Env, author: ChangeAuthor, path: string, document: unknown): Promise<StoredDocumentMeta> {
+  const text = JSON.stringify(document);
+  const meta: StoredDocumentMeta = {
+    sha256: await sha256Hex(text),
+    size: new TextEncoder().encode(text).byteLength,
+    updated_at: new Date().toISOString(),
+    actor: author.actor,
+  };
+  await changeDocument(env, author, path, "document_put", { sha256: meta.sha256, size: meta.size }, () => env.CONFIG.put(KEYS.document(path), text, { metadata: meta }));
+  return meta;
+}
+
+export async function deleteDocument(env: Env, author: ChangeAuthor, path: string): Promise<void> {
+  await changeDocument(env, author, path, "document_delete", {}, () => env.CONFIG.delete(KEYS.document(path)));
+}
+
+async function changeDocument(env: Env, author: ChangeAuthor, path: string, action: string, details: Record<string, unknown>, write: () => Promise<void>): Promise<void> {
+  try {
+    await writeAuditEvent(env.DB, { event: "config_change", action, target: `documents:${path}`, ...author, details });
+  } catch (error) {
+    throw auditUnavailable(error);
+  }
+  await storeWrite(async () => {
+    await write();
+    await putMutable(env.CONFIG, KEYS.documentsRevision, { revision: crypto.randomUUID(), updated_at: new Date().toISOString() });
+  });
+  invalidateCompiledConfig();
+}
+
+// ---------------------------------------------------------------- per-isolate cache
+
+const DEFAULT_CACHE_TTL_MS = 2000;
+
+interface CacheEntry {
+  compiled: CompiledConfig;
+  /** `<version>/<documents revision>` it was compiled from. */
+  revision: string;
+  checkedAt: number;
+}
+
+/** The last good compiled config of this isolate; kept when KV fails. */
+let entry: CacheEntry | undefined;
+/** The refresh in progress, shared by every request that needs it. */
+let refreshing: Promise<CompiledConfig> | undefined;
+/** Bumped by invalidation so a refresh that started before a change cannot store stale data. */
+let generation = 0;
+
+function cacheTtl(env: Env): number {
+  const ms = Number(env.CONFIG_CACHE_TTL_MS);
+  return env.CONFIG_CACHE_TTL_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_TTL_MS;
+}
+
+/**
+ * The compiled config in force. At most once per CONFIG_CACHE_TTL_MS an isolate reads the
+ * small revision keys (one bulk KV get, no `cacheTtl`: KV's minimum of 30 s would delay
+ * pick-up); only when they changed does it load the version and its documents and compile.
+ * While one request refreshes, others that already have a config keep using it (no
+ * thundering herd; a cold isolate's requests all wait on the same refresh). When KV fails the
+ * last good config keeps serving; a cold isolate that cannot load any config gets one whose
+ * gateway answers 503, so the admin API still works.
+ */
+export async function getCompiledConfig(env: Env): Promise<CompiledConfig> {
+  if (entry && Date.now() - entry.checkedAt < cacheTtl(env)) return entry.compiled;
+  // An invalidated entry is not served: the isolate that made a change must see it next.
+  if (refreshing && entry && Number.isFinite(entry.checkedAt)) return entry.compiled;
+  if (!refreshing) {
+    const started = refresh(env, generation).finally(() => {
+      if (refreshing === started) refreshing = undefined;
+    });
+    refreshing = started;
+  }
+  return refreshing;
+}
+
+/** Makes this isolate's next request re-read the store (called after every admin change). */
+export function invalidateCompiledConfig(): void {
+  generation += 1;
+  refreshing = undefined;
+  if (entry) entry.checkedAt = Number.NEGATIVE_INFINITY;
+}
+
+async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
+  try {
+    const { version, revision } = await readRevision(env.CONFIG);
+    const compiled = entry?.revision === revision ? entry.compiled : await load(env.CONFIG, version);
+    if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
+    return compiled;
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }));
+    if (entry) {
+      // Keep serving the last good config; try again after another TTL.
+      entry.checkedAt = Date.now();
+      return entry.compiled;
+    }
+    return unavailableConfig();
+  }
+}
+
+async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
+  if (version === 0) return emptyCompiledConfig();
+  const record = await readVersion(kv, version);
+  if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
+  // The stored document is re-validated: a deploy may have changed the schema.
+  const config = configSchema.parse(record.document);
+  const documents = new Map<string, unknown>();
+  await Promise.all(
+    documentPaths(config).map(async (path) => {
+      const stored = await readDocument(kv, path);
+      if (stored) documents.set(path, stored.document);
+    }),
+  );
+  return compileConfig(version, config, documents);
+}
+
+/** Served by a cold isolate that could not load any config (not cached): the gateway fails closed. */
+function unavailableConfig(): CompiledConfig {
+  return Object.freeze({
+    ...emptyCompiledConfig(),
+    gateway: async function configUnavailable() {
+      throw gatewayError(503, "config_unavailable", "the gateway could not load its configuration; retry shortly");
+    },
+  });
+}

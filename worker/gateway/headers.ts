@@ -1,0 +1,86 @@
+/**
+ * Header hygiene between client and upstream, both ways.
+ *
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not be forwarded:
+ * `Connection`, every header it names, and the well-known ones below. workerd drops some of
+ * them on its own, but neither the headers a `Connection` header names nor those on responses.
+ */
+
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "trailer",
+];
+
+/** RFC 9110 §5.6.2 token, the syntax of a header name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** Forwarding headers a client could forge; the gateway sets its own (X-Forwarded-*). */
+const CLIENT_FORWARDING = ["forwarded", "x-real-ip"];
+
+/** Headers that advertise the origin's software; the security-headers policy removes them too. */
+const ORIGIN_FINGERPRINT = ["server", "x-powered-by"];
+
+/** What the edge knows for certain about the request, for the upstream. */
+export interface ForwardedFor {
+  /** CF-Connecting-IP, set by Cloudflare's edge. Empty when unknown. */
+  clientIp: string;
+  /** Scheme of the request URL: `http` or `https`. */
+  proto: string;
+  /** Host (and port) the client asked for. */
+  host: string;
+  requestId: string;
+}
+
+/**
+ * Request headers for the upstream: hop-by-hop, client forwarding headers, `Host` (the runtime
+ * sets it from the upstream URL) and the gateway credentials removed; trusted forwarding
+ * headers, `X-Request-Id` and `Via` (RFC 9110 §7.6.3: a gateway MUST send Via inbound) set.
+ */
+export function upstreamRequestHeaders(incoming: Headers, forwarded: ForwardedFor, credentialHeaders: readonly string[]): Headers {
+  const headers = new Headers(incoming);
+  removeHopByHop(headers);
+  for (const name of [...headers.keys()]) {
+    if (name.startsWith("x-forwarded-")) headers.delete(name);
+  }
+  for (const name of CLIENT_FORWARDING) headers.delete(name);
+  for (const name of credentialHeaders) headers.delete(name);
+  headers.delete("host");
+  if (forwarded.clientIp) headers.set("x-forwarded-for", forwarded.clientIp);
+  headers.set("x-forwarded-proto", forwarded.proto);
+  headers.set("x-forwarded-host", forwarded.host);
+  headers.set("x-request-id", forwarded.requestId);
+  const via = headers.get("via");
+  headers.set("via", via ? `${via}, 1.1 loom-edge` : "1.1 loom-edge");
+  return headers;
+}
+
+/** Response headers for the client: hop-by-hop and origin fingerprints removed. */
+export function clientResponseHeaders(upstream: Headers): Headers {
+  const headers = new Headers(upstream);
+  removeHopByHop(headers);
+  for (const name of ORIGIN_FINGERPRINT) headers.delete(name);
+  return headers;
+}
+
+function removeHopByHop(headers: Headers): void {
+  const listed = headers.get("connection");
+  if (listed) {
+    for (const token of listed.split(",")) {
+      // A token that is no header name cannot name a header; skip it rather than fail.
+      const name = token.trim();
+      if (TOKEN.test(name)) headers.delete(name);
+    }
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+}

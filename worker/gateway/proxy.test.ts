@@ -1,0 +1,566 @@
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { authSchema, routeSchema, upstreamSchema } from "../config/schema";
+import type { AppEnv } from "../env";
+import { gatewayCredentials } from "../policies/auth";
+import { proxy, type Fetcher, type ProxyOptions } from "./proxy";
+import { rawRequest } from "./raw-request.test-helper";
+import { compileRouter, routeMatch } from "./router";
+import { parseEndpoint, upstreamUrl, withoutQueryParams } from "./upstream-url";
+
+// ---------------------------------------------------------------- a fake origin and a small gateway
+
+type OriginHandler = (request: Request, endpoint: string) => Response | Promise<Response>;
+
+/** Records every upstream request (URL, method, headers, body text) and answers with `handler`. */
+function fakeOrigin(handler: OriginHandler = () => new Response("ok")) {
+  const seen: { url: string; endpoint: string; method: string; headers: Headers; redirect: string }[] = [];
+  const fetcher: Fetcher = async (request) => {
+    const endpoint = new URL(request.url).host;
+    seen.push({ url: request.url, endpoint, method: request.method, headers: request.headers, redirect: request.redirect });
+    return handler(request, endpoint);
+  };
+  return { fetcher, seen };
+}
+
+interface GatewayOptions {
+  upstream?: Record<string, unknown>;
+  routes?: Record<string, unknown>[];
+  proxyOptions?: ProxyOptions;
+}
+
+/** requestContext stand-in → routeMatch → proxy, recording what the proxy set on c.var. */
+function gateway(fetcher: Fetcher, options: GatewayOptions = {}) {
+  const upstream = upstreamSchema.parse({ name: "backend", endpoints: ["origin-a.internal:8080"], ...options.upstream });
+  const routes = (options.routes ?? [{ id: "api", path: "/api/*" }]).map((route) => routeSchema.parse({ upstream: "backend", ...route }));
+  const vars: { upstream?: string; upstreamMs?: number }[] = [];
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set("requestId", "req-123");
+    c.set("clientIp", "203.0.113.7");
+    c.set("startedAt", Date.now());
+    await next();
+    vars.push({ upstream: c.var.upstream, upstreamMs: c.var.upstreamMs });
+  });
+  app.use(routeMatch(compileRouter(routes)));
+  app.use(proxy([upstream], { ...options.proxyOptions, fetcher }));
+  return { app, vars };
+}
+
+const refused: OriginHandler = () => {
+  throw new TypeError("connect ECONNREFUSED 10.0.0.10:8080 (origin-a.internal)");
+};
+
+/** Never answers; rejects when the proxy aborts, as the runtime's fetch does. */
+const hanging: OriginHandler = (request) =>
+  new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(new Error("The operation was aborted"))));
+
+function chunks(count: number, size: number, onCancel?: () => void): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < count) controller.enqueue(new Uint8Array(size).fill(120));
+      else controller.close();
+    },
+    cancel: onCancel,
+  });
+}
+
+/** Reads a body to its end or its error; returns the bytes received and whether it errored. */
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<{ bytes: number; errored: boolean }> {
+  let bytes = 0;
+  if (!body) return { bytes, errored: false };
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes, errored: false };
+      bytes += value.byteLength;
+    }
+  } catch {
+    return { bytes, errored: true };
+  }
+}
+
+async function errorOf(res: Response): Promise<string> {
+  const text = await res.text();
+  for (const secret of ["origin-a", "origin-b", "10.0.0.10", "ECONNREFUSED", "aborted", "8080"]) expect(text).not.toContain(secret);
+  return (JSON.parse(text) as { error: string }).error;
+}
+
+// ---------------------------------------------------------------- header hygiene
+
+describe("proxy: request headers", () => {
+  it("removes hop-by-hop headers, including those Connection names (RFC 9110 §7.6.1)", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    await app.request("http://gw.test/api/x", {
+      headers: {
+        Connection: "keep-alive, X-Hop-Secret, x-other-hop",
+        "X-Hop-Secret": "1",
+        "X-Other-Hop": "2",
+        "Keep-Alive": "timeout=5",
+        "Proxy-Connection": "keep-alive",
+        TE: "trailers",
+        Trailer: "Expires",
+        Upgrade: "websocket",
+        "Proxy-Authorization": "Basic cHJveHk6c2VjcmV0",
+        "X-End-To-End": "kept",
+        Cookie: "session=abc",
+      },
+    });
+    const headers = origin.seen[0]!.headers;
+    for (const name of ["connection", "x-hop-secret", "x-other-hop", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization"]) {
+      expect(headers.has(name), name).toBe(false);
+    }
+    expect(headers.get("x-end-to-end")).toBe("kept");
+    expect(headers.get("cookie")).toBe("session=abc");
+  });
+
+  it("ignores Connection tokens that are not header names instead of failing", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    const res = await app.request("http://gw.test/api/x", { headers: { Connection: "close, not a token, , x-y" } });
+    expect(res.status).toBe(200);
+    expect(origin.seen[0]!.headers.has("connection")).toBe(false);
+  });
+
+  it("replaces client X-Forwarded-*, Forwarded and X-Real-IP with values from the edge", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    await app.request("https://shop.example.com:8443/api/x", {
+      headers: {
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "http",
+        "X-Forwarded-Port": "1",
+        "X-Forwarded-Prefix": "/admin",
+        Forwarded: "for=6.6.6.6;host=evil.example",
+        "X-Real-IP": "6.6.6.6",
+        "X-Request-Id": "client-chosen",
+        Via: "1.1 client-proxy",
+      },
+    });
+    const headers = origin.seen[0]!.headers;
+    expect(headers.get("x-forwarded-for")).toBe("203.0.113.7");
+    expect(headers.get("x-forwarded-proto")).toBe("https");
+    expect(headers.get("x-forwarded-host")).toBe("shop.example.com:8443");
+    expect(headers.get("x-request-id")).toBe("req-123");
+    expect(headers.get("via")).toBe("1.1 client-proxy, 1.1 loom-edge");
+    for (const name of ["x-forwarded-port", "x-forwarded-prefix", "forwarded", "x-real-ip"]) expect(headers.has(name), name).toBe(false);
+  });
+
+  it("sends no Host header of the client: the upstream URL decides the host", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    await app.request("http://gw.test/api/x", { headers: { Host: "evil.example" } });
+    expect(origin.seen[0]!.headers.has("host")).toBe(false);
+    expect(new URL(origin.seen[0]!.url).host).toBe("origin-a.internal:8080");
+  });
+
+  it("does not forward the gateway credentials, as headers or in the query", async () => {
+    const origin = fakeOrigin();
+    const auth = authSchema.parse({ type: "api_key", header: "X-API-Key", query_param: "api_key", keys: ["${API_KEY_1}"] });
+    const { app } = gateway(origin.fetcher, { proxyOptions: gatewayCredentials(auth) });
+    await app.request("http://gw.test/api/x?api_key=secret&q=1&api%5Fkey=secret2&b=a%20b+c", {
+      headers: { "X-API-Key": "secret", Authorization: "Bearer upstream-token" },
+    });
+    const seen = origin.seen[0]!;
+    expect(seen.headers.has("x-api-key")).toBe(false);
+    expect(seen.headers.get("authorization")).toBe("Bearer upstream-token");
+    expect(new URL(seen.url).search).toBe("?q=1&b=a%20b+c");
+  });
+});
+
+describe("proxy: response headers", () => {
+  it("removes hop-by-hop headers, Server and X-Powered-By; keeps the rest, every Set-Cookie included", async () => {
+    const origin = fakeOrigin(() => {
+      const headers = new Headers({
+        Connection: "close, X-Internal-Hop",
+        "X-Internal-Hop": "1",
+        "Keep-Alive": "timeout=5",
+        "Proxy-Authenticate": "Basic",
+        Trailer: "Expires",
+        Upgrade: "h2c",
+        Server: "nginx/1.2.3",
+        "X-Powered-By": "PHP/5.6",
+        "Content-Type": "application/json",
+        "Cache-Control": "max-age=60",
+      });
+      headers.append("Set-Cookie", "a=1");
+      headers.append("Set-Cookie", "b=2");
+      return new Response("{}", { status: 201, statusText: "Created", headers });
+    });
+    const { app } = gateway(origin.fetcher);
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(201);
+    for (const name of ["connection", "x-internal-hop", "keep-alive", "proxy-authenticate", "trailer", "upgrade", "server", "x-powered-by"]) {
+      expect(res.headers.has(name), name).toBe(false);
+    }
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(res.headers.get("cache-control")).toBe("max-age=60");
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+
+  it("passes redirects to the client instead of following them", async () => {
+    const origin = fakeOrigin(() => new Response(null, { status: 302, headers: { Location: "http://origin-a.internal:8080/login" } }));
+    const { app } = gateway(origin.fetcher);
+    const res = await app.request("http://gw.test/api/x");
+    expect(origin.seen[0]!.redirect).toBe("manual");
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("http://origin-a.internal:8080/login");
+  });
+});
+
+// ---------------------------------------------------------------- the upstream URL
+
+describe("upstream URL", () => {
+  it("parses host:port as http and keeps an endpoint's base path", () => {
+    expect(parseEndpoint("10.0.0.10:8080")).toEqual({ origin: "http://10.0.0.10:8080", basePath: "" });
+    expect(parseEndpoint("https://origin.example.com")).toEqual({ origin: "https://origin.example.com", basePath: "" });
+    expect(parseEndpoint("https://origin.example.com:8443/base/v1/")).toEqual({ origin: "https://origin.example.com:8443", basePath: "/base/v1" });
+    expect(() => parseEndpoint("ftp://x")).toThrow();
+    expect(() => parseEndpoint("https://u:p@x")).toThrow();
+  });
+
+  it("joins base path, forward path and query by concatenation", () => {
+    const endpoint = parseEndpoint("https://origin.example.com/base");
+    expect(upstreamUrl(endpoint, "/x/y", "?a=1")).toBe("https://origin.example.com/base/x/y?a=1");
+    expect(upstreamUrl(endpoint, "/", "")).toBe("https://origin.example.com/base/");
+    expect(upstreamUrl(parseEndpoint("h:81"), "/@evil.com", "?u=http://evil.com/")).toBe("http://h:81/@evil.com?u=http://evil.com/");
+  });
+
+  it.each(["//evil.com/x", "/../x", "/a/./b", "http://evil.com/", "\\\\evil.com", "/\\evil.com", "/a?b=1", "/a#f", "", "evil.com", "/%2f%2fevil.com", "/a%2e%2e"])(
+    "refuses a forward path that is not in normal form: %j",
+    (path) => {
+      expect(() => upstreamUrl(parseEndpoint("origin.internal:8080"), path, "")).toThrow();
+    },
+  );
+
+  it("refuses a query that is not a query", () => {
+    const endpoint = parseEndpoint("origin.internal:8080");
+    expect(() => upstreamUrl(endpoint, "/x", "@evil.com")).toThrow();
+    expect(() => upstreamUrl(endpoint, "/x", "?a#b")).toThrow();
+  });
+
+  it("removes only the named query parameters and keeps the others byte for byte", () => {
+    const names = new Set(["key"]);
+    expect(withoutQueryParams("?key=1", names)).toBe("");
+    expect(withoutQueryParams("?a=%2F&key=1&b=x+y&key&c", names)).toBe("?a=%2F&b=x+y&c");
+    expect(withoutQueryParams("?k%65y=1&a", names)).toBe("?a");
+    expect(withoutQueryParams("?%zz=1&a", names)).toBe("?%zz=1&a");
+    expect(withoutQueryParams("?a=1", new Set())).toBe("?a=1");
+    expect(withoutQueryParams("", names)).toBe("");
+  });
+
+  describe("the client cannot change scheme, host or port", () => {
+    const base = "https://origin.example.com:8443/base";
+    it.each([
+      ["http://gw.test//evil.com/x", `${base}/evil.com/x`],
+      ["http://gw.test///evil.com", `${base}/evil.com`],
+      ["http://gw.test/@evil.com", `${base}/@evil.com`],
+      ["http://gw.test/api/@evil.com:666/x", `${base}/api/@evil.com:666/x`],
+      ["http://gw.test/http://evil.com/x", `${base}/http:/evil.com/x`],
+      ["http://gw.test/api/;@evil.com", `${base}/api/;@evil.com`],
+      ["http://gw.test/api/%40evil.com:80", `${base}/api/%40evil.com:80`],
+      ["http://gw.test/api/x?@evil.com", `${base}/api/x?@evil.com`],
+      ["http://gw.test/api/x?u=//evil.com", `${base}/api/x?u=//evil.com`],
+      ["http://gw.test/api/x#@evil.com", `${base}/api/x`],
+      ["http://gw.test/api/https:%2f%2fevil.com", 400],
+      ["http://gw.test/%2f%2fevil.com", 400],
+      ["http://gw.test/api/..%2f..%2f/evil.com", 400],
+      ["http://gw.test/\\\\evil.com", 400],
+      ["http://gw.test/api/%5c%5cevil.com", 400],
+      ["http://gw.test/..//evil.com", 400],
+    ])("%s → %s", async (url, expected) => {
+      const origin = fakeOrigin();
+      const { app } = gateway(origin.fetcher, { upstream: { endpoints: [`${base}/`] }, routes: [{ id: "all", path: "/*" }] });
+      const res = await app.fetch(rawRequest(url));
+      if (expected === 400) {
+        expect(res.status).toBe(400);
+        expect(origin.seen).toHaveLength(0);
+      } else {
+        expect(res.status).toBe(200);
+        expect(origin.seen[0]!.url).toBe(expected);
+        expect(new URL(origin.seen[0]!.url).origin).toBe("https://origin.example.com:8443");
+      }
+    });
+  });
+
+  it("forwards the normal form of the path and the query unchanged", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["https://origin.example.com/base/"] } });
+    await app.fetch(rawRequest("http://gw.test/api//v1/./%7Eusers/x/../42?b=2&a=%2F"));
+    expect(origin.seen[0]!.url).toBe("https://origin.example.com/base/api/v1/~users/42?b=2&a=%2F");
+  });
+
+  it("forwards the part after the prefix with strip_prefix", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, {
+      upstream: { endpoints: ["origin.internal:8080"] },
+      routes: [{ id: "svc", path: "/svc/*", strip_prefix: true }],
+    });
+    await app.request("http://gw.test/svc/orders/1?x=1");
+    await app.request("http://gw.test/svc");
+    expect(origin.seen.map((s) => s.url)).toEqual(["http://origin.internal:8080/orders/1?x=1", "http://origin.internal:8080/"]);
+  });
+});
+
+// ---------------------------------------------------------------- bodies
+
+describe("proxy: streaming", () => {
+  it("streams the request body: the upstream reads it before the client has finished sending", async () => {
+    let client!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => void (client = controller) });
+    client.enqueue(new TextEncoder().encode("first chunk"));
+    const origin = fakeOrigin(async (request) => {
+      const { value } = await request.body!.getReader().read();
+      return new Response(`got ${new TextDecoder().decode(value)}`);
+    });
+    const { app } = gateway(origin.fetcher);
+    // The client stream is never closed: a proxy that buffered the body would wait forever.
+    const res = await app.request("http://gw.test/api/upload", { method: "POST", body });
+    expect(await res.text()).toBe("got first chunk");
+    client.close();
+  });
+
+  it("streams the response body: the client reads the first chunk before the upstream has finished", async () => {
+    let upstream!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({ start: (controller) => void (upstream = controller) });
+    upstream.enqueue(new TextEncoder().encode("hello"));
+    const { app } = gateway(fakeOrigin(() => new Response(stream)).fetcher);
+    const res = await app.request("http://gw.test/api/x");
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("hello");
+    upstream.close();
+    await reader.cancel();
+  });
+
+  it("forwards a POST body byte for byte", async () => {
+    const origin = fakeOrigin(async (request) => new Response(await request.text()));
+    const { app } = gateway(origin.fetcher);
+    const res = await app.request("http://gw.test/api/x", { method: "POST", body: "é".repeat(10_000) });
+    expect(await res.text()).toBe("é".repeat(10_000));
+  });
+});
+
+describe("proxy: max_response_size", () => {
+  it("answers 502 when Content-Length exceeds the limit, without passing or reading the body", async () => {
+    let cancelled = false;
+    const origin = fakeOrigin(() => new Response(chunks(10, 1024, () => (cancelled = true)), { headers: { "Content-Length": "10240" } }));
+    const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "8KB" } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(502);
+    expect(await errorOf(res)).toBe("upstream_response_too_large");
+    expect(cancelled).toBe(true);
+  });
+
+  it("cuts off a chunked body that grows past the limit: never more than the limit reaches the client", async () => {
+    let cancelled = false;
+    const origin = fakeOrigin(() => new Response(chunks(100, 1000, () => (cancelled = true))));
+    const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "10KB" } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(200);
+    const { bytes, errored } = await drain(res.body);
+    expect(errored).toBe(true);
+    expect(bytes).toBeLessThanOrEqual(10 * 1024);
+    expect(cancelled).toBe(true);
+  });
+
+  it("counts a compressed body even when its Content-Length is small (it is decoded on the way)", async () => {
+    const origin = fakeOrigin(() => new Response(chunks(100, 1000), { headers: { "Content-Encoding": "gzip", "Content-Length": "500" } }));
+    const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "10KB" } });
+    const res = await app.request("http://gw.test/api/x");
+    const { bytes, errored } = await drain(res.body);
+    expect(errored).toBe(true);
+    expect(bytes).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it("passes a body of exactly the limit whole, with or without Content-Length", async () => {
+    for (const headers of [{}, { "Content-Length": "10240" }] as Record<string, string>[]) {
+      const origin = fakeOrigin(() => new Response(chunks(10, 1024), { headers }));
+      const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "10KB" } });
+      const res = await app.request("http://gw.test/api/x");
+      expect(res.status).toBe(200);
+      expect(await drain(res.body)).toEqual({ bytes: 10 * 1024, errored: false });
+    }
+  });
+
+  it("does not apply the limit to HEAD, whose Content-Length describes a body that is not sent", async () => {
+    const origin = fakeOrigin(() => new Response(null, { headers: { "Content-Length": "99999999" } }));
+    const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "1KB" } });
+    const res = await app.request("http://gw.test/api/x", { method: "HEAD" });
+    expect(res.status).toBe(200);
+  });
+
+  it("passes 204 and 304 without a body", async () => {
+    for (const status of [204, 304]) {
+      const { app } = gateway(fakeOrigin(() => new Response(null, { status })).fetcher);
+      const res = await app.request("http://gw.test/api/x");
+      expect(res.status).toBe(status);
+      expect(res.body).toBeNull();
+    }
+  });
+});
+
+// ---------------------------------------------------------------- failures, retries, round-robin
+
+const twoEndpoints = { endpoints: ["origin-a.internal:8080", "origin-b.internal:8080"] };
+
+describe("proxy: upstream failures", () => {
+  it("answers 504 upstream_timeout when the headers do not come in time", async () => {
+    const origin = fakeOrigin(hanging);
+    const { app, vars } = gateway(origin.fetcher, { upstream: { timeout: "20ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(504);
+    expect(await errorOf(res)).toBe("upstream_timeout");
+    expect(vars[0]).toMatchObject({ upstream: "backend" });
+    expect(vars[0]!.upstreamMs).toBeTypeOf("number");
+  });
+
+  it("times out even an upstream call that ignores the abort signal", async () => {
+    const origin = fakeOrigin(() => new Promise<Response>(() => undefined));
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "20ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(504);
+  });
+
+  it("aborts the upstream request on timeout", async () => {
+    let aborted = false;
+    const origin = fakeOrigin(async (request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return hanging(request, "");
+    });
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "20ms", retries: 0 } });
+    await app.request("http://gw.test/api/x");
+    expect(aborted).toBe(true);
+  });
+
+  it("answers 502 upstream_unavailable on a connection error, leaking nothing", async () => {
+    const origin = fakeOrigin(refused);
+    const { app } = gateway(origin.fetcher);
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(502);
+    expect(await errorOf(res)).toBe("upstream_unavailable");
+  });
+
+  it("passes the upstream's own 5xx answers on, unchanged and not retried", async () => {
+    const origin = fakeOrigin(() => new Response("busy", { status: 503, headers: { "Retry-After": "5" } }));
+    const { app } = gateway(origin.fetcher, { upstream: twoEndpoints });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.text()).toBe("busy");
+    expect(origin.seen).toHaveLength(1);
+  });
+});
+
+describe("proxy: retries", () => {
+  const firstRefuses: OriginHandler = (request, endpoint) => (endpoint.startsWith("origin-a") ? refused(request, endpoint) : new Response(`from ${endpoint}`));
+
+  it("retries a GET on the other endpoint after a connection error", async () => {
+    const origin = fakeOrigin(firstRefuses);
+    const { app } = gateway(origin.fetcher, { upstream: twoEndpoints });
+    const res = await app.request("http://gw.test/api/x?q=1");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("from origin-b.internal:8080");
+    expect(origin.seen.map((s) => s.url)).toEqual(["http://origin-a.internal:8080/api/x?q=1", "http://origin-b.internal:8080/api/x?q=1"]);
+  });
+
+  it("retries a GET on the other endpoint after a timeout", async () => {
+    const origin = fakeOrigin((request, endpoint) => (endpoint.startsWith("origin-a") ? hanging(request, endpoint) : new Response("b")));
+    const { app } = gateway(origin.fetcher, { upstream: { ...twoEndpoints, timeout: "20ms" } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(await res.text()).toBe("b");
+  });
+
+  it.each(["HEAD", "OPTIONS", "DELETE", "TRACE"])("retries %s (idempotent, RFC 9110 §9.2.2)", async (method) => {
+    const origin = fakeOrigin(firstRefuses);
+    const { app } = gateway(origin.fetcher, { upstream: twoEndpoints });
+    const res = await app.request("http://gw.test/api/x", { method });
+    expect(res.status).toBe(200);
+    expect(origin.seen).toHaveLength(2);
+  });
+
+  it.each(["POST", "PATCH"])("does not retry %s", async (method) => {
+    const origin = fakeOrigin(firstRefuses);
+    const { app } = gateway(origin.fetcher, { upstream: twoEndpoints });
+    const res = await app.request("http://gw.test/api/x", { method, body: "{}" });
+    expect(res.status).toBe(502);
+    expect(origin.seen).toHaveLength(1);
+  });
+
+  it("does not retry an idempotent request whose body has been streamed", async () => {
+    const origin = fakeOrigin(firstRefuses);
+    const { app } = gateway(origin.fetcher, { upstream: twoEndpoints });
+    const res = await app.request("http://gw.test/api/x", { method: "PUT", body: "data" });
+    expect(res.status).toBe(502);
+    expect(origin.seen).toHaveLength(1);
+  });
+
+  it("never tries one endpoint twice for a request, whatever `retries` says", async () => {
+    const origin = fakeOrigin(refused);
+    const { app } = gateway(origin.fetcher, { upstream: { ...twoEndpoints, retries: 5 } });
+    expect((await app.request("http://gw.test/api/x")).status).toBe(502);
+    expect(origin.seen.map((s) => s.endpoint)).toEqual(["origin-a.internal:8080", "origin-b.internal:8080"]);
+  });
+
+  it("does not retry with retries: 0, nor with a single endpoint", async () => {
+    for (const upstream of [{ ...twoEndpoints, retries: 0 }, { endpoints: ["origin-a.internal:8080"], retries: 3 }]) {
+      const origin = fakeOrigin(refused);
+      const { app } = gateway(origin.fetcher, { upstream });
+      expect((await app.request("http://gw.test/api/x")).status).toBe(502);
+      expect(origin.seen).toHaveLength(1);
+    }
+  });
+
+  it("answers 504 when every attempt timed out", async () => {
+    const origin = fakeOrigin(hanging);
+    const { app } = gateway(origin.fetcher, { upstream: { ...twoEndpoints, timeout: "20ms" } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(504);
+    expect(origin.seen).toHaveLength(2);
+  });
+});
+
+describe("proxy: round-robin", () => {
+  it("spreads requests across endpoints in turn", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2", "c.internal:3"] } });
+    for (let i = 0; i < 6; i++) await app.request("http://gw.test/api/x");
+    expect(origin.seen.map((s) => s.endpoint)).toEqual(["a.internal:1", "b.internal:2", "c.internal:3", "a.internal:1", "b.internal:2", "c.internal:3"]);
+  });
+
+  it("moves on one endpoint per request, retries included", async () => {
+    const origin = fakeOrigin((request, endpoint) => (endpoint === "b.internal:2" ? refused(request, endpoint) : new Response("ok")));
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2", "c.internal:3"] } });
+    for (let i = 0; i < 3; i++) await app.request("http://gw.test/api/x");
+    expect(origin.seen.map((s) => s.endpoint)).toEqual(["a.internal:1", "b.internal:2", "c.internal:3", "c.internal:3"]);
+  });
+});
+
+describe("proxy: wiring", () => {
+  it("sets c.var.upstream and c.var.upstreamMs", async () => {
+    const { app, vars } = gateway(fakeOrigin().fetcher);
+    await app.request("http://gw.test/api/x");
+    expect(vars[0]!.upstream).toBe("backend");
+    expect(vars[0]!.upstreamMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("is a 500 (a wiring bug), not a forward, when no route was matched", async () => {
+    const origin = fakeOrigin();
+    const app = new Hono<AppEnv>();
+    app.onError((_, c) => c.text("internal error", 500));
+    app.use(proxy([upstreamSchema.parse({ name: "backend", endpoints: ["h:1"] })], { fetcher: origin.fetcher }));
+    const res = await app.request("http://gw.test/x");
+    expect(res.status).toBe(500);
+    expect(origin.seen).toHaveLength(0);
+  });
+
+  it("fails at factory time on an endpoint that is not one, or a credential header that is no header name", () => {
+    const upstream = upstreamSchema.parse({ name: "b", endpoints: ["h:1"] });
+    expect(() => proxy([{ ...upstream, endpoints: ["ftp://x"] }])).toThrow();
+    expect(() => proxy([upstream], { credentialHeaders: ["X Token"] })).toThrow();
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The last step of the gateway chain: forwards the matched request to an endpoint of the
+ * route's upstream and streams the answer back.
+ *
+ * - Endpoints are chosen round-robin, per upstream and per isolate (the counter lives in the
+ *   compiled config, so a new config version starts again at the first endpoint).
+ * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
+ *   port. Headers are cleaned by headers.ts, both ways; the gateway credentials named in the
+ *   options (`gatewayCredentials` of the auth policy) are never forwarded, neither as headers nor in the query.
+ * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
+ *   never followed (`redirect: "manual"`).
+ * - `timeout` bounds the wait for the response headers of each attempt (504
+ *   `upstream_timeout`); a connection failure is 502 `upstream_unavailable`. Neither error says
+ *   which endpoint failed or why.
+ * - Retries: only for idempotent methods (RFC 9110 §9.2.2) and only when the request has no
+ *   body (a streamed body cannot be replayed), only after a connection failure or a timeout
+ *   (an HTTP answer, even 502/503, is the upstream's word and is passed on: retrying it would
+ *   multiply load on an upstream that is already struggling), and each retry goes to another
+ *   endpoint: `1 + min(retries, endpoints - 1)` attempts, so one endpoint is never tried twice
+ *   for one request.
+ * - `max_response_size`: a declared Content-Length above it is 502
+ *   `upstream_response_too_large` before any byte is passed on; a body without a trustworthy
+ *   length is counted as it streams and cut off (the stream errors) once it crosses the limit,
+ *   so a larger body is never passed whole.
+ */
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { UpstreamConfig } from "../config/schema";
+import type { AppEnv } from "../env";
+import { gatewayError } from "./errors";
+import { clientResponseHeaders, isHeaderName, upstreamRequestHeaders } from "./headers";
+import { requestTarget } from "./request-target";
+import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
+
+/** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
+export type Fetcher = (request: Request) => Promise<Response>;
+
+export interface ProxyOptions {
+  /** Request headers that carry the client's gateway credentials; removed before forwarding. */
+  credentialHeaders?: string[];
+  /** Query parameters that carry gateway credentials; removed before forwarding. */
+  credentialQueryParams?: string[];
+  fetcher?: Fetcher;
+}
+
+
+/** RFC 9110 §9.2.2. */
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
+/** Statuses whose responses never carry content (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+interface UpstreamPool {
+  name: string;
+  endpoints: UpstreamEndpoint[];
+  timeout: number;
+  maxResponseSize: number;
+  retries: number;
+  /** Round-robin position: the endpoint the next request starts with. */
+  next: number;
+}
+
+type Attempt = { response: Response } | { failure: "timeout" | "unavailable" } | { refused: HTTPException };
+
+export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
+  const pools = new Map<string, UpstreamPool>();
+  for (const upstream of upstreams) {
+    pools.set(upstream.name, {
+      name: upstream.name,
+      endpoints: upstream.endpoints.map(parseEndpoint),
+      timeout: upstream.timeout,
+      maxResponseSize: upstream.max_response_size,
+      retries: upstream.retries,
+      next: 0,
+    });
+  }
+  const credentialHeaders = options.credentialHeaders ?? [];
+  for (const name of credentialHeaders) {
+    if (!isHeaderName(name)) throw new Error(`proxy: credential header ${JSON.stringify(name)} is not a header name`);
+  }
+  const credentialQueryParams = new Set(options.credentialQueryParams);
+  const fetcher: Fetcher = options.fetcher ?? ((request) => fetch(request));
+
+  return async function proxy(c) {
+    const route = c.var.route;
+    if (!route) throw new Error("proxy: no matched route; routeMatch must run first");
+    const pool = pools.get(route.config.upstream);
+    if (!pool) throw new Error(`proxy: route ${route.id} names an unknown upstream`);
+
+    const incoming = c.req.raw;
+    const target = requestTarget(incoming.url);
+    const query = withoutQueryParams(target.query, credentialQueryParams);
+    const init: RequestInit = {
+      method: incoming.method,
+      headers: upstreamRequestHeaders(
+        incoming.headers,
+        { clientIp: c.var.clientIp, proto: target.scheme, host: target.authority, requestId: c.var.requestId },
+        credentialHeaders,
+      ),
+      // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
+      body: BODYLESS_METHODS.has(incoming.method) ? null : incoming.body,
+      redirect: "manual",
+    };
+    const replayable = IDEMPOTENT_METHODS.has(incoming.method) && init.body === null;
+    const attempts = replayable ? 1 + Math.min(pool.retries, pool.endpoints.length - 1) : 1;
+    const first = pool.next;
+    pool.next = (first + 1) % pool.endpoints.length;
+
+    c.set("upstream", pool.name);
+    const started = Date.now();
+    let attempt: Attempt = { failure: "unavailable" };
+    for (let i = 0; i < attempts && "failure" in attempt; i++) {
+      const endpoint = pool.endpoints[(first + i) % pool.endpoints.length]!;
+      attempt = await send(fetcher, upstreamUrl(endpoint, route.forwardPath, query), init, pool.timeout);
+    }
+    c.set("upstreamMs", Date.now() - started);
+
+    if ("refused" in attempt) throw attempt.refused;
+    if ("failure" in attempt) {
+      throw attempt.failure === "timeout"
+        ? gatewayError(504, "upstream_timeout", "The upstream did not answer in time.")
+        : gatewayError(502, "upstream_unavailable", "The upstream could not be reached.");
+    }
+    return clientResponse(attempt.response, incoming.method, pool.maxResponseSize);
+  };
+};
+
+/** One attempt, bounded by `timeoutMs` until the response headers arrive. */
+async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
+  const controller = new AbortController();
+  const request = new Request(url, { ...init, signal: controller.signal });
+  const pending = Promise.resolve().then(() => fetcher(request));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The race also bounds a fetcher that ignores the abort signal.
+  const timedOut = new Promise<Attempt>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ failure: "timeout" });
+    }, timeoutMs);
+  });
+  const answered = pending.then(
+    (response): Attempt => ({ response }),
+    (error): Attempt => {
+      // A request-side policy (the body limit) may error the body stream mid-upload with its
+      // own response; that is the client's fault, not the upstream's.
+      const refused = [error, (error as { cause?: unknown } | null)?.cause].find((e) => e instanceof HTTPException);
+      if (refused) return { refused: refused as HTTPException };
+      return { failure: controller.signal.aborted ? "timeout" : "unavailable" };
+    },
+  );
+  try {
+    const result = await Promise.race([answered, timedOut]);
+    // An answer that arrives after the timeout is discarded, its body released.
+    if ("failure" in result) void pending.then((late) => late.body?.cancel(), () => undefined);
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The upstream's response for the client: cleaned headers, size-capped streaming body. */
+function clientResponse(upstream: Response, method: string, maxSize: number): Response {
+  const init = { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) };
+  if (method === "HEAD") return new Response(upstream.body, init);
+  if (NULL_BODY_STATUSES.has(upstream.status)) {
+    void upstream.body?.cancel();
+    return new Response(null, init);
+  }
+  const declared = upstream.headers.get("content-length");
+  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > maxSize) {
+    void upstream.body?.cancel();
+    throw gatewayError(502, "upstream_response_too_large", "The upstream response is larger than the gateway passes on.");
+  }
+  // With an identity body and a declared length within the limit, HTTP framing already bounds
+  // the body (the runtime reads exactly Content-Length bytes), so the per-chunk count is
+  // skipped. A compressed body is counted: the runtime decompresses it, and its decoded size
+  // is what could be huge.
+  const encoding = upstream.headers.get("content-encoding");
+  const bounded = length !== undefined && (encoding === null || encoding === "identity");
+  return new Response(upstream.body && !bounded ? capped(upstream.body, maxSize) : upstream.body, init);
+}
+
+/** The body, erroring (cut off) as soon as more than `limit` bytes have passed. */
+function capped(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) controller.error(new Error("upstream response exceeds max_response_size"));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * First step of every request: a request id, the client's address, and the compiled config
+ * in force (from the isolate cache; KV is read only when the cache is due).
+ */
+import type { MiddlewareHandler } from "hono";
+import { getCompiledConfig } from "../config/store";
+import type { AppEnv } from "../env";
+
+export const requestContext: MiddlewareHandler<AppEnv> = async function requestContext(c, next) {
+  const requestId = crypto.randomUUID();
+  c.set("requestId", requestId);
+  c.set("startedAt", Date.now());
+  // Cloudflare's edge always sets CF-Connecting-IP; X-Forwarded-For is client-controlled and
+  // never trusted for identity.
+  c.set("clientIp", c.req.header("CF-Connecting-IP") ?? "");
+  c.set("gateway", await getCompiledConfig(c.env));
+  await next();
+  c.res.headers.set("X-Request-Id", requestId);
+};

@@ -1,0 +1,37 @@
+/**
+ * The parts of the request URL exactly as the client sent them. workerd keeps the request
+ * target raw in `request.url` (`/a/../b`, `/a\b` and `%2e` arrive untouched), whereas
+ * `new URL(url).pathname` would silently resolve dot segments, clamp `..` at the root and turn
+ * `\` into `/`. Route matching needs the raw path so normalizePath can reject what is
+ * ambiguous instead of guessing.
+ */
+export interface RequestTarget {
+  /** `http` or `https`, lower case. */
+  scheme: string;
+  /** `host[:port]` as in the Host header. */
+  authority: string;
+  /** The raw path, `/` when empty. */
+  path: string;
+  /** The raw query with its leading `?`, or "" when there is none. */
+  query: string;
+}
+
+export function requestTarget(url: string): RequestTarget {
+  const schemeEnd = url.indexOf("://");
+  const authorityStart = schemeEnd + 3;
+  const end = firstOf(url, "#", authorityStart);
+  const queryStart = firstOf(url, "?", authorityStart, end);
+  const pathStart = firstOf(url, "/", authorityStart, queryStart);
+  return {
+    scheme: url.slice(0, schemeEnd).toLowerCase(),
+    authority: url.slice(authorityStart, pathStart),
+    path: url.slice(pathStart, queryStart) || "/",
+    query: url.slice(queryStart, end),
+  };
+}
+
+/** Index of `char` in `text` between `from` and `limit`, or `limit` when absent. */
+function firstOf(text: string, char: string, from: number, limit = text.length): number {
+  const index = text.indexOf(char, from);
+  return index === -1 || index > limit ? limit : index;
+}

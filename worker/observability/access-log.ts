@@ -1,0 +1,81 @@
+/**
+ * One JSON line per request (`console.log`, which Workers Logs and `wrangler tail` collect),
+ * with the fields `logging.access_log.fields` lists, in that order, written after the response
+ * is known: also for errors, which Hono has turned into `c.res` by then, and for a throw that
+ * escaped every error handler (logged as 500, the runtime's answer, then rethrown).
+ *
+ * Values the client controls and that can carry credentials (path, query, referer, user agent)
+ * go through redactText. A field without a value (no route matched, no upstream called, a
+ * response of unknown length) is null, so every line has the same keys.
+ *
+ * Times are wall clock. Inside a Worker the clock advances only while waiting on I/O, so
+ * `duration_ms` measures waiting (mostly the upstream), not CPU time.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
+import type { AppEnv } from "../env";
+import { requestTarget, type RequestTarget } from "../gateway/request-target";
+import { redactText } from "./redact";
+
+export type AccessLogOptions = NonNullable<NonNullable<Config["logging"]>["access_log"]>;
+type Field = (typeof ACCESS_LOG_FIELDS)[number];
+
+interface Exchange {
+  c: Context<AppEnv>;
+  target: RequestTarget;
+  startedAt: number;
+  finishedAt: number;
+  status: number;
+}
+
+function contentLength(headers: Headers): number | undefined {
+  const value = headers.get("content-length");
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function requestHeader(x: Exchange, name: string): string | undefined {
+  const value = x.c.req.header(name);
+  return value === undefined ? undefined : redactText(value);
+}
+
+const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
+  timestamp: (x) => new Date(x.startedAt).toISOString(),
+  request_id: (x) => x.c.var.requestId,
+  client_ip: (x) => x.c.var.clientIp,
+  method: (x) => x.c.req.method,
+  host: (x) => x.target.authority,
+  path: (x) => redactText(x.target.path),
+  query: (x) => redactText(x.target.query.slice(1)),
+  status: (x) => x.status,
+  route: (x) => x.c.var.route?.id,
+  upstream: (x) => x.c.var.upstream,
+  duration_ms: (x) => x.finishedAt - x.startedAt,
+  upstream_duration_ms: (x) => x.c.var.upstreamMs,
+  bytes_sent: (x) => contentLength(x.c.res.headers),
+  user_agent: (x) => requestHeader(x, "user-agent"),
+  referer: (x) => requestHeader(x, "referer"),
+};
+
+export const accessLog = (options: AccessLogOptions | undefined): MiddlewareHandler<AppEnv> => {
+  const fields = options?.enabled ? options.fields.map((name) => [name, FIELDS[name]] as const) : [];
+
+  function write(c: Context<AppEnv>, startedAt: number, status: number): void {
+    const x: Exchange = { c, target: requestTarget(c.req.url), startedAt, finishedAt: Date.now(), status };
+    const line: Record<string, string | number | null> = {};
+    for (const [name, value] of fields) line[name] = value(x) ?? null;
+    console.log(JSON.stringify(line));
+  }
+
+  return async function accessLog(c, next) {
+    if (fields.length === 0) return next();
+    // requestContext sets startedAt first; without it (tests, another app), time from here.
+    const startedAt = c.var.startedAt ?? Date.now();
+    try {
+      await next();
+    } catch (error) {
+      write(c, startedAt, 500);
+      throw error;
+    }
+    write(c, startedAt, c.res.status);
+  };
+};

@@ -1,0 +1,58 @@
+/**
+ * API keys: a key in the configured header (or, only when configured, a query parameter),
+ * compared with the configured `${VAR}` keys through their SHA-256 digests in constant time,
+ * every key compared, no early exit. A key that matches none is then looked up by its digest
+ * in the consumer store, when one is plugged in (`lookupKeyHash`): the store holds only digests.
+ */
+import { resolveSecret, secretName } from "../../config/secrets";
+import type { ApiKeyAuthConfig } from "./schema";
+import { admit, realmParam, refuse, sameDigest, sha256, type Scheme } from "./scheme";
+
+/** Finds the consumer a key belongs to by the key's SHA-256 digest (lower-case hex); undefined when none. */
+export type KeyHashLookup = (sha256Hex: string) => Promise<{ consumer: string; tenant?: string } | undefined>;
+
+const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+
+export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLookup): Scheme {
+  const challenge = `ApiKey ${realmParam(config.realm)}`;
+  /** Digests of the configured keys, per reference; recomputed only when the secret's value changes. */
+  const digests = new Map<string, { value: string; digest: ArrayBuffer }>();
+
+  function configuredKeys(env: Record<string, unknown>): Promise<{ name: string; digest: ArrayBuffer }[]> {
+    return Promise.all(
+      config.keys.map(async (ref) => {
+        const value = resolveSecret(ref, env); // an unset key fails the request closed (500), never matches ""
+        let entry = digests.get(ref);
+        if (entry?.value !== value) {
+          entry = { value, digest: await sha256(value) };
+          digests.set(ref, entry);
+        }
+        return { name: secretName(ref), digest: entry.digest };
+      }),
+    );
+  }
+
+  function presentedKey(request: Request): string | null {
+    const header = request.headers.get(config.header);
+    if (header) return header;
+    return config.query_param ? new URL(request.url).searchParams.get(config.query_param) : null;
+  }
+
+  return {
+    name: "api_key",
+    challenge: () => challenge,
+    async verify(request, env) {
+      const key = presentedKey(request);
+      if (!key) return refuse("missing_credentials", false);
+      const [digest, keys] = await Promise.all([sha256(key), configuredKeys(env)]);
+      let consumer: string | undefined;
+      for (const candidate of keys) {
+        // All keys are compared, whatever the outcome, so the time taken says nothing about which.
+        if (sameDigest(digest, candidate.digest)) consumer = candidate.name;
+      }
+      if (consumer !== undefined) return admit({ consumer });
+      const stored = lookupKeyHash ? await lookupKeyHash(hex(digest)) : undefined;
+      return stored ? admit({ consumer: stored.consumer, tenant: stored.tenant }) : refuse("invalid_key");
+    },
+  };
+}

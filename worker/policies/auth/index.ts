@@ -1,0 +1,187 @@
+/**
+ * Authentication, chosen per route. Runs after route matching (it reads `c.var.route`).
+ *
+ * Precedence, first that applies:
+ *   1. the route's `auth: none`             no authentication on this route;
+ *   2. the route's `auth: { type: … }`      that scheme only (`type: none` = no authentication);
+ *   3. the route's `auth: [ … ]`            any one of these schemes, tried in order;
+ *   4. `middleware.auth`                    for every route without an `auth` of its own;
+ *   5. nothing configured                   no authentication.
+ * A route's `auth` replaces `middleware.auth`; the two are never combined.
+ *
+ * On success: `c.var.authScheme`, and as the scheme provides them `consumer`, `tenant` (api_key:
+ * the key's `${VAR}` name or the consumer store's record; basic: the user-id) and `jwt` (the
+ * verified claims). Identity headers (mTLS subject/fingerprint, JWT `claim_headers`) are set on
+ * the request the proxy forwards; client-supplied copies of every identity header the config
+ * names are removed on every route, so no route can be used to smuggle one in.
+ *
+ * On failure: 401 with one WWW-Authenticate challenge per acceptable scheme (RFC 9110 §11.6.1),
+ * or 403 when the only acceptable scheme is mTLS (no HTTP challenge exists for it). The body
+ * never says which check failed; the `auth_failure` event does, without the credential, and is
+ * reported after the response (`waitUntil`). An unset secret is a 500 (fail closed).
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { JWTVerifyGetKey } from "jose";
+import type { AppEnv } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+import { apiKeyScheme, type KeyHashLookup } from "./api-key";
+import { basicScheme } from "./basic";
+import { remoteKeySet, type JwksFetch } from "./jwks";
+import { jwtScheme } from "./jwt";
+import { mtlsScheme } from "./mtls";
+import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
+import type { Identity, Scheme, Verdict } from "./scheme";
+
+export type { KeyHashLookup } from "./api-key";
+export type { JwksFetch } from "./jwks";
+export type { SchemeName } from "./scheme";
+
+/** What an `auth_failure` audit event records. Never the credential. */
+export interface AuthFailureEvent {
+  route: string;
+  /** The acceptable schemes, comma-separated (`jwt`, `mtls,api_key`). */
+  scheme: string;
+  /** Why: `missing_credentials`, `invalid_key`, `expired`, `bad_signature`, `cert_revoked`, … */
+  reason: string;
+  ip: string;
+  userAgent: string;
+}
+
+export interface AuthenticateOptions {
+  /** `middleware.auth`: for every route without an `auth` of its own. */
+  auth?: AuthConfig;
+  /** The routes of the config; only `id` and `auth` are read. */
+  routes?: readonly { id: string; auth?: RouteAuthConfig }[];
+  /** Receives every failure, after the response (`waitUntil`); e.g. the audit writer. */
+  onFailure?: (event: AuthFailureEvent, c: Context<AppEnv>) => unknown;
+  /** Consumer keys by SHA-256 digest, tried after the configured `keys` of an api_key scheme. */
+  lookupKeyHash?: KeyHashLookup;
+  /** Downloads JWKS documents; the runtime's fetch by default. */
+  fetchJwks?: JwksFetch;
+}
+
+const MAX_USER_AGENT = 256;
+
+/** The scheme blocks a route setting stands for (none for `none`). */
+function schemeBlocks(setting: RouteAuthConfig | undefined): SchemeConfig[] {
+  if (setting === undefined || setting === "none") return [];
+  return (Array.isArray(setting) ? setting : [setting]).filter((block): block is SchemeConfig => block.type !== "none");
+}
+
+/**
+ * The request headers and query parameters that carry gateway credentials, for the proxy to
+ * remove (`proxy(upstreams, { ...gatewayCredentials(config.middleware.auth, ...config.routes.map((r) => r.auth)) })`).
+ */
+export function gatewayCredentials(...settings: (RouteAuthConfig | undefined)[]): { credentialHeaders: string[]; credentialQueryParams: string[] } {
+  const headers = new Set<string>();
+  const params = new Set<string>();
+  for (const block of settings.flatMap(schemeBlocks)) {
+    if (block.type === "basic") headers.add("authorization");
+    if (block.type === "api_key" || block.type === "jwt") {
+      headers.add(block.header.toLowerCase());
+      if (block.query_param) params.add(block.query_param);
+    }
+  }
+  return { credentialHeaders: [...headers], credentialQueryParams: [...params] };
+}
+
+/** Header names that carry verified identities upstream, lower case. */
+function identityHeaders(blocks: SchemeConfig[]): string[] {
+  const names = new Set<string>();
+  for (const block of blocks) {
+    if (block.type === "mtls") for (const name of [block.subject_header, block.fingerprint_header]) if (name) names.add(name.toLowerCase());
+    if (block.type === "jwt") for (const name of Object.values(block.claim_headers)) names.add(name.toLowerCase());
+  }
+  return [...names];
+}
+
+export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<AppEnv> => {
+  const { onFailure, lookupKeyHash } = options;
+  const routes = options.routes ?? [];
+  const keySets = new Map<string, JWTVerifyGetKey>();
+
+  /** One cache per JWKS (and download settings) for all the routes that use it. */
+  function jwksFor(config: JwtAuthConfig): JWTVerifyGetKey | undefined {
+    if (!config.jwks_uri) return undefined;
+    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age].join(" ");
+    let keySet = keySets.get(id);
+    if (!keySet) {
+      keySet = remoteKeySet(config.jwks_uri, { timeoutMs: config.jwks_timeout, cooldownMs: config.jwks_cooldown, maxAgeMs: config.jwks_cache_max_age, fetch: options.fetchJwks });
+      keySets.set(id, keySet);
+    }
+    return keySet;
+  }
+
+  function build(block: SchemeConfig): Scheme {
+    switch (block.type) {
+      case "api_key":
+        return apiKeyScheme(block, lookupKeyHash);
+      case "jwt":
+        return jwtScheme(block, { jwks: jwksFor(block) });
+      case "basic":
+        return basicScheme(block);
+      case "mtls":
+        return mtlsScheme(block);
+    }
+  }
+
+  const fallback = schemeBlocks(options.auth).map(build);
+  const byRoute = new Map(routes.map((route) => [route.id, route.auth === undefined ? fallback : schemeBlocks(route.auth).map(build)]));
+  const identityNames = identityHeaders([options.auth, ...routes.map((route) => route.auth)].flatMap(schemeBlocks));
+
+  /** Replaces the request the proxy forwards when identity headers must be removed or set. */
+  function forwardIdentity(request: Request, set: Identity["headers"] = []): Request {
+    if (set.length === 0 && !identityNames.some((name) => request.headers.has(name))) return request;
+    const headers = new Headers(request.headers);
+    for (const name of identityNames) headers.delete(name);
+    for (const [name, value] of set) headers.set(name, value);
+    return new Request(request, { headers });
+  }
+
+  return async function authenticate(c, next) {
+    const routeId = c.var.route?.id;
+    const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
+    if (schemes.length === 0) {
+      c.req.raw = forwardIdentity(c.req.raw);
+      return next();
+    }
+    const refusals: Extract<Verdict, { ok: false }>[] = [];
+    for (const scheme of schemes) {
+      const verdict = await scheme.verify(c.req.raw, c.env);
+      if (verdict.ok) {
+        const { identity } = verdict;
+        c.set("authScheme", scheme.name);
+        if (identity.consumer !== undefined) c.set("consumer", identity.consumer);
+        if (identity.tenant !== undefined) c.set("tenant", identity.tenant);
+        if (identity.jwt !== undefined) c.set("jwt", identity.jwt);
+        c.req.raw = forwardIdentity(c.req.raw, identity.headers);
+        return next();
+      }
+      refusals.push(verdict);
+    }
+
+    // The most telling reason: a credential that was sent and refused, before a missing one.
+    const reason = (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason;
+    if (onFailure) {
+      const event: AuthFailureEvent = {
+        route: routeId ?? "",
+        scheme: schemes.map((scheme) => scheme.name).join(","),
+        reason,
+        ip: c.var.clientIp ?? "",
+        userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
+      };
+      c.executionCtx.waitUntil(
+        (async () => onFailure(event, c))().catch((error: unknown) => {
+          console.error(JSON.stringify({ level: "error", event: "auth_failure_report_failed", error: error instanceof Error ? error.name : typeof error }));
+        }),
+      );
+    }
+    const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
+    if (challenges.length === 0) {
+      throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");
+    }
+    throw gatewayError(401, "unauthorized", "valid credentials are required for this route", {
+      headers: challenges.map((challenge): [string, string] => ["WWW-Authenticate", challenge]),
+    });
+  };
+};

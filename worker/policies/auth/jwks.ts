@@ -1,0 +1,94 @@
+/**
+ * A remote JSON Web Key Set (RFC 7517 §5), cached per isolate. jose's createLocalJWKSet picks
+ * and imports the key (by `kid`, `alg`, `kty`, `crv`, `use`; public keys only); this module
+ * decides when to download. jose's createRemoteJWKSet is not used because once its cache has
+ * expired, a failed download fails every verification, and on Workers each request would wait
+ * for the download timeout again: an outage of the identity provider would become ours.
+ *
+ * - First use: download; concurrent first requests may each download (a pending download
+ *   cannot be shared between Workers requests). After a failed first download, no new attempt
+ *   for `cooldownMs`; meanwhile verification fails closed (401).
+ * - Older than `maxAgeMs`: download again, at most once per `cooldownMs`; if that fails the
+ *   cached keys keep serving (stale-if-error), and the failure is logged.
+ * - Unknown `kid`: download again, at most once per `cooldownMs`, so tokens with made-up key
+ *   ids cannot make the gateway hammer the identity provider.
+ * - Downloads time out after `timeoutMs`, never follow redirects, and read at most 256 KiB.
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { AuthRejection } from "./scheme";
+
+/** The runtime's fetch, or a stand-in for tests. */
+export type JwksFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RemoteKeySetOptions {
+  timeoutMs: number;
+  cooldownMs: number;
+  maxAgeMs: number;
+  fetch?: JwksFetch;
+}
+
+const MAX_JWKS_BYTES = 256 * 1024;
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  if (Number(response.headers.get("Content-Length") ?? 0) > limit) throw new RangeError("JWKS too large");
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    total += read.value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new RangeError("JWKS too large");
+    }
+    chunks.push(read.value);
+  }
+  return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+}
+
+async function download(url: string, options: RemoteKeySetOptions): Promise<JSONWebKeySet> {
+  const fetchJwks: JwksFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const response = await fetchJwks(url, {
+    signal: AbortSignal.timeout(options.timeoutMs),
+    redirect: "manual",
+    headers: { Accept: "application/jwk-set+json, application/json" },
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`JWKS answered ${response.status}`);
+  }
+  return JSON.parse(await readCapped(response, MAX_JWKS_BYTES)) as JSONWebKeySet;
+}
+
+export function remoteKeySet(url: string, options: RemoteKeySetOptions): JWTVerifyGetKey {
+  let keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  let fetchedAt = Number.NEGATIVE_INFINITY;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let failedAt = Number.NEGATIVE_INFINITY;
+
+  async function refresh(): Promise<void> {
+    attemptedAt = Date.now();
+    try {
+      keys = createLocalJWKSet(await download(url, options)); // validates the set's shape
+      fetchedAt = Date.now();
+    } catch (error) {
+      failedAt = Date.now();
+      console.warn(JSON.stringify({ level: "warn", event: "jwks_refresh_failed", jwks_uri: url, error: error instanceof Error ? error.name : typeof error, serving_cached_keys: keys !== undefined }));
+    }
+  }
+
+  return async function jwksKey(header, token) {
+    const now = Date.now();
+    if (keys === undefined ? now - failedAt >= options.cooldownMs : now - fetchedAt >= options.maxAgeMs && now - attemptedAt >= options.cooldownMs) {
+      await refresh();
+    }
+    if (keys === undefined) throw new AuthRejection("jwks_unavailable");
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - attemptedAt < options.cooldownMs) throw error;
+      await refresh(); // an unknown kid may be a key the provider has just rotated in
+      return keys(header, token);
+    }
+  };
+}

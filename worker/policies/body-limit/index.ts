@@ -1,0 +1,91 @@
+/**
+ * Request body size cap (413 Payload Too Large), in two ways depending on what the client said:
+ *
+ * - A `Content-Length` over the limit is refused before a byte is read. One within the limit
+ *   keeps the body streaming to the upstream, through a counter that errors the stream with the
+ *   413 once more than `maxSize` bytes pass. At the edge that cannot happen (HTTP framing holds
+ *   a body to its Content-Length), but a request built in-process can lie, and whatever reads
+ *   the body (request-validator, the proxy's fetch) then fails with the 413.
+ * - Without a usable `Content-Length` (chunked, RFC 9112 §7.1; or `Transfer-Encoding` and
+ *   `Content-Length` together, where §6.3 says the length is ignored) the body is read into
+ *   memory before anything goes upstream, and refused as soon as it passes `maxSize`. Streaming
+ *   it instead would discover the excess only after the upstream had received part of the body,
+ *   when the answer can no longer be a clean 413. Memory stays bounded: at most `maxSize` plus
+ *   one chunk is ever held, and `maxSize` is the operator's own cap on bodies.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { HTTPException } from "hono/http-exception";
+import type { Config } from "../../config/schema";
+import type { AppEnv } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+
+export interface BodyLimitOptions {
+  /** Largest body accepted, in bytes (`middleware.body_limit.max_size`, parsed). */
+  maxSize: NonNullable<Config["middleware"]["body_limit"]>["max_size"];
+}
+
+const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
+
+/** The declared body length, or undefined when there is none to trust (RFC 9112 §6.3). */
+function declaredLength(headers: Headers): number | undefined {
+  if (headers.has("transfer-encoding")) return undefined;
+  const value = headers.get("content-length");
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** Reads the whole body, throwing `tooLarge()` as soon as it passes `maxSize` bytes. */
+async function readAtMost(body: ReadableStream<Uint8Array>, maxSize: number, tooLarge: () => HTTPException): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > maxSize) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(chunk.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** A pass-through stream that errors with `tooLarge()` once more than `maxSize` bytes pass. */
+function counter(maxSize: number, tooLarge: () => HTTPException): TransformStream<Uint8Array, Uint8Array> {
+  let size = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > maxSize) throw tooLarge();
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> => {
+  const { maxSize } = options;
+  if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
+    throw new RangeError(`bodyLimit: maxSize must be a whole number of bytes, not ${maxSize}`);
+  }
+  // A fresh exception each time: its response body can be sent only once.
+  const tooLarge = () => gatewayError(413, "payload_too_large", `the request body is larger than ${maxSize} bytes`);
+  return async function bodyLimit(c, next) {
+    const request = c.req.raw;
+    if (request.body !== null) {
+      const declared = declaredLength(request.headers);
+      if (declared !== undefined && declared > maxSize) throw tooLarge();
+      // A GET or HEAD request can arrive with a body, but no Request can be built with one
+      // (so fetch cannot forward it), and RFC 9110 §9.3.1 gives it no meaning: left as it is.
+      if (!BODYLESS_METHODS.has(request.method)) {
+        const body = declared === undefined ? await readAtMost(request.body, maxSize, tooLarge) : request.body.pipeThrough(counter(maxSize, tooLarge));
+        c.req.raw = new Request(request, { body });
+      }
+    }
+    await next();
+  };
+};

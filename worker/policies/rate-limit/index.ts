@@ -1,0 +1,129 @@
+/**
+ * Rate limiting (Loom `rate_limit`): token buckets kept in one Durable Object per counter
+ * (durable-objects/rate-limiter.ts), decided in the isolate whenever it can (./local.ts), so a
+ * hot key costs a fraction of an object call per request. Runs after route match and auth.
+ *
+ * - Which limit: the consumer's own (the `consumerLimit` hook, from the consumer record), else
+ *   the route's override, else the default. Consumer before route is Kong's plugin precedence.
+ *   Each of them has its own counters: the object name is `<scope>|<key>`, scope being
+ *   `default`, `route=<id>` or `consumer=<id>`, and key the evaluated key expression.
+ * - Refused: 429 with Retry-After and `{error: "rate_limited", retry_after}`; the refusal is
+ *   counted for an aggregated `rate_limit` audit event (./audit.ts).
+ * - Every response of a limited route carries RateLimit-Policy and, once the counter has been
+ *   seen, RateLimit (./headers.ts).
+ * - The object failing or overloaded: `fail_open` admits (default) or refuses with 503; either
+ *   way it is logged once per failed call, the object is left alone for a second, and an
+ *   `.overloaded` error is never retried (nothing here retries: one round trip at most).
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { RateLimiter } from "../../../durable-objects/rate-limiter";
+import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-objects/token-bucket";
+import type { AppEnv, Env } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+import { RefusalAggregator, type OnLimited } from "./audit";
+import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
+import { compileKey } from "./key";
+import { LocalLimiter, type RequestIo } from "./local";
+import type { RateConfig, RateLimitConfig } from "./schema";
+
+export type { RateLimitedEvent, OnLimited } from "./audit";
+export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
+
+export interface RateLimitOptions {
+  /** The parsed `rate_limit` block. */
+  config: RateLimitConfig;
+  /** The consumer's own limit, if its record has one (called only when `c.var.consumer` is set). */
+  consumerLimit?: (consumer: string, c: Context<AppEnv>) => RateConfig | undefined;
+  /** Receives the aggregated refusals, after the response (e.g. the audit writer). */
+  onLimited?: OnLimited;
+  /** Length of an audit aggregation window; default 10 s. */
+  auditWindowMs?: number;
+  /** Tests and simulations: a clock shared with the objects (sent with every call). */
+  clock?: () => number;
+  random?: () => number;
+}
+
+/** Which namespace holds the counters; tests wrap it to count or fail calls. */
+export type LimiterNamespace = (env: Env) => DurableObjectNamespace<RateLimiter>;
+
+interface Scope {
+  name: string;
+  spec: RateLimitSpec;
+  buckets: Bucket[];
+  /** RateLimit-Policy value, fixed per scope. */
+  policy: string;
+}
+
+const DEFAULT_AUDIT_WINDOW_MS = 10_000;
+
+function scope(name: string, rate: RateConfig): Scope {
+  const spec: RateLimitSpec = { rate: rate.requests_per_second, burst: rate.burst, windows: { minute: rate.requests_per_minute, hour: rate.requests_per_hour } };
+  const buckets = bucketsOf(spec);
+  return { name, spec, buckets, policy: policyHeader(buckets) };
+}
+
+function errorFlags(error: unknown): { name: string; overloaded: boolean; retryable: boolean } {
+  const flags = (error ?? {}) as { overloaded?: unknown; retryable?: unknown };
+  return { name: error instanceof Error ? error.name : typeof error, overloaded: flags.overloaded === true, retryable: flags.retryable === true };
+}
+
+export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace = (env) => env.RATE_LIMITER): MiddlewareHandler<AppEnv> => {
+  const { config } = options;
+  if (!config.enabled) {
+    return async function rateLimit(_c, next) {
+      await next();
+    };
+  }
+  const defaultScope = scope("default", config.default);
+  const routeScopes = new Map(Object.entries(config.routes).map(([id, rate]) => [id, scope(`route=${id}`, rate)]));
+  const keyOf = compileKey(config.key);
+  const clock = options.clock ?? Date.now;
+  const limiter = new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random });
+  const refusals = options.onLimited && new RefusalAggregator(options.onLimited, options.auditWindowMs ?? DEFAULT_AUDIT_WINDOW_MS, clock);
+  /** Consumer scopes are built on first use and kept while the consumer's limit stays the same. */
+  const consumerScopes = new Map<string, { limit: string; scope: Scope }>();
+
+  function consumerScope(c: Context<AppEnv>): Scope | undefined {
+    const consumer = c.var.consumer;
+    const rate = consumer === undefined ? undefined : options.consumerLimit?.(consumer, c);
+    if (consumer === undefined || rate === undefined) return undefined;
+    const limit = JSON.stringify(rate);
+    const known = consumerScopes.get(consumer);
+    if (known?.limit === limit) return known.scope;
+    if (consumerScopes.size >= 10_000) consumerScopes.clear();
+    const built = scope(`consumer=${consumer}`, rate);
+    consumerScopes.set(consumer, { limit, scope: built });
+    return built;
+  }
+
+  return async function rateLimit(c, next) {
+    const routeId = c.var.route?.id;
+    const limit = consumerScope(c) ?? (routeId === undefined ? undefined : routeScopes.get(routeId)) ?? defaultScope;
+    const name = `${limit.name}|${keyOf(c)}`;
+    const io: RequestIo = {
+      acquire: (request) => namespace(c.env).getByName(name).acquire(request),
+      background: (work) => c.executionCtx.waitUntil(work),
+    };
+    const decision = await limiter.decide(name, limit.spec, io);
+
+    if (decision.outcome === "refused") {
+      refusals?.note(name, routeId, io.background);
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      throw gatewayError(429, "rate_limited", `too many requests; retry in ${seconds} s`, {
+        headers: { "Retry-After": String(seconds), "RateLimit-Policy": limit.policy, RateLimit: exhaustedHeader(limit.buckets, seconds) },
+        extra: { retry_after: seconds },
+      });
+    }
+    if (decision.outcome === "unavailable") {
+      if (decision.error !== undefined) {
+        console.warn(JSON.stringify({ level: "warn", event: "rate_limit_store_unavailable", request_id: c.var.requestId, fail_open: config.fail_open, ...errorFlags(decision.error) }));
+      }
+      if (!config.fail_open) {
+        throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", { headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy } });
+      }
+    }
+    await next();
+    c.res.headers.set("RateLimit-Policy", limit.policy);
+    if (decision.outcome === "admitted" && decision.limits) c.res.headers.set("RateLimit", rateLimitHeader(decision.limits));
+  };
+};

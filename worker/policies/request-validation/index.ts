@@ -1,0 +1,54 @@
+/**
+ * Cheap checks on the request line and headers, before routing: the limits an HTTP server
+ * applies while parsing (`max_uri_length` → 414, `max_header_size` → 431), then the methods the
+ * gateway accepts at all (`allowed_methods` → 405 with `Allow`, RFC 9110 §15.5.6).
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Config } from "../../config/schema";
+import type { AppEnv } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+import { requestTarget } from "../../gateway/request-target";
+import { requestedMethod } from "../cors";
+
+export type RequestValidationOptions = NonNullable<Config["middleware"]["request_validation"]>;
+
+/** Length of the request target as sent (origin form, RFC 9112 §3.2.1: path and query). */
+function targetLength(url: string): number {
+  const { path, query } = requestTarget(url);
+  return path.length + query.length;
+}
+
+/**
+ * Size of the header section as on the HTTP/1.1 wire (RFC 9112 §5: `name: value` CRLF per
+ * field). It counts what the Worker sees, so the few headers Cloudflare's edge adds (CF-Ray,
+ * CF-Connecting-IP, CF-IPCountry, CF-Visitor, X-Forwarded-Proto, …) count too, and repeated
+ * fields arrive combined into one line.
+ */
+function headerSectionSize(headers: Headers): number {
+  let size = 0;
+  for (const [name, value] of headers) size += name.length + value.length + 4;
+  return size;
+}
+
+export const requestValidation = (options: RequestValidationOptions | undefined): MiddlewareHandler<AppEnv> => {
+  const maxUriLength = options?.max_uri_length;
+  const maxHeaderSize = options?.max_header_size;
+  const allowedMethods = options?.allowed_methods;
+  const allowed = allowedMethods && { methods: new Set<string>(allowedMethods), header: allowedMethods.join(", "), list: allowedMethods };
+  return async function requestValidation(c, next) {
+    const request = c.req.raw;
+    if (maxUriLength !== undefined && targetLength(request.url) > maxUriLength) {
+      throw gatewayError(414, "uri_too_long", `the request target is longer than ${maxUriLength} characters`);
+    }
+    if (maxHeaderSize !== undefined && headerSectionSize(request.headers) > maxHeaderSize) {
+      throw gatewayError(431, "headers_too_large", `the request headers are larger than ${maxHeaderSize} bytes`);
+    }
+    if (allowed && !allowed.methods.has(requestedMethod(request))) {
+      throw gatewayError(405, "method_not_allowed", "this method is not allowed; the Allow header lists those that are", {
+        headers: { Allow: allowed.header },
+        extra: { allow: allowed.list },
+      });
+    }
+    await next();
+  };
+};

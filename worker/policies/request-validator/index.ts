@@ -1,0 +1,151 @@
+/**
+ * The `request-validator` route plugin: the JSON body of the configured methods must match a
+ * JSON Schema (draft 2020-12, @cfworker/json-schema, which needs no code generation).
+ *
+ * - Content-Type must be JSON (`application/json` or `application/*+json`, RFC 6839) → else 415.
+ * - The body must be UTF-8 JSON (RFC 8259 §8.1) → else 400 `invalid_json`.
+ * - It must match the schema → else 400 `validation_failed` with `issues: [{ path, message }]`,
+ *   `path` a JSON Pointer (RFC 6901) into the body, at most MAX_ISSUES of them.
+ * The body is read whole; body-limit runs first and bounds it. The bytes read are put back as
+ * the request's body, so the proxy forwards exactly what was validated.
+ *
+ * Checked when the factory runs, so a bad schema fails when the config is compiled: the schema
+ * is a draft 2020-12 schema (META_SCHEMA), every `$ref` resolves inside it (there is no fetching
+ * of remote schemas at the edge), and no `$dynamicRef`/`$dynamicAnchor`, which the library
+ * would silently ignore. Formats (`email`, `date-time`, …) are asserted, not just annotated.
+ */
+import { dereference, Validator, type OutputUnit, type Schema, type ValidationResult } from "@cfworker/json-schema";
+import type { MiddlewareHandler } from "hono";
+import type { RouteConfig } from "../../config/schema";
+import type { AppEnv } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+import { META_SCHEMA } from "./meta-schema";
+
+type RequestValidatorConfig = Extract<RouteConfig["plugins"][number], { name: "request-validator" }>["config"];
+
+export interface RequestValidatorOptions {
+  /** The JSON Schema itself: inline from the config, or the parsed document a path names. */
+  schema: unknown;
+  methods: RequestValidatorConfig["methods"];
+}
+
+export interface ValidationIssue {
+  /** JSON Pointer to the offending value; "" is the whole body. */
+  path: string;
+  message: string;
+}
+
+const MAX_ISSUES = 20;
+const DRAFT_2020_12 = /^https:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
+const UNSUPPORTED_KEYWORDS = ["$dynamicRef", "$dynamicAnchor"];
+/** `application/json`, `application/problem+json`, … with any parameters (RFC 6839 §3.1). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * Keywords that only report "a subschema failed" and are followed by the errors that say how:
+ * left out so each issue names the value at fault.
+ */
+const WRAPPER_KEYWORDS = new Set(["$ref", "$recursiveRef", "properties", "patternProperties", "items", "prefixItems", "allOf", "if", "dependentSchemas"]);
+
+const metaValidator = new Validator(META_SCHEMA as Schema, "2020-12", false);
+
+/** Every object in a JSON document, depth first. */
+function* objects(node: unknown): Generator<Record<string, unknown>> {
+  if (node === null || typeof node !== "object") return;
+  if (!Array.isArray(node)) yield node as Record<string, unknown>;
+  for (const value of Object.values(node)) yield* objects(value);
+}
+
+/** Throws with a sentence for the operator when `schema` cannot be used; returns a copy to compile. */
+function checkedSchema(schema: unknown): Schema | boolean {
+  const shape = metaValidator.validate(schema);
+  if (!shape.valid) {
+    // The deepest location names the keyword at fault; its parents only say "a subschema failed".
+    const deepest = shape.errors.reduce((a, b) => (b.instanceLocation.length > a.instanceLocation.length ? b : a));
+    throw new TypeError(`request-validator: not a JSON Schema: at ${issuePath(deepest) || "the root"}: ${deepest.error}`);
+  }
+  if (typeof schema === "boolean") return schema;
+  // dereference() annotates the schema objects it is given; the config's document stays as loaded.
+  const copy = structuredClone(schema) as Schema;
+  if (copy.$schema !== undefined && !DRAFT_2020_12.test(copy.$schema)) {
+    throw new TypeError(`request-validator: $schema ${copy.$schema} is not supported; use draft 2020-12`);
+  }
+  const lookup = dereference(copy);
+  for (const node of objects(copy)) {
+    const keyword = UNSUPPORTED_KEYWORDS.find((name) => name in node);
+    if (keyword) throw new TypeError(`request-validator: ${keyword} is not supported`);
+    const target = (node as Schema).__absolute_ref__;
+    if (target !== undefined && !(target in lookup)) {
+      throw new TypeError(`request-validator: $ref ${String(node.$ref)} does not resolve inside the schema`);
+    }
+  }
+  return copy;
+}
+
+/** The library reports locations as URI fragments (`#/a%20b`); issues carry JSON Pointers. */
+function issuePath(unit: OutputUnit): string {
+  return decodeURIComponent(unit.instanceLocation.slice(1));
+}
+
+function issues(errors: OutputUnit[]): ValidationIssue[] {
+  return errors
+    .filter((error) => !WRAPPER_KEYWORDS.has(error.keyword))
+    .slice(0, MAX_ISSUES)
+    .map((error) => ({ path: issuePath(error), message: error.keyword === "false" ? "No value is allowed here." : error.error }));
+}
+
+/** The issues of `value` against the schema; none when it is valid. */
+function check(validator: Validator, value: unknown): ValidationIssue[] {
+  let result: ValidationResult;
+  try {
+    result = validator.validate(value);
+  } catch (error) {
+    // The library builds error locations with encodeURI, which throws on a property name
+    // holding an unpaired surrogate ("\ud800" is valid JSON); such a body is refused.
+    if (!(error instanceof URIError)) throw error;
+    throw gatewayError(400, "invalid_json", "the request body holds a string with an unpaired UTF-16 surrogate");
+  }
+  return result.valid ? [] : issues(result.errors);
+}
+
+function isJson(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  const semicolon = contentType.indexOf(";");
+  return JSON_MEDIA_TYPE.test((semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
+}
+
+export const requestValidator = (options: RequestValidatorOptions): MiddlewareHandler<AppEnv> => {
+  const bodyless = options.methods.filter((method) => method === "GET" || method === "HEAD");
+  if (bodyless.length > 0) {
+    throw new TypeError(`request-validator: ${bodyless.join(", ")} requests carry no body to validate`);
+  }
+  const validator = new Validator(checkedSchema(options.schema), "2020-12", false);
+  const methods = new Set<string>(options.methods);
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+  function parse(bytes: ArrayBuffer): { value: unknown } | undefined {
+    try {
+      return { value: JSON.parse(decoder.decode(bytes)) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  return async function requestValidator(c, next) {
+    const request = c.req.raw;
+    if (methods.has(request.method)) {
+      if (!isJson(request.headers.get("content-type"))) {
+        throw gatewayError(415, "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)");
+      }
+      const bytes = await request.arrayBuffer();
+      const body = parse(bytes);
+      if (!body) throw gatewayError(400, "invalid_json", "the request body is not valid UTF-8 JSON");
+      const found = check(validator, body.value);
+      if (found.length > 0) {
+        throw gatewayError(400, "validation_failed", "the request body does not match the route's JSON Schema", { extra: { issues: found } });
+      }
+      c.req.raw = new Request(request, { body: bytes });
+    }
+    await next();
+  };
+};

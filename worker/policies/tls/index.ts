@@ -1,0 +1,138 @@
+/**
+ * Listener rules at the edge. Cloudflare terminates TLS before the Worker runs, so a listener's
+ * `tls` block cannot shape a handshake; what the Worker can do is refuse requests whose
+ * connection breaks the listener's rules, judged from what the edge reports in `request.cf`:
+ *   - `tlsVersion`: "TLSv1.2", "TLSv1.3", …, and "" for a request served over plaintext;
+ *   - `tlsClientAuth`: whether a client certificate was presented, verified and revoked
+ *     (mTLS with API Shield or Access; placeholders with `certPresented: "0"` otherwise).
+ *
+ * Listener rules:
+ *   - `protocol: http` admits every request, plaintext or TLS (its `tls` block has no meaning);
+ *   - `protocol: https` requires TLS, at least `tls.min_version` when set, and with
+ *     `tls.client_auth: require` a client certificate that was presented, verified (`SUCCESS`)
+ *     and not revoked. `client_auth: request` asks nothing of the Worker: whether the edge asks
+ *     for a certificate is a zone setting, and an absent one is not a reason to refuse.
+ * All listeners share the Worker's one entry point, so `tlsPolicy` serves a request that
+ * satisfies ANY listener (no listeners: everything passes); a route pinned with `listener:`
+ * must satisfy that one (`routeListener`, after route matching).
+ *
+ * Without `request.cf` (a request that did not come through Cloudflare's edge: a test's
+ * `new Request`, a service binding) the URL scheme says whether TLS was used, and nothing says
+ * its version or the client certificate, so a listener that asks for either refuses: fail closed.
+ *
+ * Locally, `wrangler dev` gives every request Miniflare's placeholder `cf`: `tlsVersion`
+ * "TLSv1.3" and no client certificate, even for plain http://127.0.0.1. So under `wrangler dev`
+ * https listeners admit local requests and `client_auth: require` refuses them.
+ *
+ * Refusals are 403. 426 Upgrade Required does not fit: RFC 9110 §15.5.22 obliges an `Upgrade`
+ * header naming the protocol to switch to on the same connection, which cannot raise the TLS
+ * version of a connection already negotiated, and HTTP/2 and HTTP/3 forbid `Upgrade` altogether
+ * (RFC 9113 §8.2.2, RFC 9114 §4.2), while most clients reach Cloudflare over them.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Config } from "../../config/schema";
+import type { AppEnv } from "../../env";
+import { gatewayError } from "../../gateway/errors";
+
+export type ListenerConfig = Config["listeners"][number];
+
+/** What the edge says about the connection a request came on. */
+export interface TlsConnection {
+  tls: boolean;
+  /** Minor version of TLS 1.x (TLS 1.2 is 2); undefined when unknown or not TLS 1.x. */
+  tlsMinor: number | undefined;
+  /** A client certificate was presented, verified and is not revoked. */
+  clientCertificateValid: boolean;
+}
+
+export interface ListenerRefusal {
+  code: "tls_required" | "tls_version_too_low" | "client_certificate_required";
+  message: string;
+}
+
+/**
+ * How far a request got through a listener's checks, so that when every listener refuses, the
+ * answer is the refusal of the one it came closest to satisfying ("only the client certificate
+ * is missing" rather than "TLS required" from another listener).
+ */
+const PROGRESS: Record<ListenerRefusal["code"], number> = {
+  tls_required: 0,
+  tls_version_too_low: 1,
+  client_certificate_required: 2,
+};
+
+const TLS_VERSION = /^TLSv1(?:\.(\d))?$/;
+
+export function tlsConnection(request: Request): TlsConnection {
+  const cf = request.cf as Partial<IncomingRequestCfProperties> | undefined;
+  if (!cf) {
+    return { tls: request.url.startsWith("https:"), tlsMinor: undefined, clientCertificateValid: false };
+  }
+  const version = cf.tlsVersion ?? "";
+  const match = TLS_VERSION.exec(version);
+  const auth = cf.tlsClientAuth;
+  return {
+    tls: version !== "",
+    tlsMinor: match ? Number(match[1] ?? 0) : undefined,
+    clientCertificateValid: auth?.certPresented === "1" && auth.certVerified === "SUCCESS" && auth.certRevoked !== "1",
+  };
+}
+
+/** Why `listener` refuses a request on `connection`, or undefined when it admits it. */
+export function listenerRefusal(listener: ListenerConfig, connection: TlsConnection): ListenerRefusal | undefined {
+  if (listener.protocol === "http") return undefined;
+  if (!connection.tls) return { code: "tls_required", message: "this service is only available over HTTPS" };
+  const minimum = listener.tls?.min_version;
+  // An unknown version counts as too low: fail closed.
+  if (minimum !== undefined && (connection.tlsMinor ?? -1) < Number(minimum.slice(2))) {
+    return { code: "tls_version_too_low", message: `this service requires TLS ${minimum} or newer` };
+  }
+  if (listener.tls?.client_auth === "require" && !connection.clientCertificateValid) {
+    return { code: "client_certificate_required", message: "this service requires a valid client certificate" };
+  }
+  return undefined;
+}
+
+/** Undefined when some listener admits the request; else the refusal it came closest to passing. */
+function closestRefusal(listeners: readonly ListenerConfig[], connection: TlsConnection): ListenerRefusal | undefined {
+  let closest: ListenerRefusal | undefined;
+  for (const listener of listeners) {
+    const refusal = listenerRefusal(listener, connection);
+    if (!refusal) return undefined;
+    if (!closest || PROGRESS[refusal.code] > PROGRESS[closest.code]) closest = refusal;
+  }
+  return closest;
+}
+
+function refuse(refusal: ListenerRefusal): never {
+  throw gatewayError(403, refusal.code, refusal.message);
+}
+
+/** Global check, before routing: the request must satisfy at least one listener. */
+export const tlsPolicy = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
+  // An http listener admits everything, and so does a config without listeners.
+  const enforced = listeners.length > 0 && listeners.every((listener) => listener.protocol !== "http");
+  return async function tlsPolicy(c, next) {
+    if (enforced) {
+      const refusal = closestRefusal(listeners, tlsConnection(c.req.raw));
+      if (refusal) refuse(refusal);
+    }
+    await next();
+  };
+};
+
+/** After routing: a route with `listener: NAME` serves only requests that satisfy that listener. */
+export const routeListener = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
+  const byName = new Map(listeners.map((listener) => [listener.name, listener]));
+  return async function routeListener(c, next) {
+    const name = c.var.route?.config.listener;
+    if (name !== undefined) {
+      const listener = byName.get(name);
+      // The schema refuses a route naming an undefined listener; meeting one here is a bug.
+      if (!listener) throw new Error(`route ${c.var.route?.id} names listener ${name}, which is not configured`);
+      const refusal = listenerRefusal(listener, tlsConnection(c.req.raw));
+      if (refusal) refuse(refusal);
+    }
+    await next();
+  };
+};
