@@ -105,7 +105,7 @@ export class RateLimiter extends DurableObject<Env> {
   state(now?: number): CounterView | undefined {
     const limits = this.ctx.storage.kv.get<RateLimitSpec>(LIMITS_KEY);
     if (!limits) return undefined;
-    return { limits, ...inspect(structuredClone(this.#counter), bucketsOf(limits), now ?? Date.now()) };
+    return { limits, ...inspect(this.#counter, bucketsOf(limits), now ?? Date.now()) };
   }
 
   /** Forgets the counter: the key starts again with full buckets. */

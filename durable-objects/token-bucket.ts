@@ -132,6 +132,9 @@ export interface AcquireResult {
   limits: LimitStatus[];
 }
 
+/** Refilling in many small steps drifts by float rounding; a token this close to whole counts. */
+const EPSILON = 1e-9;
+
 export function emptyState(): CounterState {
   return { buckets: {}, leases: [] };
 }
@@ -165,8 +168,9 @@ function take(state: CounterState, buckets: readonly Bucket[], tokens: number): 
   }
 }
 
+/** Whole tokens every bucket can give. */
 function available(state: CounterState, buckets: readonly Bucket[]): number {
-  return Math.min(...buckets.map((bucket) => state.buckets[bucket.name]!.tokens));
+  return Math.floor(Math.min(...buckets.map((bucket) => state.buckets[bucket.name]!.tokens)) + EPSILON);
 }
 
 /** Time until every bucket holds `tokens`, at the full refill rate. */
@@ -179,7 +183,7 @@ export function status(state: CounterState, buckets: readonly Bucket[]): LimitSt
     const tokens = state.buckets[bucket.name]?.tokens ?? bucket.capacity;
     return {
       name: bucket.name,
-      remaining: Math.max(0, Math.floor(tokens)),
+      remaining: Math.max(0, Math.floor(tokens + EPSILON)),
       resetMs: Math.ceil(Math.max(0, bucket.capacity - tokens) / bucket.perMs),
     };
   });
@@ -207,7 +211,7 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
   let retryAfterMs: number;
   if (granted) {
     take(state, buckets, input.want);
-    leaseTokens = Math.max(0, Math.min(target, Math.floor(available(state, buckets))));
+    leaseTokens = Math.max(0, Math.min(target, available(state, buckets)));
     if (leaseTokens > 0) {
       take(state, buckets, leaseTokens);
       // The lease lives twice as long as this caller's demand needs to use it (at most one
@@ -231,8 +235,9 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
   return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), limits: status(state, buckets) };
 }
 
-/** The counter as the admin API shows it, refilled to `now` (nothing is taken). */
+/** The counter as the admin API shows it, refilled to `now`; `state` is left as it was. */
 export function inspect(state: CounterState, buckets: readonly Bucket[], now: number): { buckets: LimitStatus[]; leasedTokens: number } {
-  const leasedTokens = settle(state, buckets, now);
-  return { buckets: status(state, buckets), leasedTokens };
+  const copy = structuredClone(state);
+  const leasedTokens = settle(copy, buckets, now);
+  return { buckets: status(copy, buckets), leasedTokens };
 }

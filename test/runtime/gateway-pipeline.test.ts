@@ -223,3 +223,29 @@ describe("security.txt and the access log", () => {
     expect(lines.join("\n")).not.toContain("abc.def.ghi");
   });
 });
+
+describe("options only a policy can judge are refused when saved", () => {
+  const broken = { type: "objekt", properties: { a: { minLength: -1 } } };
+
+  it("refuses an inline JSON Schema that is not one, naming its path", async () => {
+    const res = await admin("/config", json("PUT", { ...config, routes: [{ ...config.routes[1]!, plugins: [{ name: "request-validator", config: { schema: broken, methods: ["PUT"] } }] }, ...config.routes.slice(2)] }));
+    expect(res.status).toBe(400);
+    const body = await res.json<{ error: string; issues: { path: string }[] }>();
+    expect(body.error).toBe("invalid_config");
+    expect(body.issues[0]!.path).toBe("routes[0].plugins[0].config.schema");
+  });
+
+  it("refuses to replace a document in use with an invalid schema, and keeps the old one", async () => {
+    const res = await admin("/documents/schemas/item.json", json("PUT", broken));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_document", issues: [{ path: expect.stringContaining("/schemas/item.json") }] });
+    const good = await send("/api/items", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "still validated" }) });
+    expect(good.status).toBe(200);
+  });
+
+  it("refuses a config that references an uploaded document that is not a valid schema", async () => {
+    expect((await admin("/documents/schemas/unused.json", json("PUT", broken))).status).toBe(201);
+    const res = await admin("/config", json("PUT", { ...config, routes: [{ ...config.routes[0]!, plugins: [{ name: "request-validator", config: { schema: "/schemas/unused.json" } }] }, ...config.routes.slice(1)] }));
+    expect(res.status).toBe(400);
+  });
+});

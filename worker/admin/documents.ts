@@ -12,6 +12,7 @@ import { currentDocument, deleteDocument, putDocument, readCurrent } from "../co
 import { gatewayError } from "../gateway/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
+import { assertCompiles, referencedDocuments } from "./validation";
 
 /** Absolute, in normal form (RFC 3986 §6.2.2: no dot segments or empty segments), plain characters. */
 const DOCUMENT_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
@@ -48,6 +49,12 @@ async function put(c: AdminContext) {
   }
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
     throw gatewayError(400, "invalid_document", "the body must be a JSON object (such as a JSON Schema)");
+  }
+  // A document the config in force validates with must itself be usable (a valid JSON Schema).
+  const current = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
+  if (current.success && documentPaths(current.data).includes(path)) {
+    const documents = await referencedDocuments(c.env, current.data);
+    assertCompiles(current.data, documents.set(path, document), { code: "invalid_document", status: 400 });
   }
   const existed = (await readDocument(c.env.CONFIG, path)) !== undefined;
   const meta = await putDocument(c.env, changeAuthor(c), path, document);

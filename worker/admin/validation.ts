@@ -2,7 +2,7 @@
  * Validation as the admin API applies it: the one config schema (worker/config/parse.ts), its
  * edge warnings, and one warning per referenced document that has not been uploaded yet.
  */
-import { documentPaths } from "../config/compile";
+import { compileConfig, ConfigCompileError, documentPaths } from "../config/compile";
 import { KEYS } from "../config/kv";
 import { validateConfig } from "../config/parse";
 import type { Config } from "../config/schema";
@@ -20,7 +20,9 @@ export interface ValidConfig {
 export async function validateForSave(env: Env, document: unknown, failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 }): Promise<ValidConfig> {
   const result = validateConfig(document, env);
   if (!result.ok) throw invalid(failure.code, result.issues, failure.status);
-  const missing = await missingDocuments(env, result.config);
+  const documents = await referencedDocuments(env, result.config);
+  assertCompiles(result.config, documents, failure);
+  const missing = documentPaths(result.config).filter((path) => !documents.has(path));
   const prefix = adminPrefix(env);
   const warnings = [
     ...result.warnings,
@@ -29,9 +31,28 @@ export async function validateForSave(env: Env, document: unknown, failure: { co
   return { document: result.document, config: result.config, warnings };
 }
 
-async function missingDocuments(env: Env, config: Config): Promise<string[]> {
+/** The uploaded documents a config references, by path (absent ones left out). */
+export async function referencedDocuments(env: Env, config: Config): Promise<Map<string, unknown>> {
   const paths = documentPaths(config);
-  if (paths.length === 0) return [];
-  const values = await env.CONFIG.get(paths.map(KEYS.document), "text");
-  return paths.filter((path) => values.get(KEYS.document(path)) == null);
+  const documents = new Map<string, unknown>();
+  if (paths.length === 0) return documents;
+  const values = await env.CONFIG.get(paths.map(KEYS.document), "json");
+  for (const path of paths) {
+    const value = values.get(KEYS.document(path));
+    if (value != null) documents.set(path, value);
+  }
+  return documents;
+}
+
+/**
+ * Builds every policy as the gateway will, so options only a factory can judge (a JSON Schema,
+ * a header value) are refused now, with their path, instead of failing at the edge later.
+ */
+export function assertCompiles(config: Config, documents: ReadonlyMap<string, unknown>, failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 }): void {
+  try {
+    compileConfig(0, config, documents);
+  } catch (error) {
+    if (error instanceof ConfigCompileError) throw invalid(failure.code, [{ path: error.path, message: error.message }], failure.status);
+    throw error;
+  }
 }

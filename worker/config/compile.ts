@@ -34,6 +34,29 @@ export interface CompiledConfig {
   readonly gateway: MiddlewareHandler<AppEnv>;
 }
 
+/**
+ * A policy factory refused its options (an invalid JSON Schema, a header value with CR/LF):
+ * the admin API answers 400 with `path`, so such a config is never saved.
+ */
+export class ConfigCompileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConfigCompileError";
+  }
+}
+
+/** Runs a policy factory, naming the config path it was built from when it throws. */
+function build<T>(path: string, factory: () => T): T {
+  try {
+    return factory();
+  } catch (error) {
+    throw new ConfigCompileError(path, error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** Paths of the documents (uploaded with `PUT /admin/documents/*`) a config references. */
 export function documentPaths(config: Config): string[] {
   const paths = new Set<string>();
@@ -52,20 +75,21 @@ function missingDocument(path: string): MiddlewareHandler<AppEnv> {
   };
 }
 
-function routePluginChain(route: RouteConfig, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv>[] {
-  return route.plugins.map((plugin) => {
+function routePluginChain(route: RouteConfig, index: number, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv>[] {
+  return route.plugins.map((plugin, p) => {
     const { schema, methods } = plugin.config;
-    if (typeof schema !== "string") return requestValidator({ schema, methods });
-    const document = documents.get(schema);
-    return document !== null && typeof document === "object" ? requestValidator({ schema: document as object, methods }) : missingDocument(schema);
+    const document = typeof schema === "string" ? documents.get(schema) : schema;
+    if (document === undefined) return missingDocument(schema as string);
+    const path = `routes[${index}].plugins[${p}].config.schema`;
+    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () => requestValidator({ schema: document, methods }));
   });
 }
 
 /** Runs the matched route's own plugins (request-validator, …), if it has any. */
 function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
   const chains = new Map<string, MiddlewareHandler<AppEnv>>();
-  for (const route of routes) {
-    const chain = routePluginChain(route, documents);
+  for (const [index, route] of routes.entries()) {
+    const chain = routePluginChain(route, index, documents);
     if (chain.length > 0) chains.set(route.id, every(...chain));
   }
   return async function routePlugins(c, next) {
@@ -90,7 +114,10 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     cors({ cors: middleware.cors, routes }),
     authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure }),
   ];
-  if (middleware.body_limit) steps.push(bodyLimit({ maxSize: middleware.body_limit.max_size }));
+  if (middleware.body_limit) {
+    const maxSize = middleware.body_limit.max_size;
+    steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
+  }
   steps.push(routePlugins(routes, documents));
   steps.push(proxy(config.upstreams, gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth))));
   return every(...steps);
@@ -101,7 +128,7 @@ export function compileConfig(version: number, config: Config, documents: Readon
     version,
     config,
     accessLog: accessLog(config.logging?.access_log),
-    securityHeaders: securityHeaders(config.middleware.security_headers),
+    securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
     gateway: gatewayChain(config, documents),
   });

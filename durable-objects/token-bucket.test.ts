@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { acquire, bucketsOf, emptyState, inspect, leasePeriod, type AcquireInput, type CounterState } from "./token-bucket";
+
+const T0 = 1_000_000;
+/** A caller with no demand history: no lease, exact retry times. */
+const cold: AcquireInput = { want: 1, debt: 0, demand: 0, totalDemand: 0, roundTripMs: 0 };
+
+function admitAll(state: CounterState, spec: Parameters<typeof bucketsOf>[0], count: number, now: number, input = cold): number {
+  const buckets = bucketsOf(spec);
+  let admitted = 0;
+  for (let i = 0; i < count; i++) if (acquire(state, buckets, input, now).granted) admitted++;
+  return admitted;
+}
+
+describe("bucketsOf", () => {
+  it("makes a burst bucket from rate and burst; burst defaults to the rate rounded up", () => {
+    expect(bucketsOf({ rate: 100, burst: 200 })).toEqual([{ name: "burst", capacity: 200, perMs: 0.1 }]);
+    expect(bucketsOf({ rate: 2.5 })[0]!.capacity).toBe(3);
+    expect(bucketsOf({ rate: 0.5 })[0]!.capacity).toBe(1);
+  });
+
+  it("adds minute and hour buckets refilling over their window", () => {
+    expect(bucketsOf({ windows: { minute: 60, hour: 3600 } })).toEqual([
+      { name: "minute", capacity: 60, perMs: 0.001 },
+      { name: "hour", capacity: 3600, perMs: 0.001 },
+    ]);
+  });
+
+  it("refuses limits that could never admit", () => {
+    expect(() => bucketsOf({})).toThrow(RangeError);
+    expect(() => bucketsOf({ windows: { minute: 0.5 } })).toThrow(/capacity/);
+    expect(() => bucketsOf({ rate: -1 })).toThrow(RangeError);
+    expect(() => bucketsOf({ rate: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe("token bucket: burst at once, then the sustained rate", () => {
+  it("admits exactly `burst` at one instant and refuses the next with the exact wait", () => {
+    const state = emptyState();
+    expect(admitAll(state, { rate: 10, burst: 5 }, 20, T0)).toBe(5);
+    const refused = acquire(state, bucketsOf({ rate: 10, burst: 5 }), cold, T0);
+    expect(refused).toMatchObject({ granted: false, leaseTokens: 0, retryAfterMs: 100 });
+  });
+
+  it("then admits `rate` per second, however the requests are spread", () => {
+    const state = emptyState();
+    const spec = { rate: 10, burst: 5 };
+    admitAll(state, spec, 5, T0);
+    let admitted = 0;
+    // 100 requests a second for 10 s: 10 admitted per second.
+    for (let ms = 10; ms <= 10_000; ms += 10) admitted += admitAll(state, spec, 1, T0 + ms);
+    expect(admitted).toBe(100);
+  });
+
+  it("refills up to the burst, no further", () => {
+    const state = emptyState();
+    const spec = { rate: 10, burst: 5 };
+    admitAll(state, spec, 5, T0);
+    expect(admitAll(state, spec, 100, T0 + 60_000)).toBe(5);
+  });
+
+  it("admits a request only when every bucket has a token (per-minute quota)", () => {
+    const state = emptyState();
+    const spec = { rate: 10, burst: 10, windows: { minute: 15 } };
+    expect(admitAll(state, spec, 20, T0)).toBe(10);
+    // One second later the burst bucket holds 10 again, the minute bucket 5.25.
+    expect(admitAll(state, spec, 20, T0 + 1000)).toBe(5);
+    const refused = acquire(state, bucketsOf(spec), cold, T0 + 1000);
+    expect(refused.granted).toBe(false);
+    expect(refused.limits.map((limit) => limit.name)).toEqual(["burst", "minute"]);
+    // The minute bucket (0.25 tokens, 0.25 per second) decides the wait: 3 s.
+    expect(refused.retryAfterMs).toBe(3000);
+  });
+
+  it("follows a changed config on the next call: a smaller burst caps the tokens held", () => {
+    const state = emptyState();
+    admitAll(state, { rate: 10, burst: 100 }, 1, T0);
+    expect(admitAll(state, { rate: 10, burst: 5 }, 100, T0)).toBe(5);
+  });
+
+  it("reports remaining tokens and the time until full", () => {
+    const state = emptyState();
+    admitAll(state, { rate: 10, burst: 5 }, 3, T0);
+    expect(inspect(state, bucketsOf({ rate: 10, burst: 5 }), T0)).toEqual({ buckets: [{ name: "burst", remaining: 2, resetMs: 300 }], leasedTokens: 0 });
+  });
+});
+
+describe("leases", () => {
+  const spec = { rate: 100, burst: 200 };
+  const hot: AcquireInput = { want: 1, debt: 0, demand: 50, totalDemand: 50, roundTripMs: 0 };
+
+  it("lease what the caller's demand uses in one period, taken from the bucket at once", () => {
+    const state = emptyState();
+    const result = acquire(state, bucketsOf(spec), hot, T0);
+    expect(result).toMatchObject({ granted: true, leaseTokens: 50, retryAfterMs: 0 });
+    expect(result.limits[0]!.remaining).toBe(149);
+    expect(inspect(state, bucketsOf(spec), T0).leasedTokens).toBe(50);
+  });
+
+  it("count leased tokens against the capacity until they expire: bucket + leases <= burst", () => {
+    const state = emptyState();
+    const buckets = bucketsOf(spec);
+    acquire(state, buckets, hot, T0);
+    // Long after, the bucket refills only to 200 - 50 while the lease may still be in use...
+    const ttl = acquire(emptyState(), buckets, hot, T0).leaseTtlMs;
+    expect(inspect(state, buckets, T0 + ttl - 1).buckets[0]!.remaining).toBe(150);
+    // ...and to the full burst once it has expired (on its 100 ms slot).
+    expect(inspect(state, buckets, T0 + ttl + 100).buckets[0]!.remaining).toBe(200);
+  });
+
+  it("live twice as long as the demand needs, plus the caller's round trip, at most a period", () => {
+    const buckets = bucketsOf(spec);
+    expect(acquire(emptyState(), buckets, hot, T0).leaseTtlMs).toBe(1000);
+    // 500/s may lease 500, the bucket has 199 after the request's own token: used in 398 ms.
+    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500 }, T0)).toMatchObject({ leaseTokens: 199, leaseTtlMs: 796 });
+    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500, roundTripMs: 120 }, T0).leaseTtlMs).toBe(796 + 120);
+  });
+
+  it("are no longer than it takes to refill half the smallest bucket", () => {
+    expect(leasePeriod(bucketsOf({ rate: 100, burst: 200 }))).toBe(1000);
+    expect(leasePeriod(bucketsOf({ rate: 100, burst: 20 }))).toBe(100);
+  });
+
+  it("split the rate by demand when the key is over its limit", () => {
+    const state = emptyState();
+    const buckets = bucketsOf({ rate: 100, burst: 100 });
+    admitAll(state, { rate: 100, burst: 100 }, 100, T0);
+    // One second later the bucket holds 100. An isolate with 80% of a 1000/s demand may lease
+    // for 80 per second, half a period (the period is 500 ms here): 40 tokens.
+    const result = acquire(state, buckets, { want: 1, debt: 0, demand: 800, totalDemand: 1000, roundTripMs: 0 }, T0 + 1000);
+    expect(result.leaseTokens).toBe(40);
+    // It took 41 tokens, 513 ms of its share: it comes back then, not before.
+    expect(result.retryAfterMs).toBe(513);
+  });
+
+  it("make a refused hot caller wait for a batch of its share, not for the next single token", () => {
+    const state = emptyState();
+    const buckets = bucketsOf({ rate: 100, burst: 100 });
+    admitAll(state, { rate: 100, burst: 100 }, 100, T0);
+    const refused = acquire(state, buckets, { want: 1, debt: 0, demand: 1000, totalDemand: 1000, roundTripMs: 0 }, T0);
+    // 10 tokens of its 100/s share: 100 ms (a cold caller waits 10 ms for one token).
+    expect(refused).toMatchObject({ granted: false, retryAfterMs: 100 });
+    expect(acquire(state, buckets, cold, T0).retryAfterMs).toBe(10);
+  });
+});
+
+describe("debt", () => {
+  it("is taken from every bucket, below zero if need be, and delays the next grant", () => {
+    const state = emptyState();
+    const buckets = bucketsOf({ rate: 10, burst: 5 });
+    const paid = acquire(state, buckets, { ...cold, want: 0, debt: 8 }, T0);
+    expect(paid.granted).toBe(false);
+    // -3 tokens: the next one is 400 ms away.
+    expect(acquire(state, buckets, cold, T0).retryAfterMs).toBe(400);
+    expect(acquire(state, buckets, cold, T0 + 400).granted).toBe(true);
+  });
+});
