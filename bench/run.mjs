@@ -7,6 +7,7 @@
 //
 //   npm run bench                      gateway vs pass-through
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
+//   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
 //   npm run bench -- --rounds 6 --duration 4 --connections 16 --config bench/gateway-config.yaml
 import { execFileSync, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { freePort, profileWorker } from "./profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -39,12 +41,15 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "16" },
     config: { type: "string", default: DEFAULT_CONFIG },
     "self-check": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
   },
 });
 const ROUNDS = positiveInt(args.rounds, "--rounds");
 const DURATION_S = positiveInt(args.duration, "--duration");
 const CONNECTIONS = positiveInt(args.connections, "--connections");
 const SELF_CHECK = args["self-check"];
+const PROFILE = args.profile;
+if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
 
 const ORDER = {
@@ -217,7 +222,7 @@ function run(command, argv, options) {
   });
 }
 
-async function startGateway(originHostPort) {
+async function startGateway(originHostPort, inspectorPort) {
   const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
   tempDirs.push(outdir);
   const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -237,6 +242,7 @@ async function startGateway(originHostPort) {
     scriptPath: join(outdir, "index.js"),
     // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
     modulesRoot: outdir,
+    inspectorPort,
     bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
   });
 
@@ -258,6 +264,7 @@ async function startGateway(originHostPort) {
     throw new Error(`gateway: PUT /admin/config answered ${put.status}: ${answer.slice(0, 800)}\n(--self-check measures the method without the gateway)`);
   }
   gateway.configAnswer = JSON.parse(answer);
+  gateway.bundle = join(outdir, "index.js");
   return gateway;
 }
 
@@ -482,13 +489,15 @@ async function main() {
   const originBody = await (await fetch(`http://${originHostPort}/`)).text();
 
   const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
-  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort);
+  const inspectorPort = PROFILE ? await freePort() : undefined;
+  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, inspectorPort);
   await verify(baseline, originBody, false);
   await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
 
   const loadgen = startChild("load.mjs");
   const targets = [baseline, candidate];
   const ctx = { origin, loadgen, targets };
+  if (PROFILE) return profile(candidate, inspectorPort, loadgen);
   console.log(
     `bench: ${baseline.label} (workerd ${baseline.pid}) vs ${candidate.label} (workerd ${candidate.pid}), origin ${originHostPort}; ` +
       `${ROUNDS} rounds x ${SCENARIOS.length} scenarios x 2 targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
@@ -552,6 +561,29 @@ async function main() {
     if (target.logs.problems.length > 0) console.log(`${target.label} logged problems: ${target.logs.problems.join(" | ")}`);
   }
   console.log(`written: ${file.slice(ROOT.length + 1)}`);
+}
+
+async function profile(gateway, inspectorPort, loadgen) {
+  const bundleSource = readFileSync(gateway.bundle, "utf8");
+  const runLoad = (scenario, duration) => {
+    loadgen.send({ url: new URL(scenario.path, gateway.url).href, connections: CONNECTIONS, duration, method: scenario.method, headers: scenario.headers, body: scenario.body });
+    return nextMessage(loadgen);
+  };
+  const results = {};
+  for (const scenario of SCENARIOS) {
+    await runLoad(scenario, 2); // warm-up: JIT, connection pools
+    const result = await profileWorker({ inspectorPort, workerName: "loom-edge", bundleSource, runLoad: () => runLoad(scenario, DURATION_S) });
+    results[scenario.name] = result;
+    console.log(`\n${scenario.name} ${scenario.path}: ${result.requests} requests, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`);
+    console.log("  self ms/req  module");
+    for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
+    console.log("  self ms/req  function");
+    for (const row of result.byFunction) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
+  }
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  const file = join(BENCH, "results", "profile.json");
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), config: relative(ROOT, resolvePath(args.config)), scenarios: results }, null, 2)}\n`);
+  console.log(`\nwritten: ${relative(ROOT, file)}`);
 }
 
 try {

@@ -57,13 +57,6 @@ describe("RateLimiter object", () => {
     expect((await stub.acquire(request())).limits[0]!.remaining).toBe(4);
   });
 
-  it("refuses malformed calls instead of guessing", async () => {
-    const stub = env.RATE_LIMITER.getByName("malformed");
-    await expect(stub.acquire(request({ rate: undefined, burst: undefined }))).rejects.toThrow(/needs a rate/);
-    await expect(stub.acquire(request({ want: -1 }))).rejects.toThrow(/want/);
-    await expect(stub.acquire(request({ isolateDemand: Number.POSITIVE_INFINITY }))).rejects.toThrow(/isolateDemand/);
-  });
-
   it("sizes leases by each isolate's share of the demand when the key is over its limit", async () => {
     const stub = env.RATE_LIMITER.getByName("shares");
     const spec = { rate: 100, burst: 100 };
@@ -77,7 +70,7 @@ describe("RateLimiter object", () => {
 });
 
 describe("accuracy under load (simulated clock, one real object, isolates as LocalLimiters)", () => {
-  const SECONDS = 20;
+  const SECONDS = 10;
   const spec = { rate: 100, burst: 200 };
   const limit = spec.rate * SECONDS;
   const even = (n: number) => Array.from({ length: n }, () => 1 / n);
@@ -88,8 +81,8 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
     ["8 isolates, 80/20", [0.8, ...even(7).map((share) => share * 0.2)], 0],
     ["8 isolates, even, 100 ms to the object", even(8), 100],
     ["8 isolates, 80/20, 150 ms to the object", [0.8, ...even(7).map((share) => share * 0.2)], 150],
-  ])("%s at 10x the limit: within 5%% + burst, no 1 s window above burst + rate, <= 0.1 calls per request", async (label, split, latencyMs) => {
-    const result = await simulate({ name: `load ${label}`, spec, load: 10 * spec.rate, seconds: SECONDS, split, latencyMs });
+  ])("%s, at 10x the limit: within 5 percent + burst, no 1 s window above burst + rate, at most 0.1 calls per request", async (label, split, latencyMs) => {
+    const result = await simulate({ name: `load ${label}`, spec, load: 10 * spec.rate, seconds: SECONDS, split, latencyMs, tickMs: 20 });
     expect(result.admitted).toBeLessThanOrEqual(limit + spec.burst);
     expect(result.admitted).toBeGreaterThanOrEqual(limit * 0.95);
     expect(result.maxInWindow).toBeLessThanOrEqual(spec.burst + spec.rate);
@@ -104,8 +97,8 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
     ["1 isolate", [1], 0],
     ["8 isolates", even(8), 0],
     ["2 isolates, 100 ms to the object", even(2), 100],
-  ])("%s under the limit: no request refused", async (label, split, latencyMs) => {
-    const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 10, split, latencyMs });
+  ])("%s, under the limit: no request refused", async (label, split, latencyMs) => {
+    const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 5, split, latencyMs, tickMs: 20 });
     expect(result.admitted).toBe(result.requests);
   });
 });

@@ -7,19 +7,18 @@
  * lease period. The limits travel with every call: the config stays in one place (KV), and a
  * config change takes effect on the next call.
  *
- * Accuracy (the arithmetic is in ./token-bucket.ts; see also ./README.md):
- *   - over any interval of length t, admissions of one key across all isolates are at most
- *       burst + rate * t  (+ the debt of the last coalesced call per isolate, see below),
- *     because leased tokens leave the bucket when granted and count against its capacity
- *     until they expire;
- *   - under the limit no request is refused by leasing, but tokens of a lease that expires
- *     unused are lost: at most one lease per isolate per lease period (<= 1 s), sized to that
- *     isolate's share of the rate;
- *   - debt: when more requests join one in-flight call of an isolate than its lease covers,
- *     the isolate admits up to the `remaining` the object reported and pays on its next call
- *     (sent at once, in the background). Another isolate may have taken those tokens in the
- *     meantime, so the bound above can be exceeded by at most that `remaining` per isolate,
- *     once per round trip.
+ * Accuracy (the arithmetic is in ./token-bucket.ts, measurements in ./README.md). Leased
+ * tokens leave the buckets when granted and count against their capacity until they expire,
+ * so over any interval of length t the admissions of one key, across all isolates, are at most
+ *
+ *     burst + rate * t + D
+ *
+ * where D is unpaid credit: requests that joined an in-flight call beyond its lease, admitted
+ * up to the `remaining` the object reported and paid by a background call within one round
+ * trip (0 with a single isolate). Admissions are lost only to leases that expire unused (at
+ * most one period of the isolate's share) and to a hot isolate waiting out one batch of its
+ * share after draining the bucket. A key that stays under its limit (its bucket never drained)
+ * has no request refused.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
@@ -70,12 +69,6 @@ function limitsOf({ rate, burst, windows }: RateLimitSpec): RateLimitSpec {
   return { rate, burst, windows };
 }
 
-function nonNegative(value: number | undefined, name: string): number {
-  const number = value ?? 0;
-  if (!Number.isFinite(number) || number < 0) throw new RangeError(`${name} must be a finite number >= 0`);
-  return number;
-}
-
 export class RateLimiter extends DurableObject<Env> {
   #counter: CounterState;
   /** Latest demand reported by each calling isolate: memory only, an estimate by nature. */
@@ -90,12 +83,10 @@ export class RateLimiter extends DurableObject<Env> {
   acquire(request: AcquireRequest): AcquireResult {
     const now = request.now ?? Date.now();
     const buckets = bucketsOf(request);
-    const want = nonNegative(request.want, "want");
-    const debt = nonNegative(request.debt, "debt");
-    const demand = nonNegative(request.isolateDemand, "isolateDemand");
+    const demand = request.isolateDemand;
     const totalDemand = this.#totalDemand(demand, request.isolate, now);
-    const roundTripMs = nonNegative(request.roundTripMs, "roundTripMs");
-    const result = acquire(this.#counter, buckets, { want, debt, demand, totalDemand, roundTripMs }, now);
+    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0 };
+    const result = acquire(this.#counter, buckets, input, now);
     this.ctx.storage.kv.put(STATE_KEY, this.#counter);
     this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));
     return result;

@@ -144,6 +144,17 @@ describe("leases", () => {
   });
 });
 
+describe("input", () => {
+  it("is refused when a number is negative or not finite, before anything is taken", () => {
+    const state = emptyState();
+    const buckets = bucketsOf({ rate: 10, burst: 5 });
+    expect(() => acquire(state, buckets, { ...cold, want: -1 }, T0)).toThrow(/want/);
+    expect(() => acquire(state, buckets, { ...cold, demand: Number.POSITIVE_INFINITY }, T0)).toThrow(/demand/);
+    expect(() => acquire(state, buckets, { ...cold, debt: Number.NaN }, T0)).toThrow(/debt/);
+    expect(state).toEqual(emptyState());
+  });
+});
+
 describe("debt", () => {
   it("is taken from every bucket, below zero if need be, and delays the next grant", () => {
     const state = emptyState();

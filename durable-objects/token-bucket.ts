@@ -15,8 +15,13 @@
  * which is the token-bucket invariant itself: in any interval of length t the admissions, from
  * the bucket and from all leases together, are at most `capacity + rate * t`, however many
  * isolates hold leases. Leasing never admits more; its cost is the other way: tokens of a
- * lease that expires unused are lost (at most one lease per isolate per lease period, sized to
- * that isolate's recent demand). The one exception is `debt` (see `AcquireInput.debt`).
+ * lease that expires unused are lost (a lease is what the isolate's share of the rate uses in
+ * one period, at most). The one exception is `debt` (see `AcquireInput.debt`).
+ *
+ * Shares. Each caller reports its demand; over the limit, the rate is split in proportion to
+ * demand (a hot data centre gets most admissions, a quiet one its part), and a caller that
+ * took its share, or found the bucket empty, is told to stay away until its share has earned
+ * a batch. That is what keeps a key at 10x its limit to about one object call per batch.
  */
 
 export type PolicyName = "burst" | "minute" | "hour";
@@ -50,14 +55,14 @@ export interface CounterState {
   leases: [number, number][];
 }
 
-/** Longest a lease lives; shorter when the buckets are small (see `leasePeriod`). */
+/** Leases are sized for this long at most; shorter when the buckets are small (see `leasePeriod`). */
 export const LEASE_PERIOD_MS = 1000;
 /** Lease expiries are rounded up to this grid so the outstanding list stays short. */
 export const LEASE_SLOT_MS = 100;
 /**
- * A hot isolate that was refused waits until its share of the refill is worth this many
- * tokens (never longer than one lease period), so a key at 10x its limit costs about one
- * object call per BATCH admissions instead of one per admission.
+ * A hot caller that was refused, or drained the bucket, waits until its share of the refill
+ * is worth this many tokens (fewer if its lease is smaller, never less than one), so a key
+ * at 10x its limit costs about one object call per BATCH admissions, not one per admission.
  */
 export const BATCH = 10;
 
@@ -86,9 +91,9 @@ function currentRate(state: CounterState, buckets: readonly Bucket[]): number {
 }
 
 /**
- * How long a lease lives: LEASE_PERIOD_MS, but no longer than it takes to refill half of the
- * smallest bucket. Isolates that wait out a period must not let the bucket overflow, or the
- * refill they waited for is lost.
+ * The period leases are sized for: LEASE_PERIOD_MS, but no longer than it takes to refill half
+ * of the smallest bucket, so that leases outstanding leave room in the bucket for the refill
+ * while isolates wait.
  */
 export function leasePeriod(buckets: readonly Bucket[]): number {
   return Math.min(LEASE_PERIOD_MS, ...buckets.map((bucket) => bucket.capacity / 2 / bucket.perMs));
@@ -191,6 +196,9 @@ export function status(state: CounterState, buckets: readonly Bucket[]): LimitSt
 
 /** One decision: take `want` tokens if every bucket has them, lease more to a hot caller. */
 export function acquire(state: CounterState, buckets: readonly Bucket[], input: AcquireInput, now: number): AcquireResult {
+  for (const [name, value] of Object.entries(input)) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0`);
+  }
   settle(state, buckets, now);
   if (input.debt > 0) take(state, buckets, input.debt);
   const period = leasePeriod(buckets);

@@ -146,12 +146,19 @@ async function waitUntilReady(wrangler, token) {
 /** Saves the demo config as a new version; a failure is reported but leaves the gateway up. */
 async function loadDemoConfig(token) {
   const yaml = readFileSync(join(ROOT, "scripts", "demo-config.yaml"), "utf8");
-  const res = await fetch(`${BASE}/admin/config`, {
-    method: "PUT",
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/yaml" },
-    body: yaml,
-  });
-  const text = await res.text();
+  let res;
+  let text;
+  try {
+    res = await fetch(`${BASE}/admin/config`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/yaml" },
+      body: yaml,
+    });
+    text = await res.text();
+  } catch (error) {
+    console.error(`[dev] loading scripts/demo-config.yaml failed: ${error.message}`);
+    return false;
+  }
   if (!res.ok) {
     console.error(`[dev] loading scripts/demo-config.yaml failed: ${res.status}\n${text}`);
     return false;
@@ -216,8 +223,13 @@ async function main() {
     force.unref();
     origin.close();
     origin.closeAllConnections();
-    wrangler.once("exit", () => process.exit(code));
-    if (!running(wrangler)) process.exit(code);
+    // wrangler stops workerd before it exits; the SIGKILL only catches a straggler.
+    const exit = () => {
+      stopGroup(wrangler, "SIGKILL");
+      process.exit(code);
+    };
+    if (running(wrangler)) wrangler.once("exit", exit);
+    else exit();
   };
   process.on("SIGINT", () => shutdown(0));
   process.on("SIGTERM", () => shutdown(0));

@@ -8,11 +8,12 @@ import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { CompiledConfig } from "./config/compile";
 import type { MatchedRoute } from "./gateway/router";
 import type { SchemeName } from "./policies/auth/scheme";
+import type { RateConfig } from "./policies/rate-limit/schema";
 
 export interface Env {
   /** Versioned config documents and uploaded documents (schemas). Written only by the admin API. */
   CONFIG: KVNamespace;
-  /** Append-only audit log (and, later, the credential vault). */
+  /** Append-only audit log, consumers and the SHA-256 of their API keys, and the credential vault (encrypted). */
   DB: D1Database;
   /** One rate-limit counter per limited key (durable-objects/rate-limiter.ts). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
@@ -24,6 +25,10 @@ export interface Env {
   ADMIN_PREFIX?: string;
   /** How long (ms) an isolate trusts its cached config before re-reading the KV pointer. */
   CONFIG_CACHE_TTL_MS?: string;
+  /** Root secret of the credential vault (≥ 32 random bytes, base64 or hex), a Worker secret. */
+  VAULT_ROOT_KEY?: string;
+  /** The previous root during a root rotation (POST /admin/vault/rotate); unset otherwise. */
+  VAULT_ROOT_KEY_PREVIOUS?: string;
   /** Any other secret, referenced from the config as `${NAME}`. */
   [secret: string]: unknown;
 }
@@ -44,8 +49,15 @@ export interface RequestVars {
   consumer?: string;
   /** The consumer's tenant, when the consumer store knows it. */
   tenant?: string;
+  /** The consumer store's own rate limit for this consumer, when its record has one (for the rate-limit policy). */
+  consumerRateLimit?: RateConfig;
   /** The verified claims of a JWT. */
   jwt?: JWTPayload;
+  /**
+   * Headers for the upstream request only, set by the proxy after it cleaned the client's
+   * headers (the vault's credential). Held for the upstream call, never logged.
+   */
+  upstreamHeaders?: readonly (readonly [name: string, value: string])[];
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };

@@ -4,7 +4,7 @@
  * origin, and that refused requests never did.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, marker, rawRequest, readBody, startE2E, type E2E, type OriginRequest } from "./harness";
+import { freePorts, marker, rawRequest, readBody, sleep, startE2E, type E2E, type OriginRequest } from "./harness";
 
 const BODY_LIMIT = 64 * 1024;
 const RESPONSE_CAP = 64 * 1024;
@@ -20,6 +20,8 @@ const ORDER_SCHEMA = {
   },
 };
 
+// HSTS is sent over TLS only (RFC 6797 §7.2); under wrangler dev every request carries
+// Miniflare's placeholder `request.cf` with tlsVersion "TLSv1.3", so it is expected here.
 const SECURITY_HEADERS: Record<string, RegExp> = {
   "strict-transport-security": /^max-age=31536000; includeSubDomains/,
   "content-security-policy": /^default-src 'none'$/,
@@ -113,7 +115,7 @@ security_txt:
 
 beforeAll(async () => {
   e2e = await startE2E();
-  downPort = await freePort();
+  [downPort] = (await freePorts(1)) as [number];
   const document = await e2e.gateway.admin(`/documents${UPLOADED_SCHEMA_PATH}`, {
     method: "PUT",
     headers: { "Content-Type": "application/json" },
@@ -182,10 +184,13 @@ describe("forwarding", () => {
     const res = await rawRequest(e2e.gateway.url, {
       path: `/api/echo?m=${m}`,
       headers: {
-        Connection: "keep-alive, X-Drop-Me",
-        "X-Drop-Me": "hop",
+        // workerd itself drops Connection, Keep-Alive and TE before the Worker runs, so the
+        // headers a client's Connection names cannot be recognised at the edge; the others
+        // below reach the Worker and must stop there (RFC 9110 §7.6.1).
+        Connection: "keep-alive",
         "Keep-Alive": "timeout=5",
         TE: "trailers",
+        "Proxy-Connection": "keep-alive",
         "Proxy-Authorization": "Basic cHJveHk6c2VjcmV0",
         "X-Forwarded-For": "203.0.113.66",
         "X-Forwarded-Host": "evil.example",
@@ -199,10 +204,9 @@ describe("forwarding", () => {
     expect(res.status).toBe(200);
     const { headers } = originSaw(m);
     expect(headers["x-kept"]).toBe("end-to-end");
-    for (const name of ["x-drop-me", "keep-alive", "te", "proxy-authorization", "x-real-ip", "x-forwarded-port"]) {
+    for (const name of ["keep-alive", "te", "proxy-connection", "proxy-authorization", "x-real-ip", "x-forwarded-port", "forwarded"]) {
       expect(headers[name], name).toBeUndefined();
     }
-    expect(headers.forwarded ?? "").not.toContain("evil.example");
     expect(headers["x-forwarded-for"] ?? "").not.toContain("203.0.113.66");
     expect(headers["x-forwarded-host"]).toBe(new URL(e2e.gateway.url).host);
     expect(headers["x-forwarded-proto"]).toBe("http");
@@ -270,13 +274,22 @@ describe("path normalisation", () => {
     }
   });
 
+  it("never lets a climb above the root reach the origin", async () => {
+    const m = marker();
+    const res = await rawRequest(e2e.gateway.url, { path: `/%2e%2e/%2e%2e/api/echo?m=${m}` });
+    // The gateway's normaliser refuses a `..` above the root (400), but workerd's URL parser
+    // (WHATWG, which reads %2e%2e as ..) may clamp it at the root before the Worker runs.
+    // Either way nothing but the normal form reaches the origin.
+    if (res.status === 200) expect(originSaw(m).path).toBe("/api/echo");
+    else expect(res.status).toBe(400);
+  });
+
   it.each([
     ["an encoded slash", "/api/a%2fb"],
     ["an encoded slash in a dot segment", "/api/..%2fsecret"],
     ["an encoded backslash", "/api/a%5cb"],
     ["double encoding", "/api/%252e%252e/secret"],
     ["a servlet dot segment", "/api/..;/secret"],
-    ["a climb above the root", "/%2e%2e/%2e%2e/etc/passwd"],
     ["an encoded NUL", "/api/a%00b"],
     ["an overlong UTF-8 dot", "/api/%c0%ae%c0%ae/secret"],
   ])("refuses %s with 400 without reaching the origin", async (_, path) => {
@@ -454,7 +467,7 @@ describe("access log", () => {
     for (let i = 0; i < 50 && !line; i++) {
       const found = e2e.gateway.logs().split("\n").find((candidate) => candidate.includes(m) && candidate.includes("{"));
       if (found) line = JSON.parse(found.slice(found.indexOf("{")));
-      else await new Promise((resolve) => setTimeout(resolve, 100));
+      else await sleep(100);
     }
     expect(line).toMatchObject({ method: "GET", path: "/api/echo", status: 200, route: "api", upstream: "origin", user_agent: "loom-e2e" });
     for (const field of ["timestamp", "request_id", "client_ip", "duration_ms"]) expect(line, field).toHaveProperty(field);

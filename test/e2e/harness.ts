@@ -25,16 +25,22 @@ const STOP_GRACE_MS = 3_000;
 
 // ------------------------------------------------------------------ small utilities
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, HOST, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** `count` distinct TCP ports on 127.0.0.1 that nothing listens on right now. */
+export async function freePorts(count: number): Promise<number[]> {
+  // All held open at once, so the system cannot hand out the same port twice.
+  const servers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createNetServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, HOST, resolve);
+      });
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -235,24 +241,29 @@ function executeD1(persistDir: string, sql: string): Promise<D1Result> {
   });
 }
 
-export interface GatewayOptions {
-  /** Extra Worker secrets, as `wrangler secret put` would set them. */
-  secrets?: Record<string, string>;
-}
-
 /**
  * Starts `wrangler dev` on a free port with a fresh local persistence directory (migrations
- * applied) and random secrets, and waits until the Worker answers.
+ * applied) and random secrets, and waits until the Worker answers. The temporary directory is
+ * removed on stop, and when starting fails.
  */
-export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(): Promise<Gateway> {
   const dir = await mkdtemp(join(tmpdir(), "loom-e2e-"));
+  try {
+    return await launchGateway(dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function launchGateway(dir: string): Promise<Gateway> {
   const persistDir = join(dir, "state");
   const envFile = join(dir, "secrets.env");
-  const secrets = { ADMIN_TOKEN: randomSecret(), ADMIN_PASSWORD: randomSecret(), DEMO_API_KEY: randomSecret(), ...options.secrets };
+  const secrets = { ADMIN_TOKEN: randomSecret(), ADMIN_PASSWORD: randomSecret(), DEMO_API_KEY: randomSecret() };
   await writeFile(envFile, Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
   await applyMigrations(persistDir);
 
-  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const [port, inspectorPort] = (await freePorts(2)) as [number, number];
   const url = `http://${HOST}:${port}`;
   const child = runWrangler(
     [
@@ -349,10 +360,10 @@ export interface E2E {
 }
 
 /** The origin and the gateway of one test file; stop both in `afterAll`. */
-export async function startE2E(options: GatewayOptions = {}): Promise<E2E> {
+export async function startE2E(): Promise<E2E> {
   const origin = await startOrigin();
   try {
-    const gateway = await startGateway(options);
+    const gateway = await startGateway();
     return { gateway, origin, stop: async () => void (await Promise.all([gateway.stop(), origin.stop()])) };
   } catch (error) {
     await origin.stop();

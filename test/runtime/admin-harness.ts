@@ -32,10 +32,11 @@ export async function admin(path: string, init: AdminInit = {}): Promise<Respons
   return response;
 }
 
-/** Any request through the whole worker, e.g. a proxied one; `init.cf` sets `request.cf`. */
-export async function send(url: string, init: RequestInit & { cf?: Record<string, unknown> } = {}): Promise<Response> {
+/** Any request through the whole worker, e.g. a proxied one; `init.cf` sets `request.cf`, `init.env` replaces the test env. */
+export async function send(url: string, init: RequestInit & { cf?: Record<string, unknown>; env?: Env } = {}): Promise<Response> {
+  const { env: replacement, ...rest } = init;
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(url.startsWith("http") ? url : `http://gw.test${url}`, init as RequestInit), env, ctx);
+  const response = await app.fetch(new Request(url.startsWith("http") ? url : `http://gw.test${url}`, rest as RequestInit), replacement ?? env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -34,8 +34,8 @@ export interface AdminEndpoint {
   path: string;
   summary: string;
   description?: string;
-  /** The request body (read with the admin body limit). */
-  body?: { schema: ComponentName; mediaTypes: string[] };
+  /** The request body (read with the admin body limit); `optional`: the request may omit it. */
+  body?: { schema: ComponentName; mediaTypes: string[]; optional?: boolean };
   responses: Record<number, EndpointResponse>;
   handler: Handler<AdminEnv>;
 }

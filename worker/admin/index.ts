@@ -8,6 +8,8 @@ import { Hono } from "hono";
 import { gatewayError } from "../gateway/errors";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
+import { consumerEndpoints } from "./consumers";
+import { credentialEndpoints } from "./credentials";
 import type { AdminEndpoint, AdminEnv } from "./context";
 import { documentEndpoints } from "./documents";
 import { healthEndpoint } from "./health";
@@ -22,6 +24,8 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...configEndpoints,
     ...resourceEndpoints,
     ...documentEndpoints,
+    ...consumerEndpoints,
+    ...credentialEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),
   ];

@@ -23,7 +23,7 @@ export interface OpenApiOperation {
   summary: string;
   description?: string;
   parameters?: Record<string, unknown>[];
-  requestBody?: { required: true; content: Record<string, { schema: { $ref: string } }> };
+  requestBody?: { required: boolean; content: Record<string, { schema: { $ref: string } }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: { $ref: string } }> }>;
 }
 
@@ -60,7 +60,7 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
     ...(endpoint.description ? { description: endpoint.description } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(endpoint.body
-      ? { requestBody: { required: true as const, content: Object.fromEntries(endpoint.body.mediaTypes.map((type) => [type, { schema: ref(endpoint.body!.schema) }])) } }
+      ? { requestBody: { required: !endpoint.body.optional, content: Object.fromEntries(endpoint.body.mediaTypes.map((type) => [type, { schema: ref(endpoint.body!.schema) }])) } }
       : {}),
     responses,
   };
@@ -87,7 +87,7 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
     info: {
       title: "Loom Edge admin API",
       version: "1",
-      description: "Manages the gateway's config (KV-backed, versioned) and its documents. Every change is audited in D1 before it takes effect.",
+      description: "Manages the gateway's config (KV-backed, versioned), its documents, its consumers and their API keys (D1, keys stored only as SHA-256), and the per-tenant credential vault (D1, AES-256-GCM, write-only). Every change is audited in D1 before it takes effect.",
     },
     servers: [{ url: prefix }],
     security: [{ adminToken: [] }, { adminBasic: [] }],

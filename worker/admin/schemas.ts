@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
+import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
+import { credentialInfoSchema, credentialSecretSchema, vaultRotateRequestSchema, vaultRotateResultSchema, vaultStatusSchema } from "../vault/api-schema";
 
 const version = z.number().int().nonnegative().describe("Config version; 0 is the empty config before the first save.");
 const issue = z.object({ path: z.string().describe("Where, e.g. routes[2].upstream; (root) for the whole document."), message: z.string() });
@@ -48,6 +50,22 @@ export const apiSchemas = {
   DocumentInfo: documentInfo,
   DocumentList: z.object({ documents: z.array(documentInfo) }),
   DocumentDeleted: z.object({ path: z.string(), deleted: z.literal(true) }),
+  ConsumerCreate: consumerCreateSchema,
+  Consumer: consumerSchema,
+  ConsumerCreated: consumerSchema.extend({ warnings: z.array(z.string()).describe("allowed_routes that the config in force does not have (yet).") }),
+  ConsumerList: z.object({ consumers: z.array(consumerSchema) }),
+  ApiKey: apiKeySchema,
+  ApiKeyList: z.object({ keys: z.array(apiKeySchema).describe("Oldest first.") }),
+  IssuedApiKey: issuedApiKeySchema,
+  KeyRotation: keyRotationSchema,
+  RotatedApiKey: issuedApiKeySchema.extend({ previous: apiKeySchema.describe("The replaced key, with the time it stops working.") }),
+  CredentialSecret: credentialSecretSchema,
+  CredentialInfo: credentialInfoSchema,
+  CredentialList: z.object({ tenant: z.string(), credentials: z.array(credentialInfoSchema).describe("By provider name.") }),
+  CredentialDeleted: z.object({ tenant: z.string(), provider: z.string(), deleted: z.literal(true) }),
+  VaultStatus: vaultStatusSchema,
+  VaultRotateRequest: vaultRotateRequestSchema,
+  VaultRotateResult: vaultRotateResultSchema,
   Health: z.object({
     status: z.enum(["ok", "degraded"]),
     config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),

@@ -11,6 +11,7 @@ import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
 import { recordAuthFailure } from "../audit/request-events";
+import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { cors } from "../policies/cors";
@@ -20,6 +21,7 @@ import { requestValidator } from "../policies/request-validator";
 import { securityHeaders } from "../policies/security-headers";
 import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
+import { credentialInjection } from "../vault";
 import { configSchema, type Config, type RouteConfig } from "./schema";
 
 export interface CompiledConfig {
@@ -112,13 +114,15 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
     cors({ cors: middleware.cors, routes }),
-    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure }),
+    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey }),
   ];
   if (middleware.body_limit) {
     const maxSize = middleware.body_limit.max_size;
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
+  // Last before the upstream call, so the plaintext exists only for requests that passed every check.
+  if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   steps.push(proxy(config.upstreams, gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth))));
   return every(...steps);
 }

@@ -17,7 +17,7 @@ export type ValidationResult =
   | { ok: true; document: Record<string, unknown>; config: Config; warnings: string[] }
   | { ok: false; issues: ConfigIssue[] };
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
+export function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 

@@ -13,6 +13,7 @@ import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/s
 import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
+import { credentialRefSchema } from "../vault/schema";
 import { duration, httpMethod, secretRef, size } from "./fields";
 
 // ---------------------------------------------------------------- building blocks
@@ -23,7 +24,8 @@ export { authSchema };
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
 
-const identifier = z
+/** A name: route ids, upstream and listener names, consumer ids and tenants. */
+export const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
 
@@ -174,6 +176,7 @@ export const routeSchema = z.strictObject({
   auth: routeAuthSchema.optional().describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
   cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
+  credential: credentialRefSchema.optional(),
 });
 
 export const upstreamSchema = z.strictObject({
@@ -205,7 +208,7 @@ const aiGatewaySchema = z.strictObject({
       z.strictObject({
         name: identifier,
         api_key: secretRef.optional(),
-        credential: z.string().optional(),
+        credential: credentialRefSchema.optional(),
         base_url: z.url().optional(),
       }),
     )
@@ -260,12 +263,17 @@ const wasmPluginSchema = z.strictObject({
     .optional(),
 });
 
-export const AUDIT_EVENTS = ["config_change", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
+/**
+ * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
+ * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
+ * rotation. Both are always written, like `config_change`.
+ */
+export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
 
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "auth_failure", "rate_limit", "admin_auth_failure"]),
+  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "auth_failure", "rate_limit", "admin_auth_failure"]),
 });
 
 const graphqlSchema = z.strictObject({

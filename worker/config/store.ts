@@ -152,7 +152,8 @@ export async function saveConfig(
   return { version, previous: current.version };
 }
 
-function auditUnavailable(error: unknown) {
+/** The answer to a change whose audit row cannot be written: refused, nothing changed. */
+export function auditUnavailable(error: unknown) {
   console.error(JSON.stringify({ level: "error", error: "audit_unavailable", name: error instanceof Error ? error.name : typeof error }));
   return gatewayError(503, "audit_unavailable", "the audit log cannot be written, so the change was refused; nothing changed");
 }

@@ -7,6 +7,7 @@
  * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
  *   port. Headers are cleaned by headers.ts, both ways; the gateway credentials named in the
  *   options (`gatewayCredentials` of the auth policy) are never forwarded, neither as headers nor in the query.
+ *   Headers in `c.var.upstreamHeaders` (the vault's credential) are set last.
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
  *   never followed (`redirect: "manual"`).
  * - `timeout` bounds the wait for the response headers of each attempt (504
@@ -90,13 +91,17 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     const incoming = c.req.raw;
     const target = requestTarget(incoming.url);
     const query = withoutQueryParams(target.query, credentialQueryParams);
+    const headers = upstreamRequestHeaders(
+      incoming.headers,
+      { clientIp: c.var.clientIp, proto: target.scheme, host: target.authority, requestId: c.var.requestId },
+      credentialHeaders,
+    );
+    // Set after the cleaning, so they replace the client's copies and are not removed as the
+    // client's gateway credentials (the vault's provider key may go in Authorization too).
+    for (const [name, value] of c.var.upstreamHeaders ?? []) headers.set(name, value);
     const init: RequestInit = {
       method: incoming.method,
-      headers: upstreamRequestHeaders(
-        incoming.headers,
-        { clientIp: c.var.clientIp, proto: target.scheme, host: target.authority, requestId: c.var.requestId },
-        credentialHeaders,
-      ),
+      headers,
       // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
       body: BODYLESS_METHODS.has(incoming.method) ? null : incoming.body,
       redirect: "manual",

@@ -3,13 +3,29 @@
  * compared with the configured `${VAR}` keys through their SHA-256 digests in constant time,
  * every key compared, no early exit. A key that matches none is then looked up by its digest
  * in the consumer store, when one is plugged in (`lookupKeyHash`): the store holds only digests.
+ * The consumer (and its tenant) can be passed upstream in the configured `consumer_headers`.
  */
 import { resolveSecret, secretName } from "../../config/secrets";
+import type { Env } from "../../env";
+import type { RateConfig } from "../rate-limit/schema";
 import type { ApiKeyAuthConfig } from "./schema";
-import { admit, realmParam, refuse, sameDigest, sha256, type Scheme } from "./scheme";
+import { admit, headerSafe, realmParam, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
 
-/** Finds the consumer a key belongs to by the key's SHA-256 digest (lower-case hex); undefined when none. */
-export type KeyHashLookup = (sha256Hex: string) => Promise<{ consumer: string; tenant?: string } | undefined>;
+/** A consumer-store record, found by the digest of one of its keys. */
+export interface StoredConsumer {
+  consumer: string;
+  tenant?: string;
+  /** Route ids the consumer may call; every route when unset. */
+  allowedRoutes?: readonly string[];
+  /** The consumer's own rate limit, for the rate-limit policy. */
+  rateLimit?: RateConfig;
+}
+
+/**
+ * Finds the consumer a key belongs to by the key's SHA-256 digest (lower-case hex); undefined
+ * when none. May throw (e.g. a 503 when the store is down): the request then fails closed.
+ */
+export type KeyHashLookup = (sha256Hex: string, env: Env) => Promise<StoredConsumer | undefined>;
 
 const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 
@@ -38,6 +54,14 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
     return config.query_param ? new URL(request.url).searchParams.get(config.query_param) : null;
   }
 
+  function upstreamHeaders(consumer: string, tenant: string | undefined): Identity["headers"] {
+    const { consumer: consumerHeader, tenant: tenantHeader } = config.consumer_headers;
+    const headers: Identity["headers"] = [];
+    if (consumerHeader) headers.push([consumerHeader, headerSafe(consumer)]);
+    if (tenantHeader && tenant !== undefined) headers.push([tenantHeader, headerSafe(tenant)]);
+    return headers;
+  }
+
   return {
     name: "api_key",
     challenge: () => challenge,
@@ -50,9 +74,9 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
         // All keys are compared, whatever the outcome, so the time taken says nothing about which.
         if (sameDigest(digest, candidate.digest)) consumer = candidate.name;
       }
-      if (consumer !== undefined) return admit({ consumer });
-      const stored = lookupKeyHash ? await lookupKeyHash(hex(digest)) : undefined;
-      return stored ? admit({ consumer: stored.consumer, tenant: stored.tenant }) : refuse("invalid_key");
+      if (consumer !== undefined) return admit({ consumer, headers: upstreamHeaders(consumer, undefined) });
+      const stored = lookupKeyHash ? await lookupKeyHash(hex(digest), env) : undefined;
+      return stored ? admit({ ...stored, headers: upstreamHeaders(stored.consumer, stored.tenant) }) : refuse("invalid_key");
     },
   };
 }

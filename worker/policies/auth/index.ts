@@ -11,14 +11,18 @@
  *
  * On success: `c.var.authScheme`, and as the scheme provides them `consumer`, `tenant` (api_key:
  * the key's `${VAR}` name or the consumer store's record; basic: the user-id) and `jwt` (the
- * verified claims). Identity headers (mTLS subject/fingerprint, JWT `claim_headers`) are set on
- * the request the proxy forwards; client-supplied copies of every identity header the config
- * names are removed on every route, so no route can be used to smuggle one in.
+ * verified claims). Identity headers (mTLS subject/fingerprint, JWT `claim_headers`, api_key
+ * `consumer_headers`) are set on the request the proxy forwards; client-supplied copies of every
+ * identity header the config names are removed on every route, so no route can be used to
+ * smuggle one in. A consumer-store key whose consumer lists `allowed_routes` is refused with 403
+ * `route_not_allowed` on any other route (authenticated, not authorised: RFC 9110 §15.5.4);
+ * its consumer's own rate limit goes to `c.var.consumerRateLimit`.
  *
  * On failure: 401 with one WWW-Authenticate challenge per acceptable scheme (RFC 9110 §11.6.1),
  * or 403 when the only acceptable scheme is mTLS (no HTTP challenge exists for it). The body
  * never says which check failed; the `auth_failure` event does, without the credential, and is
- * reported after the response (`waitUntil`). An unset secret is a 500 (fail closed).
+ * reported after the response (`waitUntil`), as is a `route_not_allowed` refusal. An unset
+ * secret is a 500, a consumer store that cannot answer a 503 (fail closed).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTVerifyGetKey } from "jose";
@@ -32,7 +36,7 @@ import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
 import type { Identity, Scheme, Verdict } from "./scheme";
 
-export type { KeyHashLookup } from "./api-key";
+export type { KeyHashLookup, StoredConsumer } from "./api-key";
 export type { JwksFetch } from "./jwks";
 export type { SchemeName } from "./scheme";
 
@@ -41,7 +45,7 @@ export interface AuthFailureEvent {
   route: string;
   /** The acceptable schemes, comma-separated (`jwt`, `mtls,api_key`). */
   scheme: string;
-  /** Why: `missing_credentials`, `invalid_key`, `expired`, `bad_signature`, `cert_revoked`, … */
+  /** Why: `missing_credentials`, `invalid_key`, `expired`, `bad_signature`, `cert_revoked`, `route_not_allowed`, … */
   reason: string;
   ip: string;
   userAgent: string;
@@ -91,6 +95,7 @@ function identityHeaders(blocks: SchemeConfig[]): string[] {
   for (const block of blocks) {
     if (block.type === "mtls") for (const name of [block.subject_header, block.fingerprint_header]) if (name) names.add(name.toLowerCase());
     if (block.type === "jwt") for (const name of Object.values(block.claim_headers)) names.add(name.toLowerCase());
+    if (block.type === "api_key") for (const name of Object.values(block.consumer_headers)) if (name) names.add(name.toLowerCase());
   }
   return [...names];
 }
@@ -138,6 +143,23 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     return new Request(request, { headers });
   }
 
+  /** Hands a refusal to `onFailure` after the response; a failing report is logged, never answered. */
+  function report(c: Context<AppEnv>, schemes: readonly Scheme[], reason: string): void {
+    if (!onFailure) return;
+    const event: AuthFailureEvent = {
+      route: c.var.route?.id ?? "",
+      scheme: schemes.map((scheme) => scheme.name).join(","),
+      reason,
+      ip: c.var.clientIp ?? "",
+      userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
+    };
+    c.executionCtx.waitUntil(
+      (async () => onFailure(event, c))().catch((error: unknown) => {
+        console.error(JSON.stringify({ level: "error", event: "auth_failure_report_failed", error: error instanceof Error ? error.name : typeof error }));
+      }),
+    );
+  }
+
   return async function authenticate(c, next) {
     const routeId = c.var.route?.id;
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
@@ -150,10 +172,15 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
       const verdict = await scheme.verify(c.req.raw, c.env);
       if (verdict.ok) {
         const { identity } = verdict;
+        if (identity.allowedRoutes && !(routeId !== undefined && identity.allowedRoutes.includes(routeId))) {
+          report(c, [scheme], "route_not_allowed");
+          throw gatewayError(403, "route_not_allowed", "these credentials are not allowed on this route");
+        }
         c.set("authScheme", scheme.name);
         if (identity.consumer !== undefined) c.set("consumer", identity.consumer);
         if (identity.tenant !== undefined) c.set("tenant", identity.tenant);
         if (identity.jwt !== undefined) c.set("jwt", identity.jwt);
+        if (identity.rateLimit !== undefined) c.set("consumerRateLimit", identity.rateLimit);
         c.req.raw = forwardIdentity(c.req.raw, identity.headers);
         return next();
       }
@@ -161,21 +188,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     }
 
     // The most telling reason: a credential that was sent and refused, before a missing one.
-    const reason = (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason;
-    if (onFailure) {
-      const event: AuthFailureEvent = {
-        route: routeId ?? "",
-        scheme: schemes.map((scheme) => scheme.name).join(","),
-        reason,
-        ip: c.var.clientIp ?? "",
-        userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
-      };
-      c.executionCtx.waitUntil(
-        (async () => onFailure(event, c))().catch((error: unknown) => {
-          console.error(JSON.stringify({ level: "error", event: "auth_failure_report_failed", error: error instanceof Error ? error.name : typeof error }));
-        }),
-      );
-    }
+    report(c, schemes, (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason);
     const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
     if (challenges.length === 0) {
       throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");

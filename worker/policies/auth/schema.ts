@@ -51,8 +51,26 @@ export const apiKeyAuthSchema = z
       .array(secretRef)
       .max(100)
       .default([])
-      .describe("Accepted keys, each a `${VAR}` reference; default none, at most 100. Compared as SHA-256 digests in constant time. Removing a reference revokes that key; the variable's name becomes the request's `consumer`."),
+      .describe("Accepted keys, each a `${VAR}` reference; default none, at most 100. Compared as SHA-256 digests in constant time. Removing a reference revokes that key; the variable's name becomes the request's `consumer`. Keys issued through the admin API (`POST /admin/consumers/{id}/keys`) are accepted besides these."),
     realm,
+    consumer_headers: z
+      .strictObject({
+        consumer: identityHeader.optional().describe("Header that carries the consumer upstream: the consumer's id, or the `${VAR}` name of a configured key."),
+        tenant: identityHeader.optional().describe("Header that carries the consumer's tenant upstream (consumers of the admin API only; configured keys have none)."),
+      })
+      .default({})
+      .describe("Pass the authenticated consumer and tenant upstream, e.g. `{consumer: X-Consumer-Id, tenant: X-Tenant-Id}`. Client-supplied copies of these headers are always removed, on every route. Default none."),
+  })
+  .superRefine((apiKey, ctx) => {
+    const { consumer, tenant } = apiKey.consumer_headers;
+    if (consumer && tenant && consumer.toLowerCase() === tenant.toLowerCase()) {
+      ctx.addIssue({ code: "custom", path: ["consumer_headers", "tenant"], message: "must differ from consumer_headers.consumer" });
+    }
+    for (const [field, name] of Object.entries({ consumer, tenant })) {
+      if (name && name.toLowerCase() === apiKey.header.toLowerCase()) {
+        ctx.addIssue({ code: "custom", path: ["consumer_headers", field], message: "must differ from `header`, which carries the key and is never forwarded" });
+      }
+    }
   })
   .describe("API key authentication: a key in a header (or, if configured, a query parameter).");
 

@@ -4,6 +4,8 @@
  */
 import type { JWTPayload } from "jose";
 import { SecretUnavailableError } from "../../config/secrets";
+import type { Env } from "../../env";
+import type { RateConfig } from "../rate-limit/schema";
 
 export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
 
@@ -12,8 +14,12 @@ export interface Identity {
   consumer?: string;
   tenant?: string;
   jwt?: JWTPayload;
-  /** Headers to set on the upstream request (mTLS subject, JWT claims). */
+  /** Headers to set on the upstream request (mTLS subject, JWT claims, api_key consumer and tenant). */
   headers?: [name: string, value: string][];
+  /** A consumer-store key: the route ids its consumer may call (every route when unset). */
+  allowedRoutes?: readonly string[];
+  /** A consumer-store key: its consumer's own rate limit. */
+  rateLimit?: RateConfig;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface Scheme {
   /** A WWW-Authenticate challenge (RFC 9110 §11.6.1), or undefined when the scheme has none (mTLS). */
   challenge(presented: boolean): string | undefined;
   /** Throws SecretUnavailableError when a secret it needs is unset: fail closed with a 500. */
-  verify(request: Request, env: Record<string, unknown>): Promise<Verdict>;
+  verify(request: Request, env: Env): Promise<Verdict>;
 }
 
 export const admit = (identity: Identity = {}): Verdict => ({ ok: true, identity });

@@ -14,11 +14,11 @@
  * - The copy is refreshed in the background when older than `refreshMs`, which is how an
  *   isolate learns that others opened (or an admin reset) the circuit.
  * - The object failing is logged and fails open: a broken breaker must not take a healthy
- *   upstream down with it.
+ *   upstream down with it. The isolate's copy then works alone, tripped by its own outcomes.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, Outcome } from "../../../durable-objects/circuit-breaker";
-import { applyOutcome, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
+import { applyOutcome, close, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { gatewayError } from "../../gateway/errors";
@@ -170,7 +170,10 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
       try {
         probe = await namespace(c.env).getByName(upstream).acquireProbe(config);
       } catch (error) {
+        // Fail open, and let this isolate's own outcomes trip its copy again if need be,
+        // rather than asking the unreachable object on every request.
         logFailure("circuit_probe_failed", upstream, error);
+        close(copy.circuit);
         return next();
       }
       adopt(copy, config, probe.snapshot);

@@ -1,9 +1,12 @@
 /**
  * Refusals become audit events aggregated per counter, route and window in the isolate: the
  * first refusal opens a window, later ones only count, and one event with the count is emitted
- * when the window closes. A flood of a million refusals on one key is a handful of events
- * (one per isolate per window), not a million rows.
+ * when the window closes (in the waitUntil of the request that opened it, whose context the
+ * hook receives). A flood of a million refusals on one key is a handful of events (one per
+ * isolate per window), not a million rows.
  */
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
 
 export interface RateLimitedEvent {
   /** The counter's object name (what GET/DELETE /admin/rate-limits/:key take). */
@@ -17,7 +20,8 @@ export interface RateLimitedEvent {
   lastAt: number;
 }
 
-export type OnLimited = (event: RateLimitedEvent) => void | Promise<void>;
+/** `c` is the request that opened the window (its env and config), already answered. */
+export type OnLimited = (event: RateLimitedEvent, c: Context<AppEnv>) => void | Promise<void>;
 
 /** Windows open at once; further keys share one "(other keys)" event until some close. */
 const MAX_OPEN_WINDOWS = 10_000;
@@ -34,7 +38,7 @@ export class RefusalAggregator {
     this.#clock = clock;
   }
 
-  note(key: string, route: string | undefined, background: (work: Promise<unknown>) => void): void {
+  note(key: string, route: string | undefined, c: Context<AppEnv>): void {
     const now = this.#clock();
     const overflow = this.#open.size >= MAX_OPEN_WINDOWS;
     const id = overflow ? "" : `${route ?? ""}\n${key}`;
@@ -45,15 +49,15 @@ export class RefusalAggregator {
       return;
     }
     this.#open.set(id, { key: overflow ? "(other keys)" : key, route: overflow ? undefined : route, count: 1, firstAt: now, lastAt: now });
-    background(scheduler.wait(this.#windowMs).then(() => this.#emit(id)));
+    c.executionCtx.waitUntil(scheduler.wait(this.#windowMs).then(() => this.#emit(id, c)));
   }
 
-  async #emit(id: string): Promise<void> {
+  async #emit(id: string, c: Context<AppEnv>): Promise<void> {
     const event = this.#open.get(id);
     if (!event) return;
     this.#open.delete(id);
     try {
-      await this.#onLimited(event);
+      await this.#onLimited(event, c);
     } catch (error) {
       console.error(JSON.stringify({ level: "error", event: "rate_limit_audit_failed", name: error instanceof Error ? error.name : typeof error }));
     }

@@ -3,7 +3,7 @@
  * (durable-objects/rate-limiter.ts), decided in the isolate whenever it can (./local.ts), so a
  * hot key costs a fraction of an object call per request. Runs after route match and auth.
  *
- * - Which limit: the consumer's own (the `consumerLimit` hook, from the consumer record), else
+ * - Which limit: the consumer's own (from its record, `c.var.consumerRateLimit`), else
  *   the route's override, else the default. Consumer before route is Kong's plugin precedence.
  *   Each of them has its own counters: the object name is `<scope>|<key>`, scope being
  *   `default`, `route=<id>` or `consumer=<id>`, and key the evaluated key expression.
@@ -32,7 +32,10 @@ export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema
 export interface RateLimitOptions {
   /** The parsed `rate_limit` block. */
   config: RateLimitConfig;
-  /** The consumer's own limit, if its record has one (called only when `c.var.consumer` is set). */
+  /**
+   * The consumer's own limit, asked only when `c.var.consumer` is set. Default: the limit auth
+   * found on the consumer's record (`c.var.consumerRateLimit`).
+   */
   consumerLimit?: (consumer: string, c: Context<AppEnv>) => RateConfig | undefined;
   /** Receives the aggregated refusals, after the response (e.g. the audit writer). */
   onLimited?: OnLimited;
@@ -82,10 +85,11 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
   const refusals = options.onLimited && new RefusalAggregator(options.onLimited, options.auditWindowMs ?? DEFAULT_AUDIT_WINDOW_MS, clock);
   /** Consumer scopes are built on first use and kept while the consumer's limit stays the same. */
   const consumerScopes = new Map<string, { limit: string; scope: Scope }>();
+  const consumerLimit = options.consumerLimit ?? ((_consumer: string, c: Context<AppEnv>) => c.var.consumerRateLimit);
 
   function consumerScope(c: Context<AppEnv>): Scope | undefined {
     const consumer = c.var.consumer;
-    const rate = consumer === undefined ? undefined : options.consumerLimit?.(consumer, c);
+    const rate = consumer === undefined ? undefined : consumerLimit(consumer, c);
     if (consumer === undefined || rate === undefined) return undefined;
     const limit = JSON.stringify(rate);
     const known = consumerScopes.get(consumer);
@@ -107,7 +111,7 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
     const decision = await limiter.decide(name, limit.spec, io);
 
     if (decision.outcome === "refused") {
-      refusals?.note(name, routeId, io.background);
+      refusals?.note(name, routeId, c);
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       throw gatewayError(429, "rate_limited", `too many requests; retry in ${seconds} s`, {
         headers: { "Retry-After": String(seconds), "RateLimit-Policy": limit.policy, RateLimit: exhaustedHeader(limit.buckets, seconds) },

@@ -19,7 +19,7 @@ import type { AcquireRequest, AcquireResult, LimitStatus, RateLimitSpec } from "
 
 export type Decision =
   | { outcome: "admitted"; limits: LimitStatus[] | undefined }
-  | { outcome: "refused"; retryAfterMs: number; limits: LimitStatus[] | undefined }
+  | { outcome: "refused"; retryAfterMs: number }
   /** The object could not be asked; `error` is set only on the request whose call failed. */
   | { outcome: "unavailable"; error?: unknown };
 
@@ -125,7 +125,7 @@ export class LocalLimiter {
     const counter = this.#counter(name);
     counter.demand.hit(now);
     if (takeLease(counter, now)) return { outcome: "admitted", limits: limitsWithLease(counter, now) };
-    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: counter.deniedUntil - now, limits: counter.limits };
+    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: counter.deniedUntil - now };
     if (now < counter.failedUntil) return { outcome: "unavailable" };
     const call = counter.inFlight;
     if (call) {
@@ -179,7 +179,7 @@ export class LocalLimiter {
     // grant is already out of step (each isolate has its own) and is not lengthened.
     counter.deniedUntil = result.retryAfterMs > 0 ? now + result.retryAfterMs * (result.granted ? 1 : 1 + JITTER * this.#random()) : 0;
     const admitted = (): Decision => ({ outcome: "admitted", limits: limitsWithLease(counter, now) });
-    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(0, counter.deniedUntil - now), limits: counter.limits });
+    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(0, counter.deniedUntil - now) });
     // Joiners the lease cannot cover may take what the object still had, on credit.
     let credit = result.granted ? Math.min(...result.limits.map((limit) => limit.remaining)) : 0;
     const decisions: Decision[] = [];

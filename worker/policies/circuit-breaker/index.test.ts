@@ -1,0 +1,193 @@
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { Hono } from "hono";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { CircuitBreaker } from "../../../durable-objects/circuit-breaker";
+import { upstreamSchema } from "../../config/schema";
+import type { AppEnv } from "../../env";
+import type { MatchedRoute } from "../../gateway/router";
+import { testApp } from "../test-app.test-helper";
+import { CircuitCache, circuitBreaker, isFailure, type CircuitBreakers } from "./index";
+
+let now = 1_000_000;
+const clock = () => now;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** An origin whose endpoints fail (500) until told to recover; counts what reaches it. */
+class Origin {
+  readonly hits = new Map<string, number>();
+  readonly failing = new Set<string>();
+
+  fetch(endpoint: string): Response {
+    this.hits.set(endpoint, (this.hits.get(endpoint) ?? 0) + 1);
+    return new Response(null, { status: this.failing.has(endpoint) ? 500 : 200 });
+  }
+
+  total(): number {
+    return [...this.hits.values()].reduce((sum, hits) => sum + hits, 0);
+  }
+}
+
+/** The CIRCUIT_BREAKER namespace, counting calls; `failure` makes every call reject with it. */
+function counting(failure?: () => unknown): { namespace: (bindings: AppEnv["Bindings"]) => DurableObjectNamespace<CircuitBreaker>; calls: () => number } {
+  let calls = 0;
+  const namespace = (bindings: AppEnv["Bindings"]) =>
+    ({
+      getByName: (name: string) =>
+        new Proxy(
+          {},
+          {
+            get: (_target, method: "report" | "acquireProbe" | "state") => (argument: never) => {
+              calls += 1;
+              return failure ? Promise.reject(failure()) : bindings.CIRCUIT_BREAKER.getByName(name)[method](argument);
+            },
+          },
+        ),
+    }) as unknown as DurableObjectNamespace<CircuitBreaker>;
+  return { namespace, calls: () => calls };
+}
+
+interface Setup {
+  upstream: string;
+  endpoints?: string[];
+  origin?: Origin;
+  cache?: CircuitCache;
+  namespace?: ReturnType<typeof counting>["namespace"];
+}
+
+/** The breaker in front of a stand-in for the proxy: round-robin over the healthy endpoints, one outcome recorded per attempt. */
+function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), cache = new CircuitCache(), namespace }: Setup): { app: Hono<AppEnv>; origin: Origin; circuits: CircuitBreakers } {
+  const config = upstreamSchema.parse({ name: upstream, endpoints, circuit_breaker: { failure_threshold: 3, timeout: "30s" } });
+  const circuits = circuitBreaker({ upstreams: [config], cache, clock, namespace });
+  let next = 0;
+  const app = testApp(
+    [
+      async (c, next) => {
+        c.set("route", { id: "route", config: { upstream } } as MatchedRoute);
+        await next();
+      },
+      circuits.guard,
+    ],
+    (c) => {
+      const healthy = circuits.healthyEndpoints(upstream, endpoints);
+      const endpoint = healthy[next++ % healthy.length]!;
+      const response = origin.fetch(endpoint);
+      circuits.record(c, upstream, endpoint, !isFailure(response.status));
+      return response;
+    },
+  );
+  return { app, origin, circuits };
+}
+
+async function send(app: Hono<AppEnv>): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await app.request("http://gw.test/", {}, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+async function statuses(app: Hono<AppEnv>, count: number): Promise<number[]> {
+  const result: number[] = [];
+  for (let i = 0; i < count; i++) result.push((await send(app)).status);
+  return result;
+}
+
+describe("circuitBreaker", () => {
+  it("opens after failure_threshold failures and answers 503 with Retry-After without contacting the origin", async () => {
+    const { app, origin } = gateway({ upstream: "opens" });
+    origin.failing.add("a.test:80");
+    expect(await statuses(app, 3)).toEqual([500, 500, 500]);
+    const refused = await send(app);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("Retry-After")).toBe("30");
+    expect(await refused.json()).toMatchObject({ error: "upstream_circuit_open", retry_after: 30 });
+    expect(await statuses(app, 10)).toEqual(Array(10).fill(503));
+    expect(origin.total()).toBe(3);
+    expect((await env.CIRCUIT_BREAKER.getByName("opens").state()).state).toBe("open");
+  });
+
+  it("after the alarm, lets one probe reach the recovered origin, then closes", async () => {
+    const { app, origin } = gateway({ upstream: "recovers" });
+    origin.failing.add("a.test:80");
+    await statuses(app, 3);
+    // The alarm makes the object half-open with no traffic at all.
+    expect(await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("recovers"))).toBe(true);
+    expect((await env.CIRCUIT_BREAKER.getByName("recovers").state()).state).toBe("half_open");
+    origin.failing.clear();
+    now += 30_000;
+    expect(await statuses(app, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(origin.total()).toBe(3 + 5);
+    expect((await env.CIRCUIT_BREAKER.getByName("recovers").state()).state).toBe("closed");
+  });
+
+  it("lets only the probes reach a still failing origin, and opens again", async () => {
+    const { app, origin } = gateway({ upstream: "still-failing" });
+    origin.failing.add("a.test:80");
+    await statuses(app, 3);
+    await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("still-failing"));
+    now += 30_000;
+    expect(await statuses(app, 5)).toEqual([500, 503, 503, 503, 503]);
+    // Three failures to open, one probe while half-open: nothing else got through.
+    expect(origin.total()).toBe(4);
+    expect((await env.CIRCUIT_BREAKER.getByName("still-failing").state()).state).toBe("open");
+  });
+
+  it("costs a healthy request no object call", async () => {
+    const { namespace, calls } = counting();
+    const { app } = gateway({ upstream: "healthy", namespace });
+    expect(await statuses(app, 20)).toEqual(Array(20).fill(200));
+    // Only the first sight of the upstream refreshes the copy, in the background.
+    expect(calls()).toBe(1);
+    now += 2_000;
+    await statuses(app, 5);
+    expect(calls()).toBe(2);
+  });
+
+  it("skips a failing endpoint while the others are healthy, without opening the circuit", async () => {
+    const { app, origin } = gateway({ upstream: "endpoints", endpoints: ["a.test:80", "b.test:80"] });
+    origin.failing.add("a.test:80");
+    const results = await statuses(app, 20);
+    expect(results.filter((status) => status === 500)).toHaveLength(3);
+    expect(results.slice(-10)).toEqual(Array(10).fill(200));
+    expect(origin.hits.get("a.test:80")).toBe(3);
+    expect((await env.CIRCUIT_BREAKER.getByName("endpoints").state()).state).toBe("closed");
+  });
+
+  it("learns from the object that another isolate opened the circuit", async () => {
+    const origin = new Origin();
+    origin.failing.add("a.test:80");
+    const first = gateway({ upstream: "shared", origin, cache: new CircuitCache() });
+    const second = gateway({ upstream: "shared", origin, cache: new CircuitCache() });
+    await statuses(first.app, 3);
+    // The second isolate's first request goes out (its copy is empty and refreshed in the background)...
+    expect(await statuses(second.app, 1)).toEqual([500]);
+    // ...then it knows.
+    expect(await statuses(second.app, 3)).toEqual([503, 503, 503]);
+    expect(origin.total()).toBe(4);
+  });
+
+  it("fails open, logged, when the object cannot be reached", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { namespace } = counting(() => new Error("unreachable"));
+    const { app, origin } = gateway({ upstream: "unreachable", namespace });
+    expect(await statuses(app, 3)).toEqual([200, 200, 200]);
+    expect(warn).toHaveBeenCalled();
+    expect(JSON.parse(String(warn.mock.calls[0]![0]))).toMatchObject({ event: "circuit_refresh_failed", upstream: "unreachable" });
+    // Failures still trip the isolate's own copy, so the origin is protected meanwhile...
+    origin.failing.add("a.test:80");
+    expect(await statuses(app, 4)).toEqual([500, 500, 500, 503]);
+    // ...and after the timeout, with no object to grant a probe, the copy starts over alone.
+    now += 30_000;
+    expect(await statuses(app, 4)).toEqual([500, 500, 500, 503]);
+    expect(origin.total()).toBe(3 + 6);
+  });
+
+  it("leaves upstreams without a circuit_breaker alone", async () => {
+    const config = upstreamSchema.parse({ name: "plain", endpoints: ["a.test:80"] });
+    const circuits = circuitBreaker({ upstreams: [config], cache: new CircuitCache(), clock });
+    expect(circuits.healthyEndpoints("plain", ["a.test:80", "b.test:80"])).toEqual(["a.test:80", "b.test:80"]);
+  });
+});
