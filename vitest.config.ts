@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { D1_FILES_HOST, searchD1Files } from "./test/support/d1-files";
 import { fakeOrigin } from "./test/support/fake-origin";
 
 // Runtime tests: run inside workerd with the real KV, D1 and Durable Object bindings of
@@ -12,7 +13,9 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { ADMIN_TOKEN: "test-admin-token", DEMO_API_KEY: "demo-key-123", TEST_MIGRATIONS: migrations },
-          outboundService: fakeOrigin,
+          // Every outbound fetch of the Worker and the tests, handled in Node: the fake origin, and
+          // a search of the D1 files on disk for tests that prove a secret never reaches them.
+          outboundService: (request: Request) => (new URL(request.url).hostname === D1_FILES_HOST ? searchD1Files(request) : fakeOrigin(request)),
         },
       }),
     ],

@@ -52,7 +52,7 @@ const PROFILE = args.profile;
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
 
-const ORDER = {
+const VALID_ORDER = {
   customer_id: "c_7f3k9q2m",
   currency: "EUR",
   note: "leave at the door",
@@ -68,12 +68,12 @@ const SCENARIOS = [
     method: "POST",
     path: "/api/v1/orders",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(ORDER),
+    body: JSON.stringify(VALID_ORDER),
   },
 ];
 
-// workerd runs on its own clock; a fixed CF blob keeps Miniflare from fetching one from the
-// network and gives the gateway what the edge would (TLS 1.3, no client certificate).
+// A fixed `request.cf`: keeps Miniflare from fetching one from the network and gives the
+// gateway what the edge would (TLS 1.3, no client certificate).
 const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
 const COMPATIBILITY_DATE = readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -296,7 +296,7 @@ async function request(target, scenario, body = scenario.body) {
  * Every scenario must reach the origin through the target; the gateway with the benchmark's own
  * config must also enforce it (another --config may not have those policies).
  */
-async function verify(target, originBody, isGateway) {
+async function verify(target, originBody, checkPolicies) {
   for (const scenario of SCENARIOS) {
     // The gateway may serve a request or two from the config it had before the PUT.
     let answer;
@@ -308,13 +308,13 @@ async function verify(target, originBody, isGateway) {
     if (answer.status !== 200 || answer.text !== originBody) {
       throw new Error(`${target.label}: ${scenario.method} ${scenario.path} did not reach the origin: ${answer.status} ${answer.text.slice(0, 300)}`);
     }
-    if (isGateway && !answer.headers.get("strict-transport-security")) {
+    if (checkPolicies && !answer.headers.get("strict-transport-security")) {
       throw new Error(`${target.label}: no Strict-Transport-Security header: the benchmark config is not in force`);
     }
   }
-  if (isGateway) {
+  if (checkPolicies) {
     const post = SCENARIOS.find((scenario) => scenario.method === "POST");
-    const invalid = await request(target, post, JSON.stringify({ ...ORDER, items: [] }));
+    const invalid = await request(target, post, JSON.stringify({ ...VALID_ORDER, items: [] }));
     if (invalid.status !== 400) throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
   }
 }

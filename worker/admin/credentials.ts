@@ -7,7 +7,7 @@
 import { HTTPException } from "hono/http-exception";
 import { identifier } from "../config/schema";
 import { gatewayError } from "../gateway/errors";
-import { credentialInfo, deleteCredential, listCredentials, loadKeyRing, putCredential, rotateBatch, secretProblem, vaultUnavailable, VaultUnavailableError, PROVIDER_PATTERN } from "../vault";
+import { credentialInfo, deleteCredential, listCredentials, loadKeyRing, providerName, putCredential, rotateBatch, secretProblem, vaultUnavailable, VaultUnavailableError } from "../vault";
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
@@ -39,7 +39,8 @@ function tenantOf(c: AdminContext): string {
 
 function providerOf(c: AdminContext): string {
   const provider = c.req.param("provider")!;
-  if (!PROVIDER_PATTERN.test(provider)) throw gatewayError(400, "invalid_provider", "a provider is 1-64 lower-case letters, digits, '_' or '-' (openai, anthropic, github, …)");
+  const parsed = providerName.safeParse(provider);
+  if (!parsed.success) throw gatewayError(400, "invalid_provider", `the provider in the path ${parsed.error.issues[0]!.message}`);
   return provider;
 }
 

@@ -1,6 +1,5 @@
 /**
- * Audit events raised by the request path (auth failures now; rate limits and route matches
- * later). Which ones are recorded follows the config's `audit` block; without one, the default
+ * Audit events raised by the request path: auth failures and rate-limit refusals. Which ones are recorded follows the config's `audit` block; without one, the default
  * event list applies, so a gateway with no `audit:` still records failed authentication.
  */
 import type { Context } from "hono";
@@ -8,6 +7,7 @@ import type { Config } from "../config/schema";
 import { auditSchema } from "../config/schema";
 import type { AppEnv } from "../env";
 import type { AuthFailureEvent } from "../policies/auth";
+import type { RateLimitedEvent } from "../policies/rate-limit";
 import type { AuditEventName } from "./types";
 import { writeAuditEvent } from "./writer";
 
@@ -31,5 +31,20 @@ export async function recordAuthFailure(failure: AuthFailureEvent, c: Context<Ap
     userAgent: failure.userAgent,
     requestId: c.var.requestId,
     details: { scheme: failure.scheme, reason: failure.reason },
+  });
+}
+
+/** The rate limiter's aggregated refusals: one row per key, route and window, with a count. */
+export async function recordRateLimited(limited: RateLimitedEvent, c: Context<AppEnv>): Promise<void> {
+  if (!auditWanted(c.var.gateway.config, "rate_limit")) return;
+  await writeAuditEvent(c.env.DB, {
+    event: "rate_limit",
+    actor: c.var.consumer ?? "anonymous",
+    action: "rate_limit",
+    target: limited.route ? `routes/${limited.route}` : "",
+    ip: c.var.clientIp,
+    userAgent: c.req.header("User-Agent") ?? "",
+    requestId: c.var.requestId,
+    details: { limiter: limited.key, count: limited.count, first_at: new Date(limited.firstAt).toISOString(), last_at: new Date(limited.lastAt).toISOString() },
   });
 }

@@ -10,12 +10,14 @@ import { gatewayError } from "../gateway/errors";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
-import { recordAuthFailure } from "../audit/request-events";
+import { recordAuthFailure, recordRateLimited } from "../audit/request-events";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
+import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
+import { rateLimit } from "../policies/rate-limit";
 import { requestValidation } from "../policies/request-validation";
 import { requestValidator } from "../policies/request-validator";
 import { securityHeaders } from "../policies/security-headers";
@@ -23,6 +25,7 @@ import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
 import { credentialInjection } from "../vault";
 import { configSchema, type Config, type RouteConfig } from "./schema";
+import { findSecretRefs } from "./secrets";
 
 export interface CompiledConfig {
   /** Version of the stored config; 0 before the first `PUT /admin/config`. */
@@ -116,14 +119,18 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     cors({ cors: middleware.cors, routes }),
     authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey }),
   ];
+  const rateLimitConfig = config.rate_limit;
+  if (rateLimitConfig) steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited })));
   if (middleware.body_limit) {
     const maxSize = middleware.body_limit.max_size;
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
+  const circuits = circuitBreaker({ upstreams: config.upstreams });
+  steps.push(circuits.guard);
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
-  steps.push(proxy(config.upstreams, gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth))));
+  steps.push(proxy(config.upstreams, { ...gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth)), circuits }));
   return every(...steps);
 }
 
@@ -131,7 +138,7 @@ export function compileConfig(version: number, config: Config, documents: Readon
   return Object.freeze({
     version,
     config,
-    accessLog: accessLog(config.logging?.access_log),
+    accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
     gateway: gatewayChain(config, documents),

@@ -380,5 +380,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
-export type AuthConfig = z.output<typeof authSchema>;
 export type SecurityTxtConfig = z.output<typeof securityTxtSchema>;

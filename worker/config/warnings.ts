@@ -61,11 +61,9 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   }
   const notEnforced: [unknown, string][] = [
-    [config.rate_limit, "rate_limit"],
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
     [config.plugins.length > 0 ? config.plugins : undefined, "plugins"],
-    [config.upstreams.some((upstream) => upstream.circuit_breaker) ? true : undefined, "upstreams[].circuit_breaker"],
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);

@@ -28,6 +28,7 @@ import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
+import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
 import { gatewayError } from "./errors";
 import { clientResponseHeaders, isHeaderName, upstreamRequestHeaders } from "./headers";
 import { requestTarget } from "./request-target";
@@ -42,6 +43,8 @@ export interface ProxyOptions {
   /** Query parameters that carry gateway credentials; removed before forwarding. */
   credentialQueryParams?: string[];
   fetcher?: Fetcher;
+  /** Per-upstream circuits: which endpoints may be tried, and where each outcome is reported. */
+  circuits?: Pick<CircuitBreakers, "healthyEndpoints" | "record">;
 }
 
 
@@ -53,6 +56,8 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 interface UpstreamPool {
   name: string;
+  /** The endpoints as written in the config: the circuit's names for them. */
+  names: string[];
   endpoints: UpstreamEndpoint[];
   timeout: number;
   maxResponseSize: number;
@@ -68,6 +73,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
   for (const upstream of upstreams) {
     pools.set(upstream.name, {
       name: upstream.name,
+      names: upstream.endpoints,
       endpoints: upstream.endpoints.map(parseEndpoint),
       timeout: upstream.timeout,
       maxResponseSize: upstream.max_response_size,
@@ -81,6 +87,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
   }
   const credentialQueryParams = new Set(options.credentialQueryParams);
   const fetcher: Fetcher = options.fetcher ?? ((request) => fetch(request));
+  const { circuits } = options;
 
   return async function proxy(c) {
     const route = c.var.route;
@@ -106,8 +113,9 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       body: BODYLESS_METHODS.has(incoming.method) ? null : incoming.body,
       redirect: "manual",
     };
+    const candidates = usableEndpoints(pool, circuits);
     const replayable = IDEMPOTENT_METHODS.has(incoming.method) && init.body === null;
-    const attempts = replayable ? 1 + Math.min(pool.retries, pool.endpoints.length - 1) : 1;
+    const attempts = replayable ? 1 + Math.min(pool.retries, candidates.length - 1) : 1;
     const first = pool.next;
     pool.next = (first + 1) % pool.endpoints.length;
 
@@ -115,8 +123,10 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     const started = Date.now();
     let attempt: Attempt = { failure: "unavailable" };
     for (let i = 0; i < attempts && "failure" in attempt; i++) {
-      const endpoint = pool.endpoints[(first + i) % pool.endpoints.length]!;
-      attempt = await send(fetcher, upstreamUrl(endpoint, route.forwardPath, query), init, pool.timeout);
+      const index = candidates[(first + i) % candidates.length]!;
+      attempt = await send(fetcher, upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), init, pool.timeout);
+      // A refusal is the client's doing (its body broke a limit), not the endpoint's.
+      if (!("refused" in attempt)) circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
     }
     c.set("upstreamMs", Date.now() - started);
 
@@ -129,6 +139,18 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     return clientResponse(attempt.response, incoming.method, pool.maxResponseSize);
   };
 };
+
+/**
+ * Indices of the endpoints to try: those the circuit has not ejected for their own failures,
+ * or all of them when it ejected every one (the circuit itself then decides about the upstream).
+ */
+function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"]): number[] {
+  const all = pool.names.map((_, index) => index);
+  if (!circuits) return all;
+  const healthy = new Set(circuits.healthyEndpoints(pool.name, pool.names));
+  const usable = all.filter((index) => healthy.has(pool.names[index]!));
+  return usable.length > 0 ? usable : all;
+}
 
 /** One attempt, bounded by `timeoutMs` until the response headers arrive. */
 async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {

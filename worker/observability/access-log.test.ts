@@ -111,6 +111,21 @@ describe("accessLog", () => {
     expect(lines()[0]).toMatchObject({ status: 500, route: "api" });
   });
 
+  it("removes the values of the referenced and the gateway's own secrets from every field", async () => {
+    const hono = new Hono<AppEnv>();
+    hono.use(accessLog(allFields, { secretVariables: ["PARTNER_KEY"] }));
+    hono.all("*", (c) => c.text("ok"));
+    const env = { PARTNER_KEY: "partner-value-42", ADMIN_TOKEN: "admin-token-value", VAULT_ROOT_KEY: "vault-root-value", UNREFERENCED: "kept-value-7" };
+    await hono.request(
+      "https://gw.test/a/partner-value-42/b?q=vault-root-value&r=kept-value-7",
+      { headers: { "User-Agent": "bot admin-token-value", Referer: "https://x.test/?p=partner-value-42" } },
+      env,
+    );
+    const line = JSON.stringify(lines()[0]);
+    for (const secret of ["partner-value-42", "admin-token-value", "vault-root-value"]) expect(line).not.toContain(secret);
+    expect(lines()[0]).toMatchObject({ path: "/a/[REDACTED]/b", query: "q=[REDACTED]&r=kept-value-7", user_agent: "bot [REDACTED]" });
+  });
+
   it("writes nothing when disabled or not configured", async () => {
     const disabled = configSchema.parse({ logging: { access_log: { enabled: false } } }).logging!.access_log!;
     await app(disabled).request("https://gw.test/");

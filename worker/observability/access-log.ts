@@ -5,7 +5,8 @@
  * escaped every error handler (logged as 500, the runtime's answer, then rethrown).
  *
  * Values the client controls and that can carry credentials (path, query, referer, user agent)
- * go through redactText. A field without a value (no route matched, no upstream called, a
+ * go through redactText, which also removes the values of the gateway's secrets and of the
+ * `${VAR}` secrets the config references (`secretVariables`). A field without a value (no route matched, no upstream called, a
  * response of unknown length) is null, so every line has the same keys.
  *
  * Times are wall clock. Inside a Worker the clock advances only while waiting on I/O, so
@@ -15,7 +16,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
 import type { AppEnv } from "../env";
 import { requestTarget, type RequestTarget } from "../gateway/request-target";
-import { redactText } from "./redact";
+import { redactText, secretValues } from "./redact";
 
 export type AccessLogOptions = NonNullable<NonNullable<Config["logging"]>["access_log"]>;
 type Field = (typeof ACCESS_LOG_FIELDS)[number];
@@ -26,6 +27,8 @@ interface Exchange {
   startedAt: number;
   finishedAt: number;
   status: number;
+  /** Literal secret values to remove from every field. */
+  secrets: string[];
 }
 
 function contentLength(headers: Headers): number | undefined {
@@ -35,7 +38,7 @@ function contentLength(headers: Headers): number | undefined {
 
 function requestHeader(x: Exchange, name: string): string | undefined {
   const value = x.c.req.header(name);
-  return value === undefined ? undefined : redactText(value);
+  return value === undefined ? undefined : redactText(value, x.secrets);
 }
 
 const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
@@ -44,8 +47,8 @@ const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
   client_ip: (x) => x.c.var.clientIp,
   method: (x) => x.c.req.method,
   host: (x) => x.target.authority,
-  path: (x) => redactText(x.target.path),
-  query: (x) => redactText(x.target.query.slice(1)),
+  path: (x) => redactText(x.target.path, x.secrets),
+  query: (x) => redactText(x.target.query.slice(1), x.secrets),
   status: (x) => x.status,
   route: (x) => x.c.var.route?.id,
   upstream: (x) => x.c.var.upstream,
@@ -56,11 +59,17 @@ const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
   referer: (x) => requestHeader(x, "referer"),
 };
 
-export const accessLog = (options: AccessLogOptions | undefined): MiddlewareHandler<AppEnv> => {
+export interface AccessLogSecrets {
+  /** The `${VAR}` names the config references; their values never appear in a line. */
+  secretVariables?: readonly string[];
+}
+
+export const accessLog = (options: AccessLogOptions | undefined, { secretVariables = [] }: AccessLogSecrets = {}): MiddlewareHandler<AppEnv> => {
   const fields = options?.enabled ? options.fields.map((name) => [name, FIELDS[name]] as const) : [];
 
   function write(c: Context<AppEnv>, startedAt: number, status: number): void {
-    const x: Exchange = { c, target: requestTarget(c.req.url), startedAt, finishedAt: Date.now(), status };
+    const secrets = secretValues(c.env ?? {}, secretVariables);
+    const x: Exchange = { c, target: requestTarget(c.req.url), startedAt, finishedAt: Date.now(), status, secrets };
     const line: Record<string, string | number | null> = {};
     for (const [name, value] of fields) line[name] = value(x) ?? null;
     console.log(JSON.stringify(line));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, redactHeaders, redactText } from "./redact";
+import { REDACTED, redactHeaders, redactText, secretValues, SENSITIVE_NAME } from "./redact";
 
 const JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
 
@@ -13,6 +13,21 @@ describe("redactText", () => {
     ["a Stripe key", "sk_live_51AbCdEfGhIjKlMnOp", REDACTED],
     ["a GitHub token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", REDACTED],
     ["an AWS key id", "AKIAIOSFODNN7EXAMPLE", REDACTED],
+    ["an AWS session key id", "key ASIAY34FZKBOKMUTVV7A used", `key ${REDACTED} used`],
+    ["a GitHub fine-grained token", "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ01", REDACTED],
+    ["a GitLab token", "glpat-AbCdEfGhIjKlMnOpQrSt", REDACTED],
+    ["a Slack bot token", "xoxb-1234567890-0987654321-AbCdEfGhIjKl", REDACTED],
+    ["a Slack refresh token", "xoxe-1-AbCdEfGhIjKlMnOp", REDACTED],
+    ["a Slack app token", "xapp-1-A0123456789-0123456789-abcdef", REDACTED],
+    ["a Google OAuth token", "ya29.a0AfH6SMBx-abcdefghijklmnopqrstu", REDACTED],
+    ["a Hugging Face token", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", REDACTED],
+    ["an npm token", "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", REDACTED],
+    ["a Stripe webhook secret", "whsec_AbCdEfGhIjKlMnOpQrSt", REDACTED],
+    ["a Voyage key", "pa-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", REDACTED],
+    ["a Loom Edge consumer key", "lk_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg", REDACTED],
+    ["a PEM private key", "key: -----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY----- done", `key: ${REDACTED} done`],
+    ["a cut-off PEM private key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg", REDACTED],
+    ["a JSON field named like a credential", '{"api_key":"k1","user":"ada","client_secret": "s\\"2"}', `{"api_key":"${REDACTED}","user":"ada","client_secret": "${REDACTED}"}`],
   ])("removes %s", (_name, text, expected) => {
     expect(redactText(text)).toBe(expected);
   });
@@ -32,6 +47,11 @@ describe("redactText", () => {
 
   it("keeps ordinary text", () => {
     const text = "/api/v1/users/42?page=2&sort=name";
+    expect(redactText(text)).toBe(text);
+  });
+
+  it("keeps words that only resemble a key prefix", () => {
+    const text = "sk-short ghp_short pa-short task-list spa-day";
     expect(redactText(text)).toBe(text);
   });
 
@@ -64,5 +84,20 @@ describe("redactHeaders", () => {
       referer: `https://app.example.com/cb?code=1&token=${REDACTED}`,
       accept: "application/json",
     });
+  });
+});
+
+describe("SENSITIVE_NAME", () => {
+  it.each(["api_key", "X-Auth-Token", "client_secret", "passphrase", "password", "pwd", "session_id", "cookie", "Authorization", "credential", "sig", "X-Amz-Signature"])(
+    "says %s holds a credential",
+    (name) => expect(SENSITIVE_NAME.test(name)).toBe(true),
+  );
+  it.each(["tenant", "provider", "version", "root_id", "rows", "scheme", "reason"])("keeps %s", (name) => expect(SENSITIVE_NAME.test(name)).toBe(false));
+});
+
+describe("secretValues", () => {
+  it("lists the gateway's own secrets and the referenced ones that are set, once each", () => {
+    const env = { ADMIN_TOKEN: "admin-token-value", VAULT_ROOT_KEY: "root", PARTNER_KEY: "partner", UNSET: "", OTHER: "not referenced", NUMBER: 1 };
+    expect(secretValues(env, ["PARTNER_KEY", "UNSET", "MISSING", "NUMBER", "PARTNER_KEY"]).sort()).toEqual(["admin-token-value", "partner", "root"]);
   });
 });

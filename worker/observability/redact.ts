@@ -12,7 +12,7 @@
  *   provider key formats (OpenAI and Anthropic `sk-…`, Stripe, GitHub `ghp_…`/`github_pat_…`,
  *   GitLab, Slack `xox…`, AWS access key ids, Google, Hugging Face, npm, Voyage `pa-…`, Loom Edge
  *   consumer keys `lk_…`), the values of query (or `name=value`) parameters whose name says the
- *   same words as above, and any literal secret passed in: the values of the Worker secrets the
+ *   same words as above (also as `"name": "value"` in JSON text), and any literal secret passed in: the values of the Worker secrets the
  *   config references and of the gateway's own (`secretValues`).
  *
  * SENSITIVE_NAME is also what the audit log drops from event details (worker/audit/scrub.ts):
@@ -55,24 +55,11 @@ const PROVIDER_KEY = new RegExp(
 /** A PEM private key block (RFC 7468 §10, §11), whole. */
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
 
-/** Secrets of the gateway itself, redacted whatever the config references. */
-export const GATEWAY_SECRETS = ["ADMIN_TOKEN", "VAULT_ROOT_KEY", "VAULT_ROOT_KEY_PREVIOUS"] as const;
-
-/**
- * The values, in `env`, of the gateway's own secrets and of `variables` (the `${VAR}` names a
- * config references): the literal secrets a log line must not contain. Unset ones are skipped.
- */
-export function secretValues(env: Record<string, unknown>, variables: Iterable<string> = []): string[] {
-  const values = new Set<string>();
-  for (const name of [...GATEWAY_SECRETS, ...variables]) {
-    const value = env[name];
-    if (typeof value === "string" && value !== "") values.add(value);
-  }
-  return [...values];
-}
-
 /** `name=value` at the start, in a query string or after whitespace. */
 const PARAMETER = /(^|[?&;,\s])([^=&;?#\s]+)=([^&;#\s]*)/g;
+
+/** `"name": "value"` in JSON text, such as an error body quoted in a message. */
+const JSON_FIELD = /("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
 /** SENSITIVE_NAME for a percent-encoded parameter name. */
 function isSensitiveName(encodedName: string): boolean {
@@ -97,7 +84,8 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     .replace(AUTH_CREDENTIALS, `$1 ${REDACTED}`)
     .replace(JWT, REDACTED)
     .replace(PROVIDER_KEY, REDACTED)
-    .replace(PARAMETER, (match, separator: string, name: string) => (isSensitiveName(name) ? `${separator}${name}=${REDACTED}` : match));
+    .replace(PARAMETER, (match, separator: string, name: string) => (isSensitiveName(name) ? `${separator}${name}=${REDACTED}` : match))
+    .replace(JSON_FIELD, (match, key: string, name: string) => (SENSITIVE_NAME.test(name) ? `${key}"${REDACTED}"` : match));
 }
 
 /**
@@ -112,4 +100,20 @@ export function redactHeaders(headers: Headers, credentialHeaders: Iterable<stri
     redacted[name] = credentials.has(name) || SENSITIVE_NAME.test(name) ? REDACTED : redactText(value, secretList);
   }
   return redacted;
+}
+
+/** Secrets of the gateway itself, redacted whatever the config references. */
+export const GATEWAY_SECRETS = ["ADMIN_TOKEN", "VAULT_ROOT_KEY", "VAULT_ROOT_KEY_PREVIOUS"] as const;
+
+/**
+ * The values, in `env`, of the gateway's own secrets and of `variables` (the `${VAR}` names a
+ * config references): the literal secrets a log line must not contain. Unset ones are skipped.
+ */
+export function secretValues(env: Record<string, unknown>, variables: Iterable<string> = []): string[] {
+  const values = new Set<string>();
+  for (const name of [...GATEWAY_SECRETS, ...variables]) {
+    const value = env[name];
+    if (typeof value === "string" && value !== "") values.add(value);
+  }
+  return [...values];
 }

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { headerName } from "../config/fields";
+import { redactText } from "../observability/redact";
 
 /** Provider names as the admin API stores them: `openai`, `anthropic`, `github`, `my_search-2`. */
 export const PROVIDER_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -15,6 +16,9 @@ export const PROVIDER_PATTERN = /^[a-z0-9_-]{1,64}$/;
 export const providerName = z
   .string()
   .regex(PROVIDER_PATTERN, "must be a provider name: 1-64 lower-case letters, digits, '_' or '-'")
+  // A key pasted where its provider's name belongs would be stored in the config (and the audit
+  // target of the admin path) in clear; what the log redaction takes for a key is refused.
+  .refine((name) => redactText(name) === name, "looks like an API key, not a provider name: store keys with PUT /admin/tenants/{tenant}/credentials/{provider}")
   .describe("A provider whose credential the tenant stored with PUT /admin/tenants/{tenant}/credentials/{provider}.");
 
 export const SECRET_PLACEHOLDER = "{secret}";

@@ -54,6 +54,7 @@ function gateway(
       consumer: c.var.consumer ?? null,
       tenant: c.var.tenant ?? null,
       jwt: c.var.jwt ?? null,
+      consumerRateLimit: c.var.consumerRateLimit ?? null,
       headers: Object.fromEntries(c.req.raw.headers),
     }),
   );
@@ -69,7 +70,14 @@ function gateway(
   };
 }
 
-type Echo = { scheme: string | null; consumer: string | null; tenant: string | null; jwt: jose.JWTPayload | null; headers: Record<string, string> };
+type Echo = {
+  scheme: string | null;
+  consumer: string | null;
+  tenant: string | null;
+  jwt: jose.JWTPayload | null;
+  consumerRateLimit: Record<string, number> | null;
+  headers: Record<string, string>;
+};
 const echo = (response: Response) => response.json() as Promise<Echo>;
 
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
@@ -273,6 +281,65 @@ describe("api_key", () => {
     expect((await gw.fetch("/r/x", { headers: { "X-API-Key": "ck_unknown" } })).status).toBe(401);
     expect(lookups[0]).toBe(digest);
     expect(lookups).toHaveLength(2);
+  });
+
+  it("hands the lookup the request's env, and fails closed when it throws", async () => {
+    let seen: unknown;
+    const gw = gateway(twoKeys, {
+      lookupKeyHash: async (_hash, env) => {
+        seen = env;
+        throw new Error("D1 down");
+      },
+    });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    expect((await gw.fetch("/r/x", { headers: { "X-API-Key": "ck_any" } })).status).toBe(500);
+    expect(seen).toMatchObject({ API_KEY_1: SECRETS.API_KEY_1 });
+  });
+
+  it("exposes a stored consumer's rate limit and confines it to its allowed routes (403, reported)", async () => {
+    const gw = gateway(
+      { auth: twoKeys.auth, routes: { orders: undefined, billing: undefined, open: "none" } },
+      { lookupKeyHash: async () => ({ consumer: "narrow", tenant: "t", allowedRoutes: ["orders"], rateLimit: { requests_per_second: 2, burst: 4 } }) },
+    );
+    const key = { headers: { "X-API-Key": "ck_narrow", "CF-Connecting-IP": "192.0.2.7" } };
+    expect(await echo(await gw.fetch("/orders/1", key))).toMatchObject({ consumer: "narrow", consumerRateLimit: { requests_per_second: 2, burst: 4 } });
+    const refused = await gw.fetch("/billing/1", key);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: "route_not_allowed" });
+    expect(refused.headers.get("WWW-Authenticate")).toBeNull();
+    expect((await gw.fetch("/open/1", key)).status).toBe(200);
+    expect(gw.events).toEqual([{ route: "billing", scheme: "api_key", reason: "route_not_allowed", ip: "192.0.2.7", userAgent: "" }]);
+  });
+
+  it("sets no rate limit and no restriction for configured keys", async () => {
+    const gw = gateway({ auth: twoKeys.auth, routes: { any: undefined } });
+    expect(await echo(await gw.fetch("/any/x", { headers: { "X-API-Key": SECRETS.API_KEY_1! } }))).toMatchObject({ consumer: "API_KEY_1", consumerRateLimit: null });
+  });
+
+  it("passes consumer and tenant upstream in consumer_headers, removing client copies on every route", async () => {
+    const auth = { ...twoKeys.auth, consumer_headers: { consumer: "X-Consumer-Id", tenant: "X-Tenant-Id" } };
+    const gw = gateway({ auth, routes: { open: "none" } }, { lookupKeyHash: async () => ({ consumer: "acme-app", tenant: "acme" }) });
+    const forged = { "X-Consumer-Id": "root", "X-Tenant-Id": "other" };
+    const stored = await echo(await gw.fetch("/r/x", { headers: { "X-API-Key": "ck_stored", ...forged } }));
+    expect(stored.headers).toMatchObject({ "x-consumer-id": "acme-app", "x-tenant-id": "acme" });
+    const configured = await echo(await gw.fetch("/r/x", { headers: { "X-API-Key": SECRETS.API_KEY_2!, ...forged } }));
+    expect(configured.headers["x-consumer-id"]).toBe("API_KEY_2");
+    expect(configured.headers).not.toHaveProperty("x-tenant-id");
+    const open = await echo(await gw.fetch("/open/x", { headers: forged }));
+    expect(open.headers).not.toHaveProperty("x-consumer-id");
+    expect(open.headers).not.toHaveProperty("x-tenant-id");
+  });
+
+  it.each([
+    [{ consumer: "X-Who", tenant: "x-who" }, "consumer_headers.tenant"],
+    [{ consumer: "X-API-Key" }, "consumer_headers.consumer"],
+    [{ tenant: "X-Forwarded-User" }, "consumer_headers.tenant"],
+    [{ consumer: "Authorization" }, "consumer_headers.consumer"],
+    [{ user: "X-User" }, "consumer_headers"],
+  ])("refuses consumer_headers %j", (consumerHeaders, path) => {
+    const result = authSchema.safeParse({ type: "api_key", keys: ["${API_KEY_1}"], consumer_headers: consumerHeaders });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((issue) => issue.path.join("."))).toContain(path);
   });
 });
 
