@@ -25,7 +25,7 @@ describe("RateLimiter object", () => {
     const stub = env.RATE_LIMITER.getByName("evicted");
     for (let i = 0; i < 4; i++) await stub.acquire(request({ isolateDemand: 0 }));
     await evictDurableObject(stub);
-    expect(await stub.state(T0)).toEqual({ limits: { rate: 10, burst: 5, windows: undefined }, buckets: [{ name: "burst", remaining: 1, resetMs: 400 }], leasedTokens: 0 });
+    expect(await stub.state(T0)).toEqual({ limits: { rate: 10, burst: 5, windows: undefined }, buckets: [{ name: "burst", remaining: 1, resetMs: 400 }], leasedTokens: 0, calls: 4 });
     expect((await stub.acquire(request())).granted).toBe(true);
     expect((await stub.acquire(request())).granted).toBe(false);
   });

@@ -56,11 +56,17 @@ export interface CounterView {
   buckets: LimitStatus[];
   /** Tokens leased to isolates and not yet expired. */
   leasedTokens: number;
+  /**
+   * `acquire` calls since the counter was created or reset: with the requests the key received,
+   * what the isolates' leases and deny-caches save (the target is at most 0.1 per request).
+   */
+  calls: number;
 }
 
 const STATE_KEY = "counter";
 /** The limits of the latest call, so the admin API can show a counter without the config. */
 const LIMITS_KEY = "limits";
+const CALLS_KEY = "calls";
 /** An isolate that has not called for this long no longer counts towards the key's demand. */
 const DEMAND_TTL_MS = 5_000;
 const MAX_ISOLATES = 1_000;
@@ -71,12 +77,14 @@ function limitsOf({ rate, burst, windows }: RateLimitSpec): RateLimitSpec {
 
 export class RateLimiter extends DurableObject<Env> {
   #counter: CounterState;
+  #calls: number;
   /** Latest demand reported by each calling isolate: memory only, an estimate by nature. */
   readonly #demand = new Map<string, { perSecond: number; at: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#counter = ctx.storage.kv.get<CounterState>(STATE_KEY) ?? emptyState();
+    this.#calls = ctx.storage.kv.get<number>(CALLS_KEY) ?? 0;
   }
 
   /** Takes `want` tokens or refuses; leases more to a hot isolate. Never waits. */
@@ -89,6 +97,7 @@ export class RateLimiter extends DurableObject<Env> {
     const result = acquire(this.#counter, buckets, input, now);
     this.ctx.storage.kv.put(STATE_KEY, this.#counter);
     this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));
+    this.ctx.storage.kv.put(CALLS_KEY, ++this.#calls);
     return result;
   }
 
@@ -96,14 +105,16 @@ export class RateLimiter extends DurableObject<Env> {
   state(now?: number): CounterView | undefined {
     const limits = this.ctx.storage.kv.get<RateLimitSpec>(LIMITS_KEY);
     if (!limits) return undefined;
-    return { limits, ...inspect(this.#counter, bucketsOf(limits), now ?? Date.now()) };
+    return { limits, ...inspect(this.#counter, bucketsOf(limits), now ?? Date.now()), calls: this.#calls };
   }
 
   /** Forgets the counter: the key starts again with full buckets. */
   reset(): void {
     this.ctx.storage.kv.delete(STATE_KEY);
     this.ctx.storage.kv.delete(LIMITS_KEY);
+    this.ctx.storage.kv.delete(CALLS_KEY);
     this.#counter = emptyState();
+    this.#calls = 0;
     this.#demand.clear();
   }
 

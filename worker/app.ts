@@ -29,10 +29,10 @@ function buildApp(prefix: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.use(requestContext);
-  app.use((c, next) => c.var.gateway.accessLog(c, next));
-  app.use((c, next) => c.var.gateway.securityHeaders(c, next));
+  app.use((c, next) => c.get("gateway").accessLog(c, next));
+  app.use((c, next) => c.get("gateway").securityHeaders(c, next));
   app.route(prefix, createAdminApp());
-  app.get("/.well-known/security.txt", (c, next) => c.var.gateway.securityTxt(c, next));
+  app.get("/.well-known/security.txt", (c, next) => c.get("gateway").securityTxt(c, next));
   app.all("*", async function gateway(c, next) {
     // An encoded or dotted spelling of the admin prefix (`/%61dmin`, `/x/../admin`) falls
     // through the admin mount; its normal form must still never reach an upstream.
@@ -40,7 +40,7 @@ function buildApp(prefix: string): Hono<AppEnv> {
     if (normal.ok && underPrefix(normal.path, prefix)) {
       throw gatewayError(404, "not_found", "no such admin resource");
     }
-    return c.var.gateway.gateway(c, next);
+    return c.get("gateway").gateway(c, next);
   });
   return app;
 }

@@ -5,6 +5,7 @@
 import type { JWTPayload } from "jose";
 import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
+import type { QueuedAuditEvent } from "./audit/queue";
 import type { CompiledConfig } from "./config/compile";
 import type { MatchedRoute } from "./gateway/router";
 import type { SchemeName } from "./policies/auth/scheme";
@@ -15,6 +16,10 @@ export interface Env {
   CONFIG: KVNamespace;
   /** Append-only audit log, consumers and the SHA-256 of their API keys, and the credential vault (encrypted). */
   DB: D1Database;
+  /** Audit events of the request path, written to D1 by this Worker's queue() handler (worker/audit/queue.ts). */
+  AUDIT_QUEUE: Queue<QueuedAuditEvent>;
+  /** The daily NDJSON export of the audit log (worker/audit/archive.ts); bucket-locked for retention. */
+  AUDIT_ARCHIVE: R2Bucket;
   /** One rate-limit counter per limited key (durable-objects/rate-limiter.ts). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** One circuit per upstream (durable-objects/circuit-breaker.ts). */
@@ -25,6 +30,8 @@ export interface Env {
   ADMIN_PREFIX?: string;
   /** How long (ms) an isolate trusts its cached config before re-reading the KV pointer. */
   CONFIG_CACHE_TTL_MS?: string;
+  /** Length (ms) of the per-isolate windows that aggregate repeated request-path audit events; default 10000, 0 = none. */
+  AUDIT_WINDOW_MS?: string;
   /** Root secret of the credential vault (≥ 32 random bytes, base64 or hex), a Worker secret. */
   VAULT_ROOT_KEY?: string;
   /** The previous root during a root rotation (POST /admin/vault/rotate); unset otherwise. */

@@ -1,9 +1,22 @@
 /**
- * Loom Edge entry point: the fetch handler is the Hono app; the Durable Object classes are
- * re-exported here because wrangler binds them by class name from the main module.
+ * Loom Edge entry point: the fetch handler is the Hono app; the queue handler appends the
+ * request path's audit events to D1 (worker/audit/queue.ts); the cron trigger exports the
+ * previous UTC day of the audit log to R2 (worker/audit/archive.ts). The Durable Object
+ * classes are re-exported here because wrangler binds them by class name from the main module.
  */
 import { createApp } from "./app";
+import { runScheduledExport } from "./audit/archive";
+import { consumeAuditBatch } from "./audit/queue";
+import type { Env } from "./env";
 
-export default createApp();
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeAuditBatch(batch, env),
+  scheduled: async (controller, env) => {
+    await runScheduledExport(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env, unknown>;
 export { CircuitBreaker } from "../durable-objects/circuit-breaker";
 export { RateLimiter } from "../durable-objects/rate-limiter";

@@ -3,6 +3,7 @@
  * request carries a unique marker in its query so the test can see exactly what reached the
  * origin, and that refused requests never did.
  */
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePorts, marker, rawRequest, readBody, sleep, startE2E, type E2E, type OriginRequest } from "./harness";
 
@@ -326,6 +327,28 @@ describe("request limits", () => {
     expect(res.status).toBe(413);
     expectSecurityHeaders(res.headers);
     expect(e2e.origin.received(m)).toHaveLength(0);
+  });
+
+  it("frames a body by its Content-Length: bytes after it are the next request, never the body", async () => {
+    // What lets body_limit trust a declared length within the limit without counting: no
+    // client can send a body longer than its Content-Length (RFC 9112 §6.3).
+    const [first, second] = [marker(), marker()];
+    const { hostname, port } = new URL(e2e.gateway.url);
+    const host = `${hostname}:${port}`;
+    const socket = connect(Number(port), hostname);
+    const replies: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => replies.push(chunk));
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    socket.write(
+      `POST /api/echo?m=${first} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 10\r\n\r\n` +
+        "a".repeat(10) +
+        `GET /api/echo?m=${second} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+    );
+    await closed;
+    expect(originSaw(first)).toMatchObject({ method: "POST", body: "a".repeat(10), bodyBytes: 10, complete: true });
+    expect(originSaw(second)).toMatchObject({ method: "GET", bodyBytes: 0 });
+    // Two answers on the connection, one per request.
+    expect(Buffer.concat(replies).toString("latin1").match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
   });
 
   it("answers 413 to a chunked body without Content-Length once it passes body_limit", async () => {

@@ -277,6 +277,9 @@ async function launchGateway(dir: string): Promise<Gateway> {
       // The isolate re-reads the config pointer on every request, so a test sees a saved
       // version at once instead of after the cache TTL (2 s in wrangler.toml).
       "--var", "CONFIG_CACHE_TTL_MS:1",
+      // Every request-path audit event its own row, sent through the local queue at once
+      // (delivered within the consumer's max_batch_timeout, 5 s in wrangler.toml).
+      "--var", "AUDIT_WINDOW_MS:0",
       "--show-interactive-dev-session=false",
     ],
     { detached: true },

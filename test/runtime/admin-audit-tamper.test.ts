@@ -1,12 +1,12 @@
 /**
- * verifyAuditChain finds the first broken link. The triggers refuse UPDATE and DELETE through
- * SQL, so this file drops them first, as someone with direct access to the database could,
- * and starts every test from a fresh chain.
+ * verifyAuditChain, and GET /admin/audit/verify with it, find the first broken link. The
+ * triggers refuse UPDATE and DELETE through SQL, so this file drops them first, as someone with
+ * direct access to the database could, and starts every test from a fresh chain.
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
-import { verifyAuditChain, writeAuditEvent } from "../../worker/audit";
-import { auditRows } from "./admin-harness";
+import { auditRowHash, verifyAuditChain, writeAuditEvent } from "../../worker/audit";
+import { admin, auditRows } from "./admin-harness";
 
 beforeEach(async () => {
   await env.DB.exec("DROP TRIGGER IF EXISTS audit_log_no_update");
@@ -40,4 +40,35 @@ it("reports a row whose hash was replaced", async () => {
   const result = await verifyAuditChain(env.DB);
   expect(result.ok).toBe(false);
   if (!result.ok) expect(result.broken.id).toBe(target.id);
+});
+
+it("answers GET /admin/audit/verify with 409 and the first broken link once a row was altered behind the API's back", async () => {
+  const intact = await admin("/audit/verify");
+  expect(intact.status).toBe(200);
+  const rows = await auditRows();
+  expect(await intact.json()).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash });
+
+  const target = rows[1]!;
+  await env.DB.prepare("UPDATE audit_log SET details = ? WHERE id = ?").bind('{"note":"nothing happened"}', target.id).run();
+  const res = await admin("/audit/verify");
+  expect(res.status).toBe(409);
+  expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+  expect(await res.json()).toEqual({
+    error: "audit_chain_broken",
+    message: expect.stringContaining(`row ${target.id}`),
+    ok: false,
+    rows: 1,
+    broken: { id: target.id, event_id: target.event_id, reason: "hash_mismatch" },
+  });
+});
+
+it("finds a rewrite of one row's hash through the next row's link", async () => {
+  const rows = await auditRows();
+  const [target, next] = [rows[1]!, rows[2]!];
+  // Someone recomputes the altered row's own hash: the next row still names the old one.
+  const altered = { ...target, actor: "mallory" };
+  await env.DB.prepare("UPDATE audit_log SET actor = ?, hash = ? WHERE id = ?").bind(altered.actor, await auditRowHash(target.prev_hash, altered), target.id).run();
+  const res = await admin("/audit/verify");
+  expect(res.status).toBe(409);
+  expect(await res.json()).toMatchObject({ rows: 2, broken: { id: next.id, reason: "prev_hash_mismatch" } });
 });

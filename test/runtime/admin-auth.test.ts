@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { invalidateCompiledConfig } from "../../worker/config/store";
-import { admin, auditRows, envWithBrokenDb, json, putConfig, route, TOKEN_AUTH, upstream } from "./admin-harness";
+import { admin, auditRows, envWithBrokenDb, failingQueue, json, putConfig, route, TOKEN_AUTH, upstream } from "./admin-harness";
 
 const CHALLENGE = 'Bearer realm="loom-edge-admin", Basic realm="loom-edge-admin"';
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
@@ -17,6 +17,9 @@ async function expectRefused(res: Response): Promise<void> {
   expect(res.headers.get("WWW-Authenticate")).toBe(CHALLENGE);
   expect(await res.json()).toEqual({ error: "unauthorized", message: expect.any(String) });
 }
+
+/** The details of an event recorded once (AUDIT_WINDOW_MS is 0 in the tests): its facts and when. */
+const once = (facts: Record<string, unknown>) => ({ ...facts, count: 1, first_at: expect.any(String), last_at: expect.any(String) });
 
 async function lastFailure() {
   const rows = await auditRows("event = 'admin_auth_failure'");
@@ -44,7 +47,7 @@ describe("bearer token", () => {
     const row = await lastFailure();
     expect(row).toMatchObject({ event: "admin_auth_failure", actor: "anonymous", action: "admin_auth", target: "/admin/config", ip: "203.0.113.7", user_agent: "auth-test" });
     expect(row.request_id).not.toBe("");
-    expect(JSON.parse(row.details)).toEqual({ scheme, reason });
+    expect(JSON.parse(row.details)).toEqual(once({ scheme, reason }));
     expect(JSON.stringify(row)).not.toContain(String(env.ADMIN_TOKEN));
   });
 
@@ -57,7 +60,7 @@ describe("bearer token", () => {
   ])("lets nobody in by bearer when ADMIN_TOKEN is %s", async (_, withoutToken) => {
     for (const auth of [TOKEN_AUTH, "Bearer undefined", "Bearer x"]) {
       await expectRefused(await admin("/config", { env: withoutToken(), auth }));
-      expect(JSON.parse((await lastFailure()).details)).toEqual({ scheme: "bearer", reason: "bearer_not_configured" });
+      expect(JSON.parse((await lastFailure()).details)).toEqual(once({ scheme: "bearer", reason: "bearer_not_configured" }));
     }
   });
 });
@@ -84,10 +87,32 @@ describe("every admin path", () => {
     expect((await admin("/config")).headers.get("ETag")).toBe(before);
   });
 
-  it("still answers 401 when the audit log cannot be written, and logs the failed write", async () => {
+  it("writes the refusal to D1 directly when the audit queue cannot take it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await expectRefused(await admin("/config", { auth: "Bearer queue-down", env: { ...env, AUDIT_QUEUE: failingQueue() }, headers: { "User-Agent": "queue-down" } }));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"event":"audit_queue_send_failed"'));
+    const row = await lastFailure();
+    expect(row).toMatchObject({ event: "admin_auth_failure", user_agent: "queue-down" });
+    expect(JSON.parse(row.details)).toEqual(once({ scheme: "bearer", reason: "invalid_credentials" }));
+    warn.mockRestore();
+  });
+
+  it("still answers 401 when neither the queue nor D1 takes the event, and logs the event itself, redacted", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    await expectRefused(await admin("/config", { auth: "Bearer wrong", env: envWithBrokenDb() }));
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"error":"audit_write_failed"'));
+    const before = (await auditRows()).length;
+    const presented = "Bearer sk-live-0123456789abcdefghij";
+    await expectRefused(await admin("/config?token=p1-secret", { auth: presented, env: { ...envWithBrokenDb(), AUDIT_QUEUE: failingQueue() }, headers: { "User-Agent": "lost Bearer p2-secret" } }));
+    const lost = errors.mock.calls.map(([line]) => JSON.parse(String(line))).filter((line) => line.event === "audit_event_lost");
+    expect(lost).toEqual([
+      expect.objectContaining({
+        level: "error",
+        audit_event: expect.objectContaining({ event: "admin_auth_failure", target: "/admin/config", userAgent: "lost Bearer [REDACTED]", eventId: expect.any(String), details: once({ scheme: "bearer", reason: "invalid_credentials" }) }),
+      }),
+    ]);
+    for (const secret of ["sk-live-0123456789abcdefghij", "p1-secret", "p2-secret"]) expect(JSON.stringify(errors.mock.calls)).not.toContain(secret);
+    expect(await auditRows()).toHaveLength(before);
+    warn.mockRestore();
     errors.mockRestore();
   });
 });
@@ -99,7 +124,7 @@ describe("basic credentials of admin.auth", () => {
   it("are refused while the config has no admin.auth", async () => {
     await putConfig({ upstreams: [upstream()] });
     await expectRefused(await admin("/config", { env: withPassword, auth: basic("ops", withPassword.ADMIN_PASSWORD) }));
-    expect(JSON.parse((await lastFailure()).details)).toEqual({ scheme: "basic", reason: "basic_not_configured" });
+    expect(JSON.parse((await lastFailure()).details)).toEqual(once({ scheme: "basic", reason: "basic_not_configured" }));
   });
 
   it("let the configured user in with the secret's value and record basic:<user> as the actor", async () => {
@@ -124,7 +149,7 @@ describe("basic credentials of admin.auth", () => {
     await putConfig({ admin: { auth: adminAuth }, upstreams: [upstream()] });
     await expectRefused(await admin("/config", { env: withPassword, auth }));
     const row = await lastFailure();
-    expect(JSON.parse(row.details)).toEqual({ scheme: "basic", reason });
+    expect(JSON.parse(row.details)).toEqual(once({ scheme: "basic", reason }));
     expect(JSON.stringify(row)).not.toContain("correct horse");
   });
 
@@ -132,7 +157,7 @@ describe("basic credentials of admin.auth", () => {
     await putConfig({ admin: { auth: adminAuth }, upstreams: [upstream()] });
     const { ADMIN_PASSWORD: _unset, ...unset } = withPassword;
     await expectRefused(await admin("/config", { env: unset, auth: basic("ops", "") }));
-    expect(JSON.parse((await lastFailure()).details)).toEqual({ scheme: "basic", reason: "basic_password_unset" });
+    expect(JSON.parse((await lastFailure()).details)).toEqual(once({ scheme: "basic", reason: "basic_password_unset" }));
     await expectRefused(await admin("/config", { env: { ...env, ADMIN_PASSWORD: "" }, auth: basic("ops", "") }));
   });
 });

@@ -1,17 +1,71 @@
 /**
  * The admin API inside workerd, through the whole worker (worker/app.ts), called with
- * `app.fetch(request, env, ctx)` so a
- * test can hand it a broken binding. `waitOnExecutionContext` lets `waitUntil` work (the audit
- * rows of refused logins) finish before the test looks.
+ * `app.fetch(request, env, ctx)` so a test can hand it a broken binding.
+ * `waitOnExecutionContext` lets `waitUntil` work (the audit events of refused logins) finish
+ * before the test looks.
+ *
+ * The audit queue: requests made here send to a recording AUDIT_QUEUE, never the real one,
+ * and once a request is done everything it sent is delivered, as one batch, to the worker's
+ * own queue() handler with the test env, as the Queues service would a few seconds later. So a
+ * request's audit rows are in D1 when `admin`/`send` return, and no message is delivered
+ * behind a later test's back. An env whose AUDIT_QUEUE a test replaced keeps its queue.
+ * vitest.config.ts sets AUDIT_WINDOW_MS to 0: no aggregation unless a test asks for it.
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { AuditRow } from "../../worker/audit";
 import { createApp } from "../../worker/app";
+import type { AuditRow } from "../../worker/audit";
 import type { Env } from "../../worker/env";
+import entry from "../../worker/index";
 
 /** The whole worker, as deployed: request context, response policies, admin mount, errors. */
 const app = createApp();
+
+/** The Worker's other handlers (worker/index.ts), as the runtime calls them. */
+export const worker: Required<Pick<ExportedHandler<Env>, "queue" | "scheduled">> = entry;
+
+/** Bodies sent to the recording queue and not delivered yet. */
+const pending: unknown[] = [];
+let messageSeq = 0;
+
+const recordingQueue = {
+  async send(body: unknown) {
+    pending.push(body);
+  },
+  async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
+    for (const message of messages) pending.push(message.body);
+  },
+} as unknown as Env["AUDIT_QUEUE"];
+
+/** `base` with the recording queue in place of the real one. */
+export function harnessEnv(base: Env = env): Env {
+  return base.AUDIT_QUEUE === env.AUDIT_QUEUE ? { ...base, AUDIT_QUEUE: recordingQueue } : base;
+}
+
+/** An AUDIT_QUEUE that refuses every message, as when the Queues service is unavailable. */
+export function failingQueue(): Env["AUDIT_QUEUE"] {
+  const refuse = () => Promise.reject(new Error("Queue send failed: internal error (test)"));
+  return { send: refuse, sendBatch: refuse } as unknown as Env["AUDIT_QUEUE"];
+}
+
+/** How many messages wait in the recording queue. */
+export const pendingAuditMessages = () => pending.length;
+
+/**
+ * Delivers what the recording queue holds to the worker's queue() handler, as one batch, and
+ * returns what the handler acknowledged or retried (undefined when nothing was pending). A
+ * retried message is an error here: tests that expect retries drive the handler themselves.
+ */
+export async function deliverAuditQueue(consumerEnv: Env = env): Promise<QueueResult | undefined> {
+  if (pending.length === 0) return undefined;
+  const messages = pending.splice(0).map((body) => ({ id: `harness-${++messageSeq}`, timestamp: Date.now(), attempts: 1, body }));
+  const batch = createMessageBatch("loom-edge-audit", messages);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, consumerEnv, ctx);
+  const result = await getQueueResult(batch, ctx);
+  if (result.retryBatch.retry || result.retryMessages.length > 0) throw new Error(`the audit queue consumer retried ${result.retryMessages.length} of ${messages.length} messages`);
+  return result;
+}
 
 export const TOKEN_AUTH = `Bearer ${env.ADMIN_TOKEN}`;
 
@@ -27,8 +81,9 @@ export async function admin(path: string, init: AdminInit = {}): Promise<Respons
   const headers = new Headers(rest.headers);
   if (auth !== null) headers.set("Authorization", auth ?? TOKEN_AUTH);
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`http://gw.test/admin${path}`, { ...rest, headers }), replacement ?? env, ctx);
+  const response = await app.fetch(new Request(`http://gw.test/admin${path}`, { ...rest, headers }), harnessEnv(replacement), ctx);
   await waitOnExecutionContext(ctx);
+  await deliverAuditQueue();
   return response;
 }
 
@@ -36,8 +91,9 @@ export async function admin(path: string, init: AdminInit = {}): Promise<Respons
 export async function send(url: string, init: RequestInit & { cf?: Record<string, unknown>; env?: Env } = {}): Promise<Response> {
   const { env: replacement, ...rest } = init;
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(url.startsWith("http") ? url : `http://gw.test${url}`, rest as RequestInit), replacement ?? env, ctx);
+  const response = await app.fetch(new Request(url.startsWith("http") ? url : `http://gw.test${url}`, rest as RequestInit), harnessEnv(replacement), ctx);
   await waitOnExecutionContext(ctx);
+  await deliverAuditQueue();
   return response;
 }
 

@@ -238,7 +238,7 @@ describe("using a key", () => {
     expect(res.headers.get("WWW-Authenticate")).toBe('ApiKey realm="loom-edge"');
     expect(await res.json()).toMatchObject({ error: "unauthorized" });
     const [failure] = (await auditRows("event = 'auth_failure'")).slice(-1);
-    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "invalid_key" });
+    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "invalid_key", count: 1, first_at: expect.any(String), last_at: expect.any(String) });
     expect(JSON.stringify(failure)).not.toContain(presented);
   });
 
@@ -313,7 +313,7 @@ describe("allowed_routes", () => {
     expect((await send("/public/1", withKey(key))).status).toBe(200); // no auth there, nothing to restrict
     const [failure] = (await auditRows("event = 'auth_failure'")).slice(-1);
     expect(failure).toMatchObject({ target: "routes/billing" });
-    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "route_not_allowed" });
+    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "route_not_allowed", count: 1, first_at: expect.any(String), last_at: expect.any(String) });
   });
 });
 

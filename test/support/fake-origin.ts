@@ -12,11 +12,35 @@
  *   /stream/<n>               n bytes, chunked (no Content-Length)
  *   /slow/<ms>                answers after ms
  *   /dirty                    a response with hop-by-hop and fingerprinting headers
+ *   /flaky/<id>/…             counts a request for <id>, then answers with the status last set
+ *                             for <id> (200 until set): an origin that fails, then recovers
+ *   /flaky-status/<id>/<code> sets that status for <id> (answers 204)
+ *   /hits/<id>                JSON `{hits}`: the /flaky/<id>/… requests received so far
+ *   (ids live as long as the test run: each test picks its own)
  */
+const flaky = new Map<string, { status: number; hits: number }>();
+
+function flakyOrigin(id: string): { status: number; hits: number } {
+  let origin = flaky.get(id);
+  if (!origin) flaky.set(id, (origin = { status: 200, hits: 0 }));
+  return origin;
+}
+
 export async function fakeOrigin(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const [, kind, arg = ""] = url.pathname.match(/^\/([a-z]+)\/?(.*)$/) ?? [];
+  const [, kind, arg = ""] = url.pathname.match(/^\/([a-z-]+)\/?(.*)$/) ?? [];
+  const id = arg.split("/")[0]!;
   switch (kind) {
+    case "flaky": {
+      const origin = flakyOrigin(id);
+      origin.hits += 1;
+      return new Response(`flaky ${id}: ${origin.status}`, { status: origin.status });
+    }
+    case "flaky-status":
+      flakyOrigin(id).status = Number(arg.split("/")[1]);
+      return new Response(null, { status: 204 });
+    case "hits":
+      return Response.json({ hits: flakyOrigin(id).hits });
     case "status":
       return new Response(`status ${arg}`, { status: Number(arg) });
     case "bytes":

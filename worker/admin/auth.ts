@@ -7,10 +7,10 @@
  * An unset ADMIN_TOKEN or password lets nobody in by that scheme. Secrets are compared as
  * SHA-256 digests with crypto.subtle.timingSafeEqual, so neither content nor length leaks
  * through timing. A failure is 401 with a challenge for both schemes (RFC 9110 §11.6.1) and an
- * `admin_auth_failure` audit row that names the scheme and reason, never the credential.
+ * `admin_auth_failure` audit event that names the scheme and reason, never the credential.
  */
 import type { MiddlewareHandler } from "hono";
-import { writeAuditEvent } from "../audit";
+import { recordAdminAuthFailure } from "../audit/request-events";
 import { resolveSecret, SecretUnavailableError } from "../config/secrets";
 import { gatewayError } from "../gateway/errors";
 import type { AdminContext, AdminEnv } from "./context";
@@ -87,21 +87,9 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
       c.set("actor", outcome.actor);
       return next();
     }
-    // The audit row is written after the response; a failing audit log must not turn a 401
-    // into something else, and an attacker must not be able to slow the 401 down.
-    c.executionCtx.waitUntil(
-      writeAuditEvent(c.env.DB, {
-        event: "admin_auth_failure",
-        actor: "anonymous",
-        action: "admin_auth",
-        target: c.req.path,
-        ip: c.var.clientIp,
-        userAgent: c.req.header("User-Agent"),
-        requestId: c.var.requestId,
-        details: { scheme: presented.scheme, reason: outcome.reason },
-      }).catch((error: unknown) => {
-        console.error(JSON.stringify({ level: "error", error: "audit_write_failed", event: "admin_auth_failure", name: error instanceof Error ? error.name : typeof error }));
-      }),
-    );
+    // Recorded after the response, through the audit queue and aggregated per isolate
+    // (worker/audit/request-events.ts): a failing audit path must not turn a 401 into something
+    // else, and an attacker can neither slow the 401 down nor flood the log with rows.
+    recordAdminAuthFailure({ path: c.req.path, scheme: presented.scheme, reason: outcome.reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" }, c);
     throw gatewayError(401, "unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
   };

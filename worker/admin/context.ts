@@ -4,6 +4,7 @@
  * which the app's routes, the 405 answers and the OpenAPI document are all built.
  */
 import type { Context, Handler } from "hono";
+import type { z } from "zod";
 import type { ChangeAuthor } from "../config/store";
 import type { Env, RequestVars } from "../env";
 import type { ComponentName } from "./schemas";
@@ -36,6 +37,8 @@ export interface AdminEndpoint {
   description?: string;
   /** The request body (read with the admin body limit); `optional`: the request may omit it. */
   body?: { schema: ComponentName; mediaTypes: string[]; optional?: boolean };
+  /** The query parameters, as the schema the handler validates them with (documented as `in: query`). */
+  query?: z.ZodObject;
   responses: Record<number, EndpointResponse>;
   handler: Handler<AdminEnv>;
 }

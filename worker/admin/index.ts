@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { gatewayError } from "../gateway/errors";
+import { auditEndpoints } from "./audit";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
 import { consumerEndpoints } from "./consumers";
@@ -15,6 +16,7 @@ import { documentEndpoints } from "./documents";
 import { healthEndpoint } from "./health";
 import { limitBody } from "./http";
 import { apiDocsEndpoints } from "./openapi";
+import { protectionEndpoints } from "./protections";
 import { resourceEndpoints } from "./resource-routes";
 
 export type { AdminEnv } from "./context";
@@ -26,6 +28,8 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...documentEndpoints,
     ...consumerEndpoints,
     ...credentialEndpoints,
+    ...protectionEndpoints,
+    ...auditEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),
   ];

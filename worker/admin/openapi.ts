@@ -43,6 +43,12 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
     schema: { type: "string" },
     ...(name === "path" ? { description: "The document path without its leading slash; may contain slashes." } : {}),
   }));
+  if (endpoint.query) {
+    const { properties = {}, required = [] } = z.toJSONSchema(endpoint.query, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+    for (const [name, { description, ...schema }] of Object.entries(properties)) {
+      parameters.push({ name, in: "query", required: required.includes(name), ...(description ? { description } : {}), schema });
+    }
+  }
   if (endpoint.responses[412]) {
     parameters.push({ name: "If-Match", in: "header", required: false, description: 'The version the change is based on: "N", N or *. A stale version is refused with 412.', schema: { type: "string" } });
   }
@@ -87,7 +93,7 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
     info: {
       title: "Loom Edge admin API",
       version: "1",
-      description: "Manages the gateway's config (KV-backed, versioned), its documents, its consumers and their API keys (D1, keys stored only as SHA-256), and the per-tenant credential vault (D1, AES-256-GCM, write-only). Every change is audited in D1 before it takes effect.",
+      description: "Manages the gateway's config (KV-backed, versioned), its documents, its consumers and their API keys (D1, keys stored only as SHA-256), the per-tenant credential vault (D1, AES-256-GCM, write-only), and the state of its rate-limit counters and upstream circuits (Durable Objects). Every change is audited in D1 before it takes effect; the audit log can be read, verified and exported to R2 here.",
     },
     servers: [{ url: prefix }],
     security: [{ adminToken: [] }, { adminBasic: [] }],

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
+import { auditChainBrokenSchema, auditChainOkSchema, auditExportMismatchSchema, auditExportRequestSchema, auditExportResultSchema, auditPageSchema } from "../audit/api-schema";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import { credentialInfoSchema, credentialSecretSchema, vaultRotateRequestSchema, vaultRotateResultSchema, vaultStatusSchema } from "../vault/api-schema";
 
@@ -23,6 +24,39 @@ const documentInfo = z.object({
   size: z.number().int().describe("Bytes of the stored JSON."),
   updated_at: z.iso.datetime(),
   actor: z.string(),
+});
+
+const bucketState = z.object({
+  name: z.enum(["burst", "minute", "hour"]).describe("burst: the requests_per_second bucket; minute, hour: the per-window quotas."),
+  remaining: z.number().int().nonnegative().describe("Whole requests the bucket would admit now, not counting tokens leased to isolates."),
+  reset_ms: z.number().int().nonnegative().describe("Until the bucket is full again."),
+});
+
+export const rateLimitStateSchema = z.object({
+  key: z.string().describe("The counter's name: `<scope>|<key>` (scope `default`, `route=<id>` or `consumer=<id>`), as `details.limiter` of rate_limit audit rows."),
+  limits: z
+    .object({ requests_per_second: z.number().optional(), burst: z.number().optional(), requests_per_minute: z.number().optional(), requests_per_hour: z.number().optional() })
+    .describe("The limits the latest request was counted against."),
+  buckets: z.array(bucketState),
+  leased_tokens: z.number().int().nonnegative().describe("Tokens isolates hold in leases that have not expired (they count against every bucket)."),
+  calls: z.number().int().nonnegative().describe("Calls isolates made to the counter since it was created or reset."),
+});
+
+const circuitStateName = z.enum(["closed", "open", "half_open"]);
+
+export const circuitStateSchema = z.object({
+  upstream: z.string(),
+  state: circuitStateName,
+  failures: z.number().int().nonnegative().describe("Consecutive failures counted while closed."),
+  retry_after_ms: z.number().int().nonnegative().describe("Open: until the circuit turns half-open (the object's alarm)."),
+  probes_issued: z.number().int().nonnegative().describe("Half-open: probe requests let through so far."),
+  probe_successes: z.number().int().nonnegative(),
+  endpoints: z
+    .array(z.object({ endpoint: z.string(), failures: z.number().int().nonnegative(), ejected_for_ms: z.number().int().nonnegative() }))
+    .describe("Endpoints with failures since their last success; one ejected is skipped while others serve."),
+  failure_threshold: z.number().int().positive().describe("From the config in force."),
+  timeout_ms: z.number().int().positive().describe("From the config in force: how long it stays open."),
+  half_open_requests: z.number().int().positive().describe("From the config in force."),
 });
 
 export const rollbackRequest = z.strictObject({
@@ -66,6 +100,17 @@ export const apiSchemas = {
   VaultStatus: vaultStatusSchema,
   VaultRotateRequest: vaultRotateRequestSchema,
   VaultRotateResult: vaultRotateResultSchema,
+  RateLimitState: rateLimitStateSchema,
+  RateLimitReset: z.object({ key: z.string(), reset: z.literal(true), previous: rateLimitStateSchema.describe("The counter just before the reset.") }),
+  CircuitState: circuitStateSchema,
+  CircuitList: z.object({ version, circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order.") }),
+  CircuitReset: circuitStateSchema.extend({ previous_state: circuitStateName.describe("The state before the reset.") }),
+  AuditPage: auditPageSchema,
+  AuditChainOk: auditChainOkSchema,
+  AuditChainBroken: auditChainBrokenSchema,
+  AuditExportRequest: auditExportRequestSchema,
+  AuditExportResult: auditExportResultSchema,
+  AuditExportMismatch: auditExportMismatchSchema,
   Health: z.object({
     status: z.enum(["ok", "degraded"]),
     config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),

@@ -1,4 +1,4 @@
 /** The append-only, hash-chained audit log in D1 (storage-schema.md, table audit_log). */
-export { writeAuditEvent, AuditVersionConflictError } from "./writer";
+export { writeAuditEvent, appendAuditEvents, AuditVersionConflictError } from "./writer";
 export { verifyAuditChain, auditRowHash, GENESIS_HASH, type ChainVerification } from "./chain";
 export type { AuditEvent, AuditEventName, AuditRow } from "./types";

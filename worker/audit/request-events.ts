@@ -1,17 +1,36 @@
 /**
- * Audit events raised by the request path: auth failures and rate-limit refusals. Which ones are recorded follows the config's `audit` block; without one, the default
- * event list applies, so a gateway with no `audit:` still records failed authentication.
+ * Audit events raised on the request path: auth failures, rate-limit refusals, route matches
+ * and refused admin logins. Which of the first three are recorded follows the config's `audit`
+ * block (without one, the default event list, so a gateway with no `audit:` still records
+ * failed authentication); refused admin logins are always recorded.
+ *
+ * None of them costs the response anything, and a flood of them is not a flood of rows:
+ * repeated events are counted per isolate in windows (worker/observability/event-windows.ts)
+ * of AUDIT_WINDOW_MS (default 10 s), and each closed window becomes one event that goes
+ * through the audit queue (./queue.ts) after the response. Such a row says how often and when
+ * in `details`: `count`, `first_at`, `last_at` (ISO 8601); its request id and user agent are
+ * those of the first occurrence. Aggregated per isolate and window:
+ *
+ *   auth_failure        per route, acceptable schemes, reason and client IP
+ *   admin_auth_failure  per admin path, scheme, reason and client IP
+ *   route_match         per route (actor `gateway`, no IP: the row counts every caller)
+ *   rate_limit          per counter and route (by the rate-limit policy, in the same windows)
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config/schema";
 import { auditSchema } from "../config/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
+import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
 import type { AuthFailureEvent } from "../policies/auth";
 import type { RateLimitedEvent } from "../policies/rate-limit";
-import type { AuditEventName } from "./types";
-import { writeAuditEvent } from "./writer";
+import { enqueueAuditEvents } from "./queue";
+import type { AuditEvent, AuditEventName } from "./types";
 
 const DEFAULT_AUDIT = auditSchema.parse({});
+
+const DEFAULT_AUDIT_WINDOW_MS = 10_000;
+/** A window closes inside a waitUntil, which ends 30 s after the response; longer ones are cut to this. */
+const MAX_AUDIT_WINDOW_MS = 20_000;
 
 /** Whether the config asks for `event` to be recorded. */
 export function auditWanted(config: Config, event: AuditEventName): boolean {
@@ -19,32 +38,107 @@ export function auditWanted(config: Config, event: AuditEventName): boolean {
   return audit.enabled && audit.events.includes(event);
 }
 
-/** `authenticate`'s failure hook: an `auth_failure` row, never the credential itself. */
-export async function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): Promise<void> {
-  if (!auditWanted(c.var.gateway.config, "auth_failure")) return;
-  await writeAuditEvent(c.env.DB, {
-    event: "auth_failure",
-    actor: "anonymous",
-    action: "authenticate",
-    target: failure.route ? `routes/${failure.route}` : "",
-    ip: failure.ip,
-    userAgent: failure.userAgent,
-    requestId: c.var.requestId,
-    details: { scheme: failure.scheme, reason: failure.reason },
-  });
+/** AUDIT_WINDOW_MS as a window length: the default when unset or not a number, at most MAX_AUDIT_WINDOW_MS. */
+function auditWindowMs(env: Pick<Env, "AUDIT_WINDOW_MS">): number {
+  const raw = env.AUDIT_WINDOW_MS?.trim();
+  const ms = raw ? Number(raw) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MAX_AUDIT_WINDOW_MS) : DEFAULT_AUDIT_WINDOW_MS;
 }
 
-/** The rate limiter's aggregated refusals: one row per key, route and window, with a count. */
+/** What recording needs from a request: the gateway's context or the admin API's. */
+type RequestContext = WindowContext & { readonly env: Env; readonly var: { readonly requestId: string } };
+
+const windowOf = (c: RequestContext) => auditWindowMs(c.env);
+
+/** Only what a sink needs: an open window then holds on to that, not to the whole request. */
+const slim = (c: RequestContext): RequestContext => ({ executionCtx: c.executionCtx, env: c.env, var: { requestId: c.var.requestId } });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const counted = ({ count, firstAt, lastAt }: Occurrences) => ({ count, first_at: iso(firstAt), last_at: iso(lastAt) });
+
+/** One aggregated event to the queue, after the response. */
+function send(c: RequestContext, event: AuditEvent): Promise<void> {
+  return enqueueAuditEvents(c.env, [{ ...event, requestId: c.var.requestId }]);
+}
+
+const authFailures = new EventWindows<AuthFailureEvent, RequestContext>({
+  sink: (failure, occurrences, c) =>
+    send(c, {
+      event: "auth_failure",
+      actor: "anonymous",
+      action: "authenticate",
+      target: failure.route ? `routes/${failure.route}` : "",
+      ip: failure.ip,
+      userAgent: failure.userAgent,
+      details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
+    }),
+  windowMs: windowOf,
+  overflow: { route: "", scheme: "", reason: "(other)", ip: "", userAgent: "" },
+  failureEvent: "auth_failure_audit_failed",
+});
+
+/** `authenticate`'s failure hook: an `auth_failure` event, never the credential itself. */
+export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): void {
+  if (!auditWanted(c.var.gateway.config, "auth_failure")) return;
+  authFailures.note([failure.route, failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
+}
+
+/** A refused admin login: what was presented (scheme, reason), never the credential. */
+export interface AdminAuthFailure {
+  path: string;
+  scheme: string;
+  reason: string;
+  ip: string;
+  userAgent: string;
+}
+
+const adminAuthFailures = new EventWindows<AdminAuthFailure, RequestContext>({
+  sink: (failure, occurrences, c) =>
+    send(c, {
+      event: "admin_auth_failure",
+      actor: "anonymous",
+      action: "admin_auth",
+      target: failure.path,
+      ip: failure.ip,
+      userAgent: failure.userAgent,
+      details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
+    }),
+  windowMs: windowOf,
+  overflow: { path: "", scheme: "", reason: "(other)", ip: "", userAgent: "" },
+  failureEvent: "admin_auth_failure_audit_failed",
+});
+
+export function recordAdminAuthFailure(failure: AdminAuthFailure, c: RequestContext): void {
+  adminAuthFailures.note([failure.path, failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
+}
+
+const routeMatches = new EventWindows<string, RequestContext>({
+  sink: (route, occurrences, c) => send(c, { event: "route_match", actor: "gateway", action: "route_match", target: `routes/${route}`, details: counted(occurrences) }),
+  windowMs: windowOf,
+  overflow: "(other routes)",
+  failureEvent: "route_match_audit_failed",
+});
+
+/** A gateway step after route matching, present only when the config records `route_match`. */
+export const recordRouteMatch: MiddlewareHandler<AppEnv> = async function recordRouteMatch(c, next) {
+  const route = c.var.route?.id;
+  if (route !== undefined) routeMatches.note(route, route, slim(c));
+  await next();
+};
+
+/** The rate-limit policy's window length: the same AUDIT_WINDOW_MS. */
+export const rateLimitAuditWindow = (c: Context<AppEnv>): number => auditWindowMs(c.env);
+
+/** The rate limiter's aggregated refusals: one event per counter, route and window, with a count. */
 export async function recordRateLimited(limited: RateLimitedEvent, c: Context<AppEnv>): Promise<void> {
   if (!auditWanted(c.var.gateway.config, "rate_limit")) return;
-  await writeAuditEvent(c.env.DB, {
+  await send(c, {
     event: "rate_limit",
     actor: c.var.consumer ?? "anonymous",
     action: "rate_limit",
     target: limited.route ? `routes/${limited.route}` : "",
     ip: c.var.clientIp,
     userAgent: c.req.header("User-Agent") ?? "",
-    requestId: c.var.requestId,
-    details: { limiter: limited.key, count: limited.count, first_at: new Date(limited.firstAt).toISOString(), last_at: new Date(limited.lastAt).toISOString() },
+    details: { limiter: limited.key, ...counted(limited) },
   });
 }

@@ -1,5 +1,7 @@
 /**
- * Appends one immutable, hash-chained row to `audit_log`.
+ * Appends immutable, hash-chained rows to `audit_log`: one at a time (`writeAuditEvent`, the
+ * admin API's synchronous rows) or a run of them in one transaction (`appendAuditEvents`, the
+ * audit queue's batches).
  *
  * Several isolates may write at once. Each attempt reads the chain's head, hashes the row
  * onto it, and inserts with a guard in the same statement: the insert happens only if the head
@@ -98,4 +100,48 @@ export async function writeAuditEvent(db: D1Database, event: AuditEvent): Promis
     await backoff(attempt);
   }
   throw new Error(`audit log: could not append after ${MAX_ATTEMPTS} attempts (heavy write contention)`);
+}
+
+/**
+ * Appends several events as one chained run, in order, in a single D1 batch (one transaction):
+ * the audit queue's consumer writes a whole message batch this way, in one round trip.
+ *
+ * Idempotent, so a batch delivered again (after a failure, or twice by the queue) stores
+ * nothing twice: events whose event_id is already stored are left out before chaining, and
+ * each insert carries the same guards as `writeAuditEvent` (the head it chains onto, no
+ * stored event_id). The run is chained link by link, so an insert refused by a guard
+ * (another writer moved the head) refuses every later one too; the next attempt starts from
+ * what is stored. Version claims are not taken here: a `config_change` naming a new version
+ * goes through `writeAuditEvent`.
+ */
+export async function appendAuditEvents(db: D1Database, events: readonly (AuditEvent & { eventId: string })[]): Promise<void> {
+  if (events.some((event) => event.event === "config_change" && event.newVersion !== undefined)) {
+    throw new TypeError("appendAuditEvents: a config version claim goes through writeAuditEvent");
+  }
+  // One row per event id, the first occurrence in the batch.
+  let pending = [...new Map(events.map((event) => [event.eventId, fieldsOf(event)])).values()];
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const { results: stored } = await db
+      .prepare("SELECT event_id FROM audit_log WHERE event_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(pending.map((fields) => fields.event_id)))
+      .all<{ event_id: string }>();
+    const storedIds = new Set(stored.map((row) => row.event_id));
+    pending = pending.filter((fields) => !storedIds.has(fields.event_id));
+    if (pending.length === 0) return;
+    const head = await db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first<{ hash: string }>();
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    let guard: string | null = head?.hash ?? null;
+    const inserts: D1PreparedStatement[] = [];
+    for (const fields of pending) {
+      const hash = await auditRowHash(prevHash, fields);
+      const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
+      inserts.push(db.prepare(INSERT).bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, guard));
+      prevHash = hash;
+      guard = hash;
+    }
+    const results = await db.batch<{ id: number }>(inserts);
+    if (results.every((result) => result.results.length === 1)) return;
+    await backoff(attempt);
+  }
+  throw new Error(`audit log: could not append a batch after ${MAX_ATTEMPTS} attempts (heavy write contention)`);
 }

@@ -4,13 +4,13 @@
  * time"), so a request only runs code, never re-reads or re-validates options.
  */
 import type { Handler, MiddlewareHandler } from "hono";
-import { every } from "hono/combine";
 import type { AppEnv } from "../env";
+import { chain } from "../gateway/chain";
 import { gatewayError } from "../gateway/errors";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
-import { recordAuthFailure, recordRateLimited } from "../audit/request-events";
+import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "../audit/request-events";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
@@ -94,12 +94,12 @@ function routePluginChain(route: RouteConfig, index: number, documents: Readonly
 function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
   const chains = new Map<string, MiddlewareHandler<AppEnv>>();
   for (const [index, route] of routes.entries()) {
-    const chain = routePluginChain(route, index, documents);
-    if (chain.length > 0) chains.set(route.id, every(...chain));
+    const plugins = routePluginChain(route, index, documents);
+    if (plugins.length > 0) chains.set(route.id, chain(plugins));
   }
   return async function routePlugins(c, next) {
-    const chain = chains.get(c.var.route!.id);
-    return chain ? chain(c, next) : next();
+    const plugins = chains.get(c.get("route")!.id);
+    return plugins ? plugins(c, next) : next();
   };
 }
 
@@ -114,13 +114,14 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
     routeMatch(compileRouter(routes)),
+    ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
     cors({ cors: middleware.cors, routes }),
     authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey }),
   ];
   const rateLimitConfig = config.rate_limit;
-  if (rateLimitConfig) steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited })));
+  if (rateLimitConfig) steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow })));
   if (middleware.body_limit) {
     const maxSize = middleware.body_limit.max_size;
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
@@ -131,7 +132,7 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   steps.push(proxy(config.upstreams, { ...gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth)), circuits }));
-  return every(...steps);
+  return chain(steps);
 }
 
 export function compileConfig(version: number, config: Config, documents: ReadonlyMap<string, unknown>): CompiledConfig {

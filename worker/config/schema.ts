@@ -266,14 +266,16 @@ const wasmPluginSchema = z.strictObject({
 /**
  * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
  * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
- * rotation. Both are always written, like `config_change`.
+ * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
+ * upstream's circuit (`circuit_reset`); `audit_export`: a day of the audit log exported to R2
+ * (worker/audit/archive.ts). All four are always written, like `config_change`.
  */
-export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
+export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
 
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "auth_failure", "rate_limit", "admin_auth_failure"]),
+  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "auth_failure", "rate_limit", "admin_auth_failure"]),
 });
 
 const graphqlSchema = z.strictObject({

@@ -60,6 +60,14 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
       warnings.push(`listeners ${names.join(", ")}: at the edge all listeners share one entry point; a request is served when it satisfies any one of them, and a route pins one with \`listener: NAME\``);
     }
   }
+  config.routes.forEach((route, r) => {
+    if (!route.credential) return;
+    const auth = route.auth ?? config.middleware.auth;
+    const schemes = auth === undefined || auth === "none" ? [] : Array.isArray(auth) ? auth : [auth];
+    if (!schemes.some((scheme) => scheme.type === "api_key")) {
+      warnings.push(`routes[${r}].credential: only the API keys of consumers carry a tenant, and this route accepts no api_key; every request will be refused with 403 tenant_required`);
+    }
+  });
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],

@@ -25,7 +25,6 @@
  *   so a larger body is never passed whole.
  */
 import type { MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
@@ -58,6 +57,8 @@ interface UpstreamPool {
   name: string;
   /** The endpoints as written in the config: the circuit's names for them. */
   names: string[];
+  /** Indices of all endpoints, in order: what is tried while none is ejected. */
+  all: readonly number[];
   endpoints: UpstreamEndpoint[];
   timeout: number;
   maxResponseSize: number;
@@ -66,7 +67,7 @@ interface UpstreamPool {
   next: number;
 }
 
-type Attempt = { response: Response } | { failure: "timeout" | "unavailable" } | { refused: HTTPException };
+type Attempt = { response: Response } | { failure: "timeout" | "unavailable" };
 
 export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
   const pools = new Map<string, UpstreamPool>();
@@ -74,6 +75,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     pools.set(upstream.name, {
       name: upstream.name,
       names: upstream.endpoints,
+      all: upstream.endpoints.map((_, index) => index),
       endpoints: upstream.endpoints.map(parseEndpoint),
       timeout: upstream.timeout,
       maxResponseSize: upstream.max_response_size,
@@ -90,7 +92,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
   const { circuits } = options;
 
   return async function proxy(c) {
-    const route = c.var.route;
+    const route = c.get("route");
     if (!route) throw new Error("proxy: no matched route; routeMatch must run first");
     const pool = pools.get(route.config.upstream);
     if (!pool) throw new Error(`proxy: route ${route.id} names an unknown upstream`);
@@ -100,12 +102,12 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     const query = withoutQueryParams(target.query, credentialQueryParams);
     const headers = upstreamRequestHeaders(
       incoming.headers,
-      { clientIp: c.var.clientIp, proto: target.scheme, host: target.authority, requestId: c.var.requestId },
+      { clientIp: c.get("clientIp"), proto: target.scheme, host: target.authority, requestId: c.get("requestId") },
       credentialHeaders,
     );
     // Set after the cleaning, so they replace the client's copies and are not removed as the
     // client's gateway credentials (the vault's provider key may go in Authorization too).
-    for (const [name, value] of c.var.upstreamHeaders ?? []) headers.set(name, value);
+    for (const [name, value] of c.get("upstreamHeaders") ?? []) headers.set(name, value);
     const init: RequestInit = {
       method: incoming.method,
       headers,
@@ -125,12 +127,10 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     for (let i = 0; i < attempts && "failure" in attempt; i++) {
       const index = candidates[(first + i) % candidates.length]!;
       attempt = await send(fetcher, upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), init, pool.timeout);
-      // A refusal is the client's doing (its body broke a limit), not the endpoint's.
-      if (!("refused" in attempt)) circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
+      circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
     }
     c.set("upstreamMs", Date.now() - started);
 
-    if ("refused" in attempt) throw attempt.refused;
     if ("failure" in attempt) {
       throw attempt.failure === "timeout"
         ? gatewayError(504, "upstream_timeout", "The upstream did not answer in time.")
@@ -144,36 +144,30 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
  * Indices of the endpoints to try: those the circuit has not ejected for their own failures,
  * or all of them when it ejected every one (the circuit itself then decides about the upstream).
  */
-function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"]): number[] {
-  const all = pool.names.map((_, index) => index);
-  if (!circuits) return all;
-  const healthy = new Set(circuits.healthyEndpoints(pool.name, pool.names));
-  const usable = all.filter((index) => healthy.has(pool.names[index]!));
-  return usable.length > 0 ? usable : all;
+function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"]): readonly number[] {
+  if (!circuits) return pool.all;
+  const healthy = circuits.healthyEndpoints(pool.name, pool.names);
+  // healthyEndpoints keeps a subset of the endpoints: as many means none is ejected.
+  if (healthy.length === 0 || healthy.length === pool.names.length) return pool.all;
+  const names = new Set(healthy);
+  return pool.all.filter((index) => names.has(pool.names[index]!));
 }
 
 /** One attempt, bounded by `timeoutMs` until the response headers arrive. */
 async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
-  const controller = new AbortController();
-  const request = new Request(url, { ...init, signal: controller.signal });
+  // The runtime's own timer: no setTimeout/clearTimeout pair and AbortController per attempt.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const request = new Request(url, { ...init, signal });
   const pending = Promise.resolve().then(() => fetcher(request));
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onTimeout!: () => void;
   // The race also bounds a fetcher that ignores the abort signal.
   const timedOut = new Promise<Attempt>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ failure: "timeout" });
-    }, timeoutMs);
+    onTimeout = () => resolve({ failure: "timeout" });
+    signal.addEventListener("abort", onTimeout);
   });
   const answered = pending.then(
     (response): Attempt => ({ response }),
-    (error): Attempt => {
-      // A request-side policy (the body limit) may error the body stream mid-upload with its
-      // own response; that is the client's fault, not the upstream's.
-      const refused = [error, (error as { cause?: unknown } | null)?.cause].find((e) => e instanceof HTTPException);
-      if (refused) return { refused: refused as HTTPException };
-      return { failure: controller.signal.aborted ? "timeout" : "unavailable" };
-    },
+    (): Attempt => ({ failure: signal.aborted ? "timeout" : "unavailable" }),
   );
   try {
     const result = await Promise.race([answered, timedOut]);
@@ -181,7 +175,7 @@ async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs:
     if ("failure" in result) void pending.then((late) => late.body?.cancel(), () => undefined);
     return result;
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener("abort", onTimeout);
   }
 }
 

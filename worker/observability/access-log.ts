@@ -43,17 +43,17 @@ function requestHeader(x: Exchange, name: string): string | undefined {
 
 const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
   timestamp: (x) => new Date(x.startedAt).toISOString(),
-  request_id: (x) => x.c.var.requestId,
-  client_ip: (x) => x.c.var.clientIp,
+  request_id: (x) => x.c.get("requestId"),
+  client_ip: (x) => x.c.get("clientIp"),
   method: (x) => x.c.req.method,
   host: (x) => x.target.authority,
   path: (x) => redactText(x.target.path, x.secrets),
   query: (x) => redactText(x.target.query.slice(1), x.secrets),
   status: (x) => x.status,
-  route: (x) => x.c.var.route?.id,
-  upstream: (x) => x.c.var.upstream,
+  route: (x) => x.c.get("route")?.id,
+  upstream: (x) => x.c.get("upstream"),
   duration_ms: (x) => x.finishedAt - x.startedAt,
-  upstream_duration_ms: (x) => x.c.var.upstreamMs,
+  upstream_duration_ms: (x) => x.c.get("upstreamMs"),
   bytes_sent: (x) => contentLength(x.c.res.headers),
   user_agent: (x) => requestHeader(x, "user-agent"),
   referer: (x) => requestHeader(x, "referer"),
@@ -78,7 +78,7 @@ export const accessLog = (options: AccessLogOptions | undefined, { secretVariabl
   return async function accessLog(c, next) {
     if (fields.length === 0) return next();
     // requestContext sets startedAt first; without it (tests, another app), time from here.
-    const startedAt = c.var.startedAt ?? Date.now();
+    const startedAt = c.get("startedAt") ?? Date.now();
     try {
       await next();
     } catch (error) {

@@ -59,7 +59,9 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
       throw error;
     }
     if (secret === undefined) {
-      throw gatewayError(403, "credential_missing", `your tenant has not stored a ${injection.provider} credential, which this route needs`, { extra: { provider: injection.provider } });
+      throw gatewayError(403, "credential_missing", `your tenant has no credential for provider "${injection.provider}", which this route needs`, {
+        extra: { provider: injection.provider },
+      });
     }
     // Concatenation, not String#replace: a `$&` or `$'` in a secret must stay literal.
     const value = injection.before + secret + injection.after;

@@ -14,9 +14,9 @@
  * read back, not even by this code); decrypted credentials are never cached.
  */
 
-export const ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY";
-export const PREVIOUS_ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY_PREVIOUS";
-export const MIN_ROOT_KEY_BYTES = 32;
+const ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY";
+const PREVIOUS_ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY_PREVIOUS";
+const MIN_ROOT_KEY_BYTES = 32;
 
 /** The vault cannot work: a root key variable is unset or unusable. Names the variable, never its value. */
 export class VaultUnavailableError extends Error {
@@ -57,7 +57,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** The root's bytes: hex when the text is only hex digits, else base64 (standard or URL-safe). */
 function decodeRoot(variable: string, value: unknown): Uint8Array {
-  const howTo = `(wrangler secret put ${variable}, e.g. with the output of \`openssl rand -base64 32\`)`;
+  const howTo =
+    variable === ROOT_KEY_VARIABLE
+      ? `(wrangler secret put ${variable}, e.g. with the output of \`openssl rand -base64 32\`)`
+      : `(it must hold the root key that was VAULT_ROOT_KEY before the rotation)`;
   if (typeof value !== "string" || value.trim() === "") throw new VaultUnavailableError(variable, `is not set ${howTo}`);
   const text = value.trim();
   let bytes: Uint8Array | undefined;

@@ -43,6 +43,25 @@ describe("a route's credential", () => {
   });
 });
 
+describe("the save-time warning", () => {
+  const warningsOf = (document: unknown) => {
+    const result = validateConfig(document, {});
+    if (!result.ok) throw new Error("expected a valid config");
+    return result.warnings.filter((warning) => warning.includes("tenant_required"));
+  };
+
+  it("says when a route with a credential cannot be called by anyone with a tenant", () => {
+    expect(warningsOf(withRoute("openai"))).toEqual([expect.stringMatching(/^routes\[0\]\.credential: /)]);
+    expect(warningsOf({ ...withRoute("openai"), middleware: { auth: { type: "jwt", secret: "${JWT_SECRET}", algorithms: ["HS256"] } } })).toHaveLength(1);
+  });
+
+  it("stays quiet when the route accepts consumers' API keys", () => {
+    expect(warningsOf({ ...withRoute("openai"), middleware: { auth: { type: "api_key" } } })).toEqual([]);
+    const own = { routes: [{ id: "chat", path: "/v1/*", upstream: "llm", credential: "openai", auth: [{ type: "api_key" }] }], upstreams };
+    expect(warningsOf(own)).toEqual([]);
+  });
+});
+
 describe("ai_gateway.providers[].credential", () => {
   it("takes the same reference", () => {
     const result = validateConfig({ ai_gateway: { providers: [{ name: "openai", credential: "openai" }] } }, {});

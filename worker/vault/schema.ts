@@ -11,7 +11,7 @@ import { headerName } from "../config/fields";
 import { redactText } from "../observability/redact";
 
 /** Provider names as the admin API stores them: `openai`, `anthropic`, `github`, `my_search-2`. */
-export const PROVIDER_PATTERN = /^[a-z0-9_-]{1,64}$/;
+const PROVIDER_PATTERN = /^[a-z0-9_-]{1,64}$/;
 
 export const providerName = z
   .string()

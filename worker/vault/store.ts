@@ -34,7 +34,7 @@ const LAST4_MIN_LENGTH = 16;
 
 const INFO_COLUMNS = "tenant, provider, key_version, root_key_id, created_at, rotated_at, last4";
 
-export function toBytes(value: CredentialRow["ciphertext"]): Uint8Array {
+function toBytes(value: CredentialRow["ciphertext"]): Uint8Array {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   return Uint8Array.from(value);

@@ -147,10 +147,10 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   function report(c: Context<AppEnv>, schemes: readonly Scheme[], reason: string): void {
     if (!onFailure) return;
     const event: AuthFailureEvent = {
-      route: c.var.route?.id ?? "",
+      route: c.get("route")?.id ?? "",
       scheme: schemes.map((scheme) => scheme.name).join(","),
       reason,
-      ip: c.var.clientIp ?? "",
+      ip: c.get("clientIp") ?? "",
       userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
     };
     c.executionCtx.waitUntil(
@@ -161,7 +161,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   }
 
   return async function authenticate(c, next) {
-    const routeId = c.var.route?.id;
+    const routeId = c.get("route")?.id;
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
     if (schemes.length === 0) {
       c.req.raw = forwardIdentity(c.req.raw);

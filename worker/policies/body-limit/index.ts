@@ -2,10 +2,10 @@
  * Request body size cap (413 Payload Too Large), in two ways depending on what the client said:
  *
  * - A `Content-Length` over the limit is refused before a byte is read. One within the limit
- *   keeps the body streaming to the upstream, through a counter that errors the stream with the
- *   413 once more than `maxSize` bytes pass. At the edge that cannot happen (HTTP framing holds
- *   a body to its Content-Length), but a request built in-process can lie, and whatever reads
- *   the body (request-validator, the proxy's fetch) then fails with the 413.
+ *   needs nothing more: the body streams to the upstream untouched. HTTP framing holds the body
+ *   to its declared length: over HTTP/1.1 the server reads exactly Content-Length bytes as the
+ *   body (RFC 9112 §6.3), and over HTTP/2 and HTTP/3 a body that differs from it is a malformed
+ *   request the edge refuses (RFC 9113 §8.1.1, RFC 9114 §4.1.2), so the Worker never sees more.
  * - Without a usable `Content-Length` (chunked, RFC 9112 §7.1; or `Transfer-Encoding` and
  *   `Content-Length` together, where §6.3 says the length is ignored) the body is read into
  *   memory before anything goes upstream, and refused as soon as it passes `maxSize`. Streaming
@@ -55,18 +55,6 @@ async function readAtMost(body: ReadableStream<Uint8Array>, maxSize: number, too
   return bytes;
 }
 
-/** A pass-through stream that errors with `tooLarge()` once more than `maxSize` bytes pass. */
-function counter(maxSize: number, tooLarge: () => HTTPException): TransformStream<Uint8Array, Uint8Array> {
-  let size = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (size > maxSize) throw tooLarge();
-      controller.enqueue(chunk);
-    },
-  });
-}
-
 export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> => {
   const { maxSize } = options;
   if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
@@ -81,9 +69,8 @@ export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
       if (declared !== undefined && declared > maxSize) throw tooLarge();
       // A GET or HEAD request can arrive with a body, but no Request can be built with one
       // (so fetch cannot forward it), and RFC 9110 §9.3.1 gives it no meaning: left as it is.
-      if (!BODYLESS_METHODS.has(request.method)) {
-        const body = declared === undefined ? await readAtMost(request.body, maxSize, tooLarge) : request.body.pipeThrough(counter(maxSize, tooLarge));
-        c.req.raw = new Request(request, { body });
+      if (declared === undefined && !BODYLESS_METHODS.has(request.method)) {
+        c.req.raw = new Request(request, { body: await readAtMost(request.body, maxSize, tooLarge) });
       }
     }
     await next();

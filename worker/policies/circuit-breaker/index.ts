@@ -74,9 +74,24 @@ export class CircuitCache {
   peek(upstream: string): Copy | undefined {
     return this.#copies.get(upstream);
   }
+
+  /** Drops the copy, unsent outcomes included: the next request starts closed and refreshes it. */
+  forget(upstream: string): void {
+    this.#copies.delete(upstream);
+  }
 }
 
 const isolateCircuits = new CircuitCache();
+
+/**
+ * After `POST /admin/circuits/:upstream/reset`: this isolate forgets its copy at once (the
+ * outcomes it had not sent belong to before the reset); other isolates take the object's word
+ * at their next refresh, within `refreshMs` (2 s) and a round trip.
+ */
+export function forgetCircuit(upstream: string): void {
+  isolateCircuits.forget(upstream);
+}
+
 const DEFAULT_REFRESH_MS = 2_000;
 /** A probe may take every attempt of the upstream request; after that and this margin it counts as lost. */
 const PROBE_MARGIN_MS = 5_000;
@@ -157,7 +172,7 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
 
   return {
     guard: async function circuitBreaker(c, next) {
-      const upstream = c.var.route?.config.upstream;
+      const upstream = c.get("route")?.config.upstream;
       const config = upstream === undefined ? undefined : configs.get(upstream);
       if (upstream === undefined || !config) return next();
       const copy = cache.copy(upstream);

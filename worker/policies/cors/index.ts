@@ -146,7 +146,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
   }
 
   return async function cors(c, next) {
-    const routeId = c.var.route?.id;
+    const routeId = c.get("route")?.id;
     const policy = routeId !== undefined && byRoute.has(routeId) ? byRoute.get(routeId) : fallback;
     if (!policy) return next();
     if (isPreflight(c.req.raw)) return preflight(c.req.raw, policy);

@@ -48,10 +48,10 @@ export const ipRules = (options: IpRulesOptions): MiddlewareHandler<AppEnv> => {
   for (const route of options.routes ?? []) if (route.ip_rules) byRoute.set(route.id, compileRules(route.ip_rules));
 
   return async function ipRules(c, next) {
-    const routeId = c.var.route?.id;
+    const routeId = c.get("route")?.id;
     const layers = [global, routeId === undefined ? undefined : byRoute.get(routeId)];
     if (layers.some(Boolean)) {
-      const address = parseIp(c.var.clientIp ?? "");
+      const address = parseIp(c.get("clientIp") ?? "");
       for (const rules of layers) {
         if (rules && !admits(rules, address)) throw gatewayError(403, "ip_forbidden", "requests from this address are not allowed here");
       }

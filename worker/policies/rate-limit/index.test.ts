@@ -8,6 +8,7 @@ import type { MatchedRoute } from "../../gateway/router";
 import { testApp } from "../test-app.test-helper";
 import { rateLimit, rateLimitSchema, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
 import { compileKey } from "./key";
+import { DENY_RECHECK_MS } from "./local";
 
 let now = 1_000_000;
 const clock = () => now;
@@ -222,6 +223,30 @@ describe("rateLimit: cost per request", () => {
     expect(calls()).toBe(before);
     now += 500;
     expect(await statuses(app, 1, ip)).toEqual([200]);
+  });
+});
+
+describe("rateLimit: a long refusal", () => {
+  it("is cached for DENY_RECHECK_MS at most, then the object is asked again; Retry-After stays the object's", async () => {
+    const { namespace, calls } = counting();
+    const app = limitedApp({ config: { default: { requests_per_hour: 1 } }, namespace, random: () => 0 });
+    const ip = { "cf-connecting-ip": "198.51.100.33" };
+    expect(await statuses(app, 1, ip)).toEqual([200]);
+    now += 1000;
+    const refused = await send(app, ip);
+    expect(refused.status).toBe(429);
+    // The hour's one token comes back in just under an hour.
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(3590);
+    const before = calls();
+    now += DENY_RECHECK_MS - 1;
+    const cached = await send(app, ip);
+    expect(cached.status).toBe(429);
+    expect(Number(cached.headers.get("Retry-After"))).toBeGreaterThan(3590);
+    expect(calls()).toBe(before);
+    // So an admin reset of the counter reaches this isolate within DENY_RECHECK_MS.
+    now += 1;
+    expect((await send(app, ip)).status).toBe(429);
+    expect(calls()).toBe(before + 1);
   });
 });
 

@@ -20,13 +20,13 @@ import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-objects/token-bucket";
 import type { AppEnv, Env } from "../../env";
 import { gatewayError } from "../../gateway/errors";
-import { RefusalAggregator, type OnLimited } from "./audit";
+import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "./local";
 import type { RateConfig, RateLimitConfig } from "./schema";
 
-export type { RateLimitedEvent, OnLimited } from "./audit";
+export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
 export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
 
 export interface RateLimitOptions {
@@ -39,8 +39,8 @@ export interface RateLimitOptions {
   consumerLimit?: (consumer: string, c: Context<AppEnv>) => RateConfig | undefined;
   /** Receives the aggregated refusals, after the response (e.g. the audit writer). */
   onLimited?: OnLimited;
-  /** Length of an audit aggregation window; default 10 s. */
-  auditWindowMs?: number;
+  /** Length of an audit aggregation window in ms, or how to read it from the request; default 10 s. */
+  auditWindowMs?: AuditWindow;
   /** Tests and simulations: a clock shared with the objects (sent with every call). */
   clock?: () => number;
   random?: () => number;
@@ -58,6 +58,18 @@ interface Scope {
 }
 
 const DEFAULT_AUDIT_WINDOW_MS = 10_000;
+
+/**
+ * The isolate's leases and deny-caches, one set per isolate and kept across config versions
+ * (a counter is named by scope and key, and its limits travel with every call), so that an
+ * admin reset can clear them here (`forgetRateLimitCounter`).
+ */
+const isolateLimiter = new LocalLimiter();
+
+/** After `DELETE /admin/rate-limits/:key`: this isolate forgets its leases and cached refusal for the counter. */
+export function forgetRateLimitCounter(name: string): void {
+  isolateLimiter.forget(name);
+}
 
 function scope(name: string, rate: RateConfig): Scope {
   const spec: RateLimitSpec = { rate: rate.requests_per_second, burst: rate.burst, windows: { minute: rate.requests_per_minute, hour: rate.requests_per_hour } };
@@ -81,14 +93,15 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
   const routeScopes = new Map(Object.entries(config.routes).map(([id, rate]) => [id, scope(`route=${id}`, rate)]));
   const keyOf = compileKey(config.key);
   const clock = options.clock ?? Date.now;
-  const limiter = new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random });
-  const refusals = options.onLimited && new RefusalAggregator(options.onLimited, options.auditWindowMs ?? DEFAULT_AUDIT_WINDOW_MS, clock);
+  // Tests and simulations with their own clock or randomness get a limiter of their own.
+  const limiter = options.clock || options.random ? new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random }) : isolateLimiter;
+  const refusals = options.onLimited && refusalWindows(options.onLimited, options.auditWindowMs ?? DEFAULT_AUDIT_WINDOW_MS, clock);
   /** Consumer scopes are built on first use and kept while the consumer's limit stays the same. */
   const consumerScopes = new Map<string, { limit: string; scope: Scope }>();
-  const consumerLimit = options.consumerLimit ?? ((_consumer: string, c: Context<AppEnv>) => c.var.consumerRateLimit);
+  const consumerLimit = options.consumerLimit ?? ((_consumer: string, c: Context<AppEnv>) => c.get("consumerRateLimit"));
 
   function consumerScope(c: Context<AppEnv>): Scope | undefined {
-    const consumer = c.var.consumer;
+    const consumer = c.get("consumer");
     const rate = consumer === undefined ? undefined : consumerLimit(consumer, c);
     if (consumer === undefined || rate === undefined) return undefined;
     const limit = JSON.stringify(rate);
@@ -101,17 +114,18 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
   }
 
   return async function rateLimit(c, next) {
-    const routeId = c.var.route?.id;
+    const routeId = c.get("route")?.id;
     const limit = consumerScope(c) ?? (routeId === undefined ? undefined : routeScopes.get(routeId)) ?? defaultScope;
     const name = `${limit.name}|${keyOf(c)}`;
     const io: RequestIo = {
-      acquire: (request) => namespace(c.env).getByName(name).acquire(request),
+      // async: a binding that throws at once (not only a call that fails) follows fail_open too.
+      acquire: async (request) => namespace(c.env).getByName(name).acquire(request),
       background: (work) => c.executionCtx.waitUntil(work),
     };
     const decision = await limiter.decide(name, limit.spec, io);
 
     if (decision.outcome === "refused") {
-      refusals?.note(name, routeId, c);
+      refusals?.note(`${routeId ?? ""}\n${name}`, { key: name, route: routeId }, c);
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       throw gatewayError(429, "rate_limited", `too many requests; retry in ${seconds} s`, {
         headers: { "Retry-After": String(seconds), "RateLimit-Policy": limit.policy, RateLimit: exhaustedHeader(limit.buckets, seconds) },
@@ -120,7 +134,7 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
     }
     if (decision.outcome === "unavailable") {
       if (decision.error !== undefined) {
-        console.warn(JSON.stringify({ level: "warn", event: "rate_limit_store_unavailable", request_id: c.var.requestId, fail_open: config.fail_open, ...errorFlags(decision.error) }));
+        console.warn(JSON.stringify({ level: "warn", event: "rate_limit_store_unavailable", request_id: c.get("requestId"), fail_open: config.fail_open, ...errorFlags(decision.error) }));
       }
       if (!config.fail_open) {
         throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", { headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy } });

@@ -32,7 +32,7 @@ function variable(name: string): Part {
   if (name.startsWith("jwt.")) {
     const path = name.slice(4);
     return (c) => {
-      const value = present(claim(c.var.jwt, path));
+      const value = present(claim(c.get("jwt"), path));
       return value === undefined ? undefined : encodeURIComponent(value);
     };
   }
@@ -45,13 +45,13 @@ function variable(name: string): Part {
   }
   switch (name) {
     case "client_ip":
-      return (c) => present(c.var.clientIp);
+      return (c) => present(c.get("clientIp"));
     case "consumer":
-      return (c) => present(c.var.consumer);
+      return (c) => present(c.get("consumer"));
     case "tenant":
-      return (c) => present(c.var.tenant);
+      return (c) => present(c.get("tenant"));
     case "route":
-      return (c) => c.var.route?.id;
+      return (c) => c.get("route")?.id;
     case "method":
       return (c) => c.req.method;
     case "host":
@@ -71,5 +71,5 @@ export function compileKey(expression: string): (c: Context<AppEnv>) => string {
     last = match.index + match[0].length;
   }
   if (last < expression.length) parts.push(expression.slice(last));
-  return (c) => parts.map((part) => (typeof part === "string" ? part : (part(c) ?? `ip:${c.var.clientIp || "unknown"}`))).join("");
+  return (c) => parts.map((part) => (typeof part === "string" ? part : (part(c) ?? `ip:${c.get("clientIp") || "unknown"}`))).join("");
 }

@@ -4,7 +4,8 @@
  * A request is, in this order,
  *   1. admitted from a local lease (tokens the object granted this isolate in advance),
  *   2. refused from the local deny-cache (the object said when to come back; jittered so the
- *      isolates of the world do not come back in the same millisecond),
+ *      isolates of the world do not come back in the same millisecond; asked again after
+ *      DENY_RECHECK_MS at most, so an admin reset of the key reaches every isolate),
  *   3. refused or admitted by the fail policy while the object is known to be failing,
  *   4. or decided by one round trip: the call already in flight for the key, if any (joining
  *      it costs no extra call), or a new one.
@@ -42,6 +43,14 @@ export interface RequestIo {
 const FAILURE_BACKOFF_MS = 1_000;
 /** A refusal is cached up to this much longer than the object said, at random. */
 const JITTER = 0.25;
+/**
+ * A refusal is cached for at most this long (times the same jitter) even when the object's retry
+ * time is later (a per-hour quota can say minutes): then the object is asked again. So an admin
+ * reset (DELETE /admin/rate-limits/:key) reaches every isolate within this, plus the jitter and
+ * one round trip, at the cost of one call per isolate and refused key per period. The client's
+ * Retry-After is still the object's word.
+ */
+export const DENY_RECHECK_MS = 2_000;
 const DEMAND_WINDOW_MS = 1_000;
 const WARM_UP_HITS = 10;
 const WARM_UP_MIN_MS = 100;
@@ -92,7 +101,10 @@ interface Call {
 
 interface Counter {
   leases: Lease[];
+  /** Refused locally until then (the object's retry time, capped at DENY_RECHECK_MS). */
   deniedUntil: number;
+  /** When the object said to come back: the Retry-After of a locally refused request. */
+  retryAt: number;
   failedUntil: number;
   /** Requests admitted on credit, paid with the next call. */
   debt: number;
@@ -125,7 +137,7 @@ export class LocalLimiter {
     const counter = this.#counter(name);
     counter.demand.hit(now);
     if (takeLease(counter, now)) return { outcome: "admitted", limits: limitsWithLease(counter, now) };
-    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: counter.deniedUntil - now };
+    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: counter.retryAt - now };
     if (now < counter.failedUntil) return { outcome: "unavailable" };
     const call = counter.inFlight;
     if (call) {
@@ -135,11 +147,19 @@ export class LocalLimiter {
     return this.#call(counter, spec, 1, io).then((decisions) => decisions[0]!);
   }
 
+  /**
+   * Forgets what this isolate holds for counter `name` (leases, cached refusal, demand), as
+   * after an admin reset of its object: the next request asks the object.
+   */
+  forget(name: string): void {
+    this.#counters.delete(name);
+  }
+
   #counter(name: string): Counter {
     let counter = this.#counters.get(name);
     if (!counter) {
       if (this.#counters.size >= this.#maxKeys) this.#counters.delete(this.#counters.keys().next().value!);
-      counter = { leases: [], deniedUntil: 0, failedUntil: 0, debt: 0, demand: new DemandMeter() };
+      counter = { leases: [], deniedUntil: 0, retryAt: 0, failedUntil: 0, debt: 0, demand: new DemandMeter() };
       this.#counters.set(name, counter);
     }
     return counter;
@@ -177,9 +197,11 @@ export class LocalLimiter {
     counter.limits = result.limits;
     // Isolates refused together would come back together: jitter spreads them. A wait after a
     // grant is already out of step (each isolate has its own) and is not lengthened.
-    counter.deniedUntil = result.retryAfterMs > 0 ? now + result.retryAfterMs * (result.granted ? 1 : 1 + JITTER * this.#random()) : 0;
+    const stretch = result.granted ? 1 : 1 + JITTER * this.#random();
+    counter.retryAt = result.retryAfterMs > 0 ? now + result.retryAfterMs * stretch : 0;
+    counter.deniedUntil = Math.min(counter.retryAt, now + DENY_RECHECK_MS * stretch);
     const admitted = (): Decision => ({ outcome: "admitted", limits: limitsWithLease(counter, now) });
-    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(0, counter.deniedUntil - now) });
+    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(0, counter.retryAt - now) });
     // Joiners the lease cannot cover may take what the object still had, on credit.
     let credit = result.granted ? Math.min(...result.limits.map((limit) => limit.remaining)) : 0;
     const decisions: Decision[] = [];

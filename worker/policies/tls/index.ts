@@ -125,11 +125,11 @@ export const tlsPolicy = (listeners: readonly ListenerConfig[]): MiddlewareHandl
 export const routeListener = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
   const byName = new Map(listeners.map((listener) => [listener.name, listener]));
   return async function routeListener(c, next) {
-    const name = c.var.route?.config.listener;
+    const name = c.get("route")?.config.listener;
     if (name !== undefined) {
       const listener = byName.get(name);
       // The schema refuses a route naming an undefined listener; meeting one here is a bug.
-      if (!listener) throw new Error(`route ${c.var.route?.id} names listener ${name}, which is not configured`);
+      if (!listener) throw new Error(`route ${c.get("route")?.id} names listener ${name}, which is not configured`);
       const refusal = listenerRefusal(listener, tlsConnection(c.req.raw));
       if (refusal) refuse(refusal);
     }

@@ -1,0 +1,198 @@
+/**
+ * The gateway's two stateful protections, for operators to see and reset: rate-limit counters
+ * (one RateLimiter object per counter) and upstream circuits (one CircuitBreaker object per
+ * upstream), both in durable-objects/. A reset reads the object's state, writes a `state_reset`
+ * audit row naming it (refused with 503 when the row cannot be written), resets the object, and
+ * clears this isolate's local copy; other isolates follow at their next call or refresh, within
+ * the bounds each endpoint's description states.
+ */
+import { HTTPException } from "hono/http-exception";
+import type { z } from "zod";
+import type { CircuitSnapshot } from "../../durable-objects/circuit-breaker";
+import type { CounterView } from "../../durable-objects/rate-limiter";
+import { bucketsOf } from "../../durable-objects/token-bucket";
+import { writeAuditEvent } from "../audit";
+import type { UpstreamConfig } from "../config/schema";
+import { auditUnavailable } from "../config/store";
+import { gatewayError } from "../gateway/errors";
+import { forgetCircuit } from "../policies/circuit-breaker";
+import { forgetRateLimitCounter } from "../policies/rate-limit";
+import { DENY_RECHECK_MS } from "../policies/rate-limit/local";
+import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
+import { notFound } from "./http";
+import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";
+
+type RateLimitState = z.output<typeof rateLimitStateSchema>;
+type CircuitState = z.output<typeof circuitStateSchema>;
+
+/** `<scope>|<key>`, the scope being what worker/policies/rate-limit names counters with. */
+const COUNTER_NAME = /^(?:default|route=[^|]+|consumer=[^|]+)\|./s;
+const MAX_COUNTER_NAME = 1024;
+
+/** An object call that failed (unreachable, overloaded): 503, nothing changed. */
+async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof HTTPException) throw error;
+    const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
+    console.error(JSON.stringify({ level: "error", error: `${store}_store_unavailable`, name: error instanceof Error ? error.name : typeof error, overloaded }));
+    const what = store === "rate_limit" ? "the rate-limit counter" : "the circuit";
+    throw gatewayError(503, `${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
+  }
+}
+
+/** The audit row of a reset, written before it. */
+async function audit(c: AdminContext, action: "rate_limit_reset" | "circuit_reset", target: string, details: Record<string, unknown>): Promise<void> {
+  try {
+    await writeAuditEvent(c.env.DB, { event: "state_reset", action, target, ...changeAuthor(c), details });
+  } catch (error) {
+    throw auditUnavailable(error);
+  }
+}
+
+// ---------------------------------------------------------------- rate-limit counters
+
+function counterName(c: AdminContext): string {
+  const name = c.req.param("key")!;
+  if (name.length > MAX_COUNTER_NAME || !COUNTER_NAME.test(name)) {
+    throw gatewayError(400, "invalid_rate_limit_key", "name a counter as `<scope>|<key>`, percent-encoded: scope `default`, `route=<id>` or `consumer=<id>`, as details.limiter of the rate_limit audit rows");
+  }
+  return name;
+}
+
+function rateLimitState(name: string, view: CounterView): RateLimitState {
+  const { rate, windows } = view.limits;
+  return {
+    key: name,
+    limits: {
+      requests_per_second: rate,
+      burst: bucketsOf(view.limits).find((bucket) => bucket.name === "burst")?.capacity,
+      requests_per_minute: windows?.minute,
+      requests_per_hour: windows?.hour,
+    },
+    buckets: view.buckets.map(({ name: bucket, remaining, resetMs }) => ({ name: bucket, remaining, reset_ms: resetMs })),
+    leased_tokens: view.leasedTokens,
+    calls: view.calls,
+  };
+}
+
+async function readCounter(c: AdminContext) {
+  const name = counterName(c);
+  const stub = c.env.RATE_LIMITER.getByName(name);
+  const view = await fromObject("rate_limit", () => stub.state());
+  if (!view) throw notFound(`rate-limit counter "${name}"`);
+  return { name, stub, state: rateLimitState(name, view) };
+}
+
+async function resetCounter(c: AdminContext) {
+  const { name, stub, state } = await readCounter(c);
+  await audit(c, "rate_limit_reset", `rate-limits/${name}`, { limiter: name, buckets: state.buckets, leased_tokens: state.leased_tokens });
+  await fromObject("rate_limit", () => stub.reset());
+  forgetRateLimitCounter(name);
+  return c.json({ key: name, reset: true as const, previous: state });
+}
+
+// ---------------------------------------------------------------- circuits
+
+type CircuitUpstream = UpstreamConfig & { circuit_breaker: NonNullable<UpstreamConfig["circuit_breaker"]> };
+
+function withCircuit(upstream: UpstreamConfig): upstream is CircuitUpstream {
+  return upstream.circuit_breaker?.enabled === true;
+}
+
+/** The object's view (a snapshot after a reset: no probes) with the thresholds of the config in force. */
+function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probesIssued?: number; probeSuccesses?: number }): CircuitState {
+  const breaker = upstream.circuit_breaker;
+  return {
+    upstream: upstream.name,
+    state: view.state,
+    failures: view.failures,
+    retry_after_ms: view.retryAfterMs,
+    probes_issued: view.probesIssued ?? 0,
+    probe_successes: view.probeSuccesses ?? 0,
+    endpoints: view.endpoints.map(({ endpoint, failures, ejectedForMs }) => ({ endpoint, failures, ejected_for_ms: ejectedForMs })),
+    failure_threshold: breaker.failure_threshold,
+    timeout_ms: breaker.timeout,
+    half_open_requests: breaker.half_open_requests,
+  };
+}
+
+async function listCircuits(c: AdminContext) {
+  const upstreams = c.var.gateway.config.upstreams.filter(withCircuit);
+  const views = await fromObject("circuit", () => Promise.all(upstreams.map((upstream) => c.env.CIRCUIT_BREAKER.getByName(upstream.name).state())));
+  return c.json({ version: c.var.gateway.version, circuits: upstreams.map((upstream, index) => circuitState(upstream, views[index]!)) });
+}
+
+async function resetCircuit(c: AdminContext) {
+  const name = c.req.param("upstream")!;
+  const upstream = c.var.gateway.config.upstreams.find((candidate) => candidate.name === name);
+  if (!upstream) throw notFound(`upstream "${name}"`);
+  if (!withCircuit(upstream)) throw gatewayError(404, "not_found", `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${c.var.gateway.version})`);
+  const stub = c.env.CIRCUIT_BREAKER.getByName(name);
+  const before = await fromObject("circuit", () => stub.state());
+  await audit(c, "circuit_reset", `circuits/${name}`, {
+    previous_state: before.state,
+    failures: before.failures,
+    ejected_endpoints: before.endpoints.filter((endpoint) => endpoint.ejectedForMs > 0).map((endpoint) => endpoint.endpoint),
+  });
+  const after = await fromObject("circuit", () => stub.reset());
+  forgetCircuit(name);
+  return c.json({ ...circuitState(upstream, after), previous_state: before.state });
+}
+
+// ---------------------------------------------------------------- the table
+
+const objectUnavailable = { description: "The Durable Object cannot be reached; nothing changed.", schema: "Error" } as const;
+const recheckSeconds = DENY_RECHECK_MS / 1000;
+
+export const protectionEndpoints: AdminEndpoint[] = [
+  {
+    method: "GET",
+    path: "/rate-limits/:key{.+}",
+    summary: "One rate-limit counter",
+    description:
+      "`key` is the counter's name `<scope>|<key>`, percent-encoded (`default%7C203.0.113.7`): scope `default`, `route=<id>` or `consumer=<id>`, and the evaluated `rate_limit.key`, as `details.limiter` of the rate_limit audit rows. Shows the buckets refilled to now; takes no token.",
+    responses: {
+      200: { description: "The counter.", schema: "RateLimitState" },
+      400: { description: "Not a counter name.", schema: "Error" },
+      404: { description: "No such counter: no request was counted under this name since it was created or reset.", schema: "Error" },
+      503: objectUnavailable,
+    },
+    handler: async (c) => c.json((await readCounter(c)).state),
+  },
+  {
+    method: "DELETE",
+    path: "/rate-limits/:key{.+}",
+    summary: "Reset a rate-limit counter",
+    description: `The counter starts again with full buckets. Audited first as state_reset/rate_limit_reset (the buckets before the reset). Applies at once in the isolate that served it. Other isolates may still admit from the leases they hold (at most about one second of their share of the rate) and refuse from their deny-caches for at most ${recheckSeconds} s (+25 % jitter) and one round trip, after which they ask the counter again.`,
+    responses: {
+      200: { description: "Reset; `previous` is the counter before.", schema: "RateLimitReset" },
+      400: { description: "Not a counter name.", schema: "Error" },
+      404: { description: "No such counter: nothing to reset.", schema: "Error" },
+      503: { description: "The Durable Object or the audit log (D1) cannot be reached; nothing changed.", schema: "Error" },
+    },
+    handler: resetCounter,
+  },
+  {
+    method: "GET",
+    path: "/circuits",
+    summary: "The circuit of every upstream with a circuit breaker",
+    description: "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force. Isolates act on copies refreshed every 2 s.",
+    responses: { 200: { description: "The circuits.", schema: "CircuitList" }, 503: objectUnavailable },
+    handler: listCircuits,
+  },
+  {
+    method: "POST",
+    path: "/circuits/:upstream/reset",
+    summary: "Close an upstream's circuit",
+    description:
+      "Closes the circuit and forgets every endpoint's failures and ejection. Audited first as state_reset/circuit_reset (the state before). Applies at once in the isolate that served it; other isolates take it at their next refresh of their copy, within 2 s and a round trip of their next request.",
+    responses: {
+      200: { description: "Closed; `previous_state` is the state before.", schema: "CircuitReset" },
+      404: { description: "No such upstream in the config in force, or it has no circuit breaker.", schema: "Error" },
+      503: { description: "The Durable Object or the audit log (D1) cannot be reached; nothing changed.", schema: "Error" },
+    },
+    handler: resetCircuit,
+  },
+];

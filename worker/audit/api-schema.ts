@@ -1,0 +1,88 @@
+/** The shapes of the audit log's admin API (worker/admin/audit.ts), for validation and OpenAPI. */
+import { z } from "zod";
+import { ARCHIVE_FORMAT } from "./archive";
+import { MAX_PAGE_SIZE } from "./query";
+
+const hash = z.string().describe("64 hex digits: SHA-256.");
+
+/** An ISO 8601 time with an offset (`Z` or `±hh:mm`), or a date (its 00:00 UTC), as stored (`Date#toISOString`). */
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((text) => new Date(text).toISOString());
+
+export const auditQuerySchema = z.strictObject({
+  event: z.string().min(1).optional().describe("Only rows of this event, e.g. auth_failure."),
+  actor: z.string().min(1).optional().describe("Only rows of this actor, e.g. token, basic:ops, a consumer id, anonymous."),
+  target: z.string().min(1).optional().describe("Only rows with this target, exactly, e.g. config, routes/api, consumers/acme."),
+  since: instant.optional().describe("Rows at or after this time: ISO 8601 with an offset, or a date (its 00:00 UTC)."),
+  until: instant.optional().describe("Rows before this time (exclusive); same forms as since."),
+  order: z.enum(["desc", "asc"]).default("desc").describe("desc: newest first (default); asc: oldest first. By ts, then id."),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100).describe(`Rows per page; default 100, at most ${MAX_PAGE_SIZE}.`),
+  cursor: z.string().min(1).max(256).optional().describe("next_cursor of the previous page, with the same filters and order."),
+});
+
+export const auditEntrySchema = z.object({
+  id: z.number().int().describe("Position in the chain."),
+  event_id: z.string().describe("Idempotency key of the event."),
+  ts: z.iso.datetime().describe("When the row was written (UTC). Aggregated events say when they happened in details.first_at and last_at."),
+  event: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  ip: z.string(),
+  user_agent: z.string(),
+  request_id: z.string(),
+  old_version: z.number().int().nullable(),
+  new_version: z.number().int().nullable(),
+  details: z.unknown().describe("The stored canonical JSON, parsed. Aggregated events: count, first_at, last_at and the event's own facts."),
+  prev_hash: hash,
+  hash,
+});
+
+export const auditPageSchema = z.object({
+  entries: z.array(auditEntrySchema),
+  next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
+});
+
+export const auditChainOkSchema = z.object({
+  ok: z.literal(true),
+  rows: z.number().int().describe("Rows checked: all of them."),
+  head: hash.describe("The last row's hash (64 zeros for an empty log)."),
+});
+
+export const auditChainBrokenSchema = z.object({
+  error: z.literal("audit_chain_broken"),
+  message: z.string(),
+  ok: z.literal(false),
+  rows: z.number().int().describe("Rows that verified before the broken link."),
+  broken: z.object({
+    id: z.number().int(),
+    event_id: z.string(),
+    reason: z.enum(["prev_hash_mismatch", "hash_mismatch"]).describe("hash_mismatch: this row was altered; prev_hash_mismatch: a row before it was removed or inserted."),
+  }),
+});
+
+export const auditExportRequestSchema = z.strictObject({
+  date: z.iso.date().describe("The UTC day to export, YYYY-MM-DD; it must have ended at least 5 minutes ago."),
+});
+
+const manifestSchema = z.object({
+  rows: z.number().int(),
+  first_id: z.number().int().nullable(),
+  last_id: z.number().int().nullable(),
+  first_prev_hash: hash.describe("What the day's first row chains onto: the head at the end of the day before."),
+  head_hash: hash.describe("The chain's head at the end of the day."),
+});
+
+export const auditExportResultSchema = z.object({
+  date: z.iso.date(),
+  key: z.string().describe("The object in the AUDIT_ARCHIVE bucket: audit/YYYY/MM/DD.ndjson."),
+  outcome: z.enum(["written", "unchanged", "empty"]).describe("written: the object was created; unchanged: it existed with this manifest; empty: the day is before the log's first row, nothing to keep."),
+  manifest: manifestSchema.describe(`The object's custom metadata (with format ${ARCHIVE_FORMAT} and date).`),
+});
+
+export const auditExportMismatchSchema = z.object({
+  error: z.literal("archive_mismatch"),
+  message: z.string(),
+  key: z.string(),
+  archived: manifestSchema.describe("The existing object's manifest."),
+  manifest: manifestSchema.describe("What the database holds for the day now."),
+});

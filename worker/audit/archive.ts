@@ -1,0 +1,232 @@
+/**
+ * The daily export of the audit log to R2 (binding AUDIT_ARCHIVE, bucket loom-edge-audit),
+ * kept there under a bucket lock (README, "The audit log"): one object per UTC day,
+ * `audit/YYYY/MM/DD.ndjson`, holding the rows whose `ts` falls on that day, in chain (id)
+ * order, one JSON object per line with every column as stored (`details` as its canonical
+ * text), so each row's hash can be recomputed from the file alone (worker/audit/chain.ts).
+ *
+ * The object's custom metadata is its manifest: `rows`, `first_id`, `last_id`,
+ * `first_prev_hash` (the hash the day's first row chains onto: the previous day's head) and
+ * `head_hash` (the chain's head at the end of the day: its last row's hash, or, on a day
+ * without rows, the last hash before it). The head hashes kept outside D1 are what a
+ * rewrite of the whole chain from some row on could not match.
+ *
+ * Idempotent: an object is written once and never again (the bucket lock would refuse it
+ * anyway). Exporting a day that has its object compares the object's manifest with the
+ * database's: equal is `unchanged`; different is `mismatch` (the database no longer holds what
+ * was archived), reported and left alone. Only days that are over are exported: rows get their
+ * `ts` when they are written, so such a day gains no rows. Days before the first row of the
+ * log are not exported at all (`empty`).
+ *
+ * Memory stays flat whatever a day holds: the rows are read in pages, once to measure the
+ * object and once to stream it into R2 with that length (FixedLengthStream).
+ */
+import type { Env } from "../env";
+import { GENESIS_HASH } from "./chain";
+import type { AuditRow } from "./types";
+import { writeAuditEvent } from "./writer";
+
+export const ARCHIVE_FORMAT = "loom-edge-audit-ndjson/1";
+/** The cron run exports the previous day and any of the days before it, this many in all, that lacks its object. */
+const CATCH_UP_DAYS = 7;
+/** A day is exported once it has been over for this long (a write that started before midnight has landed). */
+export const EXPORT_GRACE_MS = 5 * 60_000;
+
+const DAY_MS = 86_400_000;
+const PAGE_SIZE = 500;
+
+export interface ArchiveManifest {
+  rows: number;
+  first_id: number | null;
+  last_id: number | null;
+  first_prev_hash: string;
+  head_hash: string;
+}
+
+export type ExportOutcome = "written" | "unchanged" | "mismatch" | "empty";
+
+export interface ExportResult {
+  date: string;
+  key: string;
+  outcome: ExportOutcome;
+  /** What the database holds for the day. */
+  manifest: ArchiveManifest;
+  /** What the existing object says, when there is one. */
+  archived?: ArchiveManifest;
+}
+
+/** Which store failed, for the admin API's 503. */
+export class ArchiveStoreError extends Error {
+  constructor(
+    readonly store: "d1" | "r2",
+    cause: unknown,
+  ) {
+    super(`${store === "d1" ? "the audit log (D1)" : "the archive bucket (R2)"} failed`, { cause });
+    this.name = "ArchiveStoreError";
+  }
+}
+
+async function on<T>(store: "d1" | "r2", operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw error instanceof ArchiveStoreError ? error : new ArchiveStoreError(store, error);
+  }
+}
+
+/** `YYYY-MM-DD` of a UTC day, and the day of such a date (days since the epoch). */
+const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const dayOf = (date: string) => Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+
+export const archiveKey = (date: string) => `audit/${date.slice(0, 4)}/${date.slice(5, 7)}/${date.slice(8, 10)}.ndjson`;
+
+/** Whether the UTC day `date` may be exported at `now`: over, and by EXPORT_GRACE_MS. */
+export function exportable(date: string, now: number): boolean {
+  return (dayOf(date) + 1) * DAY_MS + EXPORT_GRACE_MS <= now;
+}
+
+function range(date: string): [start: string, end: string] {
+  const day = dayOf(date);
+  return [new Date(day * DAY_MS).toISOString(), new Date((day + 1) * DAY_MS).toISOString()];
+}
+
+async function databaseManifest(db: D1Database, date: string): Promise<ArchiveManifest> {
+  const [start, end] = range(date);
+  const counted = await db
+    .prepare("SELECT count(*) AS rows, min(id) AS first_id, max(id) AS last_id FROM audit_log WHERE ts >= ? AND ts < ?")
+    .bind(start, end)
+    .first<{ rows: number; first_id: number | null; last_id: number | null }>();
+  const { rows = 0, first_id = null, last_id = null } = counted ?? {};
+  if (rows === 0 || first_id === null || last_id === null) {
+    const before = await db.prepare("SELECT hash FROM audit_log WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT 1").bind(end).first<{ hash: string }>();
+    const head = before?.hash ?? GENESIS_HASH;
+    return { rows: 0, first_id: null, last_id: null, first_prev_hash: head, head_hash: head };
+  }
+  const [first, last] = await db.batch<{ hash: string }>([
+    db.prepare("SELECT prev_hash AS hash FROM audit_log WHERE id = ?").bind(first_id),
+    db.prepare("SELECT hash FROM audit_log WHERE id = ?").bind(last_id),
+  ]);
+  return { rows, first_id, last_id, first_prev_hash: first!.results[0]!.hash, head_hash: last!.results[0]!.hash };
+}
+
+function toMetadata(date: string, manifest: ArchiveManifest): Record<string, string> {
+  return {
+    format: ARCHIVE_FORMAT,
+    date,
+    rows: String(manifest.rows),
+    first_id: manifest.first_id === null ? "" : String(manifest.first_id),
+    last_id: manifest.last_id === null ? "" : String(manifest.last_id),
+    first_prev_hash: manifest.first_prev_hash,
+    head_hash: manifest.head_hash,
+  };
+}
+
+function fromMetadata(metadata: Record<string, string> | undefined): ArchiveManifest {
+  const id = (text: string | undefined) => (text ? Number(text) : null);
+  return {
+    rows: Number(metadata?.rows ?? Number.NaN),
+    first_id: id(metadata?.first_id),
+    last_id: id(metadata?.last_id),
+    first_prev_hash: metadata?.first_prev_hash ?? "",
+    head_hash: metadata?.head_hash ?? "",
+  };
+}
+
+const sameManifest = (a: ArchiveManifest, b: ArchiveManifest) =>
+  a.rows === b.rows && a.first_id === b.first_id && a.last_id === b.last_id && a.first_prev_hash === b.first_prev_hash && a.head_hash === b.head_hash;
+
+/** The day's rows as NDJSON, a page of lines at a time, in id order. */
+async function* ndjsonPages(db: D1Database, date: string, manifest: ArchiveManifest): AsyncGenerator<Uint8Array> {
+  if (manifest.first_id === null || manifest.last_id === null) return;
+  const [start, end] = range(date);
+  const encoder = new TextEncoder();
+  // NOT INDEXED: walk the id range of the day in the table itself (no sort), whatever the
+  // planner would guess; rows of a neighbouring day inside the range are filtered out.
+  const page = db.prepare("SELECT * FROM audit_log NOT INDEXED WHERE id > ? AND id <= ? AND ts >= ? AND ts < ? ORDER BY id LIMIT ?");
+  let after = manifest.first_id - 1;
+  for (;;) {
+    const { results } = await page.bind(after, manifest.last_id, start, end, PAGE_SIZE).all<AuditRow>();
+    if (results.length === 0) return;
+    yield encoder.encode(results.map((row) => `${JSON.stringify(row)}\n`).join(""));
+    after = results.at(-1)!.id;
+    if (results.length < PAGE_SIZE) return;
+  }
+}
+
+async function upload(env: Env, key: string, date: string, manifest: ArchiveManifest): Promise<void> {
+  const options: R2PutOptions = { httpMetadata: { contentType: "application/x-ndjson" }, customMetadata: toMetadata(date, manifest) };
+  let length = 0;
+  await on("d1", async () => {
+    for await (const chunk of ndjsonPages(env.DB, date, manifest)) length += chunk.byteLength;
+  });
+  if (length === 0) {
+    await on("r2", () => env.AUDIT_ARCHIVE.put(key, "", options));
+    return;
+  }
+  const { readable, writable } = new FixedLengthStream(length);
+  const stored = on("r2", () => env.AUDIT_ARCHIVE.put(key, readable, options));
+  const written = on("d1", async () => {
+    const writer = writable.getWriter();
+    try {
+      for await (const chunk of ndjsonPages(env.DB, date, manifest)) await writer.write(chunk);
+      await writer.close();
+    } catch (error) {
+      // A length that no longer matches also ends here: R2 then refuses the object.
+      await writer.abort(error).catch(() => {});
+      throw error;
+    }
+  });
+  await Promise.all([stored, written]);
+}
+
+/** Exports one past UTC day (`YYYY-MM-DD`); the caller checks `exportable`. */
+export async function exportAuditDay(env: Env, date: string): Promise<ExportResult> {
+  const key = archiveKey(date);
+  const manifest = await on("d1", () => databaseManifest(env.DB, date));
+  const existing = await on("r2", () => env.AUDIT_ARCHIVE.head(key));
+  if (existing) {
+    const archived = fromMetadata(existing.customMetadata);
+    return { date, key, outcome: sameManifest(archived, manifest) ? "unchanged" : "mismatch", manifest, archived };
+  }
+  if (manifest.rows === 0 && manifest.head_hash === GENESIS_HASH) return { date, key, outcome: "empty", manifest };
+  await upload(env, key, date, manifest);
+  return { date, key, outcome: "written", manifest };
+}
+
+/** The audit row of an export that wrote an object. */
+function exportAuditEvent(result: ExportResult, actor: string) {
+  return { event: "audit_export" as const, actor, action: "audit_export", target: result.key, details: { date: result.date, ...result.manifest } };
+}
+
+/**
+ * The cron trigger's run: the UTC day before `scheduledTime`, and any of the CATCH_UP_DAYS - 1
+ * days before it without an object (a run that failed or did not happen). Every day is tried;
+ * the run fails, naming the days, if any failed or its object no longer matches the database,
+ * so the cron event shows it besides the error logged.
+ */
+export async function runScheduledExport(env: Env, scheduledTime: number): Promise<ExportResult[]> {
+  const yesterday = Math.floor(scheduledTime / DAY_MS) - 1;
+  const results: ExportResult[] = [];
+  const failed: string[] = [];
+  for (let day = yesterday - CATCH_UP_DAYS + 1; day <= yesterday; day++) {
+    const date = dateOf(day);
+    if (!exportable(date, scheduledTime)) continue;
+    try {
+      const result = await exportAuditDay(env, date);
+      results.push(result);
+      const level = result.outcome === "mismatch" ? "error" : "info";
+      console[level](JSON.stringify({ level, event: "audit_export", date, outcome: result.outcome, rows: result.manifest.rows, head_hash: result.manifest.head_hash }));
+      if (result.outcome === "mismatch") failed.push(`${date} (archive mismatch)`);
+      if (result.outcome === "written") {
+        await writeAuditEvent(env.DB, exportAuditEvent(result, "cron")).catch((error: unknown) => {
+          console.error(JSON.stringify({ level: "error", event: "audit_export_audit_failed", date, name: error instanceof Error ? error.name : typeof error }));
+        });
+      }
+    } catch (error) {
+      failed.push(date);
+      console.error(JSON.stringify({ level: "error", event: "audit_export_failed", date, store: error instanceof ArchiveStoreError ? error.store : undefined, name: error instanceof Error ? error.name : typeof error }));
+    }
+  }
+  if (failed.length > 0) throw new Error(`audit export failed for ${failed.join(", ")}`);
+  return results;
+}

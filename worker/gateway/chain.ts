@@ -1,0 +1,23 @@
+/**
+ * Runs middleware in sequence, each step's `next` calling the one after it, and the last
+ * step's `next` the caller's: Hono's `compose` semantics (the `every` of hono/combine, which
+ * builds a new compose and a wrapper per step on every call), with the list fixed once per
+ * config version. A step ends the request by returning a Response (it becomes `c.res` unless
+ * one is already final) or by setting `c.res`; an error propagates to the caller unchanged.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+
+export function chain(steps: readonly MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv> {
+  const list = [...steps];
+  return function chain(c, next) {
+    let called = -1;
+    async function dispatch(i: number): Promise<void> {
+      if (i <= called) throw new Error("next() called multiple times");
+      called = i;
+      const res = i < list.length ? await list[i]!(c, () => dispatch(i + 1)) : await next();
+      if (res && !c.finalized) c.res = res;
+    }
+    return dispatch(0);
+  };
+}
