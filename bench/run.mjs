@@ -5,20 +5,21 @@
 // round by round (A B, then B A) so that drift on this shared 2-core machine hits both alike.
 // Everything listens on 127.0.0.1; the run is bounded and kills what it started, also on error.
 //
-//   npm run bench                      gateway vs pass-through
+//   npm run bench                      gateway vs pass-through, then N isolates on one key
+//   npm run bench -- --only main       gateway vs pass-through only
+//   npm run bench -- --only isolates   N isolates sharing one rate-limited key (ratelimit-isolates.mjs)
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
 //   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
 //   npm run bench -- --rounds 6 --duration 4 --connections 16 --config bench/gateway-config.yaml
 import { execFileSync, fork, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { freePort, profileWorker } from "./profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     config: { type: "string", default: DEFAULT_CONFIG },
     "self-check": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const ROUNDS = positiveInt(args.rounds, "--rounds");
@@ -51,6 +53,20 @@ const SELF_CHECK = args["self-check"];
 const PROFILE = args.profile;
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
+if (args.only !== undefined && args.only !== "main" && args.only !== "isolates") fail("--only takes main or isolates");
+const RUN_MAIN = args.only !== "isolates";
+const RUN_ISOLATES = args.only !== "main" && !SELF_CHECK && !PROFILE;
+
+const TEMP = mkdtempSync(join(tmpdir(), "loom-bench-"));
+// The JWKS is served over HTTPS (the gateway accepts no other jwks_uri) with a self-signed
+// certificate for 127.0.0.1, which workerd trusts through NODE_EXTRA_CA_CERTS: Miniflare reads
+// it when it is first imported, hence the dynamic imports below.
+const JWKS_TLS = selfSignedCertificate(TEMP);
+process.env.NODE_EXTRA_CA_CERTS = JWKS_TLS.certFile;
+const { convertV4MiniflareOptions, Log, LogLevel, Miniflare } = await import("miniflare");
+const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await import("wrangler");
+const { benchIsolates, ISOLATES_DEADLINE_MS } = await import("./ratelimit-isolates.mjs");
+const JWT = await jwtCredentials();
 
 const VALID_ORDER = {
   customer_id: "c_7f3k9q2m",
@@ -70,20 +86,53 @@ const SCENARIOS = [
     headers: { "content-type": "application/json" },
     body: JSON.stringify(VALID_ORDER),
   },
+  // JWT ES256 checked against the JWKS (fetched once per isolate, then cached): the cost is the
+  // signature verification and claim checks of every request.
+  { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` } },
 ];
 
 // A fixed `request.cf`: keeps Miniflare from fetching one from the network and gives the
 // gateway what the edge would (TLS 1.3, no client certificate).
 const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
 const COMPATIBILITY_DATE = readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+const RATE_LIMIT_COUNTER = "default|127.0.0.1";
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+// ------------------------------------------------------------------ JWT credentials
+
+/** A self-signed P-256 certificate for IP 127.0.0.1 (openssl), as PEM strings and the cert's file. */
+function selfSignedCertificate(dir) {
+  const keyFile = join(dir, "jwks-key.pem");
+  const certFile = join(dir, "jwks-cert.pem");
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile,
+  ], { stdio: "ignore" });
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
+}
+
+/** An ES256 key pair made for this run: the public JWK set the origin serves, and a token signed with it. */
+async function jwtCredentials() {
+  const { publicKey, privateKey } = await generateKeyPair("ES256");
+  const kid = randomUUID();
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] };
+  const token = await new SignJWT({ scope: "orders:read" })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
+    .setSubject("user-4711")
+    .setIssuer("https://idp.bench.test")
+    .setAudience("loom-bench")
+    .setIssuedAt()
+    .setExpirationTime("2h")
+    .sign(privateKey);
+  return { jwks, token };
+}
 
 // ------------------------------------------------------------------ cleanup, also on error
 
 const miniflares = [];
 const children = [];
 const workerdPids = new Set();
-const tempDirs = [];
+const tempDirs = [TEMP];
 
 async function cleanup() {
   for (const mf of miniflares.splice(0)) await mf.dispose().catch(() => {});
@@ -105,7 +154,7 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => cleanup().finally(() => process.exit(130)));
 }
-const deadlineMs = ((ROUNDS * SCENARIOS.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS;
+const deadlineMs = ((ROUNDS * SCENARIOS.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
 setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   process.exit(1);
@@ -222,7 +271,7 @@ function run(command, argv, options) {
   });
 }
 
-async function startGateway(originHostPort, inspectorPort) {
+async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
   const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
   tempDirs.push(outdir);
   const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -253,7 +302,7 @@ async function startGateway(originHostPort, inspectorPort) {
     await db.batch(statements.map((sql) => db.prepare(sql)));
   }
 
-  const yaml = readFileSync(args.config, "utf8").replaceAll("{{ORIGIN}}", originHostPort);
+  const yaml = readFileSync(args.config, "utf8").replaceAll("{{ORIGIN}}", originHostPort).replaceAll("{{JWKS}}", jwksHostPort);
   const put = await fetch(new URL("/admin/config", gateway.url), {
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/yaml" },
@@ -264,6 +313,14 @@ async function startGateway(originHostPort, inspectorPort) {
     throw new Error(`gateway: PUT /admin/config answered ${put.status}: ${answer.slice(0, 800)}\n(--self-check measures the method without the gateway)`);
   }
   gateway.configAnswer = JSON.parse(answer);
+  // RateLimiter calls so far on the counter every benchmark request shares (rate_limit.key
+  // `${client_ip}`: Miniflare sets CF-Connecting-IP to the client's address), read between rounds.
+  gateway.rateLimiterCalls = async () => {
+    const res = await fetch(new URL(`/admin/rate-limits/${encodeURIComponent(RATE_LIMIT_COUNTER)}`, gateway.url), { headers: { authorization: `Bearer ${adminToken}` } });
+    if (res.status === 404) return 0;
+    if (res.status !== 200) throw new Error(`gateway: GET /admin/rate-limits/${RATE_LIMIT_COUNTER} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()).calls;
+  };
   gateway.bundle = join(outdir, "index.js");
   return gateway;
 }
@@ -313,6 +370,10 @@ async function verify(target, originBody, checkPolicies) {
     }
   }
   if (checkPolicies) {
+    const jwt = SCENARIOS.find((scenario) => scenario.name === "JWT");
+    const anonymous = await request(target, { ...jwt, headers: {} });
+    if (anonymous.status !== 401) throw new Error(`${target.label}: ${jwt.path} without a token was not refused (${anonymous.status})`);
+    if (!(await request(target, jwt)).headers.get("ratelimit-policy")) throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
     const post = SCENARIOS.find((scenario) => scenario.method === "POST");
     const invalid = await request(target, post, JSON.stringify({ ...VALID_ORDER, items: [] }));
     if (invalid.status !== 400) throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
@@ -322,6 +383,7 @@ async function verify(target, originBody, checkPolicies) {
 // ------------------------------------------------------------------ measuring
 
 async function measureRound(target, scenario, ctx) {
+  const callsBefore = await target.rateLimiterCalls?.();
   const othersBefore = await waitForQuiet();
   const before = { workerd: cpuMs(target.pid), origin: cpuMs(ctx.origin.pid), machine: machineBusyMs(), harness: process.cpuUsage(), logs: target.logs.lines };
   const idleBefore = ctx.targets.filter((other) => other !== target).map((other) => cpuMs(other.pid));
@@ -340,6 +402,7 @@ async function measureRound(target, scenario, ctx) {
   const harness = process.cpuUsage(before.harness);
   const harnessMs = (harness.user + harness.system) / 1000;
   const idleMs = ctx.targets.filter((other) => other !== target).reduce((sum, other, i) => sum + cpuMs(other.pid) - idleBefore[i], 0);
+  const rateLimiterCalls = callsBefore === undefined ? undefined : (await target.rateLimiterCalls()) - callsBefore;
   const requests = load.requests;
   const latencies = load.latencies.sort();
   const record = {
@@ -355,6 +418,8 @@ async function measureRound(target, scenario, ctx) {
     workerdMs,
     cpuMsPerRequest: workerdMs / requests,
     logLinesPerRequest: (target.logs.lines - before.logs) / requests,
+    // Durable Object (RateLimiter) calls the round cost: leases make them a fraction per request.
+    rateLimiterCalls,
     originMsPerRequest: originMs / requests,
     loadgenMsPerRequest: load.cpuMs / requests,
     harnessMsPerRequest: harnessMs / requests,
@@ -400,6 +465,7 @@ function summarise(rounds, latencies) {
     // Pooled over all measured rounds: /proc counts in clock ticks (10 ms), pooling keeps that small.
     cpuMsPerRequest: sum(rounds.map((r) => r.workerdMs)) / sum(rounds.map((r) => r.requests)),
     logLinesPerRequest: median(rounds.map((r) => r.logLinesPerRequest)),
+    rateLimiterCallsPerRequest: rounds[0]?.rateLimiterCalls === undefined ? undefined : sum(rounds.map((r) => r.rateLimiterCalls)) / sum(rounds.map((r) => r.requests)),
     originCpuMsPerRequest: median(rounds.map((r) => r.originMsPerRequest)),
     loadgenCpuMsPerRequest: median(rounds.map((r) => r.loadgenMsPerRequest)),
     harnessCpuMsPerRequest: median(rounds.map((r) => r.harnessMsPerRequest)),
@@ -444,14 +510,14 @@ function compare(scenario, baselineLabel, candidateLabel, measured, latencies) {
 const fmt = (value, digits = 2) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printTable(report, labels) {
-  const rows = [["scenario", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req"]];
+  const rows = [["scenario", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "DO calls/req"]];
   for (const [name, result] of Object.entries(report.scenarios)) {
     for (const label of labels) {
       const s = result[label];
-      rows.push([name, label, fmt(s.rps, 0), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.cpuMsPerRequest, 3)]);
+      rows.push([name, label, fmt(s.rps, 0), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.cpuMsPerRequest, 3), s.rateLimiterCallsPerRequest === undefined ? "-" : fmt(s.rateLimiterCallsPerRequest, 5)]);
     }
     const r = result.ratios;
-    rows.push([name, "ratio", `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`]);
+    rows.push([name, "ratio", `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   for (const row of rows) console.log(row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join("  "));
@@ -483,14 +549,22 @@ function fail(message) {
 }
 
 async function main() {
+  if (RUN_MAIN) await gatewayVsPassThrough();
+  await cleanup();
+  if (RUN_ISOLATES) await benchIsolates({ resultsDir: join(BENCH, "results") });
+}
+
+async function gatewayVsPassThrough() {
   const origin = startChild("origin.mjs");
   const { port } = await nextMessage(origin);
   const originHostPort = `127.0.0.1:${port}`;
   const originBody = await (await fetch(`http://${originHostPort}/`)).text();
+  origin.send({ jwks: JWT.jwks, tls: { key: JWKS_TLS.key, cert: JWKS_TLS.cert } });
+  const { jwksPort } = await nextMessage(origin);
 
   const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, inspectorPort);
+  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
   await verify(baseline, originBody, false);
   await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
 
