@@ -19,6 +19,7 @@ import { handleError } from "./gateway/error-handler";
 import { normalizePath } from "./gateway/normalize";
 import { gatewayError } from "./gateway/errors";
 import { requestContext } from "./gateway/request-context";
+import { targetOf } from "./gateway/request-target";
 
 /** True when `path` is the admin prefix or below it. */
 function underPrefix(path: string, prefix: string): boolean {
@@ -34,10 +35,15 @@ function buildApp(prefix: string): Hono<AppEnv> {
   app.route(prefix, createAdminApp());
   app.get("/.well-known/security.txt", (c, next) => c.get("gateway").securityTxt(c, next));
   app.all("*", async function gateway(c, next) {
+    const { path } = targetOf(c);
+    const normal = normalizePath(path);
+    if (normal.ok) c.set("normalPath", normal.path);
     // An encoded or dotted spelling of the admin prefix (`/%61dmin`, `/x/../admin`) falls
-    // through the admin mount; its normal form must still never reach an upstream.
-    const normal = normalizePath(new URL(c.req.url).pathname);
-    if (normal.ok && underPrefix(normal.path, prefix)) {
+    // through the admin mount; its normal form must still never reach an upstream. Judged on
+    // the URL parser's reading of the path, unless the raw path is already in normal form,
+    // which the parser leaves as it is.
+    const admin = normal.ok && normal.path === path ? normal : normalizePath(new URL(c.req.url).pathname);
+    if (admin.ok && underPrefix(admin.path, prefix)) {
       throw gatewayError(404, "not_found", "no such admin resource");
     }
     return c.get("gateway").gateway(c, next);

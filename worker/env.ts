@@ -7,6 +7,7 @@ import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { QueuedAuditEvent } from "./audit/queue";
 import type { CompiledConfig } from "./config/compile";
+import type { RequestTarget } from "./gateway/request-target";
 import type { MatchedRoute } from "./gateway/router";
 import type { SchemeName } from "./policies/auth/scheme";
 import type { RateConfig } from "./policies/rate-limit/schema";
@@ -46,6 +47,10 @@ export interface RequestVars {
   startedAt: number;
   clientIp: string;
   gateway: CompiledConfig;
+  /** The raw request target, parsed once (`targetOf`). */
+  target?: RequestTarget;
+  /** The request path in normal form (normalize.ts), set where the gateway first normalises it, so it is done once. */
+  normalPath?: string;
   route?: MatchedRoute;
   /** Set by the proxy for the access log. */
   upstream?: string;

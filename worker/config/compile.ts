@@ -5,7 +5,7 @@
  */
 import type { Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { chain } from "../gateway/chain";
+import { chain, passThrough } from "../gateway/chain";
 import { gatewayError } from "../gateway/errors";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -97,7 +97,8 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
     const plugins = routePluginChain(route, index, documents);
     if (plugins.length > 0) chains.set(route.id, chain(plugins));
   }
-  return async function routePlugins(c, next) {
+  if (chains.size === 0) return passThrough;
+  return function routePlugins(c, next) {
     const plugins = chains.get(c.get("route")!.id);
     return plugins ? plugins(c, next) : next();
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../env";
 import { handleError } from "./error-handler";
 import { gatewayError } from "./errors";
-import { chain } from "./chain";
+import { chain, passThrough } from "./chain";
 
 /** An app whose gateway is `chain(steps)`, with an outer middleware that reads `c.res` after it. */
 function app(steps: MiddlewareHandler<AppEnv>[], log: string[] = []) {
@@ -121,6 +121,18 @@ describe("chain", () => {
       async (c) => c.text("once"),
     ]).request("/x");
     expect(response.status).toBe(500);
+  });
+
+  it("leaves passThrough steps out and runs the others in order", async () => {
+    const log: string[] = [];
+    const response = await app([passThrough, step("a", log), passThrough, async (c) => c.text("end")], log).request("/x");
+    expect(await response.text()).toBe("end");
+    expect(log).toEqual(["a before", "a after", "outer saw 200"]);
+  });
+
+  it("passThrough used on its own just calls next", async () => {
+    const response = await app([async (c, next) => passThrough(c, next), async (c) => c.text("reached")]).request("/x");
+    expect(await response.text()).toBe("reached");
   });
 
   it("keeps no state between requests", async () => {

@@ -4,12 +4,22 @@
  * builds a new compose and a wrapper per step on every call), with the list fixed once per
  * config version. A step ends the request by returning a Response (it becomes `c.res` unless
  * one is already final) or by setting `c.res`; an error propagates to the caller unchanged.
+ * Steps that are `passThrough` are left out.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 
+/**
+ * What a policy factory returns when its options leave it nothing to do on any request (no
+ * rules, no listeners, no route that uses it): `chain` leaves it out, so a request does not
+ * pay a step, its closure and its promise for it. Used alone, it just calls `next`.
+ */
+export const passThrough: MiddlewareHandler<AppEnv> = async function passThrough(_c, next) {
+  await next();
+};
+
 export function chain(steps: readonly MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv> {
-  const list = [...steps];
+  const list = steps.filter((step) => step !== passThrough);
   return function chain(c, next) {
     let called = -1;
     async function dispatch(i: number): Promise<void> {

@@ -43,12 +43,12 @@ export interface ForwardedFor {
 }
 
 /**
- * Request headers for the upstream: hop-by-hop, client forwarding headers, `Host` (the runtime
- * sets it from the upstream URL) and the gateway credentials removed; trusted forwarding
- * headers, `X-Request-Id` and `Via` (RFC 9110 §7.6.3: a gateway MUST send Via inbound) set.
+ * Turns a copy of the client's headers (those of the upstream request, changed in place) into
+ * the upstream's: hop-by-hop, client forwarding headers, `Host` (the runtime sets it from the
+ * upstream URL) and the gateway credentials removed; trusted forwarding headers,
+ * `X-Request-Id` and `Via` (RFC 9110 §7.6.3: a gateway MUST send Via inbound) set.
  */
-export function upstreamRequestHeaders(incoming: Headers, forwarded: ForwardedFor, credentialHeaders: readonly string[]): Headers {
-  const headers = new Headers(incoming);
+export function forUpstream(headers: Headers, forwarded: ForwardedFor, credentialHeaders: readonly string[]): void {
   removeHopByHop(headers);
   for (const name of [...headers.keys()]) {
     if (name.startsWith("x-forwarded-")) headers.delete(name);
@@ -62,15 +62,12 @@ export function upstreamRequestHeaders(incoming: Headers, forwarded: ForwardedFo
   headers.set("x-request-id", forwarded.requestId);
   const via = headers.get("via");
   headers.set("via", via ? `${via}, 1.1 loom-edge` : "1.1 loom-edge");
-  return headers;
 }
 
-/** Response headers for the client: hop-by-hop and origin fingerprints removed. */
-export function clientResponseHeaders(upstream: Headers): Headers {
-  const headers = new Headers(upstream);
+/** Turns a copy of the upstream's response headers (changed in place) into the client's: hop-by-hop and origin fingerprints removed. */
+export function forClient(headers: Headers): void {
   removeHopByHop(headers);
   for (const name of ORIGIN_FINGERPRINT) headers.delete(name);
-  return headers;
 }
 
 function removeHopByHop(headers: Headers): void {

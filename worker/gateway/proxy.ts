@@ -29,8 +29,8 @@ import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
 import { gatewayError } from "./errors";
-import { clientResponseHeaders, isHeaderName, upstreamRequestHeaders } from "./headers";
-import { requestTarget } from "./request-target";
+import { forClient, forUpstream, isHeaderName } from "./headers";
+import { targetOf } from "./request-target";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
@@ -98,19 +98,14 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     if (!pool) throw new Error(`proxy: route ${route.id} names an unknown upstream`);
 
     const incoming = c.req.raw;
-    const target = requestTarget(incoming.url);
+    const target = targetOf(c);
     const query = withoutQueryParams(target.query, credentialQueryParams);
-    const headers = upstreamRequestHeaders(
-      incoming.headers,
-      { clientIp: c.get("clientIp"), proto: target.scheme, host: target.authority, requestId: c.get("requestId") },
-      credentialHeaders,
-    );
-    // Set after the cleaning, so they replace the client's copies and are not removed as the
-    // client's gateway credentials (the vault's provider key may go in Authorization too).
-    for (const [name, value] of c.get("upstreamHeaders") ?? []) headers.set(name, value);
+    const forwarded = { clientIp: c.get("clientIp"), proto: target.scheme, host: target.authority, requestId: c.get("requestId") };
+    const extraHeaders = c.get("upstreamHeaders") ?? [];
     const init: RequestInit = {
       method: incoming.method,
-      headers,
+      // Copied into each upstream request, whose own headers are then cleaned: one copy.
+      headers: incoming.headers,
       // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
       body: BODYLESS_METHODS.has(incoming.method) ? null : incoming.body,
       redirect: "manual",
@@ -126,7 +121,14 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     let attempt: Attempt = { failure: "unavailable" };
     for (let i = 0; i < attempts && "failure" in attempt; i++) {
       const index = candidates[(first + i) % candidates.length]!;
-      attempt = await send(fetcher, upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), init, pool.timeout);
+      // The runtime's own timer bounds the attempt: no setTimeout/clearTimeout pair per attempt.
+      const signal = AbortSignal.timeout(pool.timeout);
+      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { ...init, signal });
+      forUpstream(request.headers, forwarded, credentialHeaders);
+      // Set after the cleaning, so they replace the client's copies and are not removed as the
+      // client's gateway credentials (the vault's provider key may go in Authorization too).
+      for (const [name, value] of extraHeaders) request.headers.set(name, value);
+      attempt = await send(fetcher, request, signal);
       circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
     }
     c.set("upstreamMs", Date.now() - started);
@@ -153,11 +155,8 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
   return pool.all.filter((index) => names.has(pool.names[index]!));
 }
 
-/** One attempt, bounded by `timeoutMs` until the response headers arrive. */
-async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
-  // The runtime's own timer: no setTimeout/clearTimeout pair and AbortController per attempt.
-  const signal = AbortSignal.timeout(timeoutMs);
-  const request = new Request(url, { ...init, signal });
+/** One attempt, bounded by `signal` (the request's) until the response headers arrive. */
+async function send(fetcher: Fetcher, request: Request, signal: AbortSignal): Promise<Attempt> {
   const pending = Promise.resolve().then(() => fetcher(request));
   let onTimeout!: () => void;
   // The race also bounds a fetcher that ignores the abort signal.
@@ -181,11 +180,11 @@ async function send(fetcher: Fetcher, url: string, init: RequestInit, timeoutMs:
 
 /** The upstream's response for the client: cleaned headers, size-capped streaming body. */
 function clientResponse(upstream: Response, method: string, maxSize: number): Response {
-  const init = { status: upstream.status, statusText: upstream.statusText, headers: clientResponseHeaders(upstream.headers) };
-  if (method === "HEAD") return new Response(upstream.body, init);
+  const init = { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers };
+  if (method === "HEAD") return cleaned(new Response(upstream.body, init));
   if (NULL_BODY_STATUSES.has(upstream.status)) {
     void upstream.body?.cancel();
-    return new Response(null, init);
+    return cleaned(new Response(null, init));
   }
   const declared = upstream.headers.get("content-length");
   const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
@@ -199,7 +198,13 @@ function clientResponse(upstream: Response, method: string, maxSize: number): Re
   // is what could be huge.
   const encoding = upstream.headers.get("content-encoding");
   const bounded = length !== undefined && (encoding === null || encoding === "identity");
-  return new Response(upstream.body && !bounded ? capped(upstream.body, maxSize) : upstream.body, init);
+  return cleaned(new Response(upstream.body && !bounded ? capped(upstream.body, maxSize) : upstream.body, init));
+}
+
+/** The response with its own copy of the upstream's headers, cleaned for the client in place. */
+function cleaned(response: Response): Response {
+  forClient(response.headers);
+  return response;
 }
 
 /** The body, erroring (cut off) as soon as more than `limit` bytes have passed. */

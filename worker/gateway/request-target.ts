@@ -5,6 +5,9 @@
  * `\` into `/`. Route matching needs the raw path so normalizePath can reject what is
  * ambiguous instead of guessing.
  */
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+
 export interface RequestTarget {
   /** `http` or `https`, lower case. */
   scheme: string;
@@ -28,6 +31,19 @@ export function requestTarget(url: string): RequestTarget {
     path: url.slice(pathStart, queryStart) || "/",
     query: url.slice(queryStart, end),
   };
+}
+
+/**
+ * The request's target, parsed once per request (`c.var.target`) for every step that needs it:
+ * policies may replace `c.req.raw`, but never with another URL.
+ */
+export function targetOf(c: Context<AppEnv>): RequestTarget {
+  let target = c.get("target");
+  if (target === undefined) {
+    target = requestTarget(c.req.url);
+    c.set("target", target);
+  }
+  return target;
 }
 
 /** Index of `char` in `text` between `from` and `limit`, or `limit` when absent. */

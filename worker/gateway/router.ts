@@ -32,7 +32,7 @@ import type { AppEnv } from "../env";
 import { requestedMethod } from "../policies/cors";
 import { gatewayError } from "./errors";
 import { normalizePath } from "./normalize";
-import { requestTarget } from "./request-target";
+import { targetOf } from "./request-target";
 
 export interface MatchedRoute {
   id: string;
@@ -113,18 +113,20 @@ export function compileRouter(routes: RouteConfig[]): Router {
 
 /**
  * Route matching middleware: normalises the raw path (400 `bad_path` on an ambiguous
- * encoding), matches it (404 `no_route`, 405 `method_not_allowed` with `Allow`) and sets
- * `c.var.route`.
+ * encoding) unless the app already did (`c.var.normalPath`), matches it (404 `no_route`, 405
+ * `method_not_allowed` with `Allow`) and sets `c.var.route`.
  */
 export const routeMatch = (router: Router): MiddlewareHandler<AppEnv> =>
   async function routeMatch(c, next) {
-    const target = requestTarget(c.req.url);
-    const normal = normalizePath(target.path);
-    if (!normal.ok) {
-      throw gatewayError(400, "bad_path", `The request path is ambiguous: ${normal.reason}.`);
+    const target = targetOf(c);
+    let path = c.get("normalPath");
+    if (path === undefined) {
+      const normal = normalizePath(target.path);
+      if (!normal.ok) throw gatewayError(400, "bad_path", `The request path is ambiguous: ${normal.reason}.`);
+      path = normal.path;
     }
     const method = requestedMethod(c.req.raw);
-    const result = router.match(target.authority, normal.path, method);
+    const result = router.match(target.authority, path, method);
     if (!result) throw gatewayError(404, "no_route", "No route matches this request.");
     if ("allow" in result) {
       throw gatewayError(405, "method_not_allowed", `${method} is not allowed here.`, {

@@ -15,7 +15,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
 import type { AppEnv } from "../env";
-import { requestTarget, type RequestTarget } from "../gateway/request-target";
+import { targetOf, type RequestTarget } from "../gateway/request-target";
 import { redactText, secretValues } from "./redact";
 
 export type AccessLogOptions = NonNullable<NonNullable<Config["logging"]>["access_log"]>;
@@ -69,7 +69,7 @@ export const accessLog = (options: AccessLogOptions | undefined, { secretVariabl
 
   function write(c: Context<AppEnv>, startedAt: number, status: number): void {
     const secrets = secretValues(c.env ?? {}, secretVariables);
-    const x: Exchange = { c, target: requestTarget(c.req.url), startedAt, finishedAt: Date.now(), status, secrets };
+    const x: Exchange = { c, target: targetOf(c), startedAt, finishedAt: Date.now(), status, secrets };
     const line: Record<string, string | number | null> = {};
     for (const [name, value] of fields) line[name] = value(x) ?? null;
     console.log(JSON.stringify(line));

@@ -27,6 +27,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTVerifyGetKey } from "jose";
 import type { AppEnv } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { apiKeyScheme, type KeyHashLookup } from "./api-key";
 import { basicScheme } from "./basic";
@@ -133,6 +134,8 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   const fallback = schemeBlocks(options.auth).map(build);
   const byRoute = new Map(routes.map((route) => [route.id, route.auth === undefined ? fallback : schemeBlocks(route.auth).map(build)]));
   const identityNames = identityHeaders([options.auth, ...routes.map((route) => route.auth)].flatMap(schemeBlocks));
+  // No route authenticates and no identity header needs removing: nothing to do on any request.
+  if (fallback.length === 0 && identityNames.length === 0 && [...byRoute.values()].every((schemes) => schemes.length === 0)) return passThrough;
 
   /** Replaces the request the proxy forwards when identity headers must be removed or set. */
   function forwardIdentity(request: Request, set: Identity["headers"] = []): Request {

@@ -21,6 +21,7 @@ import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, Outcome } from "..
 import { applyOutcome, close, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 
 export interface CircuitBreakerOptions {
@@ -171,7 +172,8 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
   }
 
   return {
-    guard: async function circuitBreaker(c, next) {
+    // Without a circuit on any upstream the guard has nothing to check.
+    guard: configs.size === 0 ? passThrough : async function circuitBreaker(c, next) {
       const upstream = c.get("route")?.config.upstream;
       const config = upstream === undefined ? undefined : configs.get(upstream);
       if (upstream === undefined || !config) return next();

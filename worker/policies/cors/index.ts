@@ -16,6 +16,7 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { ORIGIN_PATTERN, type CorsConfig } from "./schema";
 
@@ -112,6 +113,7 @@ function compilePolicy(config: CorsConfig): CorsPolicy | undefined {
 export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
   const fallback = options.cors ? compilePolicy(options.cors) : undefined;
   const byRoute = new Map((options.routes ?? []).map((route) => [route.id, route.cors ? compilePolicy(route.cors) : fallback]));
+  if (!fallback && ![...byRoute.values()].some(Boolean)) return passThrough;
 
   /** The policy's headers for an actual (non-preflight) response, replacing the upstream's. */
   function decorate(headers: Headers, policy: CorsPolicy, allowed: string | undefined): void {

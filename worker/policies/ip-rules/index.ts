@@ -10,6 +10,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "./cidr";
 import type { IpRulesConfig } from "./schema";
@@ -46,6 +47,7 @@ export const ipRules = (options: IpRulesOptions): MiddlewareHandler<AppEnv> => {
   const global = options.rules ? compileRules(options.rules) : undefined;
   const byRoute = new Map<string, RuleSet>();
   for (const route of options.routes ?? []) if (route.ip_rules) byRoute.set(route.id, compileRules(route.ip_rules));
+  if (!global && byRoute.size === 0) return passThrough;
 
   return async function ipRules(c, next) {
     const routeId = c.get("route")?.id;

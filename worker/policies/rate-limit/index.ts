@@ -19,6 +19,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-objects/token-bucket";
 import type { AppEnv, Env } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
@@ -84,11 +85,7 @@ function errorFlags(error: unknown): { name: string; overloaded: boolean; retrya
 
 export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace = (env) => env.RATE_LIMITER): MiddlewareHandler<AppEnv> => {
   const { config } = options;
-  if (!config.enabled) {
-    return async function rateLimit(_c, next) {
-      await next();
-    };
-  }
+  if (!config.enabled) return passThrough;
   const defaultScope = scope("default", config.default);
   const routeScopes = new Map(Object.entries(config.routes).map(([id, rate]) => [id, scope(`route=${id}`, rate)]));
   const keyOf = compileKey(config.key);

@@ -6,15 +6,15 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
-import { requestTarget } from "../../gateway/request-target";
+import { targetOf, type RequestTarget } from "../../gateway/request-target";
 import { requestedMethod } from "../cors";
 
 export type RequestValidationOptions = NonNullable<Config["middleware"]["request_validation"]>;
 
 /** Length of the request target as sent (origin form, RFC 9112 §3.2.1: path and query). */
-function targetLength(url: string): number {
-  const { path, query } = requestTarget(url);
+function targetLength({ path, query }: RequestTarget): number {
   return path.length + query.length;
 }
 
@@ -35,9 +35,10 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
   const maxHeaderSize = options?.max_header_size;
   const allowedMethods = options?.allowed_methods;
   const allowed = allowedMethods && { methods: new Set<string>(allowedMethods), header: allowedMethods.join(", "), list: allowedMethods };
+  if (maxUriLength === undefined && maxHeaderSize === undefined && !allowed) return passThrough;
   return async function requestValidation(c, next) {
     const request = c.req.raw;
-    if (maxUriLength !== undefined && targetLength(request.url) > maxUriLength) {
+    if (maxUriLength !== undefined && targetLength(targetOf(c)) > maxUriLength) {
       throw gatewayError(414, "uri_too_long", `the request target is longer than ${maxUriLength} characters`);
     }
     if (maxHeaderSize !== undefined && headerSectionSize(request.headers) > maxHeaderSize) {

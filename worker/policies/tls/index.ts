@@ -32,6 +32,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
+import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 
 export type ListenerConfig = Config["listeners"][number];
@@ -112,17 +113,18 @@ function refuse(refusal: ListenerRefusal): never {
 export const tlsPolicy = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
   // An http listener admits everything, and so does a config without listeners.
   const enforced = listeners.length > 0 && listeners.every((listener) => listener.protocol !== "http");
+  if (!enforced) return passThrough;
   return async function tlsPolicy(c, next) {
-    if (enforced) {
-      const refusal = closestRefusal(listeners, tlsConnection(c.req.raw));
-      if (refusal) refuse(refusal);
-    }
+    const refusal = closestRefusal(listeners, tlsConnection(c.req.raw));
+    if (refusal) refuse(refusal);
     await next();
   };
 };
 
 /** After routing: a route with `listener: NAME` serves only requests that satisfy that listener. */
 export const routeListener = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
+  // The schema refuses a route naming an undefined listener: without listeners, none is pinned.
+  if (listeners.length === 0) return passThrough;
   const byName = new Map(listeners.map((listener) => [listener.name, listener]));
   return async function routeListener(c, next) {
     const name = c.get("route")?.config.listener;
