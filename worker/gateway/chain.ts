@@ -22,11 +22,18 @@ export function chain(steps: readonly MiddlewareHandler<AppEnv>[]): MiddlewareHa
   const list = steps.filter((step) => step !== passThrough);
   return function chain(c, next) {
     let called = -1;
-    async function dispatch(i: number): Promise<void> {
-      if (i <= called) throw new Error("next() called multiple times");
-      called = i;
-      const res = i < list.length ? await list[i]!(c, () => dispatch(i + 1)) : await next();
+    const settle = (res: Response | void) => {
       if (res && !c.finalized) c.res = res;
+    };
+    // A plain function with one `then` per step: no async frame per step to suspend and resume.
+    function dispatch(i: number): Promise<void> {
+      if (i <= called) return Promise.reject(new Error("next() called multiple times"));
+      called = i;
+      try {
+        return Promise.resolve(i < list.length ? list[i]!(c, () => dispatch(i + 1)) : next()).then(settle);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     return dispatch(0);
   };

@@ -28,6 +28,7 @@ import type { MiddlewareHandler } from "hono";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
+import { forwardedBody } from "./body";
 import { gatewayError } from "./errors";
 import { forClient, forUpstream, isHeaderName } from "./headers";
 import { targetOf } from "./request-target";
@@ -107,7 +108,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       // Copied into each upstream request, whose own headers are then cleaned: one copy.
       headers: incoming.headers,
       // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
-      body: BODYLESS_METHODS.has(incoming.method) ? null : incoming.body,
+      body: BODYLESS_METHODS.has(incoming.method) ? null : forwardedBody(c),
       redirect: "manual",
     };
     const candidates = usableEndpoints(pool, circuits);
@@ -155,27 +156,30 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
   return pool.all.filter((index) => names.has(pool.names[index]!));
 }
 
-/** One attempt, bounded by `signal` (the request's) until the response headers arrive. */
-async function send(fetcher: Fetcher, request: Request, signal: AbortSignal): Promise<Attempt> {
-  const pending = Promise.resolve().then(() => fetcher(request));
-  let onTimeout!: () => void;
-  // The race also bounds a fetcher that ignores the abort signal.
-  const timedOut = new Promise<Attempt>((resolve) => {
-    onTimeout = () => resolve({ failure: "timeout" });
+/**
+ * One attempt, bounded by `signal` (the request's) until the response headers arrive. The
+ * abort settles the attempt itself, so a fetcher that ignores the signal is bounded too.
+ */
+function send(fetcher: Fetcher, request: Request, signal: AbortSignal): Promise<Attempt> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (attempt: Attempt) => {
+      settled = true;
+      signal.removeEventListener("abort", onTimeout);
+      resolve(attempt);
+    };
+    const onTimeout = () => settle({ failure: "timeout" });
     signal.addEventListener("abort", onTimeout);
+    Promise.resolve()
+      .then(() => fetcher(request))
+      .then(
+        // An answer that arrives after the timeout is discarded, its body released.
+        (response) => (settled ? void response.body?.cancel() : settle({ response })),
+        () => {
+          if (!settled) settle({ failure: signal.aborted ? "timeout" : "unavailable" });
+        },
+      );
   });
-  const answered = pending.then(
-    (response): Attempt => ({ response }),
-    (): Attempt => ({ failure: signal.aborted ? "timeout" : "unavailable" }),
-  );
-  try {
-    const result = await Promise.race([answered, timedOut]);
-    // An answer that arrives after the timeout is discarded, its body released.
-    if ("failure" in result) void pending.then((late) => late.body?.cancel(), () => undefined);
-    return result;
-  } finally {
-    signal.removeEventListener("abort", onTimeout);
-  }
 }
 
 /** The upstream's response for the client: cleaned headers, size-capped streaming body. */

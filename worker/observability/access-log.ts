@@ -66,9 +66,20 @@ export interface AccessLogSecrets {
 
 export const accessLog = (options: AccessLogOptions | undefined, { secretVariables = [] }: AccessLogSecrets = {}): MiddlewareHandler<AppEnv> => {
   const fields = options?.enabled ? options.fields.map((name) => [name, FIELDS[name]] as const) : [];
+  /** The secret values of each `env` (the same object for every request of an isolate). */
+  const secretsByEnv = new WeakMap<object, string[]>();
+
+  function secretsOf(env: object): string[] {
+    let secrets = secretsByEnv.get(env);
+    if (!secrets) {
+      secrets = secretValues(env as Record<string, unknown>, secretVariables);
+      secretsByEnv.set(env, secrets);
+    }
+    return secrets;
+  }
 
   function write(c: Context<AppEnv>, startedAt: number, status: number): void {
-    const secrets = secretValues(c.env ?? {}, secretVariables);
+    const secrets = secretsOf(c.env ?? {});
     const x: Exchange = { c, target: targetOf(c), startedAt, finishedAt: Date.now(), status, secrets };
     const line: Record<string, string | number | null> = {};
     for (const [name, value] of fields) line[name] = value(x) ?? null;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Handler } from "hono";
 import type { AppEnv } from "../../env";
+import { forwardedBody } from "../../gateway/body";
 import { testApp } from "../test-app.test-helper";
 import { requestValidator, type RequestValidatorOptions } from "./index";
 
@@ -24,8 +25,8 @@ const USER_SCHEMA = {
   $defs: { tag: { type: "string", maxLength: 10 } },
 };
 
-/** The fake upstream echoes the body it receives, so tests see what the proxy would forward. */
-const echo: Handler<AppEnv> = async (c) => c.text(await c.req.text());
+/** The fake upstream echoes the body the proxy would forward (forwardedBody), so tests see it. */
+const echo: Handler<AppEnv> = async (c) => c.text(await new Response(forwardedBody(c)).text());
 
 function app(options: Partial<RequestValidatorOptions> = {}) {
   return testApp([requestValidator({ schema: USER_SCHEMA, methods: ["POST", "PUT", "PATCH"], ...options })], echo);
@@ -49,6 +50,18 @@ describe("valid bodies", () => {
     const response = await send(text);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(text);
+  });
+
+  it("lets a second validator on the route check the same body, and forwards it once", async () => {
+    const second = requestValidator({ schema: { type: "object", required: ["tags"] }, methods: ["POST"] });
+    const both = testApp([requestValidator({ schema: USER_SCHEMA, methods: ["POST"] }), second], echo);
+    const post = (body: string) => both.fetch(new Request("http://gw.test/users", { method: "POST", body, headers: { "content-type": "application/json" } }));
+    const text = '{ "user": { "email": "ada@example.com" }, "tags": ["x"] }';
+    const response = await post(text);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(text);
+    // Valid for the first schema, refused by the second.
+    expect(await issuesOf(await post('{ "user": { "email": "ada@example.com" } }'))).toEqual([{ path: "", message: expect.stringContaining("tags") }]);
   });
 
   it.each(["application/json; charset=utf-8", "application/merge-patch+json", "Application/JSON"])("accepts Content-Type %s", async (type) => {

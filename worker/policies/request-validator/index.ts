@@ -6,8 +6,8 @@
  * - The body must be UTF-8 JSON (RFC 8259 §8.1) → else 400 `invalid_json`.
  * - It must match the schema → else 400 `validation_failed` with `issues: [{ path, message }]`,
  *   `path` a JSON Pointer (RFC 6901) into the body, at most MAX_ISSUES of them.
- * The body is read whole; body-limit runs first and bounds it. The bytes read are put back as
- * the request's body, so the proxy forwards exactly what was validated.
+ * The body is read whole; body-limit runs first and bounds it. The bytes read are what the proxy
+ * forwards (`c.var.body`, gateway/body.ts), so it forwards exactly what was validated.
  *
  * Checked when the factory runs, so a bad schema fails when the config is compiled: the schema
  * is a draft 2020-12 schema (META_SCHEMA), every `$ref` resolves inside it (there is no fetching
@@ -137,14 +137,15 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
       if (!isJson(request.headers.get("content-type"))) {
         throw gatewayError(415, "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)");
       }
-      const bytes = await request.arrayBuffer();
+      // Another validator on the route may have read it already.
+      const bytes = c.get("body") ?? (await request.arrayBuffer());
       const body = parse(bytes);
       if (!body) throw gatewayError(400, "invalid_json", "the request body is not valid UTF-8 JSON");
       const found = check(validator, body.value);
       if (found.length > 0) {
         throw gatewayError(400, "validation_failed", "the request body does not match the route's JSON Schema", { extra: { issues: found } });
       }
-      c.req.raw = new Request(request, { body: bytes });
+      c.set("body", bytes);
     }
     await next();
   };
