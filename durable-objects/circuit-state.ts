@@ -63,29 +63,30 @@ export function closedCircuit(): CircuitState {
   return { state: "closed", failures: 0, openUntil: 0, probesIssued: 0, probeSuccesses: 0, probeDeadline: 0, endpoints: {} };
 }
 
-export function open(circuit: CircuitState, config: CircuitConfig, now: number): void {
-  circuit.state = "open";
-  circuit.openUntil = now + config.timeoutMs;
+/** Every transition starts a fresh probe round: none issued, none succeeded, no deadline. */
+function resetProbes(circuit: CircuitState): void {
   circuit.probesIssued = 0;
   circuit.probeSuccesses = 0;
   circuit.probeDeadline = 0;
+}
+
+export function open(circuit: CircuitState, config: CircuitConfig, now: number): void {
+  circuit.state = "open";
+  circuit.openUntil = now + config.timeoutMs;
+  resetProbes(circuit);
 }
 
 export function close(circuit: CircuitState): void {
   circuit.state = "closed";
   circuit.failures = 0;
   circuit.openUntil = 0;
-  circuit.probesIssued = 0;
-  circuit.probeSuccesses = 0;
-  circuit.probeDeadline = 0;
+  resetProbes(circuit);
 }
 
 export function halfOpen(circuit: CircuitState): void {
   circuit.state = "half_open";
   circuit.openUntil = 0;
-  circuit.probesIssued = 0;
-  circuit.probeSuccesses = 0;
-  circuit.probeDeadline = 0;
+  resetProbes(circuit);
 }
 
 /** Applies one upstream outcome. Outcomes reported while open belong to requests sent before it opened: ignored. */
