@@ -82,8 +82,12 @@ export async function profileWorker({ inspectorPort, workerName, bundleSource, r
 
     const modules = moduleIndex(bundleSource);
     const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+    const parents = new Map();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
     const byModule = new Map();
     const byFunction = new Map();
+    // Inclusive time: a sample counts once for every distinct function on its stack.
+    const inclusive = new Map();
     let sampledUs = 0;
     profile.samples.forEach((nodeId, i) => {
       const frame = nodes.get(nodeId);
@@ -94,12 +98,19 @@ export async function profileWorker({ inspectorPort, workerName, bundleSource, r
       const fn = frame.url ? `${frame.functionName || "(anonymous)"} ${module}` : module;
       byModule.set(module, (byModule.get(module) ?? 0) + us);
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+      const onStack = new Set();
+      for (let id = nodeId; id !== undefined; id = parents.get(id)) {
+        const f = nodes.get(id);
+        if (f.url) onStack.add(`${f.functionName || "(anonymous)"} ${modules[f.lineNumber] ?? f.url}`);
+      }
+      for (const name of onStack) inclusive.set(name, (inclusive.get(name) ?? 0) + us);
     });
     return {
       requests: load.requests,
       sampledMsPerRequest: sampledUs / 1000 / load.requests,
       byModule: top(byModule, load.requests, 20),
       byFunction: top(byFunction, load.requests, 25),
+      inclusive: top(inclusive, load.requests, 40),
     };
   } finally {
     session.close();

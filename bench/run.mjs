@@ -10,6 +10,7 @@
 //   npm run bench -- --only isolates   N isolates sharing one rate-limited key (ratelimit-isolates.mjs)
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
 //   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
+//   npm run bench -- --scenarios GET,POST  measure only these scenarios
 //   npm run bench -- --rounds 6 --duration 4 --connections 16 --config bench/gateway-config.yaml
 import { execFileSync, fork, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     "self-check": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     only: { type: "string" },
+    scenarios: { type: "string" },
   },
 });
 const ROUNDS = positiveInt(args.rounds, "--rounds");
@@ -90,6 +92,8 @@ const SCENARIOS = [
   // signature verification and claim checks of every request.
   { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` } },
 ];
+// `--scenarios GET,POST` measures only those (every scenario is still checked before measuring).
+const MEASURED = args.scenarios === undefined ? SCENARIOS : args.scenarios.split(",").map((name) => SCENARIOS.find((s) => s.name === name.trim()) ?? fail(`--scenarios: no scenario ${name}; there are ${SCENARIOS.map((s) => s.name).join(", ")}`));
 
 // A fixed `request.cf`: keeps Miniflare from fetching one from the network and gives the
 // gateway what the edge would (TLS 1.3, no client certificate).
@@ -154,7 +158,7 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => cleanup().finally(() => process.exit(130)));
 }
-const deadlineMs = ((ROUNDS * SCENARIOS.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
+const deadlineMs = ((ROUNDS * MEASURED.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
 setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   process.exit(1);
@@ -248,11 +252,11 @@ async function startWorkerd(label, workerOptions) {
   return { label, mf, url: new URL(url), pid: started[0], logs };
 }
 
-function startPassThrough(label, origin) {
+function startPassThrough(label, origin, script = join(BENCH, "passthrough.js")) {
   return startWorkerd(label, {
     name: "passthrough",
     modules: true,
-    scriptPath: join(BENCH, "passthrough.js"),
+    scriptPath: script,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ["nodejs_compat"],
     bindings: { ORIGIN: origin },
@@ -564,7 +568,7 @@ async function gatewayVsPassThrough() {
 
   const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
+  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`, process.env.BENCH_CANDIDATE) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
   await verify(baseline, originBody, false);
   await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
 
@@ -574,14 +578,14 @@ async function gatewayVsPassThrough() {
   if (PROFILE) return profile(candidate, inspectorPort, loadgen);
   console.log(
     `bench: ${baseline.label} (workerd ${baseline.pid}) vs ${candidate.label} (workerd ${candidate.pid}), origin ${originHostPort}; ` +
-      `${ROUNDS} rounds x ${SCENARIOS.length} scenarios x 2 targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
+      `${ROUNDS} rounds x ${MEASURED.length} scenarios x 2 targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
   );
 
   const all = [];
   const latencies = new Map();
   let reruns = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, scenario] of SCENARIOS.entries()) {
+    for (const [i, scenario] of MEASURED.entries()) {
       const order = (round + i) % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const name = `round ${round + 1}${round === 0 ? " (warm-up)" : ""} ${scenario.name} ${target.label}`;
@@ -618,7 +622,7 @@ async function gatewayVsPassThrough() {
     },
     targets: TARGETS,
     gatewayConfig: SELF_CHECK ? undefined : { file: relative(ROOT, resolvePath(args.config)), version: candidate.configAnswer.version, warnings: candidate.configAnswer.warnings },
-    scenarios: Object.fromEntries(SCENARIOS.map((s) => [s.name, compare(s.name, baseline.label, candidate.label, measured, latencies)])),
+    scenarios: Object.fromEntries(MEASURED.map((s) => [s.name, compare(s.name, baseline.label, candidate.label, measured, latencies)])),
     workerdProblems: Object.fromEntries(targets.map((t) => [t.label, t.logs.problems])),
     rounds: all,
   };
@@ -644,7 +648,7 @@ async function profile(gateway, inspectorPort, loadgen) {
     return nextMessage(loadgen);
   };
   const results = {};
-  for (const scenario of SCENARIOS) {
+  for (const scenario of MEASURED) {
     await runLoad(scenario, 2); // warm-up: JIT, connection pools
     const result = await profileWorker({ inspectorPort, workerName: "loom-edge", bundleSource, runLoad: () => runLoad(scenario, DURATION_S) });
     results[scenario.name] = result;
@@ -653,6 +657,8 @@ async function profile(gateway, inspectorPort, loadgen) {
     for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
     console.log("  self ms/req  function");
     for (const row of result.byFunction) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
+    console.log("  total ms/req  function (self and callees)");
+    for (const row of result.inclusive) console.log(`  ${fmt(row.msPerRequest, 4).padStart(12)}  ${row.name}`);
   }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   const file = join(BENCH, "results", "profile.json");

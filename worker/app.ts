@@ -11,7 +11,8 @@
  *   gateway          tls → request validation → route match → listener pin → body limit
  *                    → route plugins (request-validator) → proxy
  */
-import { Hono } from "hono";
+import { Hono, type Context, type Next } from "hono";
+import { getPath } from "hono/utils/url";
 import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
@@ -26,15 +27,20 @@ function underPrefix(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 
-function buildApp(prefix: string): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+/**
+ * Everything both apps run first: errors, the per-request context and the response-side policies.
+ */
+function withOuterMiddleware(app: Hono<AppEnv>): Hono<AppEnv> {
   app.onError(handleError);
   app.use(requestContext);
   app.use((c, next) => c.get("gateway").accessLog(c, next));
   app.use((c, next) => c.get("gateway").securityHeaders(c, next));
-  app.route(prefix, createAdminApp());
-  app.get("/.well-known/security.txt", (c, next) => c.get("gateway").securityTxt(c, next));
-  app.all("*", async function gateway(c, next) {
+  return app;
+}
+
+/** The last handler of both apps: the gateway pipeline, which never proxies an admin path. */
+function gatewayHandler(prefix: string) {
+  return async function gateway(c: Context<AppEnv>, next: Next) {
     const { path } = targetOf(c);
     const normal = normalizePath(path);
     if (normal.ok) c.set("normalPath", normal.path);
@@ -47,27 +53,52 @@ function buildApp(prefix: string): Hono<AppEnv> {
       throw gatewayError(404, "not_found", "no such admin resource");
     }
     return c.get("gateway").gateway(c, next);
-  });
-  return app;
+  };
 }
 
-/** One Hono app per admin prefix; in practice one per isolate. */
-const apps = new Map<string, Hono<AppEnv>>();
+/**
+ * Two apps per admin prefix, both ending in the gateway handler: one with the admin API mounted,
+ * for paths Hono routes under the prefix, and one with only the proxy's routes, so that proxied
+ * requests do not pay for matching against every admin route.
+ */
+interface Apps {
+  admin: Hono<AppEnv>;
+  gateway: Hono<AppEnv>;
+}
 
-function appFor(env: Env): Hono<AppEnv> {
-  const prefix = adminPrefix(env);
-  let app = apps.get(prefix);
-  if (!app) {
-    app = buildApp(prefix);
-    apps.set(prefix, app);
+function buildApps(prefix: string): Apps {
+  const admin = withOuterMiddleware(new Hono<AppEnv>());
+  admin.route(prefix, createAdminApp());
+  admin.all("*", gatewayHandler(prefix));
+  const gateway = withOuterMiddleware(new Hono<AppEnv>());
+  gateway.get("/.well-known/security.txt", (c, next) => c.get("gateway").securityTxt(c, next));
+  gateway.all("*", gatewayHandler(prefix));
+  return { admin, gateway };
+}
+
+/** The apps per admin prefix; in practice one pair per isolate. */
+const apps = new Map<string, Apps>();
+/** The pair for the last `env` seen (an isolate's requests share one), and its prefix. */
+let current: { env: Env; prefix: string; apps: Apps } | undefined;
+
+function appFor(request: Request, env: Env): Hono<AppEnv> {
+  if (current?.env !== env) {
+    const prefix = adminPrefix(env);
+    let pair = apps.get(prefix);
+    if (!pair) {
+      pair = buildApps(prefix);
+      apps.set(prefix, pair);
+    }
+    current = { env, prefix, apps: pair };
   }
-  return app;
+  // Hono's own reading of the path (percent-decoded when it has escapes), as its mount matches it.
+  return underPrefix(getPath(request), current.prefix) ? current.apps.admin : current.apps.gateway;
 }
 
 export function createApp() {
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-      return appFor(env).fetch(request, env, ctx);
+      return appFor(request, env).fetch(request, env, ctx);
     },
   } satisfies ExportedHandler<Env>;
 }

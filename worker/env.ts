@@ -7,6 +7,7 @@ import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { QueuedAuditEvent } from "./audit/queue";
 import type { CompiledConfig } from "./config/compile";
+import type { HeaderScan } from "./gateway/header-scan";
 import type { RequestTarget } from "./gateway/request-target";
 import type { MatchedRoute } from "./gateway/router";
 import type { SchemeName } from "./policies/auth/scheme";
@@ -49,6 +50,8 @@ export interface RequestVars {
   gateway: CompiledConfig;
   /** The raw request target, parsed once (`targetOf`). */
   target?: RequestTarget;
+  /** One pass over the request headers (header-scan.ts), for the steps that need more than a lookup. */
+  headerScan?: HeaderScan;
   /** The request path in normal form (normalize.ts), set where the gateway first normalises it, so it is done once. */
   normalPath?: string;
   route?: MatchedRoute;

@@ -221,9 +221,23 @@ let refreshing: Promise<CompiledConfig> | undefined;
 /** Bumped by invalidation so a refresh that started before a change cannot store stale data. */
 let generation = 0;
 
+/** CONFIG_CACHE_TTL_MS of the last `env` seen: an isolate's requests share one `env` object. */
+let ttlOf: { env: Env; ms: number } | undefined;
+
 function cacheTtl(env: Env): number {
-  const ms = Number(env.CONFIG_CACHE_TTL_MS);
-  return env.CONFIG_CACHE_TTL_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_TTL_MS;
+  if (ttlOf?.env !== env) {
+    const ms = Number(env.CONFIG_CACHE_TTL_MS);
+    ttlOf = { env, ms: env.CONFIG_CACHE_TTL_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_TTL_MS };
+  }
+  return ttlOf.ms;
+}
+
+/**
+ * The compiled config when the isolate's copy is fresh, without a promise: the request path
+ * awaits getCompiledConfig only when this is undefined.
+ */
+export function freshCompiledConfig(env: Env): CompiledConfig | undefined {
+  return entry && Date.now() - entry.checkedAt < cacheTtl(env) ? entry.compiled : undefined;
 }
 
 /**
@@ -236,7 +250,8 @@ function cacheTtl(env: Env): number {
  * gateway answers 503, so the admin API still works.
  */
 export async function getCompiledConfig(env: Env): Promise<CompiledConfig> {
-  if (entry && Date.now() - entry.checkedAt < cacheTtl(env)) return entry.compiled;
+  const fresh = freshCompiledConfig(env);
+  if (fresh) return fresh;
   // An invalidated entry is not served: the isolate that made a change must see it next.
   if (refreshing && entry && Number.isFinite(entry.checkedAt)) return entry.compiled;
   if (!refreshing) {

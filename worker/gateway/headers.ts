@@ -28,6 +28,9 @@ export function isHeaderName(name: string): boolean {
 /** Forwarding headers a client could forge; the gateway sets its own (X-Forwarded-*). */
 const CLIENT_FORWARDING = ["forwarded", "x-real-ip"];
 
+/** Request headers never forwarded, besides `Connection` (and what it names) and every `X-Forwarded-*`. */
+const UPSTREAM_REMOVED = new Set([...HOP_BY_HOP, ...CLIENT_FORWARDING, "host"]);
+
 /** Headers that advertise the origin's software; the security-headers policy removes them too. */
 const ORIGIN_FINGERPRINT = ["server", "x-powered-by"];
 
@@ -47,20 +50,22 @@ export interface ForwardedFor {
  * the upstream's: hop-by-hop, client forwarding headers, `Host` (the runtime sets it from the
  * upstream URL) and the gateway credentials removed; trusted forwarding headers,
  * `X-Request-Id` and `Via` (RFC 9110 §7.6.3: a gateway MUST send Via inbound) set.
+ *
+ * `names` are the field names the headers hold (lower case, as a `Headers` object lists them):
+ * only those present are removed, a runtime call each, instead of a call for every name that
+ * could be there.
  */
-export function forUpstream(headers: Headers, forwarded: ForwardedFor, credentialHeaders: readonly string[]): void {
-  removeHopByHop(headers);
-  for (const name of [...headers.keys()]) {
-    if (name.startsWith("x-forwarded-")) headers.delete(name);
+export function forUpstream(headers: Headers, names: readonly string[], forwarded: ForwardedFor, credentialHeaders: ReadonlySet<string>): void {
+  let via: string | null = null;
+  for (const name of names) {
+    if (name === "via") via = headers.get(name);
+    else if (name === "connection") removeConnectionNamed(headers);
+    else if (UPSTREAM_REMOVED.has(name) || name.startsWith("x-forwarded-") || credentialHeaders.has(name)) headers.delete(name);
   }
-  for (const name of CLIENT_FORWARDING) headers.delete(name);
-  for (const name of credentialHeaders) headers.delete(name);
-  headers.delete("host");
   if (forwarded.clientIp) headers.set("x-forwarded-for", forwarded.clientIp);
   headers.set("x-forwarded-proto", forwarded.proto);
   headers.set("x-forwarded-host", forwarded.host);
   headers.set("x-request-id", forwarded.requestId);
-  const via = headers.get("via");
   headers.set("via", via ? `${via}, 1.1 loom-edge` : "1.1 loom-edge");
 }
 
@@ -71,6 +76,12 @@ export function forClient(headers: Headers): void {
 }
 
 function removeHopByHop(headers: Headers): void {
+  removeConnectionNamed(headers);
+  for (const name of HOP_BY_HOP) headers.delete(name);
+}
+
+/** Removes `Connection` and the headers it names. */
+function removeConnectionNamed(headers: Headers): void {
   const listed = headers.get("connection");
   if (listed) {
     for (const token of listed.split(",")) {
@@ -79,5 +90,5 @@ function removeHopByHop(headers: Headers): void {
       if (TOKEN.test(name)) headers.delete(name);
     }
   }
-  for (const name of HOP_BY_HOP) headers.delete(name);
+  headers.delete("connection");
 }

@@ -30,6 +30,7 @@ import type { AppEnv } from "../env";
 import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
 import { forwardedBody } from "./body";
 import { gatewayError } from "./errors";
+import { headerScan } from "./header-scan";
 import { forClient, forUpstream, isHeaderName } from "./headers";
 import { targetOf } from "./request-target";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
@@ -84,10 +85,11 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       next: 0,
     });
   }
-  const credentialHeaders = options.credentialHeaders ?? [];
-  for (const name of credentialHeaders) {
+  for (const name of options.credentialHeaders ?? []) {
     if (!isHeaderName(name)) throw new Error(`proxy: credential header ${JSON.stringify(name)} is not a header name`);
   }
+  // Lower case, as a Headers object lists its names.
+  const credentialHeaders = new Set(options.credentialHeaders?.map((name) => name.toLowerCase()));
   const credentialQueryParams = new Set(options.credentialQueryParams);
   const fetcher: Fetcher = options.fetcher ?? ((request) => fetch(request));
   const { circuits } = options;
@@ -103,16 +105,13 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     const query = withoutQueryParams(target.query, credentialQueryParams);
     const forwarded = { clientIp: c.get("clientIp"), proto: target.scheme, host: target.authority, requestId: c.get("requestId") };
     const extraHeaders = c.get("upstreamHeaders") ?? [];
-    const init: RequestInit = {
-      method: incoming.method,
-      // Copied into each upstream request, whose own headers are then cleaned: one copy.
-      headers: incoming.headers,
-      // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
-      body: BODYLESS_METHODS.has(incoming.method) ? null : forwardedBody(c),
-      redirect: "manual",
-    };
+    const method = incoming.method;
+    // Copied into each upstream request, whose own headers are then cleaned: one copy.
+    const { headers, names } = headerScan(c);
+    // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
+    const body = BODYLESS_METHODS.has(method) ? null : forwardedBody(c);
     const candidates = usableEndpoints(pool, circuits);
-    const replayable = IDEMPOTENT_METHODS.has(incoming.method) && init.body === null;
+    const replayable = IDEMPOTENT_METHODS.has(method) && body === null;
     const attempts = replayable ? 1 + Math.min(pool.retries, candidates.length - 1) : 1;
     const first = pool.next;
     pool.next = (first + 1) % pool.endpoints.length;
@@ -124,12 +123,17 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       const index = candidates[(first + i) % candidates.length]!;
       // The runtime's own timer bounds the attempt: no setTimeout/clearTimeout pair per attempt.
       const signal = AbortSignal.timeout(pool.timeout);
-      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { ...init, signal });
-      forUpstream(request.headers, forwarded, credentialHeaders);
+      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { method, headers, body, redirect: "manual", signal });
+      forUpstream(request.headers, names, forwarded, credentialHeaders);
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of extraHeaders) request.headers.set(name, value);
-      attempt = await send(fetcher, request, signal);
+      try {
+        attempt = { response: await fetcher(request) };
+      } catch {
+        // The runtime's fetch rejects when the signal aborts, also while it waits for the headers.
+        attempt = { failure: signal.aborted ? "timeout" : "unavailable" };
+      }
       circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
     }
     c.set("upstreamMs", Date.now() - started);
@@ -139,7 +143,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
         ? gatewayError(504, "upstream_timeout", "The upstream did not answer in time.")
         : gatewayError(502, "upstream_unavailable", "The upstream could not be reached.");
     }
-    return clientResponse(attempt.response, incoming.method, pool.maxResponseSize);
+    return clientResponse(attempt.response, method, pool.maxResponseSize);
   };
 };
 
@@ -154,32 +158,6 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
   if (healthy.length === 0 || healthy.length === pool.names.length) return pool.all;
   const names = new Set(healthy);
   return pool.all.filter((index) => names.has(pool.names[index]!));
-}
-
-/**
- * One attempt, bounded by `signal` (the request's) until the response headers arrive. The
- * abort settles the attempt itself, so a fetcher that ignores the signal is bounded too.
- */
-function send(fetcher: Fetcher, request: Request, signal: AbortSignal): Promise<Attempt> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (attempt: Attempt) => {
-      settled = true;
-      signal.removeEventListener("abort", onTimeout);
-      resolve(attempt);
-    };
-    const onTimeout = () => settle({ failure: "timeout" });
-    signal.addEventListener("abort", onTimeout);
-    Promise.resolve()
-      .then(() => fetcher(request))
-      .then(
-        // An answer that arrives after the timeout is discarded, its body released.
-        (response) => (settled ? void response.body?.cancel() : settle({ response })),
-        () => {
-          if (!settled) settle({ failure: signal.aborted ? "timeout" : "unavailable" });
-        },
-      );
-  });
 }
 
 /** The upstream's response for the client: cleaned headers, size-capped streaming body. */

@@ -3,7 +3,7 @@
  * in force (from the isolate cache; KV is read only when the cache is due).
  */
 import type { MiddlewareHandler } from "hono";
-import { getCompiledConfig } from "../config/store";
+import { freshCompiledConfig, getCompiledConfig } from "../config/store";
 import type { AppEnv } from "../env";
 
 export const requestContext: MiddlewareHandler<AppEnv> = async function requestContext(c, next) {
@@ -12,8 +12,8 @@ export const requestContext: MiddlewareHandler<AppEnv> = async function requestC
   c.set("startedAt", Date.now());
   // Cloudflare's edge always sets CF-Connecting-IP; X-Forwarded-For is client-controlled and
   // never trusted for identity.
-  c.set("clientIp", c.req.header("CF-Connecting-IP") ?? "");
-  c.set("gateway", await getCompiledConfig(c.env));
+  c.set("clientIp", c.req.raw.headers.get("CF-Connecting-IP") ?? "");
+  c.set("gateway", freshCompiledConfig(c.env) ?? (await getCompiledConfig(c.env)));
   await next();
   c.res.headers.set("X-Request-Id", requestId);
 };

@@ -41,8 +41,29 @@ function requestHeader(x: Exchange, name: string): string | undefined {
   return value === undefined ? undefined : redactText(value, x.secrets);
 }
 
+/** The second of the last timestamp written, and its ISO 8601 form up to the dot before the milliseconds. */
+let lastSecond = Number.NaN;
+let lastSecondPrefix = "";
+
+/**
+ * `new Date(ms).toISOString()`, formatting the date and time only when the second changes: a
+ * Worker's clock stands still while it runs, so a busy isolate logs many lines per second.
+ */
+export function isoTimestamp(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    // Years outside 0000-9999 have a sign and six digits: format those whole.
+    if (iso.length !== 24) return new Date(ms).toISOString();
+    lastSecond = second;
+    lastSecondPrefix = iso.slice(0, 20);
+  }
+  const millis = ms - second * 1000;
+  return `${lastSecondPrefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
+}
+
 const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
-  timestamp: (x) => new Date(x.startedAt).toISOString(),
+  timestamp: (x) => isoTimestamp(x.startedAt),
   request_id: (x) => x.c.get("requestId"),
   client_ip: (x) => x.c.get("clientIp"),
   method: (x) => x.c.req.method,

@@ -61,6 +61,16 @@ const PARAMETER = /(^|[?&;,\s])([^=&;?#\s]+)=([^&;#\s]*)/g;
 /** `"name": "value"` in JSON text, such as an error body quoted in a message. */
 const JSON_FIELD = /("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
+/**
+ * Matches wherever any pattern above could (a superset: one pattern, case-insensitive, without
+ * the PEM block's end), so text it does not match has nothing to redact and is returned without
+ * running each replacement: the common case for the paths and user agents of every access-log line.
+ */
+const ANY_PATTERN = new RegExp(
+  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, AUTH_CREDENTIALS, JWT, PROVIDER_KEY, PARAMETER, JSON_FIELD].map((pattern) => `(?:${pattern.source})`).join("|"),
+  "i",
+);
+
 /** SENSITIVE_NAME for a percent-encoded parameter name. */
 function isSensitiveName(encodedName: string): boolean {
   try {
@@ -79,6 +89,7 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret) result = result.replaceAll(encoded, REDACTED);
   }
+  if (!ANY_PATTERN.test(result)) return result;
   return result
     .replace(PEM_PRIVATE_KEY, REDACTED)
     .replace(AUTH_CREDENTIALS, `$1 ${REDACTED}`)

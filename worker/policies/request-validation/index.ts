@@ -8,6 +8,7 @@ import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
+import { headerScan } from "../../gateway/header-scan";
 import { targetOf, type RequestTarget } from "../../gateway/request-target";
 import { requestedMethod } from "../cors";
 
@@ -16,18 +17,6 @@ export type RequestValidationOptions = NonNullable<Config["middleware"]["request
 /** Length of the request target as sent (origin form, RFC 9112 §3.2.1: path and query). */
 function targetLength({ path, query }: RequestTarget): number {
   return path.length + query.length;
-}
-
-/**
- * Size of the header section as on the HTTP/1.1 wire (RFC 9112 §5: `name: value` CRLF per
- * field). It counts what the Worker sees, so the few headers Cloudflare's edge adds (CF-Ray,
- * CF-Connecting-IP, CF-IPCountry, CF-Visitor, X-Forwarded-Proto, …) count too, and repeated
- * fields arrive combined into one line.
- */
-function headerSectionSize(headers: Headers): number {
-  let size = 0;
-  for (const [name, value] of headers) size += name.length + value.length + 4;
-  return size;
 }
 
 export const requestValidation = (options: RequestValidationOptions | undefined): MiddlewareHandler<AppEnv> => {
@@ -41,7 +30,8 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
     if (maxUriLength !== undefined && targetLength(targetOf(c)) > maxUriLength) {
       throw gatewayError(414, "uri_too_long", `the request target is longer than ${maxUriLength} characters`);
     }
-    if (maxHeaderSize !== undefined && headerSectionSize(request.headers) > maxHeaderSize) {
+    // Counted as on the HTTP/1.1 wire (header-scan.ts), including the headers the edge adds.
+    if (maxHeaderSize !== undefined && headerScan(c).size > maxHeaderSize) {
       throw gatewayError(431, "headers_too_large", `the request headers are larger than ${maxHeaderSize} bytes`);
     }
     if (allowed && !allowed.methods.has(requestedMethod(request))) {

@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
+import { targetOf } from "../../gateway/request-target";
 import { tlsConnection } from "../tls";
 
 export type SecurityHeadersOptions = NonNullable<Config["middleware"]["security_headers"]>;
@@ -69,7 +70,8 @@ export const securityHeaders = (options: SecurityHeadersOptions | undefined): Mi
     await next();
     const target = writableHeaders(c);
     for (const [name, value] of headers) target.set(name, value);
-    // RFC 6797 §7.2: an HSTS host MUST NOT send the header over non-secure transport.
-    if (hsts !== undefined && tlsConnection(c.req.raw).tls) target.set("Strict-Transport-Security", hsts);
+    // RFC 6797 §7.2: an HSTS host MUST NOT send the header over non-secure transport. An https
+    // URL settles it without `request.cf`, which the runtime parses from JSON on first access.
+    if (hsts !== undefined && (targetOf(c).scheme === "https" || tlsConnection(c.req.raw).tls)) target.set("Strict-Transport-Security", hsts);
   };
 };
