@@ -566,7 +566,7 @@ async function gatewayVsPassThrough() {
   origin.send({ jwks: JWT.jwks, tls: { key: JWKS_TLS.key, cert: JWKS_TLS.cert } });
   const { jwksPort } = await nextMessage(origin);
 
-  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
+  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`, process.env.BENCH_BASELINE);
   const inspectorPort = PROFILE ? await freePort() : undefined;
   const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`, process.env.BENCH_CANDIDATE) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
   await verify(baseline, originBody, false);

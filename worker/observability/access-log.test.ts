@@ -4,7 +4,7 @@ import { ACCESS_LOG_FIELDS, configSchema, routeSchema } from "../config/schema";
 import type { AppEnv } from "../env";
 import { handleError } from "../gateway/error-handler";
 import { gatewayError } from "../gateway/errors";
-import { accessLog, type AccessLogOptions } from "./access-log";
+import { accessLog, isoTimestamp, type AccessLogOptions } from "./access-log";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;
 const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend" });
@@ -131,5 +131,22 @@ describe("accessLog", () => {
     await app(disabled).request("https://gw.test/");
     await app(undefined).request("https://gw.test/");
     expect(log).not.toHaveBeenCalled();
+  });
+});
+
+describe("isoTimestamp", () => {
+  it("is toISOString, within a second, across seconds, and for every millisecond width", () => {
+    const base = Date.parse("2026-11-26T01:59:59.000Z");
+    for (const ms of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 61_005, -1, 86_400_000 * 365]) {
+      expect(isoTimestamp(base + ms)).toBe(new Date(base + ms).toISOString());
+    }
+    // The same second again, after another one was formatted.
+    expect(isoTimestamp(base + 7)).toBe(new Date(base + 7).toISOString());
+  });
+
+  it("formats years outside 0000-9999 whole", () => {
+    for (const ms of [Date.parse("+010000-01-01T00:00:00.123Z"), Date.parse("-000001-06-01T00:00:00.005Z"), 0]) {
+      expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });

@@ -849,6 +849,67 @@ describe("jwt: the JWKS endpoint", () => {
   });
 });
 
+describe("jwt: verified tokens kept per scheme", () => {
+  it("verifies the signature of a repeated token once", async () => {
+    const { gw } = jwksGateway();
+    const token = await sign("ES256", keys.ES256.privateKey);
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    for (let i = 0; i < 3; i++) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+    const body = await echo(await gw.fetch("/r/x", bearer(token)));
+    expect(body.jwt).toMatchObject({ sub: "user-1", iss: ISSUER });
+  });
+
+  it("refuses a kept token once it has expired", async () => {
+    const gw = gateway({ auth: hmacAuth });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign("HS256", hmacKey(), claims({ exp: now + 5 }));
+    expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    vi.setSystemTime((now + 5 + 29) * 1000); // still within the 30 s clock_tolerance
+    expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    vi.setSystemTime((now + 5 + 30) * 1000);
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
+    expect(gw.events.at(-1)!.reason).toBe("expired");
+  });
+
+  it("refuses a kept token as soon as the secret that verified it changes", async () => {
+    const secrets = { ...SECRETS };
+    const gw = gateway({ auth: hmacAuth }, {}, secrets);
+    const token = await sign("HS256", hmacKey());
+    expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    secrets.HS_SECRET = "a-rotated-secret-0123456789abcdef-0123456789abcdef-0123456789ab";
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
+    expect(gw.events.at(-1)!.reason).toBe("bad_signature");
+  });
+
+  it("refuses a kept token once a refreshed JWKS no longer holds its key", async () => {
+    const { gw, idp } = jwksGateway();
+    const token = await sign("RS256", keys.RS256.privateKey);
+    expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    // The provider rotates RS256 out; a token with the new kid makes the gateway download again.
+    const rotated = await jose.generateKeyPair("RS256", { extractable: true });
+    idp.state.jwks = { keys: [...jwks.keys.filter((key) => key.kid !== "key-RS256"), { ...(await jose.exportJWK(rotated.publicKey)), kid: "key-2026", alg: "RS256" }] };
+    vi.setSystemTime(Date.now() + 31_000);
+    expect((await gw.fetch("/r/x", bearer(await sign("RS256", rotated.privateKey, claims(), { kid: "key-2026" })))).status).toBe(200);
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
+    expect(idp.state.calls).toHaveLength(2);
+  });
+
+  it("keeps nothing it refused: a bad token stays refused", async () => {
+    const gw = gateway({ auth: hmacAuth });
+    const token = await sign("HS256", hmacKey("another-secret-0123456789abcdef-0123456789abcdef-012345"));
+    for (let i = 0; i < 2; i++) await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
+    expect(gw.events.map((event) => event.reason)).toEqual(["bad_signature", "bad_signature"]);
+  });
+
+  it("does not share kept tokens between routes with different rules", async () => {
+    const gw = gateway({ auth: hmacAuth, routes: { strict: { ...hmacAuth, audience: "someone-else" } } });
+    const token = await sign("HS256", hmacKey());
+    expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    await expectInvalidToken(await gw.fetch("/strict/x", bearer(token)));
+  });
+});
+
 describe("auth_failure reporting", () => {
   it("reports through waitUntil and survives a failing reporter", async () => {
     const app = new Hono<AppEnv>();

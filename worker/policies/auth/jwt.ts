@@ -12,8 +12,15 @@
  * are refused, as is anything but a three-part compact JWS (a JWE has five parts).
  * Claims: `exp` and `nbf` (jose), `iat` not in the future, all with `clock_tolerance`;
  * `iss`, `aud` and `required_claims` when configured.
+ *
+ * Verified tokens are kept per scheme (as Envoy's jwt_cache), at most VERIFIED_TOKENS of them
+ * for at most VERIFIED_FOR_MS, so that a client sending the same token again does not pay a
+ * signature verification per request. A kept token is admitted only while its `exp`/`nbf`
+ * still hold and the key it was verified with is still the one its header selects: a secret
+ * or PEM key that changed, or a JWKS refreshed without that key, sends it through full
+ * verification again (and so to a 401).
  */
-import { errors, jwtVerify, importSPKI, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { errors, jwtVerify, importSPKI, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
 import { publicKeyAlgorithms } from "./public-key";
 import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
@@ -39,6 +46,25 @@ function reasonOf(error: errors.JOSEError): string {
   if (error instanceof errors.JOSENotSupported) return "unsupported_header";
   if (error instanceof errors.JWKSInvalid) return "jwks_invalid";
   return "malformed_token";
+}
+
+/** How many verified tokens a scheme keeps, and for how long at most (also never past `exp`). */
+const VERIFIED_TOKENS = 1000;
+const VERIFIED_FOR_MS = 60_000;
+
+interface Verified {
+  header: JWTHeaderParameters;
+  payload: JWTPayload;
+  /** The key that verified the signature: the token is kept only while its header still selects it. */
+  key: unknown;
+  /** Not admitted from the cache after this (ms). */
+  until: number;
+}
+
+/** The compact JWS's parts as jose hands them to a key lookup. */
+function flattened(token: string): FlattenedJWSInput {
+  const [protectedHeader, payload, signature] = token.split(".");
+  return { protected: protectedHeader, payload: payload!, signature: signature! };
 }
 
 export interface JwtSchemeOptions {
@@ -103,6 +129,36 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     return config.query_param ? (new URL(request.url).searchParams.get(config.query_param) ?? undefined) : undefined;
   }
 
+  /** Verified tokens, oldest first (a Map keeps insertion order). */
+  const verified = new Map<string, Verified>();
+
+  /** jose's `exp`/`nbf` checks (types were checked when the token was verified), at `now` ms. */
+  function timeClaimsHold(payload: JWTPayload, now: number): boolean {
+    const seconds = Math.floor(now / 1000);
+    return !(payload.exp !== undefined && payload.exp <= seconds - toleranceSeconds) && !(payload.nbf !== undefined && payload.nbf > seconds + toleranceSeconds);
+  }
+
+  /** The kept verification of `token`, if it still stands. */
+  async function stillVerified(token: string, key: JWTVerifyGetKey): Promise<Verified | undefined> {
+    const entry = verified.get(token);
+    if (!entry) return undefined;
+    const now = Date.now();
+    if (now < entry.until && timeClaimsHold(entry.payload, now)) {
+      try {
+        if ((await key(entry.header, flattened(token))) === entry.key) return entry;
+      } catch {
+        // The key is gone (a JWKS without it): full verification answers.
+      }
+    }
+    verified.delete(token);
+    return undefined;
+  }
+
+  function keep(token: string, entry: Verified): void {
+    if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+    verified.set(token, entry);
+  }
+
   function upstreamHeaders(payload: JWTPayload): Identity["headers"] {
     const headers: Identity["headers"] = [];
     for (const [claim, header] of claimHeaders) {
@@ -120,7 +176,6 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
       const token = presentedToken(request);
       if (token === undefined) return refuse("missing_credentials", false);
       if (token.length > config.max_token_size) return refuse("token_too_large");
-      if (!COMPACT_JWS.test(token)) return refuse(token.split(".").length === 5 ? "encrypted_token" : "malformed_token");
       const key: JWTVerifyGetKey = (header, jws) => {
         // jose has checked `alg` against `algorithms` before it asks for a key.
         const alg = header.alg as JwtAlgorithm;
@@ -128,25 +183,32 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
         if (publicKey) return pemKey(publicKey, alg, env);
         return jwks!(header, jws);
       };
-      let payload: JWTPayload;
+      const kept = await stillVerified(token, key);
+      if (kept) return admit({ jwt: kept.payload, headers: upstreamHeaders(kept.payload) });
+      if (!COMPACT_JWS.test(token)) return refuse(token.split(".").length === 5 ? "encrypted_token" : "malformed_token");
+      let usedKey: unknown;
+      let result: { payload: JWTPayload; protectedHeader: JWTHeaderParameters };
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        result = await jwtVerify(token, async (header, jws) => (usedKey = await key(header, jws)), {
           algorithms,
           issuer: config.issuer,
           audience: config.audience,
           requiredClaims: config.required_claims,
           clockTolerance: toleranceSeconds,
-        }));
+        });
       } catch (error) {
         if (error instanceof SecretUnavailableError) throw error;
         if (error instanceof AuthRejection) return refuse(error.reason);
         if (error instanceof errors.JOSEError) return refuse(reasonOf(error));
         throw error;
       }
+      const { payload, protectedHeader } = result;
       // jose checks `iat` only with maxTokenAge; a token issued in the future is not valid yet.
       if (payload.iat !== undefined && !(typeof payload.iat === "number" && payload.iat <= Date.now() / 1000 + toleranceSeconds)) {
         return refuse("issued_in_future");
       }
+      const now = Date.now();
+      keep(token, { header: protectedHeader, payload, key: usedKey, until: Math.min(now + VERIFIED_FOR_MS, payload.exp === undefined ? Number.POSITIVE_INFINITY : (payload.exp + toleranceSeconds) * 1000) });
       return admit({ jwt: payload, headers: upstreamHeaders(payload) });
     },
   };
