@@ -1,8 +1,9 @@
-// `npm run bench`: the gateway against a bare pass-through worker, same origin, same load.
+// `npm run bench`: the gateway against a bare pass-through worker, same origin, same load, and
+// against a pass-through doing only the work every gateway response needs (passthrough-required.js).
 //
 // Each worker runs in its own Miniflare instance, so in its own workerd process, whose CPU time
-// (utime + stime from /proc/<pid>/stat) is read before and after every round. Targets alternate
-// round by round (A B, then B A) so that drift on this shared 2-core machine hits both alike.
+// (utime + stime from /proc/<pid>/stat) is read before and after every round. Each round starts
+// with another target (A B C, B C A, ...) so that drift on this shared 2-core machine hits all alike.
 // Everything listens on 127.0.0.1; the run is bounded and kills what it started, also on error.
 //
 //   npm run bench                      gateway vs pass-through, then N isolates on one key
@@ -158,7 +159,8 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => cleanup().finally(() => process.exit(130)));
 }
-const deadlineMs = ((ROUNDS * MEASURED.length * 2 + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
+const WITH_REQUIRED_WORK = !SELF_CHECK && !PROFILE;
+const deadlineMs = ((ROUNDS * MEASURED.length * (WITH_REQUIRED_WORK ? 3 : 2) + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
 setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   process.exit(1);
@@ -520,8 +522,9 @@ function printTable(report, labels) {
       const s = result[label];
       rows.push([name, label, fmt(s.rps, 0), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.cpuMsPerRequest, 3), s.rateLimiterCallsPerRequest === undefined ? "-" : fmt(s.rateLimiterCallsPerRequest, 5)]);
     }
-    const r = result.ratios;
-    rows.push([name, "ratio", `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
+    const ratioRow = (label, r) => rows.push([name, label, `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
+    ratioRow(`ratio to ${labels[0]}`, result.ratios);
+    if (result.overRequiredWork) ratioRow("ratio to required-work", result.overRequiredWork.ratios);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   for (const row of rows) console.log(row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join("  "));
@@ -533,6 +536,13 @@ function printTable(report, labels) {
         `req/s ${fmt(n.rpsRatioPerRound.min)}-${fmt(n.rpsRatioPerRound.max)}x; other load on the machine ${fmt(n.otherCoresMedian)} cores, ` +
         `${n.disturbedRoundsKept} disturbed rounds kept)`,
     );
+    const own = result.overRequiredWork;
+    if (own) {
+      console.log(
+        `${name}: over the required work alone, CPU ${fmt(own.ratios.cpuPerRequest)}x (per round ${fmt(own.noise.cpuRatioPerRound.min)}-${fmt(own.noise.cpuRatioPerRound.max)}x), ` +
+          `req/s ${fmt(own.ratios.rps)}x: what routing, validation, auth, rate limit and circuit add`,
+      );
+    }
   }
   const m = report.method;
   console.log(`machine: waited ${fmt(m.quietWaitSeconds, 1)} s for other processes to quiet down, measured ${m.reruns} rounds again`);
@@ -566,19 +576,23 @@ async function gatewayVsPassThrough() {
   origin.send({ jwks: JWT.jwks, tls: { key: JWKS_TLS.key, cert: JWKS_TLS.cert } });
   const { jwksPort } = await nextMessage(origin);
 
-  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`, process.env.BENCH_BASELINE);
+  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
+  // The features the benchmark config turns on for every response, done by hand: what they cost
+  // by themselves, measured in the same rounds (not with --self-check or --profile).
+  const required = WITH_REQUIRED_WORK ? await startPassThrough("required-work", `http://${originHostPort}`, join(BENCH, "passthrough-required.js")) : undefined;
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`, process.env.BENCH_CANDIDATE) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
+  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
   await verify(baseline, originBody, false);
+  if (required) await verify(required, originBody, false);
   await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
 
   const loadgen = startChild("load.mjs");
-  const targets = [baseline, candidate];
+  const targets = [baseline, ...(required ? [required] : []), candidate];
   const ctx = { origin, loadgen, targets };
   if (PROFILE) return profile(candidate, inspectorPort, loadgen);
   console.log(
-    `bench: ${baseline.label} (workerd ${baseline.pid}) vs ${candidate.label} (workerd ${candidate.pid}), origin ${originHostPort}; ` +
-      `${ROUNDS} rounds x ${MEASURED.length} scenarios x 2 targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
+    `bench: ${targets.map((target) => `${target.label} (workerd ${target.pid})`).join(" vs ")}, origin ${originHostPort}; ` +
+      `${ROUNDS} rounds x ${MEASURED.length} scenarios x ${targets.length} targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
   );
 
   const all = [];
@@ -586,7 +600,9 @@ async function gatewayVsPassThrough() {
   let reruns = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, scenario] of MEASURED.entries()) {
-      const order = (round + i) % 2 === 0 ? targets : [...targets].reverse();
+      // Each round starts with another target, so that drift hits them all alike.
+      const shift = (round + i) % targets.length;
+      const order = [...targets.slice(shift), ...targets.slice(0, shift)];
       for (const target of order) {
         const name = `round ${round + 1}${round === 0 ? " (warm-up)" : ""} ${scenario.name} ${target.label}`;
         let measurement = await measureRound(target, scenario, ctx);
@@ -622,7 +638,16 @@ async function gatewayVsPassThrough() {
     },
     targets: TARGETS,
     gatewayConfig: SELF_CHECK ? undefined : { file: relative(ROOT, resolvePath(args.config)), version: candidate.configAnswer.version, warnings: candidate.configAnswer.warnings },
-    scenarios: Object.fromEntries(MEASURED.map((s) => [s.name, compare(s.name, baseline.label, candidate.label, measured, latencies)])),
+    scenarios: Object.fromEntries(
+      MEASURED.map((s) => {
+        const result = compare(s.name, baseline.label, candidate.label, measured, latencies);
+        if (required) {
+          const own = compare(s.name, required.label, candidate.label, measured, latencies);
+          Object.assign(result, { [required.label]: own[required.label], overRequiredWork: { ratios: own.ratios, noise: own.noise } });
+        }
+        return [s.name, result];
+      }),
+    ),
     workerdProblems: Object.fromEntries(targets.map((t) => [t.label, t.logs.problems])),
     rounds: all,
   };
@@ -631,7 +656,7 @@ async function gatewayVsPassThrough() {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log();
-  printTable(report, [baseline.label, candidate.label]);
+  printTable(report, targets.map((target) => target.label));
   for (const [name, result] of Object.entries(report.scenarios)) {
     console.log(`${name}: workerd wrote ${fmt(result[candidate.label].logLinesPerRequest)} log lines per request through ${candidate.label} (drained from a pipe)`);
   }
