@@ -71,8 +71,13 @@ export interface RequestVars {
   /** The verified claims of a JWT. */
   jwt?: JWTPayload;
   /**
+   * Set by `authenticate`: the verified identity for the upstream (claim, consumer and
+   * certificate headers). The proxy sets them after removing the client's copies.
+   */
+  identityHeaders?: readonly (readonly [name: string, value: string])[];
+  /**
    * Headers for the upstream request only, set by the proxy after it cleaned the client's
-   * headers (the vault's credential). Held for the upstream call, never logged.
+   * headers and set the identity headers (the vault's credential). Held for the upstream call, never logged.
    */
   upstreamHeaders?: readonly (readonly [name: string, value: string])[];
 }

@@ -12,7 +12,7 @@ import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
 import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "../audit/request-events";
 import { lookupConsumerKey } from "../consumers/lookup";
-import { authenticate, gatewayCredentials } from "../policies/auth";
+import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors } from "../policies/cors";
@@ -121,8 +121,12 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     cors({ cors: middleware.cors, routes }),
     authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey }),
   ];
+  const routeAuth = [middleware.auth, ...routes.map((route) => route.auth)];
+  const identityHeaders = identityHeaderNames(...routeAuth);
   const rateLimitConfig = config.rate_limit;
-  if (rateLimitConfig) steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow })));
+  if (rateLimitConfig) {
+    steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow, identityHeaders })));
+  }
   if (middleware.body_limit) {
     const maxSize = middleware.body_limit.max_size;
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
@@ -132,7 +136,8 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   steps.push(circuits.guard);
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
-  steps.push(proxy(config.upstreams, { ...gatewayCredentials(middleware.auth, ...routes.map((route) => route.auth)), circuits }));
+  const credentials = gatewayCredentials(...routeAuth);
+  steps.push(proxy(config.upstreams, { ...credentials, credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders], circuits }));
   return chain(steps);
 }
 

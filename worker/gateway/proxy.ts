@@ -7,7 +7,8 @@
  * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
  *   port. Headers are cleaned by headers.ts, both ways; the gateway credentials named in the
  *   options (`gatewayCredentials` of the auth policy) are never forwarded, neither as headers nor in the query.
- *   Headers in `c.var.upstreamHeaders` (the vault's credential) are set last.
+ *   The verified identity (`c.var.identityHeaders`) and then `c.var.upstreamHeaders` (the
+ *   vault's credential) are set last.
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
  *   never followed (`redirect: "manual"`).
  * - `timeout` bounds the wait for the response headers of each attempt (504
@@ -39,7 +40,10 @@ import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint }
 export type Fetcher = (request: Request) => Promise<Response>;
 
 export interface ProxyOptions {
-  /** Request headers that carry the client's gateway credentials; removed before forwarding. */
+  /**
+   * Request headers the client may not send upstream: those that carry its gateway credentials,
+   * and the identity headers only the gateway asserts (`identityHeaderNames`). Removed before forwarding.
+   */
   credentialHeaders?: string[];
   /** Query parameters that carry gateway credentials; removed before forwarding. */
   credentialQueryParams?: string[];
@@ -104,6 +108,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     const target = targetOf(c);
     const query = withoutQueryParams(target.query, credentialQueryParams);
     const forwarded = { clientIp: c.get("clientIp"), proto: target.scheme, host: target.authority, requestId: c.get("requestId") };
+    const identityHeaders = c.get("identityHeaders") ?? [];
     const extraHeaders = c.get("upstreamHeaders") ?? [];
     const method = incoming.method;
     // Copied into each upstream request, whose own headers are then cleaned: one copy.
@@ -127,6 +132,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       forUpstream(request.headers, names, forwarded, credentialHeaders);
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
+      for (const [name, value] of identityHeaders) request.headers.set(name, value);
       for (const [name, value] of extraHeaders) request.headers.set(name, value);
       try {
         attempt = { response: await fetcher(request) };

@@ -1,12 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import * as jose from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { validateConfig } from "../../config/parse";
 import type { AppEnv, Env } from "../../env";
 import { handleError } from "../../gateway/error-handler";
 import type { MatchedRoute } from "../../gateway/router";
-import { authenticate, gatewayCredentials, type AuthenticateOptions, type AuthFailureEvent, type JwksFetch } from ".";
+import { authenticate, gatewayCredentials, identityHeaderNames, type AuthenticateOptions, type AuthFailureEvent, type JwksFetch } from ".";
 import { publicKeyAlgorithms } from "./public-key";
 import { authSchema, routeAuthSchema } from "./schema";
 
@@ -23,6 +23,18 @@ const SECRETS: Record<string, string> = {
 type Auth = Parameters<typeof authSchema.parse>[0];
 type RouteAuth = Parameters<typeof routeAuthSchema.parse>[0];
 
+/**
+ * The headers the proxy sends for this request: the client's, without the identity headers only
+ * the gateway asserts, then the verified ones (proxy.ts; the real pipeline is exercised in
+ * test/runtime/consumers.test.ts).
+ */
+function upstreamView(c: Context<AppEnv>, identityNames: readonly string[]): Record<string, string> {
+  const headers = new Headers(c.req.raw.headers);
+  for (const name of identityNames) headers.delete(name);
+  for (const [name, value] of c.var.identityHeaders ?? []) headers.set(name, value);
+  return Object.fromEntries(headers);
+}
+
 /** A tiny gateway: route id = first path segment, then `authenticate`, then an echo "upstream". */
 function gateway(
   config: { auth?: Auth; routes?: Record<string, RouteAuth | undefined> },
@@ -30,6 +42,9 @@ function gateway(
   secrets: Record<string, string> = SECRETS,
 ) {
   const events: AuthFailureEvent[] = [];
+  const auth = config.auth === undefined ? undefined : authSchema.parse(config.auth);
+  const routes = Object.entries(config.routes ?? {}).map(([id, routeAuth]) => ({ id, auth: routeAuth === undefined ? undefined : routeAuthSchema.parse(routeAuth) }));
+  const identityNames = identityHeaderNames(auth, ...routes.map((route) => route.auth));
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.use(async (c, next) => {
@@ -41,8 +56,8 @@ function gateway(
   app.use(
     authenticate({
       ...extra,
-      auth: config.auth === undefined ? undefined : authSchema.parse(config.auth),
-      routes: Object.entries(config.routes ?? {}).map(([id, auth]) => ({ id, auth: auth === undefined ? undefined : routeAuthSchema.parse(auth) })),
+      auth,
+      routes,
       onFailure: (event) => {
         events.push(event);
       },
@@ -55,7 +70,7 @@ function gateway(
       tenant: c.var.tenant ?? null,
       jwt: c.var.jwt ?? null,
       consumerRateLimit: c.var.consumerRateLimit ?? null,
-      headers: Object.fromEntries(c.req.raw.headers),
+      headers: upstreamView(c, identityNames),
     }),
   );
   return {

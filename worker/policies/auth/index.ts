@@ -12,9 +12,10 @@
  * On success: `c.var.authScheme`, and as the scheme provides them `consumer`, `tenant` (api_key:
  * the key's `${VAR}` name or the consumer store's record; basic: the user-id) and `jwt` (the
  * verified claims). Identity headers (mTLS subject/fingerprint, JWT `claim_headers`, api_key
- * `consumer_headers`) are set on the request the proxy forwards; client-supplied copies of every
- * identity header the config names are removed on every route, so no route can be used to
- * smuggle one in. A consumer-store key whose consumer lists `allowed_routes` is refused with 403
+ * `consumer_headers`) go to `c.var.identityHeaders`, which the proxy sets on the upstream
+ * request; the proxy removes client-supplied copies of every identity header the config names
+ * (`identityHeaderNames`) on every route, so no route can be used to smuggle one in. The
+ * client's request itself is not rebuilt. A consumer-store key whose consumer lists `allowed_routes` is refused with 403
  * `route_not_allowed` on any other route (authenticated, not authorised: RFC 9110 §15.5.4);
  * its consumer's own rate limit goes to `c.var.consumerRateLimit`.
  *
@@ -35,7 +36,7 @@ import { remoteKeySet, type JwksFetch } from "./jwks";
 import { jwtScheme } from "./jwt";
 import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
-import type { Identity, Scheme, Verdict } from "./scheme";
+import type { Scheme, Verdict } from "./scheme";
 
 export type { KeyHashLookup, StoredConsumer } from "./api-key";
 export type { JwksFetch } from "./jwks";
@@ -90,7 +91,15 @@ export function gatewayCredentials(...settings: (RouteAuthConfig | undefined)[])
   return { credentialHeaders: [...headers], credentialQueryParams: [...params] };
 }
 
-/** Header names that carry verified identities upstream, lower case. */
+/**
+ * The header names that carry verified identities upstream (claim, consumer and certificate
+ * headers), lower case: only the gateway may send them, so the proxy removes the client's copies
+ * on every route and sets the verified values (`c.var.identityHeaders`).
+ */
+export function identityHeaderNames(...settings: (RouteAuthConfig | undefined)[]): string[] {
+  return identityHeaders(settings.flatMap(schemeBlocks));
+}
+
 function identityHeaders(blocks: SchemeConfig[]): string[] {
   const names = new Set<string>();
   for (const block of blocks) {
@@ -133,18 +142,9 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
 
   const fallback = schemeBlocks(options.auth).map(build);
   const byRoute = new Map(routes.map((route) => [route.id, route.auth === undefined ? fallback : schemeBlocks(route.auth).map(build)]));
-  const identityNames = identityHeaders([options.auth, ...routes.map((route) => route.auth)].flatMap(schemeBlocks));
-  // No route authenticates and no identity header needs removing: nothing to do on any request.
-  if (fallback.length === 0 && identityNames.length === 0 && [...byRoute.values()].every((schemes) => schemes.length === 0)) return passThrough;
-
-  /** Replaces the request the proxy forwards when identity headers must be removed or set. */
-  function forwardIdentity(request: Request, set: Identity["headers"] = []): Request {
-    if (set.length === 0 && !identityNames.some((name) => request.headers.has(name))) return request;
-    const headers = new Headers(request.headers);
-    for (const name of identityNames) headers.delete(name);
-    for (const [name, value] of set) headers.set(name, value);
-    return new Request(request, { headers });
-  }
+  // No route authenticates: nothing to do on any request. (The proxy removes client copies of
+  // identity headers itself: identityHeaderNames.)
+  if (fallback.length === 0 && [...byRoute.values()].every((schemes) => schemes.length === 0)) return passThrough;
 
   /** Hands a refusal to `onFailure` after the response; a failing report is logged, never answered. */
   function report(c: Context<AppEnv>, schemes: readonly Scheme[], reason: string): void {
@@ -166,10 +166,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   return async function authenticate(c, next) {
     const routeId = c.get("route")?.id;
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
-    if (schemes.length === 0) {
-      c.req.raw = forwardIdentity(c.req.raw);
-      return next();
-    }
+    if (schemes.length === 0) return next();
     const refusals: Extract<Verdict, { ok: false }>[] = [];
     for (const scheme of schemes) {
       const verdict = await scheme.verify(c.req.raw, c.env);
@@ -184,7 +181,8 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
         if (identity.tenant !== undefined) c.set("tenant", identity.tenant);
         if (identity.jwt !== undefined) c.set("jwt", identity.jwt);
         if (identity.rateLimit !== undefined) c.set("consumerRateLimit", identity.rateLimit);
-        c.req.raw = forwardIdentity(c.req.raw, identity.headers);
+        // For the proxy to set on the upstream request; the client's request is left as it is.
+        if (identity.headers?.length) c.set("identityHeaders", identity.headers);
         return next();
       }
       refusals.push(verdict);

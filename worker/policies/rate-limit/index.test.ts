@@ -164,8 +164,8 @@ describe("rateLimit: which limit applies", () => {
 });
 
 describe("rate-limit key expressions", () => {
-  async function keyOf(expression: string, vars: Partial<AppEnv["Variables"]>, headers: Record<string, string> = {}): Promise<string> {
-    const key = compileKey(expression);
+  async function keyOf(expression: string, vars: Partial<AppEnv["Variables"]>, headers: Record<string, string> = {}, identityHeaders: string[] = []): Promise<string> {
+    const key = compileKey(expression, identityHeaders);
     const app = new Hono<AppEnv>();
     app.all("*", (c) => {
       for (const [name, value] of Object.entries(vars)) c.set(name as keyof AppEnv["Variables"], value as never);
@@ -181,6 +181,16 @@ describe("rate-limit key expressions", () => {
     expect(await keyOf("${route}:${method}:${host}", { route })).toBe("orders:POST:api.example.com");
     expect(await keyOf("user:${jwt.sub}:${jwt.org.id}", { jwt: { sub: "u-1", org: { id: 42 } } })).toBe("user:u-1:42");
     expect(await keyOf("${header.X-Tenant}", {}, { "x-tenant": "a|b c" })).toBe("a%7Cb%20c");
+  });
+
+  it("reads an identity header the gateway asserts from the verified identity, never the client's copy", async () => {
+    const identity = ["x-consumer-id"];
+    const forged = { "x-consumer-id": "someone-else" };
+    expect(await keyOf("${header.X-Consumer-Id}", { identityHeaders: [["X-Consumer-Id", "acme"]] }, forged, identity)).toBe("acme");
+    // Not authenticated on this route: no verified value, and the client's copy does not count.
+    expect(await keyOf("${header.X-Consumer-Id}", { clientIp: "203.0.113.9" }, forged, identity)).toBe("ip:203.0.113.9");
+    // Any other header is the client's.
+    expect(await keyOf("${header.X-Tenant}", {}, { "x-tenant": "t1" }, identity)).toBe("t1");
   });
 
   it("falls back to the client address for a value the request lacks", async () => {

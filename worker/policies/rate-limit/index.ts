@@ -42,6 +42,11 @@ export interface RateLimitOptions {
   onLimited?: OnLimited;
   /** Length of an audit aggregation window in ms, or how to read it from the request; default 10 s. */
   auditWindowMs?: AuditWindow;
+  /**
+   * Identity headers the gateway asserts (auth's `identityHeaderNames`, lower case): in the key,
+   * `${header.NAME}` of one of them is the verified value, never the client's copy.
+   */
+  identityHeaders?: readonly string[];
   /** Tests and simulations: a clock shared with the objects (sent with every call). */
   clock?: () => number;
   random?: () => number;
@@ -88,7 +93,7 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
   if (!config.enabled) return passThrough;
   const defaultScope = scope("default", config.default);
   const routeScopes = new Map(Object.entries(config.routes).map(([id, rate]) => [id, scope(`route=${id}`, rate)]));
-  const keyOf = compileKey(config.key);
+  const keyOf = compileKey(config.key, options.identityHeaders);
   const clock = options.clock ?? Date.now;
   // Tests and simulations with their own clock or randomness get a limiter of their own.
   const limiter = options.clock || options.random ? new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random }) : isolateLimiter;

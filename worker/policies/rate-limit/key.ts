@@ -1,7 +1,9 @@
 /**
  * Key expressions (`rate_limit.key`): text with `${client_ip}`, `${consumer}`, `${tenant}`,
  * `${route}`, `${method}`, `${host}`, `${jwt.CLAIM}` (dotted for nested claims) and
- * `${header.NAME}`, compiled once into a function of the request.
+ * `${header.NAME}`, compiled once into a function of the request. `${header.NAME}` of an identity
+ * header the gateway asserts (a claim, consumer or certificate header) is the verified value
+ * authentication found, never the client's copy: the value the upstream receives.
  *
  * A value the request does not carry (no consumer, no such claim or header) becomes
  * `ip:<client address>`, as Kong's limit_by falls back to the IP: anonymous requests are then
@@ -28,7 +30,14 @@ function present(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-function variable(name: string): Part {
+/** The verified value of identity header `name` (lower case), as the proxy will send it. */
+function identityValue(c: Context<AppEnv>, name: string): string | undefined {
+  let value: string | undefined;
+  for (const [header, headerValue] of c.get("identityHeaders") ?? []) if (header.toLowerCase() === name) value = headerValue;
+  return value;
+}
+
+function variable(name: string, identityHeaders: ReadonlySet<string>): Part {
   if (name.startsWith("jwt.")) {
     const path = name.slice(4);
     return (c) => {
@@ -38,8 +47,9 @@ function variable(name: string): Part {
   }
   if (name.startsWith("header.")) {
     const header = name.slice(7);
+    const identity = identityHeaders.has(header.toLowerCase());
     return (c) => {
-      const value = present(c.req.header(header));
+      const value = present(identity ? identityValue(c, header.toLowerCase()) : c.req.header(header));
       return value === undefined ? undefined : encodeURIComponent(value);
     };
   }
@@ -62,12 +72,13 @@ function variable(name: string): Part {
 }
 
 /** Compiles `expression`; throws on an unknown variable (the schema refuses those first). */
-export function compileKey(expression: string): (c: Context<AppEnv>) => string {
+export function compileKey(expression: string, identityHeaders: readonly string[] = []): (c: Context<AppEnv>) => string {
+  const identity = new Set(identityHeaders.map((name) => name.toLowerCase()));
   const parts: (string | Part)[] = [];
   let last = 0;
   for (const match of expression.matchAll(PLACEHOLDER)) {
     if (match.index > last) parts.push(expression.slice(last, match.index));
-    parts.push(variable(match[1]!));
+    parts.push(variable(match[1]!, identity));
     last = match.index + match[0].length;
   }
   if (last < expression.length) parts.push(expression.slice(last));
