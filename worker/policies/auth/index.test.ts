@@ -910,6 +910,30 @@ describe("jwt: verified tokens kept per scheme", () => {
     expect(idp.state.calls).toHaveLength(2);
   });
 
+  it("keeps at most 1000 tokens, the oldest out first", async () => {
+    const gw = gateway({ auth: hmacAuth });
+    const tokens = await Promise.all(Array.from({ length: 1001 }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}` }))));
+    for (const token of tokens) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    expect((await gw.fetch("/r/x", bearer(tokens[1000]!))).status).toBe(200);
+    expect(verify).not.toHaveBeenCalled();
+    expect((await gw.fetch("/r/x", bearer(tokens[0]!))).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps at most 512 Ki characters of tokens, however large they are", async () => {
+    const gw = gateway({ auth: hmacAuth, routes: {} });
+    const pad = "x".repeat(4500);
+    const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}`, pad }))));
+    expect(tokens[0]!.length * 100).toBeGreaterThan(512 * 1024);
+    for (const token of tokens) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    expect((await gw.fetch("/r/x", bearer(tokens[99]!))).status).toBe(200);
+    expect(verify).not.toHaveBeenCalled();
+    expect((await gw.fetch("/r/x", bearer(tokens[0]!))).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
   it("keeps nothing it refused: a bad token stays refused", async () => {
     const gw = gateway({ auth: hmacAuth });
     const token = await sign("HS256", hmacKey("another-secret-0123456789abcdef-0123456789abcdef-012345"));

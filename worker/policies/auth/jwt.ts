@@ -13,8 +13,8 @@
  * Claims: `exp` and `nbf` (jose), `iat` not in the future, all with `clock_tolerance`;
  * `iss`, `aud` and `required_claims` when configured.
  *
- * Verified tokens are kept per scheme (as Envoy's jwt_cache), at most VERIFIED_TOKENS of them
- * for at most VERIFIED_FOR_MS, so that a client sending the same token again does not pay a
+ * Verified tokens are kept per scheme (as Envoy's jwt_cache), at most VERIFIED_TOKENS of them and
+ * VERIFIED_CHARS of token text (oldest out first), for at most VERIFIED_FOR_MS, so that a client sending the same token again does not pay a
  * signature verification per request. A kept token is admitted only while its `exp`/`nbf`
  * still hold and the key it was verified with is still the one its header selects: a secret
  * or PEM key that changed, or a JWKS refreshed without that key, sends it through full
@@ -50,6 +50,8 @@ function reasonOf(error: errors.JOSEError): string {
 
 /** How many verified tokens a scheme keeps, and for how long at most (also never past `exp`). */
 const VERIFIED_TOKENS = 1000;
+/** Bounds the memory the kept tokens take, whatever `max_token_size` allows: 1 MiB of text (2 bytes a character at most). */
+const VERIFIED_CHARS = 512 * 1024;
 const VERIFIED_FOR_MS = 60_000;
 
 interface Verified {
@@ -129,8 +131,9 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     return config.query_param ? (new URL(request.url).searchParams.get(config.query_param) ?? undefined) : undefined;
   }
 
-  /** Verified tokens, oldest first (a Map keeps insertion order). */
+  /** Verified tokens, oldest first (a Map keeps insertion order), and the characters they hold. */
   const verified = new Map<string, Verified>();
+  let keptChars = 0;
 
   /** jose's `exp`/`nbf` checks (types were checked when the token was verified), at `now` ms. */
   function timeClaimsHold(payload: JWTPayload, now: number): boolean {
@@ -150,13 +153,23 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
         // The key is gone (a JWKS without it): full verification answers.
       }
     }
-    verified.delete(token);
+    forget(token);
     return undefined;
   }
 
+  function forget(token: string): void {
+    if (verified.delete(token)) keptChars -= token.length;
+  }
+
   function keep(token: string, entry: Verified): void {
-    if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+    if (token.length > VERIFIED_CHARS) return;
+    forget(token);
+    keptChars += token.length;
     verified.set(token, entry);
+    for (const oldest of verified.keys()) {
+      if (verified.size <= VERIFIED_TOKENS && keptChars <= VERIFIED_CHARS) break;
+      forget(oldest);
+    }
   }
 
   function upstreamHeaders(payload: JWTPayload): Identity["headers"] {
