@@ -910,25 +910,15 @@ describe("jwt: verified tokens kept per scheme", () => {
     expect(idp.state.calls).toHaveLength(2);
   });
 
-  it("keeps at most 1000 tokens, the oldest out first", async () => {
+  it.each([
+    ["1000 tokens", 1001, {}],
+    ["512 Ki characters of tokens, however few", 100, { pad: "x".repeat(4500) }],
+  ])("keeps at most %s, the oldest out first", async (_bound, count, extra) => {
     const gw = gateway({ auth: hmacAuth });
-    const tokens = await Promise.all(Array.from({ length: 1001 }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}` }))));
+    const tokens = await Promise.all(Array.from({ length: count }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}`, ...extra }))));
     for (const token of tokens) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
     const verify = vi.spyOn(crypto.subtle, "verify");
-    expect((await gw.fetch("/r/x", bearer(tokens[1000]!))).status).toBe(200);
-    expect(verify).not.toHaveBeenCalled();
-    expect((await gw.fetch("/r/x", bearer(tokens[0]!))).status).toBe(200);
-    expect(verify).toHaveBeenCalledTimes(1);
-  });
-
-  it("keeps at most 512 Ki characters of tokens, however large they are", async () => {
-    const gw = gateway({ auth: hmacAuth, routes: {} });
-    const pad = "x".repeat(4500);
-    const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}`, pad }))));
-    expect(tokens[0]!.length * 100).toBeGreaterThan(512 * 1024);
-    for (const token of tokens) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
-    const verify = vi.spyOn(crypto.subtle, "verify");
-    expect((await gw.fetch("/r/x", bearer(tokens[99]!))).status).toBe(200);
+    expect((await gw.fetch("/r/x", bearer(tokens.at(-1)!))).status).toBe(200);
     expect(verify).not.toHaveBeenCalled();
     expect((await gw.fetch("/r/x", bearer(tokens[0]!))).status).toBe(200);
     expect(verify).toHaveBeenCalledTimes(1);
