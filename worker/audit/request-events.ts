@@ -61,56 +61,62 @@ function send(c: RequestContext, event: AuditEvent): Promise<void> {
   return enqueueAuditEvents(c.env, [{ ...event, requestId: c.var.requestId }]);
 }
 
-const authFailures = new EventWindows<AuthFailureEvent, RequestContext>({
-  sink: (failure, occurrences, c) =>
-    send(c, {
-      event: "auth_failure",
-      actor: "anonymous",
-      action: "authenticate",
-      target: failure.route ? `routes/${failure.route}` : "",
-      ip: failure.ip,
-      userAgent: failure.userAgent,
-      details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
-    }),
-  windowMs: windowOf,
-  overflow: { route: "", scheme: "", reason: "(other)", ip: "", userAgent: "" },
-  failureEvent: "auth_failure_audit_failed",
-});
-
-/** `authenticate`'s failure hook: an `auth_failure` event, never the credential itself. */
-export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): void {
-  if (!auditWanted(c.var.gateway.config, "auth_failure")) return;
-  authFailures.note([failure.route, failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
-}
-
-/** A refused admin login: what was presented (scheme, reason), never the credential. */
-export interface AdminAuthFailure {
-  path: string;
+/** What a refused credential leaves in the audit log: how it was presented and why it failed, never the credential. */
+interface RefusedCredential {
   scheme: string;
   reason: string;
   ip: string;
   userAgent: string;
 }
 
-const adminAuthFailures = new EventWindows<AdminAuthFailure, RequestContext>({
-  sink: (failure, occurrences, c) =>
-    send(c, {
-      event: "admin_auth_failure",
-      actor: "anonymous",
-      action: "admin_auth",
-      target: failure.path,
-      ip: failure.ip,
-      userAgent: failure.userAgent,
-      details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
-    }),
-  windowMs: windowOf,
-  overflow: { path: "", scheme: "", reason: "(other)", ip: "", userAgent: "" },
-  failureEvent: "admin_auth_failure_audit_failed",
+/**
+ * Counts refused credentials per `target`, scheme, reason and client IP; each closed window is
+ * one `event` row (actor `anonymous`). Returns what notes one refusal.
+ */
+function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "admin_auth_failure", action: string, target: (failure: T) => string, overflow: T) {
+  const windows = new EventWindows<T, RequestContext>({
+    sink: (failure, occurrences, c) =>
+      send(c, {
+        event,
+        actor: "anonymous",
+        action,
+        target: target(failure),
+        ip: failure.ip,
+        userAgent: failure.userAgent,
+        details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
+      }),
+    windowMs: windowOf,
+    overflow,
+    failureEvent: `${event}_audit_failed`,
+  });
+  return (failure: T, c: RequestContext): void => windows.note([target(failure), failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
+}
+
+const noteAuthFailure = refusalWindows<AuthFailureEvent>("auth_failure", "authenticate", (failure) => (failure.route ? `routes/${failure.route}` : ""), {
+  route: "",
+  scheme: "",
+  reason: "(other)",
+  ip: "",
+  userAgent: "",
 });
 
-export function recordAdminAuthFailure(failure: AdminAuthFailure, c: RequestContext): void {
-  adminAuthFailures.note([failure.path, failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
+/** `authenticate`'s failure hook: an `auth_failure` event, never the credential itself. */
+export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): void {
+  if (auditWanted(c.var.gateway.config, "auth_failure")) noteAuthFailure(failure, c);
 }
+
+/** A refused admin login: what was presented (scheme, reason), never the credential. */
+export interface AdminAuthFailure extends RefusedCredential {
+  path: string;
+}
+
+export const recordAdminAuthFailure = refusalWindows<AdminAuthFailure>("admin_auth_failure", "admin_auth", (failure) => failure.path, {
+  path: "",
+  scheme: "",
+  reason: "(other)",
+  ip: "",
+  userAgent: "",
+});
 
 const routeMatches = new EventWindows<string, RequestContext>({
   sink: (route, occurrences, c) => send(c, { event: "route_match", actor: "gateway", action: "route_match", target: `routes/${route}`, details: counted(occurrences) }),
