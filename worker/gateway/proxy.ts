@@ -29,7 +29,7 @@ import type { MiddlewareHandler } from "hono";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
-import { forwardedBody } from "./body";
+import { contentLength, forwardedBody } from "./body";
 import { gatewayError } from "./errors";
 import { headerScan } from "./header-scan";
 import { forClient, forUpstream, isHeaderName } from "./headers";
@@ -174,8 +174,7 @@ function clientResponse(upstream: Response, method: string, maxSize: number): Re
     void upstream.body?.cancel();
     return cleaned(new Response(null, init));
   }
-  const declared = upstream.headers.get("content-length");
-  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  const length = contentLength(upstream.headers);
   if (length !== undefined && length > maxSize) {
     void upstream.body?.cancel();
     throw gatewayError(502, "upstream_response_too_large", "The upstream response is larger than the gateway passes on.");

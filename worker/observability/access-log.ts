@@ -15,6 +15,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
 import type { AppEnv } from "../env";
+import { contentLength } from "../gateway/body";
 import { targetOf, type RequestTarget } from "../gateway/request-target";
 import { redactText, secretValues } from "./redact";
 
@@ -29,11 +30,6 @@ interface Exchange {
   status: number;
   /** Literal secret values to remove from every field. */
   secrets: string[];
-}
-
-function contentLength(headers: Headers): number | undefined {
-  const value = headers.get("content-length");
-  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 function requestHeader(x: Exchange, name: string): string | undefined {

@@ -15,6 +15,7 @@
  * - Downloads time out after `timeoutMs`, never follow redirects, and read at most 256 KiB.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { contentLength, readAtMost } from "../../gateway/body";
 import { AuthRejection } from "./scheme";
 
 /** The runtime's fetch, or a stand-in for tests. */
@@ -30,20 +31,9 @@ export interface RemoteKeySetOptions {
 const MAX_JWKS_BYTES = 256 * 1024;
 
 async function readCapped(response: Response, limit: number): Promise<string> {
-  if (Number(response.headers.get("Content-Length") ?? 0) > limit) throw new RangeError("JWKS too large");
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    total += read.value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new RangeError("JWKS too large");
-    }
-    chunks.push(read.value);
-  }
-  return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+  const tooLarge = () => new RangeError("JWKS too large");
+  if ((contentLength(response.headers) ?? 0) > limit) throw tooLarge();
+  return response.body ? new TextDecoder().decode(await readAtMost(response.body, limit, tooLarge)) : "";
 }
 
 async function download(url: string, options: RemoteKeySetOptions): Promise<JSONWebKeySet> {

@@ -14,9 +14,9 @@
  *   one chunk is ever held, and `maxSize` is the operator's own cap on bodies.
  */
 import type { MiddlewareHandler } from "hono";
-import type { HTTPException } from "hono/http-exception";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
+import { contentLength, readAtMost } from "../../gateway/body";
 import { gatewayError } from "../../gateway/errors";
 
 export interface BodyLimitOptions {
@@ -28,31 +28,7 @@ const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 
 /** The declared body length, or undefined when there is none to trust (RFC 9112 §6.3). */
 function declaredLength(headers: Headers): number | undefined {
-  if (headers.has("transfer-encoding")) return undefined;
-  const value = headers.get("content-length");
-  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** Reads the whole body, throwing `tooLarge()` as soon as it passes `maxSize` bytes. */
-async function readAtMost(body: ReadableStream<Uint8Array>, maxSize: number, tooLarge: () => HTTPException): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > maxSize) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(chunk.value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return headers.has("transfer-encoding") ? undefined : contentLength(headers);
 }
 
 export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> => {
