@@ -28,6 +28,14 @@ function underPrefix(path: string, prefix: string): boolean {
 }
 
 /**
+ * True when a normalised path is a spelling of the admin prefix or below it as the router reads
+ * paths (gateway/router.ts): letters in any case, `;` path parameters removed.
+ */
+function spellsAdmin(path: string, prefix: string): boolean {
+  return underPrefix(path.toLowerCase().replace(/(?:;|%3b)[^/]*/g, ""), prefix.toLowerCase());
+}
+
+/**
  * Everything both apps run first: errors, the per-request context and the response-side policies.
  */
 function withOuterMiddleware(app: Hono<AppEnv>): Hono<AppEnv> {
@@ -44,12 +52,12 @@ function gatewayHandler(prefix: string) {
     const { path } = targetOf(c);
     const normal = normalizePath(path);
     if (normal.ok) c.set("normalPath", normal.path);
-    // An encoded or dotted spelling of the admin prefix (`/%61dmin`, `/x/../admin`) falls
-    // through the admin mount; its normal form must still never reach an upstream. Judged on
+    // An encoded, dotted or otherwise spelled admin prefix (`/%61dmin`, `/x/../admin`, `/ADMIN`,
+    // `/admin;x`) falls through the admin mount; its normal form must still never reach an upstream. Judged on
     // the URL parser's reading of the path, unless the raw path is already in normal form,
     // which the parser leaves as it is.
     const admin = normal.ok && normal.path === path ? normal : normalizePath(new URL(c.req.url).pathname);
-    if (admin.ok && underPrefix(admin.path, prefix)) {
+    if (admin.ok && spellsAdmin(admin.path, prefix)) {
       throw gatewayError(404, "not_found", "no such admin resource");
     }
     return c.get("gateway").gateway(c, next);

@@ -55,6 +55,8 @@ export interface RequestVars {
   /** The request path in normal form (normalize.ts), set where the gateway first normalises it, so it is done once. */
   normalPath?: string;
   route?: MatchedRoute;
+  /** Set by routeMatch: a CORS preflight that the route's CORS policy answers at the edge. */
+  preflight?: boolean;
   /** The request body, once a policy has read it whole (request-validator); see gateway/body.ts. */
   body?: ArrayBuffer;
   /** Set by the proxy for the access log. */

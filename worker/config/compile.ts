@@ -15,7 +15,7 @@ import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { circuitBreaker } from "../policies/circuit-breaker";
-import { cors } from "../policies/cors";
+import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
 import { rateLimit } from "../policies/rate-limit";
 import { requestValidation } from "../policies/request-validation";
@@ -114,7 +114,11 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   const steps: MiddlewareHandler<AppEnv>[] = [
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
-    routeMatch(compileRouter(routes)),
+    routeMatch(compileRouter(routes), {
+      corsRoutes: corsRouteIds({ cors: middleware.cors, routes }),
+      allowedMethods: middleware.request_validation?.allowed_methods,
+      allowSemicolons: middleware.request_validation?.allow_semicolons,
+    }),
     ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),

@@ -139,6 +139,12 @@ const requestValidationSchema = z.strictObject({
   max_header_size: size.optional().describe("Total size of request header names and values (431 above it)."),
   max_uri_length: z.number().int().positive().optional().describe("Longest request target, path and query (414 above it)."),
   allowed_methods: z.array(httpMethod).min(1).optional().describe("Methods accepted at all (405 otherwise)."),
+  allow_semicolons: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Accept `;` path parameters (`/a;jsessionid=1/b`). Off: such paths are 400 `bad_path`, since servlet containers drop the parameters and could serve another route's resource. On: routes are matched without them and the upstream receives them as sent.",
+    ),
 });
 
 const middlewareSchema = z.strictObject({
@@ -319,6 +325,12 @@ const configObject = z.strictObject({
 });
 
 type Loose = Record<string, unknown>;
+
+/** A path pattern as the router compares it: letters in one case, no trailing slash. */
+function matchedPattern(path: string): string {
+  const folded = path.toLowerCase();
+  return folded.length > 1 && folded.endsWith("/") ? folded.slice(0, -1) : folded;
+}
 const list = (value: unknown): Loose[] => (Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : []);
 
 /** Reports duplicates of `key` within a list; returns the set of names for reference checks. */
@@ -358,7 +370,8 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: "custom", path: ["routes", index, "methods", m], message: `${method} is not in middleware.request_validation.allowed_methods, so this route could never serve it` });
       }
     });
-    const key = `${String(route.host ?? "*").toLowerCase()} ${String(route.path)} ${[...methods].sort().join(",")}`;
+    // Paths are matched case-insensitively and without a trailing slash (gateway/router.ts).
+    const key = `${String(route.host ?? "*").toLowerCase()} ${matchedPattern(String(route.path))} ${[...methods].sort().join(",")}`;
     const twin = matchKeys.get(key);
     if (twin !== undefined) {
       ctx.addIssue({ code: "custom", path: ["routes", index, "path"], message: `same host, path and methods as route "${twin}"; one of them could never match` });

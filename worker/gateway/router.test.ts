@@ -39,9 +39,9 @@ describe("router: paths", () => {
   it.each([
     ["/", "root"],
     ["/health", "health"],
-    ["/health/", "404"],
+    ["/health/", "health"],
     ["/healthz", "404"],
-    ["/Health", "404"],
+    ["/Health", "health"],
     ["/users/42", "user"],
     ["/users/me", "me"],
     ["/users/", "404"],
@@ -49,7 +49,7 @@ describe("router: paths", () => {
     ["/users/42/posts/7", "user-posts"],
     ["/users/42/posts/", "404"],
     ["/api", "api-exact"],
-    ["/api/", "api"],
+    ["/api/", "api-exact"],
     ["/api/x/y", "api"],
     ["/apix", "404"],
     ["/api/v1", "api-v1"],
@@ -58,7 +58,7 @@ describe("router: paths", () => {
     ["/api/v1/public/a/b", "api-v1-public"],
     ["/api/v2/public/a", "api"],
     ["/docs/", "dir"],
-    ["/docs", "404"],
+    ["/docs", "dir"],
     ["/caf%C3%A9", "cafe"],
     ["/nothing", "404"],
   ])("%s → %s", (path, expected) => {
@@ -212,6 +212,53 @@ describe("router: strip_prefix", () => {
   });
 });
 
+describe("router: one route per resource, whatever the spelling", () => {
+  const router = compileRouter(
+    routes(
+      { id: "admin-area", path: "/api/admin/*" },
+      { id: "settings", path: "/api/settings" },
+      { id: "open", path: "/api/*" },
+      { id: "dir", path: "/Docs/" },
+      { id: "user", path: "/users/:id" },
+      { id: "strip", path: "/svc/*", strip_prefix: true },
+    ),
+  );
+  const at = (path: string, semicolons = false) => {
+    const result = router.match("h", path, "GET", semicolons);
+    if (!result || !("route" in result)) return undefined;
+    return { id: result.route.id, forward: result.route.forwardPath, params: result.route.params };
+  };
+
+  it.each([
+    ["/api/ADMIN/users", "admin-area", "/api/admin/users"],
+    ["/API/admin/Users/", "admin-area", "/api/admin/Users/"],
+    ["/api/settings/", "settings", "/api/settings"],
+    ["/api/Settings", "settings", "/api/settings"],
+    ["/docs", "dir", "/Docs/"],
+    ["/DOCS/", "dir", "/Docs/"],
+    ["/Users/Ann/", "user", "/users/Ann"],
+    ["/SVC/A/b/", "strip", "/A/b/"],
+    ["/api/x/", "open", "/api/x/"],
+  ])("%s → %s, forwarded as %s", (path, id, forward) => {
+    expect(at(path)).toMatchObject({ id, forward });
+  });
+
+  it("keeps :param values as sent, case included", () => {
+    expect(at("/USERS/J%C3%B6rg")?.params).toEqual({ id: "Jörg" });
+  });
+
+  it("with semicolons allowed, matches without `;` parameters and forwards them in the matched spelling", () => {
+    expect(at("/api/admin;x/users", true)).toMatchObject({ id: "admin-area", forward: "/api/admin;x/users" });
+    expect(at("/api/SETTINGS;jsessionid=1", true)).toMatchObject({ id: "settings", forward: "/api/settings;jsessionid=1" });
+    expect(at("/api/admin%3Bx/users", true)).toMatchObject({ id: "admin-area" });
+    expect(at("/users/ann;v=1", true)).toMatchObject({ id: "user", params: { id: "ann" }, forward: "/users/ann;v=1" });
+  });
+
+  it("without the switch, a `;` segment is just text (routeMatch refuses it before matching)", () => {
+    expect(at("/api/admin;x/users")).toMatchObject({ id: "open" });
+  });
+});
+
 describe("routeMatch middleware", () => {
   const router = compileRouter(
     routes(
@@ -237,6 +284,9 @@ describe("routeMatch middleware", () => {
   });
 
   it.each([
+    "http://gw.test/admin;x/users",
+    "http://gw.test/api;/x",
+    "http://gw.test/api/%3b",
     "http://gw.test/api/..%2fadmin",
     "http://gw.test/api/%2fadmin",
     "http://gw.test/api/%252e%252e/admin",

@@ -5,11 +5,29 @@
  * - host: absent (any host), `api.example.com` (exact, case-insensitive), or `*.example.com`
  *   (any subdomain at any depth, not `example.com` itself). The request's port and a trailing
  *   dot are ignored.
- * - path: literal segments (case-sensitive, compared in the normal form of normalize.ts), `:name`
- *   (one non-empty segment, decoded into `params.name`) and a final `*` (the rest of the path,
- *   possibly empty: `/api/*` matches `/api`, `/api/` and `/api/x/y`, but not `/apix`).
- *   A trailing slash is significant: `/users` does not match `/users/`.
+ * - path: literal segments, `:name` (one non-empty segment, decoded into `params.name`) and a
+ *   final `*` (the rest of the path, possibly empty: `/api/*` matches `/api`, `/api/` and
+ *   `/api/x/y`, but not `/apix`).
  * - methods: absent means every method; a list that has GET also admits HEAD (RFC 9110 §9.3.2).
+ *
+ * One route per resource, whatever the spelling. Upstreams commonly read a path more loosely
+ * than a byte-exact router: servlet containers drop `;` path parameters (Tomcat, Jetty, Spring),
+ * ASP.NET and IIS match case-insensitively, Express ignores a trailing slash. If the gateway
+ * matched byte for byte, `/api/ADMIN/users`, `/api/admin;x/users` or `/api/settings/` could reach
+ * a protected resource through a less protected route (`/api/*` with `auth: none`). So a request
+ * is matched on its loosest reading, which can only pick the route that reading picks:
+ * - literal segments are compared case-insensitively (ASCII letters; escapes are upper-case hex
+ *   in the normal form of normalize.ts, so they compare equal too);
+ * - a trailing slash is not significant: `/x/` is matched as `/x` (a route written `/x/` is `/x`);
+ * - `;` path parameters are refused by routeMatch (400, as Spring's StrictHttpFirewall does), or,
+ *   with `middleware.request_validation.allow_semicolons`, removed from each segment before
+ *   matching.
+ * The upstream receives the spelling that was matched: literal segments as the route writes
+ * them, `:param` and `*` segments as the client sent them. An exact route forwards its own
+ * spelling (so `/api/settings/` reaches the upstream as `/api/settings`); a `*` route keeps a
+ * trailing slash the client sent, which matched the same route either way (an upstream that
+ * redirects `/docs` to `/docs/` would otherwise loop). With `allow_semicolons` the parameters
+ * are forwarded as sent (they are why the switch is on); the route was chosen without them.
  *
  * Precedence: the most specific route wins, decided in this order:
  *   1. host: exact host > wildcard host (longer suffix first) > any host;
@@ -22,16 +40,22 @@
  * the method is the answer 405, with `Allow` listing the methods those routes admit
  * (RFC 9110 §15.5.6).
  *
+ * CORS preflights (OPTIONS with `Origin` and `Access-Control-Request-Method`) are routed by the
+ * method they ask about only where the route that method reaches has a CORS policy, which
+ * answers the preflight at the edge (`c.var.preflight`). Everywhere else an OPTIONS request is
+ * routed, method-checked and authenticated as OPTIONS: a preflight-shaped request must not slip
+ * past `methods` or auth on a route that nothing answers it for.
+ *
  * Speed: routes are grouped by host (exact map, wildcard suffix map, any-host list) and sorted
- * by precedence at compile time; a request splits its path once and compares strings, no
- * regular expressions.
+ * by precedence at compile time; a request splits its path once (twice when it has upper-case
+ * letters) and compares strings, no regular expressions.
  */
 import type { MiddlewareHandler } from "hono";
 import { HTTP_METHODS, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { requestedMethod } from "../policies/cors";
 import { gatewayError } from "./errors";
 import { normalizePath } from "./normalize";
+import { preflightMethod } from "./preflight";
 import { targetOf } from "./request-target";
 
 export interface MatchedRoute {
@@ -39,20 +63,27 @@ export interface MatchedRoute {
   config: RouteConfig;
   /** `:name` segments of the pattern, percent-decoded. */
   params: Record<string, string>;
-  /** The normalised request path. */
+  /** The normalised request path, as the client spelled it. */
   path: string;
-  /** The path to forward: `path`, or with `strip_prefix` the part matched by `*` (always starts with `/`). */
+  /**
+   * The path to forward: the spelling that was matched (see the top of the file), or with
+   * `strip_prefix` the part matched by `*` (always starts with `/`).
+   */
   forwardPath: string;
 }
 
 export type RouteResult = { route: MatchedRoute } | { allow: string[] };
 
 export interface Router {
-  /** `host` may carry a port; `path` must be normalised (normalizePath). */
-  match(host: string, path: string, method: string): RouteResult | undefined;
+  /**
+   * `host` may carry a port; `path` must be normalised (normalizePath). With `semicolons`, `;`
+   * path parameters are removed from each segment before matching (routeMatch refuses them
+   * otherwise).
+   */
+  match(host: string, path: string, method: string, semicolons?: boolean): RouteResult | undefined;
 }
 
-type Segment = { param: false; value: string } | { param: true; name: string };
+type Segment = { param: false; value: string; folded: string } | { param: true; name: string };
 
 interface CompiledRoute {
   config: RouteConfig;
@@ -61,6 +92,19 @@ interface CompiledRoute {
   /** Undefined when every method is admitted. */
   methods: ReadonlySet<string> | undefined;
   order: number;
+  /** An exact route's own spelling ends in `/` (`/docs/`): what it forwards. */
+  trailingSlash: boolean;
+}
+
+/** The request path split for matching: as sent (params, forwarding) and folded (literals). */
+interface RequestSegments {
+  /** Segments as sent, without a trailing empty segment. */
+  sent: string[];
+  /** The same without `;` parameters (when allowed): what `:param` values are read from. */
+  bare: string[];
+  /** `bare` in lower case: what literal segments are compared with. */
+  folded: string[];
+  trailingSlash: boolean;
 }
 
 export function compileRouter(routes: RouteConfig[]): Router {
@@ -92,15 +136,15 @@ export function compileRouter(routes: RouteConfig[]): Router {
   }
 
   return {
-    match(rawHost, path, method) {
-      const segments = path.slice(1).split("/");
+    match(rawHost, path, method, semicolons = false) {
+      const request = requestSegments(path, semicolons);
       let allowed: Set<string> | undefined;
       for (const list of candidates(hostName(rawHost))) {
         for (const route of list) {
-          const params = matchPath(route, segments);
+          const params = matchPath(route, request);
           if (!params) continue;
           if (!route.methods || route.methods.has(method)) {
-            return { route: matched(route, params, path, segments) };
+            return { route: matched(route, params, path, request) };
           }
           allowed ??= new Set();
           for (const allowedMethod of route.methods) allowed.add(allowedMethod);
@@ -111,13 +155,33 @@ export function compileRouter(routes: RouteConfig[]): Router {
   };
 }
 
+export interface RouteMatchOptions {
+  /** Route ids with a CORS policy, which answers their preflights at the edge. */
+  corsRoutes?: ReadonlySet<string>;
+  /**
+   * `middleware.request_validation.allowed_methods`: request validation lets a preflight-shaped
+   * OPTIONS through on the method it asks about, so an OPTIONS that turns out not to be a
+   * preflight is checked against it here.
+   */
+  allowedMethods?: readonly string[];
+  /** `middleware.request_validation.allow_semicolons`: `;` path parameters matched without them. */
+  allowSemicolons?: boolean;
+}
+
+/** `;` in a segment, literal or encoded (normal form upper-cases escapes). */
+const SEMICOLON = /;|%3B/;
+
 /**
  * Route matching middleware: normalises the raw path (400 `bad_path` on an ambiguous
- * encoding) unless the app already did (`c.var.normalPath`), matches it (404 `no_route`, 405
- * `method_not_allowed` with `Allow`) and sets `c.var.route`.
+ * encoding) unless the app already did (`c.var.normalPath`), refuses `;` path parameters unless
+ * allowed, matches it (404 `no_route`, 405 `method_not_allowed` with `Allow`) and sets
+ * `c.var.route` (and `c.var.preflight` for a preflight a CORS policy answers).
  */
-export const routeMatch = (router: Router): MiddlewareHandler<AppEnv> =>
-  async function routeMatch(c, next) {
+export const routeMatch = (router: Router, options: RouteMatchOptions = {}): MiddlewareHandler<AppEnv> => {
+  const corsRoutes = options.corsRoutes ?? new Set<string>();
+  const semicolons = options.allowSemicolons ?? false;
+  const allowed = options.allowedMethods && new Set(options.allowedMethods);
+  return async function routeMatch(c, next) {
     const target = targetOf(c);
     let path = c.get("normalPath");
     if (path === undefined) {
@@ -125,33 +189,72 @@ export const routeMatch = (router: Router): MiddlewareHandler<AppEnv> =>
       if (!normal.ok) throw gatewayError(400, "bad_path", `The request path is ambiguous: ${normal.reason}.`);
       path = normal.path;
     }
-    const method = requestedMethod(c.req.raw);
-    const result = router.match(target.authority, path, method);
-    if (!result) throw gatewayError(404, "no_route", "No route matches this request.");
-    if ("allow" in result) {
-      throw gatewayError(405, "method_not_allowed", `${method} is not allowed here.`, {
-        headers: { Allow: result.allow.join(", ") },
-        extra: { allow: result.allow },
-      });
+    if (!semicolons && SEMICOLON.test(path)) {
+      throw gatewayError(400, "bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
     }
+    const host = target.authority;
+    let method = c.req.method;
+    let result: RouteResult | undefined;
+    const asked = corsRoutes.size > 0 ? preflightMethod(c.req.raw) : undefined;
+    if (asked !== undefined) {
+      const preflight = router.match(host, path, asked, semicolons);
+      if (preflight && "route" in preflight && corsRoutes.has(preflight.route.id)) {
+        c.set("preflight", true);
+        method = asked;
+        result = preflight;
+      }
+    }
+    if (method === "OPTIONS" && allowed && !allowed.has(method)) {
+      throw methodNotAllowed(method, [...allowed]);
+    }
+    result ??= router.match(host, path, method, semicolons);
+    if (!result) throw gatewayError(404, "no_route", "No route matches this request.");
+    if ("allow" in result) throw methodNotAllowed(method, result.allow);
     c.set("route", result.route);
     await next();
   };
+};
+
+function methodNotAllowed(method: string, allow: readonly string[]) {
+  return gatewayError(405, "method_not_allowed", `${method} is not allowed here.`, {
+    headers: { Allow: allow.join(", ") },
+    extra: { allow },
+  });
+}
 
 function compileRoute(config: RouteConfig, order: number): CompiledRoute {
   // Literal segments are compared in the same normal form as request paths (`%c3%a9` → `%C3%A9`).
   const normal = normalizePath(config.path);
   if (!normal.ok) throw new Error(`route ${config.id}: path ${config.path} is not normalisable: ${normal.reason}`);
-  const parts = normal.path.slice(1).split("/");
+  const trailingSlash = normal.path.length > 1 && normal.path.endsWith("/");
+  const parts = (trailingSlash ? normal.path.slice(0, -1) : normal.path).slice(1).split("/");
   const wildcard = parts[parts.length - 1] === "*";
   if (wildcard) parts.pop();
-  const segments = parts.map((part): Segment => (part.startsWith(":") ? { param: true, name: part.slice(1) } : { param: false, value: part }));
+  const segments = parts.map((part): Segment => (part.startsWith(":") ? { param: true, name: part.slice(1) } : { param: false, value: part, folded: part.toLowerCase() }));
   let methods: Set<string> | undefined;
   if (config.methods) {
     methods = new Set(config.methods);
     if (methods.has("GET")) methods.add("HEAD");
   }
-  return { config, segments, wildcard, methods, order };
+  return { config, segments, wildcard, methods, order, trailingSlash: trailingSlash && !wildcard };
+}
+
+function requestSegments(path: string, semicolons: boolean): RequestSegments {
+  const trailingSlash = path.length > 1 && path.endsWith("/");
+  const text = trailingSlash ? path.slice(0, -1) : path;
+  const sent = text.slice(1).split("/");
+  const bare = semicolons && SEMICOLON.test(text) ? sent.map(withoutParameters) : sent;
+  const bareText = bare === sent ? text : `/${bare.join("/")}`;
+  const lower = bareText.toLowerCase();
+  // Most paths are lower case already: one split serves both.
+  const folded = lower === bareText ? bare : lower.slice(1).split("/");
+  return { sent, bare, folded, trailingSlash };
+}
+
+/** A segment without its `;` path parameters (`admin;jsessionid=1` → `admin`). */
+function withoutParameters(segment: string): string {
+  const match = SEMICOLON.exec(segment);
+  return match ? segment.slice(0, match.index) : segment;
 }
 
 function push(map: Map<string, CompiledRoute[]>, key: string, route: CompiledRoute): void {
@@ -168,32 +271,55 @@ function hostName(host: string): string {
 }
 
 /** The path parameters when the path matches, else undefined. */
-function matchPath(route: CompiledRoute, path: string[]): Record<string, string> | undefined {
+function matchPath(route: CompiledRoute, request: RequestSegments): Record<string, string> | undefined {
   const { segments } = route;
-  if (route.wildcard ? path.length < segments.length : path.length !== segments.length) return undefined;
+  const { folded, bare } = request;
+  if (route.wildcard ? folded.length < segments.length : folded.length !== segments.length) return undefined;
   let params: Record<string, string> | undefined;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
-    const value = path[i]!;
     if (!segment.param) {
-      if (segment.value !== value) return undefined;
-    } else if (value === "") {
+      if (segment.folded !== folded[i]) return undefined;
+    } else if (bare[i] === "") {
       return undefined;
     } else {
       params ??= {};
-      params[segment.name] = decodeURIComponent(value);
+      params[segment.name] = decodeURIComponent(bare[i]!);
     }
   }
   return params ?? {};
 }
 
-function matched(route: CompiledRoute, params: Record<string, string>, path: string, segments: string[]): MatchedRoute {
-  let forwardPath = path;
+function matched(route: CompiledRoute, params: Record<string, string>, path: string, request: RequestSegments): MatchedRoute {
+  const { sent } = request;
+  const count = route.segments.length;
+  // `*` keeps what the client sent after the pattern, and its trailing slash.
+  const rest = route.wildcard ? sent.slice(count) : [];
+  const slash = route.wildcard ? request.trailingSlash : route.trailingSlash;
+  let forwardPath: string;
   if (route.config.strip_prefix) {
     // Without `*` the whole pattern is the prefix, and the upstream gets `/`.
-    forwardPath = `/${segments.slice(route.segments.length).join("/")}`;
+    forwardPath = joinPath(rest, slash);
+  } else if (slash === request.trailingSlash && route.segments.every((segment, i) => segment.param || segment.value === sent[i])) {
+    // Spelled as the route spells it (most requests): the normalised path is the matched spelling.
+    forwardPath = path;
+  } else {
+    const parts = route.segments.map((segment, i) => (segment.param ? sent[i]! : segment.value + parameters(sent[i]!)));
+    forwardPath = joinPath([...parts, ...rest], slash);
   }
   return { id: route.config.id, config: route.config, params, path, forwardPath };
+}
+
+/** `/a/b` (with `/` appended when `slash`); `/` for no segments or the root's one empty segment. */
+function joinPath(segments: string[], slash: boolean): string {
+  const path = `/${segments.join("/")}`;
+  return slash && path !== "/" ? `${path}/` : path;
+}
+
+/** The `;` parameters of a sent segment (empty unless `allow_semicolons` let them through). */
+function parameters(segment: string): string {
+  const match = SEMICOLON.exec(segment);
+  return match ? segment.slice(match.index) : "";
 }
 
 /** Sort order of routes that share a host class: more specific first (see the top of the file). */

@@ -5,7 +5,8 @@ import type { AppEnv } from "../../env";
 import { handleError } from "../../gateway/error-handler";
 import { gatewayError } from "../../gateway/errors";
 import type { MatchedRoute } from "../../gateway/router";
-import { cors, isPreflight } from ".";
+import { preflightMethod } from "../../gateway/preflight";
+import { cors, corsRouteIds } from ".";
 import { corsSchema } from "./schema";
 
 type CorsInput = Parameters<typeof corsSchema.parse>[0];
@@ -18,10 +19,12 @@ type CorsInput = Parameters<typeof corsSchema.parse>[0];
  */
 function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput | undefined> }, combined = false) {
   const upstream = { calls: 0 };
-  const policy = cors({
+  const options = {
     cors: config.cors === undefined ? undefined : corsSchema.parse(config.cors),
     routes: Object.entries(config.routes ?? {}).map(([id, block]) => ({ id, cors: block === undefined ? undefined : corsSchema.parse(block) })),
-  });
+  };
+  const policy = cors(options);
+  const corsRoutes = corsRouteIds(options);
   const authLike: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.path.endsWith("/secret")) throw gatewayError(401, "unauthorized", "valid credentials are required for this route", { headers: { "WWW-Authenticate": 'Bearer realm="x"' } });
     await next();
@@ -32,8 +35,12 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
   };
   const app = new Hono<AppEnv>();
   app.onError(handleError);
+  // As routeMatch does: a preflight only where a policy applies (routes the options list, or any with a global block).
   app.use(async (c, next) => {
-    c.set("route", { id: c.req.path.split("/")[1]! } as MatchedRoute);
+    const id = c.req.path.split("/")[1]!;
+    c.set("route", { id } as MatchedRoute);
+    const policyApplies = corsRoutes.has(id) || (options.cors?.enabled !== false && options.cors !== undefined && !options.routes.some((route) => route.id === id));
+    if (preflightMethod(c.req.raw) !== undefined && policyApplies) c.set("preflight", true);
     await next();
   });
   if (combined) app.all("*", every(policy, authLike, origin));
@@ -171,8 +178,9 @@ describe("preflight", () => {
   });
 
   it("tells a preflight from a plain OPTIONS request", async () => {
-    expect(isPreflight(new Request("https://gw.test/", preflight("https://app.example.com")))).toBe(true);
-    expect(isPreflight(new Request("https://gw.test/", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } }))).toBe(false);
+    expect(preflightMethod(new Request("https://gw.test/", preflight("https://app.example.com", "put")))).toBe("PUT");
+    expect(preflightMethod(new Request("https://gw.test/", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } }))).toBeUndefined();
+    expect(preflightMethod(new Request("https://gw.test/", { method: "GET", headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "PUT" } }))).toBeUndefined();
     const gw = gateway({ cors: site });
     expect((await gw.fetch("/api/x", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } })).status).toBe(200);
     expect(gw.upstream.calls).toBe(1);

@@ -3,9 +3,11 @@
  * Runs after route matching and before authentication: browsers send preflights without
  * credentials.
  *
- * - Preflight (OPTIONS with Origin and Access-Control-Request-Method): answered here, 204, and
- *   never forwarded. An origin, method or request header the policy does not allow is 403
- *   `cors_forbidden`.
+ * - Preflight (OPTIONS with Origin and Access-Control-Request-Method, on a route this policy
+ *   applies to: routeMatch decides and sets `c.var.preflight`): answered here, 204, and never
+ *   forwarded. An origin, method or request header the policy does not allow is 403
+ *   `cors_forbidden`. A preflight-shaped request on a route without a CORS policy is an
+ *   ordinary OPTIONS request, routed and authenticated as such.
  * - Other requests go on; on the way back (errors included) the upstream's own
  *   Access-Control-* headers are replaced by the policy's, and `Vary: Origin` is added so a
  *   cache never serves one origin's answer to another.
@@ -35,20 +37,6 @@ const RESPONSE_HEADERS = [
   "Access-Control-Allow-Headers",
   "Access-Control-Max-Age",
 ];
-
-/** A CORS preflight request (Fetch standard §3.2.2). The router must match it by the method it asks for. */
-export function isPreflight(request: Request): boolean {
-  return request.method === "OPTIONS" && request.headers.has("Origin") && request.headers.has("Access-Control-Request-Method");
-}
-
-/**
- * The method a request is about: for a preflight, the one it asks permission for. Routing and
- * method checks use it, so a preflight reaches the CORS policy of the route it asks about
- * instead of a 405 for OPTIONS.
- */
-export function requestedMethod(request: Request): string {
-  return isPreflight(request) ? request.headers.get("Access-Control-Request-Method")!.toUpperCase() : request.method;
-}
 
 interface OriginParts {
   scheme: string;
@@ -110,9 +98,20 @@ function compilePolicy(config: CorsConfig): CorsPolicy | undefined {
   };
 }
 
-export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
+/** The policy of each route (undefined: none), and the one of routes the options do not list. */
+function policies(options: CorsOptions): { fallback: CorsPolicy | undefined; byRoute: Map<string, CorsPolicy | undefined> } {
   const fallback = options.cors ? compilePolicy(options.cors) : undefined;
-  const byRoute = new Map((options.routes ?? []).map((route) => [route.id, route.cors ? compilePolicy(route.cors) : fallback]));
+  return { fallback, byRoute: new Map((options.routes ?? []).map((route) => [route.id, route.cors ? compilePolicy(route.cors) : fallback])) };
+}
+
+/** Ids of the routes a CORS policy applies to: only their preflights are answered at the edge (routeMatch). */
+export function corsRouteIds(options: CorsOptions): Set<string> {
+  const { byRoute } = policies(options);
+  return new Set([...byRoute].filter(([, policy]) => policy !== undefined).map(([id]) => id));
+}
+
+export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
+  const { fallback, byRoute } = policies(options);
   if (!fallback && ![...byRoute.values()].some(Boolean)) return passThrough;
 
   /** The policy's headers for an actual (non-preflight) response, replacing the upstream's. */
@@ -151,7 +150,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
     const routeId = c.get("route")?.id;
     const policy = routeId !== undefined && byRoute.has(routeId) ? byRoute.get(routeId) : fallback;
     if (!policy) return next();
-    if (isPreflight(c.req.raw)) return preflight(c.req.raw, policy);
+    if (c.get("preflight")) return preflight(c.req.raw, policy);
     const allowed = policy.allowOrigin(c.req.header("Origin"));
     try {
       await next();

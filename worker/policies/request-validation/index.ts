@@ -10,7 +10,7 @@ import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { headerScan } from "../../gateway/header-scan";
 import { targetOf, type RequestTarget } from "../../gateway/request-target";
-import { requestedMethod } from "../cors";
+import { preflightMethod } from "../../gateway/preflight";
 
 export type RequestValidationOptions = NonNullable<Config["middleware"]["request_validation"]>;
 
@@ -34,7 +34,9 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
     if (maxHeaderSize !== undefined && headerScan(c).size > maxHeaderSize) {
       throw gatewayError(431, "headers_too_large", `the request headers are larger than ${maxHeaderSize} bytes`);
     }
-    if (allowed && !allowed.methods.has(requestedMethod(request))) {
+    // A preflight-shaped OPTIONS goes on when the method it asks about is allowed: routeMatch
+    // decides whether it is a preflight, and checks it as OPTIONS when it is not.
+    if (allowed && !allowed.methods.has(request.method) && !allowed.methods.has(preflightMethod(request) ?? "")) {
       throw gatewayError(405, "method_not_allowed", "this method is not allowed; the Allow header lists those that are", {
         headers: { Allow: allowed.header },
         extra: { allow: allowed.list },
