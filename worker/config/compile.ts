@@ -7,6 +7,7 @@ import type { Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { chain, passThrough } from "../gateway/chain";
 import { gatewayError } from "../gateway/errors";
+import { methodOverride } from "../gateway/method-override";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
@@ -115,6 +116,7 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
     routeMatch(compileRouter(routes)),
+    methodOverride(routes, middleware.request_validation?.allowed_methods),
     ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
@@ -137,7 +139,15 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
-  steps.push(proxy(config.upstreams, { ...credentials, credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders], circuits }));
+  steps.push(
+    proxy(config.upstreams, {
+      ...credentials,
+      credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
+      injectedHeaders: routes.flatMap((route) => (route.credential ? [route.credential.header] : [])),
+      underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
+      circuits,
+    }),
+  );
   return chain(steps);
 }
 
