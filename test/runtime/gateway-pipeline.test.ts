@@ -34,6 +34,8 @@ const config = {
     { id: "stripped", path: "/svc/*", upstream: "plain", strip_prefix: true },
     { id: "slow", path: "/slowpoke/*", upstream: "slow", strip_prefix: true },
     { id: "capped", path: "/capped/*", upstream: "capped", strip_prefix: true },
+    { id: "keyed", path: "/keyed/*", upstream: "origin", auth: { type: "api_key", keys: ["${DEMO_API_KEY}"], consumer_headers: { consumer: "X-Consumer-Id" } } },
+    { id: "legacy", path: "/legacy/*", methods: ["GET", "POST"], upstream: "origin", forward_override_headers: true },
     { id: "catch-all", path: "/*", methods: ["GET"], upstream: "origin" },
   ],
   upstreams: [
@@ -104,6 +106,46 @@ describe("forwarding", () => {
   it("streams request bodies to the upstream", async () => {
     const res = await send("/api/upload", { method: "POST", body: "hello", headers: { "Content-Type": "text/plain" } });
     expect((await res.json<Echo>()).body).toBe("hello");
+  });
+});
+
+describe("headers an upstream trusts", () => {
+  it("sets the verified identity and drops every other spelling of it", async () => {
+    const res = await send("/keyed/things", {
+      headers: { "X-API-Key": "demo-key-123", "X-CONSUMER-ID": "admin", X_Consumer_Id: "admin", "x-consumer_id": "admin", X_API_Key: "demo-key-123" },
+    });
+    expect(res.status).toBe(200);
+    const echo = await res.json<Echo>();
+    expect(echo.headers["x-consumer-id"]).toBe("DEMO_API_KEY");
+    expect(Object.keys(echo.headers).filter((name) => name.includes("_"))).toEqual([]);
+    expect(echo.headers).not.toHaveProperty("x-api-key");
+  });
+
+  it("drops the client's address headers; X-Forwarded-For and X-Real-IP carry the edge's address", async () => {
+    const forged = { "X-Client-IP": "6.6.6.6", "True-Client-IP": "6.6.6.6", "Client-IP": "6.6.6.6", "X-Real-IP": "6.6.6.6", Forwarded: "for=6.6.6.6", X_Real_IP: "6.6.6.6" };
+    const echo = await (await send("/api/things", { headers: { ...forged, "CF-Connecting-IP": "203.0.113.9" } })).json<Echo>();
+    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip", "x_real_ip"]) expect(echo.headers, name).not.toHaveProperty(name);
+    expect(echo.headers["x-forwarded-for"]).toBe("203.0.113.9");
+    expect(echo.headers["x-real-ip"]).toBe("203.0.113.9");
+  });
+
+  it("drops headers that move the host an upstream or a cache answers for", async () => {
+    const echo = await (await send("/api/things", { headers: { "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.test", "X-Host": "evil.test", "X-Forwarded-Host": "evil.test" } })).json<Echo>();
+    for (const name of ["x-forwarded-scheme", "x-original-host", "x-host"]) expect(echo.headers, name).not.toHaveProperty(name);
+    expect(echo.headers["x-forwarded-host"]).toBe("gw.test");
+  });
+
+  it("drops method and URL overrides except on a route that forwards them, where they stay within its methods", async () => {
+    const overrides = { "X-HTTP-Method-Override": "post", "X-Original-URL": "/admin", "X-Rewrite-URL": "/admin" };
+    const dropped = await (await send("/api/things", { headers: overrides })).json<Echo>();
+    for (const name of Object.keys(overrides)) expect(dropped.headers, name).not.toHaveProperty(name.toLowerCase());
+    const forwarded = await (await send("/legacy/things", { headers: overrides })).json<Echo>();
+    expect(forwarded.headers["x-http-method-override"]).toBe("post");
+    expect(forwarded.headers["x-original-url"]).toBe("/admin");
+    const refused = await send("/legacy/things", { method: "POST", body: "{}", headers: { "X-HTTP-Method": "DELETE" } });
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get("Allow")).toBe("GET, HEAD, POST");
+    expect(await refused.json()).toMatchObject({ error: "method_not_allowed", allow: ["GET", "HEAD", "POST"] });
   });
 });
 

@@ -7,6 +7,7 @@ import type { Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { chain, passThrough } from "../gateway/chain";
 import { gatewayError } from "../gateway/errors";
+import { overrideHeaders } from "../gateway/override-headers";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
@@ -111,14 +112,14 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
  */
 function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
+  const router = compileRouter(routes);
+  const allowedMethods = middleware.request_validation?.allowed_methods;
+  const allowSemicolons = middleware.request_validation?.allow_semicolons;
   const steps: MiddlewareHandler<AppEnv>[] = [
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
-    routeMatch(compileRouter(routes), {
-      corsRoutes: corsRouteIds({ cors: middleware.cors, routes }),
-      allowedMethods: middleware.request_validation?.allowed_methods,
-      allowSemicolons: middleware.request_validation?.allow_semicolons,
-    }),
+    routeMatch(router, { corsRoutes: corsRouteIds({ cors: middleware.cors, routes }), allowedMethods, allowSemicolons }),
+    overrideHeaders(routes, { router, allowedMethods, allowSemicolons }),
     ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
@@ -141,7 +142,15 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
-  steps.push(proxy(config.upstreams, { ...credentials, credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders], circuits }));
+  steps.push(
+    proxy(config.upstreams, {
+      ...credentials,
+      credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
+      injectedHeaders: routes.flatMap((route) => (route.credential ? [route.credential.header] : [])),
+      underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
+      circuits,
+    }),
+  );
   return chain(steps);
 }
 

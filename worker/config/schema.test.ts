@@ -43,6 +43,25 @@ describe("the example configs", () => {
     expect(JSON.stringify(result)).not.toContain("s3cret");
   });
 
+  it("forwards no underscore header names and no override headers unless the config says so", () => {
+    const result = validate({ middleware: { request_validation: { max_uri_length: 100 } }, routes: [{ id: "a", path: "/a", upstream: "backend" }], upstreams: [upstream] });
+    expect(result.ok && result.config.middleware.request_validation?.underscores_in_headers).toBe(false);
+    expect(result.ok && result.config.routes[0]!.forward_override_headers).toBe(false);
+    const relaxed = validate({
+      middleware: { request_validation: { underscores_in_headers: true } },
+      routes: [{ id: "a", path: "/a", upstream: "backend", forward_override_headers: true }],
+      upstreams: [upstream],
+    });
+    expect(relaxed.ok && relaxed.config.middleware.request_validation?.underscores_in_headers).toBe(true);
+    expect(relaxed.ok && relaxed.config.routes[0]!.forward_override_headers).toBe(true);
+    const issues = issuesOf({
+      middleware: { request_validation: { underscores_in_headers: "on" } },
+      routes: [{ id: "a", path: "/a", upstream: "backend", forward_override_headers: "yes" }],
+      upstreams: [upstream],
+    });
+    expect(issues.map((issue) => issue.path).sort()).toEqual(["middleware.request_validation.underscores_in_headers", "routes[0].forward_override_headers"]);
+  });
+
   it("applies defaults: 10 s timeout, 5 MB response cap, one retry", () => {
     const result = validate({ upstreams: [upstream] });
     expect(result.ok && result.config.upstreams[0]).toMatchObject({ timeout: 10_000, max_response_size: 5 * 1024 * 1024, retries: 1 });

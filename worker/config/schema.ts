@@ -145,6 +145,12 @@ const requestValidationSchema = z.strictObject({
     .describe(
       "Accept `;` path parameters (`/a;jsessionid=1/b`). Off: such paths are 400 `bad_path`, since servlet containers drop the parameters and could serve another route's resource. On: routes are matched without them and the upstream receives them as sent.",
     ),
+  underscores_in_headers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Forward request header names that contain `_`. Default false: they are dropped before the upstream (nginx's default), because CGI, WSGI and Rack read `X_Consumer_Id` as `X-Consumer-Id`. When true, a name that spells a header the gateway sets, strips or checks once `_` is read as `-` (identity, credential, forwarding and override headers) is still dropped.",
+    ),
 });
 
 const middlewareSchema = z.strictObject({
@@ -177,6 +183,12 @@ export const routeSchema = z.strictObject({
   methods: z.array(httpMethod).min(1).optional(),
   upstream: identifier,
   strip_prefix: z.boolean().default(false).describe("Remove the literal part of the path pattern before forwarding."),
+  forward_override_headers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Forward the client's `X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`, `X-Original-URL` and `X-Rewrite-URL`. Default false: they are dropped. When true, a method override naming a method this route (`methods`) or `middleware.request_validation.allowed_methods` does not admit is refused with 405; a URL override whose path (normalised, matched as a request path) reaches another route or none is refused with 400.",
+    ),
   listener: identifier.optional().describe("Serve this route only to requests that satisfy this listener's TLS rules."),
   plugins: z.array(routePluginSchema).default([]),
   auth: routeAuthSchema.optional().describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),

@@ -36,3 +36,8 @@ export function gatewayError(
 ): HTTPException {
   return new HTTPException(status, { res: errorResponse(status as number, code, message, options), message });
 }
+
+/** 405 with `Allow` (RFC 9110 §15.5.6) and the same list as `allow` in the body. */
+export function methodNotAllowed(message: string, allow: readonly string[]): HTTPException {
+  return gatewayError(405, "method_not_allowed", message, { headers: { Allow: allow.join(", ") }, extra: { allow } });
+}

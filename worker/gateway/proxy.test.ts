@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { authSchema, routeSchema, upstreamSchema } from "../config/schema";
 import type { AppEnv } from "../env";
-import { gatewayCredentials } from "../policies/auth";
+import { gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { proxy, type Fetcher, type ProxyOptions } from "./proxy";
 import { rawRequest } from "./raw-request.test-helper";
 import { compileRouter, routeMatch } from "./router";
@@ -27,6 +27,8 @@ interface GatewayOptions {
   upstream?: Record<string, unknown>;
   routes?: Record<string, unknown>[];
   proxyOptions?: ProxyOptions;
+  /** `c.var.clientIp`; default 203.0.113.7. */
+  clientIp?: string;
 }
 
 /** requestContext stand-in → routeMatch → proxy, recording what the proxy set on c.var. */
@@ -37,7 +39,7 @@ function gateway(fetcher: Fetcher, options: GatewayOptions = {}) {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("requestId", "req-123");
-    c.set("clientIp", "203.0.113.7");
+    c.set("clientIp", options.clientIp ?? "203.0.113.7");
     c.set("startedAt", Date.now());
     await next();
     vars.push({ upstream: c.var.upstream, upstreamMs: c.var.upstreamMs });
@@ -147,7 +149,8 @@ describe("proxy: request headers", () => {
     expect(headers.get("x-forwarded-host")).toBe("shop.example.com:8443");
     expect(headers.get("x-request-id")).toBe("req-123");
     expect(headers.get("via")).toBe("1.1 client-proxy, 1.1 loom-edge");
-    for (const name of ["x-forwarded-port", "x-forwarded-prefix", "forwarded", "x-real-ip"]) expect(headers.has(name), name).toBe(false);
+    expect(headers.get("x-real-ip")).toBe("203.0.113.7");
+    for (const name of ["x-forwarded-port", "x-forwarded-prefix", "forwarded"]) expect(headers.has(name), name).toBe(false);
   });
 
   it("sends no Host header of the client: the upstream URL decides the host", async () => {
@@ -169,6 +172,136 @@ describe("proxy: request headers", () => {
     expect(seen.headers.has("x-api-key")).toBe(false);
     expect(seen.headers.get("authorization")).toBe("Bearer upstream-token");
     expect(new URL(seen.url).search).toBe("?q=1&b=a%20b+c");
+  });
+});
+
+// ---------------------------------------------------------------- headers an upstream trusts
+
+/** The header names the fake origin received, in lower case. */
+const namesSeen = (origin: ReturnType<typeof fakeOrigin>, index = 0) => [...origin.seen[index]!.headers.keys()];
+
+describe("proxy: headers an upstream trusts", () => {
+  const auth = authSchema.parse({ type: "api_key", header: "X-API-Key", keys: ["${API_KEY_1}"], consumer_headers: { consumer: "X-Consumer-Id", tenant: "X-Tenant" } });
+  /** As compile.ts builds them: the credential and identity headers of the config, the vault's header. */
+  const trusted = (extra: ProxyOptions = {}): ProxyOptions => ({
+    ...gatewayCredentials(auth),
+    credentialHeaders: [...gatewayCredentials(auth).credentialHeaders, ...identityHeaderNames(auth)],
+    injectedHeaders: ["X-Provider-Key"],
+    ...extra,
+  });
+
+  /** Every header the gateway sets, strips or checks, in an underscore (or mixed) spelling. */
+  const UNDERSCORE_SPELLINGS = [
+    "X_Consumer_Id",
+    "x-consumer_id",
+    "X_Tenant",
+    "X_API_Key",
+    "X_Forwarded_For",
+    "X-Forwarded_Host",
+    "X_Forwarded_Proto",
+    "X_Real_IP",
+    "X_Request_Id",
+    "X_Client_IP",
+    "True_Client_IP",
+    "Client_IP",
+    "CF_Connecting_IP",
+    "X_Original_Host",
+    "X_Host",
+    "X_HTTP_Method_Override",
+    "X_Original_URL",
+    "X_Provider_Key",
+    "Proxy_Authorization",
+    "Transfer_Encoding",
+  ];
+
+  it("removes client copies of the identity headers in any case", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { proxyOptions: trusted() });
+    await app.request("http://gw.test/api/x", { headers: { "X-CONSUMER-ID": "admin", "x-tenant": "other-tenant", "X-Api-KEY": "k" } });
+    for (const name of ["x-consumer-id", "x-tenant", "x-api-key"]) expect(origin.seen[0]!.headers.has(name), name).toBe(false);
+  });
+
+  it("drops every header name with an underscore by default (nginx's underscores_in_headers off)", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { proxyOptions: trusted() });
+    const headers = Object.fromEntries([...UNDERSCORE_SPELLINGS, "X_Custom_Flag"].map((name) => [name, "smuggled"]));
+    const res = await app.request("http://gw.test/api/x", { headers: { ...headers, "X-Custom": "kept" } });
+    expect(res.status).toBe(200);
+    const seen = namesSeen(origin);
+    expect(seen.filter((name) => name.includes("_"))).toEqual([]);
+    expect(origin.seen[0]!.headers.get("x-custom")).toBe("kept");
+  });
+
+  it("with underscoresInHeaders, forwards underscore names except those that spell a guarded header", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { proxyOptions: trusted({ underscoresInHeaders: true }) });
+    const headers = Object.fromEntries(UNDERSCORE_SPELLINGS.map((name) => [name, "smuggled"]));
+    await app.request("http://gw.test/api/x", { headers: { ...headers, X_Custom_Flag: "kept", "X-Forwarded_Anything": "x" } });
+    const seen = namesSeen(origin);
+    expect(seen.filter((name) => name.includes("_"))).toEqual(["x_custom_flag"]);
+    expect(origin.seen[0]!.headers.get("x_custom_flag")).toBe("kept");
+    // The gateway's own values are untouched by the smuggled spellings.
+    expect(origin.seen[0]!.headers.get("x-forwarded-for")).toBe("203.0.113.7");
+    expect(origin.seen[0]!.headers.get("x-request-id")).toBe("req-123");
+  });
+
+  it("never forwards the client's address headers; X-Forwarded-For and X-Real-IP carry the edge's", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    const forged = { "X-Client-IP": "6.6.6.6", "True-Client-IP": "6.6.6.6", "Client-IP": "6.6.6.6", "X-Real-IP": "6.6.6.6", Forwarded: "for=6.6.6.6", "CF-Connecting-IP": "6.6.6.6" };
+    await app.request("http://gw.test/api/x", { headers: forged });
+    const headers = origin.seen[0]!.headers;
+    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip"]) expect(headers.has(name), name).toBe(false);
+    expect(headers.get("x-forwarded-for")).toBe("203.0.113.7");
+    expect(headers.get("x-real-ip")).toBe("203.0.113.7");
+  });
+
+  it("sends no address at all when the edge reported none, rather than the client's", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, { clientIp: "" });
+    await app.request("http://gw.test/api/x", { headers: { "X-Real-IP": "6.6.6.6", "X-Forwarded-For": "6.6.6.6", "True-Client-IP": "6.6.6.6" } });
+    const headers = origin.seen[0]!.headers;
+    for (const name of ["x-real-ip", "x-forwarded-for", "true-client-ip"]) expect(headers.has(name), name).toBe(false);
+  });
+
+  it("never forwards headers that move the host an upstream or a cache answers for", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    await app.request("https://shop.example.com/api/x", {
+      headers: { "X-Forwarded-Host": "evil.example", "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.example", "X-Host": "evil.example" },
+    });
+    const headers = origin.seen[0]!.headers;
+    for (const name of ["x-forwarded-scheme", "x-original-host", "x-host"]) expect(headers.has(name), name).toBe(false);
+    expect(headers.get("x-forwarded-host")).toBe("shop.example.com");
+    expect(headers.get("x-forwarded-proto")).toBe("https");
+  });
+
+  const OVERRIDES = {
+    "X-HTTP-Method-Override": "DELETE",
+    "X-HTTP-Method": "DELETE",
+    "X-Method-Override": "DELETE",
+    "X-Original-URL": "/admin/users",
+    "X-Rewrite-URL": "/admin/users",
+  };
+
+  it("drops method and URL overrides on a route that does not forward them", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher);
+    await app.request("http://gw.test/api/x", { headers: OVERRIDES });
+    for (const name of Object.keys(OVERRIDES)) expect(origin.seen[0]!.headers.has(name), name).toBe(false);
+  });
+
+  it("forwards them on a route with forward_override_headers, but never in an underscore spelling", async () => {
+    const origin = fakeOrigin();
+    const routes = [{ id: "legacy", path: "/legacy/*", forward_override_headers: true }, { id: "api", path: "/api/*" }];
+    const { app } = gateway(origin.fetcher, { routes, proxyOptions: { underscoresInHeaders: true } });
+    await app.request("http://gw.test/legacy/x", { headers: { ...OVERRIDES, X_HTTP_Method_Override: "PUT", X_Rewrite_URL: "/other" } });
+    await app.request("http://gw.test/api/x", { headers: OVERRIDES });
+    const [legacy, api] = origin.seen;
+    for (const [name, value] of Object.entries(OVERRIDES)) expect(legacy!.headers.get(name), name).toBe(value);
+    expect(legacy!.headers.has("x_http_method_override")).toBe(false);
+    expect(legacy!.headers.has("x_rewrite_url")).toBe(false);
+    for (const name of Object.keys(OVERRIDES)) expect(api!.headers.has(name), name).toBe(false);
   });
 });
 
@@ -555,5 +688,6 @@ describe("proxy: wiring", () => {
     const upstream = upstreamSchema.parse({ name: "b", endpoints: ["h:1"] });
     expect(() => proxy([{ ...upstream, endpoints: ["ftp://x"] }])).toThrow();
     expect(() => proxy([upstream], { credentialHeaders: ["X Token"] })).toThrow();
+    expect(() => proxy([upstream], { injectedHeaders: ["X Token"] })).toThrow();
   });
 });

@@ -5,8 +5,10 @@
  * - Endpoints are chosen round-robin, per upstream and per isolate (the counter lives in the
  *   compiled config, so a new config version starts again at the first endpoint).
  * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
- *   port. Headers are cleaned by headers.ts, both ways; the gateway credentials named in the
- *   options (`gatewayCredentials` of the auth policy) are never forwarded, neither as headers nor in the query.
+ *   port. Headers are cleaned by headers.ts, both ways, with rules built once per config: the
+ *   gateway credentials named in the options (`gatewayCredentials` of the auth policy) are never
+ *   forwarded, neither as headers nor in the query, nor in an underscore spelling; method and
+ *   URL overrides only on routes with `forward_override_headers`.
  *   The verified identity (`c.var.identityHeaders`) and then `c.var.upstreamHeaders` (the
  *   vault's credential) are set last.
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
@@ -32,26 +34,20 @@ import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
 import { contentLength, forwardedBody } from "./body";
 import { gatewayError } from "./errors";
 import { headerScan } from "./header-scan";
-import { forClient, forUpstream, isHeaderName } from "./headers";
+import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "./headers";
 import { targetOf } from "./request-target";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
 export type Fetcher = (request: Request) => Promise<Response>;
 
-export interface ProxyOptions {
-  /**
-   * Request headers the client may not send upstream: those that carry its gateway credentials,
-   * and the identity headers only the gateway asserts (`identityHeaderNames`). Removed before forwarding.
-   */
-  credentialHeaders?: string[];
+export interface ProxyOptions extends UpstreamHeaderOptions {
   /** Query parameters that carry gateway credentials; removed before forwarding. */
   credentialQueryParams?: string[];
   fetcher?: Fetcher;
   /** Per-upstream circuits: which endpoints may be tried, and where each outcome is reported. */
   circuits?: Pick<CircuitBreakers, "healthyEndpoints" | "record">;
 }
-
 
 /** RFC 9110 §9.2.2. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
@@ -89,11 +85,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       next: 0,
     });
   }
-  for (const name of options.credentialHeaders ?? []) {
-    if (!isHeaderName(name)) throw new Error(`proxy: credential header ${JSON.stringify(name)} is not a header name`);
-  }
-  // Lower case, as a Headers object lists its names.
-  const credentialHeaders = new Set(options.credentialHeaders?.map((name) => name.toLowerCase()));
+  const headerRules = upstreamHeaderRules(options);
   const credentialQueryParams = new Set(options.credentialQueryParams);
   const fetcher: Fetcher = options.fetcher ?? ((request) => fetch(request));
   const { circuits } = options;
@@ -129,7 +121,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       // The runtime's own timer bounds the attempt: no setTimeout/clearTimeout pair per attempt.
       const signal = AbortSignal.timeout(pool.timeout);
       const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { method, headers, body, redirect: "manual", signal });
-      forUpstream(request.headers, names, forwarded, credentialHeaders);
+      forUpstream(request.headers, names, forwarded, headerRules, route.config.forward_override_headers);
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);

@@ -53,7 +53,7 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTP_METHODS, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { gatewayError } from "./errors";
+import { gatewayError, methodNotAllowed } from "./errors";
 import { normalizePath } from "./normalize";
 import { preflightMethod } from "./preflight";
 import { targetOf } from "./request-target";
@@ -205,22 +205,15 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
       }
     }
     if (method === "OPTIONS" && allowed && !allowed.has(method)) {
-      throw methodNotAllowed(method, [...allowed]);
+      throw methodNotAllowed(`${method} is not allowed here.`, [...allowed]);
     }
     result ??= router.match(host, path, method, semicolons);
     if (!result) throw gatewayError(404, "no_route", "No route matches this request.");
-    if ("allow" in result) throw methodNotAllowed(method, result.allow);
+    if ("allow" in result) throw methodNotAllowed(`${method} is not allowed here.`, result.allow);
     c.set("route", result.route);
     await next();
   };
 };
-
-function methodNotAllowed(method: string, allow: readonly string[]) {
-  return gatewayError(405, "method_not_allowed", `${method} is not allowed here.`, {
-    headers: { Allow: allow.join(", ") },
-    extra: { allow },
-  });
-}
 
 function compileRoute(config: RouteConfig, order: number): CompiledRoute {
   // Literal segments are compared in the same normal form as request paths (`%c3%a9` → `%C3%A9`).

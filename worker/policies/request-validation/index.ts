@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { gatewayError, methodNotAllowed } from "../../gateway/errors";
 import { headerScan } from "../../gateway/header-scan";
 import { targetOf, type RequestTarget } from "../../gateway/request-target";
 import { preflightMethod } from "../../gateway/preflight";
@@ -23,7 +23,7 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
   const maxUriLength = options?.max_uri_length;
   const maxHeaderSize = options?.max_header_size;
   const allowedMethods = options?.allowed_methods;
-  const allowed = allowedMethods && { methods: new Set<string>(allowedMethods), header: allowedMethods.join(", "), list: allowedMethods };
+  const allowed = allowedMethods && { methods: new Set<string>(allowedMethods), list: allowedMethods };
   if (maxUriLength === undefined && maxHeaderSize === undefined && !allowed) return passThrough;
   return async function requestValidation(c, next) {
     const request = c.req.raw;
@@ -37,10 +37,7 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
     // A preflight-shaped OPTIONS goes on when the method it asks about is allowed: routeMatch
     // decides whether it is a preflight, and checks it as OPTIONS when it is not.
     if (allowed && !allowed.methods.has(request.method) && !allowed.methods.has(preflightMethod(request) ?? "")) {
-      throw gatewayError(405, "method_not_allowed", "this method is not allowed; the Allow header lists those that are", {
-        headers: { Allow: allowed.header },
-        extra: { allow: allowed.list },
-      });
+      throw methodNotAllowed("this method is not allowed; the Allow header lists those that are", allowed.list);
     }
     await next();
   };
