@@ -139,9 +139,14 @@ describe("headers an upstream trusts", () => {
     const overrides = { "X-HTTP-Method-Override": "post", "X-Original-URL": "/admin", "X-Rewrite-URL": "/admin" };
     const dropped = await (await send("/api/things", { headers: overrides })).json<Echo>();
     for (const name of Object.keys(overrides)) expect(dropped.headers, name).not.toHaveProperty(name.toLowerCase());
-    const forwarded = await (await send("/legacy/things", { headers: overrides })).json<Echo>();
+    const within = { ...overrides, "X-Original-URL": "/legacy/other", "X-Rewrite-URL": "/legacy/other" };
+    const forwarded = await (await send("/legacy/things", { headers: within })).json<Echo>();
     expect(forwarded.headers["x-http-method-override"]).toBe("post");
-    expect(forwarded.headers["x-original-url"]).toBe("/admin");
+    expect(forwarded.headers["x-original-url"]).toBe("/legacy/other");
+    // A URL override that reaches another route (here `/admin`, no route at all) is refused.
+    const outside = await send("/legacy/things", { headers: overrides });
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toMatchObject({ error: "override_outside_route" });
     const refused = await send("/legacy/things", { method: "POST", body: "{}", headers: { "X-HTTP-Method": "DELETE" } });
     expect(refused.status).toBe(405);
     expect(refused.headers.get("Allow")).toBe("GET, HEAD, POST");
