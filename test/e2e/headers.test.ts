@@ -129,9 +129,18 @@ describe("method and URL overrides", () => {
     for (const name of Object.keys(overrides)) expect(headers[name.toLowerCase()], name).toBeUndefined();
   });
 
-  it("are forwarded on a route with forward_override_headers when they name a method it admits", async () => {
-    const headers = await forwarded("/legacy/echo", overrides);
-    for (const [name, value] of Object.entries(overrides)) expect(headers[name.toLowerCase()], name).toBe(value);
+  it("are forwarded on a route with forward_override_headers when they name a method it admits and a path of that route", async () => {
+    const within = { ...overrides, "X-Original-URL": "/legacy/users", "X-Rewrite-URL": "/legacy/users" };
+    const headers = await forwarded("/legacy/echo", within);
+    for (const [name, value] of Object.entries(within)) expect(headers[name.toLowerCase()], name).toBe(value);
+  });
+
+  it("are refused with 400 there when a URL override reaches another route, before the origin", async () => {
+    const m = marker();
+    const res = await rawRequest(e2e.gateway.url, { path: `/legacy/echo?m=${m}`, headers: { "X-Original-URL": "/keyed/echo" } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.json()).toMatchObject({ error: "override_outside_route" });
+    expect(e2e.origin.received(m)).toHaveLength(0);
   });
 
   it("are refused with 405 there when they name a method the route does not admit, before the origin", async () => {
