@@ -182,7 +182,9 @@ export const routeSchema = z.strictObject({
 export const upstreamSchema = z.strictObject({
   name: identifier,
   endpoints: z.array(endpoint).min(1),
-  timeout: positiveDuration.prefault("10s").describe("Time allowed for the upstream's response headers, per attempt."),
+  timeout: positiveDuration
+    .prefault("10s")
+    .describe("Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body."),
   max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
   retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
   circuit_breaker: z
