@@ -30,7 +30,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
+import type { CircuitBreakers } from "../policies/circuit-breaker";
 import { AttemptDeadline } from "./attempt-deadline";
 import { contentLength, forwardedBody } from "./body";
 import { gatewayError } from "./errors";
@@ -145,7 +145,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
         deadline.stop();
         attempt = { failure: deadline.expired ? "timeout" : "unavailable" };
       }
-      circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
+      circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt ? attempt.response.status : undefined);
     }
     c.set("upstreamMs", Date.now() - started);
 
