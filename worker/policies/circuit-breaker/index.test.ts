@@ -16,7 +16,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** An origin whose endpoints fail (502 unless told another status) until told to recover; counts what reaches it. */
+/**
+ * An origin whose endpoints fail (502 unless told another status; 0: no answer at all, as a
+ * timeout or a refused connection) until told to recover; counts what reaches it.
+ */
 class Origin {
   readonly hits = new Map<string, number>();
   readonly failing = new Map<string, number>();
@@ -28,7 +31,9 @@ class Origin {
   fetch(endpoint: string, path: string): Response {
     this.hits.set(endpoint, (this.hits.get(endpoint) ?? 0) + 1);
     // `/boom` answers 500 on every endpoint: a path a client can make fail.
-    return new Response(null, { status: path === "/boom" ? 500 : (this.failing.get(endpoint) ?? 200) });
+    const status = path === "/boom" ? 500 : (this.failing.get(endpoint) ?? 200);
+    // A Response cannot have status 0: an object of the shape the stand-in proxy reads.
+    return status === 0 ? ({ status } as Response) : new Response(null, { status });
   }
 
   total(): number {
@@ -84,8 +89,12 @@ function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), c
       const healthy = circuits.healthyEndpoints(upstream, endpoints);
       const endpoint = healthy[next++ % healthy.length]!;
       const response = origin.fetch(endpoint, new URL(c.req.url).pathname);
-      circuits.record(c, upstream, endpoint, response.status);
-      return response;
+      if (response.status !== 0) {
+        circuits.record(c, upstream, endpoint, response.status);
+        return response;
+      }
+      circuits.record(c, upstream, endpoint, undefined);
+      return c.json({ error: "upstream_timeout" }, 504);
     },
   );
   return { app, origin, circuits };
@@ -192,6 +201,50 @@ describe("circuitBreaker", () => {
     now += 30_000;
     expect(await statuses(app, 4)).toEqual([502, 502, 502, 503]);
     expect(origin.total()).toBe(3 + 6);
+  });
+
+  it("does not open on 500s a client provokes from one path, however many, while 503s over the ratio open it", async () => {
+    const { app, origin } = gateway({ upstream: "provoked" });
+    expect(await statuses(app, 30, "/boom")).toEqual(Array(30).fill(500));
+    expect(origin.total()).toBe(30);
+    expect(await env.CIRCUIT_BREAKER.getByName("provoked").state()).toMatchObject({ state: "closed", failures: 0 });
+    // The upstream itself failing: 503s, counted against the 30 answers before them.
+    origin.fail("a.test:80", 503);
+    expect(await statuses(app, 30)).toEqual(Array(30).fill(503));
+    // Opened at the 30th failure (30 of 60 requests, the ratio of 0.5): nothing more reached the origin.
+    expect(origin.total()).toBe(60);
+    expect(await statuses(app, 5)).toEqual(Array(5).fill(503));
+    expect(origin.total()).toBe(60);
+    expect(await env.CIRCUIT_BREAKER.getByName("provoked").state()).toMatchObject({ state: "open", requests: 60, failures: 30 });
+  });
+
+  it("counts a 500 when failure_status_codes lists it", async () => {
+    const { app, origin } = gateway({ upstream: "counts-500", breaker: { failure_status_codes: [500] } });
+    expect(await statuses(app, 3, "/boom")).toEqual([500, 500, 500]);
+    expect((await send(app)).status).toBe(503);
+    expect(origin.total()).toBe(3);
+  });
+
+  it("counts no answer (a timeout, a refused connection) as a failure whatever the status list says", async () => {
+    const { app, origin } = gateway({ upstream: "no-answer", breaker: { failure_status_codes: [] } });
+    origin.fail("a.test:80", 502);
+    expect(await statuses(app, 5)).toEqual(Array(5).fill(502));
+    origin.fail("a.test:80", 0);
+    // 3 failures of 8 requests: under the ratio; the 5th failure (5 of 10) opens it.
+    expect(await statuses(app, 6)).toEqual([504, 504, 504, 504, 504, 503]);
+    expect((await send(app)).headers.get("Retry-After")).toBe("30");
+  });
+
+  it("sends the successes with the background refresh, so the object counts them in the ratio", async () => {
+    const { namespace, calls } = counting();
+    const { app } = gateway({ upstream: "refresh-counts", namespace });
+    await statuses(app, 12);
+    expect(calls()).toBe(1);
+    now += 2_000;
+    await statuses(app, 1);
+    expect(calls()).toBe(2);
+    // The first request was before the first refresh; the 13th's success waits for the next one.
+    expect(await env.CIRCUIT_BREAKER.getByName("refresh-counts").state()).toMatchObject({ state: "closed", requests: 12, failures: 0 });
   });
 
   it("leaves upstreams without a circuit_breaker alone", async () => {
