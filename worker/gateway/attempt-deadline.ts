@@ -1,24 +1,28 @@
 /**
  * What an upstream's `timeout` bounds for one attempt: the wait for the response headers, then
- * every gap between body chunks, never the whole body. A download or an event stream that keeps
- * sending is never cut; one that falls silent for `timeout` is.
+ * every wait for a body chunk, never the whole body. A download or an event stream that keeps
+ * sending is never cut, however long it lasts; one that falls silent for `timeout` is. Only the
+ * gateway's waits on the upstream count: while a chunk sits unread because the client reads
+ * slowly, the upstream is not idle, and the clock does not run.
  *
- * One timer per attempt, never one per chunk: a chunk only stamps the time, and when the timer
- * fires during the body it re-arms itself for the rest of the gap since the last chunk, or, if
- * that gap has lasted the whole timeout, expires. So a body with a chunk every 100 ms under a
- * 10 s timeout costs one timer callback every 10 s.
+ * One timer per attempt, never one per chunk: a wait and an arrival only stamp the time, and
+ * when the timer fires it re-arms itself for what is left of the current wait, or, if that wait
+ * has lasted the whole timeout, expires. So a body with a chunk every 100 ms under a 10 s
+ * timeout costs one timer callback every 10 s.
  *
- * Expiring aborts the attempt's signal (the runtime's fetch then rejects, or drops the
- * connection of a body already streaming) and calls the body's `onExpire` hook, which errors
- * the stream the client reads.
+ * Expiring calls the body's `onExpire` hook (which errors the stream the client reads) and
+ * aborts the attempt's signal (the runtime's fetch then rejects, or drops the connection of a
+ * body already streaming).
  */
+const NOT_WAITING = -1;
+
 export class AttemptDeadline {
   readonly #controller = new AbortController();
   readonly #timeoutMs: number;
   #timer: ReturnType<typeof setTimeout>;
-  /** When the last sign of life (headers, a chunk) came; 0 while waiting for the headers. */
-  #lastActivity = 0;
-  /** Called on expiry during the body, to error the client's stream. */
+  /** Since when the gateway waits for the upstream (headers first); NOT_WAITING between waits. */
+  #waitingSince = Date.now();
+  /** Called on expiry, to error the client's stream. */
   onExpire: (() => void) | undefined;
 
   constructor(timeoutMs: number) {
@@ -35,21 +39,26 @@ export class AttemptDeadline {
     return this.#controller.signal.aborted;
   }
 
-  /** The headers or a chunk arrived: the idle gap starts again. A time stamp, no timer work. */
-  touch(): void {
-    this.#lastActivity = Date.now();
+  /** The gateway starts waiting for the upstream (the client asked for the next chunk). */
+  wait(): void {
+    this.#waitingSince = Date.now();
   }
 
-  /** The attempt is over (failed, body ended or cancelled, no body): nothing to watch. */
+  /** The headers or a chunk arrived: no wait until the next `wait()`. */
+  arrived(): void {
+    this.#waitingSince = NOT_WAITING;
+  }
+
+  /** The attempt is over (failed, body ended, cut or cancelled, no body): nothing to watch. */
   stop(): void {
     clearTimeout(this.#timer);
     this.onExpire = undefined;
   }
 
   readonly #fire = (): void => {
-    const idle = this.#lastActivity === 0 ? this.#timeoutMs : Date.now() - this.#lastActivity;
-    if (idle < this.#timeoutMs) {
-      this.#timer = setTimeout(this.#fire, this.#timeoutMs - idle);
+    const waited = this.#waitingSince === NOT_WAITING ? 0 : Date.now() - this.#waitingSince;
+    if (waited < this.#timeoutMs) {
+      this.#timer = setTimeout(this.#fire, this.#timeoutMs - waited);
       return;
     }
     this.onExpire?.();

@@ -470,6 +470,26 @@ describe("proxy: upstream failures", () => {
     expect(aborted).toBe(true);
   });
 
+  it.each([
+    ["chunked", {}],
+    ["with a Content-Length", { "Content-Length": "1000" }],
+  ])("never cuts a body the client reads slowly: only waits on the upstream count (%s)", async (_, headers: Record<string, string>) => {
+    let aborted = false;
+    const origin = fakeOrigin((request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return new Response(chunks(10, 100), { headers });
+    });
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    const reader = res.body!.getReader();
+    expect((await reader.read()).value).toHaveLength(100);
+    // The client pauses for three timeouts with the upstream's next chunk ready all along.
+    await scheduler.wait(100);
+    reader.releaseLock();
+    expect(await drain(res.body)).toEqual({ bytes: 900, errored: false });
+    expect(aborted).toBe(false);
+  });
+
   it("does not abort an upstream request whose body ended in time", async () => {
     let aborted = false;
     const origin = fakeOrigin((request) => {

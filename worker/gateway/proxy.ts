@@ -176,6 +176,7 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
  * attempt's deadline (idle gaps) and capped in size.
  */
 function clientResponse(upstream: Response, method: string, maxSize: number, deadline: AttemptDeadline): Response {
+  deadline.arrived();
   const init = { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers };
   if (method === "HEAD" || !upstream.body) {
     deadline.stop();
@@ -198,7 +199,6 @@ function clientResponse(upstream: Response, method: string, maxSize: number, dea
   // could be huge.
   const encoding = upstream.headers.get("content-encoding");
   const bounded = length !== undefined && (encoding === null || encoding === "identity");
-  deadline.touch();
   return cleaned(new Response(watched(upstream.body, deadline, bounded ? Infinity : maxSize), init));
 }
 
@@ -209,26 +209,42 @@ function cleaned(response: Response): Response {
 }
 
 /**
- * The body, erroring (cut off) when the deadline expires (no chunk for `timeout`) or as soon as
- * more than `limit` bytes have passed. One stream for both, so a body costs one transform.
+ * The body, read from the upstream only as the client asks for it, so the deadline times the
+ * upstream's silences and never the client's slowness; it errors (is cut off) when the deadline
+ * expires or as soon as more than `limit` bytes have passed. One stream for both.
  */
 function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let seen = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      start(controller) {
-        deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
-      },
-      transform(chunk, controller) {
-        deadline.touch();
-        seen += chunk.byteLength;
-        if (seen <= limit) return controller.enqueue(chunk);
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
+    },
+    async pull(controller) {
+      deadline.wait();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // The upstream failed mid-body, or the deadline aborted it.
         deadline.stop();
-        controller.error(new Error("upstream response exceeds max_response_size"));
-      },
-      flush: () => deadline.stop(),
-      // The client went away.
-      cancel: () => deadline.stop(),
-    }),
-  );
+        throw error;
+      }
+      deadline.arrived();
+      if (chunk.done) {
+        deadline.stop();
+        return controller.close();
+      }
+      seen += chunk.value.byteLength;
+      if (seen <= limit) return controller.enqueue(chunk.value);
+      deadline.stop();
+      controller.error(new Error("upstream response exceeds max_response_size"));
+      await reader.cancel();
+    },
+    // The client went away.
+    cancel(reason) {
+      deadline.stop();
+      return reader.cancel(reason);
+    },
+  });
 }
