@@ -8,6 +8,8 @@
  *   .../slow?ms=N           wait N ms (default 3000) before answering
  *   .../bytes?n=N           N bytes with a Content-Length
  *   .../stream?n=N          N bytes chunked, no Content-Length
+ *   .../drip?n=N&ms=M       headers at once, then N lines ("drip <i>"), one every M ms, then the end
+ *   .../stall?n=N&ms=M      the same, but after the N lines nothing more: the body never ends
  *   .../reset               drop the connection without an answer
  *   .../hop                 echo, plus hop-by-hop response headers (RFC 9110 §7.6.1)
  *   anything else           echo: { method, url, path, query, headers, body, bodyBytes }
@@ -49,6 +51,22 @@ function writeBytes(res, total) {
     res.end();
   };
   pump();
+}
+
+/** Writes `lines` lines named `kind`, one every `everyMs`; ends the body unless it stalls. */
+function drip(res, kind, lines, everyMs) {
+  res.writeHead(200, { ...IDENTITY_HEADERS, "Content-Type": "text/plain" });
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (sent === lines) {
+      clearInterval(timer);
+      // A stalled body stays open until the client leaves.
+      if (kind === "drip") res.end();
+      return;
+    }
+    res.write(`${kind} ${sent++}\n`);
+  }, everyMs);
+  res.on("close", () => clearInterval(timer));
 }
 
 /**
@@ -115,6 +133,10 @@ function respond(req, res, url, echo) {
   if (/(?:^|\/)stream$/.test(path)) {
     res.writeHead(200, { ...IDENTITY_HEADERS, "Content-Type": "application/octet-stream" });
     return writeBytes(res, count(url, 1024));
+  }
+  const dripping = /(?:^|\/)(drip|stall)$/.exec(path);
+  if (dripping) {
+    return drip(res, dripping[1], Number(url.searchParams.get("n") ?? 10), Number(url.searchParams.get("ms") ?? 300));
   }
   if (/(?:^|\/)reset$/.test(path)) {
     return req.socket.resetAndDestroy();

@@ -12,22 +12,32 @@ import { admin, auditRows, envWithBrokenDb, putConfig, send } from "./admin-harn
 
 const THRESHOLD = 3;
 
-/** An upstream on its own flaky origin, with a circuit, and a route /<name>/* to it. */
-function circuitUpstream(name: string, endpoints = [name]) {
+/**
+ * An upstream on its own flaky origin, with a circuit that needs only THRESHOLD requests, all
+ * failed, to open, and a route /<name>/* to it.
+ */
+function circuitUpstream(name: string, endpoints = [`https://origin.test/flaky/${name}`], upstream: Record<string, unknown> = {}) {
   return {
     upstream: {
       name,
-      endpoints: endpoints.map((id) => `https://origin.test/flaky/${id}`),
+      endpoints,
       retries: 0,
-      circuit_breaker: { failure_threshold: THRESHOLD, timeout: "30s", half_open_requests: 1 },
+      circuit_breaker: { failure_threshold: THRESHOLD, minimum_requests: THRESHOLD, timeout: "30s", half_open_requests: 1 },
+      ...upstream,
     },
     route: { id: name, path: `/${name}/*`, upstream: name, strip_prefix: true },
   };
 }
 
-const circuits = ["trips", "recovers", "refails", "pair", "admin-view", "admin-reset", "audit-down"].map((name) =>
-  name === "pair" ? circuitUpstream(name, ["pair-a", "pair-b"]) : circuitUpstream(name),
-);
+const flaky = (...ids: string[]) => ids.map((id) => `https://origin.test/flaky/${id}`);
+
+const circuits = [
+  ...["trips", "recovers", "refails", "admin-view", "admin-reset", "audit-down"].map((name) => circuitUpstream(name)),
+  circuitUpstream("pair", flaky("pair-a", "pair-b")),
+  // The fake origin's own paths: /status/<code>, /slow/<ms>.
+  circuitUpstream("provoked", ["https://origin.test"], { circuit_breaker: { failure_threshold: THRESHOLD, minimum_requests: 10, timeout: "30s" } }),
+  circuitUpstream("timing-out", ["https://origin.test"], { timeout: "50ms" }),
+];
 
 const config = {
   routes: [...circuits.map((circuit) => circuit.route), { id: "plain", path: "/plain/*", upstream: "plain", strip_prefix: true }],
@@ -37,9 +47,10 @@ const config = {
 interface CircuitState {
   upstream: string;
   state: "closed" | "open" | "half_open";
+  requests: number;
   failures: number;
   retry_after_ms: number;
-  endpoints: { endpoint: string; failures: number; ejected_for_ms: number }[];
+  endpoints: { endpoint: string; requests: number; failures: number; ejected_for_ms: number }[];
 }
 
 const setOrigin = async (id: string, status: number) => expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
@@ -73,9 +84,9 @@ afterEach(() => {
 });
 
 describe("an upstream that fails", () => {
-  it(`trips the circuit after ${THRESHOLD} failures; then 503 with Retry-After and the origin is not contacted`, async () => {
-    await setOrigin("trips", 500);
-    expect(await statuses("/trips/x", THRESHOLD)).toEqual(Array(THRESHOLD).fill(500));
+  it(`trips the circuit after ${THRESHOLD} failures; then 503 upstream_circuit_open with Retry-After and the origin is not contacted`, async () => {
+    await setOrigin("trips", 502);
+    expect(await statuses("/trips/x", THRESHOLD)).toEqual(Array(THRESHOLD).fill(502));
     const refused = await send("/trips/x");
     expect(refused.status).toBe(503);
     const retryAfter = Number(refused.headers.get("Retry-After"));
@@ -89,7 +100,7 @@ describe("an upstream that fails", () => {
   });
 
   it("is half-open after the object's alarm with no traffic, and one successful probe closes it", async () => {
-    await setOrigin("recovers", 500);
+    await setOrigin("recovers", 502);
     await statuses("/recovers/x", THRESHOLD);
     expect(await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("recovers"))).toBe(true);
     expect((await circuitState("recovers")).state).toBe("half_open");
@@ -104,25 +115,47 @@ describe("an upstream that fails", () => {
   });
 
   it("lets only the probe reach an origin still failing, and opens again", async () => {
-    await setOrigin("refails", 500);
+    await setOrigin("refails", 502);
     await statuses("/refails/x", THRESHOLD);
     await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("refails"));
     await afterRefresh();
-    expect(await statuses("/refails/x", 6)).toEqual([503, 500, 503, 503, 503, 503]);
+    expect(await statuses("/refails/x", 6)).toEqual([503, 502, 503, 503, 503, 503]);
     expect(await hits("refails")).toBe(THRESHOLD + 1);
     expect((await circuitState("refails")).state).toBe("open");
   });
 
   it("skips an endpoint that keeps failing while the other serves, and leaves the circuit closed", async () => {
-    await setOrigin("pair-a", 500);
+    await setOrigin("pair-a", 502);
     const results = await statuses("/pair/x", 20);
-    expect(results.filter((status) => status === 500)).toHaveLength(THRESHOLD);
+    expect(results.filter((status) => status === 502)).toHaveLength(THRESHOLD);
     expect(results.slice(-10)).toEqual(Array(10).fill(200));
     expect(await hits("pair-a")).toBe(THRESHOLD);
     const state = await circuitState("pair");
-    expect(state.state).toBe("closed");
-    expect(state.endpoints).toEqual([{ endpoint: "https://origin.test/flaky/pair-a", failures: THRESHOLD, ejected_for_ms: expect.any(Number) }]);
-    expect(state.endpoints[0]!.ejected_for_ms).toBeGreaterThan(0);
+    expect(state).toMatchObject({ state: "closed", failures: 0 });
+    const [a, b] = flaky("pair-a", "pair-b").map((endpoint) => state.endpoints.find((candidate) => candidate.endpoint === endpoint));
+    expect(a).toMatchObject({ requests: THRESHOLD, failures: THRESHOLD });
+    expect(a!.ejected_for_ms).toBeGreaterThan(0);
+    // Its successes reach the object with the failures and refreshes: some of them by now.
+    expect(b).toMatchObject({ failures: 0, ejected_for_ms: 0 });
+  });
+
+  it("stays closed however many 500s a client provokes from one path; the upstream's 503s over the ratio open it", async () => {
+    // 500 is not in failure_status_codes (502, 503, 504 by default): it answers one request.
+    expect(await statuses("/provoked/status/500", 40)).toEqual(Array(40).fill(500));
+    expect(await circuitState("provoked")).toMatchObject({ state: "closed", failures: 0 });
+    // 503s: 40 of them make half of the 80 requests in the window, and the 40th opens it.
+    expect(await statuses("/provoked/status/503", 40)).toEqual(Array(40).fill(503));
+    const refused = await send("/provoked/bytes/10");
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: "upstream_circuit_open" });
+    expect(await circuitState("provoked")).toMatchObject({ state: "open", failures: 40 });
+  });
+
+  it("counts timeouts as failures: they open the circuit", async () => {
+    expect(await statuses("/timing-out/slow/1000", THRESHOLD)).toEqual(Array(THRESHOLD).fill(504));
+    const refused = await send("/timing-out/slow/1000");
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: "upstream_circuit_open" });
   });
 });
 
@@ -140,14 +173,20 @@ describe("GET /admin/circuits", () => {
     expect(body.circuits.find((circuit) => circuit.upstream === "admin-view")).toEqual({
       upstream: "admin-view",
       state: "closed",
+      requests: 2,
       failures: 2,
       retry_after_ms: 0,
       probes_issued: 0,
       probe_successes: 0,
-      endpoints: [{ endpoint: "https://origin.test/flaky/admin-view", failures: 2, ejected_for_ms: 0 }],
+      endpoints: [{ endpoint: "https://origin.test/flaky/admin-view", requests: 2, failures: 2, ejected_for_ms: 0 }],
       failure_threshold: THRESHOLD,
+      minimum_requests: THRESHOLD,
+      failure_ratio: 0.5,
+      window_ms: 60_000,
+      failure_status_codes: [502, 503, 504],
       timeout_ms: 30_000,
       half_open_requests: 1,
+      success_threshold: 1,
     });
   });
 
@@ -165,7 +204,7 @@ describe("GET /admin/circuits", () => {
 
 describe("POST /admin/circuits/:upstream/reset", () => {
   it("closes an open circuit, audited, and this isolate sends traffic again at once", async () => {
-    await setOrigin("admin-reset", 500);
+    await setOrigin("admin-reset", 502);
     await statuses("/admin-reset/x", THRESHOLD);
     expect((await send("/admin-reset/x")).status).toBe(503);
     await setOrigin("admin-reset", 200);
@@ -175,7 +214,8 @@ describe("POST /admin/circuits/:upstream/reset", () => {
     expect(await res.json()).toMatchObject({ upstream: "admin-reset", state: "closed", failures: 0, endpoints: [], previous_state: "open" });
     const [row] = await auditRows("event = 'state_reset' AND target = ?", "circuits/admin-reset");
     expect(row).toMatchObject({ actor: "token", action: "circuit_reset", user_agent: "ops-cli/1" });
-    expect(JSON.parse(row!.details)).toEqual({ previous_state: "open", failures: THRESHOLD, ejected_endpoints: ["https://origin.test/flaky/admin-reset"] });
+    // Its only endpoint is never ejected: the circuit decides for the last one in service.
+    expect(JSON.parse(row!.details)).toEqual({ previous_state: "open", failures: THRESHOLD, ejected_endpoints: [] });
 
     expect(await statuses("/admin-reset/x", 3)).toEqual([200, 200, 200]);
     expect(await hits("admin-reset")).toBe(THRESHOLD + 3);
@@ -194,7 +234,7 @@ describe("POST /admin/circuits/:upstream/reset", () => {
 
   it("changes nothing when the audit row cannot be written (503)", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
-    await setOrigin("audit-down", 500);
+    await setOrigin("audit-down", 502);
     await statuses("/audit-down/x", THRESHOLD);
     const res = await admin("/circuits/audit-down/reset", { method: "POST", env: envWithBrokenDb() });
     expect(res.status).toBe(503);

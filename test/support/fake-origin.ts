@@ -11,6 +11,8 @@
  *   /bytes/<n>                n bytes (Content-Length set)
  *   /stream/<n>               n bytes, chunked (no Content-Length)
  *   /slow/<ms>                answers after ms
+ *   /drip/<n>/<ms>            answers at once, then sends n chunks ("drip <i>\n"), one every ms
+ *   /stall/<n>/<ms>           the same, then nothing more: the body never ends
  *   /dirty                    a response with hop-by-hop and fingerprinting headers
  *   /flaky/<id>/…             counts a request for <id>, then answers with the status last set
  *                             for <id> (200 until set): an origin that fails, then recovers
@@ -54,6 +56,25 @@ export async function fakeOrigin(request: Request): Promise<Response> {
           const piece = chunk.subarray(0, Math.min(left, chunk.length));
           left -= piece.length;
           controller.enqueue(piece);
+        },
+      });
+      return new Response(body, { headers: { "Content-Type": "text/plain" } });
+    }
+    case "drip":
+    case "stall": {
+      const count = Number(id);
+      const every = Number(arg.split("/")[1]);
+      const encoder = new TextEncoder();
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent === count) {
+            // A stalled body: the pull never settles, so no chunk and no end ever come.
+            if (kind === "stall") return new Promise<void>(() => {});
+            return controller.close();
+          }
+          await new Promise((resolve) => setTimeout(resolve, every));
+          controller.enqueue(encoder.encode(`${kind} ${sent++}\n`));
         },
       });
       return new Response(body, { headers: { "Content-Type": "text/plain" } });

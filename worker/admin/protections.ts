@@ -107,14 +107,20 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
   return {
     upstream: upstream.name,
     state: view.state,
+    requests: view.requests,
     failures: view.failures,
     retry_after_ms: view.retryAfterMs,
     probes_issued: view.probesIssued ?? 0,
     probe_successes: view.probeSuccesses ?? 0,
-    endpoints: view.endpoints.map(({ endpoint, failures, ejectedForMs }) => ({ endpoint, failures, ejected_for_ms: ejectedForMs })),
+    endpoints: view.endpoints.map(({ endpoint, requests, failures, ejectedForMs }) => ({ endpoint, requests, failures, ejected_for_ms: ejectedForMs })),
     failure_threshold: breaker.failure_threshold,
+    minimum_requests: breaker.minimum_requests,
+    failure_ratio: breaker.failure_ratio,
+    window_ms: breaker.window,
+    failure_status_codes: breaker.failure_status_codes,
     timeout_ms: breaker.timeout,
     half_open_requests: breaker.half_open_requests,
+    success_threshold: breaker.success_threshold,
   };
 }
 

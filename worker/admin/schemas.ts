@@ -47,16 +47,22 @@ const circuitStateName = z.enum(["closed", "open", "half_open"]);
 export const circuitStateSchema = z.object({
   upstream: z.string(),
   state: circuitStateName,
-  failures: z.number().int().nonnegative().describe("Consecutive failures counted while closed."),
+  requests: z.number().int().nonnegative().describe("Requests in the rolling window (counted while closed; isolates report successes within about 2 s)."),
+  failures: z.number().int().nonnegative().describe("Failures in the rolling window (counted while closed)."),
   retry_after_ms: z.number().int().nonnegative().describe("Open: until the circuit turns half-open (the object's alarm)."),
   probes_issued: z.number().int().nonnegative().describe("Half-open: probe requests let through so far."),
   probe_successes: z.number().int().nonnegative(),
   endpoints: z
-    .array(z.object({ endpoint: z.string(), failures: z.number().int().nonnegative(), ejected_for_ms: z.number().int().nonnegative() }))
-    .describe("Endpoints with failures since their last success; one ejected is skipped while others serve."),
+    .array(z.object({ endpoint: z.string(), requests: z.number().int().nonnegative(), failures: z.number().int().nonnegative(), ejected_for_ms: z.number().int().nonnegative() }))
+    .describe("Endpoints with requests in their rolling window, or ejected; one ejected is skipped while others serve."),
   failure_threshold: z.number().int().positive().describe("From the config in force."),
+  minimum_requests: z.number().int().positive().describe("From the config in force."),
+  failure_ratio: z.number().positive().max(1).describe("From the config in force."),
+  window_ms: z.number().int().positive().describe("From the config in force: the rolling window."),
+  failure_status_codes: z.array(z.number().int()).describe("From the config in force: statuses counted as failures besides timeouts and connection failures."),
   timeout_ms: z.number().int().positive().describe("From the config in force: how long it stays open."),
   half_open_requests: z.number().int().positive().describe("From the config in force."),
+  success_threshold: z.number().int().positive().describe("From the config in force: probe successes in a row that close it."),
 });
 
 export const rollbackRequest = z.strictObject({

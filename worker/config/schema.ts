@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
+import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
@@ -200,17 +201,12 @@ export const routeSchema = z.strictObject({
 export const upstreamSchema = z.strictObject({
   name: identifier,
   endpoints: z.array(endpoint).min(1),
-  timeout: positiveDuration.prefault("10s").describe("Time allowed for the upstream's response headers, per attempt."),
+  timeout: positiveDuration
+    .prefault("10s")
+    .describe("Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body."),
   max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
   retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
-  circuit_breaker: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      failure_threshold: z.number().int().positive().max(10_000).default(5),
-      timeout: positiveDuration.prefault("30s"),
-      half_open_requests: z.number().int().positive().max(100).default(1),
-    })
-    .optional(),
+  circuit_breaker: circuitBreakerSchema.optional(),
 });
 
 // ---------------------------------------------------------------- other blocks

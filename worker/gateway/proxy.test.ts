@@ -563,6 +563,78 @@ describe("proxy: upstream failures", () => {
     expect(aborted).toBe(true);
   });
 
+  /** `count` chunks of 100 bytes, one every `everyMs`, then the end, or silence when `stall`. */
+  const dripping = (count: number, everyMs: number, stall = false) => {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === count) return stall ? new Promise<void>(() => {}) : controller.close();
+        await scheduler.wait(everyMs);
+        sent += 1;
+        controller.enqueue(new Uint8Array(100).fill(120));
+      },
+    });
+  };
+
+  it.each([
+    ["chunked", {}],
+    ["with a Content-Length", { "Content-Length": "1000" }],
+  ])("passes a body whole that keeps coming for longer than the timeout (%s)", async (_, headers: Record<string, string>) => {
+    // 10 chunks 10 ms apart: 100 ms in all, twice the timeout, each gap a fifth of it.
+    const { app } = gateway(fakeOrigin(() => new Response(dripping(10, 10), { headers })).fetcher, { upstream: { timeout: "50ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(200);
+    expect(await drain(res.body)).toEqual({ bytes: 1000, errored: false });
+  });
+
+  it.each([
+    ["chunked", {}],
+    ["with a Content-Length", { "Content-Length": "1000" }],
+  ])("cuts a body that stalls for the timeout, and aborts the upstream request (%s)", async (_, headers: Record<string, string>) => {
+    let aborted = false;
+    const origin = fakeOrigin((request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return new Response(dripping(3, 10, true), { headers });
+    });
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "50ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(res.status).toBe(200);
+    expect(await drain(res.body)).toEqual({ bytes: 300, errored: true });
+    expect(aborted).toBe(true);
+  });
+
+  it.each([
+    ["chunked", {}],
+    ["with a Content-Length", { "Content-Length": "1000" }],
+  ])("never cuts a body the client reads slowly: only waits on the upstream count (%s)", async (_, headers: Record<string, string>) => {
+    let aborted = false;
+    const origin = fakeOrigin((request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return new Response(chunks(10, 100), { headers });
+    });
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0 } });
+    const res = await app.request("http://gw.test/api/x");
+    const reader = res.body!.getReader();
+    expect((await reader.read()).value).toHaveLength(100);
+    // The client pauses for three timeouts with the upstream's next chunk ready all along.
+    await scheduler.wait(100);
+    reader.releaseLock();
+    expect(await drain(res.body)).toEqual({ bytes: 900, errored: false });
+    expect(aborted).toBe(false);
+  });
+
+  it("does not abort an upstream request whose body ended in time", async () => {
+    let aborted = false;
+    const origin = fakeOrigin((request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return new Response(dripping(2, 5));
+    });
+    const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0 } });
+    expect(await drain((await app.request("http://gw.test/api/x")).body)).toEqual({ bytes: 200, errored: false });
+    await scheduler.wait(60);
+    expect(aborted).toBe(false);
+  });
+
   it("answers 502 upstream_unavailable on a connection error, leaking nothing", async () => {
     const origin = fakeOrigin(refused);
     const { app } = gateway(origin.fetcher);

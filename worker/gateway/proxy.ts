@@ -13,9 +13,11 @@
  *   vault's credential) are set last.
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
  *   never followed (`redirect: "manual"`).
- * - `timeout` bounds the wait for the response headers of each attempt (504
- *   `upstream_timeout`); a connection failure is 502 `upstream_unavailable`. Neither error says
- *   which endpoint failed or why.
+ * - `timeout` bounds each attempt's wait for the response headers (504 `upstream_timeout`)
+ *   and then every gap between body chunks (the client's stream errors), never the whole body:
+ *   a long download or event stream that keeps sending is not cut (attempt-deadline.ts). A
+ *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
+ *   or why.
  * - Retries: only for idempotent methods (RFC 9110 §9.2.2) and only when the request has no
  *   body (a streamed body cannot be replayed), only after a connection failure or a timeout
  *   (an HTTP answer, even 502/503, is the upstream's word and is passed on: retrying it would
@@ -30,7 +32,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { isFailure, type CircuitBreakers } from "../policies/circuit-breaker";
+import type { CircuitBreakers } from "../policies/circuit-breaker";
+import { AttemptDeadline } from "./attempt-deadline";
 import { contentLength, forwardedBody } from "./body";
 import { gatewayError } from "./errors";
 import { headerScan } from "./header-scan";
@@ -69,7 +72,7 @@ interface UpstreamPool {
   next: number;
 }
 
-type Attempt = { response: Response } | { failure: "timeout" | "unavailable" };
+type Attempt = { response: Response; deadline: AttemptDeadline } | { failure: "timeout" | "unavailable" };
 
 export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
   const pools = new Map<string, UpstreamPool>();
@@ -118,21 +121,23 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
     let attempt: Attempt = { failure: "unavailable" };
     for (let i = 0; i < attempts && "failure" in attempt; i++) {
       const index = candidates[(first + i) % candidates.length]!;
-      // The runtime's own timer bounds the attempt: no setTimeout/clearTimeout pair per attempt.
-      const signal = AbortSignal.timeout(pool.timeout);
-      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { method, headers, body, redirect: "manual", signal });
+      // Not AbortSignal.timeout: aborting a fetch also cuts its response body, so such a signal
+      // would end every download at `timeout`, however steadily it arrived.
+      const deadline = new AttemptDeadline(pool.timeout);
+      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { method, headers, body, redirect: "manual", signal: deadline.signal });
       forUpstream(request.headers, names, forwarded, headerRules, route.config.forward_override_headers);
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);
       for (const [name, value] of extraHeaders) request.headers.set(name, value);
       try {
-        attempt = { response: await fetcher(request) };
+        attempt = { response: await fetcher(request), deadline };
       } catch {
         // The runtime's fetch rejects when the signal aborts, also while it waits for the headers.
-        attempt = { failure: signal.aborted ? "timeout" : "unavailable" };
+        deadline.stop();
+        attempt = { failure: deadline.expired ? "timeout" : "unavailable" };
       }
-      circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt && !isFailure(attempt.response.status));
+      circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt ? attempt.response.status : undefined);
     }
     c.set("upstreamMs", Date.now() - started);
 
@@ -141,7 +146,7 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
         ? gatewayError(504, "upstream_timeout", "The upstream did not answer in time.")
         : gatewayError(502, "upstream_unavailable", "The upstream could not be reached.");
     }
-    return clientResponse(attempt.response, method, pool.maxResponseSize);
+    return clientResponse(attempt.response, method, pool.maxResponseSize, attempt.deadline);
   };
 };
 
@@ -158,26 +163,35 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
   return pool.all.filter((index) => names.has(pool.names[index]!));
 }
 
-/** The upstream's response for the client: cleaned headers, size-capped streaming body. */
-function clientResponse(upstream: Response, method: string, maxSize: number): Response {
+/**
+ * The upstream's response for the client: cleaned headers, a streaming body watched by the
+ * attempt's deadline (idle gaps) and capped in size.
+ */
+function clientResponse(upstream: Response, method: string, maxSize: number, deadline: AttemptDeadline): Response {
+  deadline.arrived();
   const init = { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers };
-  if (method === "HEAD") return cleaned(new Response(upstream.body, init));
+  if (method === "HEAD" || !upstream.body) {
+    deadline.stop();
+    return cleaned(new Response(upstream.body, init));
+  }
   if (NULL_BODY_STATUSES.has(upstream.status)) {
-    void upstream.body?.cancel();
+    deadline.stop();
+    void upstream.body.cancel();
     return cleaned(new Response(null, init));
   }
   const length = contentLength(upstream.headers);
   if (length !== undefined && length > maxSize) {
-    void upstream.body?.cancel();
+    deadline.stop();
+    void upstream.body.cancel();
     throw gatewayError(502, "upstream_response_too_large", "The upstream response is larger than the gateway passes on.");
   }
   // With an identity body and a declared length within the limit, HTTP framing already bounds
-  // the body (the runtime reads exactly Content-Length bytes), so the per-chunk count is
-  // skipped. A compressed body is counted: the runtime decompresses it, and its decoded size
-  // is what could be huge.
+  // the body (the runtime reads exactly Content-Length bytes), so the byte count is skipped. A
+  // compressed body is counted: the runtime decompresses it, and its decoded size is what
+  // could be huge.
   const encoding = upstream.headers.get("content-encoding");
   const bounded = length !== undefined && (encoding === null || encoding === "identity");
-  return cleaned(new Response(upstream.body && !bounded ? capped(upstream.body, maxSize) : upstream.body, init));
+  return cleaned(new Response(watched(upstream.body, deadline, bounded ? Infinity : maxSize), init));
 }
 
 /** The response with its own copy of the upstream's headers, cleaned for the client in place. */
@@ -186,16 +200,43 @@ function cleaned(response: Response): Response {
   return response;
 }
 
-/** The body, erroring (cut off) as soon as more than `limit` bytes have passed. */
-function capped(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+/**
+ * The body, read from the upstream only as the client asks for it, so the deadline times the
+ * upstream's silences and never the client's slowness; it errors (is cut off) when the deadline
+ * expires or as soon as more than `limit` bytes have passed. One stream for both.
+ */
+function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let seen = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > limit) controller.error(new Error("upstream response exceeds max_response_size"));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
+    },
+    async pull(controller) {
+      deadline.wait();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // The upstream failed mid-body, or the deadline aborted it.
+        deadline.stop();
+        throw error;
+      }
+      deadline.arrived();
+      if (chunk.done) {
+        deadline.stop();
+        return controller.close();
+      }
+      seen += chunk.value.byteLength;
+      if (seen <= limit) return controller.enqueue(chunk.value);
+      deadline.stop();
+      controller.error(new Error("upstream response exceeds max_response_size"));
+      await reader.cancel();
+    },
+    // The client went away.
+    cancel(reason) {
+      deadline.stop();
+      return reader.cancel(reason);
+    },
+  });
 }

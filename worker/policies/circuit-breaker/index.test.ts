@@ -7,7 +7,7 @@ import { upstreamSchema } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import type { MatchedRoute } from "../../gateway/router";
 import { testApp } from "../test-app.test-helper";
-import { CircuitCache, circuitBreaker, isFailure, type CircuitBreakers } from "./index";
+import { CircuitCache, circuitBreaker, type CircuitBreakers } from "./index";
 
 let now = 1_000_000;
 const clock = () => now;
@@ -16,14 +16,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** An origin whose endpoints fail (500) until told to recover; counts what reaches it. */
+/**
+ * An origin whose endpoints fail (502 unless told another status; 0: no answer at all, as a
+ * timeout or a refused connection) until told to recover; counts what reaches it.
+ */
 class Origin {
   readonly hits = new Map<string, number>();
-  readonly failing = new Set<string>();
+  readonly failing = new Map<string, number>();
 
-  fetch(endpoint: string): Response {
+  fail(endpoint: string, status = 502): void {
+    this.failing.set(endpoint, status);
+  }
+
+  fetch(endpoint: string, path: string): Response {
     this.hits.set(endpoint, (this.hits.get(endpoint) ?? 0) + 1);
-    return new Response(null, { status: this.failing.has(endpoint) ? 500 : 200 });
+    // `/boom` answers 500 on every endpoint: a path a client can make fail.
+    const status = path === "/boom" ? 500 : (this.failing.get(endpoint) ?? 200);
+    // A Response cannot have status 0: an object of the shape the stand-in proxy reads.
+    return status === 0 ? ({ status } as Response) : new Response(null, { status });
   }
 
   total(): number {
@@ -56,11 +66,15 @@ interface Setup {
   origin?: Origin;
   cache?: CircuitCache;
   namespace?: ReturnType<typeof counting>["namespace"];
+  /** Replaces keys of the circuit_breaker block. */
+  breaker?: Record<string, unknown>;
 }
 
 /** The breaker in front of a stand-in for the proxy: round-robin over the healthy endpoints, one outcome recorded per attempt. */
-function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), cache = new CircuitCache(), namespace }: Setup): { app: Hono<AppEnv>; origin: Origin; circuits: CircuitBreakers } {
-  const config = upstreamSchema.parse({ name: upstream, endpoints, circuit_breaker: { failure_threshold: 3, timeout: "30s" } });
+function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), cache = new CircuitCache(), namespace, breaker }: Setup): { app: Hono<AppEnv>; origin: Origin; circuits: CircuitBreakers } {
+  // Three requests, all failed, open it: the tests of the state machine need few requests.
+  const circuit_breaker = { failure_threshold: 3, minimum_requests: 3, timeout: "30s", ...breaker };
+  const config = upstreamSchema.parse({ name: upstream, endpoints, circuit_breaker });
   const circuits = circuitBreaker({ upstreams: [config], cache, clock, namespace });
   let next = 0;
   const app = testApp(
@@ -74,32 +88,36 @@ function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), c
     (c) => {
       const healthy = circuits.healthyEndpoints(upstream, endpoints);
       const endpoint = healthy[next++ % healthy.length]!;
-      const response = origin.fetch(endpoint);
-      circuits.record(c, upstream, endpoint, !isFailure(response.status));
-      return response;
+      const response = origin.fetch(endpoint, new URL(c.req.url).pathname);
+      if (response.status !== 0) {
+        circuits.record(c, upstream, endpoint, response.status);
+        return response;
+      }
+      circuits.record(c, upstream, endpoint, undefined);
+      return c.json({ error: "upstream_timeout" }, 504);
     },
   );
   return { app, origin, circuits };
 }
 
-async function send(app: Hono<AppEnv>): Promise<Response> {
+async function send(app: Hono<AppEnv>, path = "/"): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await app.request("http://gw.test/", {}, env, ctx);
+  const response = await app.request(`http://gw.test${path}`, {}, env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
 
-async function statuses(app: Hono<AppEnv>, count: number): Promise<number[]> {
+async function statuses(app: Hono<AppEnv>, count: number, path = "/"): Promise<number[]> {
   const result: number[] = [];
-  for (let i = 0; i < count; i++) result.push((await send(app)).status);
+  for (let i = 0; i < count; i++) result.push((await send(app, path)).status);
   return result;
 }
 
 describe("circuitBreaker", () => {
   it("opens after failure_threshold failures and answers 503 with Retry-After without contacting the origin", async () => {
     const { app, origin } = gateway({ upstream: "opens" });
-    origin.failing.add("a.test:80");
-    expect(await statuses(app, 3)).toEqual([500, 500, 500]);
+    origin.fail("a.test:80");
+    expect(await statuses(app, 3)).toEqual([502, 502, 502]);
     const refused = await send(app);
     expect(refused.status).toBe(503);
     expect(refused.headers.get("Retry-After")).toBe("30");
@@ -111,7 +129,7 @@ describe("circuitBreaker", () => {
 
   it("after the alarm, lets one probe reach the recovered origin, then closes", async () => {
     const { app, origin } = gateway({ upstream: "recovers" });
-    origin.failing.add("a.test:80");
+    origin.fail("a.test:80");
     await statuses(app, 3);
     // The alarm makes the object half-open with no traffic at all.
     expect(await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("recovers"))).toBe(true);
@@ -125,11 +143,11 @@ describe("circuitBreaker", () => {
 
   it("lets only the probes reach a still failing origin, and opens again", async () => {
     const { app, origin } = gateway({ upstream: "still-failing" });
-    origin.failing.add("a.test:80");
+    origin.fail("a.test:80");
     await statuses(app, 3);
     await runDurableObjectAlarm(env.CIRCUIT_BREAKER.getByName("still-failing"));
     now += 30_000;
-    expect(await statuses(app, 5)).toEqual([500, 503, 503, 503, 503]);
+    expect(await statuses(app, 5)).toEqual([502, 503, 503, 503, 503]);
     // Three failures to open, one probe while half-open: nothing else got through.
     expect(origin.total()).toBe(4);
     expect((await env.CIRCUIT_BREAKER.getByName("still-failing").state()).state).toBe("open");
@@ -148,9 +166,9 @@ describe("circuitBreaker", () => {
 
   it("skips a failing endpoint while the others are healthy, without opening the circuit", async () => {
     const { app, origin } = gateway({ upstream: "endpoints", endpoints: ["a.test:80", "b.test:80"] });
-    origin.failing.add("a.test:80");
+    origin.fail("a.test:80");
     const results = await statuses(app, 20);
-    expect(results.filter((status) => status === 500)).toHaveLength(3);
+    expect(results.filter((status) => status === 502)).toHaveLength(3);
     expect(results.slice(-10)).toEqual(Array(10).fill(200));
     expect(origin.hits.get("a.test:80")).toBe(3);
     expect((await env.CIRCUIT_BREAKER.getByName("endpoints").state()).state).toBe("closed");
@@ -158,12 +176,12 @@ describe("circuitBreaker", () => {
 
   it("learns from the object that another isolate opened the circuit", async () => {
     const origin = new Origin();
-    origin.failing.add("a.test:80");
+    origin.fail("a.test:80");
     const first = gateway({ upstream: "shared", origin, cache: new CircuitCache() });
     const second = gateway({ upstream: "shared", origin, cache: new CircuitCache() });
     await statuses(first.app, 3);
     // The second isolate's first request goes out (its copy is empty and refreshed in the background)...
-    expect(await statuses(second.app, 1)).toEqual([500]);
+    expect(await statuses(second.app, 1)).toEqual([502]);
     // ...then it knows.
     expect(await statuses(second.app, 3)).toEqual([503, 503, 503]);
     expect(origin.total()).toBe(4);
@@ -177,12 +195,56 @@ describe("circuitBreaker", () => {
     expect(warn).toHaveBeenCalled();
     expect(JSON.parse(String(warn.mock.calls[0]![0]))).toMatchObject({ event: "circuit_refresh_failed", upstream: "unreachable" });
     // Failures still trip the isolate's own copy, so the origin is protected meanwhile...
-    origin.failing.add("a.test:80");
-    expect(await statuses(app, 4)).toEqual([500, 500, 500, 503]);
+    origin.fail("a.test:80");
+    expect(await statuses(app, 4)).toEqual([502, 502, 502, 503]);
     // ...and after the timeout, with no object to grant a probe, the copy starts over alone.
     now += 30_000;
-    expect(await statuses(app, 4)).toEqual([500, 500, 500, 503]);
+    expect(await statuses(app, 4)).toEqual([502, 502, 502, 503]);
     expect(origin.total()).toBe(3 + 6);
+  });
+
+  it("does not open on 500s a client provokes from one path, however many, while 503s over the ratio open it", async () => {
+    const { app, origin } = gateway({ upstream: "provoked" });
+    expect(await statuses(app, 30, "/boom")).toEqual(Array(30).fill(500));
+    expect(origin.total()).toBe(30);
+    expect(await env.CIRCUIT_BREAKER.getByName("provoked").state()).toMatchObject({ state: "closed", failures: 0 });
+    // The upstream itself failing: 503s, counted against the 30 answers before them.
+    origin.fail("a.test:80", 503);
+    expect(await statuses(app, 30)).toEqual(Array(30).fill(503));
+    // Opened at the 30th failure (30 of 60 requests, the ratio of 0.5): nothing more reached the origin.
+    expect(origin.total()).toBe(60);
+    expect(await statuses(app, 5)).toEqual(Array(5).fill(503));
+    expect(origin.total()).toBe(60);
+    expect(await env.CIRCUIT_BREAKER.getByName("provoked").state()).toMatchObject({ state: "open", requests: 60, failures: 30 });
+  });
+
+  it("counts a 500 when failure_status_codes lists it", async () => {
+    const { app, origin } = gateway({ upstream: "counts-500", breaker: { failure_status_codes: [500] } });
+    expect(await statuses(app, 3, "/boom")).toEqual([500, 500, 500]);
+    expect((await send(app)).status).toBe(503);
+    expect(origin.total()).toBe(3);
+  });
+
+  it("counts no answer (a timeout, a refused connection) as a failure whatever the status list says", async () => {
+    const { app, origin } = gateway({ upstream: "no-answer", breaker: { failure_status_codes: [] } });
+    origin.fail("a.test:80", 502);
+    expect(await statuses(app, 5)).toEqual(Array(5).fill(502));
+    origin.fail("a.test:80", 0);
+    // 3 failures of 8 requests: under the ratio; the 5th failure (5 of 10) opens it.
+    expect(await statuses(app, 6)).toEqual([504, 504, 504, 504, 504, 503]);
+    expect((await send(app)).headers.get("Retry-After")).toBe("30");
+  });
+
+  it("sends the successes with the background refresh, so the object counts them in the ratio", async () => {
+    const { namespace, calls } = counting();
+    const { app } = gateway({ upstream: "refresh-counts", namespace });
+    await statuses(app, 12);
+    expect(calls()).toBe(1);
+    now += 2_000;
+    await statuses(app, 1);
+    expect(calls()).toBe(2);
+    // The first request was before the first refresh; the 13th's success waits for the next one.
+    expect(await env.CIRCUIT_BREAKER.getByName("refresh-counts").state()).toMatchObject({ state: "closed", requests: 12, failures: 0 });
   });
 
   it("leaves upstreams without a circuit_breaker alone", async () => {

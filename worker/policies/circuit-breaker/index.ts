@@ -4,21 +4,28 @@
  *
  * - `guard` (before the proxy): closed → go on, no call; open → 503 with Retry-After, the
  *   upstream is not contacted; open past its timeout, or half-open → one call to the object,
- *   which lets `half_open_requests` probes through and refuses the rest.
- * - `record` (the proxy, per attempt): the outcome is applied to the isolate's copy at once (so
- *   the request after the one that trips the circuit is already refused) and sent to the
- *   object in batches after the response (waitUntil). A success while everything is healthy
- *   is not sent at all: a healthy request costs no object call.
+ *   which lets `half_open_requests` probes through at once and refuses the rest.
+ * - `record` (the proxy, per attempt): the attempt's status, or none for a timeout or a
+ *   connection failure. Failures are those and `failure_status_codes` (502, 503, 504 by
+ *   default); every other answer, 500 included, is a success: the circuit measures whether the
+ *   upstream answers, and one client provoking 500s from one path must not open it for
+ *   everyone. The outcome is applied to the isolate's copy at once (so the request after the one
+ *   that trips the circuit is already refused) and queued as counts per endpoint and slice of
+ *   time. A failure, or a probe's outcome, is sent to the object after the response
+ *   (waitUntil); a success while closed waits for the next refresh: a healthy request costs no
+ *   object call.
  * - `healthyEndpoints` (the proxy, per request): the upstream's endpoints minus those ejected
- *   for their own consecutive failures, so a failing endpoint is skipped while others serve.
- * - The copy is refreshed in the background when older than `refreshMs`, which is how an
- *   isolate learns that others opened (or an admin reset) the circuit.
+ *   for their own failures, so a failing endpoint is skipped while others serve.
+ * - The copy is refreshed in the background when older than `refreshMs`, sending the queued
+ *   successes with it: how an isolate learns that others opened (or an admin reset) the
+ *   circuit, and how the object learns of the successes that make the failure ratio.
  * - The object failing is logged and fails open: a broken breaker must not take a healthy
  *   upstream down with it. The isolate's copy then works alone, tripped by its own outcomes.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, Outcome } from "../../../durable-objects/circuit-breaker";
-import { applyOutcome, close, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
+import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, EndpointCounts } from "../../../durable-objects/circuit-breaker";
+import { applyCounts, close, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
+import { addCounts, type Counts, type RollingWindow } from "../../../durable-objects/rolling-window";
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
@@ -39,24 +46,20 @@ export interface CircuitBreakers {
   guard: MiddlewareHandler<AppEnv>;
   /** The endpoints of `upstream` worth trying, in the order given (all of them if every one is ejected). */
   healthyEndpoints(upstream: string, endpoints: readonly string[]): string[];
-  /** One attempt's outcome; `ok` false for a 5xx answer, a timeout or a connection failure (see `isFailure`). */
-  record(c: Context<AppEnv>, upstream: string, endpoint: string, ok: boolean): void;
-}
-
-/** An upstream answer that counts as a failure: 5xx (timeouts and connection failures count too). */
-export function isFailure(status: number): boolean {
-  return status >= 500;
+  /** One attempt's outcome: the upstream's status, or undefined when it gave none (a timeout, a connection failure). */
+  record(c: Context<AppEnv>, upstream: string, endpoint: string, status: number | undefined): void;
 }
 
 interface Copy {
   circuit: CircuitState;
   /** When the copy last took the object's word; -Infinity before the first time. */
   syncedAt: number;
-  /** Outcomes applied here and not yet sent. */
-  pending: Outcome[];
-  /** The running send loop, if any; every request with an outcome in it waits for it. */
-  flushing?: Promise<void>;
-  refreshing: boolean;
+  /** Outcomes applied here and not yet sent, per endpoint, on this isolate's clock. */
+  pending: Map<string, RollingWindow>;
+  /** A failure or a probe's outcome is pending: the running sync goes round again for it. */
+  urgent: boolean;
+  /** The running exchange with the object (report and adopt), if any; requests that queued an outcome wait for it. */
+  syncing?: Promise<void>;
 }
 
 /** The isolate's copies of circuit state, by upstream name. */
@@ -66,7 +69,7 @@ export class CircuitCache {
   copy(upstream: string): Copy {
     let copy = this.#copies.get(upstream);
     if (!copy) {
-      copy = { circuit: closedCircuit(), syncedAt: -Infinity, pending: [], refreshing: false };
+      copy = { circuit: closedCircuit(), syncedAt: -Infinity, pending: new Map(), urgent: false };
       this.#copies.set(upstream, copy);
     }
     return copy;
@@ -97,15 +100,44 @@ const DEFAULT_REFRESH_MS = 2_000;
 /** A probe may take every attempt of the upstream request; after that and this margin it counts as lost. */
 const PROBE_MARGIN_MS = 5_000;
 
-function circuitConfig(upstream: UpstreamConfig): CircuitConfig | undefined {
+/** One attempt's outcome as counts; constants, so recording a success allocates nothing. */
+const SUCCESS: Counts = Object.freeze({ requests: 1, failures: 0 });
+const FAILURE: Counts = Object.freeze({ requests: 1, failures: 1 });
+
+/** An upstream's circuit as compiled once per config: what the object is told, and what fails. */
+interface Breaker {
+  config: CircuitConfig;
+  failureStatuses: ReadonlySet<number>;
+}
+
+function compileBreaker(upstream: UpstreamConfig): Breaker | undefined {
   const breaker = upstream.circuit_breaker;
   if (!breaker?.enabled) return undefined;
   return {
-    failureThreshold: breaker.failure_threshold,
-    timeoutMs: breaker.timeout,
-    halfOpenRequests: breaker.half_open_requests,
-    probeTimeoutMs: upstream.timeout * (upstream.retries + 1) + PROBE_MARGIN_MS,
+    config: {
+      failureThreshold: breaker.failure_threshold,
+      minimumRequests: breaker.minimum_requests,
+      failureRatio: breaker.failure_ratio,
+      windowMs: breaker.window,
+      timeoutMs: breaker.timeout,
+      halfOpenRequests: breaker.half_open_requests,
+      successThreshold: breaker.success_threshold,
+      probeTimeoutMs: upstream.timeout * (upstream.retries + 1) + PROBE_MARGIN_MS,
+      endpointCount: upstream.endpoints.length,
+    },
+    failureStatuses: new Set(breaker.failure_status_codes),
   };
+}
+
+/** The pending outcomes as the object takes them (ages, not times), leaving none pending. */
+function takePending(copy: Copy, now: number): EndpointCounts[] {
+  const counts: EndpointCounts[] = [];
+  for (const [endpoint, window] of copy.pending) {
+    for (const { start, requests, failures } of window) counts.push({ endpoint, ageMs: now - start, requests, failures });
+  }
+  copy.pending.clear();
+  copy.urgent = false;
+  return counts;
 }
 
 function logFailure(event: string, upstream: string, error: unknown): void {
@@ -122,10 +154,10 @@ function circuitOpen(retryAfterMs: number): Error {
 }
 
 export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers => {
-  const configs = new Map<string, CircuitConfig>();
+  const breakers = new Map<string, Breaker>();
   for (const upstream of options.upstreams) {
-    const config = circuitConfig(upstream);
-    if (config) configs.set(upstream.name, config);
+    const breaker = compileBreaker(upstream);
+    if (breaker) breakers.set(upstream.name, breaker);
   }
   const namespace = options.namespace ?? ((env: Env) => env.CIRCUIT_BREAKER);
   const cache = options.cache ?? isolateCircuits;
@@ -135,47 +167,45 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
   /** Takes the object's word, then re-applies what was recorded here since (not yet sent). */
   function adopt(copy: Copy, config: CircuitConfig, snapshot: CircuitSnapshot): void {
     const now = clock();
-    copy.circuit = fromSnapshot(snapshot, now);
-    for (const outcome of copy.pending) applyOutcome(copy.circuit, config, outcome, now);
+    copy.circuit = fromSnapshot(snapshot, config, now);
+    for (const [endpoint, window] of copy.pending) {
+      for (const bucket of window) applyCounts(copy.circuit, config, endpoint, bucket.start, bucket, now);
+    }
     copy.syncedAt = now;
   }
 
-  function refreshIfStale(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): void {
-    if (copy.refreshing || copy.flushing || clock() - copy.syncedAt < refreshMs) return;
-    copy.refreshing = true;
-    const refresh = namespace(c.env)
-      .getByName(upstream)
-      .state()
-      .then((snapshot) => {
-        // A report sent meanwhile answers with fresher state than this.
-        if (!copy.flushing) adopt(copy, config, snapshot);
-      })
-      .catch((error: unknown) => logFailure("circuit_refresh_failed", upstream, error))
-      .finally(() => (copy.refreshing = false));
-    c.executionCtx.waitUntil(refresh);
-  }
-
-  function flush(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): Promise<void> {
-    copy.flushing ??= (async () => {
-      while (copy.pending.length > 0) {
-        const outcomes = copy.pending.splice(0);
+  /**
+   * Sends what is pending (possibly nothing: a refresh) and adopts the answer; goes round again
+   * while a failure or a probe's outcome came in meanwhile. Successes that came in wait for
+   * the next refresh, so steady traffic does not keep a loop of calls running.
+   */
+  function sync(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): Promise<void> {
+    copy.syncing ??= (async () => {
+      do {
+        const urgent = copy.urgent;
+        const counts = takePending(copy, clock());
         try {
-          adopt(copy, config, await namespace(c.env).getByName(upstream).report({ config, outcomes }));
+          adopt(copy, config, await namespace(c.env).getByName(upstream).report({ config, counts }));
         } catch (error) {
           // Not retried: the copy already holds these outcomes, and the next batch carries on.
-          logFailure("circuit_report_failed", upstream, error);
+          logFailure(urgent ? "circuit_report_failed" : "circuit_refresh_failed", upstream, error);
         }
-      }
-      copy.flushing = undefined;
+      } while (copy.urgent);
+      copy.syncing = undefined;
     })();
-    return copy.flushing;
+    return copy.syncing;
+  }
+
+  function refreshIfStale(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): void {
+    if (copy.syncing || clock() - copy.syncedAt < refreshMs) return;
+    c.executionCtx.waitUntil(sync(c, upstream, copy, config));
   }
 
   return {
     // Without a circuit on any upstream the guard has nothing to check.
-    guard: configs.size === 0 ? passThrough : async function circuitBreaker(c, next) {
+    guard: breakers.size === 0 ? passThrough : async function circuitBreaker(c, next) {
       const upstream = c.get("route")?.config.upstream;
-      const config = upstream === undefined ? undefined : configs.get(upstream);
+      const config = upstream === undefined ? undefined : breakers.get(upstream)?.config;
       if (upstream === undefined || !config) return next();
       const copy = cache.copy(upstream);
       refreshIfStale(c, upstream, copy, config);
@@ -204,20 +234,23 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
     },
 
     healthyEndpoints(upstream, endpoints) {
-      return configs.has(upstream) ? healthyEndpoints(cache.peek(upstream)?.circuit, endpoints, clock()) : [...endpoints];
+      return breakers.has(upstream) ? healthyEndpoints(cache.peek(upstream)?.circuit, endpoints, clock()) : [...endpoints];
     },
 
-    record(c, upstream, endpoint, ok) {
-      const config = configs.get(upstream);
-      if (!config) return;
+    record(c, upstream, endpoint, status) {
+      const breaker = breakers.get(upstream);
+      if (!breaker) return;
+      const { config } = breaker;
+      const counts = status === undefined || breaker.failureStatuses.has(status) ? FAILURE : SUCCESS;
       const copy = cache.copy(upstream);
-      const { circuit } = copy;
-      const healthy = circuit.state === "closed" && circuit.failures === 0 && circuit.endpoints[endpoint] === undefined;
-      if (ok && healthy && copy.pending.length === 0 && !copy.flushing) return;
-      const outcome = { endpoint, ok };
-      applyOutcome(circuit, config, outcome, clock());
-      copy.pending.push(outcome);
-      c.executionCtx.waitUntil(flush(c, upstream, copy, config));
+      const now = clock();
+      // Probes' outcomes (the copy not closed) decide the circuit: they go at once, like failures.
+      if (counts === FAILURE || copy.circuit.state !== "closed") copy.urgent = true;
+      applyCounts(copy.circuit, config, endpoint, now, counts, now);
+      let window = copy.pending.get(endpoint);
+      if (!window) copy.pending.set(endpoint, (window = []));
+      addCounts(window, config.windowMs, now, counts, now);
+      if (copy.urgent) c.executionCtx.waitUntil(sync(c, upstream, copy, config));
     },
   };
 };
