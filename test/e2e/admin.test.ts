@@ -487,3 +487,35 @@ describe("audit log", () => {
     expect(head.ok && head.rows[0]?.hash).toBe(result.head);
   });
 });
+
+describe("requests a browser could be made to send, over real HTTP", () => {
+  it("lets a same-origin request in: wrangler dev keeps the URL's origin as the browser sees it", async () => {
+    const res = await e2e.gateway.admin("/config", { headers: { Origin: new URL(e2e.gateway.url).origin, "Sec-Fetch-Site": "same-origin" } });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses a cross-site form post with the admin's credentials, and changes nothing", async () => {
+    const before = await currentVersion();
+    const body = JSON.stringify({ routes: [], upstreams: [] });
+    const base = { Authorization: `Bearer ${e2e.gateway.adminToken}`, "Content-Type": "text/plain;charset=UTF-8", "Content-Length": String(body.length) };
+    const crossSite = await rawRequest(e2e.gateway.url, { method: "PUT", path: "/admin/config", headers: { ...base, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" }, body });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.json()).toMatchObject({ error: "cross_site_request" });
+    // A browser that sends neither header: the text/plain body alone is refused.
+    const plain = await rawRequest(e2e.gateway.url, { method: "PUT", path: "/admin/config", headers: base, body });
+    expect(plain.status).toBe(415);
+    expect(plain.json()).toMatchObject({ error: "unsupported_media_type" });
+    expect(await currentVersion()).toBe(before);
+  });
+
+  it("refuses plain http addressed to a public name from a public client", async () => {
+    // Under wrangler dev the Host and a client's CF-Connecting-IP pass through as sent, so this
+    // is what the Worker sees on Cloudflare for an http:// request from the Internet.
+    const res = await rawRequest(e2e.gateway.url, {
+      path: "/admin/health",
+      headers: { Authorization: `Bearer ${e2e.gateway.adminToken}`, Host: "api.example.com", "CF-Connecting-IP": "203.0.113.7" },
+    });
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ error: "https_required" });
+  });
+});

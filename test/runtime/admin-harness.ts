@@ -76,12 +76,15 @@ export interface AdminInit extends RequestInit {
   env?: Env;
 }
 
+/** Where the harness sends admin requests: https, as the admin API refuses plain http from elsewhere than loopback. */
+export const ADMIN_BASE = "https://gw.test/admin";
+
 export async function admin(path: string, init: AdminInit = {}): Promise<Response> {
   const { auth, env: replacement, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (auth !== null) headers.set("Authorization", auth ?? TOKEN_AUTH);
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`http://gw.test/admin${path}`, { ...rest, headers }), harnessEnv(replacement), ctx);
+  const response = await app.fetch(new Request(`${ADMIN_BASE}${path}`, { ...rest, headers }), harnessEnv(replacement), ctx);
   await waitOnExecutionContext(ctx);
   await deliverAuditQueue();
   return response;

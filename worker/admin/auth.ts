@@ -6,14 +6,17 @@
  *                                            its password a ${VAR} reference to a secret)
  * An unset ADMIN_TOKEN or password lets nobody in by that scheme. Secrets are compared as
  * SHA-256 digests with crypto.subtle.timingSafeEqual, so neither content nor length leaks
- * through timing. A failure is 401 with a challenge for both schemes (RFC 9110 §11.6.1) and an
- * `admin_auth_failure` audit event that names the scheme and reason, never the credential.
+ * through timing. A weak ADMIN_TOKEN or password (secret-strength.ts) is never compared: every
+ * well-formed attempt by its scheme answers 503 until it is replaced. A failure is 401 with a
+ * challenge for both schemes (RFC 9110 §11.6.1) and an `admin_auth_failure` audit event that
+ * names the scheme and reason, never the credential.
  */
 import type { MiddlewareHandler } from "hono";
 import { recordAdminAuthFailure } from "../audit/request-events";
-import { resolveSecret, SecretUnavailableError } from "../config/secrets";
+import { resolveSecret, secretName, SecretUnavailableError } from "../config/secrets";
 import { gatewayError } from "../gateway/errors";
 import type { AdminContext, AdminEnv } from "./context";
+import { refuseWeakSecret } from "./secret-strength";
 
 export const ADMIN_REALM = "loom-edge-admin";
 const CHALLENGE = `Bearer realm="${ADMIN_REALM}", Basic realm="${ADMIN_REALM}"`;
@@ -63,6 +66,7 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
   if (presented.scheme === "bearer") {
     const token = c.env.ADMIN_TOKEN;
     if (!token) return { reason: "bearer_not_configured" };
+    refuseWeakSecret("ADMIN_TOKEN", token);
     return (await sameSecret(presented.token, token)) ? { actor: "token" } : { reason: "invalid_credentials" };
   }
   const basic = c.var.gateway.config.admin?.auth;
@@ -74,6 +78,7 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
     if (error instanceof SecretUnavailableError) return { reason: "basic_password_unset" };
     throw error;
   }
+  refuseWeakSecret(secretName(basic.password), password);
   // Both comparisons always run, so timing does not tell which one failed.
   const [userOk, passwordOk] = await Promise.all([sameSecret(presented.username, basic.username), sameSecret(presented.password, password)]);
   return userOk && passwordOk ? { actor: `basic:${basic.username}` } : { reason: "invalid_credentials" };

@@ -86,7 +86,7 @@ export const configEndpoints: AdminEndpoint[] = [
     method: "PUT",
     path: "/config",
     summary: "Replace the whole config",
-    description: "Body in YAML (default) or JSON (by Content-Type). Honours If-Match (\"N\", N or *). Audited as config_change/config_put before it takes effect.",
+    description: "Body in YAML or JSON, as its Content-Type declares (415 for any other). Honours If-Match (\"N\", N or *). Audited as config_change/config_put before it takes effect.",
     body: { schema: "Config", mediaTypes: CONFIG_MEDIA_TYPES },
     responses: changeResponses,
     handler: putConfig,

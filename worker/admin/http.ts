@@ -29,7 +29,7 @@ export async function readBodyText(c: AdminContext): Promise<string> {
   return new TextDecoder().decode(await c.req.arrayBuffer());
 }
 
-/** The body as JSON (`application/json`, `*+json`) or YAML (anything else), or 400 `code`. */
+/** The body as JSON (`application/json`) or YAML (the YAML media types), or 400 `code`; the endpoint's media-type guard (csrf.ts) let no other type through. */
 export async function readStructuredBody(c: AdminContext, code: string): Promise<unknown> {
   const parsed = parseDocument(await readBodyText(c), c.req.header("Content-Type"));
   if (!parsed.ok) throw invalid(code, parsed.issues);

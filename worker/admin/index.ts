@@ -1,8 +1,10 @@
 /**
  * The admin API, mounted by worker/app.ts under ADMIN_PREFIX (default /admin). Every path
- * below the prefix, unknown ones included, is authenticated first; then one endpoint from the
- * table answers, a known path with another method is 405 with Allow, anything else is 404.
- * Admin paths are never proxied.
+ * below the prefix, unknown ones included, is refused over plain http from elsewhere than this
+ * machine (transport.ts) and when a browser sends it for another site (csrf.ts), then
+ * authenticated; then one endpoint from the table answers, a known path with another method is
+ * 405 with Allow, anything else is 404. A state-changing endpoint first checks the media type
+ * of the body against the types the table documents for it (415). Admin paths are never proxied.
  */
 import { Hono } from "hono";
 import { gatewayError } from "../gateway/errors";
@@ -11,6 +13,7 @@ import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
 import { consumerEndpoints } from "./consumers";
 import { credentialEndpoints } from "./credentials";
+import { refuseCrossSite, requireDocumentedMediaType } from "./csrf";
 import type { AdminEndpoint, AdminEnv } from "./context";
 import { documentEndpoints } from "./documents";
 import { healthEndpoint } from "./health";
@@ -18,6 +21,7 @@ import { limitBody } from "./http";
 import { apiDocsEndpoints } from "./openapi";
 import { protectionEndpoints } from "./protections";
 import { resourceEndpoints } from "./resource-routes";
+import { requireHttps } from "./transport";
 
 export type { AdminEnv } from "./context";
 
@@ -39,10 +43,13 @@ export function createAdminApp(): Hono<AdminEnv> {
     // Admin answers carry config and identities; no cache may keep them (RFC 9111 §5.2.2.5).
     c.header("Cache-Control", "no-store");
   });
+  admin.use(requireHttps);
+  admin.use(refuseCrossSite);
   admin.use(adminAuth());
   for (const endpoint of endpoints) {
-    if (endpoint.body) admin.on(endpoint.method, endpoint.path, limitBody, endpoint.handler);
-    else admin.on(endpoint.method, endpoint.path, endpoint.handler);
+    if (endpoint.method === "GET") admin.on(endpoint.method, endpoint.path, endpoint.handler);
+    else if (endpoint.body) admin.on(endpoint.method, endpoint.path, requireDocumentedMediaType(endpoint.body.mediaTypes), limitBody, endpoint.handler);
+    else admin.on(endpoint.method, endpoint.path, requireDocumentedMediaType([]), endpoint.handler);
   }
   const allowed = new Map<string, string[]>();
   for (const { path, method } of endpoints) allowed.set(path, [...(allowed.get(path) ?? []), ...(method === "GET" ? ["GET", "HEAD"] : [method])]);

@@ -59,7 +59,15 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
       ...(response.schema ? { content: { "application/json": { schema: ref(response.schema) } } } : {}),
     };
   }
-  responses["401"] = { description: "Missing or wrong credentials (WWW-Authenticate names both schemes); audited.", content: { "application/json": { schema: ref("Error") } } };
+  const error = { "application/json": { schema: ref("Error") } };
+  responses["401"] = { description: "Missing or wrong credentials (WWW-Authenticate names both schemes); audited.", content: error };
+  responses["403"] = { description: "Refused before authentication: plain http from elsewhere than loopback (https_required), or a request a browser sent for another site (cross_site_request).", content: error };
+  if (endpoint.method !== "GET") {
+    responses["415"] = {
+      description: endpoint.body ? `The body is not declared as ${endpoint.body.mediaTypes.join(", ")}; nothing changed.` : "A body (or a form media type) sent to an endpoint that takes none; nothing changed.",
+      content: error,
+    };
+  }
   return {
     operationId: `${endpoint.method.toLowerCase()}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string | undefined) => (next ?? "").toUpperCase())}`,
     summary: endpoint.summary,
@@ -101,8 +109,8 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
-        adminToken: { type: "http", scheme: "bearer", description: `The ADMIN_TOKEN Worker secret (realm ${ADMIN_REALM}).` },
-        adminBasic: { type: "http", scheme: "basic", description: "admin.auth of the config in force; the password is a ${VAR} secret." },
+        adminToken: { type: "http", scheme: "bearer", description: `The ADMIN_TOKEN Worker secret (realm ${ADMIN_REALM}). While it holds under 128 bits of entropy, every bearer attempt answers 503 weak_admin_secret.` },
+        adminBasic: { type: "http", scheme: "basic", description: "admin.auth of the config in force; the password is a ${VAR} secret. While it holds under 128 bits of entropy, every basic attempt answers 503 weak_admin_secret." },
       },
     },
   };

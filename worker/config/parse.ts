@@ -23,12 +23,16 @@ export function zodIssues(error: z.ZodError): ConfigIssue[] {
 
 /**
  * Parses a body as JSON when the media type says so, else as YAML (a superset of JSON).
- * YAML aliases are capped so a "billion laughs" document cannot blow up memory.
+ * YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`, from YAML 1.1's merge type) are accepted
+ * because Loom's own YAML library (go-yaml) accepts them, so Loom configs use them; keys written
+ * in the mapping win over merged ones, and an earlier source over a later one. A merged alias
+ * counts against the same alias cap as any other, so a "billion laughs" document built from
+ * merges cannot blow up memory either.
  */
 export function parseDocument(text: string, contentType: string | undefined): { ok: true; document: unknown } | { ok: false; issues: ConfigIssue[] } {
   const json = /\bjson\b/i.test(contentType ?? "");
   try {
-    const document = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100, prettyErrors: false, uniqueKeys: true });
+    const document = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100, merge: true, prettyErrors: false, uniqueKeys: true });
     return { ok: true, document };
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0]! : "unreadable document";
