@@ -56,7 +56,7 @@ export interface RequestVars {
   normalPath?: string;
   route?: MatchedRoute;
   /** The request body, once a policy has read it whole (request-validator); see gateway/body.ts. */
-  body?: ArrayBuffer;
+  body?: Uint8Array;
   /** Set by the proxy for the access log. */
   upstream?: string;
   upstreamMs?: number;

@@ -118,10 +118,16 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   /** One cache per JWKS (and download settings) for all the routes that use it. */
   function jwksFor(config: JwtAuthConfig): JWTVerifyGetKey | undefined {
     if (!config.jwks_uri) return undefined;
-    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age].join(" ");
+    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age, config.jwks_stale_if_error].join(" ");
     let keySet = keySets.get(id);
     if (!keySet) {
-      keySet = remoteKeySet(config.jwks_uri, { timeoutMs: config.jwks_timeout, cooldownMs: config.jwks_cooldown, maxAgeMs: config.jwks_cache_max_age, fetch: options.fetchJwks });
+      keySet = remoteKeySet(config.jwks_uri, {
+        timeoutMs: config.jwks_timeout,
+        cooldownMs: config.jwks_cooldown,
+        maxAgeMs: config.jwks_cache_max_age,
+        staleIfErrorMs: config.jwks_stale_if_error,
+        fetch: options.fetchJwks,
+      });
       keySets.set(id, keySet);
     }
     return keySet;

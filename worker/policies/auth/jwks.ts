@@ -9,7 +9,10 @@
  *   cannot be shared between Workers requests). After a failed first download, no new attempt
  *   for `cooldownMs`; meanwhile verification fails closed (401).
  * - Older than `maxAgeMs`: download again, at most once per `cooldownMs`; if that fails the
- *   cached keys keep serving (stale-if-error), and the failure is logged.
+ *   cached keys keep serving (stale-if-error, RFC 5861 §4), and the failure is logged, for at
+ *   most `staleIfErrorMs` more: keys older than both are not used (401 `jwks_unavailable`,
+ *   fail closed), because a key the provider withdrew (a leaked one) must stop verifying even
+ *   while the provider cannot be reached.
  * - Unknown `kid`: download again, at most once per `cooldownMs`, so tokens with made-up key
  *   ids cannot make the gateway hammer the identity provider.
  * - Downloads time out after `timeoutMs`, never follow redirects, and read at most 256 KiB.
@@ -25,6 +28,7 @@ export interface RemoteKeySetOptions {
   timeoutMs: number;
   cooldownMs: number;
   maxAgeMs: number;
+  staleIfErrorMs: number;
   fetch?: JwksFetch;
 }
 
@@ -56,6 +60,9 @@ export function remoteKeySet(url: string, options: RemoteKeySetOptions): JWTVeri
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let failedAt = Number.NEGATIVE_INFINITY;
 
+  /** Keys downloaded longer ago than maxAgeMs + staleIfErrorMs verify nothing. */
+  const tooOld = (now: number) => now - fetchedAt >= options.maxAgeMs + options.staleIfErrorMs;
+
   async function refresh(): Promise<void> {
     attemptedAt = Date.now();
     try {
@@ -63,7 +70,7 @@ export function remoteKeySet(url: string, options: RemoteKeySetOptions): JWTVeri
       fetchedAt = Date.now();
     } catch (error) {
       failedAt = Date.now();
-      console.warn(JSON.stringify({ level: "warn", event: "jwks_refresh_failed", jwks_uri: url, error: error instanceof Error ? error.name : typeof error, serving_cached_keys: keys !== undefined }));
+      console.warn(JSON.stringify({ level: "warn", event: "jwks_refresh_failed", jwks_uri: url, error: error instanceof Error ? error.name : typeof error, serving_cached_keys: keys !== undefined && !tooOld(failedAt) }));
     }
   }
 
@@ -72,7 +79,7 @@ export function remoteKeySet(url: string, options: RemoteKeySetOptions): JWTVeri
     if (keys === undefined ? now - failedAt >= options.cooldownMs : now - fetchedAt >= options.maxAgeMs && now - attemptedAt >= options.cooldownMs) {
       await refresh();
     }
-    if (keys === undefined) throw new AuthRejection("jwks_unavailable");
+    if (keys === undefined || tooOld(Date.now())) throw new AuthRejection("jwks_unavailable");
     try {
       return await keys(header, token);
     } catch (error) {
