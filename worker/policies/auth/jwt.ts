@@ -26,6 +26,7 @@
  */
 import { errors, jwtVerify, importSPKI, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
+import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
 import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
 import { admit, AuthRejection, headerSafe, realmParam, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
@@ -97,7 +98,7 @@ function flattened(token: string): FlattenedJWSInput {
 
 export interface JwtSchemeOptions {
   /** The JWKS key lookup (remoteKeySet), shared by the routes that name the same jwks_uri. */
-  jwks?: JWTVerifyGetKey;
+  jwks?: RemoteKeySet;
 }
 
 export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {}): Scheme {
@@ -214,7 +215,7 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     name: "jwt",
     // RFC 6750 §3.1: no error code when the request carried no token; invalid_token, nothing more, for a bad one.
     challenge: (presented) => (presented ? `Bearer ${realm}, error="invalid_token"` : `Bearer ${realm}`),
-    async verify(request, env) {
+    async verify(request, env, ctx) {
       const token = presentedToken(request);
       if (token === undefined) return refuse("missing_credentials", false);
       if (token.length > config.max_token_size) return refuse("token_too_large");
@@ -223,7 +224,7 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
         const alg = header.alg as JwtAlgorithm;
         if (isHmac(alg)) return hmacKey(secret!, alg, env);
         if (publicKey) return pemKey(publicKey, alg, env);
-        return jwks!(header, jws);
+        return jwks!(header, jws, ctx);
       };
       // Only tokens that passed every check below are kept, under their exact text: a second
       // spelling of a kept token (non-canonical base64url) is another key and is refused below.
