@@ -146,7 +146,11 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
   /** The body, whole and bounded; another validator on the route may have read it already. */
   async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
     const read = c.get("body");
-    if (read !== undefined) return read;
+    if (read !== undefined) {
+      // Another validator on the route read it under its own max_body_size.
+      if (read.byteLength > maxBodySize) throw tooLarge();
+      return read;
+    }
     const request = c.req.raw;
     if ((contentLength(request.headers) ?? 0) > maxBodySize) throw tooLarge();
     return request.body ? readAtMost(request.body, maxBodySize, tooLarge) : new Uint8Array(0);
