@@ -87,6 +87,8 @@ describe("duplicate member names", () => {
     ['{"é":1,"\\u00e9":2}', "non-ASCII"],
     ['{"😀":1,"\\ud83d\\ude00":2}', "a surrogate pair"],
     ['{ "a" : 1 , "a"\n:\t2 }', "with whitespace"],
+    ['{"a\\\\":1,"a\\\\":2}', "ending in an escaped backslash"],
+    ['{"k\\\\\\"":1,"k\\\\\\u0022":2}', "backslashes before an escaped quote"],
   ])("finds %s (%s)", async (text) => {
     expect(hasDuplicateKey(text)).toBe(true);
     await expectRefused(await post(text), 400, "duplicate_key");
@@ -102,6 +104,7 @@ describe("duplicate member names", () => {
     ['{"":1,"a":{"":2}}', "empty names at two depths"],
     ['"{\\"a\\":1,\\"a\\":2}"', "a string that looks like an object"],
     ["[1,2,3]", "no object at all"],
+    ['{"a":"\\\\","b":"\\\\\\"","c":{"a":"\\\\"}}', "values ending in backslashes"],
   ])("admits %s (%s)", async (text) => {
     expect(hasDuplicateKey(text)).toBe(false);
     const response = await testApp([requestValidator({ schema: {}, methods: ["POST"] })], echo).fetch(
@@ -109,6 +112,11 @@ describe("duplicate member names", () => {
     );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(text);
+  });
+
+  it("ends on text that is not JSON instead of looping", () => {
+    expect(hasDuplicateKey('{"a":"\\"}')).toBe(false);
+    expect(hasDuplicateKey('{"a')).toBe(false);
   });
 
   it("is not fooled by many names: one duplicate among 10 000 is found", () => {
