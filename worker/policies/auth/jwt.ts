@@ -110,8 +110,8 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
   const bareTokenHeader = config.header.toLowerCase() !== "authorization";
   const claimHeaders = Object.entries(config.claim_headers);
   const realm = realmParam(config.realm);
-  // RFC 8725 §3.11 lets a token's type keep it from being used as another kind of JWT; RFC 7519
-  // §4.1.4 makes `exp` optional, but a token that never expires cannot be withdrawn.
+  // RFC 7519 §4.1.4 makes `exp` optional, but a token that never expires cannot be withdrawn
+  // short of rotating the key that signed it.
   const requiredClaims = config.require_exp && !config.required_claims.includes("exp") ? [...config.required_claims, "exp"] : config.required_claims;
 
   let hmacCache: { secret: string; keys: Map<JwtAlgorithm, CryptoKey> } | undefined;
