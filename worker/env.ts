@@ -58,7 +58,7 @@ export interface RequestVars {
   /** Set by routeMatch: a CORS preflight that the route's CORS policy answers at the edge. */
   preflight?: boolean;
   /** The request body, once a policy has read it whole (request-validator); see gateway/body.ts. */
-  body?: ArrayBuffer;
+  body?: Uint8Array;
   /** Set by the proxy for the access log. */
   upstream?: string;
   upstreamMs?: number;

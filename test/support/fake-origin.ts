@@ -18,6 +18,10 @@
  *                             for <id> (200 until set): an origin that fails, then recovers
  *   /flaky-status/<id>/<code> sets that status for <id> (answers 204)
  *   /hits/<id>                JSON `{hits}`: the /flaky/<id>/… requests received so far
+ *   /held/<id>/…              waits until /release/<id>, then answers with the JSON body last
+ *                             given to it (held requests are counted for /hits/<id>)
+ *   /release/<id>             answers every held request for <id>, and later ones at once, with
+ *                             this request's body
  *   (ids live as long as the test run: each test picks its own)
  */
 const flaky = new Map<string, { status: number; hits: number }>();
@@ -25,6 +29,15 @@ const flaky = new Map<string, { status: number; hits: number }>();
 function flakyOrigin(id: string): { status: number; hits: number } {
   let origin = flaky.get(id);
   if (!origin) flaky.set(id, (origin = { status: 200, hits: 0 }));
+  return origin;
+}
+
+/** Held requests per id, and the body that answers them once released. */
+const held = new Map<string, { waiting: ((body: string) => void)[]; released?: string }>();
+
+function heldOrigin(id: string) {
+  let origin = held.get(id);
+  if (!origin) held.set(id, (origin = { waiting: [] }));
   return origin;
 }
 
@@ -41,6 +54,18 @@ export async function fakeOrigin(request: Request): Promise<Response> {
     case "flaky-status":
       flakyOrigin(id).status = Number(arg.split("/")[1]);
       return new Response(null, { status: 204 });
+    case "held": {
+      flakyOrigin(id).hits += 1;
+      const origin = heldOrigin(id);
+      const body = origin.released ?? (await new Promise<string>((resolve) => origin.waiting.push(resolve)));
+      return new Response(body, { headers: { "Content-Type": "application/json" } });
+    }
+    case "release": {
+      const origin = heldOrigin(id);
+      origin.released = await request.text();
+      for (const answer of origin.waiting.splice(0)) answer(origin.released);
+      return new Response(null, { status: 204 });
+    }
     case "hits":
       return Response.json({ hits: flakyOrigin(id).hits });
     case "status":

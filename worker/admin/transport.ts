@@ -17,6 +17,7 @@
 import type { MiddlewareHandler } from "hono";
 import { gatewayError } from "../gateway/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "../policies/ip-rules/cidr";
+import { isLoopbackHost } from "../config/fields";
 import type { AdminEnv } from "./context";
 
 const cidr = (text: string): Cidr => {
@@ -34,11 +35,6 @@ export function isLoopbackAddress(text: string): boolean {
   return address !== undefined && LOOPBACK.some((block) => contains(block, address));
 }
 
-/** `localhost` and names below it resolve to loopback (RFC 6761 §6.3), or a loopback address. */
-export function isLoopbackHost(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, "");
-  return name === "localhost" || name.endsWith(".localhost") || isLoopbackAddress(name);
-}
 
 export const requireHttps: MiddlewareHandler<AdminEnv> = async function requireHttps(c, next) {
   // `Request.url` is serialised by the URL parser: the scheme is lower case.

@@ -83,11 +83,11 @@ function missingDocument(path: string): MiddlewareHandler<AppEnv> {
 
 function routePluginChain(route: RouteConfig, index: number, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv>[] {
   return route.plugins.map((plugin, p) => {
-    const { schema, methods } = plugin.config;
+    const { schema, methods, max_body_size: maxBodySize } = plugin.config;
     const document = typeof schema === "string" ? documents.get(schema) : schema;
     if (document === undefined) return missingDocument(schema as string);
     const path = `routes[${index}].plugins[${p}].config.schema`;
-    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () => requestValidator({ schema: document, methods }));
+    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () => requestValidator({ schema: document, methods, maxBodySize }));
   });
 }
 

@@ -46,3 +46,14 @@ export const headerName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, "must be a header name: 1-64 letters, digits or '-'")
   .describe("An HTTP header name (case-insensitive).");
+
+/**
+ * 127.0.0.0/8 (RFC 1122 §3.2.1.3), [::1] (RFC 4291 §2.5.3), or localhost and names below it
+ * (RFC 6761 §6.3), as a WHATWG URL's `hostname` spells them (lower case, IPv4 normalised: `127.1`
+ * is `127.0.0.1`, IPv6 compressed): a host that only reaches the machine the gateway runs on, so
+ * plain http to it crosses no network. Cloudflare's network cannot reach it at all.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const name = hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
+  return name === "localhost" || name.endsWith(".localhost") || name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}

@@ -14,8 +14,9 @@ import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
+import { DEFAULT_MAX_BODY_SIZE } from "../policies/request-validator";
 import { credentialRefSchema } from "../vault/schema";
-import { duration, httpMethod, secretRef, size } from "./fields";
+import { duration, httpMethod, isLoopbackHost, secretRef, size } from "./fields";
 
 // ---------------------------------------------------------------- building blocks
 
@@ -172,6 +173,10 @@ const requestValidatorPlugin = z.strictObject({
       .union([z.string().regex(/^\/[^\s]*$/, "must be a document path such as /etc/loom/schemas/api.json"), z.record(z.string(), z.unknown())])
       .describe("A JSON Schema: a document path uploaded with PUT /admin/documents/<path>, or the schema inline."),
     methods: z.array(httpMethod).default(["POST", "PUT", "PATCH"]).describe("Methods whose body is validated."),
+    max_body_size: size
+      .refine((bytes) => bytes >= 1 && bytes <= 32 * 1024 * 1024, "must be between 1B and 32MB")
+      .default(DEFAULT_MAX_BODY_SIZE)
+      .describe("Largest body validated: it is held in memory and parsed whole, so a larger one is refused with 413, whatever middleware.body_limit allows. Default 1MB, 1B-32MB."),
   }),
 });
 
@@ -352,6 +357,15 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
   return seen;
 }
 
+/** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
+function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
+  const endpoints = Array.isArray(upstream?.endpoints) ? upstream.endpoints.filter((value): value is string => typeof value === "string") : [];
+  return endpoints.find((value) => {
+    const url = endpointUrl(value);
+    return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
+  });
+}
+
 /**
  * Checks across blocks: unique names, references that resolve, routes that can match. They run
  * even when other fields are invalid (`when`), so one response lists every problem; the data
@@ -359,7 +373,8 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
  */
 function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
   const routes = list(config.routes);
-  const upstreamNames = checkUnique(ctx, list(config.upstreams), "name", "upstreams");
+  const upstreams = list(config.upstreams);
+  const upstreamNames = checkUnique(ctx, upstreams, "name", "upstreams");
   const routeIds = checkUnique(ctx, routes, "id", "routes");
   const listenerNames = checkUnique(ctx, list(config.listeners), "name", "listeners");
   const validation = (config.middleware as Loose | undefined)?.request_validation as Loose | undefined;
@@ -371,6 +386,16 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
     }
     if (typeof route.listener === "string" && !listenerNames.has(route.listener)) {
       ctx.addIssue({ code: "custom", path: ["routes", index, "listener"], message: `listener "${route.listener}" is not defined in listeners` });
+    }
+    if (route.credential !== undefined) {
+      const plain = plainHttpEndpoint(upstreams.find((upstream) => upstream.name === route.upstream));
+      if (plain !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "credential"],
+          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host)`,
+        });
+      }
     }
     const methods = Array.isArray(route.methods) ? route.methods.map(String) : ["*"];
     methods.forEach((method, m) => {

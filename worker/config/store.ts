@@ -11,6 +11,7 @@
 import { AuditVersionConflictError, writeAuditEvent } from "../audit";
 import type { Env } from "../env";
 import { gatewayError } from "../gateway/errors";
+import { sharedWork, type WaitUntil } from "../gateway/shared-work";
 import { sha256Hex } from "../audit/chain";
 import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
 import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
@@ -245,19 +246,24 @@ export function freshCompiledConfig(env: Env): CompiledConfig | undefined {
  * small revision keys (one bulk KV get, no `cacheTtl`: KV's minimum of 30 s would delay
  * pick-up); only when they changed does it load the version and its documents and compile.
  * While one request refreshes, others that already have a config keep using it (no
- * thundering herd; a cold isolate's requests all wait on the same refresh). When KV fails the
+ * thundering herd; a cold isolate's requests all wait on the same refresh, which the request
+ * that started it keeps alive with `ctx.waitUntil`, so its client going away cannot leave the
+ * others waiting: gateway/shared-work.ts). When KV fails the
  * last good config keeps serving; a cold isolate that cannot load any config gets one whose
  * gateway answers 503, so the admin API still works.
  */
-export async function getCompiledConfig(env: Env): Promise<CompiledConfig> {
+export async function getCompiledConfig(env: Env, ctx?: WaitUntil): Promise<CompiledConfig> {
   const fresh = freshCompiledConfig(env);
   if (fresh) return fresh;
   // An invalidated entry is not served: the isolate that made a change must see it next.
   if (refreshing && entry && Number.isFinite(entry.checkedAt)) return entry.compiled;
   if (!refreshing) {
-    const started = refresh(env, generation).finally(() => {
-      if (refreshing === started) refreshing = undefined;
-    });
+    const started = sharedWork(
+      refresh(env, generation).finally(() => {
+        if (refreshing === started) refreshing = undefined;
+      }),
+      ctx,
+    );
     refreshing = started;
   }
   return refreshing;

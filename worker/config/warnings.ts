@@ -3,6 +3,7 @@
  * gateway that mean nothing at the edge (each says what the edge does instead), secrets that
  * are not set, and blocks that this release accepts but does not enforce yet.
  */
+import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
 import { endpointUrl } from "./schema";
 import { findSecretRefs } from "./secrets";
@@ -68,6 +69,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
       warnings.push(`routes[${r}].credential: only the API keys of consumers carry a tenant, and this route accepts no api_key; every request will be refused with 403 tenant_required`);
     }
   });
+  for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
@@ -75,6 +77,38 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
+  }
+  return warnings;
+}
+
+/** Every jwt scheme block of the config, with its path. */
+function jwtBlocks(config: Config): { path: string; jwt: JwtAuthConfig }[] {
+  const blocks: { path: string; jwt: JwtAuthConfig }[] = [];
+  const collect = (path: string, auth: Config["routes"][number]["auth"]) => {
+    if (auth === undefined || auth === "none") return;
+    if (!Array.isArray(auth)) {
+      if (auth.type === "jwt") blocks.push({ path, jwt: auth });
+      return;
+    }
+    auth.forEach((scheme, index) => {
+      if (scheme.type === "jwt") blocks.push({ path: `${path}[${index}]`, jwt: scheme });
+    });
+  };
+  collect("middleware.auth", config.middleware.auth);
+  config.routes.forEach((route, r) => collect(`routes[${r}].auth`, route.auth));
+  return blocks;
+}
+
+/** What a jwt block admits beyond what its keys alone would suggest. */
+function jwtWarnings(path: string, jwt: JwtAuthConfig): string[] {
+  const warnings: string[] = [];
+  const unchecked = [jwt.issuer === undefined ? "issuer (any `iss`)" : undefined, jwt.audience === undefined ? "audience (any `aud`, tokens issued for other services included)" : undefined].filter(Boolean);
+  if (unchecked.length > 0) {
+    warnings.push(`${path}: no ${unchecked.join(" and no ")} is checked: every token its keys verify is accepted, whoever it was issued by or for (RFC 8725 §3.8, §3.9); set \`issuer\` and \`audience\``);
+  }
+  if (!jwt.require_exp) warnings.push(`${path}.require_exp: false: tokens without \`exp\` are accepted and never expire, so a leaked one works until its key is rotated`);
+  if (jwt.jwks_uri?.startsWith("http:")) {
+    warnings.push(`${path}.jwks_uri: plain http to a loopback host, for local development only; Cloudflare's network cannot reach it, so deployed, tokens that need it are refused`);
   }
   return warnings;
 }

@@ -10,11 +10,14 @@
  * - Bounded: each of the two caches holds at most MAX_ENTRIES digests, the oldest dropped
  *   first. They are separate so a flood of distinct wrong keys can only push out other wrong
  *   keys, never the keys of real consumers.
- * - Concurrent requests with the same key share one query.
+ * - Concurrent requests with the same key share one query, kept alive by the `waitUntil` of the
+ *   request that started it: that request's client going away leaves no other waiting
+ *   (gateway/shared-work.ts).
  * - D1 failing is never cached and never admits: the request fails closed with 503.
  */
 import type { Env } from "../env";
 import { gatewayError } from "../gateway/errors";
+import { sharedWork } from "../gateway/shared-work";
 import type { KeyHashLookup, StoredConsumer } from "../policies/auth";
 import { findKeyOwner } from "./store";
 
@@ -84,16 +87,19 @@ export function keyLookupCache(options: { ttlMs: number; maxEntries: number } = 
   }
 
   return {
-    async lookup(sha256, env) {
+    async lookup(sha256, env, ctx) {
       const now = Date.now();
       const hit = found.get(sha256, now);
       if (hit) return hit;
       if (missing.get(sha256, now)) return undefined;
       let inFlight = pending.get(sha256);
       if (!inFlight) {
-        const started = query(sha256, env).finally(() => {
-          if (pending.get(sha256) === started) pending.delete(sha256);
-        });
+        const started = sharedWork(
+          query(sha256, env).finally(() => {
+            if (pending.get(sha256) === started) pending.delete(sha256);
+          }),
+          ctx,
+        );
         pending.set(sha256, started);
         inFlight = started;
       }

@@ -5,6 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { freshCompiledConfig, getCompiledConfig } from "../config/store";
 import type { AppEnv } from "../env";
+import { waitUntilOf } from "./shared-work";
 
 export const requestContext: MiddlewareHandler<AppEnv> = async function requestContext(c, next) {
   const requestId = crypto.randomUUID();
@@ -13,7 +14,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async function requestC
   // Cloudflare's edge always sets CF-Connecting-IP; X-Forwarded-For is client-controlled and
   // never trusted for identity.
   c.set("clientIp", c.req.raw.headers.get("CF-Connecting-IP") ?? "");
-  c.set("gateway", freshCompiledConfig(c.env) ?? (await getCompiledConfig(c.env)));
+  c.set("gateway", freshCompiledConfig(c.env) ?? (await getCompiledConfig(c.env, waitUntilOf(c))));
   await next();
   c.res.headers.set("X-Request-Id", requestId);
 };

@@ -7,6 +7,7 @@
  */
 import { resolveSecret, secretName } from "../../config/secrets";
 import type { Env } from "../../env";
+import type { WaitUntil } from "../../gateway/shared-work";
 import type { RateConfig } from "../rate-limit/schema";
 import type { ApiKeyAuthConfig } from "./schema";
 import { admit, headerSafe, realmParam, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
@@ -25,7 +26,8 @@ export interface StoredConsumer {
  * Finds the consumer a key belongs to by the key's SHA-256 digest (lower-case hex); undefined
  * when none. May throw (e.g. a 503 when the store is down): the request then fails closed.
  */
-export type KeyHashLookup = (sha256Hex: string, env: Env) => Promise<StoredConsumer | undefined>;
+/** `ctx`: the request's, to keep a query other requests share alive (gateway/shared-work.ts). */
+export type KeyHashLookup = (sha256Hex: string, env: Env, ctx?: WaitUntil) => Promise<StoredConsumer | undefined>;
 
 const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 
@@ -65,7 +67,7 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
   return {
     name: "api_key",
     challenge: () => challenge,
-    async verify(request, env) {
+    async verify(request, env, ctx) {
       const key = presentedKey(request);
       if (!key) return refuse("missing_credentials", false);
       const [digest, keys] = await Promise.all([sha256(key), configuredKeys(env)]);
@@ -75,7 +77,7 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
         if (sameDigest(digest, candidate.digest)) consumer = candidate.name;
       }
       if (consumer !== undefined) return admit({ consumer, headers: upstreamHeaders(consumer, undefined) });
-      const stored = lookupKeyHash ? await lookupKeyHash(hex(digest), env) : undefined;
+      const stored = lookupKeyHash ? await lookupKeyHash(hex(digest), env, ctx) : undefined;
       return stored ? admit({ ...stored, headers: upstreamHeaders(stored.consumer, stored.tenant) }) : refuse("invalid_key");
     },
   };

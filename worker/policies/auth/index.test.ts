@@ -148,7 +148,7 @@ describe("choosing the scheme per route", () => {
 
   it("accepts any one scheme of a list, and challenges with all of them", async () => {
     const gw = gateway(config);
-    const token = await new jose.SignJWT({ sub: "u" }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(SECRETS.HS_SECRET));
+    const token = await new jose.SignJWT({ sub: "u" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode(SECRETS.HS_SECRET));
     expect(await echo(await gw.fetch("/either/x", bearer(token)))).toMatchObject({ scheme: "jwt" });
     expect(await echo(await gw.fetch("/either/x", { headers: { "X-Other-Key": SECRETS.API_KEY_2! } }))).toMatchObject({ scheme: "api_key", consumer: "API_KEY_2" });
     const refused = await gw.fetch("/either/x", { headers: { "X-Other-Key": "wrong" } });

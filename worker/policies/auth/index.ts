@@ -26,13 +26,13 @@
  * secret is a 500, a consumer store that cannot answer a 503 (fail closed).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { JWTVerifyGetKey } from "jose";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
+import { waitUntilOf } from "../../gateway/shared-work";
 import { apiKeyScheme, type KeyHashLookup } from "./api-key";
 import { basicScheme } from "./basic";
-import { remoteKeySet, type JwksFetch } from "./jwks";
+import { remoteKeySet, type JwksFetch, type RemoteKeySet } from "./jwks";
 import { jwtScheme } from "./jwt";
 import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
@@ -113,15 +113,21 @@ function identityHeaders(blocks: SchemeConfig[]): string[] {
 export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<AppEnv> => {
   const { onFailure, lookupKeyHash } = options;
   const routes = options.routes ?? [];
-  const keySets = new Map<string, JWTVerifyGetKey>();
+  const keySets = new Map<string, RemoteKeySet>();
 
   /** One cache per JWKS (and download settings) for all the routes that use it. */
-  function jwksFor(config: JwtAuthConfig): JWTVerifyGetKey | undefined {
+  function jwksFor(config: JwtAuthConfig): RemoteKeySet | undefined {
     if (!config.jwks_uri) return undefined;
-    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age].join(" ");
+    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age, config.jwks_stale_if_error].join(" ");
     let keySet = keySets.get(id);
     if (!keySet) {
-      keySet = remoteKeySet(config.jwks_uri, { timeoutMs: config.jwks_timeout, cooldownMs: config.jwks_cooldown, maxAgeMs: config.jwks_cache_max_age, fetch: options.fetchJwks });
+      keySet = remoteKeySet(config.jwks_uri, {
+        timeoutMs: config.jwks_timeout,
+        cooldownMs: config.jwks_cooldown,
+        maxAgeMs: config.jwks_cache_max_age,
+        staleIfErrorMs: config.jwks_stale_if_error,
+        fetch: options.fetchJwks,
+      });
       keySets.set(id, keySet);
     }
     return keySet;
@@ -167,9 +173,10 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     const routeId = c.get("route")?.id;
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
     if (schemes.length === 0) return next();
+    const ctx = waitUntilOf(c);
     const refusals: Extract<Verdict, { ok: false }>[] = [];
     for (const scheme of schemes) {
-      const verdict = await scheme.verify(c.req.raw, c.env);
+      const verdict = await scheme.verify(c.req.raw, c.env, ctx);
       if (verdict.ok) {
         const { identity } = verdict;
         if (identity.allowedRoutes && !(routeId !== undefined && identity.allowedRoutes.includes(routeId))) {

@@ -9,9 +9,13 @@
  *   cannot bring its own key; `kid` is only ever compared with the key ids of the JWKS.
  * `algorithms` is a strict allow-list checked before any key is looked up; `none` is not an
  * algorithm here (RFC 8725 §3.1, §3.2). Critical header parameters (`crit`, RFC 7515 §4.1.11)
- * are refused, as is anything but a three-part compact JWS (a JWE has five parts).
- * Claims: `exp` and `nbf` (jose), `iat` not in the future, all with `clock_tolerance`;
- * `iss`, `aud` and `required_claims` when configured.
+ * are refused, as is anything but a three-part compact JWS (a JWE has five parts) whose parts
+ * are canonical base64url: no padding, no other characters, and zero unused bits in the last
+ * character (RFC 7515 §2, RFC 4648 §3.5), so that no token has a second spelling that verifies.
+ * Claims: `exp` is required unless `require_exp: false`; `exp` and `nbf` (jose), `iat` not in
+ * the future, all with `clock_tolerance`; `iss`, `aud`, `required_claims` and the `typ` header
+ * (RFC 8725 §3.11, compared as jose does: case-insensitively, `application/` optional as RFC
+ * 7515 §4.1.9 allows) when configured.
  *
  * Verified tokens are kept per scheme (as Envoy's jwt_cache), at most VERIFIED_TOKENS of them and
  * VERIFIED_CHARS of token text (oldest out first), for at most VERIFIED_FOR_MS, so that a client sending the same token again does not pay a
@@ -22,16 +26,39 @@
  */
 import { errors, jwtVerify, importSPKI, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
+import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
 import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
 import { admit, AuthRejection, headerSafe, realmParam, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
 
 /** Three base64url parts, the last one (the signature) non-empty: no JWE, no unsecured JWT. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /** RFC 6750 §2.1; the scheme name is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^Bearer(?: +(.*))?$/i;
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
 const HMAC_KEY_BYTES: Partial<Record<JwtAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/**
+ * A base64url segment (alphabet already checked) that is the one encoding of its bytes: RFC 4648
+ * §3.5 lets decoders ignore the unused low bits of the last character, so "AB" and "AA" decode
+ * alike; RFC 7515 §2 requires them zero. A length of 1 mod 4 encodes no whole byte.
+ */
+function canonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = BASE64URL_ALPHABET.indexOf(segment[segment.length - 1]!);
+  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
+}
+
+/** A compact JWS in the one spelling this gateway verifies; anything else is `malformed_token`. */
+function canonicalCompactJws(token: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  return canonicalBase64url(token.slice(0, first)) && canonicalBase64url(token.slice(first + 1, second)) && canonicalBase64url(token.slice(second + 1));
+}
 
 /** A short reason for the audit log from what jose reports. */
 function reasonOf(error: errors.JOSEError): string {
@@ -71,7 +98,7 @@ function flattened(token: string): FlattenedJWSInput {
 
 export interface JwtSchemeOptions {
   /** The JWKS key lookup (remoteKeySet), shared by the routes that name the same jwks_uri. */
-  jwks?: JWTVerifyGetKey;
+  jwks?: RemoteKeySet;
 }
 
 export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {}): Scheme {
@@ -83,6 +110,9 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
   const bareTokenHeader = config.header.toLowerCase() !== "authorization";
   const claimHeaders = Object.entries(config.claim_headers);
   const realm = realmParam(config.realm);
+  // RFC 7519 §4.1.4 makes `exp` optional, but a token that never expires cannot be withdrawn
+  // short of rotating the key that signed it.
+  const requiredClaims = config.require_exp && !config.required_claims.includes("exp") ? [...config.required_claims, "exp"] : config.required_claims;
 
   let hmacCache: { secret: string; keys: Map<JwtAlgorithm, CryptoKey> } | undefined;
   let pemCache: { pem: string; algorithms: JwtAlgorithm[]; keys: Map<JwtAlgorithm, CryptoKey> } | undefined;
@@ -185,7 +215,7 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     name: "jwt",
     // RFC 6750 §3.1: no error code when the request carried no token; invalid_token, nothing more, for a bad one.
     challenge: (presented) => (presented ? `Bearer ${realm}, error="invalid_token"` : `Bearer ${realm}`),
-    async verify(request, env) {
+    async verify(request, env, ctx) {
       const token = presentedToken(request);
       if (token === undefined) return refuse("missing_credentials", false);
       if (token.length > config.max_token_size) return refuse("token_too_large");
@@ -194,11 +224,13 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
         const alg = header.alg as JwtAlgorithm;
         if (isHmac(alg)) return hmacKey(secret!, alg, env);
         if (publicKey) return pemKey(publicKey, alg, env);
-        return jwks!(header, jws);
+        return jwks!(header, jws, ctx);
       };
+      // Only tokens that passed every check below are kept, under their exact text: a second
+      // spelling of a kept token (non-canonical base64url) is another key and is refused below.
       const kept = await stillVerified(token, key);
       if (kept) return admit({ jwt: kept.payload, headers: upstreamHeaders(kept.payload) });
-      if (!COMPACT_JWS.test(token)) return refuse(token.split(".").length === 5 ? "encrypted_token" : "malformed_token");
+      if (!canonicalCompactJws(token)) return refuse(token.split(".").length === 5 ? "encrypted_token" : "malformed_token");
       let usedKey: unknown;
       let result: { payload: JWTPayload; protectedHeader: JWTHeaderParameters };
       try {
@@ -206,7 +238,8 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
           algorithms,
           issuer: config.issuer,
           audience: config.audience,
-          requiredClaims: config.required_claims,
+          requiredClaims,
+          typ: config.typ,
           clockTolerance: toleranceSeconds,
         });
       } catch (error) {

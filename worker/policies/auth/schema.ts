@@ -4,7 +4,7 @@
  * references; the config store never holds a key, password or HMAC secret.
  */
 import { z } from "zod";
-import { duration, headerName, secretRef, size } from "../../config/fields";
+import { duration, headerName, isLoopbackHost, secretRef, size } from "../../config/fields";
 import { formatPath } from "../../config/paths";
 
 export const JWT_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
@@ -29,6 +29,9 @@ const identityHeader = headerName.refine((name) => {
   const lower = name.toLowerCase();
   return !RESERVED_HEADERS.has(lower) && !lower.startsWith("x-forwarded-");
 }, "must not be a header the gateway or the proxy already owns (Host, Authorization, Cookie, Content-*, Via, Forwarded, X-Forwarded-*, X-Request-Id, …)");
+
+/** A media type or its subtype alone (RFC 7515 §4.1.9 lets `typ` omit `application/`): RFC 6838 §4.2 characters. */
+const mediaType = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}(?:\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63})?$/, "must be a media type such as at+jwt or application/at+jwt");
 
 const claimName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name: 1-64 letters, digits, '_', '.', ':' or '-'");
 
@@ -84,15 +87,23 @@ export const jwtAuthSchema = z
       .optional()
       .describe("PEM public key (SPKI). Its type decides the algorithms it verifies: RSA for RS*/PS*, P-256/384/521 for ES256/384/512, Ed25519 for EdDSA. Exclusive with jwks_uri."),
     jwks_uri: z
-      .url({ protocol: /^https$/ })
+      .url({ protocol: /^https?$/ })
+      .refine((uri) => uri.startsWith("https:") || isLoopbackHost(URL.parse(uri)?.hostname ?? ""), "must be an https URL (http only for a loopback host: 127.0.0.0/8, [::1] or localhost)")
       .optional()
-      .describe("HTTPS URL of a JSON Web Key Set (RFC 7517 §5); the token's `kid` and `alg` choose among its public keys. Exclusive with public_key."),
+      .describe("HTTPS URL of a JSON Web Key Set (RFC 7517 §5); the token's `kid` and `alg` choose among its public keys. Exclusive with public_key. Plain http only for a loopback host (127.0.0.0/8, [::1], localhost), for a local identity provider under `npm run dev`; saved with a warning."),
     algorithms: z
       .array(z.enum(JWT_ALGORITHMS))
       .min(1)
       .default(["RS256"])
       .describe("Strict allow-list of `alg` values. Default [RS256]. `none` does not exist here; an algorithm without a matching key (HS* without secret, others without public_key/jwks_uri) never verifies."),
-    required_claims: z.array(claimName).max(32).default([]).describe("Claims that must be present. Default none, at most 32. List `exp` to refuse tokens that never expire."),
+    required_claims: z.array(claimName).max(32).default([]).describe("Claims that must be present. Default none, at most 32 (`exp` is required anyway unless `require_exp: false`)."),
+    require_exp: z
+      .boolean()
+      .default(true)
+      .describe("Refuse tokens without `exp` (they never expire, so they cannot be withdrawn). Default true; `false` admits them and is saved with a warning."),
+    typ: mediaType
+      .optional()
+      .describe("Required `typ` header of the token (RFC 8725 §3.11), e.g. `at+jwt` for OAuth access tokens (RFC 9068): compared case-insensitively, with or without the `application/` prefix (RFC 7515 §4.1.9). Unset: not checked."),
     issuer: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .optional()
@@ -125,7 +136,10 @@ export const jwtAuthSchema = z
       .describe("Least time between two JWKS downloads of an isolate (unknown `kid`, expiry, or after a failed first download). Default 30s, 1s-1h."),
     jwks_cache_max_age: boundedDuration(60_000, 86_400_000, "1m and 24h")
       .prefault("10m")
-      .describe("Age after which the JWKS is downloaded again. If that download fails the cached keys keep serving. Default 10m, 1m-24h."),
+      .describe("Age after which the JWKS is downloaded again. If that download fails the cached keys keep serving, for at most `jwks_stale_if_error` more. Default 10m, 1m-24h."),
+    jwks_stale_if_error: boundedDuration(0, 604_800_000, "0s and 7d")
+      .prefault("6h")
+      .describe("How long past `jwks_cache_max_age` cached keys keep serving while downloads fail (RFC 5861 §4's stale-if-error); after it, tokens that need the JWKS are refused with 401 until a download succeeds. Default 6h, 0s-7d."),
   })
   .superRefine((jwt, ctx) => {
     if (!jwt.secret && !jwt.public_key && !jwt.jwks_uri) ctx.addIssue({ code: "custom", message: "jwt auth needs secret, public_key or jwks_uri" });

@@ -5,6 +5,7 @@
 import type { JWTPayload } from "jose";
 import { SecretUnavailableError } from "../../config/secrets";
 import type { Env } from "../../env";
+import type { WaitUntil } from "../../gateway/shared-work";
 import type { RateConfig } from "../rate-limit/schema";
 
 export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
@@ -32,8 +33,11 @@ export interface Scheme {
   readonly name: SchemeName;
   /** A WWW-Authenticate challenge (RFC 9110 §11.6.1), or undefined when the scheme has none (mTLS). */
   challenge(presented: boolean): string | undefined;
-  /** Throws SecretUnavailableError when a secret it needs is unset: fail closed with a 500. */
-  verify(request: Request, env: Env): Promise<Verdict>;
+  /**
+   * Throws SecretUnavailableError when a secret it needs is unset: fail closed with a 500.
+   * `ctx` keeps work shared with other requests alive if this one is cancelled (gateway/shared-work.ts).
+   */
+  verify(request: Request, env: Env, ctx?: WaitUntil): Promise<Verdict>;
 }
 
 export const admit = (identity: Identity = {}): Verdict => ({ ok: true, identity });

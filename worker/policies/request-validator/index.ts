@@ -3,11 +3,16 @@
  * JSON Schema (draft 2020-12, @cfworker/json-schema, which needs no code generation).
  *
  * - Content-Type must be JSON (`application/json` or `application/*+json`, RFC 6839) → else 415.
+ * - The body must be at most `max_body_size` bytes (default 1 MiB, whatever body_limit allows:
+ *   it is held in memory and parsed whole) → else 413 `payload_too_large`, before a byte is read
+ *   when Content-Length says so, else as soon as the excess arrives.
  * - The body must be UTF-8 JSON (RFC 8259 §8.1) → else 400 `invalid_json`.
+ * - No object in it may name a member twice (RFC 8259 §4, RFC 7493 §2.3; duplicate-keys.ts)
+ *   → else 400 `duplicate_key`.
  * - It must match the schema → else 400 `validation_failed` with `issues: [{ path, message }]`,
  *   `path` a JSON Pointer (RFC 6901) into the body, at most MAX_ISSUES of them.
- * The body is read whole; body-limit runs first and bounds it. The bytes read are what the proxy
- * forwards (`c.var.body`, gateway/body.ts), so it forwards exactly what was validated.
+ * The bytes read are what the proxy forwards (`c.var.body`, gateway/body.ts), so it forwards
+ * exactly what was validated.
  *
  * Checked when the factory runs, so a bad schema fails when the config is compiled: the schema
  * is a draft 2020-12 schema (META_SCHEMA), every `$ref` resolves inside it (there is no fetching
@@ -15,10 +20,12 @@
  * would silently ignore. Formats (`email`, `date-time`, …) are asserted, not just annotated.
  */
 import { dereference, Validator, type OutputUnit, type Schema, type ValidationResult } from "@cfworker/json-schema";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { RouteConfig } from "../../config/schema";
 import type { AppEnv } from "../../env";
+import { contentLength, readAtMost } from "../../gateway/body";
 import { gatewayError } from "../../gateway/errors";
+import { hasDuplicateKey } from "./duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";
 
@@ -28,7 +35,12 @@ export interface RequestValidatorOptions {
   /** The JSON Schema itself: inline from the config, or the parsed document a path names. */
   schema: unknown;
   methods: RequestValidatorConfig["methods"];
+  /** Largest body read, in bytes (`max_body_size`, parsed); DEFAULT_MAX_BODY_SIZE when unset. */
+  maxBodySize?: RequestValidatorConfig["max_body_size"];
 }
+
+/** 1 MiB: bodies are held in memory and parsed whole, even where no body_limit is configured. */
+export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
 export interface ValidationIssue {
   /** JSON Pointer to the offending value; "" is the whole body. */
@@ -127,12 +139,34 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
   const methods = new Set<string>(options.methods);
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-  function parse(bytes: ArrayBuffer): { value: unknown } | undefined {
+  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  // A fresh exception each time: its response body can be sent only once.
+  const tooLarge = () => gatewayError(413, "payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
+
+  /** The body, whole and bounded; another validator on the route may have read it already. */
+  async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
+    const read = c.get("body");
+    if (read !== undefined) {
+      // Another validator on the route read it under its own max_body_size.
+      if (read.byteLength > maxBodySize) throw tooLarge();
+      return read;
+    }
+    const request = c.req.raw;
+    if ((contentLength(request.headers) ?? 0) > maxBodySize) throw tooLarge();
+    return request.body ? readAtMost(request.body, maxBodySize, tooLarge) : new Uint8Array(0);
+  }
+
+  function parse(bytes: Uint8Array): { value: unknown } | undefined {
+    let text: string;
+    let value: unknown;
     try {
-      return { value: JSON.parse(decoder.decode(bytes)) };
+      text = decoder.decode(bytes);
+      value = JSON.parse(text);
     } catch {
       return undefined;
     }
+    if (hasDuplicateKey(text)) throw gatewayError(400, "duplicate_key", "an object in the request body names the same member twice (RFC 8259 §4)");
+    return { value };
   }
 
   return async function requestValidator(c, next) {
@@ -141,8 +175,7 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
       if (!isJson(request.headers.get("content-type"))) {
         throw gatewayError(415, "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)");
       }
-      // Another validator on the route may have read it already.
-      const bytes = c.get("body") ?? (await request.arrayBuffer());
+      const bytes = await bodyOf(c);
       const body = parse(bytes);
       if (!body) throw gatewayError(400, "invalid_json", "the request body is not valid UTF-8 JSON");
       const found = fast?.(body.value) ? [] : check(validator, body.value);

@@ -53,6 +53,18 @@ describe("tlsConnection", () => {
     expect(valid({ ...goodCert, certPresented: "0" })).toBe(false);
     expect(valid(undefined)).toBe(false);
   });
+
+  it.each([
+    ["missing", (({ certRevoked: _, ...rest }) => rest)(goodCert)],
+    ["empty", { ...goodCert, certRevoked: "" }],
+    ["unknown", { ...goodCert, certRevoked: "2" }],
+    ["null", { ...goodCert, certRevoked: null }],
+  ])("takes a %s certRevoked as revoked (fail closed, as the mtls scheme does)", async (_name, auth) => {
+    const cf = { tlsVersion: "TLSv1.3", tlsClientAuth: auth } as unknown as Cf;
+    expect(tlsConnection(request("https://gw.test/", cf)).clientCertificateValid).toBe(false);
+    await expectRefused(await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", cf)), "client_certificate_required");
+    expect((await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).status).toBe(200);
+  });
 });
 
 describe("tlsPolicy", () => {

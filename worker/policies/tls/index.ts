@@ -75,7 +75,7 @@ export function tlsConnection(request: Request): TlsConnection {
   return {
     tls: version !== "",
     tlsMinor: match ? Number(match[1] ?? 0) : undefined,
-    clientCertificateValid: auth?.certPresented === "1" && auth.certVerified === "SUCCESS" && auth.certRevoked !== "1",
+    clientCertificateValid: auth?.certPresented === "1" && auth.certVerified === "SUCCESS" && auth.certRevoked === "0",
   };
 }
 
