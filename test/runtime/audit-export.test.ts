@@ -24,7 +24,7 @@ afterEach(() => {
 
 async function writeAt(iso: string, action: string): Promise<AuditRow> {
   vi.setSystemTime(at(iso));
-  const row = await writeAuditEvent(env.DB, { event: "config_change", actor: "token", action, target: "config", details: { action } });
+  const row = await writeAuditEvent(env, { event: "config_change", actor: "token", action, target: "config", details: { action } });
   vi.useRealTimers();
   return row;
 }
@@ -181,12 +181,12 @@ describe("POST /admin/audit/export", () => {
   it("keeps a day's rows in chain order and only that day's, across pages, when clocks disagree at midnight", async () => {
     const events = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ eventId: crypto.randomUUID(), event: "route_match" as const, actor: "gateway", action: `${prefix}-${i}`, target: "routes/r" }));
     vi.setSystemTime(at("2026-02-20T12:00:00.000Z"));
-    for (let i = 0; i < 12; i++) await appendAuditEvents(env.DB, events(`bulk${i}`, 100));
+    for (let i = 0; i < 12; i++) await appendAuditEvents(env, events(`bulk${i}`, 100));
     vi.setSystemTime(at("2026-02-21T00:00:00.001Z"));
-    await appendAuditEvents(env.DB, events("next-day", 1));
+    await appendAuditEvents(env, events("next-day", 1));
     // A writer whose clock is behind: its row comes after the next day's, stamped the day before.
     vi.setSystemTime(at("2026-02-20T23:59:59.999Z"));
-    await appendAuditEvents(env.DB, events("late", 1));
+    await appendAuditEvents(env, events("late", 1));
     vi.useRealTimers();
 
     const res = await admin("/audit/export", json("POST", { date: "2026-02-20" }));

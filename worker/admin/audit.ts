@@ -5,7 +5,7 @@
  * admin action; if that row cannot be written nothing is exported (503).
  */
 import { HTTPException } from "hono/http-exception";
-import { verifyAuditChain, writeAuditEvent } from "../audit";
+import { verifyAuditChain, writeAuditEvent, type BrokenReason } from "../audit";
 import { auditExportRequestSchema, auditQuerySchema } from "../audit/api-schema";
 import { archiveKey, ArchiveStoreError, exportable, exportAuditDay, EXPORT_GRACE_MS } from "../audit/archive";
 import { decodeCursor, queryAuditLog } from "../audit/query";
@@ -41,11 +41,24 @@ async function list(c: AdminContext) {
   return c.json(await fromLog(() => queryAuditLog(c.env.DB, { ...filters, cursor })));
 }
 
+/** What each broken link means, for the 409's message. */
+const BROKEN: Record<BrokenReason, string> = {
+  hash_mismatch: "the row was altered",
+  prev_hash_mismatch: "a row before it was removed or inserted",
+  anchor_mismatch: "its keyed head names another hash: rows up to it were rewritten and the chain recomputed",
+  anchor_forged: "a head names it that was not made with AUDIT_HMAC_KEY",
+  anchored_row_missing: "a keyed head names it but it is gone: rows were cut off",
+  unanchored: "no head keyed with AUDIT_HMAC_KEY covers it or the rows after it (written without the key, or their heads removed)",
+  checkpoint_forged: "the retention checkpoint verify starts from was not made with AUDIT_HMAC_KEY",
+};
+
 async function verify(c: AdminContext) {
-  const result = await fromLog(() => verifyAuditChain(c.env.DB));
+  const result = await fromLog(() => verifyAuditChain(c.env));
   if (result.ok) return c.json(result);
   const { id, reason } = result.broken;
-  throw gatewayError(409, "audit_chain_broken", `the hash chain breaks at row ${id} (${reason}); the ${result.rows} rows before it verify`, { extra: { ok: false, rows: result.rows, broken: result.broken } });
+  throw gatewayError(409, "audit_chain_broken", `the audit log fails verification at row ${id} (${reason}: ${BROKEN[reason]}); the ${result.rows} rows before it verify`, {
+    extra: { ok: false, rows: result.rows, broken: result.broken, anchored_through: result.anchored_through },
+  });
 }
 
 async function exportDay(c: AdminContext) {
@@ -56,7 +69,7 @@ async function exportDay(c: AdminContext) {
     throw invalid("invalid_export", [{ path: "date", message: `${date} is not over yet: a UTC day can be exported ${EXPORT_GRACE_MS / 60_000} minutes after it ends` }]);
   }
   try {
-    await writeAuditEvent(c.env.DB, { event: "audit_export", action: "audit_export", target: archiveKey(date), ...changeAuthor(c), details: { date } });
+    await writeAuditEvent(c.env, { event: "audit_export", action: "audit_export", target: archiveKey(date), ...changeAuthor(c), details: { date } });
   } catch (error) {
     throw auditUnavailable(error);
   }
@@ -92,10 +105,11 @@ export const auditEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: "/audit/verify",
     summary: "Walk the hash chain",
-    description: "Recomputes every row's hash, oldest first, in pages of 500 rows, and checks each row links to the one before. 409 names the first broken link.",
+    description:
+      "Recomputes every row's hash, oldest first from the latest retention checkpoint, in pages of 500 rows, and checks each row links to the one before. With AUDIT_HMAC_KEY set, also checks the keyed heads (HMAC-SHA-256) recorded with every append, and requires every row to be covered by one, so a rewrite whose hashes were recomputed is caught. Without the key, answers anchor: unanchored with a warning. 409 names the first broken link.",
     responses: {
-      200: { description: "Every link holds.", schema: "AuditChainOk" },
-      409: { description: "The first broken link: a row altered (hash_mismatch), or removed or inserted before it (prev_hash_mismatch).", schema: "AuditChainBroken" },
+      200: { description: "Every link holds (and every row is anchored, with the key).", schema: "AuditChainOk" },
+      409: { description: "The first broken link: a row altered, removed or inserted, rewritten under a keyed head, or not covered by one.", schema: "AuditChainBroken" },
       503: unavailable,
     },
     handler: verify,

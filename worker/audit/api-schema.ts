@@ -42,10 +42,18 @@ export const auditPageSchema = z.object({
   next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
 });
 
+const chainStartSchema = z
+  .object({ through_id: z.number().int().describe("Rows up to this id were pruned by retention."), head_hash: hash.describe("The hash of row through_id, onto which the remaining chain links.") })
+  .nullable()
+  .describe("The retention checkpoint verify started from; null when nothing was pruned.");
+
 export const auditChainOkSchema = z.object({
   ok: z.literal(true),
-  rows: z.number().int().describe("Rows checked: all of them."),
+  rows: z.number().int().describe("Rows checked: all of them after the checkpoint."),
   head: hash.describe("The last row's hash (64 zeros for an empty log)."),
+  anchor: z.enum(["anchored", "unanchored"]).describe("anchored: every row is covered by a head keyed with AUDIT_HMAC_KEY; unanchored: the key is unset, so only the plain chain was checked."),
+  checkpoint: chainStartSchema,
+  warning: z.string().optional().describe("Present when unanchored: why that is weaker."),
 });
 
 export const auditChainBrokenSchema = z.object({
@@ -55,9 +63,14 @@ export const auditChainBrokenSchema = z.object({
   rows: z.number().int().describe("Rows that verified before the broken link."),
   broken: z.object({
     id: z.number().int(),
-    event_id: z.string(),
-    reason: z.enum(["prev_hash_mismatch", "hash_mismatch"]).describe("hash_mismatch: this row was altered; prev_hash_mismatch: a row before it was removed or inserted."),
+    event_id: z.string().nullable().describe("null when the row named is gone or is a checkpoint's."),
+    reason: z
+      .enum(["hash_mismatch", "prev_hash_mismatch", "anchor_mismatch", "anchor_forged", "anchored_row_missing", "unanchored", "checkpoint_forged"])
+      .describe(
+        "hash_mismatch: this row was altered; prev_hash_mismatch: a row before it was removed or inserted; anchor_mismatch: its keyed head names another hash (rows up to it rewritten, chain recomputed); anchor_forged: a head not made with the key; anchored_row_missing: a keyed head names a row that is gone; unanchored: no keyed head covers this row and the ones after it; checkpoint_forged: the retention checkpoint was not made with the key.",
+      ),
   }),
+  anchored_through: z.number().int().describe("The last row a verified keyed head (or the checkpoint) covers."),
 });
 
 export const auditExportRequestSchema = z.strictObject({

@@ -218,7 +218,7 @@ export async function runScheduledExport(env: Env, scheduledTime: number): Promi
       console[level](JSON.stringify({ level, event: "audit_export", date, outcome: result.outcome, rows: result.manifest.rows, head_hash: result.manifest.head_hash }));
       if (result.outcome === "mismatch") failed.push(`${date} (archive mismatch)`);
       if (result.outcome === "written") {
-        await writeAuditEvent(env.DB, exportAuditEvent(result, "cron")).catch((error: unknown) => {
+        await writeAuditEvent(env, exportAuditEvent(result, "cron")).catch((error: unknown) => {
           console.error(JSON.stringify({ level: "error", event: "audit_export_audit_failed", date, name: error instanceof Error ? error.name : typeof error }));
         });
       }
