@@ -42,7 +42,7 @@ describe("the hash chain", () => {
       expect(row.hash).toBe(await expectedHash(row as unknown as Record<string, unknown>));
       if (index > 0) expect(row.prev_hash).toBe(rows[index - 1]!.hash);
     }
-    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash });
+    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash, anchor: "anchored", checkpoint: null });
   });
 
   it("returns what it stored", async () => {

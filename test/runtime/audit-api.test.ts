@@ -140,6 +140,6 @@ describe("GET /admin/audit/verify", () => {
     expect(rows.length).toBeGreaterThan(500);
     const res = await admin("/audit/verify");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash });
+    expect(await res.json()).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash, anchor: "anchored", checkpoint: null });
   });
 });

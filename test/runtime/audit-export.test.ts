@@ -91,6 +91,7 @@ describe("the cron trigger", () => {
       last_id: String(day1[2]!.id),
       first_prev_hash: GENESIS_HASH,
       head_hash: day1[2]!.hash,
+      through_id: String(day2[1]!.id),
     });
 
     const second = stored.get("audit/2026/02/11.ndjson")!;
@@ -108,7 +109,7 @@ describe("the cron trigger", () => {
       ["cron", "audit/2026/02/11.ndjson"],
       ["cron", "audit/2026/02/12.ndjson"],
     ]);
-    expect(JSON.parse(exports[0]!.details)).toEqual({ date: "2026-02-10", rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash });
+    expect(JSON.parse(exports[0]!.details)).toEqual({ date: "2026-02-10", rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id });
   });
 
   it("is idempotent: run again, it leaves every object as it is and writes nothing", async () => {
@@ -154,7 +155,8 @@ describe("POST /admin/audit/export", () => {
       date: "2026-02-10",
       key: "audit/2026/02/10.ndjson",
       outcome: "unchanged",
-      manifest: { rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash },
+      manifest: { rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id },
+      objects: 1,
     });
     expect(await objects()).toEqual(before);
     const [row] = (await auditRows("event = 'audit_export'")).slice(-1);

@@ -80,12 +80,14 @@ async function exportDay(c: AdminContext) {
     if (error instanceof ArchiveStoreError) throw storeUnavailable(error.store, error.cause);
     throw error;
   }
-  const { outcome, key, manifest, archived } = result;
+  const { outcome, key, manifest, archived, objects } = result;
   if (outcome === "mismatch") {
-    console.error(JSON.stringify({ level: "error", event: "audit_export", date, outcome, request_id: c.var.requestId }));
-    throw gatewayError(409, "archive_mismatch", `${key} exists and its manifest differs from what the database holds for ${date}; the object was left as it is`, { extra: { key, archived, manifest } });
+    console.error(JSON.stringify({ level: "error", event: "audit_export", date, outcome, key, request_id: c.var.requestId }));
+    throw gatewayError(409, "archive_mismatch", `${key} exists and its manifest differs from what the database holds for its rows of ${date} (a row changed or missing); the object was left as it is`, {
+      extra: { key, archived, manifest },
+    });
   }
-  return c.json({ date, key, outcome, manifest });
+  return c.json({ date, key, outcome, manifest, objects });
 }
 
 const unavailable = { description: "D1 cannot be reached.", schema: "Error" } as const;
@@ -119,12 +121,12 @@ export const auditEndpoints: AdminEndpoint[] = [
     path: "/audit/export",
     summary: "Export a UTC day of the audit log to R2",
     description:
-      "What the daily cron trigger does, for one past day: the day's rows as NDJSON to audit/YYYY/MM/DD.ndjson in the AUDIT_ARCHIVE bucket, the manifest in the object's custom metadata. Idempotent: an existing object is never rewritten. Audited as audit_export before it runs.",
+      "What the daily cron trigger does, for one past day: the day's rows as NDJSON to audit/YYYY/MM/DD.ndjson in the AUDIT_ARCHIVE bucket, the manifest in the object's custom metadata. Idempotent: an existing object is never rewritten; rows the day gained after an earlier export (late writers, clock skew) go into the next supplementary object, audit/YYYY/MM/DD.N.ndjson, so the day's objects together hold each row once. Audited as audit_export before it runs.",
     body: { schema: "AuditExportRequest", mediaTypes: ["application/json", ...YAML_MEDIA_TYPES] },
     responses: {
-      200: { description: "Written, unchanged (the object exists with this manifest) or empty.", schema: "AuditExportResult" },
+      200: { description: "Written (the first or a supplementary object), unchanged (the day's objects hold every row) or empty.", schema: "AuditExportResult" },
       400: { description: "Not a date, or a day not over yet.", schema: "InvalidConfig" },
-      409: { description: "The object exists and its manifest differs from the database's.", schema: "AuditExportMismatch" },
+      409: { description: "An object of the day differs from what the database holds for its rows: a row changed or missing.", schema: "AuditExportMismatch" },
       413: { description: "Body larger than 1 MiB.", schema: "Error" },
       503: { description: "D1 (the audit log) or R2 (the archive) cannot be reached.", schema: "Error" },
     },

@@ -81,14 +81,18 @@ const manifestSchema = z.object({
   rows: z.number().int(),
   first_id: z.number().int().nullable(),
   last_id: z.number().int().nullable(),
-  first_prev_hash: hash.describe("What the day's first row chains onto: the head at the end of the day before."),
-  head_hash: hash.describe("The chain's head at the end of the day."),
+  first_prev_hash: hash.describe("What the object's first row chains onto."),
+  head_hash: hash.describe("The object's last row's hash; without rows, the chain's head at the end of the day among ids up to through_id."),
+  through_id: z.number().int().nullable().describe("The log's highest id when the object was written: it holds the day's rows after the previous object's through_id up to this one. null for objects written before supplementary objects existed."),
 });
 
 export const auditExportResultSchema = z.object({
   date: z.iso.date(),
-  key: z.string().describe("The object in the AUDIT_ARCHIVE bucket: audit/YYYY/MM/DD.ndjson."),
-  outcome: z.enum(["written", "unchanged", "empty"]).describe("written: the object was created; unchanged: it existed with this manifest; empty: the day is before the log's first row, nothing to keep."),
+  key: z.string().describe("The object in the AUDIT_ARCHIVE bucket: audit/YYYY/MM/DD.ndjson, or a supplementary audit/YYYY/MM/DD.N.ndjson; for unchanged, the day's last object."),
+  outcome: z
+    .enum(["written", "unchanged", "empty"])
+    .describe("written: the object was created (the day's first, or a supplementary one for rows the day gained later); unchanged: the day's objects hold every row; empty: the day is before the log's first row, nothing to keep."),
+  objects: z.number().int().describe("How many objects the day has now."),
   manifest: manifestSchema.describe(`The object's custom metadata (with format ${ARCHIVE_FORMAT} and date).`),
 });
 
