@@ -1,7 +1,7 @@
 /**
  * The audit log, read-only plus its export: list rows with filters and cursor pagination,
- * verify the hash chain, and export a UTC day to R2 on demand (the cron trigger does it daily,
- * worker/audit/archive.ts). An on-demand export writes its `audit_export` row first, like every
+ * verify the hash chain, export a UTC day to R2 on demand (the cron trigger does it daily,
+ * worker/audit/archive.ts), and run the retention job (worker/audit/retention.ts). An on-demand export writes its `audit_export` row first, like every
  * admin action; if that row cannot be written nothing is exported (503).
  */
 import { HTTPException } from "hono/http-exception";
@@ -9,6 +9,7 @@ import { verifyAuditChain, writeAuditEvent, type BrokenReason } from "../audit";
 import { auditExportRequestSchema, auditQuerySchema } from "../audit/api-schema";
 import { archiveKey, ArchiveStoreError, exportable, exportAuditDay, EXPORT_GRACE_MS } from "../audit/archive";
 import { decodeCursor, queryAuditLog } from "../audit/query";
+import { pruneAuditLog } from "../audit/retention";
 import { zodIssues } from "../config/parse";
 import { auditUnavailable } from "../config/store";
 import { gatewayError } from "../gateway/errors";
@@ -90,6 +91,21 @@ async function exportDay(c: AdminContext) {
   return c.json({ date, key, outcome, manifest, objects });
 }
 
+async function prune(c: AdminContext) {
+  const retentionDays = c.var.gateway.config.audit?.retention;
+  if (retentionDays === undefined) throw gatewayError(409, "retention_off", "audit.retention is not set in the config in force: audit rows are kept forever, nothing to prune");
+  let result;
+  try {
+    result = await pruneAuditLog(c.env, retentionDays, Date.now(), changeAuthor(c));
+  } catch (error) {
+    throw storeUnavailable(error instanceof ArchiveStoreError ? error.store : "d1", error instanceof ArchiveStoreError ? error.cause : error);
+  }
+  if (result.outcome === "unanchored" || result.outcome === "blocked") {
+    throw gatewayError(409, "audit_prune_refused", `nothing was pruned: ${result.reason}`, { extra: { outcome: result.outcome, cutoff: result.cutoff } });
+  }
+  return c.json(result);
+}
+
 const unavailable = { description: "D1 cannot be reached.", schema: "Error" } as const;
 
 export const auditEndpoints: AdminEndpoint[] = [
@@ -131,5 +147,18 @@ export const auditEndpoints: AdminEndpoint[] = [
       503: { description: "D1 (the audit log) or R2 (the archive) cannot be reached.", schema: "Error" },
     },
     handler: exportDay,
+  },
+  {
+    method: "POST",
+    path: "/audit/prune",
+    summary: "Prune audit rows older than audit.retention",
+    description:
+      "What the daily cron trigger does after its export when audit.retention is set: rows written before the start of the UTC day that many days ago are exported (their days' objects written or supplemented first), verified up to a head keyed with AUDIT_HMAC_KEY, recorded as an audit_prune row, then deleted after a keyed checkpoint from which verify starts; at most 31 days of rows per run. No body. Nothing else can delete an audit row.",
+    responses: {
+      200: { description: "Pruned, or nothing due.", schema: "AuditPruneResult" },
+      409: { description: "audit.retention is unset (retention_off), or nothing may be pruned (audit_prune_refused): AUDIT_HMAC_KEY unset or the rows not anchored yet, an archive mismatch, or a chain that fails verification.", schema: "Error" },
+      503: { description: "D1 (the audit log) or R2 (the archive) cannot be reached.", schema: "Error" },
+    },
+    handler: prune,
   },
 ];

@@ -103,3 +103,10 @@ export const auditExportMismatchSchema = z.object({
   archived: manifestSchema.describe("The existing object's manifest."),
   manifest: manifestSchema.describe("What the database holds for the day now."),
 });
+
+export const auditPruneResultSchema = z.object({
+  outcome: z.enum(["pruned", "nothing"]).describe("pruned: rows were deleted after a checkpoint; nothing: no row is due (or another run pruned them)."),
+  cutoff: z.iso.datetime().describe("Rows written before this time are due: the start of the UTC day audit.retention days ago."),
+  through_id: z.number().int().nullable().describe("The checkpoint written: rows up to this id are pruned; verify starts after it."),
+  rows: z.number().int().describe("Rows pruned by this run."),
+});

@@ -24,8 +24,8 @@
  * Idempotent: exporting a day compares each existing object's manifest with what the
  * database holds for its range. All equal and nothing new is `unchanged`; rows beyond the
  * last object go into the next supplementary object (`written`); a difference is `mismatch`
- * (a row changed or missing), reported and left alone. Ranges that a retention checkpoint
- * pruned (retention.ts) are not compared: the archive is then their only copy. Days before
+ * (a row changed or missing), reported and left alone. Rows that retention pruned
+ * (retention.ts) are not compared: the archive is then their only copy. Days before
  * the first row of the log are not exported at all (`empty`).
  *
  * Memory stays flat whatever a day holds: the rows are read in pages, once to measure the
@@ -37,12 +37,12 @@ import type { AuditRow } from "./types";
 import { writeAuditEvent } from "./writer";
 
 export const ARCHIVE_FORMAT = "loom-edge-audit-ndjson/1";
-/** The cron run exports the previous day and any of the days before it, this many in all, that lacks its object. */
-const CATCH_UP_DAYS = 7;
+/** The cron run checks the previous day and the days before it, this many in all: each gets the objects it lacks. */
+export const CATCH_UP_DAYS = 7;
 /** A day is exported once it has been over for this long (a write that started before midnight has landed). */
 export const EXPORT_GRACE_MS = 5 * 60_000;
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const PAGE_SIZE = 500;
 
 export interface ArchiveManifest {
@@ -160,14 +160,18 @@ function fromMetadata(metadata: Record<string, string> | undefined): ArchiveMani
 }
 
 /**
- * Whether the database still holds what an object archived. An object without rows written
- * before `through_id` existed proves only that: its head depended on rows written later.
+ * Whether the database still holds what an object archived. Rows retention pruned are not
+ * compared (the archive is their only copy): an object whose first row is pruned is taken as
+ * it is, and an object without rows is checked for its head only while nothing is pruned (the
+ * head may be a pruned row). An object without rows written before `through_id` existed
+ * proves only that: its head depended on rows written later.
  */
-const sameManifest = (archived: ArchiveManifest, database: ArchiveManifest) =>
-  archived.rows === database.rows &&
-  archived.first_id === database.first_id &&
-  archived.last_id === database.last_id &&
-  (archived.through_id === null && archived.rows === 0 ? true : archived.first_prev_hash === database.first_prev_hash && archived.head_hash === database.head_hash);
+function sameManifest(archived: ArchiveManifest, database: ArchiveManifest, pruned: number): boolean {
+  if (archived.first_id !== null && archived.first_id <= pruned) return true;
+  if (archived.rows !== database.rows || archived.first_id !== database.first_id || archived.last_id !== database.last_id) return false;
+  if (archived.rows === 0 && (archived.through_id === null || pruned > 0)) return true;
+  return archived.first_prev_hash === database.first_prev_hash && archived.head_hash === database.head_hash;
+}
 
 /** The manifests of the day's objects, in order (the first missing part ends them). */
 async function archivedManifests(env: Env, date: string): Promise<ArchiveManifest[]> {
@@ -239,10 +243,8 @@ export async function exportAuditDay(env: Env, date: string): Promise<ExportResu
   for (const [part, object] of archived.entries()) {
     // Format 1 objects without through_id covered the day's rows up to their last one.
     const through = object.through_id ?? object.last_id ?? from;
-    if (from >= pruned) {
-      const manifest = await on("d1", () => databaseManifest(env.DB, date, { from, through }));
-      if (!sameManifest(object, manifest)) return { date, key: archiveKey(date, part), outcome: "mismatch", manifest, archived: object, objects: archived.length };
-    }
+    const manifest = await on("d1", () => databaseManifest(env.DB, date, { from, through }));
+    if (!sameManifest(object, manifest, pruned)) return { date, key: archiveKey(date, part), outcome: "mismatch", manifest, archived: object, objects: archived.length };
     from = Math.max(from, through);
   }
   const rest = await on("d1", () => databaseManifest(env.DB, date, { from, through: null }));
@@ -259,10 +261,27 @@ function exportAuditEvent(result: ExportResult, actor: string) {
 }
 
 /**
- * The cron trigger's run: the UTC day before `scheduledTime`, and any of the CATCH_UP_DAYS - 1
- * days before it without an object (a run that failed or did not happen). Every day is tried;
- * the run fails, naming the days, if any failed or its object no longer matches the database,
- * so the cron event shows it besides the error logged.
+ * Exports a day for a job (the cron, the retention job): logs the outcome, and audits each
+ * object written, by `actor`, after it (the job's own row says why it ran).
+ */
+export async function exportDayForJob(env: Env, date: string, actor: string): Promise<ExportResult> {
+  const result = await exportAuditDay(env, date);
+  const level = result.outcome === "mismatch" ? "error" : "info";
+  console[level](JSON.stringify({ level, event: "audit_export", date, key: result.key, outcome: result.outcome, rows: result.manifest.rows, head_hash: result.manifest.head_hash }));
+  if (result.outcome === "written") {
+    await writeAuditEvent(env, exportAuditEvent(result, actor)).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: "error", event: "audit_export_audit_failed", date, name: error instanceof Error ? error.name : typeof error }));
+    });
+  }
+  return result;
+}
+
+/**
+ * The cron trigger's run: the UTC day before `scheduledTime`, and the CATCH_UP_DAYS - 1 days
+ * before it, each checked against its objects and given a supplementary object for rows it
+ * gained since (or its first object, after a run that failed or did not happen). Every day is
+ * tried; the run fails, naming the days, if any failed or an object no longer matches the
+ * database, so the cron event shows it besides the error logged.
  */
 export async function runScheduledExport(env: Env, scheduledTime: number): Promise<ExportResult[]> {
   const yesterday = Math.floor(scheduledTime / DAY_MS) - 1;
@@ -272,16 +291,9 @@ export async function runScheduledExport(env: Env, scheduledTime: number): Promi
     const date = dateOf(day);
     if (!exportable(date, scheduledTime)) continue;
     try {
-      const result = await exportAuditDay(env, date);
+      const result = await exportDayForJob(env, date, "cron");
       results.push(result);
-      const level = result.outcome === "mismatch" ? "error" : "info";
-      console[level](JSON.stringify({ level, event: "audit_export", date, outcome: result.outcome, rows: result.manifest.rows, head_hash: result.manifest.head_hash }));
       if (result.outcome === "mismatch") failed.push(`${date} (archive mismatch)`);
-      if (result.outcome === "written") {
-        await writeAuditEvent(env, exportAuditEvent(result, "cron")).catch((error: unknown) => {
-          console.error(JSON.stringify({ level: "error", event: "audit_export_audit_failed", date, name: error instanceof Error ? error.name : typeof error }));
-        });
-      }
     } catch (error) {
       failed.push(date);
       console.error(JSON.stringify({ level: "error", event: "audit_export_failed", date, store: error instanceof ArchiveStoreError ? error.store : undefined, name: error instanceof Error ? error.name : typeof error }));

@@ -87,9 +87,10 @@ const PAGE_SIZE = 500;
  * inserted) or whose hash does not match its fields (a row altered). With AUDIT_HMAC_KEY set
  * it also checks every keyed head against the row it names, and requires every row to be
  * covered by one: rows recomputed by a writer without the key fail there. `rows` counts the
- * rows checked before stopping. Rows appended while it walks are left for the next run.
+ * rows checked before stopping. Rows appended while it walks are left for the next run, and
+ * `through` stops it earlier (the retention job checks only what it prunes).
  */
-export async function verifyAuditChain(store: AuditStore): Promise<ChainVerification> {
+export async function verifyAuditChain(store: AuditStore, options: { through?: number } = {}): Promise<ChainVerification> {
   const db = store.DB;
   const keys = await anchorKeys(store);
   const keyed = keys.current !== undefined || keys.previous !== undefined;
@@ -98,7 +99,7 @@ export async function verifyAuditChain(store: AuditStore): Promise<ChainVerifica
     db.prepare("SELECT max(id) AS last FROM audit_log"),
   ]);
   const checkpoint = checkpoints!.results[0] as CheckpointRow | undefined;
-  const last = (bounds!.results[0] as { last: number | null }).last ?? 0;
+  const last = Math.min((bounds!.results[0] as { last: number | null }).last ?? 0, options.through ?? Number.MAX_SAFE_INTEGER);
   let previous = checkpoint?.head_hash ?? GENESIS_HASH;
   let lastId = checkpoint?.through_id ?? 0;
   let anchoredThrough = lastId;
