@@ -37,7 +37,7 @@ export interface AnchorKeys {
 
 const encoder = new TextEncoder();
 
-function hex(buffer: ArrayBuffer): string {
+export function hex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 

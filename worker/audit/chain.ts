@@ -8,17 +8,13 @@
  * where `fields` is every column except id, prev_hash and hash (details as its stored text),
  * and the first row's prev_hash is 64 zeros.
  */
-import { anchorKeys, anchorMacValid, checkpointMacValid, keyById, UNANCHORED_WARNING, type AuditStore } from "./anchor";
+import { anchorKeys, anchorMacValid, checkpointMacValid, hex, keyById, UNANCHORED_WARNING, type AuditStore } from "./anchor";
 import { canonicalJson } from "./canonical";
 import type { AuditRow, HashedFields } from "./types";
 
 export const GENESIS_HASH = "0".repeat(64);
 
 const encoder = new TextEncoder();
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 export async function sha256Hex(text: string): Promise<string> {
   return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
