@@ -54,8 +54,9 @@ describe("audit_log", () => {
     expect((await env.DB.prepare("SELECT * FROM audit_log WHERE id = ?").bind(claim.id).first())).toEqual(claim);
   });
 
-  it("still refuses UPDATE and DELETE (0001)", async () => {
+  it("still refuses UPDATE (also UPDATE OR REPLACE onto another row's key) and DELETE", async () => {
     await refused(/UPDATE refused/, "UPDATE audit_log SET actor = 'mallory' WHERE id = ?", row.id);
+    await refused(/UPDATE refused/, "UPDATE OR REPLACE audit_log SET event_id = ? WHERE id = ?", row.event_id, claim.id);
     await refused(/DELETE refused|no checkpoint/, "DELETE FROM audit_log WHERE id = ?", row.id);
     expect(await stored()).toEqual(row);
   });
@@ -89,6 +90,11 @@ describe("consumers and consumer_keys", () => {
 
   it("refuses DELETE of a key and UPDATE of its history, and still allows revoking it", async () => {
     const before = await key("k-active");
+    const revoked = await key("k-revoked");
+    // UPDATE OR REPLACE onto the revoked key's id or hash would delete the revoked row.
+    await refused(KEYS, "UPDATE OR REPLACE consumer_keys SET key_id = 'k-revoked' WHERE key_id = 'k-active'");
+    await refused(KEYS, "UPDATE OR REPLACE consumer_keys SET sha256 = ? WHERE key_id = 'k-active'", "a".repeat(64));
+    expect(await key("k-revoked")).toEqual(revoked);
     await refused(/never deleted/, "DELETE FROM consumer_keys WHERE key_id = 'k-active'");
     for (const set of ["prefix = 'lk_xxxx'", "last4 = 'xxxx'", "created_at = '2000-01-01T00:00:00.000Z'", "rotated_from = 'k-revoked'", "key_id = 'k-other'"]) {
       await refused(/only revoked_at changes/, `UPDATE consumer_keys SET ${set} WHERE key_id = 'k-active'`);
@@ -111,6 +117,7 @@ describe("consumers and consumer_keys", () => {
   it("refuses DELETE of a consumer and a change of its tenant, id or creation time", async () => {
     const before = await consumer("live");
     await refused(/never deleted/, "DELETE FROM consumers WHERE id = 'live'");
+    await refused(/id, tenant and created_at never change/, "UPDATE OR REPLACE consumers SET id = 'gone' WHERE id = 'live'");
     for (const set of ["tenant = 't2'", "id = 'live2'", "created_at = '2000-01-01T00:00:00.000Z'"]) {
       await refused(/id, tenant and created_at never change/, `UPDATE consumers SET ${set} WHERE id = 'live'`);
     }

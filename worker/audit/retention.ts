@@ -31,7 +31,7 @@ export const MAX_RETENTION_DAYS = 3650;
 /** Days of rows one run prunes at most (each is exported first); a backlog takes several runs. */
 const MAX_DAYS_PER_RUN = 31;
 /** Rows per DELETE statement, so no statement runs long. */
-const DELETE_CHUNK = 1000;
+const DELETE_CHUNK = 5000;
 
 export type PruneOutcome = "pruned" | "nothing" | "unanchored" | "blocked";
 
