@@ -209,7 +209,7 @@ export interface Gateway {
   /** `http://127.0.0.1:<port>` */
   url: string;
   adminToken: string;
-  /** The Worker secrets of this run (ADMIN_TOKEN, ADMIN_PASSWORD, DEMO_API_KEY). */
+  /** The Worker secrets of this run (ADMIN_TOKEN, ADMIN_PASSWORD, DEMO_API_KEY, AUDIT_HMAC_KEY). */
   secrets: Readonly<Record<string, string>>;
   /** Everything wrangler (and so the Worker's console, the access log) printed so far. */
   logs(): string;
