@@ -9,6 +9,9 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startE2E, type E2E } from "./harness";
 
+/** Each `wrangler d1 execute` starts wrangler: seconds apiece on a busy machine. */
+const D1_TIMEOUT = 240_000;
+
 let e2e: E2E;
 beforeAll(async () => {
   e2e = await startE2E();
@@ -46,7 +49,7 @@ describe("the local D1 file", () => {
     const key = await e2e.gateway.d1("SELECT revoked_at FROM consumer_keys WHERE key_id = 'k1'");
     expect(key).toEqual({ ok: true, rows: [{ revoked_at: "2026-01-02T00:00:00.000Z" }] });
     expect(await verify()).toMatchObject({ status: 200, body: { ok: true, anchor: "anchored" } });
-  });
+  }, D1_TIMEOUT);
 
   it("catches a row rewritten with every later hash recomputed, through the keyed heads", async () => {
     const read = await e2e.gateway.d1("SELECT * FROM audit_log ORDER BY id");
@@ -69,5 +72,5 @@ describe("the local D1 file", () => {
     expect(rewrite.ok).toBe(true);
     const result = await verify();
     expect(result).toMatchObject({ status: 409, body: { error: "audit_chain_broken", broken: { id: target.id, reason: "anchor_mismatch" } } });
-  });
+  }, D1_TIMEOUT);
 });
