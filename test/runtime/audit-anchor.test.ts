@@ -60,6 +60,34 @@ describe("every append is anchored", () => {
   });
 });
 
+describe("without AUDIT_HMAC_KEY", () => {
+  it("appends without heads, warns, and verify answers unanchored with the plain chain checked", async () => {
+    const warn = vi.spyOn(console, "warn");
+    await write(unkeyed(), "plain-1");
+    const last = await write(unkeyed(), "plain-2");
+    expect(await anchors()).toEqual([]);
+    const result = await verifyAuditChain(unkeyed());
+    expect(result).toEqual({ ok: true, rows: 2, head: last.hash, anchor: "unanchored", checkpoint: null, warning: expect.stringContaining("AUDIT_HMAC_KEY is not set") });
+    // The isolate logs it once (this is the file's first use without the key); the verify answer says it every time.
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([expect.objectContaining({ level: "warn", event: "audit_hmac_key_unset" })]);
+  });
+
+  it("anchors the rows written before the key with the first keyed head", async () => {
+    await write(unkeyed(), "before-1");
+    await write(unkeyed(), "before-2");
+    expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { reason: "unanchored" } });
+    const first = await write(env, "first-keyed");
+    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: 3, head: first.hash, anchor: "anchored", checkpoint: null });
+  });
+
+  it("treats a key shorter than 32 characters as unset, and says so in the log", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await write(withKeys("short-key"), "weak");
+    expect(await anchors()).toEqual([]);
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(expect.objectContaining({ event: "audit_hmac_key_weak", message: expect.stringContaining("shorter than 32 characters") }));
+  });
+});
+
 describe("a writer without the key", () => {
   beforeEach(async () => {
     for (let i = 0; i < 6; i++) await write(env, `row-${i}`);
@@ -106,32 +134,6 @@ describe("a writer without the key", () => {
   it("is caught when it appends rows without a head", async () => {
     const added = await write(unkeyed(), "forged-tail");
     expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { id: added.id, reason: "unanchored" } });
-  });
-});
-
-describe("without AUDIT_HMAC_KEY", () => {
-  it("appends without heads, warns, and verify answers unanchored with the plain chain checked", async () => {
-    const warn = vi.spyOn(console, "warn");
-    await write(unkeyed(), "plain-1");
-    const last = await write(unkeyed(), "plain-2");
-    expect(await anchors()).toEqual([]);
-    const result = await verifyAuditChain(unkeyed());
-    expect(result).toEqual({ ok: true, rows: 2, head: last.hash, anchor: "unanchored", checkpoint: null, warning: expect.stringContaining("AUDIT_HMAC_KEY is not set") });
-    // The isolate warns once, whichever call comes first; the verify answer says it every time.
-    expect(warn.mock.calls.flat().join("\n") + JSON.stringify(result)).toContain("AUDIT_HMAC_KEY is not set");
-  });
-
-  it("anchors the rows written before the key with the first keyed head", async () => {
-    await write(unkeyed(), "before-1");
-    await write(unkeyed(), "before-2");
-    expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { reason: "unanchored" } });
-    const first = await write(env, "first-keyed");
-    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: 3, head: first.hash, anchor: "anchored", checkpoint: null });
-  });
-
-  it("treats a key shorter than 32 characters as unset", async () => {
-    await write(withKeys("short-key"), "weak");
-    expect(await anchors()).toEqual([]);
   });
 });
 
