@@ -62,6 +62,21 @@ describe("audit_log", () => {
   });
 });
 
+describe("audit_anchors", () => {
+  it("refuses REPLACE, UPSERT, UPDATE and DELETE of a keyed head", async () => {
+    await writeAuditEvent(env, { event: "consumer_change", actor: "token", action: "anchored" });
+    const head = await env.DB.prepare("SELECT * FROM audit_anchors ORDER BY id DESC LIMIT 1").first<{ id: number; head_id: number; head_hash: string; key_id: string }>();
+    const forged = [head!.id, head!.head_id, head!.head_hash, head!.key_id, "0".repeat(64), "2000-01-01T00:00:00.000Z"];
+    const insert = "INTO audit_anchors (id, head_id, head_hash, key_id, mac, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    await refused(/audit_anchors is append-only: this id exists/, `INSERT OR REPLACE ${insert}`, ...forged);
+    await refused(/audit_anchors is append-only: this id exists/, `REPLACE ${insert}`, ...forged);
+    await refused(/audit_anchors is append-only: this id exists/, `INSERT ${insert} ON CONFLICT (id) DO UPDATE SET mac = excluded.mac`, ...forged);
+    await refused(/UPDATE refused/, "UPDATE audit_anchors SET mac = ?1 WHERE id = ?2", "0".repeat(64), head!.id);
+    await refused(/no checkpoint covers this head/, "DELETE FROM audit_anchors WHERE id = ?", head!.id);
+    expect(await env.DB.prepare("SELECT * FROM audit_anchors WHERE id = ?").bind(head!.id).first()).toEqual(head);
+  });
+});
+
 describe("consumers and consumer_keys", () => {
   const now = new Date().toISOString();
   beforeAll(async () => {
