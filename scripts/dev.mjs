@@ -33,6 +33,7 @@ const DEV_SECRETS = {
   ADMIN_PASSWORD: "password of the demo config's admin basic auth (${ADMIN_PASSWORD})",
   DEMO_API_KEY: "an API key for configs that reference ${DEMO_API_KEY}",
   VAULT_ROOT_KEY: "root key of the credential vault (32 random bytes, base64url)",
+  AUDIT_HMAC_KEY: "key of the audit chain's keyed heads (32 random bytes, base64url)",
 };
 
 const log = (message) => console.log(`[dev] ${message}`);

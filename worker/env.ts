@@ -38,6 +38,14 @@ export interface Env {
   VAULT_ROOT_KEY?: string;
   /** The previous root during a root rotation (POST /admin/vault/rotate); unset otherwise. */
   VAULT_ROOT_KEY_PREVIOUS?: string;
+  /**
+   * Key of the audit chain's keyed heads (worker/audit/anchor.ts), a Worker secret of 32+ random
+   * characters. Unset: rows are appended without a keyed head, with a warning, and verify says
+   * "unanchored".
+   */
+  AUDIT_HMAC_KEY?: string;
+  /** The previous AUDIT_HMAC_KEY during a rotation: heads under it still verify. */
+  AUDIT_HMAC_KEY_PREVIOUS?: string;
   /** Any other secret, referenced from the config as `${NAME}`. */
   [secret: string]: unknown;
 }

@@ -209,7 +209,7 @@ export interface Gateway {
   /** `http://127.0.0.1:<port>` */
   url: string;
   adminToken: string;
-  /** The Worker secrets of this run (ADMIN_TOKEN, ADMIN_PASSWORD, DEMO_API_KEY). */
+  /** The Worker secrets of this run (ADMIN_TOKEN, ADMIN_PASSWORD, DEMO_API_KEY, AUDIT_HMAC_KEY). */
   secrets: Readonly<Record<string, string>>;
   /** Everything wrangler (and so the Worker's console, the access log) printed so far. */
   logs(): string;
@@ -259,7 +259,7 @@ export async function startGateway(): Promise<Gateway> {
 async function launchGateway(dir: string): Promise<Gateway> {
   const persistDir = join(dir, "state");
   const envFile = join(dir, "secrets.env");
-  const secrets = { ADMIN_TOKEN: randomSecret(), ADMIN_PASSWORD: randomSecret(), DEMO_API_KEY: randomSecret() };
+  const secrets = { ADMIN_TOKEN: randomSecret(), ADMIN_PASSWORD: randomSecret(), DEMO_API_KEY: randomSecret(), AUDIT_HMAC_KEY: randomSecret() };
   await writeFile(envFile, Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
   await applyMigrations(persistDir);
 

@@ -33,8 +33,8 @@ beforeEach(() => invalidateCompiledConfig());
 
 describe("the hash chain", () => {
   it("starts at 64 zeros and links every row to the one before", async () => {
-    await writeAuditEvent(env.DB, event({ action: "first" }));
-    await writeAuditEvent(env.DB, event({ action: "second", details: { n: 2 } }));
+    await writeAuditEvent(env, event({ action: "first" }));
+    await writeAuditEvent(env, event({ action: "second", details: { n: 2 } }));
     const rows = await auditRows();
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
     expect(GENESIS_HASH).toBe("0".repeat(64));
@@ -42,11 +42,11 @@ describe("the hash chain", () => {
       expect(row.hash).toBe(await expectedHash(row as unknown as Record<string, unknown>));
       if (index > 0) expect(row.prev_hash).toBe(rows[index - 1]!.hash);
     }
-    expect(await verifyAuditChain(env.DB)).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash });
+    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash, anchor: "anchored", checkpoint: null });
   });
 
   it("returns what it stored", async () => {
-    const written = await writeAuditEvent(env.DB, event({ oldVersion: 1, details: { b: 1, a: [2, { d: 3, c: 4 }] } }));
+    const written = await writeAuditEvent(env, event({ oldVersion: 1, details: { b: 1, a: [2, { d: 3, c: 4 }] } }));
     const [stored] = await auditRows("id = ?", written.id);
     expect(stored).toEqual(written);
     expect(written.details).toBe('{"a":[2,{"c":4,"d":3}],"b":1}');
@@ -56,23 +56,23 @@ describe("the hash chain", () => {
 
   it("stays one chain under concurrent writers", async () => {
     const before = (await auditRows()).length;
-    const written = await Promise.all(Array.from({ length: 12 }, (_, i) => writeAuditEvent(env.DB, event({ action: `concurrent-${i}` }))));
+    const written = await Promise.all(Array.from({ length: 12 }, (_, i) => writeAuditEvent(env, event({ action: `concurrent-${i}` }))));
     expect(new Set(written.map((row) => row.prev_hash)).size).toBe(12);
     expect(await auditRows()).toHaveLength(before + 12);
-    expect((await verifyAuditChain(env.DB)).ok).toBe(true);
+    expect((await verifyAuditChain(env)).ok).toBe(true);
   });
 
   it("stores an event id once: a retried write returns the stored row", async () => {
     const eventId = crypto.randomUUID();
-    const first = await writeAuditEvent(env.DB, event({ eventId, action: "once" }));
-    const again = await writeAuditEvent(env.DB, event({ eventId, action: "once" }));
+    const first = await writeAuditEvent(env, event({ eventId, action: "once" }));
+    const again = await writeAuditEvent(env, event({ eventId, action: "once" }));
     expect(again).toEqual(first);
     expect(await auditRows("event_id = ?", eventId)).toHaveLength(1);
   });
 
   it("never stores a credential in details", async () => {
     const written = await writeAuditEvent(
-      env.DB,
+      env,
       event({
         details: {
           kept: "yes",
@@ -95,7 +95,7 @@ describe("the hash chain", () => {
   });
 
   it("caps request-supplied text", async () => {
-    const written = await writeAuditEvent(env.DB, event({ target: "/".repeat(10_000), userAgent: "u".repeat(10_000) }));
+    const written = await writeAuditEvent(env, event({ target: "/".repeat(10_000), userAgent: "u".repeat(10_000) }));
     expect(written.target.length).toBe(512);
     expect(written.user_agent.length).toBe(512);
   });
@@ -103,9 +103,9 @@ describe("the hash chain", () => {
 
 describe("the database refuses to rewrite history", () => {
   it("refuses UPDATE and DELETE with the triggers", async () => {
-    const row = await writeAuditEvent(env.DB, event());
+    const row = await writeAuditEvent(env, event());
     await expect(env.DB.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = ?").bind(row.id).run()).rejects.toThrow(/append-only: UPDATE refused/);
-    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(row.id).run()).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(row.id).run()).rejects.toThrow(/append-only: DELETE refused \(no checkpoint covers this row\)/);
     await expect(env.DB.prepare("DELETE FROM audit_log").run()).rejects.toThrow(/append-only/);
     expect((await auditRows("id = ?", row.id))[0]).toEqual(row);
   });

@@ -64,6 +64,7 @@ describe("GET /openapi.json", () => {
         "GET /audit",
         "GET /audit/verify",
         "POST /audit/export",
+        "POST /audit/prune",
         "GET /rate-limits/{key}",
         "DELETE /rate-limits/{key}",
         "GET /circuits",

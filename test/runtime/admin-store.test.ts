@@ -19,7 +19,7 @@ async function storeRecord(version: number, document: Record<string, unknown>): 
   await env.CONFIG.put(KEYS.version(version), JSON.stringify({ version, document, ...meta }), { metadata: meta });
 }
 
-const claim = (version: number) => writeAuditEvent(env.DB, { event: "config_change", actor: "token", action: "config_put", target: "config", newVersion: version });
+const claim = (version: number) => writeAuditEvent(env, { event: "config_change", actor: "token", action: "config_put", target: "config", newVersion: version });
 
 beforeEach(() => invalidateCompiledConfig());
 
@@ -27,13 +27,13 @@ describe("version claims in the audit log", () => {
   it("let only one config_change claim a version, in the writer and in the database", async () => {
     await claim(5000);
     await expect(claim(5000)).rejects.toBeInstanceOf(AuditVersionConflictError);
-    // Other events may name versions freely.
-    await writeAuditEvent(env.DB, { event: "rate_limit", actor: "x", action: "x", newVersion: 5000 });
+    // Other events may name versions freely. The database refuses a second claim (migration 0006's trigger, before 0002's unique index).
+    await writeAuditEvent(env, { event: "rate_limit", actor: "x", action: "x", newVersion: 5000 });
     await expect(
       env.DB.prepare("INSERT INTO audit_log (event_id, ts, event, actor, action, new_version, prev_hash, hash) VALUES (?, ?, 'config_change', 'x', 'x', 5000, 'p', ?)")
         .bind(crypto.randomUUID(), new Date().toISOString(), crypto.randomUUID())
         .run(),
-    ).rejects.toThrow(/UNIQUE/);
+    ).rejects.toThrow(/config version exists/);
     // Complete the claimed version so later changes are not held up by it.
     await storeRecord(5000, doc("claimed"));
     await env.CONFIG.put(KEYS.pointer, JSON.stringify({ version: 5000 }));

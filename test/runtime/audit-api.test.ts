@@ -26,7 +26,7 @@ async function seed(actor: string): Promise<AuditRow[]> {
   for (let i = 0; i < 12; i++) {
     vi.setSystemTime(T0 + i * 60_000);
     rows.push(
-      await writeAuditEvent(env.DB, {
+      await writeAuditEvent(env, {
         event: i % 2 === 0 ? "config_change" : "consumer_change",
         actor: `${actor}-${i % 2 === 0 ? "a" : "b"}`,
         action: `step-${i}`,
@@ -75,7 +75,7 @@ describe("GET /admin/audit", () => {
   it("keeps its place when rows are written between pages", async () => {
     await seed("moving");
     const first = await page("actor=moving-b&limit=3");
-    await writeAuditEvent(env.DB, { event: "consumer_change", actor: "moving-b", action: "later" });
+    await writeAuditEvent(env, { event: "consumer_change", actor: "moving-b", action: "later" });
     const second = await page(`actor=moving-b&limit=3&cursor=${first.next_cursor}`);
     expect(second.entries.map((entry) => entry.action)).toEqual(["step-5", "step-3", "step-1"]);
     expect(second.next_cursor).toBeNull();
@@ -134,12 +134,12 @@ describe("GET /admin/audit/verify", () => {
   it("walks the whole chain, in pages, and reports its length and head", async () => {
     // More rows than one page of the walk (500).
     for (let i = 0; i < 6; i++) {
-      await appendAuditEvents(env.DB, Array.from({ length: 100 }, (_, j) => ({ eventId: crypto.randomUUID(), event: "route_match", actor: "gateway", action: "route_match", target: `routes/r${i * 100 + j}` })));
+      await appendAuditEvents(env, Array.from({ length: 100 }, (_, j) => ({ eventId: crypto.randomUUID(), event: "route_match", actor: "gateway", action: "route_match", target: `routes/r${i * 100 + j}` })));
     }
     const rows = await auditRows();
     expect(rows.length).toBeGreaterThan(500);
     const res = await admin("/audit/verify");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash });
+    expect(await res.json()).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash, anchor: "anchored", checkpoint: null });
   });
 });

@@ -24,7 +24,7 @@ afterEach(() => {
 
 async function writeAt(iso: string, action: string): Promise<AuditRow> {
   vi.setSystemTime(at(iso));
-  const row = await writeAuditEvent(env.DB, { event: "config_change", actor: "token", action, target: "config", details: { action } });
+  const row = await writeAuditEvent(env, { event: "config_change", actor: "token", action, target: "config", details: { action } });
   vi.useRealTimers();
   return row;
 }
@@ -91,6 +91,7 @@ describe("the cron trigger", () => {
       last_id: String(day1[2]!.id),
       first_prev_hash: GENESIS_HASH,
       head_hash: day1[2]!.hash,
+      through_id: String(day2[1]!.id),
     });
 
     const second = stored.get("audit/2026/02/11.ndjson")!;
@@ -108,7 +109,7 @@ describe("the cron trigger", () => {
       ["cron", "audit/2026/02/11.ndjson"],
       ["cron", "audit/2026/02/12.ndjson"],
     ]);
-    expect(JSON.parse(exports[0]!.details)).toEqual({ date: "2026-02-10", rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash });
+    expect(JSON.parse(exports[0]!.details)).toEqual({ date: "2026-02-10", rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id });
   });
 
   it("is idempotent: run again, it leaves every object as it is and writes nothing", async () => {
@@ -154,7 +155,8 @@ describe("POST /admin/audit/export", () => {
       date: "2026-02-10",
       key: "audit/2026/02/10.ndjson",
       outcome: "unchanged",
-      manifest: { rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash },
+      manifest: { rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id },
+      objects: 1,
     });
     expect(await objects()).toEqual(before);
     const [row] = (await auditRows("event = 'audit_export'")).slice(-1);
@@ -181,12 +183,12 @@ describe("POST /admin/audit/export", () => {
   it("keeps a day's rows in chain order and only that day's, across pages, when clocks disagree at midnight", async () => {
     const events = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ eventId: crypto.randomUUID(), event: "route_match" as const, actor: "gateway", action: `${prefix}-${i}`, target: "routes/r" }));
     vi.setSystemTime(at("2026-02-20T12:00:00.000Z"));
-    for (let i = 0; i < 12; i++) await appendAuditEvents(env.DB, events(`bulk${i}`, 100));
+    for (let i = 0; i < 12; i++) await appendAuditEvents(env, events(`bulk${i}`, 100));
     vi.setSystemTime(at("2026-02-21T00:00:00.001Z"));
-    await appendAuditEvents(env.DB, events("next-day", 1));
+    await appendAuditEvents(env, events("next-day", 1));
     // A writer whose clock is behind: its row comes after the next day's, stamped the day before.
     vi.setSystemTime(at("2026-02-20T23:59:59.999Z"));
-    await appendAuditEvents(env.DB, events("late", 1));
+    await appendAuditEvents(env, events("late", 1));
     vi.useRealTimers();
 
     const res = await admin("/audit/export", json("POST", { date: "2026-02-20" }));

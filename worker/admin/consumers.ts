@@ -32,7 +32,7 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
 /** The audit row of a change, written before the change; details never hold a key. */
 async function audit(c: AdminContext, action: string, target: string, details?: Record<string, unknown>): Promise<void> {
   try {
-    await writeAuditEvent(c.env.DB, { event: "consumer_change", action, target, ...changeAuthor(c), details });
+    await writeAuditEvent(c.env, { event: "consumer_change", action, target, ...changeAuthor(c), details });
   } catch (error) {
     throw auditUnavailable(error);
   }

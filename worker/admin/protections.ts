@@ -45,7 +45,7 @@ async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => P
 /** The audit row of a reset, written before it. */
 async function audit(c: AdminContext, action: "rate_limit_reset" | "circuit_reset", target: string, details: Record<string, unknown>): Promise<void> {
   try {
-    await writeAuditEvent(c.env.DB, { event: "state_reset", action, target, ...changeAuthor(c), details });
+    await writeAuditEvent(c.env, { event: "state_reset", action, target, ...changeAuthor(c), details });
   } catch (error) {
     throw auditUnavailable(error);
   }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
-import { auditChainBrokenSchema, auditChainOkSchema, auditExportMismatchSchema, auditExportRequestSchema, auditExportResultSchema, auditPageSchema } from "../audit/api-schema";
+import { auditChainBrokenSchema, auditChainOkSchema, auditExportMismatchSchema, auditExportRequestSchema, auditExportResultSchema, auditPageSchema, auditPruneResultSchema } from "../audit/api-schema";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import { credentialInfoSchema, credentialSecretSchema, vaultRotateRequestSchema, vaultRotateResultSchema, vaultStatusSchema } from "../vault/api-schema";
 
@@ -117,6 +117,7 @@ export const apiSchemas = {
   AuditExportRequest: auditExportRequestSchema,
   AuditExportResult: auditExportResultSchema,
   AuditExportMismatch: auditExportMismatchSchema,
+  AuditPruneResult: auditPruneResultSchema,
   Health: z.object({
     status: z.enum(["ok", "degraded"]),
     config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),

@@ -42,10 +42,18 @@ export const auditPageSchema = z.object({
   next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
 });
 
+const chainStartSchema = z
+  .object({ through_id: z.number().int().describe("Rows up to this id were pruned by retention."), head_hash: hash.describe("The hash of row through_id, onto which the remaining chain links.") })
+  .nullable()
+  .describe("The retention checkpoint verify started from; null when nothing was pruned.");
+
 export const auditChainOkSchema = z.object({
   ok: z.literal(true),
-  rows: z.number().int().describe("Rows checked: all of them."),
+  rows: z.number().int().describe("Rows checked: all of them after the checkpoint."),
   head: hash.describe("The last row's hash (64 zeros for an empty log)."),
+  anchor: z.enum(["anchored", "unanchored"]).describe("anchored: every row is covered by a head keyed with AUDIT_HMAC_KEY; unanchored: the key is unset, so only the plain chain was checked."),
+  checkpoint: chainStartSchema,
+  warning: z.string().optional().describe("Present when unanchored: why that is weaker."),
 });
 
 export const auditChainBrokenSchema = z.object({
@@ -55,9 +63,14 @@ export const auditChainBrokenSchema = z.object({
   rows: z.number().int().describe("Rows that verified before the broken link."),
   broken: z.object({
     id: z.number().int(),
-    event_id: z.string(),
-    reason: z.enum(["prev_hash_mismatch", "hash_mismatch"]).describe("hash_mismatch: this row was altered; prev_hash_mismatch: a row before it was removed or inserted."),
+    event_id: z.string().nullable().describe("null when the row named is gone or is a checkpoint's."),
+    reason: z
+      .enum(["hash_mismatch", "prev_hash_mismatch", "anchor_mismatch", "anchor_forged", "anchored_row_missing", "unanchored", "checkpoint_forged"])
+      .describe(
+        "hash_mismatch: this row was altered; prev_hash_mismatch: a row before it was removed or inserted; anchor_mismatch: its keyed head names another hash (rows up to it rewritten, chain recomputed); anchor_forged: a head not made with the key; anchored_row_missing: a keyed head names a row that is gone; unanchored: no keyed head covers this row and the ones after it; checkpoint_forged: the retention checkpoint was not made with the key.",
+      ),
   }),
+  anchored_through: z.number().int().describe("The last row a verified keyed head (or the checkpoint) covers."),
 });
 
 export const auditExportRequestSchema = z.strictObject({
@@ -68,14 +81,18 @@ const manifestSchema = z.object({
   rows: z.number().int(),
   first_id: z.number().int().nullable(),
   last_id: z.number().int().nullable(),
-  first_prev_hash: hash.describe("What the day's first row chains onto: the head at the end of the day before."),
-  head_hash: hash.describe("The chain's head at the end of the day."),
+  first_prev_hash: hash.describe("What the object's first row chains onto."),
+  head_hash: hash.describe("The object's last row's hash; without rows, the chain's head at the end of the day among ids up to through_id."),
+  through_id: z.number().int().nullable().describe("The log's highest id when the object was written: it holds the day's rows after the previous object's through_id up to this one. null for objects written before supplementary objects existed."),
 });
 
 export const auditExportResultSchema = z.object({
   date: z.iso.date(),
-  key: z.string().describe("The object in the AUDIT_ARCHIVE bucket: audit/YYYY/MM/DD.ndjson."),
-  outcome: z.enum(["written", "unchanged", "empty"]).describe("written: the object was created; unchanged: it existed with this manifest; empty: the day is before the log's first row, nothing to keep."),
+  key: z.string().describe("The object in the AUDIT_ARCHIVE bucket: audit/YYYY/MM/DD.ndjson, or a supplementary audit/YYYY/MM/DD.N.ndjson; for unchanged, the day's last object."),
+  outcome: z
+    .enum(["written", "unchanged", "empty"])
+    .describe("written: the object was created (the day's first, or a supplementary one for rows the day gained later); unchanged: the day's objects hold every row; empty: the day is before the log's first row, nothing to keep."),
+  objects: z.number().int().describe("How many objects the day has now."),
   manifest: manifestSchema.describe(`The object's custom metadata (with format ${ARCHIVE_FORMAT} and date).`),
 });
 
@@ -85,4 +102,11 @@ export const auditExportMismatchSchema = z.object({
   key: z.string(),
   archived: manifestSchema.describe("The existing object's manifest."),
   manifest: manifestSchema.describe("What the database holds for the day now."),
+});
+
+export const auditPruneResultSchema = z.object({
+  outcome: z.enum(["pruned", "nothing"]).describe("pruned: rows were deleted after a checkpoint; nothing: no row is due (or another run pruned them)."),
+  cutoff: z.iso.datetime().describe("Rows written before this time are due: the start of the UTC day audit.retention days ago."),
+  through_id: z.number().int().nullable().describe("The checkpoint written: rows up to this id are pruned; verify starts after it."),
+  rows: z.number().int().describe("Rows pruned by this run."),
 });

@@ -50,7 +50,7 @@ export async function enqueueAuditEvents(env: Env, events: readonly AuditEvent[]
     console.warn(JSON.stringify({ level: "warn", event: "audit_queue_send_failed", events: queued.length, name: errorName(error) }));
   }
   try {
-    await appendAuditEvents(env.DB, queued);
+    await appendAuditEvents(env, queued);
   } catch (error) {
     for (const event of queued) console.error(JSON.stringify({ level: "error", event: "audit_event_lost", name: errorName(error), audit_event: redacted(event) }));
   }
@@ -98,7 +98,7 @@ export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env):
   }
   if (events.length === 0) return;
   try {
-    await appendAuditEvents(env.DB, events);
+    await appendAuditEvents(env, events);
   } catch (error) {
     const attempts = Math.max(...messages.map((message) => message.attempts));
     console.error(JSON.stringify({ level: "error", event: "audit_queue_write_failed", queue: batch.queue, messages: messages.length, attempts, name: errorName(error) }));

@@ -9,10 +9,14 @@
  * writers can never chain to the same prev_hash; the UNIQUE hash column backs this up. A
  * writer that lost the race reads the new head and tries again, a bounded number of times.
  *
+ * Every append also records its new head under HMAC with AUDIT_HMAC_KEY (anchor.ts), in the
+ * same D1 batch (one transaction), so no row is ever stored without a keyed head after it.
+ *
  * A `config_change` that names a `newVersion` also claims that version: the insert is refused
  * when another row already claimed it (and migration 0002 makes the database refuse it too).
  * The config store allocates versions this way because KV has no compare-and-set.
  */
+import { anchorKeys, anchorStatement, type AuditStore } from "./anchor";
 import { auditRowHash, GENESIS_HASH } from "./chain";
 import { canonicalJson } from "./canonical";
 import { scrubDetails } from "./scrub";
@@ -82,17 +86,20 @@ function backoff(attempt: number): Promise<void> {
  * callers that must not proceed without an audit row (admin changes) refuse on any error.
  * An `eventId` that is already stored returns the stored row (idempotent retries).
  */
-export async function writeAuditEvent(db: D1Database, event: AuditEvent): Promise<AuditRow> {
+export async function writeAuditEvent(store: AuditStore, event: AuditEvent): Promise<AuditRow> {
+  const db = store.DB;
   const fields = fieldsOf(event);
+  const { current: key } = await anchorKeys(store);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const head = await db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first<{ hash: string }>();
     const prevHash = head?.hash ?? GENESIS_HASH;
     const hash = await auditRowHash(prevHash, fields);
     const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
-    const inserted = await db
+    const insert = db
       .prepare(INSERT)
-      .bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, head?.hash ?? null)
-      .first<{ id: number }>();
+      .bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, head?.hash ?? null);
+    const [result] = await db.batch<{ id: number }>(key ? [insert, await anchorStatement(db, key, hash)] : [insert]);
+    const inserted = result?.results[0];
     if (inserted) return { id: inserted.id, ...fields, prev_hash: prevHash, hash };
     const reason = await refusal(db, fields);
     if (reason instanceof AuditVersionConflictError) throw reason;
@@ -109,17 +116,19 @@ export async function writeAuditEvent(db: D1Database, event: AuditEvent): Promis
  * Idempotent, so a batch delivered again (after a failure, or twice by the queue) stores
  * nothing twice: events whose event_id is already stored are left out before chaining, and
  * each insert carries the same guards as `writeAuditEvent` (the head it chains onto, no
- * stored event_id). The run is chained link by link, so an insert refused by a guard
+ * stored event_id) and ends with the keyed head of its last row. The run is chained link by link, so an insert refused by a guard
  * (another writer moved the head) refuses every later one too; the next attempt starts from
  * what is stored. Version claims are not taken here: a `config_change` naming a new version
  * goes through `writeAuditEvent`.
  */
-export async function appendAuditEvents(db: D1Database, events: readonly (AuditEvent & { eventId: string })[]): Promise<void> {
+export async function appendAuditEvents(store: AuditStore, events: readonly (AuditEvent & { eventId: string })[]): Promise<void> {
+  const db = store.DB;
   if (events.some((event) => event.event === "config_change" && event.newVersion !== undefined)) {
     throw new TypeError("appendAuditEvents: a config version claim goes through writeAuditEvent");
   }
   // One row per event id, the first occurrence in the batch.
   let pending = [...new Map(events.map((event) => [event.eventId, fieldsOf(event)])).values()];
+  const { current: key } = await anchorKeys(store);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const { results: stored } = await db
       .prepare("SELECT event_id FROM audit_log WHERE event_id IN (SELECT value FROM json_each(?))")
@@ -139,8 +148,9 @@ export async function appendAuditEvents(db: D1Database, events: readonly (AuditE
       prevHash = hash;
       guard = hash;
     }
-    const results = await db.batch<{ id: number }>(inserts);
-    if (results.every((result) => result.results.length === 1)) return;
+    const anchor = key ? [await anchorStatement(db, key, prevHash)] : [];
+    const results = await db.batch<{ id: number }>([...inserts, ...anchor]);
+    if (results.slice(0, inserts.length).every((result) => result.results.length === 1)) return;
     await backoff(attempt);
   }
   throw new Error(`audit log: could not append a batch after ${MAX_ATTEMPTS} attempts (heavy write contention)`);

@@ -9,6 +9,7 @@
  * references included.
  */
 import { z } from "zod";
+import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from "../audit/retention";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema } from "../policies/cors/schema";
@@ -287,14 +288,24 @@ const wasmPluginSchema = z.strictObject({
  * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
  * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
  * upstream's circuit (`circuit_reset`); `audit_export`: a day of the audit log exported to R2
- * (worker/audit/archive.ts). All four are always written, like `config_change`.
+ * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
+ * (worker/audit/retention.ts). All six are always written, like `config_change`.
  */
-export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
+export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "audit_prune", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
 
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "auth_failure", "rate_limit", "admin_auth_failure"]),
+  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "audit_prune", "auth_failure", "rate_limit", "admin_auth_failure"]),
+  retention: z
+    .string()
+    .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")
+    .transform((text) => Number(text.slice(0, -1)))
+    .refine((days) => days >= MIN_RETENTION_DAYS && days <= MAX_RETENTION_DAYS, `between ${MIN_RETENTION_DAYS}d and ${MAX_RETENTION_DAYS}d`)
+    .optional()
+    .describe(
+      `How long audit rows stay in D1, in days (e.g. 400d; ${MIN_RETENTION_DAYS}d to ${MAX_RETENTION_DAYS}d). Unset (the default): kept forever. Set: the daily cron (and POST /admin/audit/prune) prunes rows written before the start of the UTC day that many days ago, once their days are exported to R2 and a head keyed with AUDIT_HMAC_KEY anchors them, leaving a keyed checkpoint the remaining chain verifies from. D1 caps a database at 10 GB.`,
+    ),
 });
 
 const graphqlSchema = z.strictObject({

@@ -128,7 +128,7 @@ export async function saveConfig(
   const version = current.nextVersion;
   const createdAt = new Date().toISOString();
   try {
-    await writeAuditEvent(env.DB, {
+    await writeAuditEvent(env, {
       event: "config_change",
       action: change.action,
       target: change.target,
@@ -193,7 +193,7 @@ export async function deleteDocument(env: Env, author: ChangeAuthor, path: strin
 
 async function changeDocument(env: Env, author: ChangeAuthor, path: string, action: string, details: Record<string, unknown>, write: () => Promise<void>): Promise<void> {
   try {
-    await writeAuditEvent(env.DB, { event: "config_change", action, target: `documents:${path}`, ...author, details });
+    await writeAuditEvent(env, { event: "config_change", action, target: `documents:${path}`, ...author, details });
   } catch (error) {
     throw auditUnavailable(error);
   }

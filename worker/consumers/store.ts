@@ -64,8 +64,10 @@ export async function listConsumers(db: D1Database): Promise<Consumer[]> {
 export async function insertConsumer(db: D1Database, input: ConsumerCreate, now: string): Promise<Consumer | undefined> {
   const row = await db
     .prepare(
-      `INSERT INTO consumers (id, tenant, rate_limit, allowed_routes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (id) DO NOTHING RETURNING *`,
+      // A taken id is checked here, not left to ON CONFLICT: migration 0006's trigger refuses
+      // any insert of an existing id, so that REPLACE cannot bring a disabled consumer back.
+      `INSERT INTO consumers (id, tenant, rate_limit, allowed_routes, created_at) SELECT ?1, ?2, ?3, ?4, ?5
+       WHERE NOT EXISTS (SELECT 1 FROM consumers WHERE id = ?1) RETURNING *`,
     )
     .bind(input.id, input.tenant, input.rate_limit ? JSON.stringify(input.rate_limit) : null, input.allowed_routes ? JSON.stringify(input.allowed_routes) : null, now)
     .first<ConsumerRow>();

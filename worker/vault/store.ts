@@ -68,7 +68,7 @@ export async function credentialInfo(db: D1Database, tenant: string, provider: s
 /** The `credential_change` audit row of a change; 503 `audit_unavailable` when it cannot be written. */
 export async function auditCredentialChange(env: Env, author: ChangeAuthor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
   try {
-    await writeAuditEvent(env.DB, { event: "credential_change", action, target, ...author, details });
+    await writeAuditEvent(env, { event: "credential_change", action, target, ...author, details });
   } catch (error) {
     throw auditUnavailable(error);
   }
