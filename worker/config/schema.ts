@@ -13,6 +13,7 @@ import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/s
 import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
+import { authFailureLimitSchema } from "../limits/schema";
 import { credentialRefSchema } from "../vault/schema";
 import { duration, httpMethod, secretRef, size } from "./fields";
 
@@ -306,6 +307,7 @@ export const securityTxtSchema = z.strictObject({
 const configObject = z.strictObject({
   listeners: z.array(listenerSchema).default([]),
   rate_limit: rateLimitSchema.optional(),
+  auth_failure_limit: authFailureLimitSchema.prefault({}),
   middleware: middlewareSchema.default({}),
   admin: adminSchema.optional(),
   ai_gateway: aiGatewaySchema.optional(),
