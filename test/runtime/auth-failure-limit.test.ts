@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../worker/app";
+import type { Env } from "../../worker/env";
 import { auditRows, deliverAuditQueue, envWithBrokenDb, harnessEnv, putConfig, send } from "./admin-harness";
 
 const JWT_SECRET = "an HMAC key of at least 32 bytes for HS256 (test)";
@@ -33,7 +34,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const keyed = (ip: string, key: string | undefined, init: { env?: typeof env } = {}) =>
+const keyed = (ip: string, key: string | undefined, init: { env?: Env } = {}) =>
   send("/keyed/echo", { headers: { "CF-Connecting-IP": ip, ...(key === undefined ? {} : { "X-API-Key": key }) }, ...init });
 
 async function failTimes(ip: string, times: number): Promise<void> {

@@ -23,7 +23,7 @@
  * address is its block (../observability/client-block.ts: the address for IPv4, the /64 for
  * IPv6), which is also the row's `ip`. Besides, at most MAX_KEYS_PER_WINDOW keys per event have
  * a window of their own in an isolate; the rest share one overflow row whose details add
- * `folded_keys`, the number of distinct keys it counted (README, "The audit log", measures it).
+ * `distinct_folded`, the number of distinct keys it counted (README, "The audit log", measures it).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config/schema";
@@ -68,7 +68,7 @@ const counted = ({ count, firstAt, lastAt, foldedKeys }: Occurrences) => ({
   count,
   first_at: iso(firstAt),
   last_at: iso(lastAt),
-  ...(foldedKeys === undefined ? {} : { folded_keys: foldedKeys }),
+  ...(foldedKeys === undefined ? {} : { distinct_folded: foldedKeys }),
 });
 
 /** The sample's user agent is client text: kept, but bounded. */
