@@ -130,7 +130,6 @@ export class RateLimiter extends DurableObject<Env> {
     this.ctx.storage.kv.delete(STATE_KEY);
     this.ctx.storage.kv.delete(LIMITS_KEY);
     this.ctx.storage.kv.delete(CALLS_KEY);
-    this.ctx.storage.kv.delete(FAILURES_KEY);
     this.#counter = emptyState();
     this.#calls = 0;
     this.#demand.clear();
