@@ -3,12 +3,11 @@
  * minutes, per client block and per user name, in the rate-limit objects; the ADMIN_TOKEN
  * bearer is never locked out. Each test uses its own addresses (and user names where they count).
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../worker/app";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_LOGIN_LIMIT } from "../../worker/admin/login-lockout";
-import { admin, auditRows, deliverAuditQueue, harnessEnv, putConfig, upstream } from "./admin-harness";
+import { admin, auditRows, putConfig, upstream } from "./admin-harness";
+import { sendInOneWindow } from "./audit-windows";
 
 const PASSWORD = "correct horse battery staple";
 const withPassword = { ...env, ADMIN_PASSWORD: PASSWORD };
@@ -17,10 +16,6 @@ const from = (ip: string, auth: string | null, path = "/config") => admin(path, 
 
 beforeAll(async () => {
   await putConfig({ admin: { auth: { type: "basic", username: "ops", password: "${ADMIN_PASSWORD}" } }, upstreams: [upstream()] });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 async function expectLocked(res: Response): Promise<void> {
@@ -70,19 +65,8 @@ describe("admin login lockout", () => {
   it("audits a locked client's attempts once per window, under the endpoint's pattern", async () => {
     // Other user names than ops, so that only the address is locked.
     for (let i = 0; i < 5; i++) expect((await from("203.0.113.90", basic(`audited-${i}`, "wrong"))).status).toBe(401);
-    const WINDOW_MS = 10_000;
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const app = createApp();
-    const aggregated = harnessEnv({ ...withPassword, AUDIT_WINDOW_MS: String(WINDOW_MS) });
-    const contexts = Array.from({ length: 10 }, () => createExecutionContext());
-    const responses = await Promise.all(
-      contexts.map((ctx, i) => app.fetch(new Request(`http://gw.test/admin/routes/r-${i}`, { headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) } }), aggregated, ctx)),
-    );
-    expect(responses.map((res) => res.status)).toEqual(Array(10).fill(429));
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
-    vi.useRealTimers();
-    await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
-    await deliverAuditQueue();
+    const statuses = await sendInOneWindow(10, (i) => new Request(`http://gw.test/admin/routes/r-${i}`, { headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) } }), { base: withPassword });
+    expect(statuses).toEqual(Array(10).fill(429));
     const rows = await auditRows("event = 'admin_auth_failure' AND ip = ? AND details LIKE '%locked_out%'", "203.0.113.90");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ target: "/admin/routes/:id", action: "admin_auth", actor: "anonymous" });

@@ -8,15 +8,13 @@
  * auth_failure_limit is off here so that every request is an auth failure of its own kind
  * (the limit would turn the rest of a one-address flood into `too_many_failures` refusals).
  */
-import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../worker/app";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_KEYS_PER_WINDOW } from "../../worker/observability/event-windows";
-import { auditRows, deliverAuditQueue, harnessEnv, putConfig } from "./admin-harness";
+import { auditRows, putConfig } from "./admin-harness";
+import { sendInOneWindow } from "./audit-windows";
 
 const FAILURES = 10_000;
 const WINDOW_MS = 10_000;
-const CHUNK = 1_000;
 
 beforeAll(async () => {
   await putConfig({
@@ -26,31 +24,14 @@ beforeAll(async () => {
   });
 });
 
-afterEach(() => vi.useRealTimers());
-
 const ipv4 = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
-/** Sends FAILURES refused requests (the i-th from `request(i)`) within one window; returns the rows they wrote. */
+/** Sends FAILURES refused requests (the i-th is `request(i)`) within one window; returns the rows they wrote. */
 async function flood(event: string, request: (i: number) => Request) {
   const [last] = (await auditRows()).slice(-1);
   const after = last?.id ?? 0;
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-  const app = createApp();
-  const floodEnv = harnessEnv({ ...env, AUDIT_WINDOW_MS: String(WINDOW_MS) });
-  // One plain context for all: the test pool's own contexts keep a timer per waitUntil, and
-  // workerd allows 10 000 at once.
-  const work: Promise<unknown>[] = [];
-  const ctx = { waitUntil: (promise: Promise<unknown>) => void work.push(promise), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-  const statuses = new Map<number, number>();
-  for (let start = 0; start < FAILURES; start += CHUNK) {
-    const chunk = await Promise.all(Array.from({ length: CHUNK }, (_, k) => Promise.resolve(app.fetch(request(start + k), floodEnv, ctx)).then((res) => res.status)));
-    for (const status of chunk) statuses.set(status, (statuses.get(status) ?? 0) + 1);
-  }
-  expect(Object.fromEntries(statuses)).toEqual({ 401: FAILURES });
-  await vi.advanceTimersByTimeAsync(WINDOW_MS);
-  vi.useRealTimers();
-  await Promise.all(work);
-  await deliverAuditQueue();
+  const statuses = await sendInOneWindow(FAILURES, request, { windowMs: WINDOW_MS });
+  expect(statuses.filter((status) => status !== 401)).toEqual([]);
   const rows = await auditRows("id > ?", after);
   expect(rows.filter((row) => row.event !== event)).toEqual([]);
   // Every failure is counted, in its own row or in the overflow row.

@@ -5,13 +5,12 @@
  * failure has reached the object and this isolate knows the verdict when it returns.)
  * Requests carry CF-Connecting-IP as Cloudflare's edge sets it; each test uses its own addresses.
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../worker/app";
 import type { Env } from "../../worker/env";
-import { auditRows, deliverAuditQueue, envWithBrokenDb, harnessEnv, putConfig, send } from "./admin-harness";
+import { auditRows, envWithBrokenDb, putConfig, send } from "./admin-harness";
+import { sendInOneWindow } from "./audit-windows";
 
 const JWT_SECRET = "an HMAC key of at least 32 bytes for HS256 (test)";
 const withSecret = { ...env, JWT_SECRET };
@@ -30,7 +29,6 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -101,17 +99,8 @@ describe("auth_failure_limit", () => {
 
   it("audits the refusals of a blocked client once per window, as auth_failure with reason too_many_failures", async () => {
     await failTimes("198.51.100.9", 3);
-    const WINDOW_MS = 10_000;
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const app = createApp();
-    const aggregated = harnessEnv({ ...env, AUDIT_WINDOW_MS: String(WINDOW_MS) });
-    const contexts = Array.from({ length: 20 }, () => createExecutionContext());
-    const responses = await Promise.all(contexts.map((ctx) => app.fetch(new Request("http://gw.test/keyed/echo", { headers: { "CF-Connecting-IP": "198.51.100.9", "X-API-Key": String(env.DEMO_API_KEY) } }), aggregated, ctx)));
-    expect(responses.map((res) => res.status)).toEqual(Array(20).fill(429));
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
-    vi.useRealTimers();
-    await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
-    await deliverAuditQueue();
+    const statuses = await sendInOneWindow(20, () => new Request("http://gw.test/keyed/echo", { headers: { "CF-Connecting-IP": "198.51.100.9", "X-API-Key": String(env.DEMO_API_KEY) } }));
+    expect(statuses).toEqual(Array(20).fill(429));
     const rows = await auditRows("event = 'auth_failure' AND ip = ? AND details LIKE '%too_many_failures%'", "198.51.100.9");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ target: "routes/keyed", action: "authenticate", actor: "anonymous" });

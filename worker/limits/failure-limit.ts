@@ -38,8 +38,6 @@ export const objectFailureIo = (env: Pick<Env, "RATE_LIMITER">): FailureIo => ({
 
 export interface FailureLimiterOptions {
   clock?: () => number;
-  /** Also send `clock()` to the objects as their time (tests only). */
-  sendClock?: boolean;
   /** Blocked subjects remembered per isolate; the oldest is forgotten beyond it. */
   maxBlocked?: number;
 }
@@ -55,12 +53,10 @@ export class FailureLimiter {
   readonly #blocked = new Map<string, number>();
   readonly #unsent = new Map<string, Unsent>();
   readonly #clock: () => number;
-  readonly #sendClock: boolean;
   readonly #maxBlocked: number;
 
   constructor(options: FailureLimiterOptions = {}) {
     this.#clock = options.clock ?? Date.now;
-    this.#sendClock = options.sendClock ?? false;
     this.#maxBlocked = options.maxBlocked ?? 10_000;
   }
 
@@ -110,7 +106,6 @@ export class FailureLimiter {
         const failures = entry.failures;
         entry.failures = 0;
         const report: FailureReport = { maxFailures: spec.maxFailures, windowMs: spec.windowMs, blockMs: spec.blockMs, failures };
-        if (this.#sendClock) report.now = this.#clock();
         this.#learn(name, (await io.report(name, report)).blockedUntil);
       }
     } catch (error) {

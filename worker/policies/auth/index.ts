@@ -37,10 +37,10 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTVerifyGetKey } from "jose";
-import type { AppEnv, Env } from "../../env";
+import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
-import { failureCounterName, isolateFailureLimiter, objectFailureIo, type FailureIo, type FailureLimiter } from "../../limits/failure-limit";
+import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";
 import { clientBlock } from "../../observability/client-block";
 import { apiKeyScheme, type KeyHashLookup } from "./api-key";
@@ -78,11 +78,7 @@ export interface AuthenticateOptions {
   /** Downloads JWKS documents; the runtime's fetch by default. */
   fetchJwks?: JwksFetch;
   /** `auth_failure_limit`; no limit when unset or not enabled. */
-  failureLimit?: AuthFailureLimitConfig & {
-    /** Tests: a limiter of their own instead of the isolate's, and other object calls. */
-    limiter?: FailureLimiter;
-    io?: (env: Env) => FailureIo;
-  };
+  failureLimit?: AuthFailureLimitConfig;
 }
 
 /** Refusals that count against the failure limit: a credential guessed wrong, not the gateway's own failure. */
@@ -186,8 +182,6 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   }
 
   const failureLimit = options.failureLimit?.enabled ? options.failureLimit : undefined;
-  const failures = failureLimit?.limiter ?? isolateFailureLimiter;
-  const failureIo = failureLimit?.io ?? objectFailureIo;
   const failureSpec = failureLimit && { maxFailures: failureLimit.max_failures, windowMs: failureLimit.window, blockMs: failureLimit.block_for };
   const failureCounter = (c: Context<AppEnv>) => failureCounterName("auth", clientBlock(c.get("clientIp") ?? ""));
 
@@ -196,8 +190,8 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
     if (schemes.length === 0) return next();
     // Before any lookup or signature check; free while this isolate knows of no blocked client.
-    if (failureSpec && failures.blocking) {
-      const blockedMs = failures.blockedFor(failureCounter(c));
+    if (failureSpec && isolateFailureLimiter.blocking) {
+      const blockedMs = isolateFailureLimiter.blockedFor(failureCounter(c));
       if (blockedMs > 0) {
         report(c, schemes, "too_many_failures");
         const seconds = Math.ceil(blockedMs / 1000);
@@ -231,7 +225,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     // The most telling reason: a credential that was sent and refused, before a missing one.
     report(c, schemes, (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason);
     const guessed = refusals.some((refusal, index) => refusal.presented && schemes[index]!.name !== "mtls" && !NOT_THE_CLIENTS_FAULT.has(refusal.reason));
-    if (failureSpec && guessed) c.executionCtx.waitUntil(failures.fail(failureCounter(c), failureSpec, failureIo(c.env)));
+    if (failureSpec && guessed) c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
     const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
     if (challenges.length === 0) {
       throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");
