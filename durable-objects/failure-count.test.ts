@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { countFailures, emptyFailureState, SLOTS, type FailureLimitSpec } from "./failure-count";
@@ -15,13 +16,14 @@ describe("countFailures", () => {
   it("blocks on the failure that brings the count to maxFailures within the window, and clears the count", () => {
     const states = run([0, 1_000, 2_000, 3_000, 4_000]);
     expect(states.slice(0, 4).every((state) => state.blockedUntil === 0)).toBe(true);
-    expect(states[4]).toEqual({ slotMs: 60_000 / SLOTS, slots: [], blockedUntil: T0 + 4_000 + 900_000 });
+    expect(states[4]).toEqual({ slotMs: 60_000 / SLOTS, slots: [], blockedUntil: T0 + 4_000 + 900_000, forgetAt: T0 + 4_000 + 900_000 });
   });
 
-  it("forgets failures older than the window (to one slot)", () => {
+  it("forgets failures older than the window (to one slot), and says when the whole state means nothing", () => {
     const states = run([0, 1_000, 2_000, 3_000, 60_500]);
     expect(states.at(-1)!.blockedUntil).toBe(0);
     expect(states.at(-1)!.slots.reduce((sum, [, count]) => sum + count, 0)).toBe(4);
+    expect(states.at(-1)!.forgetAt).toBe(T0 + 60_000 + 60_000);
   });
 
   it("counts a batch of failures at once", () => {
@@ -66,5 +68,24 @@ describe("RateLimiter failure RPC", () => {
     const stub = env.RATE_LIMITER.getByName("failures|test|parallel");
     const verdicts = await Promise.all(Array.from({ length: 10 }, () => stub.countFailures(report(1, T0))));
     expect(verdicts.filter((verdict) => verdict.blockedUntil > 0)).toHaveLength(6);
+  });
+});
+
+describe("RateLimiter failure storage", () => {
+  it("deletes a failure count on its alarm once it means nothing, and keeps one that still does", async () => {
+    const stub = env.RATE_LIMITER.getByName("failures|test|forgotten");
+    const before = Date.now();
+    expect(await stub.countFailures({ ...SPEC, failures: 1 })).toEqual({ blockedUntil: 0 });
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(before + SPEC.windowMs - SPEC.windowMs / SLOTS);
+    // Not due yet: kept, and the alarm set again.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.kv.get("failures"))).toBeDefined();
+    // Due: gone, with nothing left to do.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.kv.put("failures", { ...(state.storage.kv.get("failures") as object), forgetAt: Date.now() - 1 });
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, async (_instance, state) => [state.storage.kv.get("failures"), await state.storage.getAlarm()])).toEqual([undefined, null]);
   });
 });

@@ -26,11 +26,13 @@ export interface FailureState {
   slots: [start: number, failures: number][];
   /** Epoch ms; 0 when not blocked. */
   blockedUntil: number;
+  /** Epoch ms from which the state means nothing (the block ended, every failure left the window): it can be deleted. */
+  forgetAt: number;
 }
 
 export const SLOTS = 60;
 
-export const emptyFailureState = (): FailureState => ({ slotMs: 0, slots: [], blockedUntil: 0 });
+export const emptyFailureState = (): FailureState => ({ slotMs: 0, slots: [], blockedUntil: 0, forgetAt: 0 });
 
 /** Adds `failures` that happened at `now`; returns the new state. */
 export function countFailures(state: FailureState, spec: FailureLimitSpec, failures: number, now: number): FailureState {
@@ -42,6 +44,6 @@ export function countFailures(state: FailureState, spec: FailureLimitSpec, failu
   if (last && last[0] === start) last[1] += failures;
   else slots.push([start, failures]);
   const total = slots.reduce((sum, [, count]) => sum + count, 0);
-  if (total >= spec.maxFailures) return { slotMs, slots: [], blockedUntil: now + spec.blockMs };
-  return { slotMs, slots, blockedUntil: 0 };
+  if (total >= spec.maxFailures) return { slotMs, slots: [], blockedUntil: now + spec.blockMs, forgetAt: now + spec.blockMs };
+  return { slotMs, slots, blockedUntil: 0, forgetAt: start + spec.windowMs };
 }

@@ -135,12 +135,27 @@ export class RateLimiter extends DurableObject<Env> {
     this.#demand.clear();
   }
 
-  /** Counts failed authentications of this object's key; says until when the key is blocked. Never waits. */
-  countFailures(report: FailureReport): FailureVerdict {
+  /**
+   * Counts failed authentications of this object's key; says until when the key is blocked.
+   * Never waits for anything but its own storage. The count is deleted on an alarm once it
+   * means nothing (../worker/limits/failure-limit.ts names one object per client block: a flood
+   * from many addresses must not leave storage behind). Simulated time (`now`) sets no alarm,
+   * which runs on real time.
+   */
+  async countFailures(report: FailureReport): Promise<FailureVerdict> {
     const now = report.now ?? Date.now();
     const state = countFailures(this.ctx.storage.kv.get<FailureState>(FAILURES_KEY) ?? emptyFailureState(), report, report.failures, now);
     this.ctx.storage.kv.put(FAILURES_KEY, state);
+    if (report.now === undefined) await this.ctx.storage.setAlarm(state.forgetAt);
     return { blockedUntil: state.blockedUntil > now ? state.blockedUntil : 0 };
+  }
+
+  /** Deletes a failure count that means nothing any more; the only use of this object's alarm. */
+  override async alarm(): Promise<void> {
+    const state = this.ctx.storage.kv.get<FailureState>(FAILURES_KEY);
+    if (!state) return;
+    if (state.forgetAt <= Date.now()) this.ctx.storage.kv.delete(FAILURES_KEY);
+    else await this.ctx.storage.setAlarm(state.forgetAt);
   }
 
   /** Until when this object's key is blocked by its failure limit; counts nothing. */
