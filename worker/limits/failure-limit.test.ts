@@ -72,6 +72,20 @@ describe("FailureLimiter", () => {
     expect(limiter.blocking).toBe(false);
   });
 
+  it("knows of no block once every block ended, without asking for each name", async () => {
+    const { limiter, io, advance } = setup();
+    await limiter.fail("a", { ...SPEC, maxFailures: 1 }, io);
+    advance(10_000);
+    await limiter.fail("b", { ...SPEC, maxFailures: 1 }, io);
+    advance(20_000);
+    expect(limiter.blocking).toBe(true);
+    expect(limiter.blockedFor("a")).toBe(0);
+    expect(limiter.blockedFor("b")).toBe(10_000);
+    advance(10_000);
+    expect(limiter.blocking).toBe(false);
+    expect(limiter.blockedFor("b")).toBe(0);
+  });
+
   it("keeps one call in flight per name: failures meanwhile go together with the next call", async () => {
     const { limiter, io, calls, hold, release } = setup();
     hold();

@@ -52,6 +52,8 @@ export class FailureLimiter {
   /** Object name → until when (epoch ms) it is blocked, as the object last said. */
   readonly #blocked = new Map<string, number>();
   readonly #unsent = new Map<string, Unsent>();
+  /** When the last known block ends: after it, the whole deny cache is stale. */
+  #lastUntil = 0;
   readonly #clock: () => number;
   readonly #maxBlocked: number;
 
@@ -60,9 +62,13 @@ export class FailureLimiter {
     this.#maxBlocked = options.maxBlocked ?? 10_000;
   }
 
-  /** Whether this isolate knows of any block at all: while it knows of none, checks need no name. */
+  /** Whether this isolate knows of any block in force: while it knows of none, checks need no name. */
   get blocking(): boolean {
-    return this.#blocked.size > 0;
+    if (this.#blocked.size === 0) return false;
+    if (this.#clock() < this.#lastUntil) return true;
+    // Every block ended: forget them at once rather than one by one as their clients return.
+    this.#blocked.clear();
+    return false;
   }
 
   /** How long `name` stays blocked as far as this isolate knows, ms; 0 when it is not. No object call. */
@@ -120,6 +126,7 @@ export class FailureLimiter {
     if (blockedUntil <= this.#clock()) return;
     if (this.#blocked.size >= this.#maxBlocked) this.#blocked.delete(this.#blocked.keys().next().value!);
     this.#blocked.set(name, blockedUntil);
+    this.#lastUntil = Math.max(this.#lastUntil, blockedUntil);
   }
 }
 
