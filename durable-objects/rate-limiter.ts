@@ -33,7 +33,22 @@ import {
   type RateLimitSpec,
 } from "./token-bucket";
 
+import { countFailures, emptyFailureState, type FailureLimitSpec, type FailureState } from "./failure-count";
+
 export type { AcquireResult, LimitStatus, RateLimitSpec } from "./token-bucket";
+export type { FailureLimitSpec } from "./failure-count";
+
+/** Failed authentications to add to a failure limit's count (worker/limits/failure-limit.ts). */
+export interface FailureReport extends FailureLimitSpec {
+  failures: number;
+  /** Simulated time, ms, for tests; production callers omit it. */
+  now?: number;
+}
+
+/** Until when (epoch ms) the key is blocked; 0 when it is not. */
+export interface FailureVerdict {
+  blockedUntil: number;
+}
 
 export interface AcquireRequest extends RateLimitSpec {
   /** Tokens needed now: 1 per request; 0 when the call only settles debt or fetches a lease. */
@@ -67,6 +82,8 @@ const STATE_KEY = "counter";
 /** The limits of the latest call, so the admin API can show a counter without the config. */
 const LIMITS_KEY = "limits";
 const CALLS_KEY = "calls";
+/** A failure limit's count and block, when the object counts failed authentications. */
+const FAILURES_KEY = "failures";
 /** An isolate that has not called for this long no longer counts towards the key's demand. */
 const DEMAND_TTL_MS = 5_000;
 const MAX_ISOLATES = 1_000;
@@ -116,6 +133,35 @@ export class RateLimiter extends DurableObject<Env> {
     this.#counter = emptyState();
     this.#calls = 0;
     this.#demand.clear();
+  }
+
+  /**
+   * Counts failed authentications of this object's key; says until when the key is blocked.
+   * Never waits for anything but its own storage. The count is deleted on an alarm once it
+   * means nothing (../worker/limits/failure-limit.ts names one object per client block: a flood
+   * from many addresses must not leave storage behind). Simulated time (`now`) sets no alarm,
+   * which runs on real time.
+   */
+  async countFailures(report: FailureReport): Promise<FailureVerdict> {
+    const now = report.now ?? Date.now();
+    const state = countFailures(this.ctx.storage.kv.get<FailureState>(FAILURES_KEY) ?? emptyFailureState(), report, report.failures, now);
+    this.ctx.storage.kv.put(FAILURES_KEY, state);
+    if (report.now === undefined) await this.ctx.storage.setAlarm(state.forgetAt);
+    return { blockedUntil: state.blockedUntil > now ? state.blockedUntil : 0 };
+  }
+
+  /** Deletes a failure count that means nothing any more; the only use of this object's alarm. */
+  override async alarm(): Promise<void> {
+    const state = this.ctx.storage.kv.get<FailureState>(FAILURES_KEY);
+    if (!state) return;
+    if (state.forgetAt <= Date.now()) this.ctx.storage.kv.delete(FAILURES_KEY);
+    else await this.ctx.storage.setAlarm(state.forgetAt);
+  }
+
+  /** Until when this object's key is blocked by its failure limit; counts nothing. */
+  failureBlock(now?: number): FailureVerdict {
+    const blockedUntil = this.ctx.storage.kv.get<FailureState>(FAILURES_KEY)?.blockedUntil ?? 0;
+    return { blockedUntil: blockedUntil > (now ?? Date.now()) ? blockedUntil : 0 };
   }
 
   /** Records this isolate's demand; returns the key's demand summed over recently seen isolates. */

@@ -54,9 +54,11 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * migrations and saves `config` through gw0's admin API; resolves once every gateway serves it
  * (`GET /api/ready` answers 200). `dispose()` stops everything and removes the build.
  *
- * @param {{ isolates: number, config: unknown, objectDelayMs?: number }} options
+ * `secrets`: Worker secrets the config references (`${NAME}`), set on every worker.
+ *
+ * @param {{ isolates: number, config: unknown, objectDelayMs?: number, secrets?: Record<string, string> }} options
  */
-export async function startIsolates({ isolates, config, objectDelayMs = 0 }) {
+export async function startIsolates({ isolates, config, objectDelayMs = 0, secrets = {} }) {
   const dir = await mkdtemp(join(tmpdir(), "loom-isolates-"));
   const adminToken = randomBytes(24).toString("hex");
   /** The Workers' console: errors kept to explain a failure, never printed. */
@@ -72,7 +74,7 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0 }) {
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
     await writeFile(join(dir, "home.mjs"), HOME_MODULE);
-    mf = new Miniflare(workerOptions(dir, isolates, adminToken, objectDelayMs, problems));
+    mf = new Miniflare(workerOptions(dir, isolates, { ...secrets, ADMIN_TOKEN: adminToken }, objectDelayMs, problems));
     await mf.ready;
     const urls = await Promise.all(Array.from({ length: isolates }, async (_, index) => (await mf.unsafeGetDirectURL(`gw${index}`)).origin));
     await applyMigrations(mf);
@@ -94,7 +96,7 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0 }) {
   }
 }
 
-function workerOptions(outdir, isolates, adminToken, objectDelayMs, problems) {
+function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
   // Bindings, vars and compatibility settings from wrangler.toml; the code is the one-module
   // bundle. (wrangler's types describe the Miniflare it bundles; this one takes the same v4 shape.)
   const fromWrangler = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
@@ -105,7 +107,7 @@ function workerOptions(outdir, isolates, adminToken, objectDelayMs, problems) {
     scriptPath: join(outdir, "index.js"),
     modulesRoot: outdir,
     // The config is re-read once a second: the gateways follow a saved version within that.
-    bindings: { ...fromToml.bindings, ADMIN_TOKEN: adminToken, CONFIG_CACHE_TTL_MS: "1000" },
+    bindings: { ...fromToml.bindings, ...secrets, CONFIG_CACHE_TTL_MS: "1000" },
     outboundService: "origin",
   };
   const durableObjects = Object.fromEntries(

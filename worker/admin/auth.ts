@@ -9,14 +9,18 @@
  * through timing. A weak ADMIN_TOKEN or password (secret-strength.ts) is never compared: every
  * well-formed attempt by its scheme answers 503 until it is replaced. A failure is 401 with a
  * challenge for both schemes (RFC 9110 §11.6.1) and an `admin_auth_failure` audit event that
- * names the scheme and reason, never the credential.
+ * names the scheme and reason, never the credential, and targets the endpoint's pattern, never
+ * the path as sent. Basic logins lock out after repeated failures (./login-lockout.ts: 429 with
+ * Retry-After, audited with reason `locked_out`); the bearer token never does.
  */
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { recordAdminAuthFailure } from "../audit/request-events";
 import { resolveSecret, secretName, SecretUnavailableError } from "../config/secrets";
 import { gatewayError } from "../gateway/errors";
 import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
+import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
 
 export const ADMIN_REALM = "loom-edge-admin";
 const CHALLENGE = `Bearer realm="${ADMIN_REALM}", Basic realm="${ADMIN_REALM}"`;
@@ -84,17 +88,34 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
   return userOk && passwordOk ? { actor: `basic:${basic.username}` } : { reason: "invalid_credentials" };
 }
 
+/** The pattern of the endpoint the path matches (`/admin/routes/:id`), or `admin`: what a refusal is audited under. */
+function endpointPattern(c: AdminContext): string {
+  return matchedRoutes(c).find((route) => !route.path.endsWith("*"))?.path ?? "admin";
+}
+
 export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
   async function adminAuth(c, next) {
     const presented = presentedCredentials(c.req.header("Authorization"));
+    // Recorded after the response, through the audit queue and aggregated per isolate
+    // (worker/audit/request-events.ts): a failing audit path must not turn a 401 into something
+    // else, and an attacker can neither slow the 401 down nor flood the log with rows.
+    const refused = (reason: string) =>
+      recordAdminAuthFailure({ path: endpointPattern(c), scheme: presented.scheme, reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" }, c);
+    // Only where basic logins exist: otherwise no guess can succeed, and none costs an object call.
+    if ("username" in presented && c.var.gateway.config.admin?.auth) {
+      const lockedMs = await basicLoginLockedFor(c, presented.username);
+      if (lockedMs > 0) {
+        refused("locked_out");
+        const seconds = Math.ceil(lockedMs / 1000);
+        throw gatewayError(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, { headers: { "Retry-After": String(seconds) }, extra: { retry_after: seconds } });
+      }
+    }
     const outcome = await authenticate(c, presented);
     if ("actor" in outcome) {
       c.set("actor", outcome.actor);
       return next();
     }
-    // Recorded after the response, through the audit queue and aggregated per isolate
-    // (worker/audit/request-events.ts): a failing audit path must not turn a 401 into something
-    // else, and an attacker can neither slow the 401 down nor flood the log with rows.
-    recordAdminAuthFailure({ path: c.req.path, scheme: presented.scheme, reason: outcome.reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" }, c);
+    if ("username" in presented && outcome.reason === "invalid_credentials") await basicLoginFailed(c, presented.username);
+    refused(outcome.reason);
     throw gatewayError(401, "unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
   };

@@ -11,15 +11,25 @@
  * in `details`: `count`, `first_at`, `last_at` (ISO 8601); its request id and user agent are
  * those of the first occurrence. Aggregated per isolate and window:
  *
- *   auth_failure        per route, acceptable schemes, reason and client IP
- *   admin_auth_failure  per admin path, scheme, reason and client IP
+ *   auth_failure        per route, acceptable schemes, reason and client block
+ *   admin_auth_failure  per admin endpoint pattern, scheme, reason and client block
  *   route_match         per route (actor `gateway`, no IP: the row counts every caller)
  *   rate_limit          per counter and route (by the rate-limit policy, in the same windows)
+ *
+ * No aggregation key holds text the client chose, so a client cannot open a window (a row) per
+ * request by varying what it sends: the route is the matched route's id (`unmatched` without
+ * one), the admin path the endpoint's pattern (`admin` for an unknown path), the scheme and
+ * reason come from the code (a reason outside REASON is recorded as `other`), and the client
+ * address is its block (../observability/client-block.ts: the address for IPv4, the /64 for
+ * IPv6), which is also the row's `ip`. Besides, at most MAX_KEYS_PER_WINDOW keys per event have
+ * a window of their own in an isolate; the rest share one overflow row whose details add
+ * `distinct_folded`, the number of distinct keys it counted (README, "The audit log", measures it).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../config/schema";
 import { auditSchema } from "../config/schema";
 import type { AppEnv, Env } from "../env";
+import { clientBlock } from "../observability/client-block";
 import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
 import type { AuthFailureEvent } from "../policies/auth";
 import type { RateLimitedEvent } from "../policies/rate-limit";
@@ -54,7 +64,18 @@ const windowOf = (c: RequestContext) => auditWindowMs(c.env);
 const slim = (c: RequestContext): RequestContext => ({ executionCtx: c.executionCtx, env: c.env, var: { requestId: c.var.requestId } });
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const counted = ({ count, firstAt, lastAt }: Occurrences) => ({ count, first_at: iso(firstAt), last_at: iso(lastAt) });
+const counted = ({ count, firstAt, lastAt, foldedKeys }: Occurrences) => ({
+  count,
+  first_at: iso(firstAt),
+  last_at: iso(lastAt),
+  ...(foldedKeys === undefined ? {} : { distinct_folded: foldedKeys }),
+});
+
+/** The sample's user agent is client text: kept, but bounded. */
+const MAX_USER_AGENT = 256;
+
+/** What a refusal reason may look like: a code from the schemes (`invalid_key`, `claim_mismatch:aud`), never free text. */
+const REASON = /^[a-z_]{1,40}(?::[A-Za-z0-9_.-]{1,64})?$/;
 
 /** One aggregated event to the queue, after the response. */
 function send(c: RequestContext, event: AuditEvent): Promise<void> {
@@ -70,8 +91,8 @@ interface RefusedCredential {
 }
 
 /**
- * Counts refused credentials per `target`, scheme, reason and client IP; each closed window is
- * one `event` row (actor `anonymous`). Returns what notes one refusal.
+ * Counts refused credentials per `target`, scheme, reason and client block; each closed window
+ * is one `event` row (actor `anonymous`). Returns what notes one refusal.
  */
 function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "admin_auth_failure", action: string, target: (failure: T) => string, overflow: T) {
   const windows = new EventWindows<T, RequestContext>({
@@ -80,7 +101,7 @@ function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "ad
         event,
         actor: "anonymous",
         action,
-        target: target(failure),
+        target: failure === overflow ? "(overflow)" : target(failure),
         ip: failure.ip,
         userAgent: failure.userAgent,
         details: { scheme: failure.scheme, reason: failure.reason, ...counted(occurrences) },
@@ -89,13 +110,16 @@ function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "ad
     overflow,
     failureEvent: `${event}_audit_failed`,
   });
-  return (failure: T, c: RequestContext): void => windows.note([target(failure), failure.scheme, failure.reason, failure.ip].join("\n"), failure, slim(c));
+  return (failure: T, c: RequestContext): void => {
+    const keyed = { ...failure, reason: REASON.test(failure.reason) ? failure.reason : "other", ip: clientBlock(failure.ip), userAgent: failure.userAgent.slice(0, MAX_USER_AGENT) };
+    windows.note([target(keyed), keyed.scheme, keyed.reason, keyed.ip].join("\n"), keyed, slim(c));
+  };
 }
 
-const noteAuthFailure = refusalWindows<AuthFailureEvent>("auth_failure", "authenticate", (failure) => (failure.route ? `routes/${failure.route}` : ""), {
+const noteAuthFailure = refusalWindows<AuthFailureEvent>("auth_failure", "authenticate", (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"), {
   route: "",
   scheme: "",
-  reason: "(other)",
+  reason: "(overflow)",
   ip: "",
   userAgent: "",
 });
@@ -107,13 +131,14 @@ export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>)
 
 /** A refused admin login: what was presented (scheme, reason), never the credential. */
 export interface AdminAuthFailure extends RefusedCredential {
+  /** The admin endpoint's pattern (`/admin/routes/:id`), or `admin` for a path no endpoint has: never the path as sent. */
   path: string;
 }
 
 export const recordAdminAuthFailure = refusalWindows<AdminAuthFailure>("admin_auth_failure", "admin_auth", (failure) => failure.path, {
   path: "",
   scheme: "",
-  reason: "(other)",
+  reason: "(overflow)",
   ip: "",
   userAgent: "",
 });
@@ -122,6 +147,8 @@ const routeMatches = new EventWindows<string, RequestContext>({
   sink: (route, occurrences, c) => send(c, { event: "route_match", actor: "gateway", action: "route_match", target: `routes/${route}`, details: counted(occurrences) }),
   windowMs: windowOf,
   overflow: "(other routes)",
+  // Route ids come from the config, not the client: one window each, however many routes.
+  maxKeys: Number.POSITIVE_INFINITY,
   failureEvent: "route_match_audit_failed",
 });
 

@@ -124,7 +124,7 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
     cors({ cors: middleware.cors, routes }),
-    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey }),
+    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey, failureLimit: config.auth_failure_limit }),
   ];
   const routeAuth = [middleware.auth, ...routes.map((route) => route.auth)];
   const identityHeaders = identityHeaderNames(...routeAuth);

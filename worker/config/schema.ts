@@ -16,6 +16,7 @@ import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
 import { DEFAULT_MAX_BODY_SIZE } from "../policies/request-validator";
+import { authFailureLimitSchema } from "../limits/schema";
 import { credentialRefSchema } from "../vault/schema";
 import { duration, httpMethod, isLoopbackHost, secretRef, size } from "./fields";
 
@@ -336,6 +337,7 @@ export const securityTxtSchema = z.strictObject({
 const configObject = z.strictObject({
   listeners: z.array(listenerSchema).default([]),
   rate_limit: rateLimitSchema.optional(),
+  auth_failure_limit: authFailureLimitSchema.prefault({}),
   middleware: middlewareSchema.default({}),
   admin: adminSchema.optional(),
   ai_gateway: aiGatewaySchema.optional(),

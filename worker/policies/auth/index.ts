@@ -24,12 +24,25 @@
  * never says which check failed; the `auth_failure` event does, without the credential, and is
  * reported after the response (`waitUntil`), as is a `route_not_allowed` refusal. An unset
  * secret is a 500, a consumer store that cannot answer a 503 (fail closed).
+ *
+ * Failure limit (`auth_failure_limit`, ../../limits/failure-limit.ts): a refused credential
+ * of api_key, basic or jwt (one that was presented: a missing one costs no lookup and guesses
+ * nothing) counts against the client's block (IPv4 address, IPv6 /64) across all isolates. A
+ * client over the limit is refused 429 `too_many_auth_failures` with Retry-After on every
+ * route that authenticates, before any key lookup or signature check, for `block_for`, valid
+ * credentials included: telling a valid credential apart would take the very check the block
+ * saves, and would tell a guesser which guess was right. The refusal is audited as an
+ * `auth_failure` with reason `too_many_failures` (aggregated like the others). A JWKS that
+ * cannot be downloaded is the gateway's failure, not the client's, and is not counted.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
 import { waitUntilOf } from "../../gateway/shared-work";
+import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
+import type { AuthFailureLimitConfig } from "../../limits/schema";
+import { clientBlock } from "../../observability/client-block";
 import { apiKeyScheme, type KeyHashLookup } from "./api-key";
 import { basicScheme } from "./basic";
 import { remoteKeySet, type JwksFetch, type RemoteKeySet } from "./jwks";
@@ -64,7 +77,12 @@ export interface AuthenticateOptions {
   lookupKeyHash?: KeyHashLookup;
   /** Downloads JWKS documents; the runtime's fetch by default. */
   fetchJwks?: JwksFetch;
+  /** `auth_failure_limit`; no limit when unset or not enabled. */
+  failureLimit?: AuthFailureLimitConfig;
 }
+
+/** Refusals that count against the failure limit: a credential guessed wrong, not the gateway's own failure. */
+const NOT_THE_CLIENTS_FAULT = new Set(["jwks_unavailable"]);
 
 const MAX_USER_AGENT = 256;
 
@@ -169,10 +187,26 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     );
   }
 
+  const failureLimit = options.failureLimit?.enabled ? options.failureLimit : undefined;
+  const failureSpec = failureLimit && { maxFailures: failureLimit.max_failures, windowMs: failureLimit.window, blockMs: failureLimit.block_for };
+  const failureCounter = (c: Context<AppEnv>) => failureCounterName("auth", clientBlock(c.get("clientIp") ?? ""));
+
   return async function authenticate(c, next) {
     const routeId = c.get("route")?.id;
     const schemes = (routeId !== undefined ? byRoute.get(routeId) : undefined) ?? fallback;
     if (schemes.length === 0) return next();
+    // Before any lookup or signature check; free while this isolate knows of no blocked client.
+    if (failureSpec && isolateFailureLimiter.blocking) {
+      const blockedMs = isolateFailureLimiter.blockedFor(failureCounter(c));
+      if (blockedMs > 0) {
+        report(c, schemes, "too_many_failures");
+        const seconds = Math.ceil(blockedMs / 1000);
+        throw gatewayError(429, "too_many_auth_failures", `too many failed authentications from this address; retry in ${seconds} s`, {
+          headers: { "Retry-After": String(seconds) },
+          extra: { retry_after: seconds },
+        });
+      }
+    }
     const ctx = waitUntilOf(c);
     const refusals: Extract<Verdict, { ok: false }>[] = [];
     for (const scheme of schemes) {
@@ -197,6 +231,8 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
 
     // The most telling reason: a credential that was sent and refused, before a missing one.
     report(c, schemes, (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason);
+    const guessed = refusals.some((refusal, index) => refusal.presented && schemes[index]!.name !== "mtls" && !NOT_THE_CLIENTS_FAULT.has(refusal.reason));
+    if (failureSpec && guessed) c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
     const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
     if (challenges.length === 0) {
       throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");
