@@ -65,7 +65,7 @@ describe("admin login lockout", () => {
   it("audits a locked client's attempts once per window, under the endpoint's pattern", async () => {
     // Other user names than ops, so that only the address is locked.
     for (let i = 0; i < 5; i++) expect((await from("203.0.113.90", basic(`audited-${i}`, "wrong"))).status).toBe(401);
-    const statuses = await sendInOneWindow(10, (i) => new Request(`http://gw.test/admin/routes/r-${i}`, { headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) } }), { base: withPassword });
+    const statuses = await sendInOneWindow(10, (i) => new Request(`https://gw.test/admin/routes/r-${i}`, { headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) } }), { base: withPassword });
     expect(statuses).toEqual(Array(10).fill(429));
     const rows = await auditRows("event = 'admin_auth_failure' AND ip = ? AND details LIKE '%locked_out%'", "203.0.113.90");
     expect(rows).toHaveLength(1);

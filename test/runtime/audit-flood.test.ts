@@ -42,7 +42,7 @@ async function flood(event: string, request: (i: number) => Request) {
 const gateway = (path: (i: number) => string, ip: (i: number) => string) => (i: number) =>
   new Request(`http://gw.test/signed/${path(i)}`, { headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer not-a-token-${i}`, "User-Agent": `flood ${i}` } });
 const adminPath = (path: (i: number) => string, ip: (i: number) => string) => (i: number) =>
-  new Request(`http://gw.test/admin/${path(i)}`, { headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer wrong-${i}` } });
+  new Request(`https://gw.test/admin/${path(i)}`, { headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer wrong-${i}` } });
 
 const table: string[] = [];
 
