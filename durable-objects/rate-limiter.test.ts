@@ -64,8 +64,11 @@ describe("RateLimiter object", () => {
     await stub.acquire({ ...spec, want: 100, isolateDemand: 0, now: T0 });
     await stub.acquire({ ...spec, want: 0, isolateDemand: 200, isolate: "quiet", now: T0 });
     const hot = await stub.acquire({ ...spec, want: 1, isolateDemand: 800, isolate: "hot", now: T0 + 1000 });
-    // 80% of 100/s for one 500 ms period: a lease of 40.
-    expect(hot.leaseTokens).toBe(40);
+    // 80% of the 99 tokens left, capped at half the bucket: 50.
+    expect(hot.leaseTokens).toBe(50);
+    // 20%: its share of one 500 ms period (20/s: 10), more than its 20% of the 48 left.
+    const quiet = await stub.acquire({ ...spec, want: 1, isolateDemand: 200, isolate: "quiet", now: T0 + 1000 });
+    expect(quiet.leaseTokens).toBe(10);
   });
 });
 

@@ -46,6 +46,8 @@ export interface AcquireRequest extends RateLimitSpec {
   roundTripMs?: number;
   /** Requests the isolate admitted on credit since its last call (see the accuracy note). */
   debt?: number;
+  /** Tokens of its leases the isolate has not spent yet (with `isolate`): the rest stop counting. */
+  held?: number;
   /** Simulated time, ms, for tests and simulations; production callers omit it. */
   now?: number;
 }
@@ -93,7 +95,7 @@ export class RateLimiter extends DurableObject<Env> {
     const buckets = bucketsOf(request);
     const demand = request.isolateDemand;
     const totalDemand = this.#totalDemand(demand, request.isolate, now);
-    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0 };
+    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0, holder: request.isolate, held: request.held };
     const result = acquire(this.#counter, buckets, input, now);
     this.ctx.storage.kv.put(STATE_KEY, this.#counter);
     this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));

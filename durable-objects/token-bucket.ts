@@ -36,6 +36,8 @@ export interface RateLimitSpec {
   windows?: { minute?: number; hour?: number };
 }
 
+export type Lease = [expiresAt: number, tokens: number, holder?: string];
+
 export interface Bucket {
   readonly name: PolicyName;
   readonly capacity: number;
@@ -51,8 +53,11 @@ export interface BucketState {
 
 export interface CounterState {
   buckets: Partial<Record<PolicyName, BucketState>>;
-  /** Leased tokens not yet expired, as [expiresAt, tokens] grouped by LEASE_SLOT_MS. */
-  leases: [number, number][];
+  /**
+   * Leased tokens not yet expired or reported spent, as [expiresAt, tokens, holder] grouped by
+   * LEASE_SLOT_MS and holder (the caller's `holder` id; none for callers that send no id).
+   */
+  leases: Lease[];
 }
 
 /** Leases are sized for this long at most; shorter when the buckets are small (see `leasePeriod`). */
@@ -114,6 +119,13 @@ export interface AcquireInput {
   totalDemand: number;
   /** The caller's recent round trip to the object, ms: a lease must outlive its own delivery. */
   roundTripMs: number;
+  /** Who holds the leases granted to this caller (an isolate id), so it can report them spent. */
+  holder?: string;
+  /**
+   * Tokens of the holder's leases it has not spent yet (sent with `holder`). The rest of its
+   * leases were admitted already and stop counting against the capacity now, not at expiry.
+   */
+  held?: number;
 }
 
 export interface LimitStatus {
@@ -166,6 +178,23 @@ function settle(state: CounterState, buckets: readonly Bucket[], now: number): n
   return outstanding;
 }
 
+/**
+ * Keeps `held` tokens of `holder`'s leases, the latest-expiring ones (a holder spends the
+ * earliest-expiring lease first), and drops the rest: those tokens were admitted, so they no
+ * longer need room in the buckets. The bound holds as long as `held` is at least what the
+ * holder has not spent, which is what it reports (it can only spend more while the call travels).
+ */
+function release(state: CounterState, holder: string, held: number): void {
+  let keep = held;
+  const mine = state.leases.filter((lease) => lease[2] === holder).sort((a, b) => b[0] - a[0]);
+  for (const lease of mine) {
+    const kept = Math.min(lease[1], keep);
+    keep -= kept;
+    lease[1] = kept;
+  }
+  state.leases = state.leases.filter(([, tokens]) => tokens > 0);
+}
+
 function take(state: CounterState, buckets: readonly Bucket[], tokens: number): void {
   for (const bucket of buckets) {
     const current = state.buckets[bucket.name]!;
@@ -176,6 +205,11 @@ function take(state: CounterState, buckets: readonly Bucket[], tokens: number): 
 /** Whole tokens every bucket can give. */
 function available(state: CounterState, buckets: readonly Bucket[]): number {
   return Math.floor(Math.min(...buckets.map((bucket) => state.buckets[bucket.name]!.tokens)) + EPSILON);
+}
+
+/** Capacity of the smallest bucket. */
+function smallest(buckets: readonly Bucket[]): number {
+  return Math.min(...buckets.map((bucket) => bucket.capacity));
 }
 
 /** Time until every bucket holds `tokens`, at the full refill rate. */
@@ -197,9 +231,12 @@ export function status(state: CounterState, buckets: readonly Bucket[]): LimitSt
 /** One decision: take `want` tokens if every bucket has them, lease more to a hot caller. */
 export function acquire(state: CounterState, buckets: readonly Bucket[], input: AcquireInput, now: number): AcquireResult {
   for (const [name, value] of Object.entries(input)) {
+    if (name === "holder" || value === undefined) continue;
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0`);
   }
   settle(state, buckets, now);
+  // After settling: the room the release makes is refilled from now on, never retroactively.
+  if (input.holder !== undefined && input.held !== undefined) release(state, input.holder, input.held);
   if (input.debt > 0) take(state, buckets, input.debt);
   const period = leasePeriod(buckets);
   // The caller's share: its demand while the key is under its limit; over it, the rate split in
@@ -214,28 +251,43 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
   const batchWait = hot ? (Math.max(1, Math.min(target, BATCH)) * 1000) / share : 0;
 
   const granted = available(state, buckets) >= input.want;
+  const over = input.demand > share;
   let leaseTokens = 0;
   let leaseTtlMs = period;
   let retryAfterMs: number;
   if (granted) {
     take(state, buckets, input.want);
-    leaseTokens = Math.max(0, Math.min(target, available(state, buckets)));
+    const stock = available(state, buckets);
+    if (over) {
+      // Tokens left in the bucket are admissions the key is owed now: the caller takes its part
+      // of them (by demand) besides its share of the period, so the stock is spent within a few
+      // calls instead of sitting in the bucket while callers are refused. At most half a bucket
+      // at once: an unspent lease keeps room in the bucket, and the half left is room for the
+      // refill while the lease is spent (else the refill would be lost).
+      const stockPart = Math.floor((stock * input.demand) / input.totalDemand);
+      leaseTokens = Math.min(Math.max(target, stockPart), stock, Math.floor(smallest(buckets) / 2));
+    } else {
+      leaseTokens = Math.min(target, stock);
+    }
+    leaseTokens = Math.max(0, leaseTokens);
     if (leaseTokens > 0) {
       take(state, buckets, leaseTokens);
       // The lease lives twice as long as this caller's demand needs to use it (at most one
       // period), plus its trip back: a lease used up at once stops counting soon after.
       leaseTtlMs = Math.ceil(Math.min(period, Math.max(LEASE_SLOT_MS, (2000 * leaseTokens) / input.demand)) + Math.min(input.roundTripMs, period));
       const slot = Math.ceil((now + leaseTtlMs) / LEASE_SLOT_MS) * LEASE_SLOT_MS;
-      const same = state.leases.find(([expiresAt]) => expiresAt === slot);
+      const same = state.leases.find(([expiresAt, , holder]) => expiresAt === slot && holder === input.holder);
       if (same) same[1] += leaseTokens;
-      else state.leases.push([slot, leaseTokens]);
+      else state.leases.push(input.holder === undefined ? [slot, leaseTokens] : [slot, leaseTokens, input.holder]);
     }
-    if (input.demand > share) {
-      // Over the limit: come back when this caller's share has earned what it just got, and
-      // at least a batch (or it would settle at one call per token).
-      retryAfterMs = Math.max(((input.want + leaseTokens) * 1000) / share, batchWait);
+    if (available(state, buckets) >= 1) {
+      // Tokens are left: the caller may come back as soon as it has used its lease. Telling
+      // it to stay away now would refuse requests while the bucket holds tokens.
+      retryAfterMs = 0;
     } else {
-      retryAfterMs = available(state, buckets) < 1 ? batchWait : 0;
+      // Drained: come back when this caller's share has earned a batch (or it would settle at
+      // one call per token), and not before the next token.
+      retryAfterMs = Math.max(batchWait, timeUntil(state, buckets, 1));
     }
   } else {
     retryAfterMs = Math.max(timeUntil(state, buckets, input.want), batchWait);

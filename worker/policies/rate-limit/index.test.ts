@@ -241,14 +241,15 @@ describe("rateLimit: a long refusal", () => {
     const { namespace, calls } = counting();
     const app = limitedApp({ config: { default: { requests_per_hour: 1 } }, namespace, random: () => 0 });
     const ip = { "cf-connecting-ip": "198.51.100.33" };
+    // The hour's one token: the grant drained the bucket, and the isolate knows it.
     expect(await statuses(app, 1, ip)).toEqual([200]);
+    const before = calls();
     now += 1000;
     const refused = await send(app, ip);
     expect(refused.status).toBe(429);
-    // The hour's one token comes back in just under an hour.
+    // The token comes back in just under an hour.
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(3590);
-    const before = calls();
-    now += DENY_RECHECK_MS - 1;
+    now += DENY_RECHECK_MS - 1001;
     const cached = await send(app, ip);
     expect(cached.status).toBe(429);
     expect(Number(cached.headers.get("Retry-After"))).toBeGreaterThan(3590);
