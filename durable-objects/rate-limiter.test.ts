@@ -105,3 +105,29 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
     expect(result.admitted).toBe(result.requests);
   });
 });
+
+describe("accuracy at 1x, 2x and 10x a limit of 50/s for 6 s (issue 12), 1 and 8 isolates, 4 ms to the object", () => {
+  const spec = { rate: 50 };
+  const SECONDS = 6;
+  /** What a token bucket allows over the run: its burst (50, the rate rounded up), then the rate. */
+  const allowance = 50 + spec.rate * SECONDS;
+  const even = (n: number) => Array.from({ length: n }, () => 1 / n);
+
+  it.each([
+    [1, 1],
+    [1, 8],
+    [2, 1],
+    [2, 8],
+    [10, 1],
+    [10, 8],
+  ])("%ix the limit, %i isolate(s): admitted within 5 percent of burst + rate * t and never above it", async (times, isolates) => {
+    const result = await simulate({ name: `matrix ${times}x ${isolates}`, spec, load: times * spec.rate, seconds: SECONDS, split: even(isolates), latencyMs: 4, tickMs: 5 });
+    // At 1x the requests are fewer than the allowance: every one is admitted.
+    const expected = Math.min(result.requests, allowance);
+    expect(result.admitted).toBeGreaterThanOrEqual(0.95 * expected);
+    expect(result.admitted).toBeLessThanOrEqual(allowance);
+    expect(result.maxInWindow).toBeLessThanOrEqual(50 + spec.rate);
+    if (times === 1) expect(result.admitted).toBe(result.requests);
+    if (times === 10) expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
+  }, 60_000);
+});

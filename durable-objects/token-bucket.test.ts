@@ -142,9 +142,9 @@ describe("leases", () => {
     const hot: AcquireInput = { want: 1, debt: 0, demand: 500, totalDemand: 500, roundTripMs: 0 };
     // The first call takes half the bucket (25), the second the rest (24) and drains it.
     expect(acquire(state, buckets, hot, T0)).toMatchObject({ leaseTokens: 25, retryAfterMs: 0 });
-    expect(acquire(state, buckets, hot, T0)).toMatchObject({ leaseTokens: 23, retryAfterMs: 200 });
-    // 200 ms: 10 tokens of its 50/s share, though it just got 24 (coming back after 480 ms would
-    // make every wait that long, and a window would end with up to 24 tokens unspent).
+    expect(acquire(state, buckets, hot, T0)).toMatchObject({ leaseTokens: 23, retryAfterMs: 100 });
+    // 100 ms: a batch (5 tokens) of its 50/s share, though it just got 24 (coming back after
+    // 480 ms would make every wait that long, and a window would end with 24 tokens unspent).
   });
 
   it("stop counting the tokens of a lease against the bucket once its holder reports them spent", () => {
@@ -178,8 +178,8 @@ describe("leases", () => {
     const buckets = bucketsOf({ rate: 100, burst: 100 });
     admitAll(state, { rate: 100, burst: 100 }, 100, T0);
     const refused = acquire(state, buckets, { want: 1, debt: 0, demand: 1000, totalDemand: 1000, roundTripMs: 0 }, T0);
-    // 10 tokens of its 100/s share: 100 ms (a cold caller waits 10 ms for one token).
-    expect(refused).toMatchObject({ granted: false, retryAfterMs: 100 });
+    // A batch (5 tokens) of its 100/s share: 50 ms (a cold caller waits 10 ms for one token).
+    expect(refused).toMatchObject({ granted: false, retryAfterMs: 50 });
     expect(acquire(state, buckets, cold, T0).retryAfterMs).toBe(10);
   });
 });

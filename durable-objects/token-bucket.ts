@@ -69,7 +69,7 @@ export const LEASE_SLOT_MS = 100;
  * is worth this many tokens (fewer if its lease is smaller, never less than one), so a key
  * at 10x its limit costs about one object call per BATCH admissions, not one per admission.
  */
-export const BATCH = 10;
+export const BATCH = 5;
 
 export function bucketsOf(spec: RateLimitSpec): Bucket[] {
   const buckets: Bucket[] = [];

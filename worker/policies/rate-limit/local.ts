@@ -232,7 +232,7 @@ export class LocalLimiter {
     counter.limits = result.limits;
     const wait = result.retryAfterMs;
     counter.retryAt = wait > 0 ? now + wait : 0;
-    counter.deniedUntil = wait > 0 ? now + jitteredWait(wait, 1 + JITTER * this.#random()) : 0;
+    counter.deniedUntil = wait > 0 ? now + jitteredWait(wait, 1 + JITTER * (2 * this.#random() - 1)) : 0;
     const admitted = (): Decision => ({ outcome: "admitted", limits: limitsWithLease(counter, now) });
     const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(counter.retryAt, counter.deniedUntil) - now });
     // Joiners the lease cannot cover may take what the object still had, on credit.
