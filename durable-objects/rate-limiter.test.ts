@@ -94,7 +94,7 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
       // The hot data centre gets most of the admissions, not an equal eighth.
       expect(result.admittedPerIsolate[0]! / result.admitted).toBeGreaterThan(0.6);
     }
-  });
+  }, 60_000);
 
   it.each([
     ["1 isolate", [1], 0],
@@ -103,7 +103,7 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
   ])("%s, under the limit: no request refused", async (label, split, latencyMs) => {
     const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 5, split, latencyMs, tickMs: 20 });
     expect(result.admitted).toBe(result.requests);
-  });
+  }, 60_000);
 });
 
 describe("accuracy at 1x, 2x and 10x a limit of 50/s for 6 s (issue 12), 1 and 8 isolates, 4 ms to the object", () => {

@@ -15,10 +15,10 @@
  *
  * where D is unpaid credit: requests that joined an in-flight call beyond its lease, admitted
  * up to the `remaining` the object reported and paid by a background call within one round
- * trip (0 with a single isolate). Admissions are lost only to leases that expire unused (at
- * most one period of the isolate's share) and to a hot isolate waiting out one batch of its
- * share after draining the bucket. A key that stays under its limit (its bucket never drained)
- * has no request refused.
+ * trip (0 with a single isolate). Leased tokens an isolate reports spent (`held`) stop counting
+ * at once. Admissions are lost only to leases that expire unused (at most one period of the
+ * isolate's share) and to a hot isolate waiting out one batch of its share after draining the
+ * bucket. A key that stays under its limit (its bucket never drained) has no request refused.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";

@@ -8,7 +8,8 @@
  *
  * Leases. An isolate that sees a hot key takes a batch of tokens at once and admits from it
  * locally. The batch leaves the buckets when it is granted and is recorded as outstanding
- * until it expires; a bucket never refills above `capacity - outstanding`. So at every moment
+ * until its holder reports it spent (`held`) or it expires; a bucket never refills above
+ * `capacity - outstanding`. So at every moment
  *
  *     tokens in the bucket + tokens leased and not yet expired  <=  capacity,
  *
@@ -19,9 +20,11 @@
  * one period, at most). The one exception is `debt` (see `AcquireInput.debt`).
  *
  * Shares. Each caller reports its demand; over the limit, the rate is split in proportion to
- * demand (a hot data centre gets most admissions, a quiet one its part), and a caller that
- * took its share, or found the bucket empty, is told to stay away until its share has earned
- * a batch. That is what keeps a key at 10x its limit to about one object call per batch.
+ * demand (a hot data centre gets most admissions, a quiet one its part), the tokens left in the
+ * bucket too, and a caller that found the bucket empty, or emptied it, is told to stay away
+ * until its share has earned a batch. That is what keeps a key at 10x its limit to about one
+ * object call per batch. While tokens are left nobody is told to stay away: that would refuse
+ * requests with tokens in the bucket (issue 12).
  */
 
 export type PolicyName = "burst" | "minute" | "hour";
@@ -146,6 +149,11 @@ export interface AcquireResult {
    * lease is used, refuse locally until then. 0 otherwise.
    */
   retryAfterMs: number;
+  /**
+   * Requests that joined the caller's call beyond its lease it may still admit, on credit (paid
+   * with its next call): the tokens left, when the caller is under the limit; 0 over it.
+   */
+  credit: number;
   limits: LimitStatus[];
 }
 
@@ -292,7 +300,11 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
   } else {
     retryAfterMs = Math.max(timeUntil(state, buckets, input.want), batchWait);
   }
-  return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), limits: status(state, buckets) };
+  const limits = status(state, buckets);
+  // Over the limit the caller's part of the tokens left is in its lease; the rest is the other
+  // callers' part, which credit would let it spend twice.
+  const credit = granted && !over ? Math.min(...limits.map((limit) => limit.remaining)) : 0;
+  return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), credit, limits };
 }
 
 /** The counter as the admin API shows it, refilled to `now`; `state` is left as it was. */

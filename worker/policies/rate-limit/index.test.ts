@@ -347,7 +347,7 @@ describe("rateLimit: a request cancelled while its object call is in flight", ()
     const first = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
     const joined = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
     expect(background).toHaveLength(1);
-    answer({ granted: true, leaseTokens: 0, leaseTtlMs: 0, retryAfterMs: 0, limits: [{ name: "burst", remaining: 5, resetMs: 500 }] });
+    answer({ granted: true, leaseTokens: 0, leaseTtlMs: 0, retryAfterMs: 0, credit: 5, limits: [{ name: "burst", remaining: 5, resetMs: 500 }] });
     await background[0];
     expect((await first).outcome).toBe("admitted");
     expect((await joined).outcome).toBe("admitted");

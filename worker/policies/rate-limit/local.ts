@@ -10,8 +10,9 @@
  *   4. or decided by one round trip: the call already in flight for the key, if any (joining
  *      it costs no extra call), or a new one.
  * Never a second round trip, never a wait loop. Requests that join a call beyond what its lease
- * covers are admitted on credit, up to the `remaining` the object reported, and the debt is
- * paid at once by a background call (see durable-objects/README.md for the accuracy).
+ * covers are admitted on credit, up to the `credit` the object allowed (the tokens it still had,
+ * when this isolate is under the limit), and the debt is paid at once by a background call
+ * (see durable-objects/README.md for the accuracy).
  *
  * Per key it keeps a demand meter (requests per second seen here), sent with every call so the
  * object sizes the lease to this isolate's demand and share.
@@ -236,7 +237,7 @@ export class LocalLimiter {
     const admitted = (): Decision => ({ outcome: "admitted", limits: limitsWithLease(counter, now) });
     const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(counter.retryAt, counter.deniedUntil) - now });
     // Joiners the lease cannot cover may take what the object still had, on credit.
-    let credit = result.granted ? Math.min(...result.limits.map((limit) => limit.remaining)) : 0;
+    let credit = result.credit;
     const decisions: Decision[] = [];
     // Joiners of an abandoned call were answered already: they take no lease token or credit.
     const waiting = call.abandoned ? call.want : call.requests;
@@ -250,7 +251,7 @@ export class LocalLimiter {
         counter.debt += 1;
         decisions.push(admitted());
       } else {
-        // Beyond the credit the object's stock is spent: the next token is at most one token's
+        // Beyond the lease and the credit: this isolate's next token is at most one token's
         // refill away (a granted call left no wait of its own).
         if (counter.retryAt <= now) counter.retryAt = now + oneTokenMs(spec);
         decisions.push(refused());
