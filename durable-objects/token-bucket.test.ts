@@ -134,6 +134,14 @@ describe("leases", () => {
     // 20% of the 48 left.
     const quiet = acquire(state, buckets, { want: 1, debt: 0, demand: 200, totalDemand: 1000, roundTripMs: 0 }, T0 + 1000);
     expect(quiet).toMatchObject({ granted: true, leaseTokens: 10, retryAfterMs: 0 });
+    // Credit for requests that joined its call beyond the lease: its 20% of the 37 left.
+    expect(quiet.credit).toBe(7);
+  });
+
+  it("allow credit up to the tokens left to a caller under the limit", () => {
+    const result = acquire(emptyState(), bucketsOf({ rate: 100, burst: 100 }), cold, T0);
+    expect(result).toMatchObject({ granted: true, leaseTokens: 0, credit: 99 });
+    expect(acquire(emptyState(), bucketsOf({ rate: 1, burst: 1 }), cold, T0).credit).toBe(0);
   });
 
   it("over the limit, on a drained bucket, make the caller wait for a batch of its share, not for what it got", () => {

@@ -151,7 +151,8 @@ export interface AcquireResult {
   retryAfterMs: number;
   /**
    * Requests that joined the caller's call beyond its lease it may still admit, on credit (paid
-   * with its next call): the tokens left, when the caller is under the limit; 0 over it.
+   * with its next call): the tokens left, when the caller is under the limit; over it, its part
+   * of them by demand.
    */
   credit: number;
   limits: LimitStatus[];
@@ -301,9 +302,10 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
     retryAfterMs = Math.max(timeUntil(state, buckets, input.want), batchWait);
   }
   const limits = status(state, buckets);
-  // Over the limit the caller's part of the tokens left is in its lease; the rest is the other
-  // callers' part, which credit would let it spend twice.
-  const credit = granted && !over ? Math.min(...limits.map((limit) => limit.remaining)) : 0;
+  // Over the limit, only the caller's part (by demand) of the tokens left: the rest is the other
+  // callers' part, which they could spend too before the credit is paid.
+  const left = Math.min(...limits.map((limit) => limit.remaining));
+  const credit = !granted ? 0 : over ? Math.floor((left * input.demand) / input.totalDemand) : left;
   return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), credit, limits };
 }
 

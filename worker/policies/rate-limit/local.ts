@@ -11,7 +11,7 @@
  *      it costs no extra call), or a new one.
  * Never a second round trip, never a wait loop. Requests that join a call beyond what its lease
  * covers are admitted on credit, up to the `credit` the object allowed (the tokens it still had,
- * when this isolate is under the limit), and the debt is paid at once by a background call
+ * or this isolate's part of them when over the limit), and the debt is paid at once by a background call
  * (see durable-objects/README.md for the accuracy).
  *
  * Per key it keeps a demand meter (requests per second seen here), sent with every call so the
