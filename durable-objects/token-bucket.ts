@@ -11,7 +11,7 @@
  * until its holder reports it spent (`held`) or it expires; a bucket never refills above
  * `capacity - outstanding`. So at every moment
  *
- *     tokens in the bucket + tokens leased and not yet expired  <=  capacity,
+ *     tokens in the bucket + tokens leased, not yet expired nor reported spent  <=  capacity,
  *
  * which is the token-bucket invariant itself: in any interval of length t the admissions, from
  * the bucket and from all leases together, are at most `capacity + rate * t`, however many

@@ -11,8 +11,9 @@
  *      it costs no extra call), or a new one.
  * Never a second round trip, never a wait loop. Requests that join a call beyond what its lease
  * covers are admitted on credit, up to the `credit` the object allowed (the tokens it still had,
- * or this isolate's part of them when over the limit), and the debt is paid at once by a background call
- * (see durable-objects/README.md for the accuracy).
+ * or this isolate's part of them when over the limit), and the debt is paid at once by a
+ * background call (see durable-objects/README.md for the accuracy). A call outlives a cancelled
+ * request that made it (waitUntil), and its joiners stop waiting for it after ABANDONED_CALL_MS.
  *
  * Per key it keeps a demand meter (requests per second seen here), sent with every call so the
  * object sizes the lease to this isolate's demand and share.
@@ -43,7 +44,11 @@ export interface RequestIo {
 
 /** After a failed call, the key's object is not asked again for this long. */
 const FAILURE_BACKOFF_MS = 1_000;
-/** A refusal is cached up to this much longer than the object said, at random. */
+/**
+ * A refusal is cached up to this much shorter or longer than the object said, at random (never
+ * past the Retry-After it was told), so that isolates sent away together do not come back
+ * together.
+ */
 const JITTER = 0.25;
 /**
  * A refusal is cached for at most this long (times the same jitter) even when the object's retry
