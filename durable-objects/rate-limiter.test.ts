@@ -64,8 +64,11 @@ describe("RateLimiter object", () => {
     await stub.acquire({ ...spec, want: 100, isolateDemand: 0, now: T0 });
     await stub.acquire({ ...spec, want: 0, isolateDemand: 200, isolate: "quiet", now: T0 });
     const hot = await stub.acquire({ ...spec, want: 1, isolateDemand: 800, isolate: "hot", now: T0 + 1000 });
-    // 80% of 100/s for one 500 ms period: a lease of 40.
-    expect(hot.leaseTokens).toBe(40);
+    // 80% of the 99 tokens left, capped at half the bucket: 50.
+    expect(hot.leaseTokens).toBe(50);
+    // 20%: its share of one 500 ms period (20/s: 10), more than its 20% of the 48 left.
+    const quiet = await stub.acquire({ ...spec, want: 1, isolateDemand: 200, isolate: "quiet", now: T0 + 1000 });
+    expect(quiet.leaseTokens).toBe(10);
   });
 });
 
@@ -91,7 +94,7 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
       // The hot data centre gets most of the admissions, not an equal eighth.
       expect(result.admittedPerIsolate[0]! / result.admitted).toBeGreaterThan(0.6);
     }
-  });
+  }, 60_000);
 
   it.each([
     ["1 isolate", [1], 0],
@@ -100,5 +103,31 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
   ])("%s, under the limit: no request refused", async (label, split, latencyMs) => {
     const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 5, split, latencyMs, tickMs: 20 });
     expect(result.admitted).toBe(result.requests);
-  });
+  }, 60_000);
+});
+
+describe("accuracy at 1x, 2x and 10x a limit of 50/s for 6 s (issue 12), 1 and 8 isolates, 4 ms to the object", () => {
+  const spec = { rate: 50 };
+  const SECONDS = 6;
+  /** What a token bucket allows over the run: its burst (50, the rate rounded up), then the rate. */
+  const allowance = 50 + spec.rate * SECONDS;
+  const even = (n: number) => Array.from({ length: n }, () => 1 / n);
+
+  it.each([
+    [1, 1],
+    [1, 8],
+    [2, 1],
+    [2, 8],
+    [10, 1],
+    [10, 8],
+  ])("%ix the limit, %i isolate(s): admitted within 5 percent of burst + rate * t and never above it", async (times, isolates) => {
+    const result = await simulate({ name: `matrix ${times}x ${isolates}`, spec, load: times * spec.rate, seconds: SECONDS, split: even(isolates), latencyMs: 4, tickMs: 5 });
+    // At 1x the requests are fewer than the allowance: every one is admitted.
+    const expected = Math.min(result.requests, allowance);
+    expect(result.admitted).toBeGreaterThanOrEqual(0.95 * expected);
+    expect(result.admitted).toBeLessThanOrEqual(allowance);
+    expect(result.maxInWindow).toBeLessThanOrEqual(50 + spec.rate);
+    if (times === 1) expect(result.admitted).toBe(result.requests);
+    if (times === 10) expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
+  }, 60_000);
 });

@@ -15,10 +15,10 @@
  *
  * where D is unpaid credit: requests that joined an in-flight call beyond its lease, admitted
  * up to the `remaining` the object reported and paid by a background call within one round
- * trip (0 with a single isolate). Admissions are lost only to leases that expire unused (at
- * most one period of the isolate's share) and to a hot isolate waiting out one batch of its
- * share after draining the bucket. A key that stays under its limit (its bucket never drained)
- * has no request refused.
+ * trip (0 with a single isolate). Leased tokens an isolate reports spent (`held`) stop counting
+ * at once. Admissions are lost only to leases that expire unused (at most one period of the
+ * isolate's share) and to a hot isolate waiting out one batch of its share after draining the
+ * bucket. A key that stays under its limit (its bucket never drained) has no request refused.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
@@ -61,6 +61,8 @@ export interface AcquireRequest extends RateLimitSpec {
   roundTripMs?: number;
   /** Requests the isolate admitted on credit since its last call (see the accuracy note). */
   debt?: number;
+  /** Tokens of its leases the isolate has not spent yet (with `isolate`): the rest stop counting. */
+  held?: number;
   /** Simulated time, ms, for tests and simulations; production callers omit it. */
   now?: number;
 }
@@ -110,7 +112,7 @@ export class RateLimiter extends DurableObject<Env> {
     const buckets = bucketsOf(request);
     const demand = request.isolateDemand;
     const totalDemand = this.#totalDemand(demand, request.isolate, now);
-    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0 };
+    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0, holder: request.isolate, held: request.held };
     const result = acquire(this.#counter, buckets, input, now);
     this.ctx.storage.kv.put(STATE_KEY, this.#counter);
     this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));

@@ -111,9 +111,9 @@ describe("leases", () => {
   it("live twice as long as the demand needs, plus the caller's round trip, at most a period", () => {
     const buckets = bucketsOf(spec);
     expect(acquire(emptyState(), buckets, hot, T0).leaseTtlMs).toBe(1000);
-    // 500/s may lease 500, the bucket has 199 after the request's own token: used in 398 ms.
-    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500 }, T0)).toMatchObject({ leaseTokens: 199, leaseTtlMs: 796 });
-    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500, roundTripMs: 120 }, T0).leaseTtlMs).toBe(796 + 120);
+    // 500/s over a limit of 100/s takes half the bucket (100 of the 199 left): used in 200 ms.
+    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500 }, T0)).toMatchObject({ leaseTokens: 100, leaseTtlMs: 400 });
+    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500, roundTripMs: 120 }, T0).leaseTtlMs).toBe(400 + 120);
   });
 
   it("are no longer than it takes to refill half the smallest bucket", () => {
@@ -121,16 +121,64 @@ describe("leases", () => {
     expect(leasePeriod(bucketsOf({ rate: 100, burst: 20 }))).toBe(100);
   });
 
-  it("split the rate by demand when the key is over its limit", () => {
+  it("over the limit, spend the tokens in the bucket, split by demand, half a bucket at most per lease", () => {
     const state = emptyState();
     const buckets = bucketsOf({ rate: 100, burst: 100 });
     admitAll(state, { rate: 100, burst: 100 }, 100, T0);
-    // One second later the bucket holds 100. An isolate with 80% of a 1000/s demand may lease
-    // for 80 per second, half a period (the period is 500 ms here): 40 tokens.
-    const result = acquire(state, buckets, { want: 1, debt: 0, demand: 800, totalDemand: 1000, roundTripMs: 0 }, T0 + 1000);
-    expect(result.leaseTokens).toBe(40);
-    // It took 41 tokens, 513 ms of its share: it comes back then, not before.
-    expect(result.retryAfterMs).toBe(513);
+    // One second later the bucket holds 100. An isolate with 80% of a 1000/s demand takes its
+    // 80% of the 99 left (79), capped at half the bucket: 50. Tokens are left, so it may come
+    // back as soon as it has spent them (staying away would leave them idle).
+    const hot = acquire(state, buckets, { want: 1, debt: 0, demand: 800, totalDemand: 1000, roundTripMs: 0 }, T0 + 1000);
+    expect(hot).toMatchObject({ granted: true, leaseTokens: 50, retryAfterMs: 0 });
+    // One with 20% of the demand: its share of a period (20/s for 500 ms: 10), more than its
+    // 20% of the 48 left.
+    const quiet = acquire(state, buckets, { want: 1, debt: 0, demand: 200, totalDemand: 1000, roundTripMs: 0 }, T0 + 1000);
+    expect(quiet).toMatchObject({ granted: true, leaseTokens: 10, retryAfterMs: 0 });
+    // Credit for requests that joined its call beyond the lease: its 20% of the 37 left.
+    expect(quiet.credit).toBe(7);
+  });
+
+  it("allow credit up to the tokens left to a caller under the limit", () => {
+    const result = acquire(emptyState(), bucketsOf({ rate: 100, burst: 100 }), cold, T0);
+    expect(result).toMatchObject({ granted: true, leaseTokens: 0, credit: 99 });
+    expect(acquire(emptyState(), bucketsOf({ rate: 1, burst: 1 }), cold, T0).credit).toBe(0);
+  });
+
+  it("over the limit, on a drained bucket, make the caller wait for a batch of its share, not for what it got", () => {
+    const state = emptyState();
+    const buckets = bucketsOf({ rate: 50 });
+    const hot: AcquireInput = { want: 1, debt: 0, demand: 500, totalDemand: 500, roundTripMs: 0 };
+    // The first call takes half the bucket (25), the second the rest (24) and drains it.
+    expect(acquire(state, buckets, hot, T0)).toMatchObject({ leaseTokens: 25, retryAfterMs: 0 });
+    expect(acquire(state, buckets, hot, T0)).toMatchObject({ leaseTokens: 23, retryAfterMs: 100 });
+    // 100 ms: a batch (5 tokens) of its 50/s share, though it just got 24 (coming back after
+    // 480 ms would make every wait that long, and a window would end with 24 tokens unspent).
+  });
+
+  it("stop counting the tokens of a lease against the bucket once its holder reports them spent", () => {
+    const buckets = bucketsOf({ rate: 50 });
+    const hot: AcquireInput = { want: 1, debt: 0, demand: 500, totalDemand: 500, roundTripMs: 0, holder: "a", held: 0 };
+    /** A call that only reports (no token, no demand: no new lease). */
+    const report = (held: number, holder = "a"): AcquireInput => ({ want: 0, debt: 0, demand: 0, totalDemand: 0, roundTripMs: 0, holder, held });
+    const state = emptyState();
+    expect(acquire(state, buckets, hot, T0).leaseTokens).toBe(25);
+    expect(acquire(state, buckets, { ...hot, holder: "b" }, T0).leaseTokens).toBe(23);
+    // "a" still holds 10 of its 25: 15 no longer need room in the bucket; b's 23 still do.
+    acquire(state, buckets, report(10), T0 + 10);
+    expect(inspect(state, buckets, T0 + 10).leasedTokens).toBe(10 + 23);
+    acquire(state, buckets, report(0), T0 + 20);
+    expect(inspect(state, buckets, T0 + 20).leasedTokens).toBe(23);
+    // The bucket refills at the rate meanwhile: 2 tokens in 40 ms.
+    expect(inspect(state, buckets, T0 + 40).buckets[0]!.remaining).toBe(2);
+  });
+
+  it("without a holder id, keep counting leases until they expire", () => {
+    const buckets = bucketsOf({ rate: 50 });
+    const state = emptyState();
+    const anonymous: AcquireInput = { want: 1, debt: 0, demand: 500, totalDemand: 500, roundTripMs: 0, held: 0 };
+    acquire(state, buckets, anonymous, T0);
+    acquire(state, buckets, anonymous, T0 + 1);
+    expect(inspect(state, buckets, T0 + 1).leasedTokens).toBe(48);
   });
 
   it("make a refused hot caller wait for a batch of its share, not for the next single token", () => {
@@ -138,8 +186,8 @@ describe("leases", () => {
     const buckets = bucketsOf({ rate: 100, burst: 100 });
     admitAll(state, { rate: 100, burst: 100 }, 100, T0);
     const refused = acquire(state, buckets, { want: 1, debt: 0, demand: 1000, totalDemand: 1000, roundTripMs: 0 }, T0);
-    // 10 tokens of its 100/s share: 100 ms (a cold caller waits 10 ms for one token).
-    expect(refused).toMatchObject({ granted: false, retryAfterMs: 100 });
+    // A batch (5 tokens) of its 100/s share: 50 ms (a cold caller waits 10 ms for one token).
+    expect(refused).toMatchObject({ granted: false, retryAfterMs: 50 });
     expect(acquire(state, buckets, cold, T0).retryAfterMs).toBe(10);
   });
 });

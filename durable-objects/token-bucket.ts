@@ -8,9 +8,10 @@
  *
  * Leases. An isolate that sees a hot key takes a batch of tokens at once and admits from it
  * locally. The batch leaves the buckets when it is granted and is recorded as outstanding
- * until it expires; a bucket never refills above `capacity - outstanding`. So at every moment
+ * until its holder reports it spent (`held`) or it expires; a bucket never refills above
+ * `capacity - outstanding`. So at every moment
  *
- *     tokens in the bucket + tokens leased and not yet expired  <=  capacity,
+ *     tokens in the bucket + tokens leased, not yet expired nor reported spent  <=  capacity,
  *
  * which is the token-bucket invariant itself: in any interval of length t the admissions, from
  * the bucket and from all leases together, are at most `capacity + rate * t`, however many
@@ -19,9 +20,11 @@
  * one period, at most). The one exception is `debt` (see `AcquireInput.debt`).
  *
  * Shares. Each caller reports its demand; over the limit, the rate is split in proportion to
- * demand (a hot data centre gets most admissions, a quiet one its part), and a caller that
- * took its share, or found the bucket empty, is told to stay away until its share has earned
- * a batch. That is what keeps a key at 10x its limit to about one object call per batch.
+ * demand (a hot data centre gets most admissions, a quiet one its part), the tokens left in the
+ * bucket too, and a caller that found the bucket empty, or emptied it, is told to stay away
+ * until its share has earned a batch. That is what keeps a key at 10x its limit to about one
+ * object call per batch. While tokens are left nobody is told to stay away: that would refuse
+ * requests with tokens in the bucket (issue 12).
  */
 
 export type PolicyName = "burst" | "minute" | "hour";
@@ -35,6 +38,8 @@ export interface RateLimitSpec {
   /** Quotas per minute and per hour, each a bucket of that size refilled over its window. */
   windows?: { minute?: number; hour?: number };
 }
+
+export type Lease = [expiresAt: number, tokens: number, holder?: string];
 
 export interface Bucket {
   readonly name: PolicyName;
@@ -51,8 +56,11 @@ export interface BucketState {
 
 export interface CounterState {
   buckets: Partial<Record<PolicyName, BucketState>>;
-  /** Leased tokens not yet expired, as [expiresAt, tokens] grouped by LEASE_SLOT_MS. */
-  leases: [number, number][];
+  /**
+   * Leased tokens not yet expired or reported spent, as [expiresAt, tokens, holder] grouped by
+   * LEASE_SLOT_MS and holder (the caller's `holder` id; none for callers that send no id).
+   */
+  leases: Lease[];
 }
 
 /** Leases are sized for this long at most; shorter when the buckets are small (see `leasePeriod`). */
@@ -64,7 +72,7 @@ export const LEASE_SLOT_MS = 100;
  * is worth this many tokens (fewer if its lease is smaller, never less than one), so a key
  * at 10x its limit costs about one object call per BATCH admissions, not one per admission.
  */
-export const BATCH = 10;
+export const BATCH = 5;
 
 export function bucketsOf(spec: RateLimitSpec): Bucket[] {
   const buckets: Bucket[] = [];
@@ -114,6 +122,13 @@ export interface AcquireInput {
   totalDemand: number;
   /** The caller's recent round trip to the object, ms: a lease must outlive its own delivery. */
   roundTripMs: number;
+  /** Who holds the leases granted to this caller (an isolate id), so it can report them spent. */
+  holder?: string;
+  /**
+   * Tokens of the holder's leases it has not spent yet (sent with `holder`). The rest of its
+   * leases were admitted already and stop counting against the capacity now, not at expiry.
+   */
+  held?: number;
 }
 
 export interface LimitStatus {
@@ -134,6 +149,12 @@ export interface AcquireResult {
    * lease is used, refuse locally until then. 0 otherwise.
    */
   retryAfterMs: number;
+  /**
+   * Requests that joined the caller's call beyond its lease it may still admit, on credit (paid
+   * with its next call): the tokens left, when the caller is under the limit; over it, its part
+   * of them by demand.
+   */
+  credit: number;
   limits: LimitStatus[];
 }
 
@@ -166,6 +187,23 @@ function settle(state: CounterState, buckets: readonly Bucket[], now: number): n
   return outstanding;
 }
 
+/**
+ * Keeps `held` tokens of `holder`'s leases, the latest-expiring ones (a holder spends the
+ * earliest-expiring lease first), and drops the rest: those tokens were admitted, so they no
+ * longer need room in the buckets. The bound holds as long as `held` is at least what the
+ * holder has not spent, which is what it reports (it can only spend more while the call travels).
+ */
+function release(state: CounterState, holder: string, held: number): void {
+  let keep = held;
+  const mine = state.leases.filter((lease) => lease[2] === holder).sort((a, b) => b[0] - a[0]);
+  for (const lease of mine) {
+    const kept = Math.min(lease[1], keep);
+    keep -= kept;
+    lease[1] = kept;
+  }
+  state.leases = state.leases.filter(([, tokens]) => tokens > 0);
+}
+
 function take(state: CounterState, buckets: readonly Bucket[], tokens: number): void {
   for (const bucket of buckets) {
     const current = state.buckets[bucket.name]!;
@@ -176,6 +214,11 @@ function take(state: CounterState, buckets: readonly Bucket[], tokens: number): 
 /** Whole tokens every bucket can give. */
 function available(state: CounterState, buckets: readonly Bucket[]): number {
   return Math.floor(Math.min(...buckets.map((bucket) => state.buckets[bucket.name]!.tokens)) + EPSILON);
+}
+
+/** Capacity of the smallest bucket. */
+function smallest(buckets: readonly Bucket[]): number {
+  return Math.min(...buckets.map((bucket) => bucket.capacity));
 }
 
 /** Time until every bucket holds `tokens`, at the full refill rate. */
@@ -197,9 +240,12 @@ export function status(state: CounterState, buckets: readonly Bucket[]): LimitSt
 /** One decision: take `want` tokens if every bucket has them, lease more to a hot caller. */
 export function acquire(state: CounterState, buckets: readonly Bucket[], input: AcquireInput, now: number): AcquireResult {
   for (const [name, value] of Object.entries(input)) {
+    if (name === "holder" || value === undefined) continue;
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0`);
   }
   settle(state, buckets, now);
+  // After settling: the room the release makes is refilled from now on, never retroactively.
+  if (input.holder !== undefined && input.held !== undefined) release(state, input.holder, input.held);
   if (input.debt > 0) take(state, buckets, input.debt);
   const period = leasePeriod(buckets);
   // The caller's share: its demand while the key is under its limit; over it, the rate split in
@@ -214,33 +260,53 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
   const batchWait = hot ? (Math.max(1, Math.min(target, BATCH)) * 1000) / share : 0;
 
   const granted = available(state, buckets) >= input.want;
+  const over = input.demand > share;
   let leaseTokens = 0;
   let leaseTtlMs = period;
   let retryAfterMs: number;
   if (granted) {
     take(state, buckets, input.want);
-    leaseTokens = Math.max(0, Math.min(target, available(state, buckets)));
+    const stock = available(state, buckets);
+    if (over) {
+      // Tokens left in the bucket are admissions the key is owed now: the caller takes its part
+      // of them (by demand) besides its share of the period, so the stock is spent within a few
+      // calls instead of sitting in the bucket while callers are refused. At most half a bucket
+      // at once: an unspent lease keeps room in the bucket, and the half left is room for the
+      // refill while the lease is spent (else the refill would be lost).
+      const stockPart = Math.floor((stock * input.demand) / input.totalDemand);
+      leaseTokens = Math.min(Math.max(target, stockPart), stock, Math.floor(smallest(buckets) / 2));
+    } else {
+      leaseTokens = Math.min(target, stock);
+    }
+    leaseTokens = Math.max(0, leaseTokens);
     if (leaseTokens > 0) {
       take(state, buckets, leaseTokens);
       // The lease lives twice as long as this caller's demand needs to use it (at most one
       // period), plus its trip back: a lease used up at once stops counting soon after.
       leaseTtlMs = Math.ceil(Math.min(period, Math.max(LEASE_SLOT_MS, (2000 * leaseTokens) / input.demand)) + Math.min(input.roundTripMs, period));
       const slot = Math.ceil((now + leaseTtlMs) / LEASE_SLOT_MS) * LEASE_SLOT_MS;
-      const same = state.leases.find(([expiresAt]) => expiresAt === slot);
+      const same = state.leases.find(([expiresAt, , holder]) => expiresAt === slot && holder === input.holder);
       if (same) same[1] += leaseTokens;
-      else state.leases.push([slot, leaseTokens]);
+      else state.leases.push(input.holder === undefined ? [slot, leaseTokens] : [slot, leaseTokens, input.holder]);
     }
-    if (input.demand > share) {
-      // Over the limit: come back when this caller's share has earned what it just got, and
-      // at least a batch (or it would settle at one call per token).
-      retryAfterMs = Math.max(((input.want + leaseTokens) * 1000) / share, batchWait);
+    if (available(state, buckets) >= 1) {
+      // Tokens are left: the caller may come back as soon as it has used its lease. Telling
+      // it to stay away now would refuse requests while the bucket holds tokens.
+      retryAfterMs = 0;
     } else {
-      retryAfterMs = available(state, buckets) < 1 ? batchWait : 0;
+      // Drained: come back when this caller's share has earned a batch (or it would settle at
+      // one call per token), and not before the next token.
+      retryAfterMs = Math.max(batchWait, timeUntil(state, buckets, 1));
     }
   } else {
     retryAfterMs = Math.max(timeUntil(state, buckets, input.want), batchWait);
   }
-  return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), limits: status(state, buckets) };
+  const limits = status(state, buckets);
+  // Over the limit, only the caller's part (by demand) of the tokens left: the rest is the other
+  // callers' part, which they could spend too before the credit is paid.
+  const left = Math.min(...limits.map((limit) => limit.remaining));
+  const credit = !granted ? 0 : over ? Math.floor((left * input.demand) / input.totalDemand) : left;
+  return { granted, leaseTokens, leaseTtlMs, retryAfterMs: Math.ceil(retryAfterMs), credit, limits };
 }
 
 /** The counter as the admin API shows it, refilled to `now`; `state` is left as it was. */

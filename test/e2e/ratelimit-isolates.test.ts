@@ -11,7 +11,8 @@
  * the 8, each split on a key of its own, and the targets of issue 8 are checked from what the
  * clients saw and from the counter itself (`calls` in GET /admin/rate-limits/:key):
  *
- *   - admitted <= 1.05 * rate * T + burst (T: from the first request sent to the last answer);
+ *   - admitted <= 1.05 * rate * T + burst (T: from the first request sent to the last answer),
+ *     and at least 90 % of rate * T + burst (issue 12: the limit is not under-served either);
  *   - no 1 s window admits more than rate + burst (counting only requests whose whole round
  *     trip fell inside the window, so client-side latency can only hide an excess, never
  *     invent one);
@@ -102,7 +103,9 @@ function report(label: string, result: RunResult): void {
 function expectTargets(result: RunResult): void {
   expect(result.otherStatuses).toEqual([]);
   expect(result.admitted).toBeLessThanOrEqual(result.bound);
-  expect(result.admitted).toBeGreaterThanOrEqual(0.95 * RATE * result.seconds - BURST);
+  // The 5 % band of issue 12 is asserted on the simulated clock (durable-objects/rate-limiter.test.ts);
+  // here, in real time on a shared machine, 10 %.
+  expect(result.admitted).toBeGreaterThanOrEqual(0.9 * (RATE * result.seconds + BURST));
   expect(result.maxInWindow).toBeLessThanOrEqual(RATE + BURST);
   expect(result.callsPerRequest).toBeLessThanOrEqual(0.1);
 }

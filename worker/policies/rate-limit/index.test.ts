@@ -2,18 +2,19 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { Hono, type Context } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AcquireRequest, RateLimiter } from "../../../durable-objects/rate-limiter";
+import type { AcquireRequest, AcquireResult, RateLimiter } from "../../../durable-objects/rate-limiter";
 import type { AppEnv } from "../../env";
 import type { MatchedRoute } from "../../gateway/router";
 import { testApp } from "../test-app.test-helper";
 import { rateLimit, rateLimitSchema, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
 import { compileKey } from "./key";
-import { DENY_RECHECK_MS } from "./local";
+import { ABANDONED_CALL_MS, DENY_RECHECK_MS, LocalLimiter, type RequestIo } from "./local";
 
 let now = 1_000_000;
 const clock = () => now;
 
 afterEach(() => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -239,16 +240,18 @@ describe("rateLimit: cost per request", () => {
 describe("rateLimit: a long refusal", () => {
   it("is cached for DENY_RECHECK_MS at most, then the object is asked again; Retry-After stays the object's", async () => {
     const { namespace, calls } = counting();
-    const app = limitedApp({ config: { default: { requests_per_hour: 1 } }, namespace, random: () => 0 });
+    // random 0.5: no jitter.
+    const app = limitedApp({ config: { default: { requests_per_hour: 1 } }, namespace, random: () => 0.5 });
     const ip = { "cf-connecting-ip": "198.51.100.33" };
+    // The hour's one token: the grant drained the bucket, and the isolate knows it.
     expect(await statuses(app, 1, ip)).toEqual([200]);
+    const before = calls();
     now += 1000;
     const refused = await send(app, ip);
     expect(refused.status).toBe(429);
-    // The hour's one token comes back in just under an hour.
+    // The token comes back in just under an hour.
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(3590);
-    const before = calls();
-    now += DENY_RECHECK_MS - 1;
+    now += DENY_RECHECK_MS - 1001;
     const cached = await send(app, ip);
     expect(cached.status).toBe(429);
     expect(Number(cached.headers.get("Retry-After"))).toBeGreaterThan(3590);
@@ -257,6 +260,97 @@ describe("rateLimit: a long refusal", () => {
     now += 1;
     expect((await send(app, ip)).status).toBe(429);
     expect(calls()).toBe(before + 1);
+  });
+});
+
+describe("rateLimit: Retry-After is the real wait", () => {
+  it("tells requests refused beyond what one call could admit when the next token comes, not 1 s", async () => {
+    // 3 a minute: a token every 20 s. Ten requests at once: one call decides them all.
+    const app = limitedApp({ config: { default: { requests_per_minute: 3 } }, random: () => 0.5 });
+    const ip = { "cf-connecting-ip": "198.51.100.34" };
+    const responses = await Promise.all(Array.from({ length: 10 }, () => send(app, ip)));
+    const refused = responses.filter((response) => response.status === 429);
+    expect(refused).toHaveLength(7);
+    for (const response of refused) {
+      expect(response.headers.get("Retry-After")).toBe("20");
+      expect(response.headers.get("RateLimit")).toBe('"minute";r=0;t=20');
+    }
+    // Later refusals (from the deny-cache or the object) count down from there.
+    now += 5_000;
+    const later = await send(app, ip);
+    expect(later.status).toBe(429);
+    expect(Number(later.headers.get("Retry-After"))).toBeGreaterThanOrEqual(14);
+    expect(Number(later.headers.get("Retry-After"))).toBeLessThanOrEqual(15);
+    now += 15_000;
+    expect((await send(app, ip)).status).toBe(200);
+  });
+
+  it("says the object's wait, rounded up, and the deny-cache's jitter never refuses a client that waited it out", async () => {
+    // One token every 2 s, burst 1: after the refusal the next token is 2 s away; whatever the
+    // jitter, a request 2 s later is admitted.
+    for (const random of [0, 0.5, 0.999]) {
+      const app = limitedApp({ config: { default: { requests_per_second: 0.5, burst: 1 } }, random: () => random });
+      const ip = { "cf-connecting-ip": "198.51.100.35" };
+      now += 60_000;
+      expect(await statuses(app, 1, ip)).toEqual([200]);
+      const refused = await send(app, ip);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("Retry-After")).toBe("2");
+      now += 2_000;
+      expect(await statuses(app, 1, ip)).toEqual([200]);
+    }
+  });
+});
+
+describe("rateLimit: a request cancelled while its object call is in flight", () => {
+  /** The first call never lands (its request was cancelled); the others reach the object. */
+  function firstCallLost(): { namespace: LimiterNamespace; calls: () => number } {
+    let calls = 0;
+    const namespace: LimiterNamespace = (bindings) =>
+      ({
+        getByName: (name: string) => ({
+          acquire: (request: AcquireRequest) => (++calls === 1 ? new Promise(() => {}) : bindings.RATE_LIMITER.getByName(name).acquire(request)),
+        }),
+      }) as unknown as DurableObjectNamespace<RateLimiter>;
+    return { namespace, calls: () => calls };
+  }
+
+  it.each([
+    [true, 200],
+    [false, 503],
+  ])("does not hold the requests that joined its call (fail_open %s: %i), and the next request calls again", async (failOpen, status) => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { namespace, calls } = firstCallLost();
+    const app = limitedApp({ config: { default: { requests_per_second: 10, burst: 10 }, fail_open: failOpen }, namespace });
+    const ip = { "cf-connecting-ip": failOpen ? "198.51.100.36" : "198.51.100.37" };
+    // The first request makes the call and is never answered (its client went away).
+    void send(app, ip);
+    // A second one joins that call.
+    const joined = send(app, ip);
+    await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+    now += ABANDONED_CALL_MS;
+    await vi.advanceTimersByTimeAsync(ABANDONED_CALL_MS);
+    expect((await joined).status).toBe(status);
+    // The key is not stuck on the lost call: the next request is decided by a call of its own.
+    vi.useRealTimers();
+    const next = await send(app, ip);
+    expect(next.status).toBe(200);
+    expect(next.headers.get("RateLimit")).toMatch(/^"burst";r=\d+;t=\d+$/);
+    expect(calls()).toBe(2);
+  });
+
+  it("hands its call to waitUntil, so the call lands even if its own request is cancelled", async () => {
+    const background: Promise<unknown>[] = [];
+    const limiter = new LocalLimiter({ clock });
+    let answer!: (result: AcquireResult) => void;
+    const io: RequestIo = { acquire: () => new Promise((resolve) => (answer = resolve)), background: (work) => background.push(work) };
+    const first = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
+    const joined = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
+    expect(background).toHaveLength(1);
+    answer({ granted: true, leaseTokens: 0, leaseTtlMs: 0, retryAfterMs: 0, credit: 5, limits: [{ name: "burst", remaining: 5, resetMs: 500 }] });
+    await background[0];
+    expect((await first).outcome).toBe("admitted");
+    expect((await joined).outcome).toBe("admitted");
   });
 });
 

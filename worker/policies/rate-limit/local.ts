@@ -10,13 +10,16 @@
  *   4. or decided by one round trip: the call already in flight for the key, if any (joining
  *      it costs no extra call), or a new one.
  * Never a second round trip, never a wait loop. Requests that join a call beyond what its lease
- * covers are admitted on credit, up to the `remaining` the object reported, and the debt is
- * paid at once by a background call (see durable-objects/README.md for the accuracy).
+ * covers are admitted on credit, up to the `credit` the object allowed (the tokens it still had,
+ * or this isolate's part of them when over the limit), and the debt is paid at once by a
+ * background call (see durable-objects/README.md for the accuracy). A call outlives a cancelled
+ * request that made it (waitUntil), and its joiners stop waiting for it after ABANDONED_CALL_MS.
  *
  * Per key it keeps a demand meter (requests per second seen here), sent with every call so the
  * object sizes the lease to this isolate's demand and share.
  */
 import type { AcquireRequest, AcquireResult, LimitStatus, RateLimitSpec } from "../../../durable-objects/rate-limiter";
+import { bucketsOf } from "../../../durable-objects/token-bucket";
 
 export type Decision =
   | { outcome: "admitted"; limits: LimitStatus[] | undefined }
@@ -41,7 +44,11 @@ export interface RequestIo {
 
 /** After a failed call, the key's object is not asked again for this long. */
 const FAILURE_BACKOFF_MS = 1_000;
-/** A refusal is cached up to this much longer than the object said, at random. */
+/**
+ * A refusal is cached up to this much shorter or longer than the object said, at random (never
+ * past the Retry-After it was told), so that isolates sent away together do not come back
+ * together.
+ */
 const JITTER = 0.25;
 /**
  * A refusal is cached for at most this long (times the same jitter) even when the object's retry
@@ -51,6 +58,12 @@ const JITTER = 0.25;
  * Retry-After is still the object's word.
  */
 export const DENY_RECHECK_MS = 2_000;
+/**
+ * A call to the object not answered after this long is abandoned by the requests that joined
+ * it: the request that made it may have been cancelled. An object call normally takes
+ * milliseconds; this only bounds how long a cancellation can hold other requests.
+ */
+export const ABANDONED_CALL_MS = 5_000;
 const DEMAND_WINDOW_MS = 1_000;
 const WARM_UP_HITS = 10;
 const WARM_UP_MIN_MS = 100;
@@ -97,13 +110,19 @@ interface Call {
   requests: number;
   /** One decision per waiting request, in order. */
   settled: Promise<Decision[]>;
+  sentAt: number;
+  /** Its joiners stopped waiting (see ABANDONED_CALL_MS). */
+  abandoned: boolean;
 }
 
 interface Counter {
   leases: Lease[];
-  /** Refused locally until then (the object's retry time, capped at DENY_RECHECK_MS). */
+  /** Refused locally until then (the object's retry time, jittered, capped at DENY_RECHECK_MS). */
   deniedUntil: number;
-  /** When the object said to come back: the Retry-After of a locally refused request. */
+  /**
+   * When the object said to come back (not before its next token): with `deniedUntil`, the
+   * real wait a refused request is told in Retry-After.
+   */
   retryAt: number;
   failedUntil: number;
   /** Requests admitted on credit, paid with the next call. */
@@ -137,14 +156,32 @@ export class LocalLimiter {
     const counter = this.#counter(name);
     counter.demand.hit(now);
     if (takeLease(counter, now)) return { outcome: "admitted", limits: limitsWithLease(counter, now) };
-    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: counter.retryAt - now };
+    if (now < counter.deniedUntil) return { outcome: "refused", retryAfterMs: Math.max(counter.retryAt, counter.deniedUntil) - now };
     if (now < counter.failedUntil) return { outcome: "unavailable" };
     const call = counter.inFlight;
-    if (call) {
-      const ticket = call.requests++;
-      return call.settled.then((decisions) => decisions[ticket]!);
-    }
+    if (call && now - call.sentAt < ABANDONED_CALL_MS) return this.#join(counter, call, now);
+    // No call, or one whose request was cancelled before it could land: a call of this request's own.
+    if (call) call.abandoned = true;
     return this.#call(counter, spec, 1, io).then((decisions) => decisions[0]!);
+  }
+
+  /**
+   * Waits for the call another request made, at most until ABANDONED_CALL_MS after it was sent:
+   * the request that made it may be cancelled (a client that hung up) before the call lands, and
+   * its waiters must not hang with it. Past that, this request is decided as if the call failed
+   * (the fail policy) and the next request makes a call of its own.
+   */
+  #join(counter: Counter, call: Call, now: number): Promise<Decision> {
+    const ticket = call.requests++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const abandoned = new Promise<Decision>((resolve) => {
+      timer = setTimeout(() => {
+        call.abandoned = true;
+        if (counter.inFlight === call) counter.inFlight = undefined;
+        resolve({ outcome: "unavailable" });
+      }, call.sentAt + ABANDONED_CALL_MS - now);
+    });
+    return Promise.race([call.settled.then((decisions) => decisions[ticket]!), abandoned]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -171,13 +208,14 @@ export class LocalLimiter {
     this.#isolate ??= crypto.randomUUID();
     const debt = counter.debt;
     counter.debt = 0;
-    const request: AcquireRequest = { ...spec, want, debt, isolateDemand: counter.demand.perSecond(sentAt), isolate: this.#isolate, roundTripMs: Math.round(this.#roundTripMs) };
+    const held = heldTokens(counter, sentAt);
+    const request: AcquireRequest = { ...spec, want, debt, held, isolateDemand: counter.demand.perSecond(sentAt), isolate: this.#isolate, roundTripMs: Math.round(this.#roundTripMs) };
     if (this.#sendClock) request.now = sentAt;
-    const call = { want, requests: want } as Call;
+    const call = { want, requests: want, sentAt, abandoned: false } as Call;
     call.settled = io.acquire(request).then(
       (result) => this.#apply(counter, spec, call, result, sentAt, io),
       (error: unknown) => {
-        counter.inFlight = undefined;
+        if (counter.inFlight === call) counter.inFlight = undefined;
         counter.debt += debt;
         counter.failedUntil = this.#clock() + FAILURE_BACKOFF_MS;
         // The error is logged once, by the first request that waited for it.
@@ -185,27 +223,30 @@ export class LocalLimiter {
       },
     );
     counter.inFlight = call;
+    // Other requests may join this call: it must land even if this request is cancelled (the
+    // runtime keeps a cancelled request's waitUntil work going).
+    if (want > 0) io.background(call.settled);
     return call.settled;
   }
 
   #apply(counter: Counter, spec: RateLimitSpec, call: Call, result: AcquireResult, sentAt: number, io: RequestIo): Decision[] {
-    counter.inFlight = undefined;
+    if (counter.inFlight === call) counter.inFlight = undefined;
     const now = this.#clock();
     this.#roundTripMs += (now - sentAt - this.#roundTripMs) / 4;
     // The lease is counted from when the call was sent, so it ends here before it ends at the object.
     if (result.leaseTokens > 0) counter.leases.push({ tokens: result.leaseTokens, expiresAt: sentAt + result.leaseTtlMs });
     counter.limits = result.limits;
-    // Isolates refused together would come back together: jitter spreads them. A wait after a
-    // grant is already out of step (each isolate has its own) and is not lengthened.
-    const stretch = result.granted ? 1 : 1 + JITTER * this.#random();
-    counter.retryAt = result.retryAfterMs > 0 ? now + result.retryAfterMs * stretch : 0;
-    counter.deniedUntil = Math.min(counter.retryAt, now + DENY_RECHECK_MS * stretch);
+    const wait = result.retryAfterMs;
+    counter.retryAt = wait > 0 ? now + wait : 0;
+    counter.deniedUntil = wait > 0 ? now + jitteredWait(wait, 1 + JITTER * (2 * this.#random() - 1)) : 0;
     const admitted = (): Decision => ({ outcome: "admitted", limits: limitsWithLease(counter, now) });
-    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(0, counter.retryAt - now) });
+    const refused = (): Decision => ({ outcome: "refused", retryAfterMs: Math.max(counter.retryAt, counter.deniedUntil) - now });
     // Joiners the lease cannot cover may take what the object still had, on credit.
-    let credit = result.granted ? Math.min(...result.limits.map((limit) => limit.remaining)) : 0;
+    let credit = result.credit;
     const decisions: Decision[] = [];
-    for (let index = 0; index < call.requests; index++) {
+    // Joiners of an abandoned call were answered already: they take no lease token or credit.
+    const waiting = call.abandoned ? call.want : call.requests;
+    for (let index = 0; index < waiting; index++) {
       if (index < call.want) {
         decisions.push(result.granted ? admitted() : refused());
       } else if (takeLease(counter, now)) {
@@ -215,6 +256,9 @@ export class LocalLimiter {
         counter.debt += 1;
         decisions.push(admitted());
       } else {
+        // Beyond the lease and the credit: this isolate's next token is at most one token's
+        // refill away (a granted call left no wait of its own).
+        if (counter.retryAt <= now) counter.retryAt = now + oneTokenMs(spec);
         decisions.push(refused());
       }
     }
@@ -222,6 +266,21 @@ export class LocalLimiter {
     if (counter.debt > 0 && !counter.inFlight) io.background(this.#call(counter, spec, 0, io));
     return decisions;
   }
+}
+
+/**
+ * How long the deny-cache refuses for a wait of `waitMs`: jittered (`stretch`) so that isolates
+ * refused together do not come back together, but never past the wait rounded up to whole
+ * seconds, so a client that waits out its Retry-After is not refused by the cache; and at most
+ * DENY_RECHECK_MS (jittered the same way).
+ */
+function jitteredWait(waitMs: number, stretch: number): number {
+  return Math.min(waitMs * stretch, Math.ceil(waitMs / 1000) * 1000, DENY_RECHECK_MS * stretch);
+}
+
+/** Time the slowest bucket of `spec` takes to refill one token. */
+function oneTokenMs(spec: RateLimitSpec): number {
+  return Math.max(...bucketsOf(spec).map((bucket) => 1 / bucket.perMs));
 }
 
 /** Takes one token from the earliest-expiring live lease. */
@@ -233,8 +292,13 @@ function takeLease(counter: Counter, now: number): boolean {
   return true;
 }
 
+/** Tokens of live leases not spent yet. */
+function heldTokens(counter: Counter, now: number): number {
+  return counter.leases.reduce((sum, lease) => (lease.expiresAt > now ? sum + lease.tokens : sum), 0);
+}
+
 /** The object's remaining counts plus what this isolate still holds in leases. */
 function limitsWithLease(counter: Counter, now: number): LimitStatus[] | undefined {
-  const held = counter.leases.reduce((sum, lease) => (lease.expiresAt > now ? sum + lease.tokens : sum), 0);
+  const held = heldTokens(counter, now);
   return counter.limits?.map((limit) => ({ ...limit, remaining: limit.remaining + held }));
 }
