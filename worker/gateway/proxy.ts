@@ -176,7 +176,7 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
  * attempt's deadline (idle gaps) and capped in size.
  */
 function clientResponse(upstream: Response, method: string, maxSize: number, deadline: AttemptDeadline): Response {
-  deadline.arrived();
+  deadline.responded();
   const init = { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers };
   if (method === "HEAD" || !upstream.body) {
     deadline.stop();
@@ -209,8 +209,8 @@ function cleaned(response: Response): Response {
 }
 
 /**
- * The body, read from the upstream only as the client asks for it, so the deadline times the
- * upstream's silences and never the client's slowness; it errors (is cut off) when the deadline
+ * The body, read from the upstream only as the client asks for it (no read-ahead), so the
+ * deadline times the upstream's silences and never the client's slowness; it errors (is cut off) when the deadline
  * expires or as soon as more than `limit` bytes have passed. One stream for both.
  */
 function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
@@ -246,5 +246,5 @@ function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, li
       deadline.stop();
       return reader.cancel(reason);
     },
-  });
+  }, { highWaterMark: 0 });
 }
