@@ -12,7 +12,7 @@
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
  *   never followed (`redirect: "manual"`).
  * - `timeout` bounds each attempt's wait for the response headers (504 `upstream_timeout`)
- *   and then every gap between body chunks (the client's stream errors), never the whole body:
+ *   and then every wait for a body chunk (the client's stream errors), never the whole body:
  *   a long download or event stream that keeps sending is not cut (attempt-deadline.ts). A
  *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
  *   or why.
@@ -210,8 +210,9 @@ function cleaned(response: Response): Response {
 
 /**
  * The body, read from the upstream only as the client asks for it (no read-ahead), so the
- * deadline times the upstream's silences and never the client's slowness; it errors (is cut off) when the deadline
- * expires or as soon as more than `limit` bytes have passed. One stream for both.
+ * deadline times the upstream's silences and never the client's slowness. It errors (is cut
+ * off) when the deadline expires or as soon as more than `limit` bytes have passed: one stream
+ * for both.
  */
 function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
   const reader = body.getReader();
