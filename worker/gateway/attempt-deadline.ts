@@ -58,6 +58,17 @@ export class AttemptDeadline {
     this.#timer = undefined;
   }
 
+  /**
+   * The headers of a small body of declared length arrived, and it is passed on natively (no
+   * per-chunk watch): it must end within the timeout from now. The runtime's own timer aborts
+   * the attempt then, which cuts such a body still in transit and does nothing to one that
+   * ended; no JS timer is left behind.
+   */
+  boundWhole(): void {
+    this.responded();
+    AbortSignal.timeout(this.#timeoutMs).addEventListener("abort", () => this.#controller.abort(new DOMException("The upstream body did not end within its timeout.", "TimeoutError")));
+  }
+
   /** The attempt is over (failed, body ended, cut or cancelled, no body): nothing to watch. */
   stop(): void {
     this.responded();

@@ -14,6 +14,8 @@
  * - `timeout` bounds each attempt's wait for the response headers (504 `upstream_timeout`)
  *   and then every wait for a body chunk (the client's stream errors), never the whole body:
  *   a long download or event stream that keeps sending is not cut (attempt-deadline.ts). A
+ *   body of declared length up to 64 KB, too small to be a stream, is passed natively and must
+ *   end within `timeout` of its headers. A
  *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
  *   or why.
  * - Retries: only for idempotent methods (RFC 9110 §9.2.2) and only when the request has no
@@ -59,6 +61,12 @@ export interface ProxyOptions {
 /** RFC 9110 §9.2.2. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
+/**
+ * Bodies of a declared length up to this size are passed on natively, bounded as a whole by
+ * `timeout` from their headers: watching every chunk in JS costs about half a millisecond of CPU
+ * per response (measured with `npm run bench`), and a body this small is no long stream.
+ */
+const NATIVE_BODY_MAX = 64 * 1024;
 /** Statuses whose responses never carry content (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
@@ -199,6 +207,10 @@ function clientResponse(upstream: Response, method: string, maxSize: number, dea
   // could be huge.
   const encoding = upstream.headers.get("content-encoding");
   const bounded = length !== undefined && (encoding === null || encoding === "identity");
+  if (bounded && length <= NATIVE_BODY_MAX) {
+    deadline.boundWhole();
+    return cleaned(new Response(upstream.body, init));
+  }
   return cleaned(new Response(watched(upstream.body, deadline, bounded ? Infinity : maxSize), init));
 }
 
