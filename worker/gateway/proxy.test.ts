@@ -443,6 +443,16 @@ describe("proxy: upstream failures", () => {
     });
   };
 
+  /** An origin answering with `body()` and `headers` that notes whether the proxy aborted its request. */
+  const abortableOrigin = (body: () => ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => {
+    let aborted = false;
+    const origin = fakeOrigin((request) => {
+      request.signal.addEventListener("abort", () => (aborted = true));
+      return new Response(body(), { headers });
+    });
+    return { fetcher: origin.fetcher, aborted: () => aborted };
+  };
+
   // Bodies of declared length above 64 KB are watched chunk by chunk like those without one.
   const LARGE = 8 * 1024;
   const cases: [string, number, Record<string, string>][] = [
@@ -459,40 +469,28 @@ describe("proxy: upstream failures", () => {
   });
 
   it.each(cases)("cuts a body that stalls for the timeout, and aborts the upstream request (%s)", async (_, size, headers) => {
-    let aborted = false;
-    const origin = fakeOrigin((request) => {
-      request.signal.addEventListener("abort", () => (aborted = true));
-      return new Response(dripping(3, 10, { stall: true, size }), { headers });
-    });
+    const origin = abortableOrigin(() => dripping(3, 10, { stall: true, size }), headers);
     const { app } = gateway(origin.fetcher, { upstream: { timeout: "50ms", retries: 0, max_response_size: "1MB" } });
     const res = await app.request("http://gw.test/api/x");
     expect(res.status).toBe(200);
     expect(await drain(res.body)).toEqual({ bytes: 3 * size, errored: true });
-    expect(aborted).toBe(true);
+    expect(origin.aborted()).toBe(true);
   });
 
   it("bounds a small body of declared length as a whole: the attempt is aborted `timeout` after its headers", async () => {
-    let aborted = false;
-    const origin = fakeOrigin((request) => {
-      request.signal.addEventListener("abort", () => (aborted = true));
-      return new Response(dripping(1, 0, { stall: true }), { headers: { "Content-Length": "1000" } });
-    });
+    const origin = abortableOrigin(() => dripping(1, 0, { stall: true }), { "Content-Length": "1000" });
     const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0 } });
     const res = await app.request("http://gw.test/api/x");
     expect(res.status).toBe(200);
-    expect(aborted).toBe(false);
+    expect(origin.aborted()).toBe(false);
     await scheduler.wait(60);
     // The runtime's fetch cuts the body it is still receiving then (test/runtime/upstream-timeout.test.ts).
-    expect(aborted).toBe(true);
+    expect(origin.aborted()).toBe(true);
     await res.body!.cancel();
   });
 
   it.each(cases)("never cuts a body the client reads slowly: only waits on the upstream count (%s)", async (_, size, headers) => {
-    let aborted = false;
-    const origin = fakeOrigin((request) => {
-      request.signal.addEventListener("abort", () => (aborted = true));
-      return new Response(chunks(10, size), { headers });
-    });
+    const origin = abortableOrigin(() => chunks(10, size), headers);
     const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0, max_response_size: "1MB" } });
     const res = await app.request("http://gw.test/api/x");
     const reader = res.body!.getReader();
@@ -501,19 +499,15 @@ describe("proxy: upstream failures", () => {
     await scheduler.wait(100);
     reader.releaseLock();
     expect(await drain(res.body)).toEqual({ bytes: 9 * size, errored: false });
-    expect(aborted).toBe(false);
+    expect(origin.aborted()).toBe(false);
   });
 
   it("does not abort an upstream request whose body ended in time", async () => {
-    let aborted = false;
-    const origin = fakeOrigin((request) => {
-      request.signal.addEventListener("abort", () => (aborted = true));
-      return new Response(dripping(2, 5));
-    });
+    const origin = abortableOrigin(() => dripping(2, 5));
     const { app } = gateway(origin.fetcher, { upstream: { timeout: "30ms", retries: 0 } });
     expect(await drain((await app.request("http://gw.test/api/x")).body)).toEqual({ bytes: 200, errored: false });
     await scheduler.wait(60);
-    expect(aborted).toBe(false);
+    expect(origin.aborted()).toBe(false);
   });
 
   it("answers 502 upstream_unavailable on a connection error, leaking nothing", async () => {
