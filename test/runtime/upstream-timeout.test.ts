@@ -56,4 +56,12 @@ describe("upstream timeout", () => {
     const body = await readAll(res);
     expect(body).toEqual({ text: Array.from({ length: 6 }, (_, i) => `stall ${i}\n`).join(""), cut: true });
   });
+
+  it("cuts a small body of declared length that has not ended within the timeout of its headers", async () => {
+    // Passed natively (no per-chunk watch), bounded as a whole: 1000 bytes declared, 16 sent.
+    const res = await send("/timed/stall/2/50?declare=1000");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Length")).toBe("1000");
+    expect(await readAll(res)).toEqual({ text: "stall 0\nstall 1\n", cut: true });
+  });
 });

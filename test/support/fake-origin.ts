@@ -13,6 +13,7 @@
  *   /slow/<ms>                answers after ms
  *   /drip/<n>/<ms>            answers at once, then sends n chunks ("drip <i>\n"), one every ms
  *   /stall/<n>/<ms>           the same, then nothing more: the body never ends
+ *                             (`?declare=<bytes>` sends that Content-Length with it)
  *   /dirty                    a response with hop-by-hop and fingerprinting headers
  *   /flaky/<id>/…             counts a request for <id>, then answers with the status last set
  *                             for <id> (200 until set): an origin that fails, then recovers
@@ -102,7 +103,8 @@ export async function fakeOrigin(request: Request): Promise<Response> {
           controller.enqueue(encoder.encode(`${kind} ${sent++}\n`));
         },
       });
-      return new Response(body, { headers: { "Content-Type": "text/plain" } });
+      const declared = url.searchParams.get("declare");
+      return new Response(body, { headers: { "Content-Type": "text/plain", ...(declared === null ? {} : { "Content-Length": declared }) } });
     }
     case "slow":
       await new Promise((resolve) => setTimeout(resolve, Number(arg)));
