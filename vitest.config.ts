@@ -15,10 +15,17 @@ export default defineConfig(async () => {
           // ADMIN_TOKEN: 32 random bytes, base64url, as `npm run dev` makes them; the admin API
           // refuses a weaker one (worker/admin/secret-strength.ts).
           // AUDIT_WINDOW_MS 0: each request-path audit event is its own row unless a test aggregates.
-          bindings: { ADMIN_TOKEN: "cT2LN2U61FDYDtrpNb4xr0CAOn9Urq8Xw1SwVz2SfqE", DEMO_API_KEY: "demo-key-123", AUDIT_HMAC_KEY: "test-audit-hmac-key-0123456789abcdef", AUDIT_WINDOW_MS: "0", TEST_MIGRATIONS: migrations },
+          bindings: {
+            ADMIN_TOKEN: "cT2LN2U61FDYDtrpNb4xr0CAOn9Urq8Xw1SwVz2SfqE",
+            DEMO_API_KEY: "demo-key-123",
+            AUDIT_HMAC_KEY: "test-audit-hmac-key-0123456789abcdef",
+            AUDIT_WINDOW_MS: "0",
+            TEST_MIGRATIONS: migrations,
+          },
           // Every outbound fetch of the Worker and the tests, handled in Node: the fake origin, and
           // a search of the D1 files on disk for tests that prove a secret never reaches them.
-          outboundService: (request: Request) => (new URL(request.url).hostname === D1_FILES_HOST ? searchD1Files(request) : fakeOrigin(request)),
+          outboundService: (request: Request) =>
+            new URL(request.url).hostname === D1_FILES_HOST ? searchD1Files(request) : fakeOrigin(request),
         },
       }),
     ],

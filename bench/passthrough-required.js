@@ -10,7 +10,17 @@
 //     X-Powered-By removed, the configured security headers set (HSTS when the edge says TLS);
 //   - one JSON access-log line with the configured fields.
 // The values are those of gateway-config.yaml.
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "trailer"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "trailer",
+];
 const SECURITY_HEADERS = [
   ["Content-Security-Policy", "default-src 'self'"],
   ["X-Frame-Options", "DENY"],

@@ -39,7 +39,14 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((
 async function measure(setup, isolates, times, delayMs) {
   const tenant = `n${isolates}-x${times}-delay${delayMs}`;
   const load = times * RATE;
-  const samples = await drive({ urls: setup.urls, path: "/api/load", tenant, pace: load, total: load * RUN_SECONDS, pick: (i) => i % isolates });
+  const samples = await drive({
+    urls: setup.urls,
+    path: "/api/load",
+    tenant,
+    pace: load,
+    total: load * RUN_SECONDS,
+    pick: (i) => i % isolates,
+  });
   const seconds = (Math.max(...samples.map((s) => s.doneAt)) - Math.min(...samples.map((s) => s.sentAt))) / 1000;
   const admitted = samples.filter((s) => s.status === 200).length;
   const refused = samples.filter((s) => s.status === 429);
@@ -77,7 +84,9 @@ async function runAll(delayMs, runs) {
     const results = [];
     for (const [isolates, times] of runs) {
       const run = await measure(setup, isolates, times, delayMs);
-      process.stderr.write(`  isolates ${isolates}, ${times}x, object delay ${delayMs} ms: admitted ${run.admitted} of ${run.requests} (allowance ${run.allowance.toFixed(0)}), ${run.calls} object calls, p99 ${run.p99Ms.toFixed(1)} ms\n`);
+      process.stderr.write(
+        `  isolates ${isolates}, ${times}x, object delay ${delayMs} ms: admitted ${run.admitted} of ${run.requests} (allowance ${run.allowance.toFixed(0)}), ${run.calls} object calls, p99 ${run.p99Ms.toFixed(1)} ms\n`,
+      );
       results.push(run);
     }
     if (setup.problems.length > 0) console.log(`workers logged errors (delay ${delayMs} ms): ${setup.problems.join(" | ")}`);
@@ -90,11 +99,42 @@ async function runAll(delayMs, runs) {
 const fmt = (value, digits = 2) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printTable(runs) {
-  const rows = [["isolates", "load", "object delay", "requests", "T s", "admitted", "burst+rate*T", "admitted/target", "DO calls", "calls/req", "Retry-After", "p50 ms", "p99 ms", "max ms"]];
+  const rows = [
+    [
+      "isolates",
+      "load",
+      "object delay",
+      "requests",
+      "T s",
+      "admitted",
+      "burst+rate*T",
+      "admitted/target",
+      "DO calls",
+      "calls/req",
+      "Retry-After",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+    ],
+  ];
   for (const r of runs) {
     rows.push([
-      String(r.isolates), `${r.load}x`, `${r.objectDelayMs} ms`, String(r.requests), fmt(r.seconds), String(r.admitted), fmt(r.allowance, 0), fmt(r.admittedOverExpected, 3),
-      String(r.calls), fmt(r.callsPerRequest, 4), Object.entries(r.retryAfter).map(([value, count]) => `${value}s:${count}`).join(" ") || "-", fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1),
+      String(r.isolates),
+      `${r.load}x`,
+      `${r.objectDelayMs} ms`,
+      String(r.requests),
+      fmt(r.seconds),
+      String(r.admitted),
+      fmt(r.allowance, 0),
+      fmt(r.admittedOverExpected, 3),
+      String(r.calls),
+      fmt(r.callsPerRequest, 4),
+      Object.entries(r.retryAfter)
+        .map(([value, count]) => `${value}s:${count}`)
+        .join(" ") || "-",
+      fmt(r.p50Ms, 1),
+      fmt(r.p99Ms, 1),
+      fmt(r.maxMs, 1),
     ]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
@@ -106,11 +146,24 @@ export async function benchIsolates({ resultsDir }) {
     `\nbench isolates: one key, limit ${RATE}/s burst ${BURST}, 1x, 2x and 10x that load for ${RUN_SECONDS} s split evenly over N isolates sharing one RateLimiter; ` +
       `then 10x with ${OBJECT_DELAY_MS} ms added to every object call`,
   );
-  const undelayed = await runAll(0, ISOLATE_COUNTS.flatMap((isolates) => LOADS.map((times) => [isolates, times])));
-  const delayed = await runAll(OBJECT_DELAY_MS, DELAYED_COUNTS.map((isolates) => [isolates, 10]));
+  const undelayed = await runAll(
+    0,
+    ISOLATE_COUNTS.flatMap((isolates) => LOADS.map((times) => [isolates, times])),
+  );
+  const delayed = await runAll(
+    OBJECT_DELAY_MS,
+    DELAYED_COUNTS.map((isolates) => [isolates, 10]),
+  );
   const addedP99 = delayed.map((run) => {
     const base = undelayed.find((other) => other.isolates === run.isolates && other.load === run.load);
-    return { isolates: run.isolates, objectDelayMs: run.objectDelayMs, p99Ms: run.p99Ms, p99WithoutDelayMs: base.p99Ms, addedP99Ms: run.p99Ms - base.p99Ms, addedMaxMs: run.maxMs - base.maxMs };
+    return {
+      isolates: run.isolates,
+      objectDelayMs: run.objectDelayMs,
+      p99Ms: run.p99Ms,
+      p99WithoutDelayMs: base.p99Ms,
+      addedP99Ms: run.p99Ms - base.p99Ms,
+      addedMaxMs: run.maxMs - base.maxMs,
+    };
   });
   const report = {
     date: new Date().toISOString(),
@@ -133,7 +186,9 @@ export async function benchIsolates({ resultsDir }) {
   printTable(report.runs);
   console.log();
   for (const a of addedP99) {
-    console.log(`${a.isolates} isolate(s): a ${a.objectDelayMs} ms object round trip adds ${fmt(a.addedP99Ms, 1)} ms to p99 (${fmt(a.p99WithoutDelayMs, 1)} -> ${fmt(a.p99Ms, 1)} ms), ${fmt(a.addedMaxMs, 1)} ms to the slowest answer`);
+    console.log(
+      `${a.isolates} isolate(s): a ${a.objectDelayMs} ms object round trip adds ${fmt(a.addedP99Ms, 1)} ms to p99 (${fmt(a.p99WithoutDelayMs, 1)} -> ${fmt(a.p99Ms, 1)} ms), ${fmt(a.addedMaxMs, 1)} ms to the slowest answer`,
+    );
   }
   const missed = report.runs.filter((r) => !r.withinTarget || (r.load === 10 && r.callsPerRequest > 0.1) || r.other > 0);
   console.log(

@@ -94,7 +94,16 @@ const SCENARIOS = [
   { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` } },
 ];
 // `--scenarios GET,POST` measures only those (every scenario is still checked before measuring).
-const MEASURED = args.scenarios === undefined ? SCENARIOS : args.scenarios.split(",").map((name) => SCENARIOS.find((s) => s.name === name.trim()) ?? fail(`--scenarios: no scenario ${name}; there are ${SCENARIOS.map((s) => s.name).join(", ")}`));
+const MEASURED =
+  args.scenarios === undefined
+    ? SCENARIOS
+    : args.scenarios
+        .split(",")
+        .map(
+          (name) =>
+            SCENARIOS.find((s) => s.name === name.trim()) ??
+            fail(`--scenarios: no scenario ${name}; there are ${SCENARIOS.map((s) => s.name).join(", ")}`),
+        );
 
 // A fixed `request.cf`: keeps Miniflare from fetching one from the network and gives the
 // gateway what the edge would (TLS 1.3, no client certificate).
@@ -109,10 +118,29 @@ const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }
 function selfSignedCertificate(dir) {
   const keyFile = join(dir, "jwks-key.pem");
   const certFile = join(dir, "jwks-cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile,
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+    ],
+    { stdio: "ignore" },
+  );
   return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
 }
 
@@ -160,7 +188,10 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => cleanup().finally(() => process.exit(130)));
 }
 const WITH_REQUIRED_WORK = !SELF_CHECK && !PROFILE;
-const deadlineMs = ((ROUNDS * MEASURED.length * (WITH_REQUIRED_WORK ? 3 : 2) + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 + QUIET_WAIT_MS + (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
+const deadlineMs =
+  ((ROUNDS * MEASURED.length * (WITH_REQUIRED_WORK ? 3 : 2) + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 +
+  QUIET_WAIT_MS +
+  (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
 setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   process.exit(1);
@@ -302,7 +333,9 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
   });
 
   const db = await gateway.mf.getD1Database("DB");
-  const migrations = readdirSync(join(ROOT, "migrations")).filter((name) => name.endsWith(".sql")).sort();
+  const migrations = readdirSync(join(ROOT, "migrations"))
+    .filter((name) => name.endsWith(".sql"))
+    .sort();
   for (const name of migrations) {
     const statements = unstable_splitSqlQuery(readFileSync(join(ROOT, "migrations", name), "utf8"));
     await db.batch(statements.map((sql) => db.prepare(sql)));
@@ -316,15 +349,20 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
   });
   const answer = await put.text();
   if (put.status !== 200) {
-    throw new Error(`gateway: PUT /admin/config answered ${put.status}: ${answer.slice(0, 800)}\n(--self-check measures the method without the gateway)`);
+    throw new Error(
+      `gateway: PUT /admin/config answered ${put.status}: ${answer.slice(0, 800)}\n(--self-check measures the method without the gateway)`,
+    );
   }
   gateway.configAnswer = JSON.parse(answer);
   // RateLimiter calls so far on the counter every benchmark request shares (rate_limit.key
   // `${client_ip}`: Miniflare sets CF-Connecting-IP to the client's address), read between rounds.
   gateway.rateLimiterCalls = async () => {
-    const res = await fetch(new URL(`/admin/rate-limits/${encodeURIComponent(RATE_LIMIT_COUNTER)}`, gateway.url), { headers: { authorization: `Bearer ${adminToken}` } });
+    const res = await fetch(new URL(`/admin/rate-limits/${encodeURIComponent(RATE_LIMIT_COUNTER)}`, gateway.url), {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     if (res.status === 404) return 0;
-    if (res.status !== 200) throw new Error(`gateway: GET /admin/rate-limits/${RATE_LIMIT_COUNTER} answered ${res.status}: ${await res.text()}`);
+    if (res.status !== 200)
+      throw new Error(`gateway: GET /admin/rate-limits/${RATE_LIMIT_COUNTER} answered ${res.status}: ${await res.text()}`);
     return (await res.json()).calls;
   };
   gateway.bundle = join(outdir, "index.js");
@@ -369,7 +407,9 @@ async function verify(target, originBody, checkPolicies) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     if (answer.status !== 200 || answer.text !== originBody) {
-      throw new Error(`${target.label}: ${scenario.method} ${scenario.path} did not reach the origin: ${answer.status} ${answer.text.slice(0, 300)}`);
+      throw new Error(
+        `${target.label}: ${scenario.method} ${scenario.path} did not reach the origin: ${answer.status} ${answer.text.slice(0, 300)}`,
+      );
     }
     if (checkPolicies && !answer.headers.get("strict-transport-security")) {
       throw new Error(`${target.label}: no Strict-Transport-Security header: the benchmark config is not in force`);
@@ -379,10 +419,12 @@ async function verify(target, originBody, checkPolicies) {
     const jwt = SCENARIOS.find((scenario) => scenario.name === "JWT");
     const anonymous = await request(target, { ...jwt, headers: {} });
     if (anonymous.status !== 401) throw new Error(`${target.label}: ${jwt.path} without a token was not refused (${anonymous.status})`);
-    if (!(await request(target, jwt)).headers.get("ratelimit-policy")) throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
+    if (!(await request(target, jwt)).headers.get("ratelimit-policy"))
+      throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
     const post = SCENARIOS.find((scenario) => scenario.method === "POST");
     const invalid = await request(target, post, JSON.stringify({ ...VALID_ORDER, items: [] }));
-    if (invalid.status !== 400) throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
+    if (invalid.status !== 400)
+      throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
   }
 }
 
@@ -391,7 +433,13 @@ async function verify(target, originBody, checkPolicies) {
 async function measureRound(target, scenario, ctx) {
   const callsBefore = await target.rateLimiterCalls?.();
   const othersBefore = await waitForQuiet();
-  const before = { workerd: cpuMs(target.pid), origin: cpuMs(ctx.origin.pid), machine: machineBusyMs(), harness: process.cpuUsage(), logs: target.logs.lines };
+  const before = {
+    workerd: cpuMs(target.pid),
+    origin: cpuMs(ctx.origin.pid),
+    machine: machineBusyMs(),
+    harness: process.cpuUsage(),
+    logs: target.logs.lines,
+  };
   const idleBefore = ctx.targets.filter((other) => other !== target).map((other) => cpuMs(other.pid));
   ctx.loadgen.send({
     url: new URL(scenario.path, target.url).href,
@@ -471,7 +519,10 @@ function summarise(rounds, latencies) {
     // Pooled over all measured rounds: /proc counts in clock ticks (10 ms), pooling keeps that small.
     cpuMsPerRequest: sum(rounds.map((r) => r.workerdMs)) / sum(rounds.map((r) => r.requests)),
     logLinesPerRequest: median(rounds.map((r) => r.logLinesPerRequest)),
-    rateLimiterCallsPerRequest: rounds[0]?.rateLimiterCalls === undefined ? undefined : sum(rounds.map((r) => r.rateLimiterCalls)) / sum(rounds.map((r) => r.requests)),
+    rateLimiterCallsPerRequest:
+      rounds[0]?.rateLimiterCalls === undefined
+        ? undefined
+        : sum(rounds.map((r) => r.rateLimiterCalls)) / sum(rounds.map((r) => r.requests)),
     originCpuMsPerRequest: median(rounds.map((r) => r.originMsPerRequest)),
     loadgenCpuMsPerRequest: median(rounds.map((r) => r.loadgenMsPerRequest)),
     harnessCpuMsPerRequest: median(rounds.map((r) => r.harnessMsPerRequest)),
@@ -520,9 +571,18 @@ function printTable(report, labels) {
   for (const [name, result] of Object.entries(report.scenarios)) {
     for (const label of labels) {
       const s = result[label];
-      rows.push([name, label, fmt(s.rps, 0), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.cpuMsPerRequest, 3), s.rateLimiterCallsPerRequest === undefined ? "-" : fmt(s.rateLimiterCallsPerRequest, 5)]);
+      rows.push([
+        name,
+        label,
+        fmt(s.rps, 0),
+        fmt(s.p50Ms, 1),
+        fmt(s.p99Ms, 1),
+        fmt(s.cpuMsPerRequest, 3),
+        s.rateLimiterCallsPerRequest === undefined ? "-" : fmt(s.rateLimiterCallsPerRequest, 5),
+      ]);
     }
-    const ratioRow = (label, r) => rows.push([name, label, `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
+    const ratioRow = (label, r) =>
+      rows.push([name, label, `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
     ratioRow(`ratio to ${labels[0]}`, result.ratios);
     if (result.overRequiredWork) ratioRow("ratio to required-work", result.overRequiredWork.ratios);
   }
@@ -579,9 +639,13 @@ async function gatewayVsPassThrough() {
   const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
   // The features the benchmark config turns on for every response, done by hand: what they cost
   // by themselves, measured in the same rounds (not with --self-check or --profile).
-  const required = WITH_REQUIRED_WORK ? await startPassThrough("required-work", `http://${originHostPort}`, join(BENCH, "passthrough-required.js")) : undefined;
+  const required = WITH_REQUIRED_WORK
+    ? await startPassThrough("required-work", `http://${originHostPort}`, join(BENCH, "passthrough-required.js"))
+    : undefined;
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const candidate = SELF_CHECK ? await startPassThrough("pass-through-2", `http://${originHostPort}`) : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
+  const candidate = SELF_CHECK
+    ? await startPassThrough("pass-through-2", `http://${originHostPort}`)
+    : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
   await verify(baseline, originBody, false);
   if (required) await verify(required, originBody, false);
   await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
@@ -637,7 +701,13 @@ async function gatewayVsPassThrough() {
       quietWaitSeconds: quietWaitedMs / 1000,
     },
     targets: TARGETS,
-    gatewayConfig: SELF_CHECK ? undefined : { file: relative(ROOT, resolvePath(args.config)), version: candidate.configAnswer.version, warnings: candidate.configAnswer.warnings },
+    gatewayConfig: SELF_CHECK
+      ? undefined
+      : {
+          file: relative(ROOT, resolvePath(args.config)),
+          version: candidate.configAnswer.version,
+          warnings: candidate.configAnswer.warnings,
+        },
     scenarios: Object.fromEntries(
       MEASURED.map((s) => {
         const result = compare(s.name, baseline.label, candidate.label, measured, latencies);
@@ -656,9 +726,14 @@ async function gatewayVsPassThrough() {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log();
-  printTable(report, targets.map((target) => target.label));
+  printTable(
+    report,
+    targets.map((target) => target.label),
+  );
   for (const [name, result] of Object.entries(report.scenarios)) {
-    console.log(`${name}: workerd wrote ${fmt(result[candidate.label].logLinesPerRequest)} log lines per request through ${candidate.label} (drained from a pipe)`);
+    console.log(
+      `${name}: workerd wrote ${fmt(result[candidate.label].logLinesPerRequest)} log lines per request through ${candidate.label} (drained from a pipe)`,
+    );
   }
   for (const target of targets) {
     if (target.logs.problems.length > 0) console.log(`${target.label} logged problems: ${target.logs.problems.join(" | ")}`);
@@ -669,15 +744,29 @@ async function gatewayVsPassThrough() {
 async function profile(gateway, inspectorPort, loadgen) {
   const bundleSource = readFileSync(gateway.bundle, "utf8");
   const runLoad = (scenario, duration) => {
-    loadgen.send({ url: new URL(scenario.path, gateway.url).href, connections: CONNECTIONS, duration, method: scenario.method, headers: scenario.headers, body: scenario.body });
+    loadgen.send({
+      url: new URL(scenario.path, gateway.url).href,
+      connections: CONNECTIONS,
+      duration,
+      method: scenario.method,
+      headers: scenario.headers,
+      body: scenario.body,
+    });
     return nextMessage(loadgen);
   };
   const results = {};
   for (const scenario of MEASURED) {
     await runLoad(scenario, 2); // warm-up: JIT, connection pools
-    const result = await profileWorker({ inspectorPort, workerName: "loom-edge", bundleSource, runLoad: () => runLoad(scenario, DURATION_S) });
+    const result = await profileWorker({
+      inspectorPort,
+      workerName: "loom-edge",
+      bundleSource,
+      runLoad: () => runLoad(scenario, DURATION_S),
+    });
     results[scenario.name] = result;
-    console.log(`\n${scenario.name} ${scenario.path}: ${result.requests} requests, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`);
+    console.log(
+      `\n${scenario.name} ${scenario.path}: ${result.requests} requests, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`,
+    );
     console.log("  self ms/req  module");
     for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
     console.log("  self ms/req  function");
@@ -687,7 +776,10 @@ async function profile(gateway, inspectorPort, loadgen) {
   }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   const file = join(BENCH, "results", "profile.json");
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), config: relative(ROOT, resolvePath(args.config)), scenarios: results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), config: relative(ROOT, resolvePath(args.config)), scenarios: results }, null, 2)}\n`,
+  );
   console.log(`\nwritten: ${relative(ROOT, file)}`);
 }
 

@@ -177,7 +177,15 @@ describe("CircuitBreaker object: storage", () => {
     const stub = env.CIRCUIT_BREAKER.getByName("upgraded");
     const ejectedUntil = Date.now() + 20_000;
     await runInDurableObject(stub, (_instance: CircuitBreaker, state) => {
-      const old = { state: "closed", failures: 2, openUntil: 0, probesIssued: 0, probeSuccesses: 0, probeDeadline: 0, endpoints: { x: { failures: 5, ejectedUntil } } };
+      const old = {
+        state: "closed",
+        failures: 2,
+        openUntil: 0,
+        probesIssued: 0,
+        probeSuccesses: 0,
+        probeDeadline: 0,
+        endpoints: { x: { failures: 5, ejectedUntil } },
+      };
       state.storage.kv.put("circuit", old);
     });
     await evictDurableObject(stub);

@@ -76,7 +76,8 @@ export class CircuitBreaker extends DurableObject<Env> {
     const now = Date.now();
     const { config, counts } = batch;
     if (counts.length > 0) {
-      for (const { endpoint, ageMs, requests, failures } of counts) applyCounts(this.#circuit, config, endpoint, now - Math.max(0, ageMs), { requests, failures }, now);
+      for (const { endpoint, ageMs, requests, failures } of counts)
+        applyCounts(this.#circuit, config, endpoint, now - Math.max(0, ageMs), { requests, failures }, now);
       pruneEndpoints(this.#circuit, config, now);
       await this.#save(config);
     }
@@ -96,7 +97,11 @@ export class CircuitBreaker extends DurableObject<Env> {
       granted = true;
       await this.#save(config);
     }
-    const retryAfterMs = granted ? 0 : circuit.state === "open" ? Math.max(0, circuit.openUntil - now) : Math.min(PROBE_RETRY_MS, Math.max(0, circuit.probeDeadline - now));
+    const retryAfterMs = granted
+      ? 0
+      : circuit.state === "open"
+        ? Math.max(0, circuit.openUntil - now)
+        : Math.min(PROBE_RETRY_MS, Math.max(0, circuit.probeDeadline - now));
     return { granted, retryAfterMs, snapshot: toSnapshot(circuit, config, now) };
   }
 
@@ -128,7 +133,8 @@ export class CircuitBreaker extends DurableObject<Env> {
   async #save(config: CircuitConfig | undefined): Promise<void> {
     if (config) this.ctx.storage.kv.put(CONFIG_KEY, config);
     this.ctx.storage.kv.put(STATE_KEY, this.#circuit);
-    const due = this.#circuit.state === "open" ? this.#circuit.openUntil : this.#circuit.state === "half_open" ? this.#circuit.probeDeadline : 0;
+    const due =
+      this.#circuit.state === "open" ? this.#circuit.openUntil : this.#circuit.state === "half_open" ? this.#circuit.probeDeadline : 0;
     if (due === 0) await this.ctx.storage.deleteAlarm();
     else if ((await this.ctx.storage.getAlarm()) !== due) await this.ctx.storage.setAlarm(due);
   }

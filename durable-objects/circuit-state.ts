@@ -134,7 +134,12 @@ export function applyCounts(circuit: CircuitState, config: CircuitConfig, endpoi
   const inService = tracked.ejectedUntil <= now;
   const closed = circuit.state === "closed";
   if (closed && inService) addCounts(circuit.window, config.windowMs, at, counts, now);
-  if (counts.failures > 0 && inService && trips(totals(tracked.window, config.windowMs, now), config) && inServiceCount(circuit, config, now) > 1) {
+  if (
+    counts.failures > 0 &&
+    inService &&
+    trips(totals(tracked.window, config.windowMs, now), config) &&
+    inServiceCount(circuit, config, now) > 1
+  ) {
     tracked.ejectedUntil = now + config.timeoutMs;
     if (closed) return subtractWindow(circuit.window, tracked.window);
   }
@@ -190,7 +195,10 @@ export function fromSnapshot(snapshot: CircuitSnapshot, config: CircuitConfig, n
   circuit.window = fromAged(snapshot.window, config.windowMs, now);
   circuit.openUntil = snapshot.state === "open" ? now + snapshot.retryAfterMs : 0;
   for (const { endpoint, window, ejectedForMs } of snapshot.endpoints) {
-    circuit.endpoints[endpoint] = { window: fromAged(window, config.windowMs, now), ejectedUntil: ejectedForMs > 0 ? now + ejectedForMs : 0 };
+    circuit.endpoints[endpoint] = {
+      window: fromAged(window, config.windowMs, now),
+      ejectedUntil: ejectedForMs > 0 ? now + ejectedForMs : 0,
+    };
   }
   return circuit;
 }

@@ -86,6 +86,8 @@ describe("RateLimiter failure storage", () => {
       state.storage.kv.put("failures", { ...(state.storage.kv.get("failures") as object), forgetAt: Date.now() - 1 });
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await runInDurableObject(stub, async (_instance, state) => [state.storage.kv.get("failures"), await state.storage.getAlarm()])).toEqual([undefined, null]);
+    expect(
+      await runInDurableObject(stub, async (_instance, state) => [state.storage.kv.get("failures"), await state.storage.getAlarm()]),
+    ).toEqual([undefined, null]);
   });
 });

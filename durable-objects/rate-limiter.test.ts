@@ -5,7 +5,14 @@ import { RateLimiter, type AcquireRequest } from "./rate-limiter";
 import { simulate } from "./simulate.test-helper";
 
 const T0 = 1_000_000;
-const request = (overrides: Partial<AcquireRequest> = {}): AcquireRequest => ({ rate: 10, burst: 5, want: 1, isolateDemand: 0, now: T0, ...overrides });
+const request = (overrides: Partial<AcquireRequest> = {}): AcquireRequest => ({
+  rate: 10,
+  burst: 5,
+  want: 1,
+  isolateDemand: 0,
+  now: T0,
+  ...overrides,
+});
 
 describe("RateLimiter object", () => {
   it("admits exactly the burst out of many parallel calls on one key", async () => {
@@ -25,7 +32,12 @@ describe("RateLimiter object", () => {
     const stub = env.RATE_LIMITER.getByName("evicted");
     for (let i = 0; i < 4; i++) await stub.acquire(request({ isolateDemand: 0 }));
     await evictDurableObject(stub);
-    expect(await stub.state(T0)).toEqual({ limits: { rate: 10, burst: 5, windows: undefined }, buckets: [{ name: "burst", remaining: 1, resetMs: 400 }], leasedTokens: 0, calls: 4 });
+    expect(await stub.state(T0)).toEqual({
+      limits: { rate: 10, burst: 5, windows: undefined },
+      buckets: [{ name: "burst", remaining: 1, resetMs: 400 }],
+      leasedTokens: 0,
+      calls: 4,
+    });
     expect((await stub.acquire(request())).granted).toBe(true);
     expect((await stub.acquire(request())).granted).toBe(false);
   });
@@ -84,26 +96,34 @@ describe("accuracy under load (simulated clock, one real object, isolates as Loc
     ["8 isolates, 80/20", [0.8, ...even(7).map((share) => share * 0.2)], 0],
     ["8 isolates, even, 100 ms to the object", even(8), 100],
     ["8 isolates, 80/20, 150 ms to the object", [0.8, ...even(7).map((share) => share * 0.2)], 150],
-  ])("%s, at 10x the limit: within 5 percent + burst, no 1 s window above burst + rate, at most 0.1 calls per request", async (label, split, latencyMs) => {
-    const result = await simulate({ name: `load ${label}`, spec, load: 10 * spec.rate, seconds: SECONDS, split, latencyMs, tickMs: 20 });
-    expect(result.admitted).toBeLessThanOrEqual(limit + spec.burst);
-    expect(result.admitted).toBeGreaterThanOrEqual(limit * 0.95);
-    expect(result.maxInWindow).toBeLessThanOrEqual(spec.burst + spec.rate);
-    expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
-    if (split[0] === 0.8) {
-      // The hot data centre gets most of the admissions, not an equal eighth.
-      expect(result.admittedPerIsolate[0]! / result.admitted).toBeGreaterThan(0.6);
-    }
-  }, 60_000);
+  ])(
+    "%s, at 10x the limit: within 5 percent + burst, no 1 s window above burst + rate, at most 0.1 calls per request",
+    async (label, split, latencyMs) => {
+      const result = await simulate({ name: `load ${label}`, spec, load: 10 * spec.rate, seconds: SECONDS, split, latencyMs, tickMs: 20 });
+      expect(result.admitted).toBeLessThanOrEqual(limit + spec.burst);
+      expect(result.admitted).toBeGreaterThanOrEqual(limit * 0.95);
+      expect(result.maxInWindow).toBeLessThanOrEqual(spec.burst + spec.rate);
+      expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
+      if (split[0] === 0.8) {
+        // The hot data centre gets most of the admissions, not an equal eighth.
+        expect(result.admittedPerIsolate[0]! / result.admitted).toBeGreaterThan(0.6);
+      }
+    },
+    60_000,
+  );
 
   it.each([
     ["1 isolate", [1], 0],
     ["8 isolates", even(8), 0],
     ["2 isolates, 100 ms to the object", even(2), 100],
-  ])("%s, under the limit: no request refused", async (label, split, latencyMs) => {
-    const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 5, split, latencyMs, tickMs: 20 });
-    expect(result.admitted).toBe(result.requests);
-  }, 60_000);
+  ])(
+    "%s, under the limit: no request refused",
+    async (label, split, latencyMs) => {
+      const result = await simulate({ name: `under ${label}`, spec, load: 0.8 * spec.rate, seconds: 5, split, latencyMs, tickMs: 20 });
+      expect(result.admitted).toBe(result.requests);
+    },
+    60_000,
+  );
 });
 
 describe("accuracy at 1x, 2x and 10x a limit of 50/s for 6 s (issue 12), 1 and 8 isolates, 4 ms to the object", () => {
@@ -120,14 +140,26 @@ describe("accuracy at 1x, 2x and 10x a limit of 50/s for 6 s (issue 12), 1 and 8
     [2, 8],
     [10, 1],
     [10, 8],
-  ])("%ix the limit, %i isolate(s): admitted within 5 percent of burst + rate * t and never above it", async (times, isolates) => {
-    const result = await simulate({ name: `matrix ${times}x ${isolates}`, spec, load: times * spec.rate, seconds: SECONDS, split: even(isolates), latencyMs: 4, tickMs: 5 });
-    // At 1x the requests are fewer than the allowance: every one is admitted.
-    const expected = Math.min(result.requests, allowance);
-    expect(result.admitted).toBeGreaterThanOrEqual(0.95 * expected);
-    expect(result.admitted).toBeLessThanOrEqual(allowance);
-    expect(result.maxInWindow).toBeLessThanOrEqual(50 + spec.rate);
-    if (times === 1) expect(result.admitted).toBe(result.requests);
-    if (times === 10) expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
-  }, 60_000);
+  ])(
+    "%ix the limit, %i isolate(s): admitted within 5 percent of burst + rate * t and never above it",
+    async (times, isolates) => {
+      const result = await simulate({
+        name: `matrix ${times}x ${isolates}`,
+        spec,
+        load: times * spec.rate,
+        seconds: SECONDS,
+        split: even(isolates),
+        latencyMs: 4,
+        tickMs: 5,
+      });
+      // At 1x the requests are fewer than the allowance: every one is admitted.
+      const expected = Math.min(result.requests, allowance);
+      expect(result.admitted).toBeGreaterThanOrEqual(0.95 * expected);
+      expect(result.admitted).toBeLessThanOrEqual(allowance);
+      expect(result.maxInWindow).toBeLessThanOrEqual(50 + spec.rate);
+      if (times === 1) expect(result.admitted).toBe(result.requests);
+      if (times === 10) expect(result.calls / result.requests).toBeLessThanOrEqual(0.1);
+    },
+    60_000,
+  );
 });

@@ -112,7 +112,15 @@ export class RateLimiter extends DurableObject<Env> {
     const buckets = bucketsOf(request);
     const demand = request.isolateDemand;
     const totalDemand = this.#totalDemand(demand, request.isolate, now);
-    const input = { want: request.want, debt: request.debt ?? 0, demand, totalDemand, roundTripMs: request.roundTripMs ?? 0, holder: request.isolate, held: request.held };
+    const input = {
+      want: request.want,
+      debt: request.debt ?? 0,
+      demand,
+      totalDemand,
+      roundTripMs: request.roundTripMs ?? 0,
+      holder: request.isolate,
+      held: request.held,
+    };
     const result = acquire(this.#counter, buckets, input, now);
     this.ctx.storage.kv.put(STATE_KEY, this.#counter);
     this.ctx.storage.kv.put(LIMITS_KEY, limitsOf(request));

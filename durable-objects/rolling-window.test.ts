@@ -42,8 +42,17 @@ describe("rolling window", () => {
   });
 
   it("subtracts a part bucket by bucket, never below 0", () => {
-    const window: RollingWindow = [{ start: 0, requests: 5, failures: 2 }, { start: 1_000, requests: 1, failures: 1 }];
-    subtractWindow(window, [{ start: 0, requests: 3, failures: 3 }, { start: 2_000, requests: 9, failures: 9 }]);
-    expect(window).toEqual([{ start: 0, requests: 2, failures: 0 }, { start: 1_000, requests: 1, failures: 1 }]);
+    const window: RollingWindow = [
+      { start: 0, requests: 5, failures: 2 },
+      { start: 1_000, requests: 1, failures: 1 },
+    ];
+    subtractWindow(window, [
+      { start: 0, requests: 3, failures: 3 },
+      { start: 2_000, requests: 9, failures: 9 },
+    ]);
+    expect(window).toEqual([
+      { start: 0, requests: 2, failures: 0 },
+      { start: 1_000, requests: 1, failures: 1 },
+    ]);
   });
 });

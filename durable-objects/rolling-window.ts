@@ -82,7 +82,9 @@ export function totals(window: RollingWindow, windowMs: number, now: number): Co
 /** The buckets still in the window, with ages instead of times. */
 export function aged(window: RollingWindow, windowMs: number, now: number): AgedCounts[] {
   const width = widthOf(windowMs);
-  return window.filter((bucket) => inWindow(bucket.start, width, windowMs, now)).map(({ start, requests, failures }) => ({ ageMs: now - start, requests, failures }));
+  return window
+    .filter((bucket) => inWindow(bucket.start, width, windowMs, now))
+    .map(({ start, requests, failures }) => ({ ageMs: now - start, requests, failures }));
 }
 
 /** A window on this clock from buckets sent with ages. */

@@ -39,7 +39,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const latencyMs = options.latencyMs ?? 0;
   let now = 1_000_000;
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const isolates = split.map(() => new LocalLimiter({ clock: () => now, sendClock: true, random }));
   const stub = env.RATE_LIMITER.getByName(options.name);
   let calls = 0;
@@ -97,7 +97,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const span = Math.max(1, Math.round(windowMs / tickMs));
   let maxInWindow = 0;
   for (let start = 0; start + span <= perTick.length; start++) {
-    maxInWindow = Math.max(maxInWindow, perTick.slice(start, start + span).reduce((a, b) => a + b, 0));
+    maxInWindow = Math.max(
+      maxInWindow,
+      perTick.slice(start, start + span).reduce((a, b) => a + b, 0),
+    );
   }
   const admitted = admittedPerIsolate.reduce((a, b) => a + b, 0);
   return { requests, admitted, admittedPerIsolate, calls, maxInWindow };

@@ -81,7 +81,10 @@ describe("token bucket: burst at once, then the sustained rate", () => {
   it("reports remaining tokens and the time until full", () => {
     const state = emptyState();
     admitAll(state, { rate: 10, burst: 5 }, 3, T0);
-    expect(inspect(state, bucketsOf({ rate: 10, burst: 5 }), T0)).toEqual({ buckets: [{ name: "burst", remaining: 2, resetMs: 300 }], leasedTokens: 0 });
+    expect(inspect(state, bucketsOf({ rate: 10, burst: 5 }), T0)).toEqual({
+      buckets: [{ name: "burst", remaining: 2, resetMs: 300 }],
+      leasedTokens: 0,
+    });
   });
 });
 
@@ -112,7 +115,10 @@ describe("leases", () => {
     const buckets = bucketsOf(spec);
     expect(acquire(emptyState(), buckets, hot, T0).leaseTtlMs).toBe(1000);
     // 500/s over a limit of 100/s takes half the bucket (100 of the 199 left): used in 200 ms.
-    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500 }, T0)).toMatchObject({ leaseTokens: 100, leaseTtlMs: 400 });
+    expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500 }, T0)).toMatchObject({
+      leaseTokens: 100,
+      leaseTtlMs: 400,
+    });
     expect(acquire(emptyState(), buckets, { ...hot, demand: 500, totalDemand: 500, roundTripMs: 120 }, T0).leaseTtlMs).toBe(400 + 120);
   });
 
@@ -159,7 +165,15 @@ describe("leases", () => {
     const buckets = bucketsOf({ rate: 50 });
     const hot: AcquireInput = { want: 1, debt: 0, demand: 500, totalDemand: 500, roundTripMs: 0, holder: "a", held: 0 };
     /** A call that only reports (no token, no demand: no new lease). */
-    const report = (held: number, holder = "a"): AcquireInput => ({ want: 0, debt: 0, demand: 0, totalDemand: 0, roundTripMs: 0, holder, held });
+    const report = (held: number, holder = "a"): AcquireInput => ({
+      want: 0,
+      debt: 0,
+      demand: 0,
+      totalDemand: 0,
+      roundTripMs: 0,
+      holder,
+      held,
+    });
     const state = emptyState();
     expect(acquire(state, buckets, hot, T0).leaseTokens).toBe(25);
     expect(acquire(state, buckets, { ...hot, holder: "b" }, T0).leaseTokens).toBe(23);

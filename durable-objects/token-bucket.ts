@@ -79,7 +79,8 @@ export function bucketsOf(spec: RateLimitSpec): Bucket[] {
   if (spec.rate !== undefined) {
     buckets.push({ name: "burst", capacity: spec.burst ?? Math.max(1, Math.ceil(spec.rate)), perMs: spec.rate / 1000 });
   }
-  if (spec.windows?.minute !== undefined) buckets.push({ name: "minute", capacity: spec.windows.minute, perMs: spec.windows.minute / 60_000 });
+  if (spec.windows?.minute !== undefined)
+    buckets.push({ name: "minute", capacity: spec.windows.minute, perMs: spec.windows.minute / 60_000 });
   if (spec.windows?.hour !== undefined) buckets.push({ name: "hour", capacity: spec.windows.hour, perMs: spec.windows.hour / 3_600_000 });
   for (const bucket of buckets) {
     if (!(bucket.capacity >= 1 && bucket.perMs > 0 && Number.isFinite(bucket.capacity) && Number.isFinite(bucket.perMs))) {
@@ -283,7 +284,9 @@ export function acquire(state: CounterState, buckets: readonly Bucket[], input: 
       take(state, buckets, leaseTokens);
       // The lease lives twice as long as this caller's demand needs to use it (at most one
       // period), plus its trip back: a lease used up at once stops counting soon after.
-      leaseTtlMs = Math.ceil(Math.min(period, Math.max(LEASE_SLOT_MS, (2000 * leaseTokens) / input.demand)) + Math.min(input.roundTripMs, period));
+      leaseTtlMs = Math.ceil(
+        Math.min(period, Math.max(LEASE_SLOT_MS, (2000 * leaseTokens) / input.demand)) + Math.min(input.roundTripMs, period),
+      );
       const slot = Math.ceil((now + leaseTtlMs) / LEASE_SLOT_MS) * LEASE_SLOT_MS;
       const same = state.leases.find(([expiresAt, , holder]) => expiresAt === slot && holder === input.holder);
       if (same) same[1] += leaseTokens;

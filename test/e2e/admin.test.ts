@@ -97,9 +97,15 @@ describe("admin authentication", () => {
   it.each([
     ["a wrong token of the same length", () => `Bearer ${"x".repeat(e2e.gateway.adminToken.length)}`],
     ["a wrong token of another length", () => "Bearer nope"],
-    ["the token with one character changed", () => `Bearer ${e2e.gateway.adminToken.slice(0, -1)}${e2e.gateway.adminToken.endsWith("A") ? "B" : "A"}`],
+    [
+      "the token with one character changed",
+      () => `Bearer ${e2e.gateway.adminToken.slice(0, -1)}${e2e.gateway.adminToken.endsWith("A") ? "B" : "A"}`,
+    ],
     ["the token under another scheme", () => `Token ${e2e.gateway.adminToken}`],
-    ["the token as a basic password without admin.auth", () => `Basic ${Buffer.from(`admin:${e2e.gateway.adminToken}`).toString("base64")}`],
+    [
+      "the token as a basic password without admin.auth",
+      () => `Basic ${Buffer.from(`admin:${e2e.gateway.adminToken}`).toString("base64")}`,
+    ],
     ["an empty bearer token", () => "Bearer "],
   ])("refuses %s with 401", async (_, authorization) => {
     const res = await e2e.gateway.admin("/config", withAuth(authorization()));
@@ -263,7 +269,9 @@ admin:
     username: admin
     password: \${ADMIN_PASSWORD}
 `);
-    const basic = (user: string, password: string) => ({ headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` } });
+    const basic = (user: string, password: string) => ({
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` },
+    });
     expect((await e2e.gateway.admin("/config", basic("admin", e2e.gateway.secrets.ADMIN_PASSWORD!))).status).toBe(200);
     expect((await e2e.gateway.admin("/config", basic("admin", "wrong"))).status).toBe(401);
     expect((await e2e.gateway.admin("/config", basic("root", e2e.gateway.secrets.ADMIN_PASSWORD!))).status).toBe(401);
@@ -436,7 +444,14 @@ upstreams:
 `);
     const m = marker();
     expect((await e2e.gateway.fetch(`/anything?m=${m}`)).status).toBe(200);
-    for (const path of ["/admin/config", "/%61dmin/config", "/x/../admin/config", "/admin/../admin/config", "//admin/config", "/admin%2fconfig"]) {
+    for (const path of [
+      "/admin/config",
+      "/%61dmin/config",
+      "/x/../admin/config",
+      "/admin/../admin/config",
+      "//admin/config",
+      "/admin%2fconfig",
+    ]) {
       const res = await rawRequest(e2e.gateway.url, { path: `${path}?m=${m}` });
       expect(res.status, path).toBeGreaterThanOrEqual(400);
     }
@@ -471,7 +486,9 @@ describe("audit log", () => {
     expect(refused.status).toBe(401);
     // The local queue delivers the batch to the Worker's queue() handler within its max_batch_timeout.
     const row = await eventually(async () => {
-      const page = (await (await e2e.gateway.admin("/audit?event=admin_auth_failure&limit=20")).json()) as { entries: { user_agent: string; details: Record<string, unknown> }[] };
+      const page = (await (await e2e.gateway.admin("/audit?event=admin_auth_failure&limit=20")).json()) as {
+        entries: { user_agent: string; details: Record<string, unknown> }[];
+      };
       return page.entries.find((entry) => entry.user_agent === agent);
     });
     expect(row.details).toMatchObject({ scheme: "bearer", reason: "invalid_credentials", count: 1 });
@@ -490,15 +507,26 @@ describe("audit log", () => {
 
 describe("requests a browser could be made to send, over real HTTP", () => {
   it("lets a same-origin request in: wrangler dev keeps the URL's origin as the browser sees it", async () => {
-    const res = await e2e.gateway.admin("/config", { headers: { Origin: new URL(e2e.gateway.url).origin, "Sec-Fetch-Site": "same-origin" } });
+    const res = await e2e.gateway.admin("/config", {
+      headers: { Origin: new URL(e2e.gateway.url).origin, "Sec-Fetch-Site": "same-origin" },
+    });
     expect(res.status).toBe(200);
   });
 
   it("refuses a cross-site form post with the admin's credentials, and changes nothing", async () => {
     const before = await currentVersion();
     const body = JSON.stringify({ routes: [], upstreams: [] });
-    const base = { Authorization: `Bearer ${e2e.gateway.adminToken}`, "Content-Type": "text/plain;charset=UTF-8", "Content-Length": String(body.length) };
-    const crossSite = await rawRequest(e2e.gateway.url, { method: "PUT", path: "/admin/config", headers: { ...base, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" }, body });
+    const base = {
+      Authorization: `Bearer ${e2e.gateway.adminToken}`,
+      "Content-Type": "text/plain;charset=UTF-8",
+      "Content-Length": String(body.length),
+    };
+    const crossSite = await rawRequest(e2e.gateway.url, {
+      method: "PUT",
+      path: "/admin/config",
+      headers: { ...base, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+      body,
+    });
     expect(crossSite.status).toBe(403);
     expect(crossSite.json()).toMatchObject({ error: "cross_site_request" });
     // A browser that sends neither header: the text/plain body alone is refused.

@@ -33,7 +33,8 @@ afterAll(async () => {
   await isolates?.dispose();
 });
 
-const call = (isolate: number, ip: string, key: string) => fetch(`${isolates!.urls[isolate]}/keyed/x`, { headers: { "CF-Connecting-IP": ip, "X-API-Key": key } });
+const call = (isolate: number, ip: string, key: string) =>
+  fetch(`${isolates!.urls[isolate]}/keyed/x`, { headers: { "CF-Connecting-IP": ip, "X-API-Key": key } });
 
 /** The status a valid key gets from `isolate`, once it is `expected` (or the last one seen after 50 tries). */
 async function validStatus(isolate: number, ip: string, expected: number): Promise<number> {

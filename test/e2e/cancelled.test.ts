@@ -64,10 +64,22 @@ let token: string;
 beforeAll(async () => {
   const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
   idp = await heldProvider({ keys: [{ ...(await jose.exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" }] });
-  token = await new jose.SignJWT({ sub: "e2e" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("10m").sign(privateKey);
+  token = await new jose.SignJWT({ sub: "e2e" })
+    .setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setExpirationTime("10m")
+    .sign(privateKey);
   e2e = await startE2E();
   const saved = await e2e.gateway.putConfig({
-    routes: [{ id: "api", path: "/api/*", upstream: "origin", auth: { type: "jwt", jwks_uri: idp.url, algorithms: ["ES256"], issuer: ISSUER, audience: AUDIENCE } }],
+    routes: [
+      {
+        id: "api",
+        path: "/api/*",
+        upstream: "origin",
+        auth: { type: "jwt", jwks_uri: idp.url, algorithms: ["ES256"], issuer: ISSUER, audience: AUDIENCE },
+      },
+    ],
     upstreams: [{ name: "origin", endpoints: [e2e.origin.endpoint] }],
   });
   expect(saved.status).toBe(200);

@@ -350,7 +350,11 @@ describe("request limits", () => {
     expect(originSaw(first)).toMatchObject({ method: "POST", body: "a".repeat(10), bodyBytes: 10, complete: true });
     expect(originSaw(second)).toMatchObject({ method: "GET", bodyBytes: 0 });
     // Two answers on the connection, one per request.
-    expect(Buffer.concat(replies).toString("latin1").match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(
+      Buffer.concat(replies)
+        .toString("latin1")
+        .match(/HTTP\/1\.1 200 OK\r\n/g),
+    ).toHaveLength(2);
   });
 
   it("answers 413 to a chunked body without Content-Length once it passes body_limit", async () => {
@@ -404,7 +408,11 @@ describe("request-validator", () => {
     ["an uploaded schema", "/uploaded"],
   ])("with %s: refuses a body that is not JSON with 400", async (_, path) => {
     const m = marker();
-    const res = await e2e.gateway.fetch(`${path}?m=${m}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{ nope" });
+    const res = await e2e.gateway.fetch(`${path}?m=${m}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{ nope",
+    });
     await expectGatewayError(res, 400);
     expect(e2e.origin.received(m)).toHaveLength(0);
   });
@@ -490,7 +498,10 @@ describe("access log", () => {
     expect((await e2e.gateway.fetch(`/api/echo?m=${m}`, { headers: { "User-Agent": "loom-e2e" } })).status).toBe(200);
     let line: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !line; i++) {
-      const found = e2e.gateway.logs().split("\n").find((candidate) => candidate.includes(m) && candidate.includes("{"));
+      const found = e2e.gateway
+        .logs()
+        .split("\n")
+        .find((candidate) => candidate.includes(m) && candidate.includes("{"));
       if (found) line = JSON.parse(found.slice(found.indexOf("{")));
       else await sleep(100);
     }

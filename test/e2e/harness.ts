@@ -199,7 +199,9 @@ function applyMigrations(persistDir: string): Promise<void> {
   const output = collectOutput(child);
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler d1 migrations apply failed (${code}):\n${output.text()}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`wrangler d1 migrations apply failed (${code}):\n${output.text()}`)),
+    );
   });
 }
 
@@ -259,8 +261,19 @@ export async function startGateway(): Promise<Gateway> {
 async function launchGateway(dir: string): Promise<Gateway> {
   const persistDir = join(dir, "state");
   const envFile = join(dir, "secrets.env");
-  const secrets = { ADMIN_TOKEN: randomSecret(), ADMIN_PASSWORD: randomSecret(), DEMO_API_KEY: randomSecret(), AUDIT_HMAC_KEY: randomSecret() };
-  await writeFile(envFile, Object.entries(secrets).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
+  const secrets = {
+    ADMIN_TOKEN: randomSecret(),
+    ADMIN_PASSWORD: randomSecret(),
+    DEMO_API_KEY: randomSecret(),
+    AUDIT_HMAC_KEY: randomSecret(),
+  };
+  await writeFile(
+    envFile,
+    Object.entries(secrets)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   await applyMigrations(persistDir);
 
   const [port, inspectorPort] = (await freePorts(2)) as [number, number];
@@ -268,18 +281,25 @@ async function launchGateway(dir: string): Promise<Gateway> {
   const child = runWrangler(
     [
       "dev",
-      "--ip", HOST,
-      "--port", String(port),
-      "--inspector-port", String(inspectorPort),
-      "--persist-to", persistDir,
+      "--ip",
+      HOST,
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persistDir,
       // Secrets from this run's file only; the developer's .dev.vars is not read.
-      "--env-file", envFile,
+      "--env-file",
+      envFile,
       // The isolate re-reads the config pointer on every request, so a test sees a saved
       // version at once instead of after the cache TTL (2 s in wrangler.toml).
-      "--var", "CONFIG_CACHE_TTL_MS:1",
+      "--var",
+      "CONFIG_CACHE_TTL_MS:1",
       // Every request-path audit event its own row, sent through the local queue at once
       // (delivered within the consumer's max_batch_timeout, 5 s in wrangler.toml).
-      "--var", "AUDIT_WINDOW_MS:0",
+      "--var",
+      "AUDIT_WINDOW_MS:0",
       "--show-interactive-dev-session=false",
     ],
     { detached: true },

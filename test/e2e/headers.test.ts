@@ -82,7 +82,12 @@ const SMUGGLED = {
 
 describe("underscore spellings (underscores_in_headers: false, the default)", () => {
   it("reach the origin in no spelling: the identity header is the gateway's alone", async () => {
-    const headers = await forwarded("/keyed/echo", { "X-API-Key": e2e.gateway.secrets.DEMO_API_KEY!, "X-CONSUMER-ID": "admin", ...SMUGGLED, X_Custom: "1" });
+    const headers = await forwarded("/keyed/echo", {
+      "X-API-Key": e2e.gateway.secrets.DEMO_API_KEY!,
+      "X-CONSUMER-ID": "admin",
+      ...SMUGGLED,
+      X_Custom: "1",
+    });
     expect(headers["x-consumer-id"]).toBe("DEMO_API_KEY");
     expect(underscoreNames(headers)).toEqual([]);
     expect(headers["x-api-key"]).toBeUndefined();
@@ -99,9 +104,17 @@ describe("underscore spellings (underscores_in_headers: false, the default)", ()
 
 describe("client addresses and host overrides", () => {
   it("never forward the client's address headers; X-Forwarded-For and X-Real-IP are the gateway's", async () => {
-    const forged = { "X-Client-IP": "203.0.113.66", "True-Client-IP": "203.0.113.66", "Client-IP": "203.0.113.66", "X-Real-IP": "203.0.113.66", Forwarded: "for=203.0.113.66", "X-Forwarded-For": "203.0.113.66" };
+    const forged = {
+      "X-Client-IP": "203.0.113.66",
+      "True-Client-IP": "203.0.113.66",
+      "Client-IP": "203.0.113.66",
+      "X-Real-IP": "203.0.113.66",
+      Forwarded: "for=203.0.113.66",
+      "X-Forwarded-For": "203.0.113.66",
+    };
     const headers = await forwarded("/api/echo", forged);
-    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip"]) expect(headers[name], name).toBeUndefined();
+    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip"])
+      expect(headers[name], name).toBeUndefined();
     expect(headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(headers["x-real-ip"]).toBe("127.0.0.1");
   });
@@ -115,14 +128,25 @@ describe("client addresses and host overrides", () => {
   });
 
   it("never forward headers that move the host an upstream or a cache answers for", async () => {
-    const headers = await forwarded("/api/echo", { "X-Forwarded-Host": "evil.example", "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.example", "X-Host": "evil.example" });
+    const headers = await forwarded("/api/echo", {
+      "X-Forwarded-Host": "evil.example",
+      "X-Forwarded-Scheme": "http",
+      "X-Original-Host": "evil.example",
+      "X-Host": "evil.example",
+    });
     for (const name of ["x-forwarded-scheme", "x-original-host", "x-host"]) expect(headers[name], name).toBeUndefined();
     expect(headers["x-forwarded-host"]).toBe(new URL(e2e.gateway.url).host);
   });
 });
 
 describe("method and URL overrides", () => {
-  const overrides = { "X-HTTP-Method-Override": "POST", "X-HTTP-Method": "POST", "X-Method-Override": "POST", "X-Original-URL": "/admin/users", "X-Rewrite-URL": "/admin/users" };
+  const overrides = {
+    "X-HTTP-Method-Override": "POST",
+    "X-HTTP-Method": "POST",
+    "X-Method-Override": "POST",
+    "X-Original-URL": "/admin/users",
+    "X-Rewrite-URL": "/admin/users",
+  };
 
   it("are dropped on a route that does not forward them", async () => {
     const headers = await forwarded("/api/echo", overrides);
@@ -145,7 +169,11 @@ describe("method and URL overrides", () => {
 
   it("are refused with 405 there when they name a method the route does not admit, before the origin", async () => {
     const m = marker();
-    const res = await rawRequest(e2e.gateway.url, { method: "POST", path: `/legacy/echo?m=${m}`, headers: { "X-HTTP-Method-Override": "DELETE", "Content-Length": "0" } });
+    const res = await rawRequest(e2e.gateway.url, {
+      method: "POST",
+      path: `/legacy/echo?m=${m}`,
+      headers: { "X-HTTP-Method-Override": "DELETE", "Content-Length": "0" },
+    });
     expect(res.status, res.text).toBe(405);
     expect(res.headers.allow).toBe("GET, HEAD, POST");
     expect(res.json()).toMatchObject({ error: "method_not_allowed", allow: ["GET", "HEAD", "POST"] });

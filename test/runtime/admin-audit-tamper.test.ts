@@ -23,7 +23,12 @@ it("reports an altered row as a hash mismatch at that row", async () => {
   const target = rows.at(-2)!;
   await env.DB.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = ?").bind(target.id).run();
   const result = await verifyAuditChain(env);
-  expect(result).toEqual({ ok: false, rows: rows.length - 2, broken: { id: target.id, event_id: target.event_id, reason: "hash_mismatch" }, anchored_through: rows.at(-3)!.id });
+  expect(result).toEqual({
+    ok: false,
+    rows: rows.length - 2,
+    broken: { id: target.id, event_id: target.event_id, reason: "hash_mismatch" },
+    anchored_through: rows.at(-3)!.id,
+  });
 });
 
 it("reports a removed row as a prev_hash mismatch at the row after it", async () => {
@@ -32,7 +37,12 @@ it("reports a removed row as a prev_hash mismatch at the row after it", async ()
   const next = rows.at(-2)!;
   await env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(removed.id).run();
   const result = await verifyAuditChain(env);
-  expect(result).toEqual({ ok: false, rows: rows.length - 3, broken: { id: next.id, event_id: next.event_id, reason: "prev_hash_mismatch" }, anchored_through: rows.at(-4)!.id });
+  expect(result).toEqual({
+    ok: false,
+    rows: rows.length - 3,
+    broken: { id: next.id, event_id: next.event_id, reason: "prev_hash_mismatch" },
+    anchored_through: rows.at(-4)!.id,
+  });
 });
 
 it("reports a row whose hash was replaced", async () => {
@@ -71,8 +81,13 @@ it("finds a rewrite of one row's hash through the next row's link", async () => 
   // Someone recomputes the altered row's own hash: the next row still names the old one, and
   // so does the row's keyed head, which verify checks first when it holds the key.
   const altered = { ...target, actor: "mallory" };
-  await env.DB.prepare("UPDATE audit_log SET actor = ?, hash = ? WHERE id = ?").bind(altered.actor, await auditRowHash(target.prev_hash, altered), target.id).run();
-  expect(await verifyAuditChain({ ...env, AUDIT_HMAC_KEY: undefined })).toMatchObject({ rows: 2, broken: { id: next.id, reason: "prev_hash_mismatch" } });
+  await env.DB.prepare("UPDATE audit_log SET actor = ?, hash = ? WHERE id = ?")
+    .bind(altered.actor, await auditRowHash(target.prev_hash, altered), target.id)
+    .run();
+  expect(await verifyAuditChain({ ...env, AUDIT_HMAC_KEY: undefined })).toMatchObject({
+    rows: 2,
+    broken: { id: next.id, reason: "prev_hash_mismatch" },
+  });
   const res = await admin("/audit/verify");
   expect(res.status).toBe(409);
   expect(await res.json()).toMatchObject({ rows: 1, broken: { id: target.id, reason: "anchor_mismatch" } });

@@ -24,7 +24,11 @@ const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
 /** The documented formula, written out again: SHA-256 hex of prev_hash "\n" sorted-key JSON. */
 async function expectedHash(row: Record<string, unknown>): Promise<string> {
   const { id: _id, prev_hash, hash: _hash, ...fields } = row;
-  const sorted = Object.fromEntries(Object.keys(fields).sort().map((key) => [key, fields[key]]));
+  const sorted = Object.fromEntries(
+    Object.keys(fields)
+      .sort()
+      .map((key) => [key, fields[key]]),
+  );
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${String(prev_hash)}\n${JSON.stringify(sorted)}`));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
@@ -42,7 +46,13 @@ describe("the hash chain", () => {
       expect(row.hash).toBe(await expectedHash(row as unknown as Record<string, unknown>));
       if (index > 0) expect(row.prev_hash).toBe(rows[index - 1]!.hash);
     }
-    expect(await verifyAuditChain(env)).toEqual({ ok: true, rows: rows.length, head: rows.at(-1)!.hash, anchor: "anchored", checkpoint: null });
+    expect(await verifyAuditChain(env)).toEqual({
+      ok: true,
+      rows: rows.length,
+      head: rows.at(-1)!.hash,
+      anchor: "anchored",
+      checkpoint: null,
+    });
   });
 
   it("returns what it stored", async () => {
@@ -104,8 +114,12 @@ describe("the hash chain", () => {
 describe("the database refuses to rewrite history", () => {
   it("refuses UPDATE and DELETE with the triggers", async () => {
     const row = await writeAuditEvent(env, event());
-    await expect(env.DB.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = ?").bind(row.id).run()).rejects.toThrow(/append-only: UPDATE refused/);
-    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(row.id).run()).rejects.toThrow(/append-only: DELETE refused \(no checkpoint covers this row\)/);
+    await expect(env.DB.prepare("UPDATE audit_log SET actor = 'mallory' WHERE id = ?").bind(row.id).run()).rejects.toThrow(
+      /append-only: UPDATE refused/,
+    );
+    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(row.id).run()).rejects.toThrow(
+      /append-only: DELETE refused \(no checkpoint covers this row\)/,
+    );
     await expect(env.DB.prepare("DELETE FROM audit_log").run()).rejects.toThrow(/append-only/);
     expect((await auditRows("id = ?", row.id))[0]).toEqual(row);
   });

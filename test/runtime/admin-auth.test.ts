@@ -45,17 +45,27 @@ describe("bearer token", () => {
     const res = await admin("/config", { auth, headers: { "CF-Connecting-IP": "203.0.113.7", "User-Agent": "auth-test" } });
     await expectRefused(res);
     const row = await lastFailure();
-    expect(row).toMatchObject({ event: "admin_auth_failure", actor: "anonymous", action: "admin_auth", target: "/admin/config", ip: "203.0.113.7", user_agent: "auth-test" });
+    expect(row).toMatchObject({
+      event: "admin_auth_failure",
+      actor: "anonymous",
+      action: "admin_auth",
+      target: "/admin/config",
+      ip: "203.0.113.7",
+      user_agent: "auth-test",
+    });
     expect(row.request_id).not.toBe("");
     expect(JSON.parse(row.details)).toEqual(once({ scheme, reason }));
     expect(JSON.stringify(row)).not.toContain(String(env.ADMIN_TOKEN));
   });
 
   it.each([
-    ["unset", () => {
-      const { ADMIN_TOKEN: _unset, ...rest } = env;
-      return rest;
-    }],
+    [
+      "unset",
+      () => {
+        const { ADMIN_TOKEN: _unset, ...rest } = env;
+        return rest;
+      },
+    ],
     ["empty", () => ({ ...env, ADMIN_TOKEN: "" })],
   ])("lets nobody in by bearer when ADMIN_TOKEN is %s", async (_, withoutToken) => {
     for (const auth of [TOKEN_AUTH, "Bearer undefined", "Bearer x"]) {
@@ -66,12 +76,20 @@ describe("bearer token", () => {
 });
 
 describe("every admin path", () => {
-  it.each(["/config", "/config/versions", "/routes", "/routes/x", "/documents/etc/x.json", "/health", "/openapi.json", "/docs", "/no-such-thing", "/"])(
-    "refuses %s without credentials (401 before 404)",
-    async (path) => {
-      await expectRefused(await admin(path, { auth: null }));
-    },
-  );
+  it.each([
+    "/config",
+    "/config/versions",
+    "/routes",
+    "/routes/x",
+    "/documents/etc/x.json",
+    "/health",
+    "/openapi.json",
+    "/docs",
+    "/no-such-thing",
+    "/",
+  ])("refuses %s without credentials (401 before 404)", async (path) => {
+    await expectRefused(await admin(path, { auth: null }));
+  });
 
   it("answers an unknown path 404 once authenticated, and a wrong method 405 with Allow", async () => {
     expect((await admin("/no-such-thing")).status).toBe(404);
@@ -89,7 +107,13 @@ describe("every admin path", () => {
 
   it("writes the refusal to D1 directly when the audit queue cannot take it", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    await expectRefused(await admin("/config", { auth: "Bearer queue-down", env: { ...env, AUDIT_QUEUE: failingQueue() }, headers: { "User-Agent": "queue-down" } }));
+    await expectRefused(
+      await admin("/config", {
+        auth: "Bearer queue-down",
+        env: { ...env, AUDIT_QUEUE: failingQueue() },
+        headers: { "User-Agent": "queue-down" },
+      }),
+    );
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('"event":"audit_queue_send_failed"'));
     const row = await lastFailure();
     expect(row).toMatchObject({ event: "admin_auth_failure", user_agent: "queue-down" });
@@ -102,15 +126,28 @@ describe("every admin path", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const before = (await auditRows()).length;
     const presented = "Bearer sk-live-0123456789abcdefghij";
-    await expectRefused(await admin("/config?token=p1-secret", { auth: presented, env: { ...envWithBrokenDb(), AUDIT_QUEUE: failingQueue() }, headers: { "User-Agent": "lost Bearer p2-secret" } }));
+    await expectRefused(
+      await admin("/config?token=p1-secret", {
+        auth: presented,
+        env: { ...envWithBrokenDb(), AUDIT_QUEUE: failingQueue() },
+        headers: { "User-Agent": "lost Bearer p2-secret" },
+      }),
+    );
     const lost = errors.mock.calls.map(([line]) => JSON.parse(String(line))).filter((line) => line.event === "audit_event_lost");
     expect(lost).toEqual([
       expect.objectContaining({
         level: "error",
-        audit_event: expect.objectContaining({ event: "admin_auth_failure", target: "/admin/config", userAgent: "lost Bearer [REDACTED]", eventId: expect.any(String), details: once({ scheme: "bearer", reason: "invalid_credentials" }) }),
+        audit_event: expect.objectContaining({
+          event: "admin_auth_failure",
+          target: "/admin/config",
+          userAgent: "lost Bearer [REDACTED]",
+          eventId: expect.any(String),
+          details: once({ scheme: "bearer", reason: "invalid_credentials" }),
+        }),
       }),
     ]);
-    for (const secret of ["sk-live-0123456789abcdefghij", "p1-secret", "p2-secret"]) expect(JSON.stringify(errors.mock.calls)).not.toContain(secret);
+    for (const secret of ["sk-live-0123456789abcdefghij", "p1-secret", "p2-secret"])
+      expect(JSON.stringify(errors.mock.calls)).not.toContain(secret);
     expect(await auditRows()).toHaveLength(before);
     warn.mockRestore();
     errors.mockRestore();

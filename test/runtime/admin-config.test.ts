@@ -38,7 +38,9 @@ describe("the example configs", () => {
     expect(warnings).toContain("listeners[0].tls.cert_file");
     expect(warnings).toContain("admin.address");
     for (const variable of ["API_KEY_1", "API_KEY_2", "OPENAI_API_KEY"]) expect(warnings).toContain(variable);
-    expect(warnings).toContain("document /etc/loom/schemas/api.json has not been uploaded (PUT /admin/documents/etc/loom/schemas/api.json)");
+    expect(warnings).toContain(
+      "document /etc/loom/schemas/api.json has not been uploaded (PUT /admin/documents/etc/loom/schemas/api.json)",
+    );
     expect(res.headers.get("ETag")).toBe(`"${body.version}"`);
 
     // Stored as written: ${VAR} references kept, sizes and durations as strings.
@@ -71,10 +73,25 @@ describe("the example configs", () => {
 describe("invalid configs are refused with every issue by path, and nothing changes", () => {
   const cases: [string, string, string, string[]][] = [
     ["an unknown key", "application/json", JSON.stringify({ ...simple(), listners: [] }), ["(root)"]],
-    ["an unknown nested key", "application/json", JSON.stringify({ ...simple(), middleware: { body_limit: { max_size: "1MB", extra: 1 } } }), ["middleware.body_limit"]],
+    [
+      "an unknown nested key",
+      "application/json",
+      JSON.stringify({ ...simple(), middleware: { body_limit: { max_size: "1MB", extra: 1 } } }),
+      ["middleware.body_limit"],
+    ],
     ["a wrong type", "application/json", JSON.stringify({ upstreams: [{ ...upstream(), retries: "two" }] }), ["upstreams[0].retries"]],
-    ["a dangling upstream", "application/json", JSON.stringify({ upstreams: [upstream()], routes: [route("a", "nowhere")] }), ["routes[0].upstream"]],
-    ["a duplicate route id", "application/json", JSON.stringify({ upstreams: [upstream()], routes: [route("a"), { ...route("a"), path: "/other/*" }] }), ["routes[1].id"]],
+    [
+      "a dangling upstream",
+      "application/json",
+      JSON.stringify({ upstreams: [upstream()], routes: [route("a", "nowhere")] }),
+      ["routes[0].upstream"],
+    ],
+    [
+      "a duplicate route id",
+      "application/json",
+      JSON.stringify({ upstreams: [upstream()], routes: [route("a"), { ...route("a"), path: "/other/*" }] }),
+      ["routes[1].id"],
+    ],
     ["a duplicate upstream name", "application/json", JSON.stringify({ upstreams: [upstream(), upstream()] }), ["upstreams[1].name"]],
     ["a bad size", "application/yaml", "middleware:\n  body_limit:\n    max_size: ten megabytes\n", ["middleware.body_limit.max_size"]],
     ["a bad duration", "application/json", JSON.stringify({ upstreams: [{ ...upstream(), timeout: "soon" }] }), ["upstreams[0].timeout"]],
@@ -85,9 +102,24 @@ describe("invalid configs are refused with every issue by path, and nothing chan
     ["a list instead of a mapping", "application/yaml", "- just\n- a list\n", ["(root)"]],
     ["a scalar", "application/json", "42", ["(root)"]],
     ["an empty body", "application/json", "", ["(root)"]],
-    ["a literal secret", "application/json", JSON.stringify({ middleware: { auth: { type: "api_key", keys: ["hunter2-literal"] } } }), ["middleware.auth.keys[0]"]],
-    ["a literal basic password", "application/json", JSON.stringify({ admin: { auth: { type: "basic", username: "u", password: "hunter2-literal" } } }), ["admin.auth.password"]],
-    ["an endpoint with a bad scheme", "application/json", JSON.stringify({ upstreams: [{ name: "x", endpoints: ["ftp://files.example.com"] }] }), ["upstreams[0].endpoints[0]"]],
+    [
+      "a literal secret",
+      "application/json",
+      JSON.stringify({ middleware: { auth: { type: "api_key", keys: ["hunter2-literal"] } } }),
+      ["middleware.auth.keys[0]"],
+    ],
+    [
+      "a literal basic password",
+      "application/json",
+      JSON.stringify({ admin: { auth: { type: "basic", username: "u", password: "hunter2-literal" } } }),
+      ["admin.auth.password"],
+    ],
+    [
+      "an endpoint with a bad scheme",
+      "application/json",
+      JSON.stringify({ upstreams: [{ name: "x", endpoints: ["ftp://files.example.com"] }] }),
+      ["upstreams[0].endpoints[0]"],
+    ],
   ];
 
   it.each(cases)("%s", async (_, contentType, body, paths) => {
@@ -109,11 +141,21 @@ describe("invalid configs are refused with every issue by path, and nothing chan
     const issues = await expectInvalid(
       await admin(
         "/config",
-        yaml("PUT", "listners: []\nroutes:\n  - id: twin\n    path: /a/*\n    upstream: nowhere\n  - id: twin\n    path: no-slash\n    upstream: origin\n    methods: [FETCH]\nupstreams:\n  - name: origin\n    endpoints: [\"ftp://x\"]\n    timeout: soon\n"),
+        yaml(
+          "PUT",
+          'listners: []\nroutes:\n  - id: twin\n    path: /a/*\n    upstream: nowhere\n  - id: twin\n    path: no-slash\n    upstream: origin\n    methods: [FETCH]\nupstreams:\n  - name: origin\n    endpoints: ["ftp://x"]\n    timeout: soon\n',
+        ),
       ),
     );
     expect(issues.map((issue) => issue.path)).toEqual(
-      expect.arrayContaining(["routes[0].upstream", "routes[1].id", "routes[1].path", "routes[1].methods[0]", "upstreams[0].endpoints[0]", "upstreams[0].timeout"]),
+      expect.arrayContaining([
+        "routes[0].upstream",
+        "routes[1].id",
+        "routes[1].path",
+        "routes[1].methods[0]",
+        "upstreams[0].endpoints[0]",
+        "upstreams[0].timeout",
+      ]),
     );
   });
 });
@@ -193,7 +235,10 @@ describe("versions and rollback", () => {
     const a = await putConfig(simple("va"));
     const b = await putConfig(simple("vb"));
     const res = await admin("/config/versions");
-    const body = (await res.json()) as { current_version: number; versions: { version: number; current: boolean; actor: string; action: string; created_at: string }[] };
+    const body = (await res.json()) as {
+      current_version: number;
+      versions: { version: number; current: boolean; actor: string; action: string; created_at: string }[];
+    };
     expect(body.current_version).toBe(b.version);
     const numbers = body.versions.map((entry) => entry.version);
     expect(numbers).toEqual([...numbers].sort((x, y) => y - x));
@@ -227,13 +272,25 @@ describe("versions and rollback", () => {
     for (const body of [{}, { version: "1" }, { version: 0 }, { version: 1.5 }, { version: 1, extra: true }, []]) {
       await expectInvalid(await admin("/config/rollback", json("POST", body)), "invalid_request");
     }
-    await expectInvalid(await admin("/config/rollback", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }), "invalid_request");
+    await expectInvalid(
+      await admin("/config/rollback", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }),
+      "invalid_request",
+    );
     expect(await currentVersion()).toBe(current);
   });
 
   it("re-validates the old document and refuses it when it is no longer valid", async () => {
     // A version stored by an older release whose schema accepted a field this one does not.
-    await env.CONFIG.put(KEYS.version(900), JSON.stringify({ version: 900, document: { routes: [], legacy: true }, created_at: new Date().toISOString(), actor: "token", action: "config_put" }));
+    await env.CONFIG.put(
+      KEYS.version(900),
+      JSON.stringify({
+        version: 900,
+        document: { routes: [], legacy: true },
+        created_at: new Date().toISOString(),
+        actor: "token",
+        action: "config_put",
+      }),
+    );
     const before = await currentVersion();
     const issues = await expectInvalid(await admin("/config/rollback", json("POST", { version: 900 })));
     expect(issues[0]!.message).toMatch(/legacy/);

@@ -22,7 +22,11 @@ async function expectCrossSite(res: Response): Promise<void> {
 
 async function expectUnsupported(res: Response, accepted: string[]): Promise<void> {
   expect(res.status).toBe(415);
-  expect(await res.json()).toEqual({ error: "unsupported_media_type", message: expect.stringContaining("nothing was changed"), accepted_media_types: accepted });
+  expect(await res.json()).toEqual({
+    error: "unsupported_media_type",
+    message: expect.stringContaining("nothing was changed"),
+    accepted_media_types: accepted,
+  });
 }
 
 describe("requests a browser sends for another site", () => {
@@ -36,7 +40,9 @@ describe("requests a browser sends for another site", () => {
     ["cross-site even with the API's own Origin", { "Sec-Fetch-Site": "cross-site", Origin: "https://gw.test" }],
   ])("are refused 403 with %s, valid token or not, and change nothing", async (_, headers) => {
     const before = await configState();
-    await expectCrossSite(await admin("/config", { ...json("PUT", validConfig), headers: { "Content-Type": "application/json", ...headers } }));
+    await expectCrossSite(
+      await admin("/config", { ...json("PUT", validConfig), headers: { "Content-Type": "application/json", ...headers } }),
+    );
     await expectCrossSite(await admin("/config", { headers }));
     // Before authentication: no 401 and no refused-login row for them.
     const failures = (await auditRows("event = 'admin_auth_failure'")).length;
@@ -76,7 +82,12 @@ describe("the media type of a state-changing request's body", () => {
     const form = new FormData();
     form.set("config", body);
     const before = await configState();
-    await expectUnsupported(await admin("/routes/csrf", { method: "PUT", body: form }), ["application/json", "application/yaml", "text/yaml", "application/x-yaml"]);
+    await expectUnsupported(await admin("/routes/csrf", { method: "PUT", body: form }), [
+      "application/json",
+      "application/yaml",
+      "text/yaml",
+      "application/x-yaml",
+    ]);
     expect(await configState()).toEqual(before);
   });
 
@@ -84,27 +95,46 @@ describe("the media type of a state-changing request's body", () => {
     const request = new Request("https://x.test", { method: "PUT", body: new TextEncoder().encode(body) });
     expect(request.headers.has("Content-Type")).toBe(false);
     const before = await configState();
-    await expectUnsupported(await admin("/config", { method: "PUT", body: new TextEncoder().encode(body) }), ["application/yaml", "text/yaml", "application/x-yaml", "application/json"]);
+    await expectUnsupported(await admin("/config", { method: "PUT", body: new TextEncoder().encode(body) }), [
+      "application/yaml",
+      "text/yaml",
+      "application/x-yaml",
+      "application/json",
+    ]);
     expect(await configState()).toEqual(before);
   });
 
   it("refuses text/plain on every kind of change: consumers, documents, credentials", async () => {
     const plain = (method: string, value: unknown) => ({ method, headers: { "Content-Type": "text/plain" }, body: JSON.stringify(value) });
-    await expectUnsupported(await admin("/consumers", plain("POST", { id: "csrf-consumer", tenant: "acme" })), ["application/json", "application/yaml", "text/yaml", "application/x-yaml"]);
+    await expectUnsupported(await admin("/consumers", plain("POST", { id: "csrf-consumer", tenant: "acme" })), [
+      "application/json",
+      "application/yaml",
+      "text/yaml",
+      "application/x-yaml",
+    ]);
     expect((await admin("/consumers/csrf-consumer")).status).toBe(404);
     await expectUnsupported(await admin("/documents/etc/csrf.json", plain("PUT", { type: "object" })), ["application/json"]);
     expect((await admin("/documents/etc/csrf.json")).status).toBe(404);
-    await expectUnsupported(await admin("/tenants/acme/credentials/openai", plain("PUT", { secret: "sk-csrf-0123456789" })), ["application/json"]);
+    await expectUnsupported(await admin("/tenants/acme/credentials/openai", plain("PUT", { secret: "sk-csrf-0123456789" })), [
+      "application/json",
+    ]);
   });
 
   it("refuses YAML where the endpoint documents JSON only", async () => {
-    await expectUnsupported(await admin("/config/rollback", { method: "POST", headers: { "Content-Type": "application/yaml" }, body: "version: 1\n" }), ["application/json"]);
+    await expectUnsupported(
+      await admin("/config/rollback", { method: "POST", headers: { "Content-Type": "application/yaml" }, body: "version: 1\n" }),
+      ["application/json"],
+    );
   });
 
   it("accepts a documented type whatever its case and parameters", async () => {
     const res = await admin("/config", { method: "PUT", headers: { "Content-Type": "Application/JSON; charset=UTF-8" }, body });
     expect(res.status, await res.clone().text()).toBe(200);
-    const yaml = await admin("/config/validate", { method: "POST", headers: { "Content-Type": "text/yaml" }, body: "upstreams: [{name: y, endpoints: ['https://origin.example.com']}]\n" });
+    const yaml = await admin("/config/validate", {
+      method: "POST",
+      headers: { "Content-Type": "text/yaml" },
+      body: "upstreams: [{name: y, endpoints: ['https://origin.example.com']}]\n",
+    });
     expect(yaml.status, await yaml.clone().text()).toBe(200);
   });
 
@@ -118,8 +148,14 @@ describe("the media type of a state-changing request's body", () => {
 
     it("refuses an empty form post", async () => {
       await putConfig(validConfig);
-      await expectUnsupported(await admin("/routes/csrf", { method: "DELETE", headers: { "Content-Type": "text/plain", "Content-Length": "0" } }), []);
-      await expectUnsupported(await admin("/routes/csrf", { method: "DELETE", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" }), []);
+      await expectUnsupported(
+        await admin("/routes/csrf", { method: "DELETE", headers: { "Content-Type": "text/plain", "Content-Length": "0" } }),
+        [],
+      );
+      await expectUnsupported(
+        await admin("/routes/csrf", { method: "DELETE", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" }),
+        [],
+      );
       expect((await admin("/routes/csrf")).status).toBe(200);
     });
 
@@ -138,8 +174,12 @@ describe("the media type of a state-changing request's body", () => {
 
 describe("OpenAPI", () => {
   it("documents the 403 of every operation and the 415 of the state-changing ones", async () => {
-    const api = (await (await admin("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
-    expect(api.paths["/config"]!.put!.responses["415"]!.description).toContain("application/yaml, text/yaml, application/x-yaml, application/json");
+    const api = (await (await admin("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+    expect(api.paths["/config"]!.put!.responses["415"]!.description).toContain(
+      "application/yaml, text/yaml, application/x-yaml, application/json",
+    );
     expect(api.paths["/config"]!.put!.responses["403"]!.description).toContain("https_required");
     expect(api.paths["/config"]!.get!.responses["415"]).toBeUndefined();
     expect(api.paths["/config"]!.get!.responses["403"]!.description).toContain("cross_site_request");

@@ -47,7 +47,11 @@ describe("PUT, GET, list", () => {
     ["a JSON string", '"schema"', "invalid_document"],
     ["null", "null", "invalid_document"],
   ])("refuses a body that is %s with 400", async (_, body, code) => {
-    const res = await admin("/documents/etc/loom/schemas/bad.json", { method: "PUT", headers: { "Content-Type": "application/json" }, body });
+    const res = await admin("/documents/etc/loom/schemas/bad.json", {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe(code);
     expect((await admin("/documents/etc/loom/schemas/bad.json")).status).toBe(404);

@@ -63,7 +63,8 @@ export async function deliverAuditQueue(consumerEnv: Env = env): Promise<QueueRe
   const ctx = createExecutionContext();
   await worker.queue(batch, consumerEnv, ctx);
   const result = await getQueueResult(batch, ctx);
-  if (result.retryBatch.retry || result.retryMessages.length > 0) throw new Error(`the audit queue consumer retried ${result.retryMessages.length} of ${messages.length} messages`);
+  if (result.retryBatch.retry || result.retryMessages.length > 0)
+    throw new Error(`the audit queue consumer retried ${result.retryMessages.length} of ${messages.length} messages`);
   return result;
 }
 
@@ -94,7 +95,11 @@ export async function admin(path: string, init: AdminInit = {}): Promise<Respons
 export async function send(url: string, init: RequestInit & { cf?: Record<string, unknown>; env?: Env } = {}): Promise<Response> {
   const { env: replacement, ...rest } = init;
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(url.startsWith("http") ? url : `http://gw.test${url}`, rest as RequestInit), harnessEnv(replacement), ctx);
+  const response = await app.fetch(
+    new Request(url.startsWith("http") ? url : `http://gw.test${url}`, rest as RequestInit),
+    harnessEnv(replacement),
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   await deliverAuditQueue();
   return response;
@@ -126,7 +131,9 @@ export async function putConfig(document: unknown, headers: Record<string, strin
 }
 
 export async function auditRows(where = "1 = 1", ...params: unknown[]): Promise<AuditRow[]> {
-  const { results } = await env.DB.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY id`).bind(...params).all<AuditRow>();
+  const { results } = await env.DB.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY id`)
+    .bind(...params)
+    .all<AuditRow>();
   return results;
 }
 

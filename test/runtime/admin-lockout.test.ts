@@ -12,7 +12,8 @@ import { sendInOneWindow } from "./audit-windows";
 const PASSWORD = "correct horse battery staple";
 const withPassword = { ...env, ADMIN_PASSWORD: PASSWORD };
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
-const from = (ip: string, auth: string | null, path = "/config") => admin(path, { env: withPassword, auth, headers: { "CF-Connecting-IP": ip } });
+const from = (ip: string, auth: string | null, path = "/config") =>
+  admin(path, { env: withPassword, auth, headers: { "CF-Connecting-IP": ip } });
 
 beforeAll(async () => {
   await putConfig({ admin: { auth: { type: "basic", username: "ops", password: "${ADMIN_PASSWORD}" } }, upstreams: [upstream()] });
@@ -65,7 +66,14 @@ describe("admin login lockout", () => {
   it("audits a locked client's attempts once per window, under the endpoint's pattern", async () => {
     // Other user names than ops, so that only the address is locked.
     for (let i = 0; i < 5; i++) expect((await from("203.0.113.90", basic(`audited-${i}`, "wrong"))).status).toBe(401);
-    const statuses = await sendInOneWindow(10, (i) => new Request(`https://gw.test/admin/routes/r-${i}`, { headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) } }), { base: withPassword });
+    const statuses = await sendInOneWindow(
+      10,
+      (i) =>
+        new Request(`https://gw.test/admin/routes/r-${i}`, {
+          headers: { "CF-Connecting-IP": "203.0.113.90", Authorization: basic("ops", PASSWORD) },
+        }),
+      { base: withPassword },
+    );
     expect(statuses).toEqual(Array(10).fill(429));
     const rows = await auditRows("event = 'admin_auth_failure' AND ip = ? AND details LIKE '%locked_out%'", "203.0.113.90");
     expect(rows).toHaveLength(1);

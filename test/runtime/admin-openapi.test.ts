@@ -11,7 +11,10 @@ import { admin, envWithBrokenDb, envWithBrokenKv } from "./admin-harness";
 interface OpenApi {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown; parameters?: { name: string }[] }>>;
+  paths: Record<
+    string,
+    Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: unknown; parameters?: { name: string }[] }>
+  >;
   components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, unknown> };
 }
 
@@ -27,7 +30,9 @@ describe("GET /openapi.json", () => {
     const api = await openApi();
     expect(api.openapi).toBe("3.1.0");
     expect(api.servers).toEqual([{ url: "/admin" }]);
-    const operations = Object.entries(api.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(api.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(
       [
         "GET /config",
@@ -84,7 +89,8 @@ describe("GET /openapi.json", () => {
     const refs = [...JSON.stringify(api.paths).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(([, name]) => name!);
     expect(refs.length).toBeGreaterThan(20);
     for (const name of refs) expect(api.components.schemas, name).toHaveProperty(name);
-    for (const methods of Object.values(api.paths)) for (const operation of Object.values(methods)) expect(operation.responses).toHaveProperty("401");
+    for (const methods of Object.values(api.paths))
+      for (const operation of Object.values(methods)) expect(operation.responses).toHaveProperty("401");
     const ids = Object.values(api.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -93,7 +99,9 @@ describe("GET /openapi.json", () => {
     const api = await openApi();
     const config = api.components.schemas.Config!;
     expect(config.additionalProperties).toBe(false);
-    expect(Object.keys(config.properties as object)).toEqual(expect.arrayContaining(["listeners", "middleware", "routes", "upstreams", "security_txt"]));
+    expect(Object.keys(config.properties as object)).toEqual(
+      expect.arrayContaining(["listeners", "middleware", "routes", "upstreams", "security_txt"]),
+    );
     const parsed = parseDocument(loomPolicyYaml, "application/yaml");
     if (!parsed.ok) throw new Error("fixture does not parse");
     const validator = new Validator(config as never, "2020-12");
@@ -121,7 +129,13 @@ describe("GET /health", () => {
   it("answers ok when KV and D1 answer", async () => {
     const res = await admin("/health");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", config_version: expect.any(Number), serving_version: expect.any(Number), kv: "ok", d1: "ok" });
+    expect(await res.json()).toEqual({
+      status: "ok",
+      config_version: expect.any(Number),
+      serving_version: expect.any(Number),
+      kv: "ok",
+      d1: "ok",
+    });
   });
 
   it("answers 503 naming the store that is down", async () => {

@@ -72,7 +72,12 @@ describe("routes", () => {
     expect((await admin("/routes/users", { method: "DELETE" })).status).toBe(200);
     expect((await admin("/routes/users")).status).toBe(404);
     expect(await currentVersion()).toBe(before + 3);
-    const rows = (await auditRows("event = 'config_change' AND new_version > ?", before)).map((row) => [row.action, row.target, row.old_version, row.new_version]);
+    const rows = (await auditRows("event = 'config_change' AND new_version > ?", before)).map((row) => [
+      row.action,
+      row.target,
+      row.old_version,
+      row.new_version,
+    ]);
     expect(rows).toEqual([
       ["route_put", "routes/users", before, before + 1],
       ["route_put", "routes/users", before + 1, before + 2],

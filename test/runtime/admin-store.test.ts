@@ -19,7 +19,8 @@ async function storeRecord(version: number, document: Record<string, unknown>): 
   await env.CONFIG.put(KEYS.version(version), JSON.stringify({ version, document, ...meta }), { metadata: meta });
 }
 
-const claim = (version: number) => writeAuditEvent(env, { event: "config_change", actor: "token", action: "config_put", target: "config", newVersion: version });
+const claim = (version: number) =>
+  writeAuditEvent(env, { event: "config_change", actor: "token", action: "config_put", target: "config", newVersion: version });
 
 beforeEach(() => invalidateCompiledConfig());
 
@@ -30,7 +31,9 @@ describe("version claims in the audit log", () => {
     // Other events may name versions freely. The database refuses a second claim (migration 0006's trigger, before 0002's unique index).
     await writeAuditEvent(env, { event: "rate_limit", actor: "x", action: "x", newVersion: 5000 });
     await expect(
-      env.DB.prepare("INSERT INTO audit_log (event_id, ts, event, actor, action, new_version, prev_hash, hash) VALUES (?, ?, 'config_change', 'x', 'x', 5000, 'p', ?)")
+      env.DB.prepare(
+        "INSERT INTO audit_log (event_id, ts, event, actor, action, new_version, prev_hash, hash) VALUES (?, ?, 'config_change', 'x', 'x', 5000, 'p', ?)",
+      )
         .bind(crypto.randomUUID(), new Date().toISOString(), crypto.randomUUID())
         .run(),
     ).rejects.toThrow(/config version exists/);
@@ -60,7 +63,9 @@ describe("version claims in the audit log", () => {
     const current = (await putConfig(doc("before-hole"))).version;
     const hole = current + 1;
     const longAgo = new Date(Date.now() - 3_600_000).toISOString();
-    await env.DB.prepare("INSERT INTO audit_log (event_id, ts, event, actor, action, new_version, prev_hash, hash) VALUES (?, ?, 'config_change', 'token', 'config_put', ?, ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO audit_log (event_id, ts, event, actor, action, new_version, prev_hash, hash) VALUES (?, ?, 'config_change', 'token', 'config_put', ?, ?, ?)",
+    )
       .bind(crypto.randomUUID(), longAgo, hole, "0".repeat(64), crypto.randomUUID())
       .run();
     expect(await currentVersion()).toBe(current);

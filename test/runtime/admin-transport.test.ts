@@ -7,7 +7,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, auditRows, json, send, TOKEN_AUTH, upstream } from "./admin-harness";
 
-const withToken = (headers: Record<string, string> = {}, init: RequestInit = {}) => ({ ...init, headers: { Authorization: TOKEN_AUTH, ...headers } });
+const withToken = (headers: Record<string, string> = {}, init: RequestInit = {}) => ({
+  ...init,
+  headers: { Authorization: TOKEN_AUTH, ...headers },
+});
 
 async function expectHttpsRequired(res: Response): Promise<void> {
   expect(res.status).toBe(403);
@@ -37,7 +40,9 @@ describe("plain http", () => {
 
   it("changes nothing", async () => {
     const version = (await admin("/config")).headers.get("ETag");
-    await expectHttpsRequired(await send("http://gw.test/admin/config", withToken({}, json("PUT", { upstreams: [upstream("plain-http")] }))));
+    await expectHttpsRequired(
+      await send("http://gw.test/admin/config", withToken({}, json("PUT", { upstreams: [upstream("plain-http")] }))),
+    );
     expect((await admin("/config")).headers.get("ETag")).toBe(version);
   });
 

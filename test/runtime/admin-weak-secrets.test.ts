@@ -16,7 +16,10 @@ async function expectWeak(res: Response, variable: string, secret: string): Prom
   expect(res.status).toBe(503);
   expect(res.headers.get("WWW-Authenticate")).toBeNull();
   const text = await res.text();
-  expect(JSON.parse(text)).toEqual({ error: "weak_admin_secret", message: expect.stringContaining(`openssl rand -base64 32 | npx wrangler secret put ${variable}`) });
+  expect(JSON.parse(text)).toEqual({
+    error: "weak_admin_secret",
+    message: expect.stringContaining(`openssl rand -base64 32 | npx wrangler secret put ${variable}`),
+  });
   expect(text).not.toContain(secret);
 }
 
@@ -35,7 +38,11 @@ describe("a weak ADMIN_TOKEN", () => {
   it("changes nothing, even with the right token", async () => {
     const before = (await admin("/config")).headers.get("ETag");
     const changes = (await auditRows("event = 'config_change'")).length;
-    await expectWeak(await admin("/config", { ...json("PUT", { upstreams: [upstream("weak")] }), env: withWeakToken, auth: `Bearer ${weak}` }), "ADMIN_TOKEN", weak);
+    await expectWeak(
+      await admin("/config", { ...json("PUT", { upstreams: [upstream("weak")] }), env: withWeakToken, auth: `Bearer ${weak}` }),
+      "ADMIN_TOKEN",
+      weak,
+    );
     expect((await admin("/config")).headers.get("ETag")).toBe(before);
     expect(await auditRows("event = 'config_change'")).toHaveLength(changes);
   });
@@ -53,7 +60,9 @@ describe("a weak ADMIN_TOKEN", () => {
     const token = "weak-log-0123";
     for (let i = 0; i < 3; i++) await admin("/health", { env: { ...env, ADMIN_TOKEN: token }, auth: "Bearer x" });
     const lines = errors.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("weak_admin_secret"));
-    expect(lines.map((line) => JSON.parse(line))).toEqual([{ level: "error", error: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 }]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: "error", error: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 },
+    ]);
     expect(JSON.stringify(errors.mock.calls)).not.toContain(token);
     errors.mockRestore();
   });

@@ -69,13 +69,21 @@ routes:
     id: merged
     path: /merged/*
 `);
-    expect(saved.routes[2]).toEqual(expect.objectContaining({ id: "merged", path: "/merged/*", upstream: "backend", methods: ["GET"], strip_prefix: true }));
+    expect(saved.routes[2]).toEqual(
+      expect.objectContaining({ id: "merged", path: "/merged/*", upstream: "backend", methods: ["GET"], strip_prefix: true }),
+    );
   });
 });
 
 describe("what stays refused", () => {
   it("a merge of something that is not a mapping", async () => {
-    await expectRefused(`${upstreams}\nroutes:\n  - <<: *name\n    id: a\n    path: /a\n    upstream: backend\n`.replace("- name: backend", "- name: &name backend"), /YAML syntax error: Merge sources must be maps/);
+    await expectRefused(
+      `${upstreams}\nroutes:\n  - <<: *name\n    id: a\n    path: /a\n    upstream: backend\n`.replace(
+        "- name: backend",
+        "- name: &name backend",
+      ),
+      /YAML syntax error: Merge sources must be maps/,
+    );
   });
 
   it("a quoted << is a key like any other, unknown to the schema", async () => {
@@ -96,7 +104,10 @@ describe("what stays refused", () => {
     const res = await admin("/config", {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ upstreams: [{ name: "backend", endpoints: ["https://origin.example.com"] }], routes: [{ "<<": { upstream: "backend" }, id: "a", path: "/a" }] }),
+      body: JSON.stringify({
+        upstreams: [{ name: "backend", endpoints: ["https://origin.example.com"] }],
+        routes: [{ "<<": { upstream: "backend" }, id: "a", path: "/a" }],
+      }),
     });
     expect(res.status).toBe(400);
     expect(await currentVersion()).toBe(before);

@@ -16,7 +16,15 @@ const KEY_B = "second-audit-hmac-key-abcdefghijklmnop";
 const withKeys = (current?: string, previous?: string): Env => ({ ...env, AUDIT_HMAC_KEY: current, AUDIT_HMAC_KEY_PREVIOUS: previous });
 const unkeyed = () => withKeys(undefined);
 const write = (store: Env, action: string) => writeAuditEvent(store, { event: "config_change", actor: "token", action, target: "config" });
-const anchors = async () => (await env.DB.prepare("SELECT * FROM audit_anchors ORDER BY id").all<{ head_id: number; head_hash: string; key_id: string; mac: string }>()).results;
+const anchors = async () =>
+  (
+    await env.DB.prepare("SELECT * FROM audit_anchors ORDER BY id").all<{
+      head_id: number;
+      head_hash: string;
+      key_id: string;
+      mac: string;
+    }>()
+  ).results;
 
 /** What a writer without the key can do: rewrite row `id` and recompute every hash after it. */
 async function rewriteAndRechain(id: number, changes: Partial<AuditRow>): Promise<void> {
@@ -24,13 +32,16 @@ async function rewriteAndRechain(id: number, changes: Partial<AuditRow>): Promis
   for (const row of await auditRows("id >= ?", id)) {
     const rewritten = { ...row, ...(row.id === id ? changes : {}), prev_hash: previous ?? row.prev_hash };
     rewritten.hash = await auditRowHash(rewritten.prev_hash, rewritten);
-    await env.DB.prepare("UPDATE audit_log SET actor = ?, details = ?, prev_hash = ?, hash = ? WHERE id = ?").bind(rewritten.actor, rewritten.details, rewritten.prev_hash, rewritten.hash, row.id).run();
+    await env.DB.prepare("UPDATE audit_log SET actor = ?, details = ?, prev_hash = ?, hash = ? WHERE id = ?")
+      .bind(rewritten.actor, rewritten.details, rewritten.prev_hash, rewritten.hash, row.id)
+      .run();
     previous = rewritten.hash;
   }
 }
 
 beforeEach(async () => {
-  for (const trigger of ["audit_log_no_update", "audit_log_no_delete", "audit_anchors_no_update", "audit_anchors_no_delete"]) await env.DB.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
+  for (const trigger of ["audit_log_no_update", "audit_log_no_delete", "audit_anchors_no_update", "audit_anchors_no_delete"])
+    await env.DB.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
   await env.DB.exec("DELETE FROM audit_log");
   await env.DB.exec("DELETE FROM audit_anchors");
   vi.restoreAllMocks();
@@ -39,7 +50,16 @@ beforeEach(async () => {
 describe("every append is anchored", () => {
   it("records the head of each synchronous row and of each queue batch, under the key's id, in the same transaction", async () => {
     const one = await write(env, "one");
-    await appendAuditEvents(env, Array.from({ length: 5 }, (_, i) => ({ eventId: crypto.randomUUID(), event: "route_match" as const, actor: "gateway", action: "route_match", target: `routes/r${i}` })));
+    await appendAuditEvents(
+      env,
+      Array.from({ length: 5 }, (_, i) => ({
+        eventId: crypto.randomUUID(),
+        event: "route_match" as const,
+        actor: "gateway",
+        action: "route_match",
+        target: `routes/r${i}`,
+      })),
+    );
     const rows = await auditRows();
     const heads = await anchors();
     expect(heads.map((head) => [head.head_id, head.head_hash])).toEqual([
@@ -67,9 +87,18 @@ describe("without AUDIT_HMAC_KEY", () => {
     const last = await write(unkeyed(), "plain-2");
     expect(await anchors()).toEqual([]);
     const result = await verifyAuditChain(unkeyed());
-    expect(result).toEqual({ ok: true, rows: 2, head: last.hash, anchor: "unanchored", checkpoint: null, warning: expect.stringContaining("AUDIT_HMAC_KEY is not set") });
+    expect(result).toEqual({
+      ok: true,
+      rows: 2,
+      head: last.hash,
+      anchor: "unanchored",
+      checkpoint: null,
+      warning: expect.stringContaining("AUDIT_HMAC_KEY is not set"),
+    });
     // The isolate logs it once (this is the file's first use without the key); the verify answer says it every time.
-    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([expect.objectContaining({ level: "warn", event: "audit_hmac_key_unset" })]);
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([
+      expect.objectContaining({ level: "warn", event: "audit_hmac_key_unset" }),
+    ]);
   });
 
   it("anchors the rows written before the key with the first keyed head", async () => {
@@ -84,7 +113,9 @@ describe("without AUDIT_HMAC_KEY", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     await write(withKeys("short-key"), "weak");
     expect(await anchors()).toEqual([]);
-    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(expect.objectContaining({ event: "audit_hmac_key_weak", message: expect.stringContaining("shorter than 32 characters") }));
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(
+      expect.objectContaining({ event: "audit_hmac_key_weak", message: expect.stringContaining("shorter than 32 characters") }),
+    );
   });
 });
 
@@ -100,7 +131,12 @@ describe("a writer without the key", () => {
     // The plain chain verifies again: only the keyed head can tell.
     expect(await auditRows()).not.toEqual(rows);
     const result = await verifyAuditChain(env);
-    expect(result).toEqual({ ok: false, rows: 2, broken: { id: target.id, event_id: target.event_id, reason: "anchor_mismatch" }, anchored_through: rows[1]!.id });
+    expect(result).toEqual({
+      ok: false,
+      rows: 2,
+      broken: { id: target.id, event_id: target.event_id, reason: "anchor_mismatch" },
+      anchored_through: rows[1]!.id,
+    });
     const res = await admin("/audit/verify");
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: "audit_chain_broken", broken: { id: target.id, reason: "anchor_mismatch" } });
@@ -110,7 +146,11 @@ describe("a writer without the key", () => {
     const rows = await auditRows();
     await rewriteAndRechain(rows[3]!.id, { actor: "mallory" });
     await env.DB.prepare("DELETE FROM audit_anchors WHERE head_id >= ?").bind(rows[3]!.id).run();
-    expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { id: rows[3]!.id, reason: "unanchored" }, anchored_through: rows[2]!.id });
+    expect(await verifyAuditChain(env)).toMatchObject({
+      ok: false,
+      broken: { id: rows[3]!.id, reason: "unanchored" },
+      anchored_through: rows[2]!.id,
+    });
   });
 
   it("is caught when it forges a head over its rewrite without the key", async () => {
@@ -120,7 +160,9 @@ describe("a writer without the key", () => {
     const rewritten = await auditRows("id >= ?", rows[4]!.id);
     await env.DB.prepare("DELETE FROM audit_anchors WHERE head_id >= ?").bind(rows[4]!.id).run();
     for (const row of rewritten) {
-      await env.DB.prepare("INSERT INTO audit_anchors (head_id, head_hash, key_id, mac, created_at) VALUES (?, ?, ?, ?, ?)").bind(row.id, row.hash, real!.key_id, "0".repeat(64), row.ts).run();
+      await env.DB.prepare("INSERT INTO audit_anchors (head_id, head_hash, key_id, mac, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(row.id, row.hash, real!.key_id, "0".repeat(64), row.ts)
+        .run();
     }
     expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { id: rows[4]!.id, reason: "anchor_forged" } });
   });
@@ -128,7 +170,10 @@ describe("a writer without the key", () => {
   it("is caught when it removes the last rows", async () => {
     const rows = await auditRows();
     await env.DB.prepare("DELETE FROM audit_log WHERE id >= ?").bind(rows[4]!.id).run();
-    expect(await verifyAuditChain(env)).toMatchObject({ ok: false, broken: { id: rows[4]!.id, event_id: null, reason: "anchored_row_missing" } });
+    expect(await verifyAuditChain(env)).toMatchObject({
+      ok: false,
+      broken: { id: rows[4]!.id, event_id: null, reason: "anchored_row_missing" },
+    });
   });
 
   it("is caught when it appends rows without a head", async () => {

@@ -90,7 +90,10 @@ describe("GET /admin/audit", () => {
     expect(await actions("actor=filter-a&event=consumer_change")).toEqual([]);
     // since inclusive, until exclusive; any offset, or a date.
     expect(await actions(`actor=filter-a&since=${minutes(4)}&until=${minutes(8)}`)).toEqual(["step-6", "step-4"]);
-    expect(await actions(`actor=filter-b&since=${encodeURIComponent("2026-03-01T11:05:00+01:00")}&until=${minutes(9)}`)).toEqual(["step-7", "step-5"]);
+    expect(await actions(`actor=filter-b&since=${encodeURIComponent("2026-03-01T11:05:00+01:00")}&until=${minutes(9)}`)).toEqual([
+      "step-7",
+      "step-5",
+    ]);
     expect(await actions("actor=filter-a&until=2026-03-01")).toEqual([]);
     expect(await actions("actor=filter-a&since=2026-03-01&limit=2")).toEqual(["step-10", "step-8"]);
   });
@@ -123,9 +126,20 @@ describe("GET /admin/audit", () => {
   });
 
   it("is documented with its query parameters", async () => {
-    const api = await (await admin("/openapi.json")).json<{ paths: Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean }[] }>> }>();
+    const api = await (
+      await admin("/openapi.json")
+    ).json<{ paths: Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean }[] }>> }>();
     const parameters = api.paths["/audit"]!.get!.parameters!;
-    expect(parameters.map((parameter) => parameter.name)).toEqual(["event", "actor", "target", "since", "until", "order", "limit", "cursor"]);
+    expect(parameters.map((parameter) => parameter.name)).toEqual([
+      "event",
+      "actor",
+      "target",
+      "since",
+      "until",
+      "order",
+      "limit",
+      "cursor",
+    ]);
     expect(parameters.every((parameter) => parameter.in === "query" && !parameter.required)).toBe(true);
   });
 });
@@ -134,7 +148,16 @@ describe("GET /admin/audit/verify", () => {
   it("walks the whole chain, in pages, and reports its length and head", async () => {
     // More rows than one page of the walk (500).
     for (let i = 0; i < 6; i++) {
-      await appendAuditEvents(env, Array.from({ length: 100 }, (_, j) => ({ eventId: crypto.randomUUID(), event: "route_match", actor: "gateway", action: "route_match", target: `routes/r${i * 100 + j}` })));
+      await appendAuditEvents(
+        env,
+        Array.from({ length: 100 }, (_, j) => ({
+          eventId: crypto.randomUUID(),
+          event: "route_match",
+          actor: "gateway",
+          action: "route_match",
+          target: `routes/r${i * 100 + j}`,
+        })),
+      );
     }
     const rows = await auditRows();
     expect(rows.length).toBeGreaterThan(500);

@@ -40,17 +40,29 @@ async function runCron(iso: string, cronEnv: Env = env): Promise<void> {
   }
 }
 
-async function objects(): Promise<Map<string, { body: string; metadata: Record<string, string>; etag: string; uploaded: number; contentType?: string }>> {
+async function objects(): Promise<
+  Map<string, { body: string; metadata: Record<string, string>; etag: string; uploaded: number; contentType?: string }>
+> {
   const listed = await env.AUDIT_ARCHIVE.list({ prefix: "audit/" });
   const result = new Map();
   for (const { key } of listed.objects) {
     const object = (await env.AUDIT_ARCHIVE.get(key))!;
-    result.set(key, { body: await object.text(), metadata: object.customMetadata, etag: object.etag, uploaded: object.uploaded.getTime(), contentType: object.httpMetadata?.contentType });
+    result.set(key, {
+      body: await object.text(),
+      metadata: object.customMetadata,
+      etag: object.etag,
+      uploaded: object.uploaded.getTime(),
+      contentType: object.httpMetadata?.contentType,
+    });
   }
   return result;
 }
 
-const lines = (body: string) => body.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as AuditRow);
+const lines = (body: string) =>
+  body
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as AuditRow);
 
 /** An env whose R2 bucket fails every call. */
 function envWithBrokenArchive(): Env {
@@ -62,7 +74,11 @@ let day1: AuditRow[];
 let day2: AuditRow[];
 
 beforeAll(async () => {
-  day1 = [await writeAt("2026-02-10T09:00:00.000Z", "d1-a"), await writeAt("2026-02-10T12:00:00.000Z", "d1-b"), await writeAt("2026-02-10T23:59:59.999Z", "d1-c")];
+  day1 = [
+    await writeAt("2026-02-10T09:00:00.000Z", "d1-a"),
+    await writeAt("2026-02-10T12:00:00.000Z", "d1-b"),
+    await writeAt("2026-02-10T23:59:59.999Z", "d1-c"),
+  ];
   day2 = [await writeAt("2026-02-11T00:00:00.000Z", "d2-a"), await writeAt("2026-02-11T08:00:00.000Z", "d2-b")];
   // 2026-02-12: nothing happened.
 });
@@ -100,7 +116,13 @@ describe("the cron trigger", () => {
 
     const quiet = stored.get("audit/2026/02/12.ndjson")!;
     expect(quiet.body).toBe("");
-    expect(quiet.metadata).toMatchObject({ rows: "0", first_id: "", last_id: "", first_prev_hash: day2[1]!.hash, head_hash: day2[1]!.hash });
+    expect(quiet.metadata).toMatchObject({
+      rows: "0",
+      first_id: "",
+      last_id: "",
+      first_prev_hash: day2[1]!.hash,
+      head_hash: day2[1]!.hash,
+    });
 
     // Each object written is audited, by the cron.
     const exports = await auditRows("event = 'audit_export'");
@@ -109,7 +131,15 @@ describe("the cron trigger", () => {
       ["cron", "audit/2026/02/11.ndjson"],
       ["cron", "audit/2026/02/12.ndjson"],
     ]);
-    expect(JSON.parse(exports[0]!.details)).toEqual({ date: "2026-02-10", rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id });
+    expect(JSON.parse(exports[0]!.details)).toEqual({
+      date: "2026-02-10",
+      rows: 3,
+      first_id: day1[0]!.id,
+      last_id: day1[2]!.id,
+      first_prev_hash: GENESIS_HASH,
+      head_hash: day1[2]!.hash,
+      through_id: day2[1]!.id,
+    });
   });
 
   it("is idempotent: run again, it leaves every object as it is and writes nothing", async () => {
@@ -134,8 +164,12 @@ describe("the cron trigger", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     await writeAt("2026-02-14T10:00:00.000Z", "d5-a");
     // Every day of the run fails: without R2 not even an exported day can be checked.
-    await expect(runCron("2026-02-15T00:15:00.000Z", envWithBrokenArchive())).rejects.toThrow(/^audit export failed for 2026-02-08, .*, 2026-02-14$/);
-    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(expect.objectContaining({ event: "audit_export_failed", date: "2026-02-14", store: "r2" }));
+    await expect(runCron("2026-02-15T00:15:00.000Z", envWithBrokenArchive())).rejects.toThrow(
+      /^audit export failed for 2026-02-08, .*, 2026-02-14$/,
+    );
+    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(
+      expect.objectContaining({ event: "audit_export_failed", date: "2026-02-14", store: "r2" }),
+    );
     expect((await objects()).has("audit/2026/02/14.ndjson")).toBe(false);
     // The next day's run catches up.
     await runCron("2026-02-16T00:15:00.000Z");
@@ -155,7 +189,14 @@ describe("POST /admin/audit/export", () => {
       date: "2026-02-10",
       key: "audit/2026/02/10.ndjson",
       outcome: "unchanged",
-      manifest: { rows: 3, first_id: day1[0]!.id, last_id: day1[2]!.id, first_prev_hash: GENESIS_HASH, head_hash: day1[2]!.hash, through_id: day2[1]!.id },
+      manifest: {
+        rows: 3,
+        first_id: day1[0]!.id,
+        last_id: day1[2]!.id,
+        first_prev_hash: GENESIS_HASH,
+        head_hash: day1[2]!.hash,
+        through_id: day2[1]!.id,
+      },
       objects: 1,
     });
     expect(await objects()).toEqual(before);
@@ -181,7 +222,14 @@ describe("POST /admin/audit/export", () => {
   });
 
   it("keeps a day's rows in chain order and only that day's, across pages, when clocks disagree at midnight", async () => {
-    const events = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ eventId: crypto.randomUUID(), event: "route_match" as const, actor: "gateway", action: `${prefix}-${i}`, target: "routes/r" }));
+    const events = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        eventId: crypto.randomUUID(),
+        event: "route_match" as const,
+        actor: "gateway",
+        action: `${prefix}-${i}`,
+        target: "routes/r",
+      }));
     vi.setSystemTime(at("2026-02-20T12:00:00.000Z"));
     for (let i = 0; i < 12; i++) await appendAuditEvents(env, events(`bulk${i}`, 100));
     vi.setSystemTime(at("2026-02-21T00:00:00.001Z"));
@@ -225,11 +273,18 @@ describe("POST /admin/audit/export", () => {
     await env.AUDIT_ARCHIVE.put(key, original.body, { customMetadata: { ...original.metadata, rows: "3" } });
     const res = await admin("/audit/export", json("POST", { date: "2026-02-11" }));
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: "archive_mismatch", key, archived: { rows: 3 }, manifest: { rows: 2, head_hash: day2[1]!.hash } });
+    expect(await res.json()).toMatchObject({
+      error: "archive_mismatch",
+      key,
+      archived: { rows: 3 },
+      manifest: { rows: 2, head_hash: day2[1]!.hash },
+    });
     expect((await objects()).get(key)!.metadata.rows).toBe("3");
     // The cron run within the catch-up days fails on it too.
     await expect(runCron("2026-02-16T00:15:00.000Z")).rejects.toThrow(/2026-02-11 \(archive mismatch\)/);
-    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(expect.objectContaining({ event: "audit_export", date: "2026-02-11", outcome: "mismatch" }));
+    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(
+      expect.objectContaining({ event: "audit_export", date: "2026-02-11", outcome: "mismatch" }),
+    );
   });
 
   it("answers 503 when R2 or D1 cannot be reached, before exporting when the audit row cannot be written", async () => {

@@ -19,7 +19,9 @@ const WINDOW_MS = 10_000;
 beforeAll(async () => {
   await putConfig({
     auth_failure_limit: { enabled: false },
-    routes: [{ id: "signed", path: "/signed/*", upstream: "origin", auth: { type: "jwt", secret: "${JWT_SECRET}", algorithms: ["HS256"] } }],
+    routes: [
+      { id: "signed", path: "/signed/*", upstream: "origin", auth: { type: "jwt", secret: "${JWT_SECRET}", algorithms: ["HS256"] } },
+    ],
     upstreams: [{ name: "origin", endpoints: ["https://origin.test"] }],
   });
 });
@@ -40,7 +42,9 @@ async function flood(event: string, request: (i: number) => Request) {
 }
 
 const gateway = (path: (i: number) => string, ip: (i: number) => string) => (i: number) =>
-  new Request(`http://gw.test/signed/${path(i)}`, { headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer not-a-token-${i}`, "User-Agent": `flood ${i}` } });
+  new Request(`http://gw.test/signed/${path(i)}`, {
+    headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer not-a-token-${i}`, "User-Agent": `flood ${i}` },
+  });
 const adminPath = (path: (i: number) => string, ip: (i: number) => string) => (i: number) =>
   new Request(`https://gw.test/admin/${path(i)}`, { headers: { "CF-Connecting-IP": ip(i), Authorization: `Bearer wrong-${i}` } });
 
@@ -48,23 +52,63 @@ const table: string[] = [];
 
 describe(`${FAILURES} refused requests in one window and isolate`, () => {
   it.each([
-    ["auth_failure", "1 path, 1 IPv4 address", gateway(() => "p", () => "203.0.113.1"), 1],
-    ["auth_failure", "100 paths, 100 IPv4 addresses", gateway((i) => `p${i % 100}`, (i) => ipv4(i % 100)), 100],
+    [
+      "auth_failure",
+      "1 path, 1 IPv4 address",
+      gateway(
+        () => "p",
+        () => "203.0.113.1",
+      ),
+      1,
+    ],
+    [
+      "auth_failure",
+      "100 paths, 100 IPv4 addresses",
+      gateway(
+        (i) => `p${i % 100}`,
+        (i) => ipv4(i % 100),
+      ),
+      100,
+    ],
     ["auth_failure", "10 000 paths, 10 000 IPv4 addresses", gateway((i) => `p${i}`, ipv4), MAX_KEYS_PER_WINDOW + 1],
-    ["auth_failure", "10 000 paths, 10 000 IPv6 addresses in one /64", gateway((i) => `p${i}`, (i) => `2001:db8:0:1::${i.toString(16)}`), 1],
-    ["admin_auth_failure", "10 000 admin paths, 1 IPv4 address", adminPath((i) => `p${i}`, () => "203.0.113.2"), 1],
+    [
+      "auth_failure",
+      "10 000 paths, 10 000 IPv6 addresses in one /64",
+      gateway(
+        (i) => `p${i}`,
+        (i) => `2001:db8:0:1::${i.toString(16)}`,
+      ),
+      1,
+    ],
+    [
+      "admin_auth_failure",
+      "10 000 admin paths, 1 IPv4 address",
+      adminPath(
+        (i) => `p${i}`,
+        () => "203.0.113.2",
+      ),
+      1,
+    ],
     ["admin_auth_failure", "10 000 admin paths, 10 000 IPv4 addresses", adminPath((i) => `p${i}`, ipv4), MAX_KEYS_PER_WINDOW + 1],
   ])("%s from %s", { timeout: 120_000 }, async (event, label, request, expected) => {
     const { rows, overflow } = await flood(event, request);
     expect(rows).toHaveLength(expected);
     // No row names a path the client chose: the route's id, or `admin` for a path no admin endpoint has.
-    expect(new Set(rows.filter((row) => row.target !== "(overflow)").map((row) => row.target))).toEqual(new Set([event === "auth_failure" ? "routes/signed" : "admin"]));
+    expect(new Set(rows.filter((row) => row.target !== "(overflow)").map((row) => row.target))).toEqual(
+      new Set([event === "auth_failure" ? "routes/signed" : "admin"]),
+    );
     if (expected > MAX_KEYS_PER_WINDOW) {
       expect(overflow).toHaveLength(1);
-      expect(JSON.parse(overflow[0]!.details)).toMatchObject({ count: FAILURES - MAX_KEYS_PER_WINDOW, distinct_folded: FAILURES - MAX_KEYS_PER_WINDOW });
+      expect(JSON.parse(overflow[0]!.details)).toMatchObject({
+        count: FAILURES - MAX_KEYS_PER_WINDOW,
+        distinct_folded: FAILURES - MAX_KEYS_PER_WINDOW,
+      });
     } else expect(overflow).toHaveLength(0);
     const folded = overflow.length ? JSON.parse(overflow[0]!.details) : undefined;
-    table.push(`| ${event} | ${label} | ${rows.length} | ${folded ? `1 (${folded.count} events, ${folded.distinct_folded} distinct keys)` : "0"} |`);
-    if (table.length === 6) console.log(["| event | 10 000 failures from | rows | of which overflow |", "|---|---|---|---|", ...table].join("\n"));
+    table.push(
+      `| ${event} | ${label} | ${rows.length} | ${folded ? `1 (${folded.count} events, ${folded.distinct_folded} distinct keys)` : "0"} |`,
+    );
+    if (table.length === 6)
+      console.log(["| event | 10 000 failures from | rows | of which overflow |", "|---|---|---|---|", ...table].join("\n"));
   });
 });

@@ -11,7 +11,16 @@ import { verifyAuditChain, writeAuditEvent } from "../../worker/audit";
 import { consumeAuditBatch, enqueueAuditEvents, retryDelaySeconds, type QueuedAuditEvent } from "../../worker/audit/queue";
 import { createApp } from "../../worker/app";
 import type { Env } from "../../worker/env";
-import { auditRows, deliverAuditQueue, envWithBrokenDb, failingQueue, harnessEnv, pendingAuditMessages, putConfig, worker } from "./admin-harness";
+import {
+  auditRows,
+  deliverAuditQueue,
+  envWithBrokenDb,
+  failingQueue,
+  harnessEnv,
+  pendingAuditMessages,
+  putConfig,
+  worker,
+} from "./admin-harness";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -39,7 +48,8 @@ const queued = (action: string, overrides: Partial<QueuedAuditEvent> = {}): Queu
 });
 
 let messageSeq = 0;
-const messagesOf = (bodies: unknown[], attempts = 1) => bodies.map((body) => ({ id: `msg-${++messageSeq}`, timestamp: Date.now(), attempts, body }));
+const messagesOf = (bodies: unknown[], attempts = 1) =>
+  bodies.map((body) => ({ id: `msg-${++messageSeq}`, timestamp: Date.now(), attempts, body }));
 
 /** Runs the worker's queue() handler on one batch and returns what it acknowledged or retried. */
 async function consume(bodies: unknown[], consumerEnv: Env = env, attempts = 1) {
@@ -134,8 +144,20 @@ describe("the queue consumer", () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map(retryDelaySeconds)).toEqual([10, 20, 40, 80, 160, 320, 640, 900, 900]);
     // The delay each message asks for (the test pool's queue result does not keep it).
     const retry = vi.fn();
-    const message = (attempts: number) => ({ id: `delay-${attempts}`, timestamp: new Date(), attempts, body: queued("delayed"), ack: vi.fn(), retry });
-    const batch = { queue: "loom-edge-audit", messages: [message(1), message(3)], ackAll: vi.fn(), retryAll: vi.fn() } as unknown as MessageBatch<unknown>;
+    const message = (attempts: number) => ({
+      id: `delay-${attempts}`,
+      timestamp: new Date(),
+      attempts,
+      body: queued("delayed"),
+      ack: vi.fn(),
+      retry,
+    });
+    const batch = {
+      queue: "loom-edge-audit",
+      messages: [message(1), message(3)],
+      ackAll: vi.fn(),
+      retryAll: vi.fn(),
+    } as unknown as MessageBatch<unknown>;
     await consumeAuditBatch(batch, envWithBrokenDb());
     expect(retry.mock.calls).toEqual([[{ delaySeconds: 10 }], [{ delaySeconds: 40 }]]);
   });
@@ -144,10 +166,27 @@ describe("the queue consumer", () => {
 describe("sending events", () => {
   it("sends to the queue with the event id fixed and the details scrubbed, writing nothing itself", async () => {
     const sent: MessageSendRequest<QueuedAuditEvent>[] = [];
-    const queue = { sendBatch: async (messages: MessageSendRequest<QueuedAuditEvent>[]) => void sent.push(...messages) } as unknown as Env["AUDIT_QUEUE"];
+    const queue = {
+      sendBatch: async (messages: MessageSendRequest<QueuedAuditEvent>[]) => void sent.push(...messages),
+    } as unknown as Env["AUDIT_QUEUE"];
     const before = (await auditRows()).length;
-    await enqueueAuditEvents({ ...env, AUDIT_QUEUE: queue }, [{ event: "auth_failure", actor: "anonymous", action: "authenticate", details: { reason: "x", api_key: "sk-ant-0123456789abcdefghijkl", note: "Bearer abc.def" } }]);
-    expect(sent).toEqual([{ contentType: "json", body: expect.objectContaining({ eventId: expect.stringMatching(/^[0-9a-f-]{36}$/), details: { reason: "x", note: "Bearer [REDACTED]" } }) }]);
+    await enqueueAuditEvents({ ...env, AUDIT_QUEUE: queue }, [
+      {
+        event: "auth_failure",
+        actor: "anonymous",
+        action: "authenticate",
+        details: { reason: "x", api_key: "sk-ant-0123456789abcdefghijkl", note: "Bearer abc.def" },
+      },
+    ]);
+    expect(sent).toEqual([
+      {
+        contentType: "json",
+        body: expect.objectContaining({
+          eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          details: { reason: "x", note: "Bearer [REDACTED]" },
+        }),
+      },
+    ]);
     expect(await auditRows()).toHaveLength(before);
   });
 
@@ -162,14 +201,22 @@ describe("sending events", () => {
     const lost = queued("lost", { userAgent: "curl token=hunter2-secret" });
     await enqueueAuditEvents({ ...envWithBrokenDb(), AUDIT_QUEUE: failingQueue() }, [lost]);
     const logged = JSON.parse(String(errors.mock.calls.at(-1)![0]));
-    expect(logged).toMatchObject({ level: "error", event: "audit_event_lost", audit_event: { eventId: lost.eventId, action: "lost", userAgent: "curl token=[REDACTED]" } });
+    expect(logged).toMatchObject({
+      level: "error",
+      event: "audit_event_lost",
+      audit_event: { eventId: lost.eventId, action: "lost", userAgent: "curl token=[REDACTED]" },
+    });
     expect(JSON.stringify(errors.mock.calls)).not.toContain("hunter2");
   });
 
   it("answers a refused request before anything reaches D1: the row arrives with the queue's delivery", async () => {
     const app = createApp();
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request("http://gw.test/private/x", { headers: { "CF-Connecting-IP": "198.51.100.1" } }), harnessEnv(), ctx);
+    const res = await app.fetch(
+      new Request("http://gw.test/private/x", { headers: { "CF-Connecting-IP": "198.51.100.1" } }),
+      harnessEnv(),
+      ctx,
+    );
     expect(res.status).toBe(401);
     await waitOnExecutionContext(ctx);
     const where = "event = 'auth_failure' AND ip = '198.51.100.1'";
@@ -178,7 +225,13 @@ describe("sending events", () => {
     await deliverAuditQueue();
     const [row] = await auditRows(where);
     expect(row).toMatchObject({ actor: "anonymous", action: "authenticate", target: "routes/private" });
-    expect(JSON.parse(row!.details)).toEqual({ scheme: "api_key", reason: "missing_credentials", count: 1, first_at: expect.any(String), last_at: expect.any(String) });
+    expect(JSON.parse(row!.details)).toEqual({
+      scheme: "api_key",
+      reason: "missing_credentials",
+      count: 1,
+      first_at: expect.any(String),
+      last_at: expect.any(String),
+    });
   });
 });
 
@@ -192,7 +245,13 @@ describe("flood aggregation", () => {
     const ips = ["203.0.113.101", "203.0.113.102"];
     const contexts = Array.from({ length: 1000 }, () => createExecutionContext());
     const responses = await Promise.all(
-      contexts.map((ctx, i) => app.fetch(new Request(`http://gw.test/private/flood-${i}`, { headers: { "CF-Connecting-IP": ips[i % 2]!, "User-Agent": "flood/1" } }), flood, ctx)),
+      contexts.map((ctx, i) =>
+        app.fetch(
+          new Request(`http://gw.test/private/flood-${i}`, { headers: { "CF-Connecting-IP": ips[i % 2]!, "User-Agent": "flood/1" } }),
+          flood,
+          ctx,
+        ),
+      ),
     );
     expect(responses.every((res) => res.status === 401)).toBe(true);
     // Every failure was counted before its 401 went out: three windows are open (the route's
@@ -210,7 +269,13 @@ describe("flood aggregation", () => {
     for (const row of failures) {
       expect(row).toMatchObject({ target: "routes/private", user_agent: "flood/1" });
       const details = JSON.parse(row.details);
-      expect(details).toEqual({ scheme: "api_key", reason: "missing_credentials", count: 500, first_at: expect.any(String), last_at: expect.any(String) });
+      expect(details).toEqual({
+        scheme: "api_key",
+        reason: "missing_credentials",
+        count: 500,
+        first_at: expect.any(String),
+        last_at: expect.any(String),
+      });
       expect(Date.parse(details.first_at)).toBeLessThanOrEqual(Date.parse(details.last_at));
     }
     const [match] = (await auditRows("event = 'route_match'")).slice(-1);

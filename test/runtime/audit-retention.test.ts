@@ -15,7 +15,16 @@ import { admin, auditRows, json, putConfig, worker } from "./admin-harness";
 
 const at = (iso: string) => Date.parse(iso);
 const unkeyed = (): Env => ({ ...env, AUDIT_HMAC_KEY: undefined });
-const checkpoints = async () => (await env.DB.prepare("SELECT * FROM audit_checkpoints ORDER BY id").all<{ through_id: number; head_hash: string; rows: number; key_id: string; mac: string }>()).results;
+const checkpoints = async () =>
+  (
+    await env.DB.prepare("SELECT * FROM audit_checkpoints ORDER BY id").all<{
+      through_id: number;
+      head_hash: string;
+      rows: number;
+      key_id: string;
+      mac: string;
+    }>()
+  ).results;
 const prune = async (init: { env?: Env } = {}) => {
   const res = await admin("/audit/prune", { method: "POST", ...init });
   return { status: res.status, body: await res.json<Record<string, unknown>>() };
@@ -36,13 +45,23 @@ afterEach(() => {
 let old: AuditRow[];
 
 beforeAll(async () => {
-  old = [await writeAt("2026-01-05T10:00:00.000Z", "jan5-a"), await writeAt("2026-01-05T11:00:00.000Z", "jan5-b"), await writeAt("2026-01-06T10:00:00.000Z", "jan6")];
-  await putConfig({ audit: { retention: "30d" }, routes: [{ id: "r", path: "/r/*", upstream: "origin" }], upstreams: [{ name: "origin", endpoints: ["https://origin.test"] }] });
+  old = [
+    await writeAt("2026-01-05T10:00:00.000Z", "jan5-a"),
+    await writeAt("2026-01-05T11:00:00.000Z", "jan5-b"),
+    await writeAt("2026-01-06T10:00:00.000Z", "jan6"),
+  ];
+  await putConfig({
+    audit: { retention: "30d" },
+    routes: [{ id: "r", path: "/r/*", upstream: "origin" }],
+    upstreams: [{ name: "origin", endpoints: ["https://origin.test"] }],
+  });
 });
 
 describe("nothing but the job deletes", () => {
   it("refuses a raw DELETE of audit rows or heads that no checkpoint covers, and an UPDATE of a head", async () => {
-    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(old[0]!.id).run()).rejects.toThrow(/no checkpoint covers this row/);
+    await expect(env.DB.prepare("DELETE FROM audit_log WHERE id = ?").bind(old[0]!.id).run()).rejects.toThrow(
+      /no checkpoint covers this row/,
+    );
     await expect(env.DB.prepare("UPDATE audit_anchors SET mac = ?1").bind("1".repeat(64)).run()).rejects.toThrow(/UPDATE refused/);
     await expect(env.DB.prepare("DELETE FROM audit_log").run()).rejects.toThrow(/no checkpoint covers this row/);
     await expect(env.DB.prepare("DELETE FROM audit_anchors").run()).rejects.toThrow(/no checkpoint covers this head/);
@@ -60,17 +79,28 @@ describe("nothing but the job deletes", () => {
 describe("the retention job", () => {
   it("prunes nothing without AUDIT_HMAC_KEY (rows are pruned only once anchored), and says why", async () => {
     const res = await prune({ env: unkeyed() });
-    expect(res).toMatchObject({ status: 409, body: { error: "audit_prune_refused", outcome: "unanchored", message: expect.stringContaining("AUDIT_HMAC_KEY is not set") } });
+    expect(res).toMatchObject({
+      status: 409,
+      body: { error: "audit_prune_refused", outcome: "unanchored", message: expect.stringContaining("AUDIT_HMAC_KEY is not set") },
+    });
     expect(await auditRows("id = ?", old[0]!.id)).toHaveLength(1);
     expect(await checkpoints()).toEqual([]);
   });
 
   it("exports the due days, writes its audit row and a keyed checkpoint, and deletes the rows; verify starts from the checkpoint", async () => {
     const res = await prune();
-    expect(res).toEqual({ status: 200, body: { outcome: "pruned", cutoff: expect.stringMatching(/T00:00:00.000Z$/), through_id: old[2]!.id, rows: 3 } });
+    expect(res).toEqual({
+      status: 200,
+      body: { outcome: "pruned", cutoff: expect.stringMatching(/T00:00:00.000Z$/), through_id: old[2]!.id, rows: 3 },
+    });
     // Exported first: the archive is the pruned rows' copy.
     const day = await env.AUDIT_ARCHIVE.get("audit/2026/01/05.ndjson");
-    expect((await day!.text()).trim().split("\n").map((line) => (JSON.parse(line) as AuditRow).action)).toEqual(["jan5-a", "jan5-b"]);
+    expect(
+      (await day!.text())
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as AuditRow).action),
+    ).toEqual(["jan5-a", "jan5-b"]);
     expect(await env.AUDIT_ARCHIVE.head("audit/2026/01/06.ndjson")).not.toBeNull();
     // Gone from D1, with their heads; the checkpoint names the last one.
     expect(await auditRows("id <= ?", old[2]!.id)).toEqual([]);
@@ -83,13 +113,25 @@ describe("the retention job", () => {
       ["audit_export", "token", "audit/2026/01/06.ndjson"],
       ["audit_prune", "token", "audit_log"],
     ]);
-    expect(JSON.parse(rows[2]!.details)).toMatchObject({ retention_days: 30, from_id: 1, through_id: old[2]!.id, rows: 3, head_hash: old[2]!.hash });
+    expect(JSON.parse(rows[2]!.details)).toMatchObject({
+      retention_days: 30,
+      from_id: 1,
+      through_id: old[2]!.id,
+      rows: 3,
+      head_hash: old[2]!.hash,
+    });
     // The remaining chain verifies from the checkpoint.
     const remaining = await auditRows();
     expect(remaining[0]!.prev_hash).toBe(old[2]!.hash);
     const verified = await admin("/audit/verify");
     expect(verified.status).toBe(200);
-    expect(await verified.json()).toEqual({ ok: true, rows: remaining.length, head: remaining.at(-1)!.hash, anchor: "anchored", checkpoint: { through_id: old[2]!.id, head_hash: old[2]!.hash } });
+    expect(await verified.json()).toEqual({
+      ok: true,
+      rows: remaining.length,
+      head: remaining.at(-1)!.hash,
+      anchor: "anchored",
+      checkpoint: { through_id: old[2]!.id, head_hash: old[2]!.hash },
+    });
   });
 
   it("prunes nothing more on a second run", async () => {
@@ -117,7 +159,16 @@ describe("the retention job", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const row = await writeAt("2026-02-10T10:00:00.000Z", "feb10");
     // An object that says more rows than D1 holds for the day.
-    await env.AUDIT_ARCHIVE.put("audit/2026/02/10.ndjson", "", { customMetadata: { rows: "7", first_id: String(row.id), last_id: String(row.id), first_prev_hash: row.prev_hash, head_hash: row.hash, through_id: String(row.id) } });
+    await env.AUDIT_ARCHIVE.put("audit/2026/02/10.ndjson", "", {
+      customMetadata: {
+        rows: "7",
+        first_id: String(row.id),
+        last_id: String(row.id),
+        first_prev_hash: row.prev_hash,
+        head_hash: row.hash,
+        through_id: String(row.id),
+      },
+    });
     const result = await pruneAuditLog(env, 30, Date.now() + 80 * 86_400_000, { actor: "test" });
     expect(result).toMatchObject({ outcome: "blocked", reason: expect.stringContaining("audit/2026/02/10.ndjson does not match") });
     expect(await auditRows("id = ?", row.id)).toHaveLength(1);
@@ -126,7 +177,9 @@ describe("the retention job", () => {
   it("a checkpoint forged without the key lets a raw DELETE through, and verify reports the forgery", async () => {
     const rows = await auditRows();
     const last = rows.at(-1)!;
-    await env.DB.prepare("INSERT INTO audit_checkpoints (through_id, head_hash, rows, cutoff, key_id, mac, created_at) VALUES (?, ?, 1, ?, ?, ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO audit_checkpoints (through_id, head_hash, rows, cutoff, key_id, mac, created_at) VALUES (?, ?, 1, ?, ?, ?, ?)",
+    )
       .bind(last.id, last.hash, last.ts, (await checkpoints())[0]!.key_id, "0".repeat(64), last.ts)
       .run();
     await env.DB.prepare("DELETE FROM audit_log WHERE id <= ?").bind(last.id).run();
@@ -135,7 +188,11 @@ describe("the retention job", () => {
     await expect(env.DB.prepare("UPDATE audit_checkpoints SET mac = ?1").bind("1".repeat(64)).run()).rejects.toThrow(/UPDATE refused/);
     await expect(env.DB.prepare("DELETE FROM audit_checkpoints").run()).rejects.toThrow(/DELETE refused/);
     await expect(
-      env.DB.prepare("INSERT OR REPLACE INTO audit_checkpoints (through_id, head_hash, rows, cutoff, key_id, mac, created_at) VALUES (?1, 'x', 0, 'c', '0123456789abcdef', ?2, 'c')").bind(last.id, "1".repeat(64)).run(),
+      env.DB.prepare(
+        "INSERT OR REPLACE INTO audit_checkpoints (through_id, head_hash, rows, cutoff, key_id, mac, created_at) VALUES (?1, 'x', 0, 'c', '0123456789abcdef', ?2, 'c')",
+      )
+        .bind(last.id, "1".repeat(64))
+        .run(),
     ).rejects.toThrow(/this id or through_id exists/);
   });
 });

@@ -15,17 +15,27 @@ import { deliverAuditQueue, harnessEnv } from "./admin-harness";
 const app = createApp();
 
 /** Sends `count` requests (the i-th is `request(i)`), `chunk` at a time, in one window of `windowMs`; returns their statuses. */
-export async function sendInOneWindow(count: number, request: (i: number) => Request, options: { base?: Env; windowMs?: number; chunk?: number } = {}): Promise<number[]> {
+export async function sendInOneWindow(
+  count: number,
+  request: (i: number) => Request,
+  options: { base?: Env; windowMs?: number; chunk?: number } = {},
+): Promise<number[]> {
   const { base = env, windowMs = 10_000, chunk = 1_000 } = options;
   const work: Promise<unknown>[] = [];
-  const ctx = { waitUntil: (promise: Promise<unknown>) => void work.push(promise), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const ctx = {
+    waitUntil: (promise: Promise<unknown>) => void work.push(promise),
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
   const windowEnv = harnessEnv({ ...base, AUDIT_WINDOW_MS: String(windowMs) });
   const statuses: number[] = [];
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   try {
     for (let start = 0; start < count; start += chunk) {
       const size = Math.min(chunk, count - start);
-      statuses.push(...(await Promise.all(Array.from({ length: size }, async (_, k) => (await app.fetch(request(start + k), windowEnv, ctx)).status))));
+      statuses.push(
+        ...(await Promise.all(Array.from({ length: size }, async (_, k) => (await app.fetch(request(start + k), windowEnv, ctx)).status))),
+      );
     }
     await vi.advanceTimersByTimeAsync(windowMs);
   } finally {

@@ -47,7 +47,12 @@ async function expectBlocked(res: Response): Promise<void> {
   expect(await res.json()).toEqual({ error: "too_many_auth_failures", message: expect.any(String), retry_after: seconds });
 }
 
-const token = () => new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("5m").sign(new TextEncoder().encode(JWT_SECRET));
+const token = () =>
+  new SignJWT({ sub: "alice" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 describe("auth_failure_limit", () => {
   it("refuses a client 429 with Retry-After from its max_failures-th refused credential on, valid credentials included", async () => {
@@ -57,7 +62,12 @@ describe("auth_failure_limit", () => {
     await expectBlocked(await keyed("198.51.100.1", String(env.DEMO_API_KEY)));
     await expectBlocked(await keyed("198.51.100.1", "wrong-again"));
     // On every route that authenticates, whatever the scheme.
-    await expectBlocked(await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.1", Authorization: `Bearer ${await token()}` }, env: withSecret }));
+    await expectBlocked(
+      await send("/signed/x", {
+        headers: { "CF-Connecting-IP": "198.51.100.1", Authorization: `Bearer ${await token()}` },
+        env: withSecret,
+      }),
+    );
   });
 
   it("leaves other clients and routes without authentication alone", async () => {
@@ -81,13 +91,21 @@ describe("auth_failure_limit", () => {
     const jwt = await token();
     // Not blocked: the signature check needs the unset secret and fails closed with 500.
     expect((await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.7", Authorization: `Bearer ${jwt}` } })).status).toBe(500);
-    expect((await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.6", Authorization: `Bearer ${jwt}` }, env: withSecret })).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.6", Authorization: `Bearer ${jwt}x` }, env: withSecret })).status).toBe(401);
+    expect(
+      (await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.6", Authorization: `Bearer ${jwt}` }, env: withSecret }))
+        .status,
+    ).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.6", Authorization: `Bearer ${jwt}x` }, env: withSecret }))
+          .status,
+      ).toBe(401);
     await expectBlocked(await send("/signed/x", { headers: { "CF-Connecting-IP": "198.51.100.6", Authorization: `Bearer ${jwt}` } }));
   });
 
   it("counts an IPv6 client per /64: failures from several of its addresses add up, another /64 is not blocked", async () => {
-    for (const ip of ["2001:db8:5:1::1", "2001:db8:5:1:aaaa::2", "2001:db8:5:1:ffff:ffff:ffff:ffff"]) expect((await keyed(ip, "wrong")).status).toBe(401);
+    for (const ip of ["2001:db8:5:1::1", "2001:db8:5:1:aaaa::2", "2001:db8:5:1:ffff:ffff:ffff:ffff"])
+      expect((await keyed(ip, "wrong")).status).toBe(401);
     await expectBlocked(await keyed("2001:db8:5:1::99", String(env.DEMO_API_KEY)));
     expect((await keyed("2001:db8:5:2::1", String(env.DEMO_API_KEY))).status).toBe(200);
   });
@@ -99,7 +117,13 @@ describe("auth_failure_limit", () => {
 
   it("audits the refusals of a blocked client once per window, as auth_failure with reason too_many_failures", async () => {
     await failTimes("198.51.100.9", 3);
-    const statuses = await sendInOneWindow(20, () => new Request("http://gw.test/keyed/echo", { headers: { "CF-Connecting-IP": "198.51.100.9", "X-API-Key": String(env.DEMO_API_KEY) } }));
+    const statuses = await sendInOneWindow(
+      20,
+      () =>
+        new Request("http://gw.test/keyed/echo", {
+          headers: { "CF-Connecting-IP": "198.51.100.9", "X-API-Key": String(env.DEMO_API_KEY) },
+        }),
+    );
     expect(statuses).toEqual(Array(20).fill(429));
     const rows = await auditRows("event = 'auth_failure' AND ip = ? AND details LIKE '%too_many_failures%'", "198.51.100.9");
     expect(rows).toHaveLength(1);

@@ -38,7 +38,12 @@ function hold() {
  * The two requests: the first is aborted once the work it started is held, then (after the
  * runtime has had time to cancel it) the work is let go and the second must be answered.
  */
-async function abortFirstThenRelease(path: string, headers: Record<string, string>, reached: Promise<unknown>, release: () => Promise<void> | void): Promise<Response> {
+async function abortFirstThenRelease(
+  path: string,
+  headers: Record<string, string>,
+  reached: Promise<unknown>,
+  release: () => Promise<void> | void,
+): Promise<Response> {
   const first = new AbortController();
   const aborted = SELF.fetch(`https://gw.test${path}?first`, { headers, signal: first.signal }).then(
     (response) => `answered ${response.status}`,
@@ -63,20 +68,39 @@ describe("a cancelled request leaves the others their answer", () => {
   it("shares a JWKS download", async () => {
     const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
     const jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: "k1", alg: "ES256" }] };
-    const token = await new jose.SignJWT({ sub: "u" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer("i").setAudience("a").setExpirationTime("10m").sign(privateKey);
+    const token = await new jose.SignJWT({ sub: "u" })
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setIssuer("i")
+      .setAudience("a")
+      .setExpirationTime("10m")
+      .sign(privateKey);
     const download = hold();
     await putConfig({
-      routes: [{ id: "api", path: "/api/*", upstream: "origin", auth: { type: "jwt", jwks_uri: download.url, algorithms: ["ES256"], issuer: "i", audience: "a" } }],
+      routes: [
+        {
+          id: "api",
+          path: "/api/*",
+          upstream: "origin",
+          auth: { type: "jwt", jwks_uri: download.url, algorithms: ["ES256"], issuer: "i", audience: "a" },
+        },
+      ],
       upstreams,
     });
-    const response = await abortFirstThenRelease("/api/x", { Authorization: `Bearer ${token}` }, download.reached, () => download.release(JSON.stringify(jwks)));
+    const response = await abortFirstThenRelease("/api/x", { Authorization: `Bearer ${token}` }, download.reached, () =>
+      download.release(JSON.stringify(jwks)),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ url: "https://origin.test/api/x?second" });
     expect(await download.waits()).toBe(1);
   });
 
   it("shares a consumer-key query", async () => {
-    await putConfig({ routes: [{ id: "orders", path: "/orders/*", upstream: "origin", auth: { type: "api_key", consumer_headers: { consumer: "X-Consumer-Id" } } }], upstreams });
+    await putConfig({
+      routes: [
+        { id: "orders", path: "/orders/*", upstream: "origin", auth: { type: "api_key", consumer_headers: { consumer: "X-Consumer-Id" } } },
+      ],
+      upstreams,
+    });
     expect((await admin("/consumers", json("POST", { id: "shared-lookup", tenant: "t1" }))).status).toBe(201);
     const { key } = await (await admin("/consumers/shared-lookup/keys", { method: "POST" })).json<{ key: string }>();
     const held = hold();
@@ -87,7 +111,9 @@ describe("a cancelled request leaves the others their answer", () => {
         bind: (...values: unknown[]) => ({
           first: async () => {
             await held.wait();
-            return prepare(sql).bind(...values).first();
+            return prepare(sql)
+              .bind(...values)
+              .first();
           },
         }),
       } as unknown as D1PreparedStatement;

@@ -35,7 +35,9 @@ const circuits = [
   ...["trips", "recovers", "refails", "admin-view", "admin-reset", "audit-down"].map((name) => circuitUpstream(name)),
   circuitUpstream("pair", flaky("pair-a", "pair-b")),
   // The fake origin's own paths: /status/<code>, /slow/<ms>.
-  circuitUpstream("provoked", ["https://origin.test"], { circuit_breaker: { failure_threshold: THRESHOLD, minimum_requests: 10, timeout: "30s" } }),
+  circuitUpstream("provoked", ["https://origin.test"], {
+    circuit_breaker: { failure_threshold: THRESHOLD, minimum_requests: 10, timeout: "30s" },
+  }),
   circuitUpstream("timing-out", ["https://origin.test"], { timeout: "50ms" }),
 ];
 
@@ -53,7 +55,8 @@ interface CircuitState {
   endpoints: { endpoint: string; requests: number; failures: number; ejected_for_ms: number }[];
 }
 
-const setOrigin = async (id: string, status: number) => expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
+const setOrigin = async (id: string, status: number) =>
+  expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
 const hits = async (id: string) => (await (await fetch(`https://origin.test/hits/${id}`)).json<{ hits: number }>()).hits;
 
 async function statuses(path: string, count: number): Promise<number[]> {
@@ -211,7 +214,13 @@ describe("POST /admin/circuits/:upstream/reset", () => {
 
     const res = await admin("/circuits/admin-reset/reset", { method: "POST", headers: { "User-Agent": "ops-cli/1" } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ upstream: "admin-reset", state: "closed", failures: 0, endpoints: [], previous_state: "open" });
+    expect(await res.json()).toMatchObject({
+      upstream: "admin-reset",
+      state: "closed",
+      failures: 0,
+      endpoints: [],
+      previous_state: "open",
+    });
     const [row] = await auditRows("event = 'state_reset' AND target = ?", "circuits/admin-reset");
     expect(row).toMatchObject({ actor: "token", action: "circuit_reset", user_agent: "ops-cli/1" });
     // Its only endpoint is never ejected: the circuit decides for the last one in service.

@@ -18,7 +18,9 @@ describe("PUT /admin/config", () => {
     );
     expect(res.status).toBe(400);
     const body = (await res.json()) as { issues: { path: string; message: string }[] };
-    expect(body.issues).toEqual([{ path: "routes[0].credential", message: expect.stringContaining("plain-http endpoint api.example.com:8080") }]);
+    expect(body.issues).toEqual([
+      { path: "routes[0].credential", message: expect.stringContaining("plain-http endpoint api.example.com:8080") },
+    ]);
     expect(await currentVersion()).toBe(before);
   });
 });

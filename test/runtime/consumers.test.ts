@@ -67,7 +67,9 @@ const withKey = (key: string, headers: Record<string, string> = {}) => ({ header
 
 /** Every row of the tables that could hold a key, as one string. */
 async function everythingStored(): Promise<string> {
-  const tables = await Promise.all(["consumers", "consumer_keys", "audit_log"].map((table) => env.DB.prepare(`SELECT * FROM ${table}`).all()));
+  const tables = await Promise.all(
+    ["consumers", "consumer_keys", "audit_log"].map((table) => env.DB.prepare(`SELECT * FROM ${table}`).all()),
+  );
   return JSON.stringify(tables.map((table) => table.results));
 }
 
@@ -98,7 +100,12 @@ afterEach(() => {
 
 describe("POST /consumers", () => {
   it("creates a consumer, answers 201 with Location, and lists and reads it", async () => {
-    const res = await createConsumer({ id: "acme", tenant: "acme-corp", rate_limit: { requests_per_second: 5, burst: 10 }, allowed_routes: ["orders", "later"] });
+    const res = await createConsumer({
+      id: "acme",
+      tenant: "acme-corp",
+      rate_limit: { requests_per_second: 5, burst: 10 },
+      allowed_routes: ["orders", "later"],
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("Location")).toBe("/admin/consumers/acme");
     expect(res.headers.get("Cache-Control")).toBe("no-store");
@@ -120,7 +127,11 @@ describe("POST /consumers", () => {
   });
 
   it("accepts YAML", async () => {
-    const res = await admin("/consumers", { method: "POST", headers: { "Content-Type": "application/yaml" }, body: "id: yaml-app\ntenant: t1\n" });
+    const res = await admin("/consumers", {
+      method: "POST",
+      headers: { "Content-Type": "application/yaml" },
+      body: "id: yaml-app\ntenant: t1\n",
+    });
     expect(res.status).toBe(201);
   });
 
@@ -173,7 +184,14 @@ describe("issuing a key", () => {
   it("answers the key exactly once and stores only its SHA-256", async () => {
     const issued = await consumerWithKey("once");
     expect(issued.key).toMatch(KEY_FORMAT);
-    expect(issued).toMatchObject({ consumer_id: "once", prefix: issued.key.slice(0, 7), last4: issued.key.slice(-4), revoked_at: null, rotated_from: null, status: "active" });
+    expect(issued).toMatchObject({
+      consumer_id: "once",
+      prefix: issued.key.slice(0, 7),
+      last4: issued.key.slice(-4),
+      revoked_at: null,
+      rotated_from: null,
+      status: "active",
+    });
     expect(issued.key_id).toMatch(/^[0-9a-f-]{36}$/);
 
     const listed = await admin("/consumers/once/keys");
@@ -238,7 +256,13 @@ describe("using a key", () => {
     expect(res.headers.get("WWW-Authenticate")).toBe('ApiKey realm="loom-edge"');
     expect(await res.json()).toMatchObject({ error: "unauthorized" });
     const [failure] = (await auditRows("event = 'auth_failure'")).slice(-1);
-    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "invalid_key", count: 1, first_at: expect.any(String), last_at: expect.any(String) });
+    expect(JSON.parse(failure!.details)).toEqual({
+      scheme: "api_key",
+      reason: "invalid_key",
+      count: 1,
+      first_at: expect.any(String),
+      last_at: expect.any(String),
+    });
     expect(JSON.stringify(failure)).not.toContain(presented);
   });
 
@@ -268,7 +292,9 @@ describe("revocation", () => {
     vi.setSystemTime(start);
     expect((await send("/orders/1", withKey(issued.key))).status).toBe(200);
     // Another isolate revoked it: this one's cache still holds the key, for at most the TTL.
-    await env.DB.prepare("UPDATE consumer_keys SET revoked_at = ? WHERE key_id = ?").bind(new Date(start).toISOString(), issued.key_id).run();
+    await env.DB.prepare("UPDATE consumer_keys SET revoked_at = ? WHERE key_id = ?")
+      .bind(new Date(start).toISOString(), issued.key_id)
+      .run();
     vi.setSystemTime(start + KEY_CACHE_TTL_MS - 1);
     expect((await send("/orders/1", withKey(issued.key))).status).toBe(200);
     vi.setSystemTime(start + KEY_CACHE_TTL_MS);
@@ -278,8 +304,12 @@ describe("revocation", () => {
   it("keeps a revocation final in the database itself", async () => {
     const issued = await consumerWithKey("final");
     await admin(`/consumers/final/keys/${issued.key_id}`, { method: "DELETE" });
-    await expect(env.DB.prepare("UPDATE consumer_keys SET revoked_at = NULL WHERE key_id = ?").bind(issued.key_id).run()).rejects.toThrow(/revocation cannot be undone/);
-    await expect(env.DB.prepare("UPDATE consumer_keys SET revoked_at = '9999-01-01T00:00:00.000Z' WHERE key_id = ?").bind(issued.key_id).run()).rejects.toThrow(/postponed/);
+    await expect(env.DB.prepare("UPDATE consumer_keys SET revoked_at = NULL WHERE key_id = ?").bind(issued.key_id).run()).rejects.toThrow(
+      /revocation cannot be undone/,
+    );
+    await expect(
+      env.DB.prepare("UPDATE consumer_keys SET revoked_at = '9999-01-01T00:00:00.000Z' WHERE key_id = ?").bind(issued.key_id).run(),
+    ).rejects.toThrow(/postponed/);
     await expect(env.DB.prepare("UPDATE consumers SET disabled_at = NULL WHERE id = 'dup'").run()).rejects.toThrow(/stays disabled/);
   });
 });
@@ -313,7 +343,13 @@ describe("allowed_routes", () => {
     expect((await send("/public/1", withKey(key))).status).toBe(200); // no auth there, nothing to restrict
     const [failure] = (await auditRows("event = 'auth_failure'")).slice(-1);
     expect(failure).toMatchObject({ target: "routes/billing" });
-    expect(JSON.parse(failure!.details)).toEqual({ scheme: "api_key", reason: "route_not_allowed", count: 1, first_at: expect.any(String), last_at: expect.any(String) });
+    expect(JSON.parse(failure!.details)).toEqual({
+      scheme: "api_key",
+      reason: "route_not_allowed",
+      count: 1,
+      first_at: expect.any(String),
+      last_at: expect.any(String),
+    });
   });
 });
 
@@ -327,7 +363,11 @@ describe("rotation", () => {
     const rotated = await res.json<Issued & { previous: KeyInfo }>();
     expect(rotated.key).toMatch(KEY_FORMAT);
     expect(rotated).toMatchObject({ rotated_from: old.key_id, status: "active" });
-    expect(rotated.previous).toMatchObject({ key_id: old.key_id, status: "expiring", revoked_at: new Date(start + 3_600_000).toISOString() });
+    expect(rotated.previous).toMatchObject({
+      key_id: old.key_id,
+      status: "expiring",
+      revoked_at: new Date(start + 3_600_000).toISOString(),
+    });
     expect((await send("/orders/1", withKey(rotated.key))).status).toBe(200);
     expect((await send("/orders/1", withKey(old.key))).status).toBe(200);
 
@@ -348,12 +388,16 @@ describe("rotation", () => {
 
   it("revokes the old key at once without a body, and a revocation cuts a grace period short", async () => {
     const old = await consumerWithKey("rotate-now");
-    const rotated = await (await admin(`/consumers/rotate-now/keys/${old.key_id}/rotate`, { method: "POST" })).json<Issued & { previous: KeyInfo }>();
+    const rotated = await (
+      await admin(`/consumers/rotate-now/keys/${old.key_id}/rotate`, { method: "POST" })
+    ).json<Issued & { previous: KeyInfo }>();
     expect(rotated.previous.status).toBe("revoked");
     expect((await send("/orders/1", withKey(old.key))).status).toBe(401);
     expect((await send("/orders/1", withKey(rotated.key))).status).toBe(200);
 
-    const graced = await (await admin(`/consumers/rotate-now/keys/${rotated.key_id}/rotate`, json("POST", { grace: "30m" }))).json<Issued>();
+    const graced = await (
+      await admin(`/consumers/rotate-now/keys/${rotated.key_id}/rotate`, json("POST", { grace: "30m" }))
+    ).json<Issued>();
     expect((await send("/orders/1", withKey(rotated.key))).status).toBe(200);
     expect((await admin(`/consumers/rotate-now/keys/${rotated.key_id}`, { method: "DELETE" })).status).toBe(200);
     expect((await send("/orders/1", withKey(rotated.key))).status).toBe(401);

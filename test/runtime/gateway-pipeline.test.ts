@@ -27,14 +27,31 @@ const config = {
     request_validation: { max_header_size: "4KB", max_uri_length: 256, allowed_methods: ["GET", "HEAD", "POST", "PUT", "DELETE"] },
   },
   routes: [
-    { id: "items", path: "/api/items", methods: ["POST"], upstream: "origin", plugins: [{ name: "request-validator", config: { schema: "/schemas/item.json" } }] },
-    { id: "inline", path: "/api/inline", methods: ["PUT"], upstream: "origin", plugins: [{ name: "request-validator", config: { schema: itemSchema, methods: ["PUT"] } }] },
+    {
+      id: "items",
+      path: "/api/items",
+      methods: ["POST"],
+      upstream: "origin",
+      plugins: [{ name: "request-validator", config: { schema: "/schemas/item.json" } }],
+    },
+    {
+      id: "inline",
+      path: "/api/inline",
+      methods: ["PUT"],
+      upstream: "origin",
+      plugins: [{ name: "request-validator", config: { schema: itemSchema, methods: ["PUT"] } }],
+    },
     { id: "api", path: "/api/*", upstream: "origin" },
     { id: "get-only", path: "/ro/:id", methods: ["GET"], upstream: "origin" },
     { id: "stripped", path: "/svc/*", upstream: "plain", strip_prefix: true },
     { id: "slow", path: "/slowpoke/*", upstream: "slow", strip_prefix: true },
     { id: "capped", path: "/capped/*", upstream: "capped", strip_prefix: true },
-    { id: "keyed", path: "/keyed/*", upstream: "origin", auth: { type: "api_key", keys: ["${DEMO_API_KEY}"], consumer_headers: { consumer: "X-Consumer-Id" } } },
+    {
+      id: "keyed",
+      path: "/keyed/*",
+      upstream: "origin",
+      auth: { type: "api_key", keys: ["${DEMO_API_KEY}"], consumer_headers: { consumer: "X-Consumer-Id" } },
+    },
     { id: "legacy", path: "/legacy/*", methods: ["GET", "POST"], upstream: "origin", forward_override_headers: true },
     { id: "catch-all", path: "/*", methods: ["GET"], upstream: "origin" },
   ],
@@ -66,7 +83,15 @@ afterEach(() => vi.restoreAllMocks());
 describe("forwarding", () => {
   it("proxies to the upstream's base path with clean headers and the configured security headers", async () => {
     const res = await send("http://gw.test/api/things?x=1", {
-      headers: { "X-Forwarded-For": "6.6.6.6", "X-Forwarded-Host": "evil.test", Forwarded: "for=6.6.6.6", Connection: "keep-alive, X-Secret-Hop", "X-Secret-Hop": "1", "CF-Connecting-IP": "203.0.113.9", "X-Custom": "kept" },
+      headers: {
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Host": "evil.test",
+        Forwarded: "for=6.6.6.6",
+        Connection: "keep-alive, X-Secret-Hop",
+        "X-Secret-Hop": "1",
+        "CF-Connecting-IP": "203.0.113.9",
+        "X-Custom": "kept",
+      },
     });
     expect(res.status).toBe(200);
     const echo = await res.json<Echo>();
@@ -112,7 +137,13 @@ describe("forwarding", () => {
 describe("headers an upstream trusts", () => {
   it("sets the verified identity and drops every other spelling of it", async () => {
     const res = await send("/keyed/things", {
-      headers: { "X-API-Key": "demo-key-123", "X-CONSUMER-ID": "admin", X_Consumer_Id: "admin", "x-consumer_id": "admin", X_API_Key: "demo-key-123" },
+      headers: {
+        "X-API-Key": "demo-key-123",
+        "X-CONSUMER-ID": "admin",
+        X_Consumer_Id: "admin",
+        "x-consumer_id": "admin",
+        X_API_Key: "demo-key-123",
+      },
     });
     expect(res.status).toBe(200);
     const echo = await res.json<Echo>();
@@ -122,15 +153,27 @@ describe("headers an upstream trusts", () => {
   });
 
   it("drops the client's address headers; X-Forwarded-For and X-Real-IP carry the edge's address", async () => {
-    const forged = { "X-Client-IP": "6.6.6.6", "True-Client-IP": "6.6.6.6", "Client-IP": "6.6.6.6", "X-Real-IP": "6.6.6.6", Forwarded: "for=6.6.6.6", X_Real_IP: "6.6.6.6" };
+    const forged = {
+      "X-Client-IP": "6.6.6.6",
+      "True-Client-IP": "6.6.6.6",
+      "Client-IP": "6.6.6.6",
+      "X-Real-IP": "6.6.6.6",
+      Forwarded: "for=6.6.6.6",
+      X_Real_IP: "6.6.6.6",
+    };
     const echo = await (await send("/api/things", { headers: { ...forged, "CF-Connecting-IP": "203.0.113.9" } })).json<Echo>();
-    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip", "x_real_ip"]) expect(echo.headers, name).not.toHaveProperty(name);
+    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip", "x_real_ip"])
+      expect(echo.headers, name).not.toHaveProperty(name);
     expect(echo.headers["x-forwarded-for"]).toBe("203.0.113.9");
     expect(echo.headers["x-real-ip"]).toBe("203.0.113.9");
   });
 
   it("drops headers that move the host an upstream or a cache answers for", async () => {
-    const echo = await (await send("/api/things", { headers: { "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.test", "X-Host": "evil.test", "X-Forwarded-Host": "evil.test" } })).json<Echo>();
+    const echo = await (
+      await send("/api/things", {
+        headers: { "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.test", "X-Host": "evil.test", "X-Forwarded-Host": "evil.test" },
+      })
+    ).json<Echo>();
     for (const name of ["x-forwarded-scheme", "x-original-host", "x-host"]) expect(echo.headers, name).not.toHaveProperty(name);
     expect(echo.headers["x-forwarded-host"]).toBe("gw.test");
   });
@@ -208,12 +251,20 @@ describe("request validation", () => {
   });
 
   it("validates JSON bodies against an uploaded schema and an inline one", async () => {
-    const bad = await send("/api/items", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ qty: 0, extra: 1 }) });
+    const bad = await send("/api/items", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ qty: 0, extra: 1 }),
+    });
     expect(bad.status).toBe(400);
     const body = await bad.json<{ error: string; issues: { path: string }[] }>();
     expect(body.error).toBe("validation_failed");
     expect(body.issues.length).toBeGreaterThan(0);
-    const good = await send("/api/items", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "x", qty: 2 }) });
+    const good = await send("/api/items", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "x", qty: 2 }),
+    });
     expect(good.status).toBe(200);
     expect(JSON.parse((await good.json<Echo>()).body!)).toEqual({ name: "x", qty: 2 });
     const inline = await send("/api/inline", { method: "PUT", headers: { "Content-Type": "application/json" }, body: "{}" });
@@ -221,7 +272,13 @@ describe("request validation", () => {
   });
 
   it("fails closed with 503 when the referenced schema document is missing", async () => {
-    await putConfig({ ...config, routes: [{ ...config.routes[0]!, plugins: [{ name: "request-validator", config: { schema: "/schemas/missing.json" } }] }, ...config.routes.slice(1)] });
+    await putConfig({
+      ...config,
+      routes: [
+        { ...config.routes[0]!, plugins: [{ name: "request-validator", config: { schema: "/schemas/missing.json" } }] },
+        ...config.routes.slice(1),
+      ],
+    });
     const res = await send("/api/items", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: "document_unavailable" });
@@ -276,7 +333,16 @@ describe("options only a policy can judge are refused when saved", () => {
   const broken = { type: "objekt", properties: { a: { minLength: -1 } } };
 
   it("refuses an inline JSON Schema that is not one, naming its path", async () => {
-    const res = await admin("/config", json("PUT", { ...config, routes: [{ ...config.routes[1]!, plugins: [{ name: "request-validator", config: { schema: broken, methods: ["PUT"] } }] }, ...config.routes.slice(2)] }));
+    const res = await admin(
+      "/config",
+      json("PUT", {
+        ...config,
+        routes: [
+          { ...config.routes[1]!, plugins: [{ name: "request-validator", config: { schema: broken, methods: ["PUT"] } }] },
+          ...config.routes.slice(2),
+        ],
+      }),
+    );
     expect(res.status).toBe(400);
     const body = await res.json<{ error: string; issues: { path: string }[] }>();
     expect(body.error).toBe("invalid_config");
@@ -286,14 +352,30 @@ describe("options only a policy can judge are refused when saved", () => {
   it("refuses to replace a document in use with an invalid schema, and keeps the old one", async () => {
     const res = await admin("/documents/schemas/item.json", json("PUT", broken));
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: "invalid_document", issues: [{ path: expect.stringContaining("/schemas/item.json") }] });
-    const good = await send("/api/items", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "still validated" }) });
+    expect(await res.json()).toMatchObject({
+      error: "invalid_document",
+      issues: [{ path: expect.stringContaining("/schemas/item.json") }],
+    });
+    const good = await send("/api/items", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "still validated" }),
+    });
     expect(good.status).toBe(200);
   });
 
   it("refuses a config that references an uploaded document that is not a valid schema", async () => {
     expect((await admin("/documents/schemas/unused.json", json("PUT", broken))).status).toBe(201);
-    const res = await admin("/config", json("PUT", { ...config, routes: [{ ...config.routes[0]!, plugins: [{ name: "request-validator", config: { schema: "/schemas/unused.json" } }] }, ...config.routes.slice(1)] }));
+    const res = await admin(
+      "/config",
+      json("PUT", {
+        ...config,
+        routes: [
+          { ...config.routes[0]!, plugins: [{ name: "request-validator", config: { schema: "/schemas/unused.json" } }] },
+          ...config.routes.slice(1),
+        ],
+      }),
+    );
     expect(res.status).toBe(400);
   });
 });

@@ -162,7 +162,13 @@ describe("config: routes that differ only in spelling", () => {
   ])("refuses %s beside %s (one of them could never match)", async (a, b) => {
     const res = await admin(
       "/config/validate",
-      json("POST", { routes: [{ id: "a", path: a, upstream: "echo" }, { id: "b", path: b, upstream: "echo" }], upstreams: config.upstreams }),
+      json("POST", {
+        routes: [
+          { id: "a", path: a, upstream: "echo" },
+          { id: "b", path: b, upstream: "echo" },
+        ],
+        upstreams: config.upstreams,
+      }),
     );
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain("could never match");

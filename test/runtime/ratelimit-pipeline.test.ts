@@ -94,7 +94,11 @@ describe("rate limits on the gateway", () => {
     expect(refused.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(refused.headers.get("RateLimit-Policy")).toBe('"burst";q=3;w=30');
     expect(refused.headers.get("RateLimit")).toBe(`"burst";r=0;t=${retryAfter}`);
-    expect(await refused.json()).toEqual({ error: "rate_limited", message: `too many requests; retry in ${retryAfter} s`, retry_after: Number(retryAfter) });
+    expect(await refused.json()).toEqual({
+      error: "rate_limited",
+      message: `too many requests; retry in ${retryAfter} s`,
+      retry_after: Number(retryAfter),
+    });
     expect(await statuses("/open/a", 5, ip)).toEqual([429, 429, 429, 429, 429]);
   });
 
@@ -161,7 +165,12 @@ describe("rate limits on the gateway", () => {
     const rows = await auditRows("event = 'rate_limit' AND ip = ?", "203.0.113.16");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actor: "anonymous", action: "rate_limit", target: "routes/open", user_agent: "flood/1" });
-    expect(JSON.parse(rows[0]!.details)).toEqual({ limiter: "default|ip:203.0.113.16", count: 100, first_at: expect.any(String), last_at: expect.any(String) });
+    expect(JSON.parse(rows[0]!.details)).toEqual({
+      limiter: "default|ip:203.0.113.16",
+      count: 100,
+      first_at: expect.any(String),
+      last_at: expect.any(String),
+    });
   });
 });
 

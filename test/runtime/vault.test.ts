@@ -79,7 +79,12 @@ describe("the admin API", () => {
     const replaced = await putSecret(TENANT_A, "openai", SECRET_SHAPED);
     expect(replaced.status).toBe(200);
     const again = await replaced.json<Record<string, unknown>>();
-    expect(again).toMatchObject({ key_version: 2, created_at: info.created_at, rotated_at: expect.any(String), last4: SECRET_SHAPED.slice(-4) });
+    expect(again).toMatchObject({
+      key_version: 2,
+      created_at: info.created_at,
+      rotated_at: expect.any(String),
+      last4: SECRET_SHAPED.slice(-4),
+    });
 
     await putSecret(TENANT_A, "openai", SECRET_A);
     const read = await admin(credentialPath(TENANT_A, "openai"));
@@ -96,7 +101,15 @@ describe("the admin API", () => {
     const body = JSON.parse(text) as { tenant: string; credentials: { provider: string }[] };
     expect(body.tenant).toBe(TENANT_A);
     expect(body.credentials.map((c) => c.provider)).toEqual(["github", "openai"]);
-    expect(Object.keys(body.credentials[0]!).sort()).toEqual(["created_at", "key_version", "last4", "provider", "root_key_id", "rotated_at", "tenant"]);
+    expect(Object.keys(body.credentials[0]!).sort()).toEqual([
+      "created_at",
+      "key_version",
+      "last4",
+      "provider",
+      "root_key_id",
+      "rotated_at",
+      "tenant",
+    ]);
 
     expect((await admin(credentialPath(TENANT_A, "voyage"))).status).toBe(404);
     expect(await (await admin("/tenants/nobody/credentials")).json()).toEqual({ tenant: "nobody", credentials: [] });
@@ -120,7 +133,12 @@ describe("the admin API", () => {
     expect(rows.length).toBe(before + 2);
     const [put, del] = rows.slice(-2);
     expect(put).toMatchObject({ actor: "token", action: "credential_create", target: `tenants/${TENANT_B}/credentials/voyage` });
-    expect(JSON.parse(put!.details)).toEqual({ tenant: TENANT_B, provider: "voyage", version: 1, root_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(JSON.parse(put!.details)).toEqual({
+      tenant: TENANT_B,
+      provider: "voyage",
+      version: 1,
+      root_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     expect(del).toMatchObject({ action: "credential_delete", target: `tenants/${TENANT_B}/credentials/voyage` });
     for (const row of await auditRows()) for (const secret of ALL_SECRETS) expect(JSON.stringify(row)).not.toContain(secret);
   });
@@ -148,7 +166,12 @@ describe("the admin API", () => {
     ["a non-ASCII secret", "application/json", JSON.stringify({ secret: `${SECRET_A}é` }), 400, "invalid_credential"],
     ["a body over 16 KiB", "application/json", JSON.stringify({ secret: SECRET_A, pad: "x".repeat(17_000) }), 413, "payload_too_large"],
   ])("refuses a PUT body with %s, never echoing it", async (_name, type, body, status, code) => {
-    const res = await admin(credentialPath(TENANT_B, "refused"), { method: "PUT", headers: { "Content-Type": type }, body, env: vaultEnv() });
+    const res = await admin(credentialPath(TENANT_B, "refused"), {
+      method: "PUT",
+      headers: { "Content-Type": type },
+      body,
+      env: vaultEnv(),
+    });
     expect(res.status).toBe(status);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ error: code });
@@ -158,7 +181,10 @@ describe("the admin API", () => {
 
   it("needs the admin credentials like every admin path", async () => {
     expect((await admin(credentialPath(TENANT_A, "openai"), { auth: null })).status).toBe(401);
-    expect((await admin(credentialPath(TENANT_A, "openai"), { ...json("PUT", { secret: SECRET_A }), auth: "Bearer wrong", env: vaultEnv() })).status).toBe(401);
+    expect(
+      (await admin(credentialPath(TENANT_A, "openai"), { ...json("PUT", { secret: SECRET_A }), auth: "Bearer wrong", env: vaultEnv() }))
+        .status,
+    ).toBe(401);
   });
 });
 
@@ -167,17 +193,20 @@ describe("the root key", () => {
     ["unset", undefined, "VAULT_ROOT_KEY is not set"],
     ["too short", base64(randomBytes(16)), "VAULT_ROOT_KEY holds 16 bytes; at least 32"],
     ["not base64 or hex", "my vault password!", "VAULT_ROOT_KEY is neither base64 nor hex"],
-  ])("refuses every vault change when VAULT_ROOT_KEY is %s: 503 vault_unavailable naming it, nothing stored", async (_name, value, message) => {
-    const before = (await auditRows()).length;
-    const res = await putSecret(TENANT_B, "refused", SECRET_A, vaultEnv({ VAULT_ROOT_KEY: value }));
-    expect(res.status).toBe(503);
-    const body = await res.json<{ error: string; message: string; variable: string }>();
-    expect(body).toMatchObject({ error: "vault_unavailable", variable: "VAULT_ROOT_KEY" });
-    expect(body.message).toContain(message);
-    if (value) expect(body.message).not.toContain(value);
-    expect((await auditRows()).length).toBe(before);
-    expect((await admin(credentialPath(TENANT_B, "refused"))).status).toBe(404);
-  });
+  ])(
+    "refuses every vault change when VAULT_ROOT_KEY is %s: 503 vault_unavailable naming it, nothing stored",
+    async (_name, value, message) => {
+      const before = (await auditRows()).length;
+      const res = await putSecret(TENANT_B, "refused", SECRET_A, vaultEnv({ VAULT_ROOT_KEY: value }));
+      expect(res.status).toBe(503);
+      const body = await res.json<{ error: string; message: string; variable: string }>();
+      expect(body).toMatchObject({ error: "vault_unavailable", variable: "VAULT_ROOT_KEY" });
+      expect(body.message).toContain(message);
+      if (value) expect(body.message).not.toContain(value);
+      expect((await auditRows()).length).toBe(before);
+      expect((await admin(credentialPath(TENANT_B, "refused"))).status).toBe(404);
+    },
+  );
 
   it("names VAULT_ROOT_KEY_PREVIOUS when that one is unusable", async () => {
     const res = await admin("/vault", { env: vaultEnv({ VAULT_ROOT_KEY_PREVIOUS: "abc" }) });
@@ -227,7 +256,12 @@ describe("root key rotation", () => {
   it("re-encrypts in batches, resumes after a failure, skips what is done, and audits each batch", async () => {
     const rootA = (await (await admin("/vault", { env: vaultEnv() })).json<{ root_key_id: string }>()).root_key_id;
     const status = await (await admin("/vault", { env: during() })).json<Record<string, unknown>>();
-    expect(status).toMatchObject({ previous_root_key_id: rootA, credentials: 3, pending_rotation: 3, by_root: [{ root_key_id: rootA, credentials: 3 }] });
+    expect(status).toMatchObject({
+      previous_root_key_id: rootA,
+      credentials: 3,
+      pending_rotation: 3,
+      by_root: [{ root_key_id: rootA, credentials: 3 }],
+    });
     const rootB = status.root_key_id as string;
     expect(rootB).not.toBe(rootA);
 
@@ -263,7 +297,9 @@ describe("root key rotation", () => {
 
     const audited = (await auditRows("action = 'credential_reencrypt'")).slice(auditedBefore);
     expect(audited).toHaveLength(3);
-    expect(audited.map((row) => JSON.parse(row.details))).toEqual(tenants.map((tenant) => ({ to_root: rootB, from_roots: [rootA], rows: [`${tenant}/openai`] })));
+    expect(audited.map((row) => JSON.parse(row.details))).toEqual(
+      tenants.map((tenant) => ({ to_root: rootB, from_roots: [rootA], rows: [`${tenant}/openai`] })),
+    );
 
     // The metadata is unchanged; only the root moved.
     const info = await (await admin(credentialPath("rot-2", "openai"))).json<Record<string, unknown>>();
@@ -293,7 +329,13 @@ describe("in the request path, with consumers of the admin API", () => {
     middleware: { auth: { type: "api_key" } },
     routes: [
       { id: "llm", path: "/llm/*", upstream: "origin", strip_prefix: true, credential: "openai" },
-      { id: "gh", path: "/gh/*", upstream: "origin", strip_prefix: true, credential: { provider: "github", header: "X-Upstream-Token", format: "token {secret}" } },
+      {
+        id: "gh",
+        path: "/gh/*",
+        upstream: "origin",
+        strip_prefix: true,
+        credential: { provider: "github", header: "X-Upstream-Token", format: "token {secret}" },
+      },
       { id: "open", path: "/open/*", upstream: "origin", strip_prefix: true, auth: "none", credential: "openai" },
     ],
     upstreams: [{ name: "origin", endpoints: ["https://origin.test"] }],
@@ -325,7 +367,9 @@ describe("in the request path, with consumers of the admin API", () => {
     const echo = await res.json<{ headers: Record<string, string> }>();
     expect(echo.headers.authorization).toBe(`Bearer ${SECRET_A}`);
     expect(echo.headers).not.toHaveProperty("x-api-key");
-    expect((await send("/llm/echo", { "X-API-Key": keys.b! }).then((r) => r.json<{ headers: Record<string, string> }>())).headers.authorization).toBe(`Bearer ${SECRET_B}`);
+    expect(
+      (await send("/llm/echo", { "X-API-Key": keys.b! }).then((r) => r.json<{ headers: Record<string, string> }>())).headers.authorization,
+    ).toBe(`Bearer ${SECRET_B}`);
   });
 
   it("never lends a tenant's key to another tenant's consumer", async () => {
@@ -354,9 +398,15 @@ describe("no plaintext at rest", () => {
   }
 
   it("holds no secret in any column of any table, in any encoding", async () => {
-    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<Table>();
+    const { results: tables } = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+    ).all<Table>();
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(["audit_log", "credentials", "consumers"]));
-    const encodings = ALL_SECRETS.flatMap((secret) => [secret, base64(new TextEncoder().encode(secret)), hex(new TextEncoder().encode(secret))]);
+    const encodings = ALL_SECRETS.flatMap((secret) => [
+      secret,
+      base64(new TextEncoder().encode(secret)),
+      hex(new TextEncoder().encode(secret)),
+    ]);
     let credentialRows = 0;
     for (const { name } of tables) {
       const { results } = await env.DB.prepare(`SELECT * FROM "${name}"`).all<Record<string, unknown>>();
@@ -364,7 +414,10 @@ describe("no plaintext at rest", () => {
       for (const row of results) {
         for (const [column, value] of Object.entries(row)) {
           // BLOBs come back as bytes: searched as Latin-1 text (the secrets are ASCII).
-          const text = value instanceof ArrayBuffer || Array.isArray(value) ? String.fromCharCode(...new Uint8Array(value as ArrayBuffer)) : String(value);
+          const text =
+            value instanceof ArrayBuffer || Array.isArray(value)
+              ? String.fromCharCode(...new Uint8Array(value as ArrayBuffer))
+              : String(value);
           for (const encoded of encodings) expect(text.includes(encoded), `${name}.${column}`).toBe(false);
         }
       }
@@ -373,7 +426,10 @@ describe("no plaintext at rest", () => {
   });
 
   it("holds no secret in the SQLite files on disk either", async () => {
-    const res = await fetch("http://d1-files.test/search", { method: "POST", body: JSON.stringify({ needles: [TENANT_A, ...ALL_SECRETS] }) });
+    const res = await fetch("http://d1-files.test/search", {
+      method: "POST",
+      body: JSON.stringify({ needles: [TENANT_A, ...ALL_SECRETS] }),
+    });
     const { files, found } = await res.json<{ files: number; found: number[] }>();
     expect(files).toBeGreaterThan(0);
     // The search reads this file's database: a value stored in clear (the tenant's name) is found.

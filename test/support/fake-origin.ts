@@ -104,14 +104,23 @@ export async function fakeOrigin(request: Request): Promise<Response> {
         },
       });
       const declared = url.searchParams.get("declare");
-      return new Response(body, { headers: { "Content-Type": "text/plain", ...(declared === null ? {} : { "Content-Length": declared }) } });
+      return new Response(body, {
+        headers: { "Content-Type": "text/plain", ...(declared === null ? {} : { "Content-Length": declared }) },
+      });
     }
     case "slow":
       await new Promise((resolve) => setTimeout(resolve, Number(arg)));
       return new Response("slow");
     case "dirty":
       return new Response("dirty", {
-        headers: { Server: "nginx/1.0", "X-Powered-By": "PHP/5", Connection: "close, X-Internal", "X-Internal": "1", "Keep-Alive": "timeout=5", "X-Kept": "yes" },
+        headers: {
+          Server: "nginx/1.0",
+          "X-Powered-By": "PHP/5",
+          Connection: "close, X-Internal",
+          "X-Internal": "1",
+          "Keep-Alive": "timeout=5",
+          "X-Kept": "yes",
+        },
       });
     default:
       return Response.json({

@@ -69,17 +69,26 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0, secre
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await promisify(execFile)(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", join(ROOT, "wrangler.toml")], {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
+    await promisify(execFile)(
+      process.execPath,
+      [WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", join(ROOT, "wrangler.toml")],
+      {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
+    );
     await writeFile(join(dir, "home.mjs"), HOME_MODULE);
     mf = new Miniflare(workerOptions(dir, isolates, { ...secrets, ADMIN_TOKEN: adminToken }, objectDelayMs, problems));
     await mf.ready;
-    const urls = await Promise.all(Array.from({ length: isolates }, async (_, index) => (await mf.unsafeGetDirectURL(`gw${index}`)).origin));
+    const urls = await Promise.all(
+      Array.from({ length: isolates }, async (_, index) => (await mf.unsafeGetDirectURL(`gw${index}`)).origin),
+    );
     await applyMigrations(mf);
     const adminFetch = (path, init = {}) =>
-      fetch(`${urls[0]}/admin${path}`, { ...init, headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json", ...init.headers } });
+      fetch(`${urls[0]}/admin${path}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json", ...init.headers },
+      });
     const put = await adminFetch("/config", { method: "PUT", body: JSON.stringify(config) });
     if (put.status !== 200) throw new Error(`PUT /admin/config answered ${put.status}: ${await put.text()}`);
     await waitForConfig(urls, problems);
@@ -111,7 +120,10 @@ function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
     outboundService: "origin",
   };
   const durableObjects = Object.fromEntries(
-    Object.entries(fromToml.durableObjects ?? {}).map(([binding, object]) => [binding, { ...(typeof object === "string" ? { className: object } : object), scriptName: "home" }]),
+    Object.entries(fromToml.durableObjects ?? {}).map(([binding, object]) => [
+      binding,
+      { ...(typeof object === "string" ? { className: object } : object), scriptName: "home" },
+    ]),
   );
   const gateways = Array.from({ length: isolates }, (_, index) => ({
     ...common,

@@ -35,10 +35,14 @@ async function fromLog<T>(operation: () => Promise<T>): Promise<T> {
 
 async function list(c: AdminContext) {
   const parsed = auditQuerySchema.safeParse(c.req.query());
-  if (!parsed.success) throw gatewayError(400, "invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
+  if (!parsed.success)
+    throw gatewayError(400, "invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
   const { cursor: text, ...filters } = parsed.data;
   const cursor = text === undefined ? undefined : decodeCursor(text);
-  if (text !== undefined && !cursor) throw gatewayError(400, "invalid_query", "the query parameters are not valid", { extra: { issues: [{ path: "cursor", message: "not a cursor this API issued" }] } });
+  if (text !== undefined && !cursor)
+    throw gatewayError(400, "invalid_query", "the query parameters are not valid", {
+      extra: { issues: [{ path: "cursor", message: "not a cursor this API issued" }] },
+    });
   return c.json(await fromLog(() => queryAuditLog(c.env.DB, { ...filters, cursor })));
 }
 
@@ -57,9 +61,14 @@ async function verify(c: AdminContext) {
   const result = await fromLog(() => verifyAuditChain(c.env));
   if (result.ok) return c.json(result);
   const { id, reason } = result.broken;
-  throw gatewayError(409, "audit_chain_broken", `the audit log fails verification at row ${id} (${reason}: ${BROKEN[reason]}); the ${result.rows} rows before it verify`, {
-    extra: { ok: false, rows: result.rows, broken: result.broken, anchored_through: result.anchored_through },
-  });
+  throw gatewayError(
+    409,
+    "audit_chain_broken",
+    `the audit log fails verification at row ${id} (${reason}: ${BROKEN[reason]}); the ${result.rows} rows before it verify`,
+    {
+      extra: { ok: false, rows: result.rows, broken: result.broken, anchored_through: result.anchored_through },
+    },
+  );
 }
 
 async function exportDay(c: AdminContext) {
@@ -67,10 +76,18 @@ async function exportDay(c: AdminContext) {
   if (!parsed.success) throw invalid("invalid_export", zodIssues(parsed.error));
   const { date } = parsed.data;
   if (!exportable(date, Date.now())) {
-    throw invalid("invalid_export", [{ path: "date", message: `${date} is not over yet: a UTC day can be exported ${EXPORT_GRACE_MS / 60_000} minutes after it ends` }]);
+    throw invalid("invalid_export", [
+      { path: "date", message: `${date} is not over yet: a UTC day can be exported ${EXPORT_GRACE_MS / 60_000} minutes after it ends` },
+    ]);
   }
   try {
-    await writeAuditEvent(c.env, { event: "audit_export", action: "audit_export", target: archiveKey(date), ...changeAuthor(c), details: { date } });
+    await writeAuditEvent(c.env, {
+      event: "audit_export",
+      action: "audit_export",
+      target: archiveKey(date),
+      ...changeAuthor(c),
+      details: { date },
+    });
   } catch (error) {
     throw auditUnavailable(error);
   }
@@ -84,24 +101,39 @@ async function exportDay(c: AdminContext) {
   const { outcome, key, manifest, archived, objects } = result;
   if (outcome === "mismatch") {
     console.error(JSON.stringify({ level: "error", event: "audit_export", date, outcome, key, request_id: c.var.requestId }));
-    throw gatewayError(409, "archive_mismatch", `${key} exists and its manifest differs from what the database holds for its rows of ${date} (a row changed or missing); the object was left as it is`, {
-      extra: { key, archived, manifest },
-    });
+    throw gatewayError(
+      409,
+      "archive_mismatch",
+      `${key} exists and its manifest differs from what the database holds for its rows of ${date} (a row changed or missing); the object was left as it is`,
+      {
+        extra: { key, archived, manifest },
+      },
+    );
   }
   return c.json({ date, key, outcome, manifest, objects });
 }
 
 async function prune(c: AdminContext) {
   const retentionDays = c.var.gateway.config.audit?.retention;
-  if (retentionDays === undefined) throw gatewayError(409, "retention_off", "audit.retention is not set in the config in force: audit rows are kept forever, nothing to prune");
+  if (retentionDays === undefined)
+    throw gatewayError(
+      409,
+      "retention_off",
+      "audit.retention is not set in the config in force: audit rows are kept forever, nothing to prune",
+    );
   let result;
   try {
     result = await pruneAuditLog(c.env, retentionDays, Date.now(), changeAuthor(c));
   } catch (error) {
-    throw storeUnavailable(error instanceof ArchiveStoreError ? error.store : "d1", error instanceof ArchiveStoreError ? error.cause : error);
+    throw storeUnavailable(
+      error instanceof ArchiveStoreError ? error.store : "d1",
+      error instanceof ArchiveStoreError ? error.cause : error,
+    );
   }
   if (result.outcome === "unanchored" || result.outcome === "blocked") {
-    throw gatewayError(409, "audit_prune_refused", `nothing was pruned: ${result.reason}`, { extra: { outcome: result.outcome, cutoff: result.cutoff } });
+    throw gatewayError(409, "audit_prune_refused", `nothing was pruned: ${result.reason}`, {
+      extra: { outcome: result.outcome, cutoff: result.cutoff },
+    });
   }
   return c.json(result);
 }
@@ -116,7 +148,11 @@ export const auditEndpoints: AdminEndpoint[] = [
     description:
       "Newest first by default (order=asc: oldest first), by the time a row was written, then its id. Filters combine with AND; event, actor and target match exactly. Follow next_cursor with the same filters until it is null; rows written meanwhile never shift a page. Request-path events (auth_failure, admin_auth_failure, route_match, rate_limit) arrive through the audit queue, seconds after they happen, aggregated per window with details.count.",
     query: auditQuerySchema,
-    responses: { 200: { description: "One page.", schema: "AuditPage" }, 400: { description: "An invalid filter, limit or cursor.", schema: "InvalidConfig" }, 503: unavailable },
+    responses: {
+      200: { description: "One page.", schema: "AuditPage" },
+      400: { description: "An invalid filter, limit or cursor.", schema: "InvalidConfig" },
+      503: unavailable,
+    },
     handler: list,
   },
   {
@@ -127,7 +163,10 @@ export const auditEndpoints: AdminEndpoint[] = [
       "Recomputes every row's hash, oldest first from the latest retention checkpoint, in pages of 500 rows, and checks each row links to the one before. With AUDIT_HMAC_KEY set, also checks the keyed heads (HMAC-SHA-256) recorded with every append, and requires every row to be covered by one, so a rewrite whose hashes were recomputed is caught. Without the key, answers anchor: unanchored with a warning. 409 names the first broken link.",
     responses: {
       200: { description: "Every link holds (and every row is anchored, with the key).", schema: "AuditChainOk" },
-      409: { description: "The first broken link: a row altered, removed or inserted, rewritten under a keyed head, or not covered by one.", schema: "AuditChainBroken" },
+      409: {
+        description: "The first broken link: a row altered, removed or inserted, rewritten under a keyed head, or not covered by one.",
+        schema: "AuditChainBroken",
+      },
       503: unavailable,
     },
     handler: verify,
@@ -140,9 +179,15 @@ export const auditEndpoints: AdminEndpoint[] = [
       "What the daily cron trigger does, for one past day: the day's rows as NDJSON to audit/YYYY/MM/DD.ndjson in the AUDIT_ARCHIVE bucket, the manifest in the object's custom metadata. Idempotent: an existing object is never rewritten; rows the day gained after an earlier export (late writers, clock skew) go into the next supplementary object, audit/YYYY/MM/DD.N.ndjson, so the day's objects together hold each row once. Audited as audit_export before it runs.",
     body: { schema: "AuditExportRequest", mediaTypes: ["application/json", ...YAML_MEDIA_TYPES] },
     responses: {
-      200: { description: "Written (the first or a supplementary object), unchanged (the day's objects hold every row) or empty.", schema: "AuditExportResult" },
+      200: {
+        description: "Written (the first or a supplementary object), unchanged (the day's objects hold every row) or empty.",
+        schema: "AuditExportResult",
+      },
       400: { description: "Not a date, or a day not over yet.", schema: "InvalidConfig" },
-      409: { description: "An object of the day differs from what the database holds for its rows: a row changed or missing.", schema: "AuditExportMismatch" },
+      409: {
+        description: "An object of the day differs from what the database holds for its rows: a row changed or missing.",
+        schema: "AuditExportMismatch",
+      },
       413: { description: "Body larger than 1 MiB.", schema: "Error" },
       503: { description: "D1 (the audit log) or R2 (the archive) cannot be reached.", schema: "Error" },
     },
@@ -156,7 +201,11 @@ export const auditEndpoints: AdminEndpoint[] = [
       "What the daily cron trigger does after its export when audit.retention is set: rows written before the start of the UTC day that many days ago are exported (their days' objects written or supplemented first), verified up to a head keyed with AUDIT_HMAC_KEY, recorded as an audit_prune row, then deleted after a keyed checkpoint from which verify starts; at most 31 days of rows per run. No body. Nothing else can delete an audit row.",
     responses: {
       200: { description: "Pruned, or nothing due.", schema: "AuditPruneResult" },
-      409: { description: "audit.retention is unset (retention_off), or nothing may be pruned (audit_prune_refused): AUDIT_HMAC_KEY unset or the rows not anchored yet, an archive mismatch, or a chain that fails verification.", schema: "Error" },
+      409: {
+        description:
+          "audit.retention is unset (retention_off), or nothing may be pruned (audit_prune_refused): AUDIT_HMAC_KEY unset or the rows not anchored yet, an archive mismatch, or a chain that fails verification.",
+        schema: "Error",
+      },
       503: { description: "D1 (the audit log) or R2 (the archive) cannot be reached.", schema: "Error" },
     },
     handler: prune,

@@ -35,14 +35,19 @@ type Presented =
 const encoder = new TextEncoder();
 
 async function sameSecret(presented: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(presented)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** RFC 7617 §2: base64 of `user-id ":" password`, UTF-8 (the user-id holds no colon). */
 function decodeBasic(encoded: string): { username: string; password: string } | undefined {
   try {
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0)));
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0)),
+    );
     const colon = text.indexOf(":");
     return colon < 0 ? undefined : { username: text.slice(0, colon), password: text.slice(colon + 1) };
   } catch {
@@ -84,7 +89,10 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
   }
   refuseWeakSecret(secretName(basic.password), password);
   // Both comparisons always run, so timing does not tell which one failed.
-  const [userOk, passwordOk] = await Promise.all([sameSecret(presented.username, basic.username), sameSecret(presented.password, password)]);
+  const [userOk, passwordOk] = await Promise.all([
+    sameSecret(presented.username, basic.username),
+    sameSecret(presented.password, password),
+  ]);
   return userOk && passwordOk ? { actor: `basic:${basic.username}` } : { reason: "invalid_credentials" };
 }
 
@@ -100,14 +108,20 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
     // (worker/audit/request-events.ts): a failing audit path must not turn a 401 into something
     // else, and an attacker can neither slow the 401 down nor flood the log with rows.
     const refused = (reason: string) =>
-      recordAdminAuthFailure({ path: endpointPattern(c), scheme: presented.scheme, reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" }, c);
+      recordAdminAuthFailure(
+        { path: endpointPattern(c), scheme: presented.scheme, reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" },
+        c,
+      );
     // Only where basic logins exist: otherwise no guess can succeed, and none costs an object call.
     if ("username" in presented && c.var.gateway.config.admin?.auth) {
       const lockedMs = await basicLoginLockedFor(c, presented.username);
       if (lockedMs > 0) {
         refused("locked_out");
         const seconds = Math.ceil(lockedMs / 1000);
-        throw gatewayError(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, { headers: { "Retry-After": String(seconds) }, extra: { retry_after: seconds } });
+        throw gatewayError(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, {
+          headers: { "Retry-After": String(seconds) },
+          extra: { retry_after: seconds },
+        });
       }
     }
     const outcome = await authenticate(c, presented);

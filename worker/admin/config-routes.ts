@@ -18,7 +18,12 @@ async function getConfig(c: AdminContext) {
 
 async function putConfig(c: AdminContext) {
   const valid = await validateForSave(c.env, await readStructuredBody(c, "invalid_config"));
-  const saved = await saveConfig(c.env, changeAuthor(c), { action: "config_put", target: "config", ifMatch: c.req.header("If-Match") }, () => valid.document);
+  const saved = await saveConfig(
+    c.env,
+    changeAuthor(c),
+    { action: "config_put", target: "config", ifMatch: c.req.header("If-Match") },
+    () => valid.document,
+  );
   setVersionHeaders(c, saved.version);
   return c.json({ version: saved.version, warnings: valid.warnings });
 }
@@ -44,7 +49,10 @@ async function versions(c: AdminContext) {
 async function rollback(c: AdminContext) {
   const request = rollbackRequest.safeParse(await readStructuredBody(c, "invalid_request"));
   if (!request.success) {
-    throw invalid("invalid_request", request.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
+    throw invalid(
+      "invalid_request",
+      request.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    );
   }
   const target = request.data.version;
   let warnings: string[] = [];
@@ -78,15 +86,20 @@ export const configEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: "/config",
     summary: "The config in force, as stored",
-    description: "The operator's document as saved (`${VAR}` references, sizes and durations as written), the same shape PUT accepts. ETag is the version; `{}` with ETag \"0\" before the first save.",
-    responses: { 200: { description: "The config document.", schema: "Config" }, 503: { description: "The version's record is not readable from KV here yet.", schema: "Error" } },
+    description:
+      'The operator\'s document as saved (`${VAR}` references, sizes and durations as written), the same shape PUT accepts. ETag is the version; `{}` with ETag "0" before the first save.',
+    responses: {
+      200: { description: "The config document.", schema: "Config" },
+      503: { description: "The version's record is not readable from KV here yet.", schema: "Error" },
+    },
     handler: getConfig,
   },
   {
     method: "PUT",
     path: "/config",
     summary: "Replace the whole config",
-    description: "Body in YAML or JSON, as its Content-Type declares (415 for any other). Honours If-Match (\"N\", N or *). Audited as config_change/config_put before it takes effect.",
+    description:
+      'Body in YAML or JSON, as its Content-Type declares (415 for any other). Honours If-Match ("N", N or *). Audited as config_change/config_put before it takes effect.',
     body: { schema: "Config", mediaTypes: CONFIG_MEDIA_TYPES },
     responses: changeResponses,
     handler: putConfig,
@@ -116,7 +129,11 @@ export const configEndpoints: AdminEndpoint[] = [
     summary: "Make a new version from an older version's document",
     description: "History stays linear: the result is a new version. The old document is validated again. Honours If-Match.",
     body: { schema: "RollbackRequest", mediaTypes: ["application/json"] },
-    responses: { ...changeResponses, 200: { description: "Rolled back as a new version.", schema: "RollbackResult" }, 404: { description: "No such version.", schema: "Error" } },
+    responses: {
+      ...changeResponses,
+      200: { description: "Rolled back as a new version.", schema: "RollbackResult" },
+      404: { description: "No such version.", schema: "Error" },
+    },
     handler: rollback,
   },
 ];

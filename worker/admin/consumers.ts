@@ -13,7 +13,17 @@ import { auditUnavailable } from "../config/store";
 import { mintKey } from "../consumers/keys";
 import { forgetConsumerKeys, KEY_CACHE_TTL_MS } from "../consumers/lookup";
 import { consumerCreateSchema, keyRotationSchema, type Consumer } from "../consumers/schema";
-import { disableConsumer, insertConsumer, insertKey, listConsumers, listKeys, readConsumer, readKey, revokeKey, rotateKey } from "../consumers/store";
+import {
+  disableConsumer,
+  insertConsumer,
+  insertKey,
+  listConsumers,
+  listKeys,
+  readConsumer,
+  readKey,
+  revokeKey,
+  rotateKey,
+} from "../consumers/store";
 import { gatewayError } from "../gateway/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readBodyText, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
@@ -24,8 +34,12 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     if (error instanceof HTTPException) throw error;
-    console.error(JSON.stringify({ level: "error", error: "consumer_store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-    throw gatewayError(503, "consumer_store_unavailable", "the consumer store (D1) cannot be reached; retry shortly", { headers: { "Retry-After": "1" } });
+    console.error(
+      JSON.stringify({ level: "error", error: "consumer_store_unavailable", name: error instanceof Error ? error.name : typeof error }),
+    );
+    throw gatewayError(503, "consumer_store_unavailable", "the consumer store (D1) cannot be reached; retry shortly", {
+      headers: { "Retry-After": "1" },
+    });
   }
 }
 
@@ -49,7 +63,8 @@ async function requireConsumer(c: AdminContext): Promise<Consumer> {
 }
 
 function refuseDisabled(consumer: Consumer): void {
-  if (consumer.disabled) throw gatewayError(409, "consumer_disabled", `consumer "${consumer.id}" is disabled; its keys cannot change and it gets no new ones`);
+  if (consumer.disabled)
+    throw gatewayError(409, "consumer_disabled", `consumer "${consumer.id}" is disabled; its keys cannot change and it gets no new ones`);
 }
 
 const raced = () => gatewayError(409, "conflict", "another change to this consumer was saved at the same moment; GET it again and retry");
@@ -60,7 +75,11 @@ async function createConsumer(c: AdminContext) {
   const input = parsed.data;
   const duplicate = () => gatewayError(409, "consumer_exists", `consumer "${input.id}" exists (ids are never reused, even once disabled)`);
   if (await fromStore(() => readConsumer(c.env.DB, input.id))) throw duplicate();
-  await audit(c, "consumer_create", consumerTarget(input.id), { tenant: input.tenant, allowed_routes: input.allowed_routes ?? null, rate_limit: input.rate_limit ?? null });
+  await audit(c, "consumer_create", consumerTarget(input.id), {
+    tenant: input.tenant,
+    allowed_routes: input.allowed_routes ?? null,
+    rate_limit: input.rate_limit ?? null,
+  });
   const consumer = await fromStore(() => insertConsumer(c.env.DB, input, new Date().toISOString()));
   if (!consumer) throw duplicate();
   // Routes may be added after the consumer; an id the config in force lacks is only a warning.
@@ -130,13 +149,19 @@ async function rotate(c: AdminContext) {
   refuseDisabled(consumer);
   const old = await requireKey(c, consumer);
   if (old.status !== "active") {
-    throw gatewayError(409, "key_not_active", `key "${old.key_id}" is ${old.status === "revoked" ? "revoked" : "already rotated"}; rotate an active key, or issue a new one`);
+    throw gatewayError(
+      409,
+      "key_not_active",
+      `key "${old.key_id}" is ${old.status === "revoked" ? "revoked" : "already rotated"}; rotate an active key, or issue a new one`,
+    );
   }
   const keyId = crypto.randomUUID();
   const minted = await mintKey();
   const now = Date.now();
   await audit(c, "key_rotate", keyTarget(consumer.id, old.key_id), { replaced_by: keyId, grace_ms: grace });
-  const rotated = await fromStore(() => rotateKey(c.env.DB, consumer.id, old.key_id, keyId, minted, new Date(now).toISOString(), new Date(now + grace).toISOString()));
+  const rotated = await fromStore(() =>
+    rotateKey(c.env.DB, consumer.id, old.key_id, keyId, minted, new Date(now).toISOString(), new Date(now + grace).toISOString()),
+  );
   if (!rotated) throw raced();
   forgetConsumerKeys();
   return c.json({ ...rotated.key, key: minted.key, previous: rotated.previous }, 201);
@@ -152,7 +177,8 @@ export const consumerEndpoints: AdminEndpoint[] = [
     method: "POST",
     path: "/consumers",
     summary: "Create a consumer",
-    description: "Body in JSON or YAML. Audited as consumer_change/consumer_create. Keys are issued separately. `warnings` lists allowed_routes the config in force does not have.",
+    description:
+      "Body in JSON or YAML. Audited as consumer_change/consumer_create. Keys are issued separately. `warnings` lists allowed_routes the config in force does not have.",
     body: { schema: "ConsumerCreate", mediaTypes: ["application/json", ...YAML_MEDIA_TYPES] },
     responses: {
       201: { description: "Created; Location names it.", schema: "ConsumerCreated" },
@@ -182,14 +208,19 @@ export const consumerEndpoints: AdminEndpoint[] = [
     path: "/consumers/:id",
     summary: "Disable a consumer",
     description: `Every key of the consumer stops working; the record and its keys' metadata stay, and the id is never reused. Final. Audited as consumer_change/consumer_disable. ${propagation}`,
-    responses: { 200: { description: "Disabled (or already disabled: nothing changed).", schema: "Consumer" }, 404: noConsumer, 503: unavailable },
+    responses: {
+      200: { description: "Disabled (or already disabled: nothing changed).", schema: "Consumer" },
+      404: noConsumer,
+      503: unavailable,
+    },
     handler: disable,
   },
   {
     method: "POST",
     path: "/consumers/:id/keys",
     summary: "Issue an API key",
-    description: "Generates `lk_` + 32 random bytes (base64url). The key is in this answer only; D1 keeps its SHA-256. Send it in the api_key header of the routes (default X-API-Key). Audited as consumer_change/key_issue (key id, never the key).",
+    description:
+      "Generates `lk_` + 32 random bytes (base64url). The key is in this answer only; D1 keeps its SHA-256. Send it in the api_key header of the routes (default X-API-Key). Audited as consumer_change/key_issue (key id, never the key).",
     responses: {
       201: { description: "The key, shown exactly once, and its metadata.", schema: "IssuedApiKey" },
       404: noConsumer,
@@ -202,7 +233,11 @@ export const consumerEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: "/consumers/:id/keys",
     summary: "A consumer's keys (metadata only)",
-    responses: { 200: { description: "Ids, prefixes, last 4 characters, times and status; never a key.", schema: "ApiKeyList" }, 404: noConsumer, 503: unavailable },
+    responses: {
+      200: { description: "Ids, prefixes, last 4 characters, times and status; never a key.", schema: "ApiKeyList" },
+      404: noConsumer,
+      503: unavailable,
+    },
     handler: listConsumerKeys,
   },
   {
@@ -220,7 +255,10 @@ export const consumerEndpoints: AdminEndpoint[] = [
     description: `Issues a new key (shown once, \`rotated_from\` names the old one) and revokes the old key, at once or after \`grace\` (at most 24h) so clients can switch. Body optional. Audited as consumer_change/key_rotate. ${propagation}`,
     body: { schema: "KeyRotation", mediaTypes: ["application/json", ...YAML_MEDIA_TYPES], optional: true },
     responses: {
-      201: { description: "The new key, shown exactly once; `previous` is the old key's metadata with its revoked_at.", schema: "RotatedApiKey" },
+      201: {
+        description: "The new key, shown exactly once; `previous` is the old key's metadata with its revoked_at.",
+        schema: "RotatedApiKey",
+      },
       400: { description: "Invalid options.", schema: "InvalidConfig" },
       404: noKey,
       409: { description: "The consumer is disabled, or the key is not active (revoked or already rotated).", schema: "Error" },

@@ -7,7 +7,18 @@
 import { HTTPException } from "hono/http-exception";
 import { identifier } from "../config/schema";
 import { gatewayError } from "../gateway/errors";
-import { credentialInfo, deleteCredential, listCredentials, loadKeyRing, providerName, putCredential, rotateBatch, secretProblem, vaultUnavailable, VaultUnavailableError } from "../vault";
+import {
+  credentialInfo,
+  deleteCredential,
+  listCredentials,
+  loadKeyRing,
+  providerName,
+  putCredential,
+  rotateBatch,
+  secretProblem,
+  vaultUnavailable,
+  VaultUnavailableError,
+} from "../vault";
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
@@ -24,8 +35,17 @@ async function vault<T>(c: AdminContext, operation: () => Promise<T>): Promise<T
   } catch (error) {
     if (error instanceof HTTPException) throw error;
     if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.var.requestId, "admin");
-    console.error(JSON.stringify({ level: "error", request_id: c.var.requestId, error: "vault_store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-    throw gatewayError(503, "vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", { headers: { "Retry-After": "1" } });
+    console.error(
+      JSON.stringify({
+        level: "error",
+        request_id: c.var.requestId,
+        error: "vault_store_unavailable",
+        name: error instanceof Error ? error.name : typeof error,
+      }),
+    );
+    throw gatewayError(503, "vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", {
+      headers: { "Retry-After": "1" },
+    });
   }
 }
 
@@ -44,7 +64,8 @@ function providerOf(c: AdminContext): string {
   return provider;
 }
 
-const badSecretBody = () => gatewayError(400, "invalid_credential", 'the body must be the JSON object {"secret": "<the provider\'s key>"} and nothing else');
+const badSecretBody = () =>
+  gatewayError(400, "invalid_credential", 'the body must be the JSON object {"secret": "<the provider\'s key>"} and nothing else');
 
 /**
  * The secret of a PUT body. No error message repeats any part of the body: a mistyped body
@@ -107,7 +128,9 @@ async function remove(c: AdminContext) {
 async function status(c: AdminContext) {
   return vault(c, async () => {
     const ring = await loadKeyRing(c.env);
-    const { results } = await c.env.DB.prepare("SELECT root_key_id, count(*) AS credentials FROM credentials GROUP BY root_key_id ORDER BY root_key_id").all<{
+    const { results } = await c.env.DB.prepare(
+      "SELECT root_key_id, count(*) AS credentials FROM credentials GROUP BY root_key_id ORDER BY root_key_id",
+    ).all<{
       root_key_id: string;
       credentials: number;
     }>();
@@ -141,7 +164,11 @@ async function rotate(c: AdminContext) {
 const TENANT_PATH = "/tenants/:tenant/credentials";
 const CREDENTIAL_PATH = `${TENANT_PATH}/:provider`;
 
-const unavailable = { description: "VAULT_ROOT_KEY (or VAULT_ROOT_KEY_PREVIOUS) unset or unusable (`vault_unavailable`, naming the variable), D1 unreachable, or the audit log cannot be written; nothing changed.", schema: "Error" } as const;
+const unavailable = {
+  description:
+    "VAULT_ROOT_KEY (or VAULT_ROOT_KEY_PREVIOUS) unset or unusable (`vault_unavailable`, naming the variable), D1 unreachable, or the audit log cannot be written; nothing changed.",
+  schema: "Error",
+} as const;
 const badName = { description: "A tenant or provider name that is not allowed.", schema: "Error" } as const;
 
 export const credentialEndpoints: AdminEndpoint[] = [
@@ -149,14 +176,23 @@ export const credentialEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: TENANT_PATH,
     summary: "A tenant's credentials (metadata only)",
-    responses: { 200: { description: "Every provider the tenant stored a credential for; never a secret.", schema: "CredentialList" }, 400: badName, 503: unavailable },
+    responses: {
+      200: { description: "Every provider the tenant stored a credential for; never a secret.", schema: "CredentialList" },
+      400: badName,
+      503: unavailable,
+    },
     handler: list,
   },
   {
     method: "GET",
     path: CREDENTIAL_PATH,
     summary: "One credential (metadata only)",
-    responses: { 200: { description: "Version, dates, root key id, last 4 characters; never the secret.", schema: "CredentialInfo" }, 400: badName, 404: { description: "Not stored.", schema: "Error" }, 503: unavailable },
+    responses: {
+      200: { description: "Version, dates, root key id, last 4 characters; never the secret.", schema: "CredentialInfo" },
+      400: badName,
+      404: { description: "Not stored.", schema: "Error" },
+      503: unavailable,
+    },
     handler: get,
   },
   {
@@ -181,8 +217,14 @@ export const credentialEndpoints: AdminEndpoint[] = [
     method: "DELETE",
     path: CREDENTIAL_PATH,
     summary: "Delete a credential",
-    description: "Audited as credential_change (credential_delete). Routes that use it answer 403 credential_missing for this tenant afterwards.",
-    responses: { 200: { description: "Deleted.", schema: "CredentialDeleted" }, 400: badName, 404: { description: "Not stored.", schema: "Error" }, 503: unavailable },
+    description:
+      "Audited as credential_change (credential_delete). Routes that use it answer 403 credential_missing for this tenant afterwards.",
+    responses: {
+      200: { description: "Deleted.", schema: "CredentialDeleted" },
+      400: badName,
+      404: { description: "Not stored.", schema: "Error" },
+      503: unavailable,
+    },
     handler: remove,
   },
   {
@@ -202,7 +244,10 @@ export const credentialEndpoints: AdminEndpoint[] = [
     responses: {
       200: { description: "How many rows this call re-encrypted and how many remain.", schema: "VaultRotateResult" },
       400: { description: "A body that is not {batch_size: 1-100}.", schema: "Error" },
-      409: { description: "`rotation_blocked`: a row no configured root can decrypt (named in the answer); nothing of this batch was written.", schema: "Error" },
+      409: {
+        description: "`rotation_blocked`: a row no configured root can decrypt (named in the answer); nothing of this batch was written.",
+        schema: "Error",
+      },
       503: unavailable,
     },
     handler: rotate,

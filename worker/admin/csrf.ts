@@ -48,7 +48,10 @@ function hasBody(request: Request): boolean {
  */
 export function requireDocumentedMediaType(accepted: readonly string[]): MiddlewareHandler<AdminEnv> {
   const acceptedTypes = new Set(accepted.map((type) => type.toLowerCase()));
-  const message = accepted.length > 0 ? `the body must be sent as ${accepted.join(", ")} (Content-Type); nothing was changed` : "this endpoint takes no request body; nothing was changed";
+  const message =
+    accepted.length > 0
+      ? `the body must be sent as ${accepted.join(", ")} (Content-Type); nothing was changed`
+      : "this endpoint takes no request body; nothing was changed";
   return async function documentedMediaType(c, next) {
     const type = mediaTypeOf(c.req.header("Content-Type"));
     if (type !== undefined && acceptedTypes.has(type)) return next();

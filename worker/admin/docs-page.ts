@@ -11,9 +11,16 @@ const schemaName = (reference: string): string => reference.slice(reference.last
 const schemaLink = (reference: string): string => `<a href="#schema-${escape(schemaName(reference))}">${escape(schemaName(reference))}</a>`;
 
 function renderOperation(method: string, path: string, op: OpenApiOperation): string {
-  const parameters = (op.parameters ?? []).map((p) => `<li><code>${escape(String(p.name))}</code> (${escape(String(p.in))})${p.description ? ` — ${escape(String(p.description))}` : ""}</li>`).join("");
+  const parameters = (op.parameters ?? [])
+    .map(
+      (p) =>
+        `<li><code>${escape(String(p.name))}</code> (${escape(String(p.in))})${p.description ? ` — ${escape(String(p.description))}` : ""}</li>`,
+    )
+    .join("");
   const body = op.requestBody
-    ? `<p>Body: ${Object.entries(op.requestBody.content).map(([type]) => `<code>${escape(type)}</code>`).join(", ")} — ${schemaLink(Object.values(op.requestBody.content)[0]!.schema.$ref)}</p>`
+    ? `<p>Body: ${Object.entries(op.requestBody.content)
+        .map(([type]) => `<code>${escape(type)}</code>`)
+        .join(", ")} — ${schemaLink(Object.values(op.requestBody.content)[0]!.schema.$ref)}</p>`
     : "";
   const responses = Object.entries(op.responses)
     .map(([status, response]) => {
@@ -35,7 +42,10 @@ export function renderDocsPage(api: OpenApiDocument): string {
     .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => renderOperation(method, `${server}${path}`, op)))
     .join("\n");
   const schemas = Object.entries(api.components.schemas)
-    .map(([name, schema]) => `<details id="schema-${escape(name)}"><summary>${escape(name)}</summary><pre>${escape(JSON.stringify(schema, null, 2))}</pre></details>`)
+    .map(
+      ([name, schema]) =>
+        `<details id="schema-${escape(name)}"><summary>${escape(name)}</summary><pre>${escape(JSON.stringify(schema, null, 2))}</pre></details>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(api.info.title)}</title>

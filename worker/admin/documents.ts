@@ -21,7 +21,11 @@ const MAX_PATH_LENGTH = 512;
 function documentPath(c: AdminContext): string {
   const path = `/${c.req.param("path")}`;
   if (path.length > MAX_PATH_LENGTH || !DOCUMENT_PATH.test(path) || path.split("/").includes("..")) {
-    throw gatewayError(400, "invalid_document_path", "a document path is made of /-separated segments of letters, digits, '.', '_', '~' and '-', without dot segments");
+    throw gatewayError(
+      400,
+      "invalid_document_path",
+      "a document path is made of /-separated segments of letters, digits, '.', '_', '~' and '-', without dot segments",
+    );
   }
   return path;
 }
@@ -69,7 +73,9 @@ async function remove(c: AdminContext) {
   if (!(await readDocument(c.env.CONFIG, path))) throw notFound(`document ${path}`);
   const parsed = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
   if (parsed.success && documentPaths(parsed.data).includes(path)) {
-    const routes = parsed.data.routes.filter((route) => route.plugins.some((plugin) => plugin.config.schema === path)).map((route) => route.id);
+    const routes = parsed.data.routes
+      .filter((route) => route.plugins.some((plugin) => plugin.config.schema === path))
+      .map((route) => route.id);
     throw gatewayError(409, "document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
   }
   await deleteDocument(c.env, changeAuthor(c), path);
@@ -92,8 +98,12 @@ export const documentEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: PATH,
     summary: "One uploaded document",
-    description: "The rest of the URL path is the document path: GET …/documents/etc/loom/schemas/api.json reads /etc/loom/schemas/api.json.",
-    responses: { 200: { description: "The document; ETag is its SHA-256.", schema: "JsonDocument" }, 404: { description: "Not uploaded.", schema: "Error" } },
+    description:
+      "The rest of the URL path is the document path: GET …/documents/etc/loom/schemas/api.json reads /etc/loom/schemas/api.json.",
+    responses: {
+      200: { description: "The document; ETag is its SHA-256.", schema: "JsonDocument" },
+      404: { description: "Not uploaded.", schema: "Error" },
+    },
     handler: get,
   },
   {

@@ -48,14 +48,18 @@ export function createAdminApp(): Hono<AdminEnv> {
   admin.use(adminAuth());
   for (const endpoint of endpoints) {
     if (endpoint.method === "GET") admin.on(endpoint.method, endpoint.path, endpoint.handler);
-    else if (endpoint.body) admin.on(endpoint.method, endpoint.path, requireDocumentedMediaType(endpoint.body.mediaTypes), limitBody, endpoint.handler);
+    else if (endpoint.body)
+      admin.on(endpoint.method, endpoint.path, requireDocumentedMediaType(endpoint.body.mediaTypes), limitBody, endpoint.handler);
     else admin.on(endpoint.method, endpoint.path, requireDocumentedMediaType([]), endpoint.handler);
   }
   const allowed = new Map<string, string[]>();
-  for (const { path, method } of endpoints) allowed.set(path, [...(allowed.get(path) ?? []), ...(method === "GET" ? ["GET", "HEAD"] : [method])]);
+  for (const { path, method } of endpoints)
+    allowed.set(path, [...(allowed.get(path) ?? []), ...(method === "GET" ? ["GET", "HEAD"] : [method])]);
   for (const [path, methods] of allowed) {
     admin.all(path, function methodNotAllowed() {
-      throw gatewayError(405, "method_not_allowed", "this admin resource does not support the method", { headers: { Allow: methods.join(", ") } });
+      throw gatewayError(405, "method_not_allowed", "this admin resource does not support the method", {
+        headers: { Allow: methods.join(", ") },
+      });
     });
   }
   admin.all("*", function unknownAdminPath() {

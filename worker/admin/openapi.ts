@@ -44,13 +44,22 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
     ...(name === "path" ? { description: "The document path without its leading slash; may contain slashes." } : {}),
   }));
   if (endpoint.query) {
-    const { properties = {}, required = [] } = z.toJSONSchema(endpoint.query, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+    const { properties = {}, required = [] } = z.toJSONSchema(endpoint.query, { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, Record<string, unknown>>;
+      required?: string[];
+    };
     for (const [name, { description, ...schema }] of Object.entries(properties)) {
       parameters.push({ name, in: "query", required: required.includes(name), ...(description ? { description } : {}), schema });
     }
   }
   if (endpoint.responses[412]) {
-    parameters.push({ name: "If-Match", in: "header", required: false, description: 'The version the change is based on: "N", N or *. A stale version is refused with 412.', schema: { type: "string" } });
+    parameters.push({
+      name: "If-Match",
+      in: "header",
+      required: false,
+      description: 'The version the change is based on: "N", N or *. A stale version is refused with 412.',
+      schema: { type: "string" },
+    });
   }
   const responses: OpenApiOperation["responses"] = {};
   for (const [status, response] of Object.entries(endpoint.responses)) {
@@ -61,10 +70,16 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
   }
   const error = { "application/json": { schema: ref("Error") } };
   responses["401"] = { description: "Missing or wrong credentials (WWW-Authenticate names both schemes); audited.", content: error };
-  responses["403"] = { description: "Refused before authentication: plain http from elsewhere than loopback (https_required), or a request a browser sent for another site (cross_site_request).", content: error };
+  responses["403"] = {
+    description:
+      "Refused before authentication: plain http from elsewhere than loopback (https_required), or a request a browser sent for another site (cross_site_request).",
+    content: error,
+  };
   if (endpoint.method !== "GET") {
     responses["415"] = {
-      description: endpoint.body ? `The body is not declared as ${endpoint.body.mediaTypes.join(", ")}; nothing changed.` : "A body (or a form media type) sent to an endpoint that takes none; nothing changed.",
+      description: endpoint.body
+        ? `The body is not declared as ${endpoint.body.mediaTypes.join(", ")}; nothing changed.`
+        : "A body (or a form media type) sent to an endpoint that takes none; nothing changed.",
       content: error,
     };
   }
@@ -74,7 +89,12 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
     ...(endpoint.description ? { description: endpoint.description } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(endpoint.body
-      ? { requestBody: { required: !endpoint.body.optional, content: Object.fromEntries(endpoint.body.mediaTypes.map((type) => [type, { schema: ref(endpoint.body!.schema) }])) } }
+      ? {
+          requestBody: {
+            required: !endpoint.body.optional,
+            content: Object.fromEntries(endpoint.body.mediaTypes.map((type) => [type, { schema: ref(endpoint.body!.schema) }])),
+          },
+        }
       : {}),
     responses,
   };
@@ -101,7 +121,8 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
     info: {
       title: "Loom Edge admin API",
       version: "1",
-      description: "Manages the gateway's config (KV-backed, versioned), its documents, its consumers and their API keys (D1, keys stored only as SHA-256), the per-tenant credential vault (D1, AES-256-GCM, write-only), and the state of its rate-limit counters and upstream circuits (Durable Objects). Every change is audited in D1 before it takes effect; the audit log can be read, verified and exported to R2 here.",
+      description:
+        "Manages the gateway's config (KV-backed, versioned), its documents, its consumers and their API keys (D1, keys stored only as SHA-256), the per-tenant credential vault (D1, AES-256-GCM, write-only), and the state of its rate-limit counters and upstream circuits (Durable Objects). Every change is audited in D1 before it takes effect; the audit log can be read, verified and exported to R2 here.",
     },
     servers: [{ url: prefix }],
     security: [{ adminToken: [] }, { adminBasic: [] }],
@@ -109,8 +130,17 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
-        adminToken: { type: "http", scheme: "bearer", description: `The ADMIN_TOKEN Worker secret (realm ${ADMIN_REALM}). While it holds under 128 bits of entropy, every bearer attempt answers 503 weak_admin_secret.` },
-        adminBasic: { type: "http", scheme: "basic", description: "admin.auth of the config in force; the password is a ${VAR} secret. While it holds under 128 bits of entropy, every basic attempt answers 503 weak_admin_secret." },
+        adminToken: {
+          type: "http",
+          scheme: "bearer",
+          description: `The ADMIN_TOKEN Worker secret (realm ${ADMIN_REALM}). While it holds under 128 bits of entropy, every bearer attempt answers 503 weak_admin_secret.`,
+        },
+        adminBasic: {
+          type: "http",
+          scheme: "basic",
+          description:
+            "admin.auth of the config in force; the password is a ${VAR} secret. While it holds under 128 bits of entropy, every basic attempt answers 503 weak_admin_secret.",
+        },
       },
     },
   };

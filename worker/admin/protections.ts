@@ -36,14 +36,28 @@ async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => P
   } catch (error) {
     if (error instanceof HTTPException) throw error;
     const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
-    console.error(JSON.stringify({ level: "error", error: `${store}_store_unavailable`, name: error instanceof Error ? error.name : typeof error, overloaded }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        error: `${store}_store_unavailable`,
+        name: error instanceof Error ? error.name : typeof error,
+        overloaded,
+      }),
+    );
     const what = store === "rate_limit" ? "the rate-limit counter" : "the circuit";
-    throw gatewayError(503, `${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
+    throw gatewayError(503, `${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, {
+      headers: { "Retry-After": "1" },
+    });
   }
 }
 
 /** The audit row of a reset, written before it. */
-async function audit(c: AdminContext, action: "rate_limit_reset" | "circuit_reset", target: string, details: Record<string, unknown>): Promise<void> {
+async function audit(
+  c: AdminContext,
+  action: "rate_limit_reset" | "circuit_reset",
+  target: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   try {
     await writeAuditEvent(c.env, { event: "state_reset", action, target, ...changeAuthor(c), details });
   } catch (error) {
@@ -56,7 +70,11 @@ async function audit(c: AdminContext, action: "rate_limit_reset" | "circuit_rese
 function counterName(c: AdminContext): string {
   const name = c.req.param("key")!;
   if (name.length > MAX_COUNTER_NAME || !COUNTER_NAME.test(name)) {
-    throw gatewayError(400, "invalid_rate_limit_key", "name a counter as `<scope>|<key>`, percent-encoded: scope `default`, `route=<id>` or `consumer=<id>`, as details.limiter of the rate_limit audit rows");
+    throw gatewayError(
+      400,
+      "invalid_rate_limit_key",
+      "name a counter as `<scope>|<key>`, percent-encoded: scope `default`, `route=<id>` or `consumer=<id>`, as details.limiter of the rate_limit audit rows",
+    );
   }
   return name;
 }
@@ -112,7 +130,12 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
     retry_after_ms: view.retryAfterMs,
     probes_issued: view.probesIssued ?? 0,
     probe_successes: view.probeSuccesses ?? 0,
-    endpoints: view.endpoints.map(({ endpoint, requests, failures, ejectedForMs }) => ({ endpoint, requests, failures, ejected_for_ms: ejectedForMs })),
+    endpoints: view.endpoints.map(({ endpoint, requests, failures, ejectedForMs }) => ({
+      endpoint,
+      requests,
+      failures,
+      ejected_for_ms: ejectedForMs,
+    })),
     failure_threshold: breaker.failure_threshold,
     minimum_requests: breaker.minimum_requests,
     failure_ratio: breaker.failure_ratio,
@@ -126,7 +149,9 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
 
 async function listCircuits(c: AdminContext) {
   const upstreams = c.var.gateway.config.upstreams.filter(withCircuit);
-  const views = await fromObject("circuit", () => Promise.all(upstreams.map((upstream) => c.env.CIRCUIT_BREAKER.getByName(upstream.name).state())));
+  const views = await fromObject("circuit", () =>
+    Promise.all(upstreams.map((upstream) => c.env.CIRCUIT_BREAKER.getByName(upstream.name).state())),
+  );
   return c.json({ version: c.var.gateway.version, circuits: upstreams.map((upstream, index) => circuitState(upstream, views[index]!)) });
 }
 
@@ -134,7 +159,12 @@ async function resetCircuit(c: AdminContext) {
   const name = c.req.param("upstream")!;
   const upstream = c.var.gateway.config.upstreams.find((candidate) => candidate.name === name);
   if (!upstream) throw notFound(`upstream "${name}"`);
-  if (!withCircuit(upstream)) throw gatewayError(404, "not_found", `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${c.var.gateway.version})`);
+  if (!withCircuit(upstream))
+    throw gatewayError(
+      404,
+      "not_found",
+      `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${c.var.gateway.version})`,
+    );
   const stub = c.env.CIRCUIT_BREAKER.getByName(name);
   const before = await fromObject("circuit", () => stub.state());
   await audit(c, "circuit_reset", `circuits/${name}`, {
@@ -184,7 +214,8 @@ export const protectionEndpoints: AdminEndpoint[] = [
     method: "GET",
     path: "/circuits",
     summary: "The circuit of every upstream with a circuit breaker",
-    description: "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force. Isolates act on copies refreshed every 2 s.",
+    description:
+      "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force. Isolates act on copies refreshed every 2 s.",
     responses: { 200: { description: "The circuits.", schema: "CircuitList" }, 503: objectUnavailable },
     handler: listCircuits,
   },

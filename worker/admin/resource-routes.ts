@@ -62,17 +62,22 @@ function endpoints(collection: Collection): AdminEndpoint[] {
     const entry = { [key]: name, ...(body as Entry) };
     let created = false;
     let warnings: string[] = [];
-    const saved = await saveConfig(c.env, changeAuthor(c), { action: `${label}_put`, target: `${list}/${name}`, ifMatch: c.req.header("If-Match") }, async (current) => {
-      const document = currentDocument(current);
-      const entries = [...entriesOf(document, collection)];
-      const index = entries.findIndex((item) => item[key] === name);
-      created = index < 0;
-      if (created) entries.push(entry);
-      else entries[index] = entry;
-      const valid = await validateForSave(c.env, { ...document, [list]: entries });
-      warnings = valid.warnings;
-      return valid.document;
-    });
+    const saved = await saveConfig(
+      c.env,
+      changeAuthor(c),
+      { action: `${label}_put`, target: `${list}/${name}`, ifMatch: c.req.header("If-Match") },
+      async (current) => {
+        const document = currentDocument(current);
+        const entries = [...entriesOf(document, collection)];
+        const index = entries.findIndex((item) => item[key] === name);
+        created = index < 0;
+        if (created) entries.push(entry);
+        else entries[index] = entry;
+        const valid = await validateForSave(c.env, { ...document, [list]: entries });
+        warnings = valid.warnings;
+        return valid.document;
+      },
+    );
     setVersionHeaders(c, saved.version);
     if (created) c.header("Location", c.req.path);
     return c.json({ version: saved.version, warnings }, created ? 201 : 200);
@@ -81,15 +86,24 @@ function endpoints(collection: Collection): AdminEndpoint[] {
   async function deleteEntry(c: AdminContext) {
     const name = c.req.param(key)!;
     let warnings: string[] = [];
-    const saved = await saveConfig(c.env, changeAuthor(c), { action: `${label}_delete`, target: `${list}/${name}`, ifMatch: c.req.header("If-Match") }, async (current) => {
-      const document = currentDocument(current);
-      const entries = entriesOf(document, collection);
-      if (!entries.some((item) => item[key] === name)) throw notFound(describe(name));
-      // 409: the request is fine, but the config without this entry would not be.
-      const valid = await validateForSave(c.env, { ...document, [list]: entries.filter((item) => item[key] !== name) }, { code: "conflict", status: 409 });
-      warnings = valid.warnings;
-      return valid.document;
-    });
+    const saved = await saveConfig(
+      c.env,
+      changeAuthor(c),
+      { action: `${label}_delete`, target: `${list}/${name}`, ifMatch: c.req.header("If-Match") },
+      async (current) => {
+        const document = currentDocument(current);
+        const entries = entriesOf(document, collection);
+        if (!entries.some((item) => item[key] === name)) throw notFound(describe(name));
+        // 409: the request is fine, but the config without this entry would not be.
+        const valid = await validateForSave(
+          c.env,
+          { ...document, [list]: entries.filter((item) => item[key] !== name) },
+          { code: "conflict", status: 409 },
+        );
+        warnings = valid.warnings;
+        return valid.document;
+      },
+    );
     setVersionHeaders(c, saved.version);
     return c.json({ version: saved.version, warnings });
   }
@@ -112,7 +126,10 @@ function endpoints(collection: Collection): AdminEndpoint[] {
       method: "GET",
       path: itemPath,
       summary: `One ${label}`,
-      responses: { 200: { description: `The ${label}, as stored.`, schema: collection.schema }, 404: { description: `No such ${label}.`, schema: "Error" } },
+      responses: {
+        200: { description: `The ${label}, as stored.`, schema: collection.schema },
+        404: { description: `No such ${label}.`, schema: "Error" },
+      },
       handler: getEntry,
     },
     {
@@ -138,7 +155,10 @@ function endpoints(collection: Collection): AdminEndpoint[] {
         200: { description: "Deleted; a new version.", schema: "SaveResult" },
         404: { description: `No such ${label}.`, schema: "Error" },
         ...changeResponses,
-        409: { description: `The config without this ${label} would be invalid (e.g. a route still uses it), listed by path; or another change is being saved.`, schema: "InvalidConfig" },
+        409: {
+          description: `The config without this ${label} would be invalid (e.g. a route still uses it), listed by path; or another change is being saved.`,
+          schema: "InvalidConfig",
+        },
       },
       handler: deleteEntry,
     },

@@ -5,12 +5,29 @@
  */
 import { z } from "zod";
 import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
-import { auditChainBrokenSchema, auditChainOkSchema, auditExportMismatchSchema, auditExportRequestSchema, auditExportResultSchema, auditPageSchema, auditPruneResultSchema } from "../audit/api-schema";
+import {
+  auditChainBrokenSchema,
+  auditChainOkSchema,
+  auditExportMismatchSchema,
+  auditExportRequestSchema,
+  auditExportResultSchema,
+  auditPageSchema,
+  auditPruneResultSchema,
+} from "../audit/api-schema";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
-import { credentialInfoSchema, credentialSecretSchema, vaultRotateRequestSchema, vaultRotateResultSchema, vaultStatusSchema } from "../vault/api-schema";
+import {
+  credentialInfoSchema,
+  credentialSecretSchema,
+  vaultRotateRequestSchema,
+  vaultRotateResultSchema,
+  vaultStatusSchema,
+} from "../vault/api-schema";
 
 const version = z.number().int().nonnegative().describe("Config version; 0 is the empty config before the first save.");
-const issue = z.object({ path: z.string().describe("Where, e.g. routes[2].upstream; (root) for the whole document."), message: z.string() });
+const issue = z.object({
+  path: z.string().describe("Where, e.g. routes[2].upstream; (root) for the whole document."),
+  message: z.string(),
+});
 
 const errorBody = z.object({
   error: z.string().describe("Stable machine-readable code."),
@@ -33,12 +50,25 @@ const bucketState = z.object({
 });
 
 export const rateLimitStateSchema = z.object({
-  key: z.string().describe("The counter's name: `<scope>|<key>` (scope `default`, `route=<id>` or `consumer=<id>`), as `details.limiter` of rate_limit audit rows."),
+  key: z
+    .string()
+    .describe(
+      "The counter's name: `<scope>|<key>` (scope `default`, `route=<id>` or `consumer=<id>`), as `details.limiter` of rate_limit audit rows.",
+    ),
   limits: z
-    .object({ requests_per_second: z.number().optional(), burst: z.number().optional(), requests_per_minute: z.number().optional(), requests_per_hour: z.number().optional() })
+    .object({
+      requests_per_second: z.number().optional(),
+      burst: z.number().optional(),
+      requests_per_minute: z.number().optional(),
+      requests_per_hour: z.number().optional(),
+    })
     .describe("The limits the latest request was counted against."),
   buckets: z.array(bucketState),
-  leased_tokens: z.number().int().nonnegative().describe("Tokens isolates hold in leases that have not expired (they count against every bucket)."),
+  leased_tokens: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Tokens isolates hold in leases that have not expired (they count against every bucket)."),
   calls: z.number().int().nonnegative().describe("Calls isolates made to the counter since it was created or reset."),
 });
 
@@ -47,19 +77,32 @@ const circuitStateName = z.enum(["closed", "open", "half_open"]);
 export const circuitStateSchema = z.object({
   upstream: z.string(),
   state: circuitStateName,
-  requests: z.number().int().nonnegative().describe("Requests in the rolling window (counted while closed; isolates report successes within about 2 s)."),
+  requests: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Requests in the rolling window (counted while closed; isolates report successes within about 2 s)."),
   failures: z.number().int().nonnegative().describe("Failures in the rolling window (counted while closed)."),
   retry_after_ms: z.number().int().nonnegative().describe("Open: until the circuit turns half-open (the object's alarm)."),
   probes_issued: z.number().int().nonnegative().describe("Half-open: probe requests let through so far."),
   probe_successes: z.number().int().nonnegative(),
   endpoints: z
-    .array(z.object({ endpoint: z.string(), requests: z.number().int().nonnegative(), failures: z.number().int().nonnegative(), ejected_for_ms: z.number().int().nonnegative() }))
+    .array(
+      z.object({
+        endpoint: z.string(),
+        requests: z.number().int().nonnegative(),
+        failures: z.number().int().nonnegative(),
+        ejected_for_ms: z.number().int().nonnegative(),
+      }),
+    )
     .describe("Endpoints with requests in their rolling window, or ejected; one ejected is skipped while others serve."),
   failure_threshold: z.number().int().positive().describe("From the config in force."),
   minimum_requests: z.number().int().positive().describe("From the config in force."),
   failure_ratio: z.number().positive().max(1).describe("From the config in force."),
   window_ms: z.number().int().positive().describe("From the config in force: the rolling window."),
-  failure_status_codes: z.array(z.number().int()).describe("From the config in force: statuses counted as failures besides timeouts and connection failures."),
+  failure_status_codes: z
+    .array(z.number().int())
+    .describe("From the config in force: statuses counted as failures besides timeouts and connection failures."),
   timeout_ms: z.number().int().positive().describe("From the config in force: how long it stays open."),
   half_open_requests: z.number().int().positive().describe("From the config in force."),
   success_threshold: z.number().int().positive().describe("From the config in force: probe successes in a row that close it."),
@@ -73,17 +116,24 @@ export const apiSchemas = {
   Config: configSchema,
   Route: routeSchema,
   Upstream: upstreamSchema,
-  JsonDocument: z.record(z.string(), z.unknown()).describe("A JSON object, such as a JSON Schema referenced by a request-validator plugin."),
+  JsonDocument: z
+    .record(z.string(), z.unknown())
+    .describe("A JSON object, such as a JSON Schema referenced by a request-validator plugin."),
   RollbackRequest: rollbackRequest,
   Error: errorBody,
   InvalidConfig: errorBody.extend({ issues: z.array(issue).describe("Every problem found, by path.") }),
   PreconditionFailed: errorBody.extend({ current_version: version }),
-  SaveResult: z.object({ version, warnings: z.array(z.string()).describe("Fields ignored at the edge, unset secrets, documents not uploaded yet, …") }),
+  SaveResult: z.object({
+    version,
+    warnings: z.array(z.string()).describe("Fields ignored at the edge, unset secrets, documents not uploaded yet, …"),
+  }),
   RollbackResult: z.object({ version, warnings: z.array(z.string()), rolled_back_to: version }),
   ValidateResult: z.object({ valid: z.literal(true), warnings: z.array(z.string()) }),
   VersionList: z.object({
     current_version: version,
-    versions: z.array(z.object({ version, created_at: z.iso.datetime(), actor: z.string(), action: z.string(), current: z.boolean() })).describe("Newest first."),
+    versions: z
+      .array(z.object({ version, created_at: z.iso.datetime(), actor: z.string(), action: z.string(), current: z.boolean() }))
+      .describe("Newest first."),
   }),
   RouteList: z.object({ version, routes: z.array(routeSchema) }),
   UpstreamList: z.object({ version, upstreams: z.array(upstreamSchema) }),
@@ -92,7 +142,9 @@ export const apiSchemas = {
   DocumentDeleted: z.object({ path: z.string(), deleted: z.literal(true) }),
   ConsumerCreate: consumerCreateSchema,
   Consumer: consumerSchema,
-  ConsumerCreated: consumerSchema.extend({ warnings: z.array(z.string()).describe("allowed_routes that the config in force does not have (yet).") }),
+  ConsumerCreated: consumerSchema.extend({
+    warnings: z.array(z.string()).describe("allowed_routes that the config in force does not have (yet)."),
+  }),
   ConsumerList: z.object({ consumers: z.array(consumerSchema) }),
   ApiKey: apiKeySchema,
   ApiKeyList: z.object({ keys: z.array(apiKeySchema).describe("Oldest first.") }),
@@ -107,9 +159,16 @@ export const apiSchemas = {
   VaultRotateRequest: vaultRotateRequestSchema,
   VaultRotateResult: vaultRotateResultSchema,
   RateLimitState: rateLimitStateSchema,
-  RateLimitReset: z.object({ key: z.string(), reset: z.literal(true), previous: rateLimitStateSchema.describe("The counter just before the reset.") }),
+  RateLimitReset: z.object({
+    key: z.string(),
+    reset: z.literal(true),
+    previous: rateLimitStateSchema.describe("The counter just before the reset."),
+  }),
   CircuitState: circuitStateSchema,
-  CircuitList: z.object({ version, circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order.") }),
+  CircuitList: z.object({
+    version,
+    circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order."),
+  }),
   CircuitReset: circuitStateSchema.extend({ previous_state: circuitStateName.describe("The state before the reset.") }),
   AuditPage: auditPageSchema,
   AuditChainOk: auditChainOkSchema,

@@ -74,7 +74,16 @@ export function refuseWeakSecret(variable: string, value: string): void {
     verdict = { value, weak: weakness !== undefined };
     verdicts.set(variable, verdict);
     // Once per isolate and value: the operator's log says why the admin API answers 503.
-    if (weakness) console.error(JSON.stringify({ level: "error", error: "weak_admin_secret", variable, reason: weakness.reason, estimated_bits: Math.floor(weakness.bits) }));
+    if (weakness)
+      console.error(
+        JSON.stringify({
+          level: "error",
+          error: "weak_admin_secret",
+          variable,
+          reason: weakness.reason,
+          estimated_bits: Math.floor(weakness.bits),
+        }),
+      );
   }
   if (!verdict.weak) return;
   throw gatewayError(

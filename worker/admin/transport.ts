@@ -35,7 +35,6 @@ export function isLoopbackAddress(text: string): boolean {
   return address !== undefined && LOOPBACK.some((block) => contains(block, address));
 }
 
-
 export const requireHttps: MiddlewareHandler<AdminEnv> = async function requireHttps(c, next) {
   // `Request.url` is serialised by the URL parser: the scheme is lower case.
   if (c.req.url.startsWith("http:") && !isLoopbackHost(new URL(c.req.url).hostname) && !isLoopbackAddress(c.var.clientIp)) {

@@ -17,7 +17,11 @@ export interface ValidConfig {
 }
 
 /** Validates a whole document; 400 `invalid_config` (or `code`/`status`) listing every issue. */
-export async function validateForSave(env: Env, document: unknown, failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 }): Promise<ValidConfig> {
+export async function validateForSave(
+  env: Env,
+  document: unknown,
+  failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 },
+): Promise<ValidConfig> {
   const result = validateConfig(document, env);
   if (!result.ok) throw invalid(failure.code, result.issues, failure.status);
   const documents = await referencedDocuments(env, result.config);
@@ -26,7 +30,10 @@ export async function validateForSave(env: Env, document: unknown, failure: { co
   const prefix = adminPrefix(env);
   const warnings = [
     ...result.warnings,
-    ...missing.map((path) => `document ${path} has not been uploaded (PUT ${prefix}/documents${path}); routes that validate with it answer 503 until it is`),
+    ...missing.map(
+      (path) =>
+        `document ${path} has not been uploaded (PUT ${prefix}/documents${path}); routes that validate with it answer 503 until it is`,
+    ),
   ];
   return { document: result.document, config: result.config, warnings };
 }
@@ -48,7 +55,11 @@ export async function referencedDocuments(env: Env, config: Config): Promise<Map
  * Builds every policy as the gateway will, so options only a factory can judge (a JSON Schema,
  * a header value) are refused now, with their path, instead of failing at the edge later.
  */
-export function assertCompiles(config: Config, documents: ReadonlyMap<string, unknown>, failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 }): void {
+export function assertCompiles(
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 },
+): void {
   try {
     compileConfig(0, config, documents);
   } catch (error) {

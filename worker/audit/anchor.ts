@@ -60,7 +60,10 @@ function warnOnce(event: string, message: string): void {
 async function keyOf(secret: string | undefined, name: string): Promise<AnchorKey | undefined> {
   if (!secret) return undefined;
   if (secret.length < MIN_AUDIT_KEY_LENGTH) {
-    warnOnce(`${name.toLowerCase()}_weak`, `${name} is shorter than ${MIN_AUDIT_KEY_LENGTH} characters and is not used; set ${MIN_AUDIT_KEY_LENGTH}+ random characters (e.g. openssl rand -base64 32)`);
+    warnOnce(
+      `${name.toLowerCase()}_weak`,
+      `${name} is shorter than ${MIN_AUDIT_KEY_LENGTH} characters and is not used; set ${MIN_AUDIT_KEY_LENGTH}+ random characters (e.g. openssl rand -base64 32)`,
+    );
     return undefined;
   }
   let key = imported.get(secret);
@@ -72,10 +75,14 @@ async function keyOf(secret: string | undefined, name: string): Promise<AnchorKe
   return key;
 }
 
-export const UNANCHORED_WARNING = "AUDIT_HMAC_KEY is not set: the chain's heads are not keyed, so a writer with access to D1 could rewrite rows and recompute the chain unnoticed";
+export const UNANCHORED_WARNING =
+  "AUDIT_HMAC_KEY is not set: the chain's heads are not keyed, so a writer with access to D1 could rewrite rows and recompute the chain unnoticed";
 
 export async function anchorKeys(store: AuditStore): Promise<AnchorKeys> {
-  const [current, previous] = await Promise.all([keyOf(store.AUDIT_HMAC_KEY, "AUDIT_HMAC_KEY"), keyOf(store.AUDIT_HMAC_KEY_PREVIOUS, "AUDIT_HMAC_KEY_PREVIOUS")]);
+  const [current, previous] = await Promise.all([
+    keyOf(store.AUDIT_HMAC_KEY, "AUDIT_HMAC_KEY"),
+    keyOf(store.AUDIT_HMAC_KEY_PREVIOUS, "AUDIT_HMAC_KEY_PREVIOUS"),
+  ]);
   if (!current) warnOnce("audit_hmac_key_unset", UNANCHORED_WARNING);
   return { current, previous };
 }
@@ -99,7 +106,8 @@ async function verifyMac(key: AnchorKey, macHex: string, text: string): Promise<
 }
 
 export const anchorMacValid = (key: AnchorKey, macHex: string, headHash: string) => verifyMac(key, macHex, anchorText(headHash));
-export const checkpointMacValid = (key: AnchorKey, macHex: string, throughId: number, headHash: string) => verifyMac(key, macHex, checkpointText(throughId, headHash));
+export const checkpointMacValid = (key: AnchorKey, macHex: string, throughId: number, headHash: string) =>
+  verifyMac(key, macHex, checkpointText(throughId, headHash));
 
 /**
  * The statement that records `headHash` as a keyed head: it inserts only if the row with that
@@ -108,6 +116,8 @@ export const checkpointMacValid = (key: AnchorKey, macHex: string, throughId: nu
  */
 export async function anchorStatement(db: D1Database, key: AnchorKey, headHash: string): Promise<D1PreparedStatement> {
   return db
-    .prepare("INSERT INTO audit_anchors (head_id, head_hash, key_id, mac, created_at) SELECT id, hash, ?2, ?3, ?4 FROM audit_log WHERE hash = ?1")
+    .prepare(
+      "INSERT INTO audit_anchors (head_id, head_hash, key_id, mac, created_at) SELECT id, hash, ?2, ?3, ?4 FROM audit_log WHERE hash = ?1",
+    )
     .bind(headHash, key.id, await mac(key, anchorText(headHash)), new Date().toISOString());
 }

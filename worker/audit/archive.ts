@@ -94,7 +94,8 @@ const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10
 const dayOf = (date: string) => Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
 
 /** The day's first object (`part` 0) and its supplementary objects. */
-export const archiveKey = (date: string, part = 0) => `audit/${date.slice(0, 4)}/${date.slice(5, 7)}/${date.slice(8, 10)}${part === 0 ? "" : `.${part}`}.ndjson`;
+export const archiveKey = (date: string, part = 0) =>
+  `audit/${date.slice(0, 4)}/${date.slice(5, 7)}/${date.slice(8, 10)}${part === 0 ? "" : `.${part}`}.ndjson`;
 
 /** Whether the UTC day `date` may be exported at `now`: over, and by EXPORT_GRACE_MS. */
 export function exportable(date: string, now: number): boolean {
@@ -117,13 +118,24 @@ async function databaseManifest(db: D1Database, date: string, range_: IdRange): 
   const [start, end] = range(date);
   const through = range_.through ?? Number.MAX_SAFE_INTEGER;
   const [counted, highest] = await db.batch([
-    db.prepare("SELECT count(*) AS rows, min(id) AS first_id, max(id) AS last_id FROM audit_log WHERE ts >= ? AND ts < ? AND id > ? AND id <= ?").bind(start, end, range_.from, through),
+    db
+      .prepare(
+        "SELECT count(*) AS rows, min(id) AS first_id, max(id) AS last_id FROM audit_log WHERE ts >= ? AND ts < ? AND id > ? AND id <= ?",
+      )
+      .bind(start, end, range_.from, through),
     db.prepare("SELECT max(id) AS id FROM audit_log"),
   ]);
-  const { rows = 0, first_id = null, last_id = null } = (counted!.results[0] ?? {}) as { rows?: number; first_id?: number | null; last_id?: number | null };
-  const through_id = range_.through ?? ((highest!.results[0] as { id: number | null } | undefined)?.id ?? 0);
+  const {
+    rows = 0,
+    first_id = null,
+    last_id = null,
+  } = (counted!.results[0] ?? {}) as { rows?: number; first_id?: number | null; last_id?: number | null };
+  const through_id = range_.through ?? (highest!.results[0] as { id: number | null } | undefined)?.id ?? 0;
   if (rows === 0 || first_id === null || last_id === null) {
-    const before = await db.prepare("SELECT hash FROM audit_log WHERE ts < ? AND id <= ? ORDER BY ts DESC, id DESC LIMIT 1").bind(end, through_id).first<{ hash: string }>();
+    const before = await db
+      .prepare("SELECT hash FROM audit_log WHERE ts < ? AND id <= ? ORDER BY ts DESC, id DESC LIMIT 1")
+      .bind(end, through_id)
+      .first<{ hash: string }>();
     const head = before?.hash ?? GENESIS_HASH;
     return { rows: 0, first_id: null, last_id: null, first_prev_hash: head, head_hash: head, through_id };
   }
@@ -244,12 +256,14 @@ export async function exportAuditDay(env: Env, date: string): Promise<ExportResu
     // Format 1 objects without through_id covered the day's rows up to their last one.
     const through = object.through_id ?? object.last_id ?? from;
     const manifest = await on("d1", () => databaseManifest(env.DB, date, { from, through }));
-    if (!sameManifest(object, manifest, pruned)) return { date, key: archiveKey(date, part), outcome: "mismatch", manifest, archived: object, objects: archived.length };
+    if (!sameManifest(object, manifest, pruned))
+      return { date, key: archiveKey(date, part), outcome: "mismatch", manifest, archived: object, objects: archived.length };
     from = Math.max(from, through);
   }
   const rest = await on("d1", () => databaseManifest(env.DB, date, { from, through: null }));
   const key = archiveKey(date, archived.length);
-  if (archived.length > 0 && rest.rows === 0) return { date, key: archiveKey(date, archived.length - 1), outcome: "unchanged", manifest: archived.at(-1)!, objects: archived.length };
+  if (archived.length > 0 && rest.rows === 0)
+    return { date, key: archiveKey(date, archived.length - 1), outcome: "unchanged", manifest: archived.at(-1)!, objects: archived.length };
   if (rest.rows === 0 && rest.head_hash === GENESIS_HASH) return { date, key, outcome: "empty", manifest: rest, objects: 0 };
   await upload(env, key, date, rest);
   return { date, key, outcome: "written", manifest: rest, objects: archived.length + 1 };
@@ -257,7 +271,13 @@ export async function exportAuditDay(env: Env, date: string): Promise<ExportResu
 
 /** The audit row of an export that wrote an object. */
 function exportAuditEvent(result: ExportResult, actor: string) {
-  return { event: "audit_export" as const, actor, action: "audit_export", target: result.key, details: { date: result.date, ...result.manifest } };
+  return {
+    event: "audit_export" as const,
+    actor,
+    action: "audit_export",
+    target: result.key,
+    details: { date: result.date, ...result.manifest },
+  };
 }
 
 /**
@@ -267,10 +287,27 @@ function exportAuditEvent(result: ExportResult, actor: string) {
 export async function exportDayForJob(env: Env, date: string, actor: string): Promise<ExportResult> {
   const result = await exportAuditDay(env, date);
   const level = result.outcome === "mismatch" ? "error" : "info";
-  console[level](JSON.stringify({ level, event: "audit_export", date, key: result.key, outcome: result.outcome, rows: result.manifest.rows, head_hash: result.manifest.head_hash }));
+  console[level](
+    JSON.stringify({
+      level,
+      event: "audit_export",
+      date,
+      key: result.key,
+      outcome: result.outcome,
+      rows: result.manifest.rows,
+      head_hash: result.manifest.head_hash,
+    }),
+  );
   if (result.outcome === "written") {
     await writeAuditEvent(env, exportAuditEvent(result, actor)).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: "error", event: "audit_export_audit_failed", date, name: error instanceof Error ? error.name : typeof error }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "audit_export_audit_failed",
+          date,
+          name: error instanceof Error ? error.name : typeof error,
+        }),
+      );
     });
   }
   return result;
@@ -296,7 +333,15 @@ export async function runScheduledExport(env: Env, scheduledTime: number): Promi
       if (result.outcome === "mismatch") failed.push(`${date} (archive mismatch)`);
     } catch (error) {
       failed.push(date);
-      console.error(JSON.stringify({ level: "error", event: "audit_export_failed", date, store: error instanceof ArchiveStoreError ? error.store : undefined, name: error instanceof Error ? error.name : typeof error }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          event: "audit_export_failed",
+          date,
+          store: error instanceof ArchiveStoreError ? error.store : undefined,
+          name: error instanceof Error ? error.name : typeof error,
+        }),
+      );
     }
   }
   if (failed.length > 0) throw new Error(`audit export failed for ${failed.join(", ")}`);

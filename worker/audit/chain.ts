@@ -100,18 +100,32 @@ export async function verifyAuditChain(store: AuditStore, options: { through?: n
   let lastId = checkpoint?.through_id ?? 0;
   let anchoredThrough = lastId;
   let rows = 0;
-  const broken = (id: number, event_id: string | null, reason: BrokenReason): ChainVerification => ({ ok: false, rows, broken: { id, event_id, reason }, anchored_through: anchoredThrough });
+  const broken = (id: number, event_id: string | null, reason: BrokenReason): ChainVerification => ({
+    ok: false,
+    rows,
+    broken: { id, event_id, reason },
+    anchored_through: anchoredThrough,
+  });
   if (checkpoint) {
     const key = keyById(keys, checkpoint.key_id);
-    if (key && !(await checkpointMacValid(key, checkpoint.mac, checkpoint.through_id, checkpoint.head_hash))) return broken(checkpoint.through_id, null, "checkpoint_forged");
+    if (key && !(await checkpointMacValid(key, checkpoint.mac, checkpoint.through_id, checkpoint.head_hash)))
+      return broken(checkpoint.through_id, null, "checkpoint_forged");
   }
   let firstUnanchored: AuditRow | undefined;
   for (;;) {
-    const { results } = await db.prepare("SELECT * FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?").bind(lastId, last, PAGE_SIZE).all<AuditRow>();
+    const { results } = await db
+      .prepare("SELECT * FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?")
+      .bind(lastId, last, PAGE_SIZE)
+      .all<AuditRow>();
     if (results.length === 0) break;
     const pageEnd = results.at(-1)!.id;
     const anchors = keyed
-      ? (await db.prepare("SELECT head_id, head_hash, key_id, mac FROM audit_anchors WHERE head_id > ? AND head_id <= ? ORDER BY head_id").bind(lastId, pageEnd).all<AnchorRow>()).results
+      ? (
+          await db
+            .prepare("SELECT head_id, head_hash, key_id, mac FROM audit_anchors WHERE head_id > ? AND head_id <= ? ORDER BY head_id")
+            .bind(lastId, pageEnd)
+            .all<AnchorRow>()
+        ).results
       : [];
     let next = 0;
     for (const row of results) {
@@ -137,12 +151,16 @@ export async function verifyAuditChain(store: AuditStore, options: { through?: n
   if (keyed) {
     // A head is written in the same transaction as its row, so a head without its row means rows were cut off the end.
     const orphan = await db
-      .prepare("SELECT head_id FROM audit_anchors a WHERE head_id > ? AND NOT EXISTS (SELECT 1 FROM audit_log WHERE id = a.head_id) ORDER BY head_id LIMIT 1")
+      .prepare(
+        "SELECT head_id FROM audit_anchors a WHERE head_id > ? AND NOT EXISTS (SELECT 1 FROM audit_log WHERE id = a.head_id) ORDER BY head_id LIMIT 1",
+      )
       .bind(checkpoint?.through_id ?? 0)
       .first<{ head_id: number }>();
     if (orphan) return broken(orphan.head_id, null, "anchored_row_missing");
     if (firstUnanchored) return broken(firstUnanchored.id, firstUnanchored.event_id, "unanchored");
   }
   const start = checkpoint ? { through_id: checkpoint.through_id, head_hash: checkpoint.head_hash } : null;
-  return keyed ? { ok: true, rows, head: previous, anchor: "anchored", checkpoint: start } : { ok: true, rows, head: previous, anchor: "unanchored", checkpoint: start, warning: UNANCHORED_WARNING };
+  return keyed
+    ? { ok: true, rows, head: previous, anchor: "anchored", checkpoint: start }
+    : { ok: true, rows, head: previous, anchor: "unanchored", checkpoint: start, warning: UNANCHORED_WARNING };
 }

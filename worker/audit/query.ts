@@ -91,8 +91,14 @@ export async function queryAuditLog(db: D1Database, query: AuditQuery): Promise<
   const direction = desc ? "DESC" : "ASC";
   const sql = `SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ts ${direction}, id ${direction} LIMIT ?`;
   // One row more than asked tells whether another page follows.
-  const { results } = await db.prepare(sql).bind(...params, query.limit + 1).all<AuditRow>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params, query.limit + 1)
+    .all<AuditRow>();
   const page = results.slice(0, query.limit);
   const last = page.at(-1);
-  return { entries: page.map(entry), next_cursor: results.length > query.limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null };
+  return {
+    entries: page.map(entry),
+    next_cursor: results.length > query.limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null,
+  };
 }

@@ -41,7 +41,11 @@ function redacted(event: QueuedAuditEvent): Record<string, unknown> {
  */
 export async function enqueueAuditEvents(env: Env, events: readonly AuditEvent[]): Promise<void> {
   // Scrubbed before sending, not only when written: a dead-lettered message is kept for days.
-  const queued = events.map((event): QueuedAuditEvent => ({ ...event, eventId: event.eventId ?? crypto.randomUUID(), details: scrubDetails(event.details ?? {}) as Record<string, unknown> }));
+  const queued = events.map((event): QueuedAuditEvent => ({
+    ...event,
+    eventId: event.eventId ?? crypto.randomUUID(),
+    details: scrubDetails(event.details ?? {}) as Record<string, unknown>,
+  }));
   if (queued.length === 0) return;
   try {
     await env.AUDIT_QUEUE.sendBatch(queued.map((body) => ({ body, contentType: "json" })));
@@ -52,7 +56,8 @@ export async function enqueueAuditEvents(env: Env, events: readonly AuditEvent[]
   try {
     await appendAuditEvents(env, queued);
   } catch (error) {
-    for (const event of queued) console.error(JSON.stringify({ level: "error", event: "audit_event_lost", name: errorName(error), audit_event: redacted(event) }));
+    for (const event of queued)
+      console.error(JSON.stringify({ level: "error", event: "audit_event_lost", name: errorName(error), audit_event: redacted(event) }));
   }
 }
 
@@ -93,7 +98,15 @@ export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env):
       continue;
     }
     // Retried, not dropped: after max_retries the dead letter queue keeps it for a person to read.
-    console.error(JSON.stringify({ level: "error", event: "audit_message_invalid", queue: batch.queue, message_id: message.id, attempts: message.attempts }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        event: "audit_message_invalid",
+        queue: batch.queue,
+        message_id: message.id,
+        attempts: message.attempts,
+      }),
+    );
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
   }
   if (events.length === 0) return;
@@ -101,7 +114,16 @@ export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env):
     await appendAuditEvents(env, events);
   } catch (error) {
     const attempts = Math.max(...messages.map((message) => message.attempts));
-    console.error(JSON.stringify({ level: "error", event: "audit_queue_write_failed", queue: batch.queue, messages: messages.length, attempts, name: errorName(error) }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        event: "audit_queue_write_failed",
+        queue: batch.queue,
+        messages: messages.length,
+        attempts,
+        name: errorName(error),
+      }),
+    );
     for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }

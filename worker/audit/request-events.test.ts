@@ -9,7 +9,11 @@ function requestContext() {
   const work: Promise<unknown>[] = [];
   const queue = { sendBatch: async (messages: { body: QueuedAuditEvent }[]) => void sent.push(...messages.map((message) => message.body)) };
   const env = { AUDIT_WINDOW_MS: "0", AUDIT_QUEUE: queue } as unknown as Env;
-  return { c: { env, var: { requestId: "r-1" }, executionCtx: { waitUntil: (promise: Promise<unknown>) => void work.push(promise) } }, sent, settled: () => Promise.all(work) };
+  return {
+    c: { env, var: { requestId: "r-1" }, executionCtx: { waitUntil: (promise: Promise<unknown>) => void work.push(promise) } },
+    sent,
+    settled: () => Promise.all(work),
+  };
 }
 
 describe("request-path audit keys", () => {
@@ -24,7 +28,13 @@ describe("request-path audit keys", () => {
     recordAdminAuthFailure({ path: "admin", scheme: "basic", reason, ip: "2001:db8:0:1::7", userAgent: "u".repeat(1_000) }, c);
     await settled();
     expect(sent).toEqual([
-      expect.objectContaining({ event: "admin_auth_failure", target: "admin", ip: "2001:db8:0:1::/64", userAgent: "u".repeat(256), details: expect.objectContaining({ scheme: "basic", reason: recorded, count: 1 }) }),
+      expect.objectContaining({
+        event: "admin_auth_failure",
+        target: "admin",
+        ip: "2001:db8:0:1::/64",
+        userAgent: "u".repeat(256),
+        details: expect.objectContaining({ scheme: "basic", reason: recorded, count: 1 }),
+      }),
     ]);
   });
 });

@@ -94,7 +94,12 @@ interface RefusedCredential {
  * Counts refused credentials per `target`, scheme, reason and client block; each closed window
  * is one `event` row (actor `anonymous`). Returns what notes one refusal.
  */
-function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "admin_auth_failure", action: string, target: (failure: T) => string, overflow: T) {
+function refusalWindows<T extends RefusedCredential>(
+  event: "auth_failure" | "admin_auth_failure",
+  action: string,
+  target: (failure: T) => string,
+  overflow: T,
+) {
   const windows = new EventWindows<T, RequestContext>({
     sink: (failure, occurrences, c) =>
       send(c, {
@@ -111,18 +116,28 @@ function refusalWindows<T extends RefusedCredential>(event: "auth_failure" | "ad
     failureEvent: `${event}_audit_failed`,
   });
   return (failure: T, c: RequestContext): void => {
-    const keyed = { ...failure, reason: REASON.test(failure.reason) ? failure.reason : "other", ip: clientBlock(failure.ip), userAgent: failure.userAgent.slice(0, MAX_USER_AGENT) };
+    const keyed = {
+      ...failure,
+      reason: REASON.test(failure.reason) ? failure.reason : "other",
+      ip: clientBlock(failure.ip),
+      userAgent: failure.userAgent.slice(0, MAX_USER_AGENT),
+    };
     windows.note([target(keyed), keyed.scheme, keyed.reason, keyed.ip].join("\n"), keyed, slim(c));
   };
 }
 
-const noteAuthFailure = refusalWindows<AuthFailureEvent>("auth_failure", "authenticate", (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"), {
-  route: "",
-  scheme: "",
-  reason: "(overflow)",
-  ip: "",
-  userAgent: "",
-});
+const noteAuthFailure = refusalWindows<AuthFailureEvent>(
+  "auth_failure",
+  "authenticate",
+  (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"),
+  {
+    route: "",
+    scheme: "",
+    reason: "(overflow)",
+    ip: "",
+    userAgent: "",
+  },
+);
 
 /** `authenticate`'s failure hook: an `auth_failure` event, never the credential itself. */
 export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): void {
@@ -144,7 +159,8 @@ export const recordAdminAuthFailure = refusalWindows<AdminAuthFailure>("admin_au
 });
 
 const routeMatches = new EventWindows<string, RequestContext>({
-  sink: (route, occurrences, c) => send(c, { event: "route_match", actor: "gateway", action: "route_match", target: `routes/${route}`, details: counted(occurrences) }),
+  sink: (route, occurrences, c) =>
+    send(c, { event: "route_match", actor: "gateway", action: "route_match", target: `routes/${route}`, details: counted(occurrences) }),
   windowMs: windowOf,
   overflow: "(other routes)",
   // Route ids come from the config, not the client: one window each, however many routes.

@@ -83,13 +83,22 @@ export async function pruneAuditLog(env: Env, retentionDays: number, now: number
   const db = env.DB;
   const cutoffMs = (Math.floor(now / DAY_MS) - retentionDays) * DAY_MS;
   const cutoff = iso(cutoffMs);
-  const nothing = (outcome: PruneOutcome, reason?: string): PruneResult => ({ outcome, cutoff, through_id: null, rows: 0, ...(reason ? { reason } : {}) });
+  const nothing = (outcome: PruneOutcome, reason?: string): PruneResult => ({
+    outcome,
+    cutoff,
+    through_id: null,
+    rows: 0,
+    ...(reason ? { reason } : {}),
+  });
   const { current: key } = await anchorKeys(env);
   if (!key) return nothing("unanchored", "AUDIT_HMAC_KEY is not set: rows are pruned only once a keyed head anchors them");
 
   const pruned = await prunedThrough(db);
   await deleteThrough(db, pruned);
-  const first = await db.prepare("SELECT id, ts FROM audit_log WHERE id > ? ORDER BY id LIMIT 1").bind(pruned).first<{ id: number; ts: string }>();
+  const first = await db
+    .prepare("SELECT id, ts FROM audit_log WHERE id > ? ORDER BY id LIMIT 1")
+    .bind(pruned)
+    .first<{ id: number; ts: string }>();
   if (!first || first.ts >= cutoff) return nothing("nothing");
   const firstDay = Math.floor(Date.parse(first.ts) / DAY_MS);
   const until = Math.min(cutoffMs, (firstDay + MAX_DAYS_PER_RUN) * DAY_MS);
@@ -104,14 +113,26 @@ export async function pruneAuditLog(env: Env, retentionDays: number, now: number
     .all<{ date: string }>();
   for (const { date } of days.results) {
     const result = await exportDayForJob(env, date, author.actor);
-    if (result.outcome === "mismatch") return nothing("blocked", `${result.key} does not match the database (archive_mismatch): nothing is pruned until it is explained`);
+    if (result.outcome === "mismatch")
+      return nothing("blocked", `${result.key} does not match the database (archive_mismatch): nothing is pruned until it is explained`);
   }
 
   // Anchored and intact: verified up to the first keyed head at or after throughId.
-  const head = await db.prepare("SELECT min(head_id) AS id FROM audit_anchors WHERE head_id >= ? AND key_id = ?").bind(throughId, key.id).first<{ id: number | null }>();
-  if (head?.id == null) return nothing("unanchored", `no head keyed with AUDIT_HMAC_KEY covers row ${throughId} yet (rows written while the key was unset are anchored by the next append)`);
+  const head = await db
+    .prepare("SELECT min(head_id) AS id FROM audit_anchors WHERE head_id >= ? AND key_id = ?")
+    .bind(throughId, key.id)
+    .first<{ id: number | null }>();
+  if (head?.id == null)
+    return nothing(
+      "unanchored",
+      `no head keyed with AUDIT_HMAC_KEY covers row ${throughId} yet (rows written while the key was unset are anchored by the next append)`,
+    );
   const verified = await verifyAuditChain(env, { through: head.id });
-  if (!verified.ok) return nothing("blocked", `the audit log fails verification at row ${verified.broken.id} (${verified.broken.reason}): nothing is pruned over it`);
+  if (!verified.ok)
+    return nothing(
+      "blocked",
+      `the audit log fails verification at row ${verified.broken.id} (${verified.broken.reason}): nothing is pruned over it`,
+    );
 
   const [counted, last] = await db.batch<{ value: number | string }>([
     db.prepare("SELECT count(*) AS value FROM audit_log WHERE id > ? AND id <= ?").bind(pruned, throughId),
@@ -147,7 +168,14 @@ export async function runScheduledPrune(env: Env, retentionDays: number, schedul
   try {
     result = await pruneAuditLog(env, retentionDays, scheduledTime, { actor: "cron" });
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", event: "audit_prune_failed", store: error instanceof ArchiveStoreError ? error.store : undefined, name: error instanceof Error ? error.name : typeof error }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        event: "audit_prune_failed",
+        store: error instanceof ArchiveStoreError ? error.store : undefined,
+        name: error instanceof Error ? error.name : typeof error,
+      }),
+    );
     throw error;
   }
   const level = result.outcome === "blocked" ? "error" : result.outcome === "unanchored" ? "warn" : "info";
@@ -155,4 +183,3 @@ export async function runScheduledPrune(env: Env, retentionDays: number, schedul
   if (result.outcome === "blocked") throw new Error(`audit retention blocked: ${result.reason}`);
   return result;
 }
-

@@ -69,7 +69,10 @@ async function refusal(db: D1Database, fields: HashedFields): Promise<AuditRow |
   const existing = await db.prepare("SELECT * FROM audit_log WHERE event_id = ?").bind(fields.event_id).first<AuditRow>();
   if (existing) return existing;
   if (fields.event === "config_change" && fields.new_version !== null) {
-    const claimed = await db.prepare("SELECT 1 FROM audit_log WHERE event = 'config_change' AND new_version = ?").bind(fields.new_version).first();
+    const claimed = await db
+      .prepare("SELECT 1 FROM audit_log WHERE event = 'config_change' AND new_version = ?")
+      .bind(fields.new_version)
+      .first();
     if (claimed) return new AuditVersionConflictError(fields.new_version);
   }
   return undefined;
@@ -97,7 +100,23 @@ export async function writeAuditEvent(store: AuditStore, event: AuditEvent): Pro
     const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
     const insert = db
       .prepare(INSERT)
-      .bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, head?.hash ?? null);
+      .bind(
+        event_id,
+        ts,
+        name,
+        actor,
+        action,
+        target,
+        ip,
+        user_agent,
+        request_id,
+        old_version,
+        new_version,
+        details,
+        prevHash,
+        hash,
+        head?.hash ?? null,
+      );
     const [result] = await db.batch<{ id: number }>(key ? [insert, await anchorStatement(db, key, hash)] : [insert]);
     const inserted = result?.results[0];
     if (inserted) return { id: inserted.id, ...fields, prev_hash: prevHash, hash };
@@ -144,7 +163,27 @@ export async function appendAuditEvents(store: AuditStore, events: readonly (Aud
     for (const fields of pending) {
       const hash = await auditRowHash(prevHash, fields);
       const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
-      inserts.push(db.prepare(INSERT).bind(event_id, ts, name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, guard));
+      inserts.push(
+        db
+          .prepare(INSERT)
+          .bind(
+            event_id,
+            ts,
+            name,
+            actor,
+            action,
+            target,
+            ip,
+            user_agent,
+            request_id,
+            old_version,
+            new_version,
+            details,
+            prevHash,
+            hash,
+            guard,
+          ),
+      );
       prevHash = hash;
       guard = hash;
     }

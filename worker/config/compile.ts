@@ -87,7 +87,9 @@ function routePluginChain(route: RouteConfig, index: number, documents: Readonly
     const document = typeof schema === "string" ? documents.get(schema) : schema;
     if (document === undefined) return missingDocument(schema as string);
     const path = `routes[${index}].plugins[${p}].config.schema`;
-    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () => requestValidator({ schema: document, methods, maxBodySize }));
+    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () =>
+      requestValidator({ schema: document, methods, maxBodySize }),
+    );
   });
 }
 
@@ -124,13 +126,23 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
     cors({ cors: middleware.cors, routes }),
-    authenticate({ auth: middleware.auth, routes, onFailure: recordAuthFailure, lookupKeyHash: lookupConsumerKey, failureLimit: config.auth_failure_limit }),
+    authenticate({
+      auth: middleware.auth,
+      routes,
+      onFailure: recordAuthFailure,
+      lookupKeyHash: lookupConsumerKey,
+      failureLimit: config.auth_failure_limit,
+    }),
   ];
   const routeAuth = [middleware.auth, ...routes.map((route) => route.auth)];
   const identityHeaders = identityHeaderNames(...routeAuth);
   const rateLimitConfig = config.rate_limit;
   if (rateLimitConfig) {
-    steps.push(build("rate_limit", () => rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow, identityHeaders })));
+    steps.push(
+      build("rate_limit", () =>
+        rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow, identityHeaders }),
+      ),
+    );
   }
   if (middleware.body_limit) {
     const maxSize = middleware.body_limit.max_size;

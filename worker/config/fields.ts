@@ -11,7 +11,10 @@ import { parseDuration, parseSize } from "./units";
 /** A reference to a Worker secret. Literal secrets are refused: KV never holds a secret. */
 export const secretRef = z
   .string()
-  .regex(SECRET_REF_PATTERN, "must be a ${VAR} reference to a Worker secret (wrangler secret put VAR); the config store never holds a secret")
+  .regex(
+    SECRET_REF_PATTERN,
+    "must be a ${VAR} reference to a Worker secret (wrangler secret put VAR); the config store never holds a secret",
+  )
   .describe("A `${VAR}` reference, resolved from the Worker's secrets when a request needs it.");
 
 export const size = z

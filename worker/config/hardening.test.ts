@@ -59,7 +59,9 @@ describe("jwt warnings: what a jwt block accepts", () => {
 
   it("warns about a loopback http jwks_uri, not about an https one", () => {
     const jwks = { type: "jwt", jwks_uri: "http://127.0.0.1:9000/jwks", algorithms: ["RS256"], issuer: "i", audience: "a" };
-    expect(warningsOf({ middleware: { auth: jwks } })).toEqual([expect.stringMatching(/^middleware\.auth\.jwks_uri: plain http to a loopback host, for local development only/)]);
+    expect(warningsOf({ middleware: { auth: jwks } })).toEqual([
+      expect.stringMatching(/^middleware\.auth\.jwks_uri: plain http to a loopback host, for local development only/),
+    ]);
     expect(warningsOf({ middleware: { auth: { ...jwks, jwks_uri: "https://id.example.com/jwks" } } })).toEqual([]);
   });
 
@@ -73,20 +75,33 @@ describe("vault credentials never go to a plain-http upstream except a loopback 
   const route = { id: "llm", path: "/llm/*", upstream: "llm", credential: "openai", auth: { type: "api_key" } };
   const config = (...endpoints: string[]) => ({ routes: [route], upstreams: [{ name: "llm", endpoints }] });
 
-  it.each([["http://api.example.com"], ["api.example.com:8080"], ["10.0.0.5:80"], ["http://localhost.example.com"]])("refuses the endpoint %s", (endpoint) => {
-    expect(issuesOf(config(endpoint))).toEqual([{ path: "routes[0].credential", message: expect.stringContaining(`plain-http endpoint ${endpoint}`) }]);
-  });
+  it.each([["http://api.example.com"], ["api.example.com:8080"], ["10.0.0.5:80"], ["http://localhost.example.com"]])(
+    "refuses the endpoint %s",
+    (endpoint) => {
+      expect(issuesOf(config(endpoint))).toEqual([
+        { path: "routes[0].credential", message: expect.stringContaining(`plain-http endpoint ${endpoint}`) },
+      ]);
+    },
+  );
 
   it("refuses an upstream with one plain-http endpoint among https ones", () => {
     expect(issuesOf(config("https://a.example.com", "http://b.example.com"))[0]!.path).toBe("routes[0].credential");
   });
 
-  it.each([["https://api.example.com"], ["http://127.0.0.1:8788"], ["127.0.0.1:8788"], ["localhost:8788"], ["http://[::1]:8788"]])("accepts the endpoint %s", (endpoint) => {
-    expect(validateConfig(config(endpoint), ENV).ok).toBe(true);
-  });
+  it.each([["https://api.example.com"], ["http://127.0.0.1:8788"], ["127.0.0.1:8788"], ["localhost:8788"], ["http://[::1]:8788"]])(
+    "accepts the endpoint %s",
+    (endpoint) => {
+      expect(validateConfig(config(endpoint), ENV).ok).toBe(true);
+    },
+  );
 
   it("accepts plain http on routes without a credential", () => {
-    expect(validateConfig({ routes: [{ ...route, credential: undefined }], upstreams: [{ name: "llm", endpoints: ["http://api.example.com"] }] }, ENV).ok).toBe(true);
+    expect(
+      validateConfig(
+        { routes: [{ ...route, credential: undefined }], upstreams: [{ name: "llm", endpoints: ["http://api.example.com"] }] },
+        ENV,
+      ).ok,
+    ).toBe(true);
   });
 });
 

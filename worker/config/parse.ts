@@ -14,8 +14,7 @@ export interface ConfigIssue {
 }
 
 export type ValidationResult =
-  | { ok: true; document: Record<string, unknown>; config: Config; warnings: string[] }
-  | { ok: false; issues: ConfigIssue[] };
+  { ok: true; document: Record<string, unknown>; config: Config; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
 
 export function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
@@ -29,7 +28,10 @@ export function zodIssues(error: z.ZodError): ConfigIssue[] {
  * counts against the same alias cap as any other, so a "billion laughs" document built from
  * merges cannot blow up memory either.
  */
-export function parseDocument(text: string, contentType: string | undefined): { ok: true; document: unknown } | { ok: false; issues: ConfigIssue[] } {
+export function parseDocument(
+  text: string,
+  contentType: string | undefined,
+): { ok: true; document: unknown } | { ok: false; issues: ConfigIssue[] } {
   const json = /\bjson\b/i.test(contentType ?? "");
   try {
     const document = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100, merge: true, prettyErrors: false, uniqueKeys: true });

@@ -38,13 +38,21 @@ describe("the example configs", () => {
     const result = validate(yaml(jwtAuthYaml), { JWT_SECRET: "s3cret" });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.warnings).toEqual([expect.stringMatching(/^middleware\.auth: no issuer \(any `iss`\) and no audience .* is checked: every token its keys verify is accepted/)]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^middleware\.auth: no issuer \(any `iss`\) and no audience .* is checked: every token its keys verify is accepted/,
+      ),
+    ]);
     expect(JSON.stringify(result.document)).toContain("${JWT_SECRET}");
     expect(JSON.stringify(result)).not.toContain("s3cret");
   });
 
   it("forwards no underscore header names and no override headers unless the config says so", () => {
-    const result = validate({ middleware: { request_validation: { max_uri_length: 100 } }, routes: [{ id: "a", path: "/a", upstream: "backend" }], upstreams: [upstream] });
+    const result = validate({
+      middleware: { request_validation: { max_uri_length: 100 } },
+      routes: [{ id: "a", path: "/a", upstream: "backend" }],
+      upstreams: [upstream],
+    });
     expect(result.ok && result.config.middleware.request_validation?.underscores_in_headers).toBe(false);
     expect(result.ok && result.config.routes[0]!.forward_override_headers).toBe(false);
     const relaxed = validate({
@@ -59,7 +67,10 @@ describe("the example configs", () => {
       routes: [{ id: "a", path: "/a", upstream: "backend", forward_override_headers: "yes" }],
       upstreams: [upstream],
     });
-    expect(issues.map((issue) => issue.path).sort()).toEqual(["middleware.request_validation.underscores_in_headers", "routes[0].forward_override_headers"]);
+    expect(issues.map((issue) => issue.path).sort()).toEqual([
+      "middleware.request_validation.underscores_in_headers",
+      "routes[0].forward_override_headers",
+    ]);
   });
 
   it("applies defaults: 10 s timeout, 5 MB response cap, one retry", () => {
@@ -95,23 +106,51 @@ describe("invalid configs", () => {
     ["literal secret", { middleware: { auth: { type: "api_key", keys: ["sk-live-123"] } } }, "middleware.auth.keys[0]"],
     ["unknown auth type", { middleware: { auth: { type: "magic" } } }, "middleware.auth.type"],
     ["jwt without a key", { middleware: { auth: { type: "jwt", algorithms: ["RS256"] } } }, "middleware.auth"],
-    ["HMAC without secret", { middleware: { auth: { type: "jwt", jwks_uri: "https://id.example.com/jwks", algorithms: ["HS256"] } } }, "middleware.auth.algorithms"],
+    [
+      "HMAC without secret",
+      { middleware: { auth: { type: "jwt", jwks_uri: "https://id.example.com/jwks", algorithms: ["HS256"] } } },
+      "middleware.auth.algorithms",
+    ],
     ["path without slash", { routes: [{ id: "r", path: "api", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
     ["wildcard mid-path", { routes: [{ id: "r", path: "/a/*/b", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
-    ["encoded dot in a route", { routes: [{ id: "r", path: "/a/%2e%2e/b", upstream: "backend" }], upstreams: [upstream] }, "routes[0].path"],
-    ["bad method", { routes: [{ id: "r", path: "/a", methods: ["FETCH"], upstream: "backend" }], upstreams: [upstream] }, "routes[0].methods[0]"],
+    [
+      "encoded dot in a route",
+      { routes: [{ id: "r", path: "/a/%2e%2e/b", upstream: "backend" }], upstreams: [upstream] },
+      "routes[0].path",
+    ],
+    [
+      "bad method",
+      { routes: [{ id: "r", path: "/a", methods: ["FETCH"], upstream: "backend" }], upstreams: [upstream] },
+      "routes[0].methods[0]",
+    ],
     ["endpoint scheme", { upstreams: [{ name: "u", endpoints: ["ftp://files"] }] }, "upstreams[0].endpoints[0]"],
     ["endpoint with credentials", { upstreams: [{ name: "u", endpoints: ["https://user:pw@origin"] }] }, "upstreams[0].endpoints[0]"],
     ["no endpoints", { upstreams: [{ name: "u", endpoints: [] }] }, "upstreams[0].endpoints"],
     ["zero timeout", { upstreams: [{ ...upstream, timeout: "0s" }] }, "upstreams[0].timeout"],
     ["negative retries", { upstreams: [{ ...upstream, retries: -1 }] }, "upstreams[0].retries"],
     ["TLS version", { listeners: [{ name: "l", tls: { min_version: "1.4" } }] }, "listeners[0].tls.min_version"],
-    ["rate-limit override for a missing route", { rate_limit: { routes: { ghost: { requests_per_second: 1 } } } }, "rate_limit.routes.ghost"],
+    [
+      "rate-limit override for a missing route",
+      { rate_limit: { routes: { ghost: { requests_per_second: 1 } } } },
+      "rate_limit.routes.ghost",
+    ],
     ["rate-limit key expression", { rate_limit: { key: "${env.SECRET}" } }, "rate_limit.key"],
-    ["route on a missing listener", { routes: [{ id: "r", path: "/a", upstream: "backend", listener: "nope" }], upstreams: [upstream] }, "routes[0].listener"],
-    ["unknown route plugin", { routes: [{ id: "r", path: "/a", upstream: "backend", plugins: [{ name: "exec", config: {} }] }], upstreams: [upstream] }, "routes[0].plugins[0].name"],
+    [
+      "route on a missing listener",
+      { routes: [{ id: "r", path: "/a", upstream: "backend", listener: "nope" }], upstreams: [upstream] },
+      "routes[0].listener",
+    ],
+    [
+      "unknown route plugin",
+      { routes: [{ id: "r", path: "/a", upstream: "backend", plugins: [{ name: "exec", config: {} }] }], upstreams: [upstream] },
+      "routes[0].plugins[0].name",
+    ],
     ["security.txt without contact", { security_txt: { expires: "2030-01-01T00:00:00Z" } }, "security_txt.contact"],
-    ["security.txt with an http contact", { security_txt: { contact: "http://x.example", expires: "2030-01-01T00:00:00Z" } }, "security_txt.contact"],
+    [
+      "security.txt with an http contact",
+      { security_txt: { contact: "http://x.example", expires: "2030-01-01T00:00:00Z" } },
+      "security_txt.contact",
+    ],
     ["unknown access-log field", { logging: { access_log: { fields: ["password"] } } }, "logging.access_log.fields[0]"],
   ])("rejects %s", (_name, document, path) => {
     expect(issuesOf(document).map((issue) => issue.path)).toContain(path);
@@ -148,7 +187,16 @@ describe("invalid configs", () => {
   });
 
   it("caps YAML aliases (billion laughs)", () => {
-    const bomb = ["a: &a [x,x,x,x,x,x,x,x,x,x]", ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(",")}]`)].join("\n");
+    const bomb = [
+      "a: &a [x,x,x,x,x,x,x,x,x,x]",
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(",")}]`,
+      ),
+    ].join("\n");
     expect(parseDocument(bomb, "application/yaml").ok).toBe(false);
   });
 });

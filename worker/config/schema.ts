@@ -31,7 +31,10 @@ const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0"
 /** A name: route ids, upstream and listener names, consumer ids and tenants. */
 export const identifier = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
 
 /** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
 export const routePath = z
@@ -56,7 +59,10 @@ export const routePath = z
 
 const hostPattern = z
   .string()
-  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, "must be a host name, optionally starting with *. for any subdomain")
+  .regex(
+    /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+    "must be a host name, optionally starting with *. for any subdomain",
+  )
   .transform((host) => host.toLowerCase())
   .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
 
@@ -91,9 +97,15 @@ export function endpointUrl(value: string): URL | undefined {
 const tlsSchema = z.strictObject({
   cert_file: z.string().optional().describe("Ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate."),
   key_file: z.string().optional().describe("Ignored at the edge: Cloudflare holds the private key."),
-  min_version: z.enum(["1.0", "1.1", "1.2", "1.3"]).optional().describe("Lowest TLS version accepted, enforced with request.cf.tlsVersion (426 below it)."),
+  min_version: z
+    .enum(["1.0", "1.1", "1.2", "1.3"])
+    .optional()
+    .describe("Lowest TLS version accepted, enforced with request.cf.tlsVersion (426 below it)."),
   cipher_suites: z.array(z.string()).optional().describe("Ignored at the edge: set cipher suites in the zone's SSL/TLS settings."),
-  client_auth: z.enum(["none", "request", "require"]).default("none").describe("`require`: the client certificate must be presented, verified and not revoked (request.cf.tlsClientAuth)."),
+  client_auth: z
+    .enum(["none", "request", "require"])
+    .default("none")
+    .describe("`require`: the client certificate must be presented, verified and not revoked (request.cf.tlsClientAuth)."),
   client_ca_file: z.string().optional().describe("Ignored at the edge: upload the CA to Cloudflare mTLS settings."),
 });
 
@@ -172,13 +184,18 @@ const requestValidatorPlugin = z.strictObject({
   name: z.literal("request-validator"),
   config: z.strictObject({
     schema: z
-      .union([z.string().regex(/^\/[^\s]*$/, "must be a document path such as /etc/loom/schemas/api.json"), z.record(z.string(), z.unknown())])
+      .union([
+        z.string().regex(/^\/[^\s]*$/, "must be a document path such as /etc/loom/schemas/api.json"),
+        z.record(z.string(), z.unknown()),
+      ])
       .describe("A JSON Schema: a document path uploaded with PUT /admin/documents/<path>, or the schema inline."),
     methods: z.array(httpMethod).default(["POST", "PUT", "PATCH"]).describe("Methods whose body is validated."),
     max_body_size: size
       .refine((bytes) => bytes >= 1 && bytes <= 32 * 1024 * 1024, "must be between 1B and 32MB")
       .default(DEFAULT_MAX_BODY_SIZE)
-      .describe("Largest body validated: it is held in memory and parsed whole, so a larger one is refused with 413, whatever middleware.body_limit allows. Default 1MB, 1B-32MB."),
+      .describe(
+        "Largest body validated: it is held in memory and parsed whole, so a larger one is refused with 413, whatever middleware.body_limit allows. Default 1MB, 1B-32MB.",
+      ),
   }),
 });
 
@@ -199,7 +216,9 @@ export const routeSchema = z.strictObject({
     ),
   listener: identifier.optional().describe("Serve this route only to requests that satisfy this listener's TLS rules."),
   plugins: z.array(routePluginSchema).default([]),
-  auth: routeAuthSchema.optional().describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
+  auth: routeAuthSchema
+    .optional()
+    .describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
   cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
   credential: credentialRefSchema.optional(),
@@ -210,7 +229,9 @@ export const upstreamSchema = z.strictObject({
   endpoints: z.array(endpoint).min(1),
   timeout: positiveDuration
     .prefault("10s")
-    .describe("Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body."),
+    .describe(
+      "Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body.",
+    ),
   max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
   retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
   circuit_breaker: circuitBreakerSchema.optional(),
@@ -270,7 +291,10 @@ const loggingSchema = z.strictObject({
   access_log: z
     .strictObject({
       enabled: z.boolean().default(true),
-      fields: z.array(z.enum(ACCESS_LOG_FIELDS)).min(1).default(["timestamp", "request_id", "client_ip", "method", "path", "status", "duration_ms"]),
+      fields: z
+        .array(z.enum(ACCESS_LOG_FIELDS))
+        .min(1)
+        .default(["timestamp", "request_id", "client_ip", "method", "path", "status", "duration_ms"]),
     })
     .optional(),
 });
@@ -279,9 +303,7 @@ const wasmPluginSchema = z.strictObject({
   name: identifier,
   path: z.string().optional(),
   config: z.record(z.string(), z.unknown()).optional(),
-  capabilities: z
-    .strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) })
-    .optional(),
+  capabilities: z.strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) }).optional(),
 });
 
 /**
@@ -292,12 +314,35 @@ const wasmPluginSchema = z.strictObject({
  * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
  * (worker/audit/retention.ts). All six are always written, like `config_change`.
  */
-export const AUDIT_EVENTS = ["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "audit_prune", "route_match", "auth_failure", "rate_limit", "admin_auth_failure"] as const;
+export const AUDIT_EVENTS = [
+  "config_change",
+  "consumer_change",
+  "credential_change",
+  "state_reset",
+  "audit_export",
+  "audit_prune",
+  "route_match",
+  "auth_failure",
+  "rate_limit",
+  "admin_auth_failure",
+] as const;
 
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z.array(z.enum(AUDIT_EVENTS)).default(["config_change", "consumer_change", "credential_change", "state_reset", "audit_export", "audit_prune", "auth_failure", "rate_limit", "admin_auth_failure"]),
+  events: z
+    .array(z.enum(AUDIT_EVENTS))
+    .default([
+      "config_change",
+      "consumer_change",
+      "credential_change",
+      "state_reset",
+      "audit_export",
+      "audit_prune",
+      "auth_failure",
+      "rate_limit",
+      "admin_auth_failure",
+    ]),
   retention: z
     .string()
     .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")
@@ -357,7 +402,8 @@ function matchedPattern(path: string): string {
   const folded = path.toLowerCase();
   return folded.length > 1 && folded.endsWith("/") ? folded.slice(0, -1) : folded;
 }
-const list = (value: unknown): Loose[] => (Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : []);
+const list = (value: unknown): Loose[] =>
+  Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : [];
 
 /** Reports duplicates of `key` within a list; returns the set of names for reference checks. */
 function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath: string): Set<string> {
@@ -372,7 +418,9 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
 
 /** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
-  const endpoints = Array.isArray(upstream?.endpoints) ? upstream.endpoints.filter((value): value is string => typeof value === "string") : [];
+  const endpoints = Array.isArray(upstream?.endpoints)
+    ? upstream.endpoints.filter((value): value is string => typeof value === "string")
+    : [];
   return endpoints.find((value) => {
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
@@ -395,10 +443,18 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
   const matchKeys = new Map<string, string>();
   routes.forEach((route, index) => {
     if (typeof route.upstream === "string" && !upstreamNames.has(route.upstream)) {
-      ctx.addIssue({ code: "custom", path: ["routes", index, "upstream"], message: `upstream "${route.upstream}" is not defined in upstreams` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", index, "upstream"],
+        message: `upstream "${route.upstream}" is not defined in upstreams`,
+      });
     }
     if (typeof route.listener === "string" && !listenerNames.has(route.listener)) {
-      ctx.addIssue({ code: "custom", path: ["routes", index, "listener"], message: `listener "${route.listener}" is not defined in listeners` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", index, "listener"],
+        message: `listener "${route.listener}" is not defined in listeners`,
+      });
     }
     if (route.credential !== undefined) {
       const plain = plainHttpEndpoint(upstreams.find((upstream) => upstream.name === route.upstream));
@@ -413,14 +469,22 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
     const methods = Array.isArray(route.methods) ? route.methods.map(String) : ["*"];
     methods.forEach((method, m) => {
       if (allowed && method !== "*" && !allowed.has(method)) {
-        ctx.addIssue({ code: "custom", path: ["routes", index, "methods", m], message: `${method} is not in middleware.request_validation.allowed_methods, so this route could never serve it` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "methods", m],
+          message: `${method} is not in middleware.request_validation.allowed_methods, so this route could never serve it`,
+        });
       }
     });
     // Paths are matched case-insensitively and without a trailing slash (gateway/router.ts).
     const key = `${String(route.host ?? "*").toLowerCase()} ${matchedPattern(String(route.path))} ${[...methods].sort().join(",")}`;
     const twin = matchKeys.get(key);
     if (twin !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["routes", index, "path"], message: `same host, path and methods as route "${twin}"; one of them could never match` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", index, "path"],
+        message: `same host, path and methods as route "${twin}"; one of them could never match`,
+      });
     } else matchKeys.set(key, String(route.id));
   });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;

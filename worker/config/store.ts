@@ -85,7 +85,9 @@ export async function readCurrent(env: Env): Promise<CurrentConfig> {
 export function currentDocument(current: CurrentConfig): Record<string, unknown> {
   if (current.version === 0) return {};
   if (!current.record) {
-    throw gatewayError(503, "config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, { headers: { "Retry-After": "1" } });
+    throw gatewayError(503, "config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
+      headers: { "Retry-After": "1" },
+    });
   }
   return current.record.document;
 }
@@ -121,7 +123,9 @@ export async function saveConfig(
 ): Promise<{ version: number; previous: number }> {
   const current = await readCurrent(env);
   if (current.inFlight) {
-    throw gatewayError(409, "change_in_progress", "another admin change is being saved; retry in a moment", { headers: { "Retry-After": "1" } });
+    throw gatewayError(409, "change_in_progress", "another admin change is being saved; retry in a moment", {
+      headers: { "Retry-After": "1" },
+    });
   }
   if (!ifMatchAllows(change.ifMatch, current.version)) throw preconditionFailed(current.version);
   const document = await edit(current);
@@ -165,7 +169,11 @@ async function storeWrite(write: () => Promise<void>): Promise<void> {
     await write();
   } catch (error) {
     console.error(JSON.stringify({ level: "error", error: "store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-    throw gatewayError(503, "store_unavailable", "the config store (KV) failed after the change was audited; check the current version and retry");
+    throw gatewayError(
+      503,
+      "store_unavailable",
+      "the config store (KV) failed after the change was audited; check the current version and retry",
+    );
   }
 }
 
@@ -183,7 +191,9 @@ export async function putDocument(env: Env, author: ChangeAuthor, path: string, 
     updated_at: new Date().toISOString(),
     actor: author.actor,
   };
-  await changeDocument(env, author, path, "document_put", { sha256: meta.sha256, size: meta.size }, () => env.CONFIG.put(KEYS.document(path), text, { metadata: meta }));
+  await changeDocument(env, author, path, "document_put", { sha256: meta.sha256, size: meta.size }, () =>
+    env.CONFIG.put(KEYS.document(path), text, { metadata: meta }),
+  );
   return meta;
 }
 
@@ -191,7 +201,14 @@ export async function deleteDocument(env: Env, author: ChangeAuthor, path: strin
   await changeDocument(env, author, path, "document_delete", {}, () => env.CONFIG.delete(KEYS.document(path)));
 }
 
-async function changeDocument(env: Env, author: ChangeAuthor, path: string, action: string, details: Record<string, unknown>, write: () => Promise<void>): Promise<void> {
+async function changeDocument(
+  env: Env,
+  author: ChangeAuthor,
+  path: string,
+  action: string,
+  details: Record<string, unknown>,
+  write: () => Promise<void>,
+): Promise<void> {
   try {
     await writeAuditEvent(env, { event: "config_change", action, target: `documents:${path}`, ...author, details });
   } catch (error) {
@@ -283,7 +300,9 @@ async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
     if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
     return compiled;
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }),
+    );
     if (entry) {
       // Keep serving the last good config; try again after another TTL.
       entry.checkedAt = Date.now();

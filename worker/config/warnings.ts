@@ -10,13 +10,31 @@ import { findSecretRefs } from "./secrets";
 import { formatPath } from "./paths";
 
 const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: string }[] = [
-  { test: (p) => p[0] === "listeners" && p[2] === "address", says: "ignored at the edge: the Worker is reached on Cloudflare's anycast addresses and your routes/custom domains" },
-  { test: (p) => p[0] === "listeners" && p[3] === "cert_file", says: "ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate" },
+  {
+    test: (p) => p[0] === "listeners" && p[2] === "address",
+    says: "ignored at the edge: the Worker is reached on Cloudflare's anycast addresses and your routes/custom domains",
+  },
+  {
+    test: (p) => p[0] === "listeners" && p[3] === "cert_file",
+    says: "ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate",
+  },
   { test: (p) => p[0] === "listeners" && p[3] === "key_file", says: "ignored at the edge: Cloudflare holds the certificate's private key" },
-  { test: (p) => p[0] === "listeners" && p[3] === "cipher_suites", says: "ignored at the edge: choose cipher suites in the zone's SSL/TLS edge certificate settings" },
-  { test: (p) => p[0] === "listeners" && p[3] === "client_ca_file", says: "ignored at the edge: upload the CA in Cloudflare's mTLS settings; the gateway checks request.cf.tlsClientAuth" },
-  { test: (p) => p[0] === "admin" && p[1] === "address", says: "ignored at the edge: the admin API is served under ADMIN_PREFIX (default /admin) and always requires credentials" },
-  { test: (p) => p[0] === "audit" && p[1] === "output", says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)" },
+  {
+    test: (p) => p[0] === "listeners" && p[3] === "cipher_suites",
+    says: "ignored at the edge: choose cipher suites in the zone's SSL/TLS edge certificate settings",
+  },
+  {
+    test: (p) => p[0] === "listeners" && p[3] === "client_ca_file",
+    says: "ignored at the edge: upload the CA in Cloudflare's mTLS settings; the gateway checks request.cf.tlsClientAuth",
+  },
+  {
+    test: (p) => p[0] === "admin" && p[1] === "address",
+    says: "ignored at the edge: the admin API is served under ADMIN_PREFIX (default /admin) and always requires credentials",
+  },
+  {
+    test: (p) => p[0] === "audit" && p[1] === "output",
+    says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)",
+  },
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
 ];
 
@@ -40,14 +58,18 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   for (const { path, variable } of findSecretRefs(document)) {
     const value = env[variable];
     if (typeof value !== "string" || value.length === 0) {
-      warnings.push(`${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`);
+      warnings.push(
+        `${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`,
+      );
     }
   }
   config.upstreams.forEach((upstream, u) => {
     upstream.endpoints.forEach((endpoint, e) => {
       const host = endpointUrl(endpoint)?.hostname ?? "";
       if (PRIVATE_HOST.test(host)) {
-        warnings.push(`upstreams[${u}].endpoints[${e}]: ${host} is a private or loopback address, reachable only from local development, not from Cloudflare's network`);
+        warnings.push(
+          `upstreams[${u}].endpoints[${e}]: ${host} is a private or loopback address, reachable only from local development, not from Cloudflare's network`,
+        );
       }
     });
   });
@@ -58,7 +80,9 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   }
   for (const names of addresses.values()) {
     if (names.length > 1) {
-      warnings.push(`listeners ${names.join(", ")}: at the edge all listeners share one entry point; a request is served when it satisfies any one of them, and a route pins one with \`listener: NAME\``);
+      warnings.push(
+        `listeners ${names.join(", ")}: at the edge all listeners share one entry point; a request is served when it satisfies any one of them, and a route pins one with \`listener: NAME\``,
+      );
     }
   }
   config.routes.forEach((route, r) => {
@@ -66,7 +90,9 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     const auth = route.auth ?? config.middleware.auth;
     const schemes = auth === undefined || auth === "none" ? [] : Array.isArray(auth) ? auth : [auth];
     if (!schemes.some((scheme) => scheme.type === "api_key")) {
-      warnings.push(`routes[${r}].credential: only the API keys of consumers carry a tenant, and this route accepts no api_key; every request will be refused with 403 tenant_required`);
+      warnings.push(
+        `routes[${r}].credential: only the API keys of consumers carry a tenant, and this route accepts no api_key; every request will be refused with 403 tenant_required`,
+      );
     }
   });
   for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
@@ -102,13 +128,23 @@ function jwtBlocks(config: Config): { path: string; jwt: JwtAuthConfig }[] {
 /** What a jwt block admits beyond what its keys alone would suggest. */
 function jwtWarnings(path: string, jwt: JwtAuthConfig): string[] {
   const warnings: string[] = [];
-  const unchecked = [jwt.issuer === undefined ? "issuer (any `iss`)" : undefined, jwt.audience === undefined ? "audience (any `aud`, tokens issued for other services included)" : undefined].filter(Boolean);
+  const unchecked = [
+    jwt.issuer === undefined ? "issuer (any `iss`)" : undefined,
+    jwt.audience === undefined ? "audience (any `aud`, tokens issued for other services included)" : undefined,
+  ].filter(Boolean);
   if (unchecked.length > 0) {
-    warnings.push(`${path}: no ${unchecked.join(" and no ")} is checked: every token its keys verify is accepted, whoever it was issued by or for (RFC 8725 §3.8, §3.9); set \`issuer\` and \`audience\``);
+    warnings.push(
+      `${path}: no ${unchecked.join(" and no ")} is checked: every token its keys verify is accepted, whoever it was issued by or for (RFC 8725 §3.8, §3.9); set \`issuer\` and \`audience\``,
+    );
   }
-  if (!jwt.require_exp) warnings.push(`${path}.require_exp: false: tokens without \`exp\` are accepted and never expire, so a leaked one works until its key is rotated`);
+  if (!jwt.require_exp)
+    warnings.push(
+      `${path}.require_exp: false: tokens without \`exp\` are accepted and never expire, so a leaked one works until its key is rotated`,
+    );
   if (jwt.jwks_uri?.startsWith("http:")) {
-    warnings.push(`${path}.jwks_uri: plain http to a loopback host, for local development only; Cloudflare's network cannot reach it, so deployed, tokens that need it are refused`);
+    warnings.push(
+      `${path}.jwks_uri: plain http to a loopback host, for local development only; Cloudflare's network cannot reach it, so deployed, tokens that need it are refused`,
+    );
   }
   return warnings;
 }

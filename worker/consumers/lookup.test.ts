@@ -34,7 +34,11 @@ let serial = 0;
 async function storedKey(options: { allowedRoutes?: string[] } = {}): Promise<{ consumer: string; keyId: string; minted: MintedKey }> {
   const consumer = `lookup-${(serial += 1)}`;
   const now = new Date().toISOString();
-  await insertConsumer(env.DB, { id: consumer, tenant: "t", allowed_routes: options.allowedRoutes, rate_limit: { requests_per_second: 3 } }, now);
+  await insertConsumer(
+    env.DB,
+    { id: consumer, tenant: "t", allowed_routes: options.allowedRoutes, rate_limit: { requests_per_second: 3 } },
+    now,
+  );
   const minted = await mintKey();
   const keyId = crypto.randomUUID();
   await insertKey(env.DB, consumer, keyId, minted, now);
@@ -90,7 +94,15 @@ describe("keyLookupCache", () => {
     const { consumer, keyId, minted } = await storedKey();
     const now = Date.now();
     const graceMs = 2 * TTL;
-    await rotateKey(env.DB, consumer, keyId, crypto.randomUUID(), await mintKey(), new Date(now).toISOString(), new Date(now + graceMs).toISOString());
+    await rotateKey(
+      env.DB,
+      consumer,
+      keyId,
+      crypto.randomUUID(),
+      await mintKey(),
+      new Date(now).toISOString(),
+      new Date(now + graceMs).toISOString(),
+    );
     const cache = keyLookupCache({ ttlMs: 10 * TTL, maxEntries: 10 });
     const { env: counted, state } = countingEnv();
     expect(await cache.lookup(minted.sha256, counted)).toMatchObject({ consumer });

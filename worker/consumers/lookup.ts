@@ -61,7 +61,9 @@ export interface KeyLookupCache {
   sizes(): { found: number; missing: number };
 }
 
-export function keyLookupCache(options: { ttlMs: number; maxEntries: number } = { ttlMs: KEY_CACHE_TTL_MS, maxEntries: MAX_ENTRIES }): KeyLookupCache {
+export function keyLookupCache(
+  options: { ttlMs: number; maxEntries: number } = { ttlMs: KEY_CACHE_TTL_MS, maxEntries: MAX_ENTRIES },
+): KeyLookupCache {
   const found = new ExpiringMap<StoredConsumer>(options.maxEntries);
   const missing = new ExpiringMap<true>(options.maxEntries);
   const pending = new Map<string, Promise<StoredConsumer | undefined>>();
@@ -75,8 +77,12 @@ export function keyLookupCache(options: { ttlMs: number; maxEntries: number } = 
     try {
       answer = await findKeyOwner(env.DB, sha256, new Date(now).toISOString());
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", error: "consumer_store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-      throw gatewayError(503, "auth_unavailable", "API keys cannot be checked right now; retry shortly", { headers: { "Retry-After": "1" } });
+      console.error(
+        JSON.stringify({ level: "error", error: "consumer_store_unavailable", name: error instanceof Error ? error.name : typeof error }),
+      );
+      throw gatewayError(503, "auth_unavailable", "API keys cannot be checked right now; retry shortly", {
+        headers: { "Retry-After": "1" },
+      });
     }
     if (generation === started) {
       const expiresAt = now + options.ttlMs;

@@ -14,16 +14,24 @@ export const MAX_GRACE_MS = 24 * 3_600_000;
 
 export const consumerCreateSchema = z
   .strictObject({
-    id: identifier.describe("The consumer's id: `c.var.consumer`, `${consumer}` in rate-limit keys, the consumer header upstream. Never reused, even once disabled."),
+    id: identifier.describe(
+      "The consumer's id: `c.var.consumer`, `${consumer}` in rate-limit keys, the consumer header upstream. Never reused, even once disabled.",
+    ),
     tenant: identifier.describe("The consumer's tenant: `c.var.tenant`, `${tenant}` in rate-limit keys, the tenant header upstream."),
-    rate_limit: rateSchema.optional().describe("The consumer's own limit, replacing the route's and the default one, with counters of its own. Unset: the config's limits apply."),
+    rate_limit: rateSchema
+      .optional()
+      .describe(
+        "The consumer's own limit, replacing the route's and the default one, with counters of its own. Unset: the config's limits apply.",
+      ),
     allowed_routes: z
       .array(identifier)
       .min(1)
       .max(1000)
       .refine((ids) => new Set(ids).size === ids.length, "must not list a route twice")
       .optional()
-      .describe("Route ids this consumer's keys may call; any other route answers 403 route_not_allowed. Unset: every route that accepts api_key."),
+      .describe(
+        "Route ids this consumer's keys may call; any other route answers 403 route_not_allowed. Unset: every route that accepts api_key.",
+      ),
   })
   .describe("A new consumer.");
 

@@ -69,30 +69,53 @@ export async function insertConsumer(db: D1Database, input: ConsumerCreate, now:
       `INSERT INTO consumers (id, tenant, rate_limit, allowed_routes, created_at) SELECT ?1, ?2, ?3, ?4, ?5
        WHERE NOT EXISTS (SELECT 1 FROM consumers WHERE id = ?1) RETURNING *`,
     )
-    .bind(input.id, input.tenant, input.rate_limit ? JSON.stringify(input.rate_limit) : null, input.allowed_routes ? JSON.stringify(input.allowed_routes) : null, now)
+    .bind(
+      input.id,
+      input.tenant,
+      input.rate_limit ? JSON.stringify(input.rate_limit) : null,
+      input.allowed_routes ? JSON.stringify(input.allowed_routes) : null,
+      now,
+    )
     .first<ConsumerRow>();
   return row ? consumerOf(row) : undefined;
 }
 
 /** The disabled consumer, or undefined when it does not exist or was disabled already. */
 export async function disableConsumer(db: D1Database, id: string, now: string): Promise<Consumer | undefined> {
-  const row = await db.prepare("UPDATE consumers SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL RETURNING *").bind(id, now).first<ConsumerRow>();
+  const row = await db
+    .prepare("UPDATE consumers SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL RETURNING *")
+    .bind(id, now)
+    .first<ConsumerRow>();
   return row ? consumerOf(row) : undefined;
 }
 
 export async function listKeys(db: D1Database, consumerId: string, now: string): Promise<ApiKeyInfo[]> {
-  const { results } = await db.prepare(`SELECT ${KEY_COLUMNS} FROM consumer_keys WHERE consumer_id = ? ORDER BY created_at, key_id`).bind(consumerId).all<KeyRow>();
+  const { results } = await db
+    .prepare(`SELECT ${KEY_COLUMNS} FROM consumer_keys WHERE consumer_id = ? ORDER BY created_at, key_id`)
+    .bind(consumerId)
+    .all<KeyRow>();
   return results.map((row) => keyOf(row, now));
 }
 
 export async function readKey(db: D1Database, consumerId: string, keyId: string, now: string): Promise<ApiKeyInfo | undefined> {
-  const row = await db.prepare(`SELECT ${KEY_COLUMNS} FROM consumer_keys WHERE key_id = ? AND consumer_id = ?`).bind(keyId, consumerId).first<KeyRow>();
+  const row = await db
+    .prepare(`SELECT ${KEY_COLUMNS} FROM consumer_keys WHERE key_id = ? AND consumer_id = ?`)
+    .bind(keyId, consumerId)
+    .first<KeyRow>();
   return row ? keyOf(row, now) : undefined;
 }
 
 const ENABLED_CONSUMER = "EXISTS (SELECT 1 FROM consumers WHERE id = ?2 AND disabled_at IS NULL)";
 
-function insertKeyStatement(db: D1Database, keyId: string, consumerId: string, minted: MintedKey, now: string, rotatedFrom: string | null, condition: string): D1PreparedStatement {
+function insertKeyStatement(
+  db: D1Database,
+  keyId: string,
+  consumerId: string,
+  minted: MintedKey,
+  now: string,
+  rotatedFrom: string | null,
+  condition: string,
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO consumer_keys (key_id, consumer_id, sha256, prefix, last4, created_at, rotated_from)
@@ -102,7 +125,13 @@ function insertKeyStatement(db: D1Database, keyId: string, consumerId: string, m
 }
 
 /** Stores a new key's hash; undefined when the consumer is missing or disabled. */
-export async function insertKey(db: D1Database, consumerId: string, keyId: string, minted: MintedKey, now: string): Promise<ApiKeyInfo | undefined> {
+export async function insertKey(
+  db: D1Database,
+  consumerId: string,
+  keyId: string,
+  minted: MintedKey,
+  now: string,
+): Promise<ApiKeyInfo | undefined> {
   const row = await insertKeyStatement(db, keyId, consumerId, minted, now, null, ENABLED_CONSUMER).first<KeyRow>();
   return row ? keyOf(row, now) : undefined;
 }
@@ -113,7 +142,9 @@ export async function insertKey(db: D1Database, consumerId: string, keyId: strin
  */
 export async function revokeKey(db: D1Database, consumerId: string, keyId: string, now: string): Promise<ApiKeyInfo | undefined> {
   const row = await db
-    .prepare(`UPDATE consumer_keys SET revoked_at = ?3 WHERE key_id = ?1 AND consumer_id = ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING ${KEY_COLUMNS}`)
+    .prepare(
+      `UPDATE consumer_keys SET revoked_at = ?3 WHERE key_id = ?1 AND consumer_id = ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING ${KEY_COLUMNS}`,
+    )
     .bind(keyId, consumerId, now)
     .first<KeyRow>();
   return row ? keyOf(row, now) : undefined;
@@ -138,7 +169,9 @@ export async function rotateKey(
   const [inserted, updated] = await db.batch<KeyRow>([
     insertKeyStatement(db, newKeyId, consumerId, minted, now, oldKeyId, oldActive),
     db
-      .prepare(`UPDATE consumer_keys SET revoked_at = ?3 WHERE key_id = ?1 AND consumer_id = ?2 AND revoked_at IS NULL AND ${ENABLED_CONSUMER} RETURNING ${KEY_COLUMNS}`)
+      .prepare(
+        `UPDATE consumer_keys SET revoked_at = ?3 WHERE key_id = ?1 AND consumer_id = ?2 AND revoked_at IS NULL AND ${ENABLED_CONSUMER} RETURNING ${KEY_COLUMNS}`,
+      )
       .bind(oldKeyId, consumerId, revokeAt),
   ]);
   const key = inserted?.results[0];
@@ -150,7 +183,11 @@ export async function rotateKey(
  * The hot path's query: the enabled consumer owning a key that works at `now` (active, or
  * rotated and still in its grace period), found through the UNIQUE index on sha256.
  */
-export async function findKeyOwner(db: D1Database, sha256: string, now: string): Promise<{ owner: StoredConsumer; revokedAt: string | null } | undefined> {
+export async function findKeyOwner(
+  db: D1Database,
+  sha256: string,
+  now: string,
+): Promise<{ owner: StoredConsumer; revokedAt: string | null } | undefined> {
   const row = await db
     .prepare(
       `SELECT c.id, c.tenant, c.rate_limit, c.allowed_routes, k.revoked_at

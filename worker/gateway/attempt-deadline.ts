@@ -66,7 +66,9 @@ export class AttemptDeadline {
    */
   boundWhole(): void {
     this.responded();
-    AbortSignal.timeout(this.#timeoutMs).addEventListener("abort", () => this.#controller.abort(new DOMException("The upstream body did not end within its timeout.", "TimeoutError")));
+    AbortSignal.timeout(this.#timeoutMs).addEventListener("abort", () =>
+      this.#controller.abort(new DOMException("The upstream body did not end within its timeout.", "TimeoutError")),
+    );
   }
 
   /** The attempt is over (failed, body ended, cut or cancelled, no body): nothing to watch. */

@@ -15,8 +15,17 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof SecretUnavailableError) {
     // The variable's name is configuration, not a secret: operators need it to fix the gap.
     console.error(JSON.stringify({ level: "error", request_id: requestId, error: "secret_unavailable", variable: error.variable }));
-    return errorResponse(500, "secret_unavailable", "the gateway is missing a secret this request needs; the operator has been told", { requestId });
+    return errorResponse(500, "secret_unavailable", "the gateway is missing a secret this request needs; the operator has been told", {
+      requestId,
+    });
   }
-  console.error(JSON.stringify({ level: "error", request_id: requestId, error: "internal_error", name: error instanceof Error ? error.name : typeof error }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      request_id: requestId,
+      error: "internal_error",
+      name: error instanceof Error ? error.name : typeof error,
+    }),
+  );
   return errorResponse(500, "internal_error", "the gateway failed to handle this request", { requestId });
 };

@@ -138,7 +138,13 @@ function withheld(name: string, rules: UpstreamHeaderRules, forwardOverrides: bo
  * only those present are removed, a runtime call each, instead of a call for every name that
  * could be there.
  */
-export function forUpstream(headers: Headers, names: readonly string[], forwarded: ForwardedFor, rules: UpstreamHeaderRules, forwardOverrides = false): void {
+export function forUpstream(
+  headers: Headers,
+  names: readonly string[],
+  forwarded: ForwardedFor,
+  rules: UpstreamHeaderRules,
+  forwardOverrides = false,
+): void {
   let via: string | null = null;
   for (const name of names) {
     if (name === "via") via = headers.get(name);

@@ -29,15 +29,18 @@ async function refusal(res: Response): Promise<{ error: string; allow: string[] 
 }
 
 describe("method overrides on routes that forward them", () => {
-  it.each(["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"])("refuses %s naming a method the route does not admit, with Allow", async (name) => {
-    const { app, reached } = gateway([legacy]);
-    const res = await app.request("http://gw.test/legacy/users/1", { method: "POST", headers: { [name]: "DELETE" } });
-    const body = await refusal(res);
-    expect(body.error).toBe("method_not_allowed");
-    expect(body.allow).toEqual(["GET", "HEAD", "POST"]);
-    expect(res.headers.get("Allow")).toBe("GET, HEAD, POST");
-    expect(reached).toEqual([]);
-  });
+  it.each(["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"])(
+    "refuses %s naming a method the route does not admit, with Allow",
+    async (name) => {
+      const { app, reached } = gateway([legacy]);
+      const res = await app.request("http://gw.test/legacy/users/1", { method: "POST", headers: { [name]: "DELETE" } });
+      const body = await refusal(res);
+      expect(body.error).toBe("method_not_allowed");
+      expect(body.allow).toEqual(["GET", "HEAD", "POST"]);
+      expect(res.headers.get("Allow")).toBe("GET, HEAD, POST");
+      expect(reached).toEqual([]);
+    },
+  );
 
   it("admits an override naming a method the route admits, in any case", async () => {
     const { app, reached } = gateway([legacy]);
@@ -53,7 +56,12 @@ describe("method overrides on routes that forward them", () => {
     const repeated = new Headers();
     repeated.append("X-HTTP-Method-Override", "GET");
     repeated.append("X-HTTP-Method-Override", "DELETE");
-    const cases: HeadersInit[] = [repeated, { "X-Method-Override": "" }, { "X-HTTP-Method": "BREW" }, { "X-HTTP-Method-Override": "GET", "X-HTTP-Method": "DELETE" }];
+    const cases: HeadersInit[] = [
+      repeated,
+      { "X-Method-Override": "" },
+      { "X-HTTP-Method": "BREW" },
+      { "X-HTTP-Method-Override": "GET", "X-HTTP-Method": "DELETE" },
+    ];
     for (const headers of cases) {
       await refusal(await app.request("http://gw.test/legacy/x", { headers }));
     }
@@ -62,14 +70,18 @@ describe("method overrides on routes that forward them", () => {
 
   it("bounds a route without methods by middleware.request_validation.allowed_methods", async () => {
     const { app } = gateway([{ id: "open", path: "/open/*", forward_override_headers: true }], ["GET", "POST"]);
-    const body = await refusal(await app.request("http://gw.test/open/x", { method: "POST", headers: { "X-HTTP-Method-Override": "PUT" } }));
+    const body = await refusal(
+      await app.request("http://gw.test/open/x", { method: "POST", headers: { "X-HTTP-Method-Override": "PUT" } }),
+    );
     expect(body.allow).toEqual(["GET", "POST"]);
     expect((await app.request("http://gw.test/open/x", { method: "POST", headers: { "X-HTTP-Method-Override": "GET" } })).status).toBe(200);
   });
 
   it("bounds a route's methods by allowed_methods too", async () => {
     const { app } = gateway([{ ...legacy, methods: ["GET", "POST", "PUT"] }], ["GET", "PUT"]);
-    const body = await refusal(await app.request("http://gw.test/legacy/x", { method: "PUT", headers: { "X-HTTP-Method-Override": "POST" } }));
+    const body = await refusal(
+      await app.request("http://gw.test/legacy/x", { method: "PUT", headers: { "X-HTTP-Method-Override": "POST" } }),
+    );
     expect(body.allow).toEqual(["GET", "PUT"]);
   });
 
@@ -80,7 +92,10 @@ describe("method overrides on routes that forward them", () => {
   });
 
   it("costs nothing when no route forwards overrides", () => {
-    const routes = [{ id: "a", path: "/a", methods: ["GET"] }, { id: "b", path: "/b/*" }].map((route) => routeSchema.parse({ upstream: "u", ...route }));
+    const routes = [
+      { id: "a", path: "/a", methods: ["GET"] },
+      { id: "b", path: "/b/*" },
+    ].map((route) => routeSchema.parse({ upstream: "u", ...route }));
     expect(overrideHeaders(routes, { router: compileRouter(routes) })).toBe(passThrough);
     const forwarding = routes.map((route) => ({ ...route, forward_override_headers: true }));
     expect(overrideHeaders(forwarding, { router: compileRouter(forwarding) })).not.toBe(passThrough);

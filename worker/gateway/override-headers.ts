@@ -83,7 +83,10 @@ export const overrideHeaders = (routes: readonly RouteConfig[], options: Overrid
         // Frameworks upper-case the override (Rack::MethodOverride, Symfony); so is it compared.
         // A repeated header arrives joined with ", " and so names no method: refused.
         if (value !== null && !admitted!.methods.has(value.trim().toUpperCase())) {
-          throw methodNotAllowed(`the ${name} header names a method this route does not allow; the Allow header lists those that are`, admitted!.allow);
+          throw methodNotAllowed(
+            `the ${name} header names a method this route does not allow; the Allow header lists those that are`,
+            admitted!.allow,
+          );
         }
       }
       for (const name of URL_OVERRIDE_HEADERS) {

@@ -112,7 +112,17 @@ describe("proxy: request headers", () => {
       },
     });
     const headers = origin.seen[0]!.headers;
-    for (const name of ["connection", "x-hop-secret", "x-other-hop", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization"]) {
+    for (const name of [
+      "connection",
+      "x-hop-secret",
+      "x-other-hop",
+      "keep-alive",
+      "proxy-connection",
+      "te",
+      "trailer",
+      "upgrade",
+      "proxy-authorization",
+    ]) {
       expect(headers.has(name), name).toBe(false);
     }
     expect(headers.get("x-end-to-end")).toBe("kept");
@@ -181,7 +191,12 @@ describe("proxy: request headers", () => {
 const namesSeen = (origin: ReturnType<typeof fakeOrigin>, index = 0) => [...origin.seen[index]!.headers.keys()];
 
 describe("proxy: headers an upstream trusts", () => {
-  const auth = authSchema.parse({ type: "api_key", header: "X-API-Key", keys: ["${API_KEY_1}"], consumer_headers: { consumer: "X-Consumer-Id", tenant: "X-Tenant" } });
+  const auth = authSchema.parse({
+    type: "api_key",
+    header: "X-API-Key",
+    keys: ["${API_KEY_1}"],
+    consumer_headers: { consumer: "X-Consumer-Id", tenant: "X-Tenant" },
+  });
   /** As compile.ts builds them: the credential and identity headers of the config, the vault's header. */
   const trusted = (extra: ProxyOptions = {}): ProxyOptions => ({
     ...gatewayCredentials(auth),
@@ -248,10 +263,18 @@ describe("proxy: headers an upstream trusts", () => {
   it("never forwards the client's address headers; X-Forwarded-For and X-Real-IP carry the edge's", async () => {
     const origin = fakeOrigin();
     const { app } = gateway(origin.fetcher);
-    const forged = { "X-Client-IP": "6.6.6.6", "True-Client-IP": "6.6.6.6", "Client-IP": "6.6.6.6", "X-Real-IP": "6.6.6.6", Forwarded: "for=6.6.6.6", "CF-Connecting-IP": "6.6.6.6" };
+    const forged = {
+      "X-Client-IP": "6.6.6.6",
+      "True-Client-IP": "6.6.6.6",
+      "Client-IP": "6.6.6.6",
+      "X-Real-IP": "6.6.6.6",
+      Forwarded: "for=6.6.6.6",
+      "CF-Connecting-IP": "6.6.6.6",
+    };
     await app.request("http://gw.test/api/x", { headers: forged });
     const headers = origin.seen[0]!.headers;
-    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip"]) expect(headers.has(name), name).toBe(false);
+    for (const name of ["x-client-ip", "true-client-ip", "client-ip", "forwarded", "cf-connecting-ip"])
+      expect(headers.has(name), name).toBe(false);
     expect(headers.get("x-forwarded-for")).toBe("203.0.113.7");
     expect(headers.get("x-real-ip")).toBe("203.0.113.7");
   });
@@ -259,7 +282,9 @@ describe("proxy: headers an upstream trusts", () => {
   it("sends no address at all when the edge reported none, rather than the client's", async () => {
     const origin = fakeOrigin();
     const { app } = gateway(origin.fetcher, { clientIp: "" });
-    await app.request("http://gw.test/api/x", { headers: { "X-Real-IP": "6.6.6.6", "X-Forwarded-For": "6.6.6.6", "True-Client-IP": "6.6.6.6" } });
+    await app.request("http://gw.test/api/x", {
+      headers: { "X-Real-IP": "6.6.6.6", "X-Forwarded-For": "6.6.6.6", "True-Client-IP": "6.6.6.6" },
+    });
     const headers = origin.seen[0]!.headers;
     for (const name of ["x-real-ip", "x-forwarded-for", "true-client-ip"]) expect(headers.has(name), name).toBe(false);
   });
@@ -268,7 +293,12 @@ describe("proxy: headers an upstream trusts", () => {
     const origin = fakeOrigin();
     const { app } = gateway(origin.fetcher);
     await app.request("https://shop.example.com/api/x", {
-      headers: { "X-Forwarded-Host": "evil.example", "X-Forwarded-Scheme": "http", "X-Original-Host": "evil.example", "X-Host": "evil.example" },
+      headers: {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Scheme": "http",
+        "X-Original-Host": "evil.example",
+        "X-Host": "evil.example",
+      },
     });
     const headers = origin.seen[0]!.headers;
     for (const name of ["x-forwarded-scheme", "x-original-host", "x-host"]) expect(headers.has(name), name).toBe(false);
@@ -293,7 +323,10 @@ describe("proxy: headers an upstream trusts", () => {
 
   it("forwards them on a route with forward_override_headers, but never in an underscore spelling", async () => {
     const origin = fakeOrigin();
-    const routes = [{ id: "legacy", path: "/legacy/*", forward_override_headers: true }, { id: "api", path: "/api/*" }];
+    const routes = [
+      { id: "legacy", path: "/legacy/*", forward_override_headers: true },
+      { id: "api", path: "/api/*" },
+    ];
     const { app } = gateway(origin.fetcher, { routes, proxyOptions: { underscoresInHeaders: true } });
     await app.request("http://gw.test/legacy/x", { headers: { ...OVERRIDES, X_HTTP_Method_Override: "PUT", X_Rewrite_URL: "/other" } });
     await app.request("http://gw.test/api/x", { headers: OVERRIDES });
@@ -327,7 +360,16 @@ describe("proxy: response headers", () => {
     const { app } = gateway(origin.fetcher);
     const res = await app.request("http://gw.test/api/x");
     expect(res.status).toBe(201);
-    for (const name of ["connection", "x-internal-hop", "keep-alive", "proxy-authenticate", "trailer", "upgrade", "server", "x-powered-by"]) {
+    for (const name of [
+      "connection",
+      "x-internal-hop",
+      "keep-alive",
+      "proxy-authenticate",
+      "trailer",
+      "upgrade",
+      "server",
+      "x-powered-by",
+    ]) {
       expect(res.headers.has(name), name).toBe(false);
     }
     expect(res.headers.get("content-type")).toBe("application/json");
@@ -351,7 +393,10 @@ describe("upstream URL", () => {
   it("parses host:port as http and keeps an endpoint's base path", () => {
     expect(parseEndpoint("10.0.0.10:8080")).toEqual({ origin: "http://10.0.0.10:8080", basePath: "" });
     expect(parseEndpoint("https://origin.example.com")).toEqual({ origin: "https://origin.example.com", basePath: "" });
-    expect(parseEndpoint("https://origin.example.com:8443/base/v1/")).toEqual({ origin: "https://origin.example.com:8443", basePath: "/base/v1" });
+    expect(parseEndpoint("https://origin.example.com:8443/base/v1/")).toEqual({
+      origin: "https://origin.example.com:8443",
+      basePath: "/base/v1",
+    });
     expect(() => parseEndpoint("ftp://x")).toThrow();
     expect(() => parseEndpoint("https://u:p@x")).toThrow();
   });
@@ -363,12 +408,22 @@ describe("upstream URL", () => {
     expect(upstreamUrl(parseEndpoint("h:81"), "/@evil.com", "?u=http://evil.com/")).toBe("http://h:81/@evil.com?u=http://evil.com/");
   });
 
-  it.each(["//evil.com/x", "/../x", "/a/./b", "http://evil.com/", "\\\\evil.com", "/\\evil.com", "/a?b=1", "/a#f", "", "evil.com", "/%2f%2fevil.com", "/a%2e%2e"])(
-    "refuses a forward path that is not in normal form: %j",
-    (path) => {
-      expect(() => upstreamUrl(parseEndpoint("origin.internal:8080"), path, "")).toThrow();
-    },
-  );
+  it.each([
+    "//evil.com/x",
+    "/../x",
+    "/a/./b",
+    "http://evil.com/",
+    "\\\\evil.com",
+    "/\\evil.com",
+    "/a?b=1",
+    "/a#f",
+    "",
+    "evil.com",
+    "/%2f%2fevil.com",
+    "/a%2e%2e",
+  ])("refuses a forward path that is not in normal form: %j", (path) => {
+    expect(() => upstreamUrl(parseEndpoint("origin.internal:8080"), path, "")).toThrow();
+  });
 
   it("refuses a query that is not a query", () => {
     const endpoint = parseEndpoint("origin.internal:8080");
@@ -481,7 +536,13 @@ describe("proxy: streaming", () => {
 describe("proxy: max_response_size", () => {
   it("answers 502 when Content-Length exceeds the limit, without passing or reading the body", async () => {
     let cancelled = false;
-    const origin = fakeOrigin(() => new Response(chunks(10, 1024, () => (cancelled = true)), { headers: { "Content-Length": "10240" } }));
+    const origin = fakeOrigin(
+      () =>
+        new Response(
+          chunks(10, 1024, () => (cancelled = true)),
+          { headers: { "Content-Length": "10240" } },
+        ),
+    );
     const { app } = gateway(origin.fetcher, { upstream: { max_response_size: "8KB" } });
     const res = await app.request("http://gw.test/api/x");
     expect(res.status).toBe(502);
@@ -595,7 +656,9 @@ describe("proxy: upstream failures", () => {
 
   it.each(cases)("passes a body whole that keeps coming for longer than the timeout (%s)", async (_, size, headers) => {
     // 10 chunks 10 ms apart: 100 ms in all, twice the timeout, each gap a fifth of it.
-    const { app } = gateway(fakeOrigin(() => new Response(dripping(10, 10, { size }), { headers })).fetcher, { upstream: { timeout: "50ms", retries: 0, max_response_size: "1MB" } });
+    const { app } = gateway(fakeOrigin(() => new Response(dripping(10, 10, { size }), { headers })).fetcher, {
+      upstream: { timeout: "50ms", retries: 0, max_response_size: "1MB" },
+    });
     const res = await app.request("http://gw.test/api/x");
     expect(res.status).toBe(200);
     expect(await drain(res.body)).toEqual({ bytes: 10 * size, errored: false });
@@ -663,7 +726,8 @@ describe("proxy: upstream failures", () => {
 });
 
 describe("proxy: retries", () => {
-  const firstRefuses: OriginHandler = (request, endpoint) => (endpoint.startsWith("origin-a") ? refused(request, endpoint) : new Response(`from ${endpoint}`));
+  const firstRefuses: OriginHandler = (request, endpoint) =>
+    endpoint.startsWith("origin-a") ? refused(request, endpoint) : new Response(`from ${endpoint}`);
 
   it("retries a GET on the other endpoint after a connection error", async () => {
     const origin = fakeOrigin(firstRefuses);
@@ -713,7 +777,10 @@ describe("proxy: retries", () => {
   });
 
   it("does not retry with retries: 0, nor with a single endpoint", async () => {
-    for (const upstream of [{ ...twoEndpoints, retries: 0 }, { endpoints: ["origin-a.internal:8080"], retries: 3 }]) {
+    for (const upstream of [
+      { ...twoEndpoints, retries: 0 },
+      { endpoints: ["origin-a.internal:8080"], retries: 3 },
+    ]) {
       const origin = fakeOrigin(refused);
       const { app } = gateway(origin.fetcher, { upstream });
       expect((await app.request("http://gw.test/api/x")).status).toBe(502);
@@ -735,7 +802,14 @@ describe("proxy: round-robin", () => {
     const origin = fakeOrigin();
     const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2", "c.internal:3"] } });
     for (let i = 0; i < 6; i++) await app.request("http://gw.test/api/x");
-    expect(origin.seen.map((s) => s.endpoint)).toEqual(["a.internal:1", "b.internal:2", "c.internal:3", "a.internal:1", "b.internal:2", "c.internal:3"]);
+    expect(origin.seen.map((s) => s.endpoint)).toEqual([
+      "a.internal:1",
+      "b.internal:2",
+      "c.internal:3",
+      "a.internal:1",
+      "b.internal:2",
+      "c.internal:3",
+    ]);
   });
 
   it("moves on one endpoint per request, retries included", async () => {

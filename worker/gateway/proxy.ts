@@ -132,7 +132,13 @@ export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): 
       // Not AbortSignal.timeout: aborting a fetch also cuts its response body, so such a signal
       // would end every download at `timeout`, however steadily it arrived.
       const deadline = new AttemptDeadline(pool.timeout);
-      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), { method, headers, body, redirect: "manual", signal: deadline.signal });
+      const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), {
+        method,
+        headers,
+        body,
+        redirect: "manual",
+        signal: deadline.signal,
+      });
       forUpstream(request.headers, names, forwarded, headerRules, route.config.forward_override_headers);
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
@@ -221,35 +227,38 @@ function cleaned(response: Response): Response {
 function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let seen = 0;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
-    },
-    async pull(controller) {
-      deadline.wait();
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        // The upstream failed mid-body, or the deadline aborted it.
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
+      },
+      async pull(controller) {
+        deadline.wait();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          // The upstream failed mid-body, or the deadline aborted it.
+          deadline.stop();
+          throw error;
+        }
+        deadline.arrived();
+        if (chunk.done) {
+          deadline.stop();
+          return controller.close();
+        }
+        seen += chunk.value.byteLength;
+        if (seen <= limit) return controller.enqueue(chunk.value);
         deadline.stop();
-        throw error;
-      }
-      deadline.arrived();
-      if (chunk.done) {
+        controller.error(new Error("upstream response exceeds max_response_size"));
+        await reader.cancel();
+      },
+      // The client went away.
+      cancel(reason) {
         deadline.stop();
-        return controller.close();
-      }
-      seen += chunk.value.byteLength;
-      if (seen <= limit) return controller.enqueue(chunk.value);
-      deadline.stop();
-      controller.error(new Error("upstream response exceeds max_response_size"));
-      await reader.cancel();
+        return reader.cancel(reason);
+      },
     },
-    // The client went away.
-    cancel(reason) {
-      deadline.stop();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

@@ -94,7 +94,9 @@ describe("router: paths", () => {
   });
 
   it("falls back to config order only for equally specific routes", () => {
-    const router = compileRouter(routes({ id: "first", path: "/x/:a", methods: ["GET"] }, { id: "second", path: "/x/:b", methods: ["POST"] }));
+    const router = compileRouter(
+      routes({ id: "first", path: "/x/:a", methods: ["GET"] }, { id: "second", path: "/x/:b", methods: ["POST"] }),
+    );
     expect(pick(router, "h", "/x/1", "GET")).toBe("first");
     expect(pick(router, "h", "/x/1", "POST")).toBe("second");
   });

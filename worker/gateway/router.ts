@@ -223,7 +223,9 @@ function compileRoute(config: RouteConfig, order: number): CompiledRoute {
   const parts = (trailingSlash ? normal.path.slice(0, -1) : normal.path).slice(1).split("/");
   const wildcard = parts[parts.length - 1] === "*";
   if (wildcard) parts.pop();
-  const segments = parts.map((part): Segment => (part.startsWith(":") ? { param: true, name: part.slice(1) } : { param: false, value: part, folded: part.toLowerCase() }));
+  const segments = parts.map((part): Segment =>
+    part.startsWith(":") ? { param: true, name: part.slice(1) } : { param: false, value: part, folded: part.toLowerCase() },
+  );
   let methods: Set<string> | undefined;
   if (config.methods) {
     methods = new Set(config.methods);

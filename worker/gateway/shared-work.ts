@@ -15,10 +15,12 @@ export type WaitUntil = Pick<ExecutionContext, "waitUntil">;
 /** `work`, kept running until it settles even if the request that started it is cancelled. */
 export function sharedWork<T>(work: Promise<T>, ctx: WaitUntil | undefined): Promise<T> {
   // The waiters see a rejection; waitUntil only keeps the work alive and must not report it again.
-  ctx?.waitUntil(work.then(
-    () => undefined,
-    () => undefined,
-  ));
+  ctx?.waitUntil(
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   return work;
 }
 

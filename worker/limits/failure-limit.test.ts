@@ -10,7 +10,8 @@ function objects(clock: () => number) {
   const states = new Map<string, FailureState>();
   const calls: { name: string; failures?: number }[] = [];
   let held: (() => void)[] | undefined;
-  const answer = <T>(value: () => T): Promise<T> => (held ? new Promise((resolve) => held!.push(() => resolve(value()))) : Promise.resolve(value()));
+  const answer = <T>(value: () => T): Promise<T> =>
+    held ? new Promise((resolve) => held!.push(() => resolve(value()))) : Promise.resolve(value());
   const io: FailureIo = {
     report: (name: string, report: FailureReport): Promise<FailureVerdict> => {
       calls.push({ name, failures: report.failures });

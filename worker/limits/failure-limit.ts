@@ -131,7 +131,9 @@ export class FailureLimiter {
 }
 
 function unavailable(error: unknown): void {
-  console.warn(JSON.stringify({ level: "warn", event: "failure_limit_unavailable", name: error instanceof Error ? error.name : typeof error }));
+  console.warn(
+    JSON.stringify({ level: "warn", event: "failure_limit_unavailable", name: error instanceof Error ? error.name : typeof error }),
+  );
 }
 
 /** The isolate's limiter, shared by the gateway's auth and the admin API (each its own scopes). */

@@ -6,8 +6,18 @@ const limitOf = (auth_failure_limit?: unknown) => configSchema.safeParse(auth_fa
 describe("auth_failure_limit", () => {
   it("is on by default: 100 failures a minute block a client for a minute", () => {
     expect(limitOf().data?.auth_failure_limit).toEqual({ enabled: true, max_failures: 100, window: 60_000, block_for: 60_000 });
-    expect(limitOf({ enabled: false }).data?.auth_failure_limit).toEqual({ enabled: false, max_failures: 100, window: 60_000, block_for: 60_000 });
-    expect(limitOf({ max_failures: 10, window: "30s", block_for: "15m" }).data?.auth_failure_limit).toEqual({ enabled: true, max_failures: 10, window: 30_000, block_for: 900_000 });
+    expect(limitOf({ enabled: false }).data?.auth_failure_limit).toEqual({
+      enabled: false,
+      max_failures: 100,
+      window: 60_000,
+      block_for: 60_000,
+    });
+    expect(limitOf({ max_failures: 10, window: "30s", block_for: "15m" }).data?.auth_failure_limit).toEqual({
+      enabled: true,
+      max_failures: 10,
+      window: 30_000,
+      block_for: 900_000,
+    });
   });
 
   it.each([

@@ -10,7 +10,12 @@ const between = (min: number, max: number, message: string) => duration.refine((
 
 export const authFailureLimitSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe("Count failed authentications per client and refuse a client over the limit. Turn off only for load tests that send many bad credentials from one address."),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Count failed authentications per client and refuse a client over the limit. Turn off only for load tests that send many bad credentials from one address.",
+      ),
     max_failures: z
       .number()
       .int()
@@ -18,10 +23,14 @@ export const authFailureLimitSchema = z
       .max(100_000)
       .default(100)
       .describe("The failure that brings a client's count to this within `window` blocks it. Default 100."),
-    window: between(1_000, 3_600_000, "must be between 1s and 1h").prefault("1m").describe("The sliding window failures are counted in (to one sixtieth of it). Default 1m."),
+    window: between(1_000, 3_600_000, "must be between 1s and 1h")
+      .prefault("1m")
+      .describe("The sliding window failures are counted in (to one sixtieth of it). Default 1m."),
     block_for: between(1_000, 86_400_000, "must be between 1s and 24h")
       .prefault("1m")
-      .describe("How long a blocked client is refused 429 with Retry-After on every route that authenticates, valid credentials included. Default 1m."),
+      .describe(
+        "How long a blocked client is refused 429 with Retry-After on every route that authenticates, valid credentials included. Default 1m.",
+      ),
   })
   .describe(
     "Failed authentication (api_key, basic, jwt: a credential presented and refused) counted per client IP (per /64 for IPv6) across all isolates; a client over the limit is refused 429 before any key lookup or signature check.",

@@ -70,7 +70,8 @@ describe("accessLog", () => {
   });
 
   it("writes only the fields asked for, null where there is no value", async () => {
-    const some = configSchema.parse({ logging: { access_log: { fields: ["method", "status", "bytes_sent", "referer"] } } }).logging!.access_log!;
+    const some = configSchema.parse({ logging: { access_log: { fields: ["method", "status", "bytes_sent", "referer"] } } }).logging!
+      .access_log!;
     await app(some, (c) => c.body("12345", 200, { "Content-Length": "5" })).request("https://gw.test/");
     expect(lines()).toEqual([{ method: "GET", status: 200, bytes_sent: 5, referer: null }]);
   });
@@ -79,7 +80,13 @@ describe("accessLog", () => {
     const secrets = ["k-4f8a9c2e", "t-77d1e0b3", "pw-hunter2", "sk-proj-AbCdEfGhIjKlMnOpQrSt", "bearer-3c9e1a"];
     await app(allFields).request(
       `https://gw.test/api/items/${secrets[3]}?api_key=${secrets[0]}&token=${secrets[1]}&password=${secrets[2]}&page=1`,
-      { headers: { Authorization: `Bearer ${secrets[4]}`, Referer: `https://example.com/?access_token=${secrets[1]}`, "User-Agent": `bot Bearer ${secrets[4]}` } },
+      {
+        headers: {
+          Authorization: `Bearer ${secrets[4]}`,
+          Referer: `https://example.com/?access_token=${secrets[1]}`,
+          "User-Agent": `bot Bearer ${secrets[4]}`,
+        },
+      },
     );
     const written = String(log.mock.calls[0]![0]);
     for (const secret of secrets) expect(written).not.toContain(secret);
@@ -115,7 +122,12 @@ describe("accessLog", () => {
     const hono = new Hono<AppEnv>();
     hono.use(accessLog(allFields, { secretVariables: ["PARTNER_KEY"] }));
     hono.all("*", (c) => c.text("ok"));
-    const env = { PARTNER_KEY: "partner-value-42", ADMIN_TOKEN: "admin-token-value", VAULT_ROOT_KEY: "vault-root-value", UNREFERENCED: "kept-value-7" };
+    const env = {
+      PARTNER_KEY: "partner-value-42",
+      ADMIN_TOKEN: "admin-token-value",
+      VAULT_ROOT_KEY: "vault-root-value",
+      UNREFERENCED: "kept-value-7",
+    };
     await hono.request(
       "https://gw.test/a/partner-value-42/b?q=vault-root-value&r=kept-value-7",
       { headers: { "User-Agent": "bot admin-token-value", Referer: "https://x.test/?p=partner-value-42" } },

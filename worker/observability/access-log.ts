@@ -81,7 +81,10 @@ export interface AccessLogSecrets {
   secretVariables?: readonly string[];
 }
 
-export const accessLog = (options: AccessLogOptions | undefined, { secretVariables = [] }: AccessLogSecrets = {}): MiddlewareHandler<AppEnv> => {
+export const accessLog = (
+  options: AccessLogOptions | undefined,
+  { secretVariables = [] }: AccessLogSecrets = {},
+): MiddlewareHandler<AppEnv> => {
   const fields = options?.enabled ? options.fields.map((name) => [name, FIELDS[name]] as const) : [];
   /** The secret values of each `env` (the same object for every request of an isolate). */
   const secretsByEnv = new WeakMap<object, string[]>();

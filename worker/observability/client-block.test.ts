@@ -21,15 +21,31 @@ describe("clientBlock", () => {
   });
 
   it("puts every address of one /64 in one block, and the next /64 in another", () => {
-    const blocks = new Set(Array.from({ length: 1000 }, (_, i) => clientBlock(`2001:db8:0:1:${i.toString(16)}:${(i * 7).toString(16)}::${(i * 13).toString(16)}`)));
+    const blocks = new Set(
+      Array.from({ length: 1000 }, (_, i) =>
+        clientBlock(`2001:db8:0:1:${i.toString(16)}:${(i * 7).toString(16)}::${(i * 13).toString(16)}`),
+      ),
+    );
     expect([...blocks]).toEqual(["2001:db8:0:1::/64"]);
     expect(clientBlock("2001:db8:0:2::1")).not.toBe(clientBlock("2001:db8:0:1::1"));
   });
 
-  it.each(["", "unknown", "example.com", "256.0.0.1", "010.0.0.1", "1.2.3", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "2001:db8::g", "fe80::1%eth0", "1.2.3.4::1", "::ffff:999.0.0.1", "2001:db8:0:1:aa:bb:cc:dd\n"])(
-    "%j is unknown",
-    (ip) => {
-      expect(clientBlock(ip)).toBe("unknown");
-    },
-  );
+  it.each([
+    "",
+    "unknown",
+    "example.com",
+    "256.0.0.1",
+    "010.0.0.1",
+    "1.2.3",
+    "2001:db8::1::2",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7",
+    "2001:db8::g",
+    "fe80::1%eth0",
+    "1.2.3.4::1",
+    "::ffff:999.0.0.1",
+    "2001:db8:0:1:aa:bb:cc:dd\n",
+  ])("%j is unknown", (ip) => {
+    expect(clientBlock(ip)).toBe("unknown");
+  });
 });

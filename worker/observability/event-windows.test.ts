@@ -90,7 +90,13 @@ describe("EventWindows", () => {
   it("takes its own cap on distinct ids", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const delivered: [string, Occurrences][] = [];
-    const aggregator = new EventWindows<string, WindowContext>({ sink: (sample, occurrences) => void delivered.push([sample, occurrences]), windowMs: 1_000, overflow: "(others)", maxKeys: 2, failureEvent: "x" });
+    const aggregator = new EventWindows<string, WindowContext>({
+      sink: (sample, occurrences) => void delivered.push([sample, occurrences]),
+      windowMs: 1_000,
+      overflow: "(others)",
+      maxKeys: 2,
+      failureEvent: "x",
+    });
     const c = context();
     for (const id of ["a", "b", "c", "d", "a"]) aggregator.note(id, id, c);
     vi.advanceTimersByTime(1_000);
@@ -105,7 +111,13 @@ describe("EventWindows", () => {
   it(`counts the folded ids exactly up to ${MAX_FOLDED_COUNTED}, the events beyond them too`, async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const delivered: Occurrences[] = [];
-    const aggregator = new EventWindows<string, WindowContext>({ sink: (_, occurrences) => void delivered.push(occurrences), windowMs: 1_000, overflow: "(others)", maxKeys: 0, failureEvent: "x" });
+    const aggregator = new EventWindows<string, WindowContext>({
+      sink: (_, occurrences) => void delivered.push(occurrences),
+      windowMs: 1_000,
+      overflow: "(others)",
+      maxKeys: 0,
+      failureEvent: "x",
+    });
     const c = context();
     for (let i = 0; i < MAX_FOLDED_COUNTED + 10; i++) aggregator.note(`id-${i}`, "x", c);
     vi.advanceTimersByTime(1_000);

@@ -93,7 +93,10 @@ export class EventWindows<T, C extends WindowContext = Context<AppEnv>> {
       if (this.#overflow.folded.size < MAX_FOLDED_COUNTED) this.#overflow.folded.add(id);
       return;
     }
-    const overflow = { window: { sample: this.#options.overflow, occurrences: { count: 1, firstAt: now, lastAt: now } }, folded: new Set([id]) };
+    const overflow = {
+      window: { sample: this.#options.overflow, occurrences: { count: 1, firstAt: now, lastAt: now } },
+      folded: new Set([id]),
+    };
     this.#overflow = overflow;
     this.#closeLater(length, c, async () => {
       this.#overflow = undefined;
@@ -117,7 +120,9 @@ export class EventWindows<T, C extends WindowContext = Context<AppEnv>> {
     try {
       await this.#options.sink(sample, occurrences, c);
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", event: this.#options.failureEvent, name: error instanceof Error ? error.name : typeof error }));
+      console.error(
+        JSON.stringify({ level: "error", event: this.#options.failureEvent, name: error instanceof Error ? error.name : typeof error }),
+      );
     }
   }
 }

@@ -27,7 +27,11 @@ describe("redactText", () => {
     ["a Loom Edge consumer key", "lk_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg", REDACTED],
     ["a PEM private key", "key: -----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY----- done", `key: ${REDACTED} done`],
     ["a cut-off PEM private key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg", REDACTED],
-    ["a JSON field named like a credential", '{"api_key":"k1","user":"ada","client_secret": "s\\"2"}', `{"api_key":"${REDACTED}","user":"ada","client_secret": "${REDACTED}"}`],
+    [
+      "a JSON field named like a credential",
+      '{"api_key":"k1","user":"ada","client_secret": "s\\"2"}',
+      `{"api_key":"${REDACTED}","user":"ada","client_secret": "${REDACTED}"}`,
+    ],
   ])("removes %s", (_name, text, expected) => {
     expect(redactText(text)).toBe(expected);
   });
@@ -88,16 +92,39 @@ describe("redactHeaders", () => {
 });
 
 describe("SENSITIVE_NAME", () => {
-  it.each(["api_key", "X-Auth-Token", "client_secret", "passphrase", "password", "pwd", "session_id", "cookie", "Authorization", "credential", "sig", "X-Amz-Signature"])(
-    "says %s holds a credential",
-    (name) => expect(SENSITIVE_NAME.test(name)).toBe(true),
+  it.each([
+    "api_key",
+    "X-Auth-Token",
+    "client_secret",
+    "passphrase",
+    "password",
+    "pwd",
+    "session_id",
+    "cookie",
+    "Authorization",
+    "credential",
+    "sig",
+    "X-Amz-Signature",
+  ])("says %s holds a credential", (name) => expect(SENSITIVE_NAME.test(name)).toBe(true));
+  it.each(["tenant", "provider", "version", "root_id", "rows", "scheme", "reason"])("keeps %s", (name) =>
+    expect(SENSITIVE_NAME.test(name)).toBe(false),
   );
-  it.each(["tenant", "provider", "version", "root_id", "rows", "scheme", "reason"])("keeps %s", (name) => expect(SENSITIVE_NAME.test(name)).toBe(false));
 });
 
 describe("secretValues", () => {
   it("lists the gateway's own secrets and the referenced ones that are set, once each", () => {
-    const env = { ADMIN_TOKEN: "admin-token-value", VAULT_ROOT_KEY: "root", PARTNER_KEY: "partner", UNSET: "", OTHER: "not referenced", NUMBER: 1 };
-    expect(secretValues(env, ["PARTNER_KEY", "UNSET", "MISSING", "NUMBER", "PARTNER_KEY"]).sort()).toEqual(["admin-token-value", "partner", "root"]);
+    const env = {
+      ADMIN_TOKEN: "admin-token-value",
+      VAULT_ROOT_KEY: "root",
+      PARTNER_KEY: "partner",
+      UNSET: "",
+      OTHER: "not referenced",
+      NUMBER: 1,
+    };
+    expect(secretValues(env, ["PARTNER_KEY", "UNSET", "MISSING", "NUMBER", "PARTNER_KEY"]).sort()).toEqual([
+      "admin-token-value",
+      "partner",
+      "root",
+    ]);
   });
 });

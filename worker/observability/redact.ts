@@ -67,7 +67,9 @@ const JSON_FIELD = /("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
  * running each replacement: the common case for the paths and user agents of every access-log line.
  */
 const ANY_PATTERN = new RegExp(
-  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, AUTH_CREDENTIALS, JWT, PROVIDER_KEY, PARAMETER, JSON_FIELD].map((pattern) => `(?:${pattern.source})`).join("|"),
+  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, AUTH_CREDENTIALS, JWT, PROVIDER_KEY, PARAMETER, JSON_FIELD]
+    .map((pattern) => `(?:${pattern.source})`)
+    .join("|"),
   "i",
 );
 
@@ -103,7 +105,11 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
  * The headers as a plain object for a log line: credential headers (and `credentialHeaders`,
  * e.g. the configured API key header) replaced whole, every other value passed through redactText.
  */
-export function redactHeaders(headers: Headers, credentialHeaders: Iterable<string> = [], secrets: Iterable<string> = []): Record<string, string> {
+export function redactHeaders(
+  headers: Headers,
+  credentialHeaders: Iterable<string> = [],
+  secrets: Iterable<string> = [],
+): Record<string, string> {
   const credentials = new Set([...CREDENTIAL_HEADERS, ...[...credentialHeaders].map((name) => name.toLowerCase())]);
   const secretList = [...secrets];
   const redacted: Record<string, string> = {};

@@ -51,7 +51,9 @@ describe("sealCredential / openCredential", () => {
     const sealed = await sealCredential(ring.current, address, SECRET);
     const flip = (bytes: Uint8Array, at: number) => bytes.map((byte, index) => (index === at ? byte ^ 1 : byte));
     expect(await reason(ring, address, { ...sealed, ciphertext: flip(sealed.ciphertext, 0) })).toBe("integrity_check_failed");
-    expect(await reason(ring, address, { ...sealed, ciphertext: flip(sealed.ciphertext, sealed.ciphertext.byteLength - 1) })).toBe("integrity_check_failed");
+    expect(await reason(ring, address, { ...sealed, ciphertext: flip(sealed.ciphertext, sealed.ciphertext.byteLength - 1) })).toBe(
+      "integrity_check_failed",
+    );
     expect(await reason(ring, address, { ...sealed, iv: flip(sealed.iv, 5) })).toBe("integrity_check_failed");
     expect(await reason(ring, address, { ...sealed, ciphertext: sealed.ciphertext.subarray(0, 10) })).toBe("integrity_check_failed");
   });

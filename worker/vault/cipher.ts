@@ -58,7 +58,11 @@ export async function sealCredential(root: RootKey, address: CredentialAddress, 
   const key = await tenantDataKey(root, address.tenant);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const plaintext = encoder.encode(secret);
-  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: additionalData(address), tagLength: 128 }, key, plaintext);
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: additionalData(address), tagLength: 128 },
+    key,
+    plaintext,
+  );
   plaintext.fill(0);
   return { ciphertext: new Uint8Array(ciphertext), iv, rootKeyId: root.id };
 }
@@ -70,7 +74,11 @@ export async function openCredential(ring: KeyRing, address: CredentialAddress, 
   const key = await tenantDataKey(root, address.tenant);
   let plaintext: ArrayBuffer;
   try {
-    plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv, additionalData: additionalData(address), tagLength: 128 }, key, sealed.ciphertext);
+    plaintext = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.iv, additionalData: additionalData(address), tagLength: 128 },
+      key,
+      sealed.ciphertext,
+    );
   } catch {
     throw new CredentialUnreadableError("integrity_check_failed", sealed.rootKeyId);
   }

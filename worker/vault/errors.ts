@@ -16,7 +16,9 @@ function logError(fields: Record<string, unknown>): void {
 export function vaultUnavailable(error: VaultUnavailableError, requestId: string | undefined, audience: "admin" | "gateway") {
   logError({ request_id: requestId, error: "vault_unavailable", variable: error.variable, problem: error.problem });
   return audience === "admin"
-    ? gatewayError(503, "vault_unavailable", `the credential vault is unavailable: ${error.message}`, { extra: { variable: error.variable } })
+    ? gatewayError(503, "vault_unavailable", `the credential vault is unavailable: ${error.message}`, {
+        extra: { variable: error.variable },
+      })
     : gatewayError(503, "vault_unavailable", "the credential vault of the gateway is not configured; the operator has been told");
 }
 

@@ -39,7 +39,8 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     if (!route.credential) continue;
     const { provider, header, format } = route.credential;
     const parts = format.split(SECRET_PLACEHOLDER);
-    if (parts.length !== 2) throw new Error(`credentialInjection: route ${route.id}: format must contain ${SECRET_PLACEHOLDER} exactly once`);
+    if (parts.length !== 2)
+      throw new Error(`credentialInjection: route ${route.id}: format must contain ${SECRET_PLACEHOLDER} exactly once`);
     byRoute.set(route.id, { provider, header, before: parts[0]!, after: parts[1]! });
   }
 
@@ -48,7 +49,11 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     if (!injection) return next();
     const tenant = c.var.tenant;
     if (!tenant) {
-      throw gatewayError(403, "tenant_required", "this route calls its upstream with your tenant's credential; authenticate with a key of a consumer that belongs to a tenant");
+      throw gatewayError(
+        403,
+        "tenant_required",
+        "this route calls its upstream with your tenant's credential; authenticate with a key of a consumer that belongs to a tenant",
+      );
     }
     let secret: string | undefined;
     try {
@@ -59,9 +64,14 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
       throw error;
     }
     if (secret === undefined) {
-      throw gatewayError(403, "credential_missing", `your tenant has no credential for provider "${injection.provider}", which this route needs`, {
-        extra: { provider: injection.provider },
-      });
+      throw gatewayError(
+        403,
+        "credential_missing",
+        `your tenant has no credential for provider "${injection.provider}", which this route needs`,
+        {
+          extra: { provider: injection.provider },
+        },
+      );
     }
     // Concatenation, not String#replace: a `$&` or `$'` in a secret must stay literal.
     const value = injection.before + secret + injection.after;

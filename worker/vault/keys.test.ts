@@ -18,7 +18,12 @@ describe("the root key", () => {
   it("accepts 32 bytes as base64, URL-safe base64 without padding, or hex, and names each root by a stable id", async () => {
     const bytes = random(32);
     const ids = new Set<string>();
-    for (const text of [base64(bytes), base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""), hex(bytes), ` ${hex(bytes).toUpperCase()}\n`]) {
+    for (const text of [
+      base64(bytes),
+      base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+      hex(bytes),
+      ` ${hex(bytes).toUpperCase()}\n`,
+    ]) {
       const ring = await loadKeyRing({ VAULT_ROOT_KEY: text });
       expect(ring.current.id).toMatch(/^[0-9a-f]{16}$/);
       ids.add(ring.current.id);

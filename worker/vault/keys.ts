@@ -78,7 +78,10 @@ function decodeRoot(variable: string, value: unknown): Uint8Array {
   }
   if (!bytes) throw new VaultUnavailableError(variable, `is neither base64 nor hex ${howTo}`);
   if (bytes.length < MIN_ROOT_KEY_BYTES) {
-    throw new VaultUnavailableError(variable, `holds ${bytes.length} bytes; at least ${MIN_ROOT_KEY_BYTES} random bytes are required ${howTo}`);
+    throw new VaultUnavailableError(
+      variable,
+      `holds ${bytes.length} bytes; at least ${MIN_ROOT_KEY_BYTES} random bytes are required ${howTo}`,
+    );
   }
   return bytes;
 }
@@ -138,10 +141,13 @@ export function tenantDataKey(root: RootKey, tenant: string): Promise<CryptoKey>
   const cacheKey = `${root.id}\u0000${tenant}`;
   let key = dataKeys.get(cacheKey);
   if (!key) {
-    key = crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: dataKeyInfo(tenant) }, root.material, { name: "AES-GCM", length: 256 }, false, [
-      "encrypt",
-      "decrypt",
-    ]);
+    key = crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: dataKeyInfo(tenant) },
+      root.material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
     if (dataKeys.size >= MAX_DATA_KEYS) dataKeys.delete(dataKeys.keys().next().value!);
     dataKeys.set(cacheKey, key);
   } else {

@@ -39,16 +39,23 @@ function blocked(row: CredentialRow, error: CredentialUnreadableError) {
     error.reason === "unknown_root_key"
       ? "set VAULT_ROOT_KEY_PREVIOUS to the root that encrypted it, or store the secret again (PUT) or delete it"
       : "store the secret again (PUT) or delete it";
-  return gatewayError(409, "rotation_blocked", `${credentialTarget(row.tenant, row.provider)} cannot be decrypted: ${error.message}; ${fix}, then call rotate again`, {
-    extra: { tenant: row.tenant, provider: row.provider, reason: error.reason, root_key_id: row.root_key_id },
-  });
+  return gatewayError(
+    409,
+    "rotation_blocked",
+    `${credentialTarget(row.tenant, row.provider)} cannot be decrypted: ${error.message}; ${fix}, then call rotate again`,
+    {
+      extra: { tenant: row.tenant, provider: row.provider, reason: error.reason, root_key_id: row.root_key_id },
+    },
+  );
 }
 
 /** Re-encrypts up to `batchSize` rows under the current root; audited when it changes anything. */
 export async function rotateBatch(env: Env, author: ChangeAuthor, batchSize: number): Promise<RotationResult> {
   const ring = await loadKeyRing(env);
   const current = ring.current.id;
-  const { results } = await env.DB.prepare("SELECT * FROM credentials WHERE root_key_id <> ? ORDER BY tenant, provider LIMIT ?").bind(current, batchSize).all<CredentialRow>();
+  const { results } = await env.DB.prepare("SELECT * FROM credentials WHERE root_key_id <> ? ORDER BY tenant, provider LIMIT ?")
+    .bind(current, batchSize)
+    .all<CredentialRow>();
 
   // Every row of the batch is decrypted before anything is written: all or nothing per batch.
   const resealed: { row: CredentialRow; sealed: SealedCredential }[] = [];
@@ -71,12 +78,17 @@ export async function rotateBatch(env: Env, author: ChangeAuthor, batchSize: num
       from_roots: [...new Set(resealed.map(({ row }) => row.root_key_id))].sort(),
       rows: resealed.map(({ row }) => `${row.tenant}/${row.provider}`),
     });
-    const update = env.DB.prepare("UPDATE credentials SET ciphertext = ?, iv = ?, root_key_id = ? WHERE tenant = ? AND provider = ? AND key_version = ? AND root_key_id = ?");
+    const update = env.DB.prepare(
+      "UPDATE credentials SET ciphertext = ?, iv = ?, root_key_id = ? WHERE tenant = ? AND provider = ? AND key_version = ? AND root_key_id = ?",
+    );
     const outcomes = await env.DB.batch(
-      resealed.map(({ row, sealed }) => update.bind(sealed.ciphertext, sealed.iv, sealed.rootKeyId, row.tenant, row.provider, row.key_version, row.root_key_id)),
+      resealed.map(({ row, sealed }) =>
+        update.bind(sealed.ciphertext, sealed.iv, sealed.rootKeyId, row.tenant, row.provider, row.key_version, row.root_key_id),
+      ),
     );
     rotated = outcomes.reduce((sum, outcome) => sum + outcome.meta.changes, 0);
   }
-  const remaining = (await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE root_key_id <> ?").bind(current).first<number>("n")) ?? 0;
+  const remaining =
+    (await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE root_key_id <> ?").bind(current).first<number>("n")) ?? 0;
   return { rotated, remaining, done: remaining === 0, root_key_id: current };
 }

@@ -13,7 +13,11 @@ function issues(document: unknown): { path: string; message: string }[] {
 describe("a route's credential", () => {
   it("reads the shorthand `credential: openai` as Authorization: Bearer {secret}", () => {
     const result = validateConfig(withRoute("openai"), {});
-    expect(result.ok && result.config.routes[0]!.credential).toEqual({ provider: "openai", header: "Authorization", format: "Bearer {secret}" });
+    expect(result.ok && result.config.routes[0]!.credential).toEqual({
+      provider: "openai",
+      header: "Authorization",
+      format: "Bearer {secret}",
+    });
     expect(result.ok && result.document).toMatchObject({ routes: [{ credential: "openai" }] });
   });
 
@@ -52,7 +56,9 @@ describe("the save-time warning", () => {
 
   it("says when a route with a credential cannot be called by anyone with a tenant", () => {
     expect(warningsOf(withRoute("openai"))).toEqual([expect.stringMatching(/^routes\[0\]\.credential: /)]);
-    expect(warningsOf({ ...withRoute("openai"), middleware: { auth: { type: "jwt", secret: "${JWT_SECRET}", algorithms: ["HS256"] } } })).toHaveLength(1);
+    expect(
+      warningsOf({ ...withRoute("openai"), middleware: { auth: { type: "jwt", secret: "${JWT_SECRET}", algorithms: ["HS256"] } } }),
+    ).toHaveLength(1);
   });
 
   it("stays quiet when the route accepts consumers' API keys", () => {
@@ -65,7 +71,13 @@ describe("the save-time warning", () => {
 describe("ai_gateway.providers[].credential", () => {
   it("takes the same reference", () => {
     const result = validateConfig({ ai_gateway: { providers: [{ name: "openai", credential: "openai" }] } }, {});
-    expect(result.ok && result.config.ai_gateway?.providers[0]!.credential).toEqual({ provider: "openai", header: "Authorization", format: "Bearer {secret}" });
-    expect(issues({ ai_gateway: { providers: [{ name: "openai", credential: "Not A Provider" }] } })[0]!.path).toBe("ai_gateway.providers[0].credential");
+    expect(result.ok && result.config.ai_gateway?.providers[0]!.credential).toEqual({
+      provider: "openai",
+      header: "Authorization",
+      format: "Bearer {secret}",
+    });
+    expect(issues({ ai_gateway: { providers: [{ name: "openai", credential: "Not A Provider" }] } })[0]!.path).toBe(
+      "ai_gateway.providers[0].credential",
+    );
   });
 });

@@ -18,7 +18,10 @@ export const providerName = z
   .regex(PROVIDER_PATTERN, "must be a provider name: 1-64 lower-case letters, digits, '_' or '-'")
   // A key pasted where its provider's name belongs would be stored in the config (and the audit
   // target of the admin path) in clear; what the log redaction takes for a key is refused.
-  .refine((name) => redactText(name) === name, "looks like an API key, not a provider name: store keys with PUT /admin/tenants/{tenant}/credentials/{provider}")
+  .refine(
+    (name) => redactText(name) === name,
+    "looks like an API key, not a provider name: store keys with PUT /admin/tenants/{tenant}/credentials/{provider}",
+  )
   .describe("A provider whose credential the tenant stored with PUT /admin/tenants/{tenant}/credentials/{provider}.");
 
 export const SECRET_PLACEHOLDER = "{secret}";
@@ -60,8 +63,12 @@ const credentialFormat = z
 
 const credentialObject = z.strictObject({
   provider: providerName,
-  header: credentialHeader.default("Authorization").describe("Request header the upstream receives the credential in. Default `Authorization`. The client's own copy is never forwarded."),
-  format: credentialFormat.default("Bearer {secret}").describe("The header's value; `{secret}` stands for the secret. Default `Bearer {secret}` (RFC 6750 §2.1)."),
+  header: credentialHeader
+    .default("Authorization")
+    .describe("Request header the upstream receives the credential in. Default `Authorization`. The client's own copy is never forwarded."),
+  format: credentialFormat
+    .default("Bearer {secret}")
+    .describe("The header's value; `{secret}` stands for the secret. Default `Bearer {secret}` (RFC 6750 §2.1)."),
 });
 
 /** A credential reference; the string shorthand `openai` means `Authorization: Bearer {secret}`. */

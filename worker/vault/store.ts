@@ -52,21 +52,36 @@ export function sealedOf(row: CredentialRow): SealedCredential {
 export function secretProblem(secret: string): string | undefined {
   if (secret.length === 0) return "the secret is empty";
   if (secret.length > MAX_SECRET_LENGTH) return `the secret is longer than ${MAX_SECRET_LENGTH} characters`;
-  if (!/^[\x21-\x7E]+$/.test(secret)) return "the secret may only contain visible ASCII characters (no spaces, line breaks or control characters)";
+  if (!/^[\x21-\x7E]+$/.test(secret))
+    return "the secret may only contain visible ASCII characters (no spaces, line breaks or control characters)";
   return undefined;
 }
 
 export async function listCredentials(db: D1Database, tenant: string): Promise<CredentialInfo[]> {
-  const { results } = await db.prepare(`SELECT ${INFO_COLUMNS} FROM credentials WHERE tenant = ? ORDER BY provider`).bind(tenant).all<CredentialInfo>();
+  const { results } = await db
+    .prepare(`SELECT ${INFO_COLUMNS} FROM credentials WHERE tenant = ? ORDER BY provider`)
+    .bind(tenant)
+    .all<CredentialInfo>();
   return results;
 }
 
 export async function credentialInfo(db: D1Database, tenant: string, provider: string): Promise<CredentialInfo | undefined> {
-  return (await db.prepare(`SELECT ${INFO_COLUMNS} FROM credentials WHERE tenant = ? AND provider = ?`).bind(tenant, provider).first<CredentialInfo>()) ?? undefined;
+  return (
+    (await db
+      .prepare(`SELECT ${INFO_COLUMNS} FROM credentials WHERE tenant = ? AND provider = ?`)
+      .bind(tenant, provider)
+      .first<CredentialInfo>()) ?? undefined
+  );
 }
 
 /** The `credential_change` audit row of a change; 503 `audit_unavailable` when it cannot be written. */
-export async function auditCredentialChange(env: Env, author: ChangeAuthor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+export async function auditCredentialChange(
+  env: Env,
+  author: ChangeAuthor,
+  action: string,
+  target: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   try {
     await writeAuditEvent(env, { event: "credential_change", action, target, ...author, details });
   } catch (error) {
@@ -81,7 +96,13 @@ export const credentialTarget = (tenant: string, provider: string) => `tenants/$
  * A replacement gets the next key version. A concurrent change of the same credential between
  * the read and the write is 409, and nothing of this request is stored.
  */
-export async function putCredential(env: Env, author: ChangeAuthor, tenant: string, provider: string, secret: string): Promise<{ info: CredentialInfo; created: boolean }> {
+export async function putCredential(
+  env: Env,
+  author: ChangeAuthor,
+  tenant: string,
+  provider: string,
+  secret: string,
+): Promise<{ info: CredentialInfo; created: boolean }> {
   const ring = await loadKeyRing(env);
   const existing = await credentialInfo(env.DB, tenant, provider);
   const keyVersion = (existing?.key_version ?? 0) + 1;
@@ -121,10 +142,19 @@ export async function putCredential(env: Env, author: ChangeAuthor, tenant: stri
 }
 
 /** Deletes the credential; undefined when there was none. */
-export async function deleteCredential(env: Env, author: ChangeAuthor, tenant: string, provider: string): Promise<CredentialInfo | undefined> {
+export async function deleteCredential(
+  env: Env,
+  author: ChangeAuthor,
+  tenant: string,
+  provider: string,
+): Promise<CredentialInfo | undefined> {
   const existing = await credentialInfo(env.DB, tenant, provider);
   if (!existing) return undefined;
-  await auditCredentialChange(env, author, "credential_delete", credentialTarget(tenant, provider), { tenant, provider, version: existing.key_version });
+  await auditCredentialChange(env, author, "credential_delete", credentialTarget(tenant, provider), {
+    tenant,
+    provider,
+    version: existing.key_version,
+  });
   const deleted = await env.DB.prepare("DELETE FROM credentials WHERE tenant = ? AND provider = ?").bind(tenant, provider).run();
   return deleted.meta.changes === 1 ? existing : undefined;
 }
@@ -137,7 +167,9 @@ export async function deleteCredential(env: Env, author: ChangeAuthor, tenant: s
  */
 export async function readCredentialSecret(env: Env, tenant: string, provider: string): Promise<string | undefined> {
   const ring = await loadKeyRing(env);
-  const row = await env.DB.prepare("SELECT * FROM credentials WHERE tenant = ? AND provider = ?").bind(tenant, provider).first<CredentialRow>();
+  const row = await env.DB.prepare("SELECT * FROM credentials WHERE tenant = ? AND provider = ?")
+    .bind(tenant, provider)
+    .first<CredentialRow>();
   if (!row) return undefined;
   return openCredential(ring, { tenant, provider, keyVersion: row.key_version }, sealedOf(row));
 }

@@ -43,7 +43,10 @@ function gateway(
 ) {
   const events: AuthFailureEvent[] = [];
   const auth = config.auth === undefined ? undefined : authSchema.parse(config.auth);
-  const routes = Object.entries(config.routes ?? {}).map(([id, routeAuth]) => ({ id, auth: routeAuth === undefined ? undefined : routeAuthSchema.parse(routeAuth) }));
+  const routes = Object.entries(config.routes ?? {}).map(([id, routeAuth]) => ({
+    id,
+    auth: routeAuth === undefined ? undefined : routeAuthSchema.parse(routeAuth),
+  }));
   const identityNames = identityHeaderNames(auth, ...routes.map((route) => route.auth));
   const app = new Hono<AppEnv>();
   app.onError(handleError);
@@ -148,9 +151,15 @@ describe("choosing the scheme per route", () => {
 
   it("accepts any one scheme of a list, and challenges with all of them", async () => {
     const gw = gateway(config);
-    const token = await new jose.SignJWT({ sub: "u" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode(SECRETS.HS_SECRET));
+    const token = await new jose.SignJWT({ sub: "u" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(SECRETS.HS_SECRET));
     expect(await echo(await gw.fetch("/either/x", bearer(token)))).toMatchObject({ scheme: "jwt" });
-    expect(await echo(await gw.fetch("/either/x", { headers: { "X-Other-Key": SECRETS.API_KEY_2! } }))).toMatchObject({ scheme: "api_key", consumer: "API_KEY_2" });
+    expect(await echo(await gw.fetch("/either/x", { headers: { "X-Other-Key": SECRETS.API_KEY_2! } }))).toMatchObject({
+      scheme: "api_key",
+      consumer: "API_KEY_2",
+    });
     const refused = await gw.fetch("/either/x", { headers: { "X-Other-Key": "wrong" } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("WWW-Authenticate")).toBe('Bearer realm="loom-edge", ApiKey realm="loom-edge"');
@@ -163,7 +172,11 @@ describe("choosing the scheme per route", () => {
       gatewayCredentials(
         authSchema.parse({ type: "api_key", keys: [], query_param: "api_key" }),
         parse("none"),
-        parse([{ type: "jwt", secret: "${S}", algorithms: ["HS256"], query_param: "access_token" }, { type: "basic", username: "u", password: "${P}" }, { type: "mtls" }]),
+        parse([
+          { type: "jwt", secret: "${S}", algorithms: ["HS256"], query_param: "access_token" },
+          { type: "basic", username: "u", password: "${P}" },
+          { type: "mtls" },
+        ]),
         undefined,
       ),
     ).toEqual({ credentialHeaders: ["x-api-key", "authorization"], credentialQueryParams: ["api_key", "access_token"] });
@@ -193,18 +206,33 @@ describe("choosing the scheme per route", () => {
     const upstreams = [{ name: "backend", endpoints: ["https://origin.example.com"] }];
     const result = validateConfig(
       {
-        middleware: { auth: { type: "api_key", keys: ["${API_KEY_1}"] }, cors: { origins: ["https://app.example.com"] }, ip_rules: { deny: ["203.0.113.0/24"] } },
+        middleware: {
+          auth: { type: "api_key", keys: ["${API_KEY_1}"] },
+          cors: { origins: ["https://app.example.com"] },
+          ip_rules: { deny: ["203.0.113.0/24"] },
+        },
         routes: [
           { id: "public", path: "/public/*", upstream: "backend", auth: "none", cors: { origins: ["*"] } },
-          { id: "partners", path: "/partners/*", upstream: "backend", auth: [{ type: "mtls" }, { type: "jwt", jwks_uri: "https://id.example.com/jwks", algorithms: ["ES256"] }], ip_rules: { allow: ["2001:db8::/32"] } },
+          {
+            id: "partners",
+            path: "/partners/*",
+            upstream: "backend",
+            auth: [{ type: "mtls" }, { type: "jwt", jwks_uri: "https://id.example.com/jwks", algorithms: ["ES256"] }],
+            ip_rules: { allow: ["2001:db8::/32"] },
+          },
         ],
         upstreams,
       },
       { API_KEY_1: "set" },
     );
     expect(result.ok).toBe(true);
-    const refused = validateConfig({ routes: [{ id: "r", path: "/r", upstream: "backend", auth: [{ type: "mtls" }, { type: "basic", username: "u" }] }], upstreams }, {});
-    expect(refused.ok || refused.issues).toEqual([{ path: "routes[0].auth", message: "[1].password: Invalid input: expected string, received undefined" }]);
+    const refused = validateConfig(
+      { routes: [{ id: "r", path: "/r", upstream: "backend", auth: [{ type: "mtls" }, { type: "basic", username: "u" }] }], upstreams },
+      {},
+    );
+    expect(refused.ok || refused.issues).toEqual([
+      { path: "routes[0].auth", message: "[1].password: Invalid input: expected string, received undefined" },
+    ]);
   });
 });
 
@@ -223,7 +251,9 @@ describe("api_key", () => {
 
   it("refuses a wrong key and a missing key with 401, and never reports the key", async () => {
     const gw = gateway(twoKeys);
-    const wrong = await gw.fetch("/r/x", { headers: { "X-API-Key": "ak_live_guess", "User-Agent": "probe/1.0", "CF-Connecting-IP": "192.0.2.9" } });
+    const wrong = await gw.fetch("/r/x", {
+      headers: { "X-API-Key": "ak_live_guess", "User-Agent": "probe/1.0", "CF-Connecting-IP": "192.0.2.9" },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("WWW-Authenticate")).toBe('ApiKey realm="loom-edge"');
     expect(await wrong.json()).toEqual({ error: "unauthorized", message: "valid credentials are required for this route" });
@@ -284,7 +314,9 @@ describe("api_key", () => {
 
   it("falls back to the consumer store by SHA-256 digest, and sets consumer and tenant", async () => {
     const stored = "ck_consumer_key_0123456789";
-    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(stored)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(stored)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
     const lookups: string[] = [];
     const gw = gateway(twoKeys, {
       lookupKeyHash: async (hash) => {
@@ -292,7 +324,11 @@ describe("api_key", () => {
         return hash === digest ? { consumer: "acme-app", tenant: "acme" } : undefined;
       },
     });
-    expect(await echo(await gw.fetch("/r/x", { headers: { "X-API-Key": stored } }))).toMatchObject({ scheme: "api_key", consumer: "acme-app", tenant: "acme" });
+    expect(await echo(await gw.fetch("/r/x", { headers: { "X-API-Key": stored } }))).toMatchObject({
+      scheme: "api_key",
+      consumer: "acme-app",
+      tenant: "acme",
+    });
     expect((await gw.fetch("/r/x", { headers: { "X-API-Key": "ck_unknown" } })).status).toBe(401);
     expect(lookups[0]).toBe(digest);
     expect(lookups).toHaveLength(2);
@@ -314,10 +350,20 @@ describe("api_key", () => {
   it("exposes a stored consumer's rate limit and confines it to its allowed routes (403, reported)", async () => {
     const gw = gateway(
       { auth: twoKeys.auth, routes: { orders: undefined, billing: undefined, open: "none" } },
-      { lookupKeyHash: async () => ({ consumer: "narrow", tenant: "t", allowedRoutes: ["orders"], rateLimit: { requests_per_second: 2, burst: 4 } }) },
+      {
+        lookupKeyHash: async () => ({
+          consumer: "narrow",
+          tenant: "t",
+          allowedRoutes: ["orders"],
+          rateLimit: { requests_per_second: 2, burst: 4 },
+        }),
+      },
     );
     const key = { headers: { "X-API-Key": "ck_narrow", "CF-Connecting-IP": "192.0.2.7" } };
-    expect(await echo(await gw.fetch("/orders/1", key))).toMatchObject({ consumer: "narrow", consumerRateLimit: { requests_per_second: 2, burst: 4 } });
+    expect(await echo(await gw.fetch("/orders/1", key))).toMatchObject({
+      consumer: "narrow",
+      consumerRateLimit: { requests_per_second: 2, burst: 4 },
+    });
     const refused = await gw.fetch("/billing/1", key);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: "route_not_allowed" });
@@ -328,7 +374,10 @@ describe("api_key", () => {
 
   it("sets no rate limit and no restriction for configured keys", async () => {
     const gw = gateway({ auth: twoKeys.auth, routes: { any: undefined } });
-    expect(await echo(await gw.fetch("/any/x", { headers: { "X-API-Key": SECRETS.API_KEY_1! } }))).toMatchObject({ consumer: "API_KEY_1", consumerRateLimit: null });
+    expect(await echo(await gw.fetch("/any/x", { headers: { "X-API-Key": SECRETS.API_KEY_1! } }))).toMatchObject({
+      consumer: "API_KEY_1",
+      consumerRateLimit: null,
+    });
   });
 
   it("passes consumer and tenant upstream in consumer_headers, removing client copies on every route", async () => {
@@ -365,7 +414,10 @@ describe("basic", () => {
 
   it("admits the user-id and UTF-8 password, with any case of the scheme name", async () => {
     const gw = gateway(config);
-    expect(await echo(await gw.fetch("/r/x", basic("admin", SECRETS.ADMIN_PASSWORD!)))).toMatchObject({ scheme: "basic", consumer: "admin" });
+    expect(await echo(await gw.fetch("/r/x", basic("admin", SECRETS.ADMIN_PASSWORD!)))).toMatchObject({
+      scheme: "basic",
+      consumer: "admin",
+    });
     const lower = basic("admin", SECRETS.ADMIN_PASSWORD!).headers.Authorization.replace("Basic", "basic");
     expect((await gw.fetch("/r/x", { headers: { Authorization: lower } })).status).toBe(200);
   });
@@ -403,14 +455,25 @@ describe("mtls", () => {
     certSubjectDNRFC2253: "CN=client-1,O=Acme",
     certFingerprintSHA256: FINGERPRINT,
   };
-  const placeholder = { certPresented: "0", certVerified: "NONE", certRevoked: "0", certSubjectDN: "", certSubjectDNRFC2253: "", certFingerprintSHA256: "" };
+  const placeholder = {
+    certPresented: "0",
+    certVerified: "NONE",
+    certRevoked: "0",
+    certSubjectDN: "",
+    certSubjectDNRFC2253: "",
+    certFingerprintSHA256: "",
+  };
   const config = { auth: { type: "mtls" as const, subject_header: "X-Client-Subject", fingerprint_header: "X-Client-Fingerprint" } };
 
   it.each([
     ["no cf object", undefined, "cert_not_presented"],
     ["no tlsClientAuth", { tlsVersion: "TLSv1.3" }, "cert_not_presented"],
     ["no certificate (placeholder values)", { tlsClientAuth: placeholder }, "cert_not_presented"],
-    ["a certificate that failed verification", { tlsClientAuth: { ...verified, certVerified: "FAILED:self signed certificate" } }, "cert_not_verified"],
+    [
+      "a certificate that failed verification",
+      { tlsClientAuth: { ...verified, certVerified: "FAILED:self signed certificate" } },
+      "cert_not_verified",
+    ],
     ["an expired certificate", { tlsClientAuth: { ...verified, certVerified: "FAILED:certificate has expired" } }, "cert_not_verified"],
     ["a revoked certificate", { tlsClientAuth: { ...verified, certRevoked: "1" } }, "cert_revoked"],
     ["a revocation status that is missing", { tlsClientAuth: { ...verified, certRevoked: undefined } }, "cert_revoked"],
@@ -425,7 +488,10 @@ describe("mtls", () => {
 
   it("admits a verified, unrevoked certificate and passes subject and fingerprint upstream, replacing client copies", async () => {
     const gw = gateway(config);
-    const response = await gw.fetch("/r/x", { cf: { tlsClientAuth: verified }, headers: { "X-Client-Subject": "CN=admin", "X-Client-Fingerprint": "forged" } });
+    const response = await gw.fetch("/r/x", {
+      cf: { tlsClientAuth: verified },
+      headers: { "X-Client-Subject": "CN=admin", "X-Client-Fingerprint": "forged" },
+    });
     expect(response.status).toBe(200);
     const body = await echo(response);
     expect(body.scheme).toBe("mtls");
@@ -479,7 +545,11 @@ let attacker: CryptoKeyPair;
 
 beforeAll(async () => {
   for (const alg of ASYMMETRIC) keys[alg] = await jose.generateKeyPair(alg, { extractable: true });
-  jwks = { keys: await Promise.all(ASYMMETRIC.map(async (alg) => ({ ...(await jose.exportJWK(keys[alg].publicKey)), kid: `key-${alg}`, alg, use: "sig" }))) };
+  jwks = {
+    keys: await Promise.all(
+      ASYMMETRIC.map(async (alg) => ({ ...(await jose.exportJWK(keys[alg].publicKey)), kid: `key-${alg}`, alg, use: "sig" })),
+    ),
+  };
   rsaPem = await jose.exportSPKI(keys.RS256.publicKey);
   attacker = await jose.generateKeyPair("RS256", { extractable: true });
 });
@@ -491,7 +561,12 @@ function claims(extra: jose.JWTPayload = {}): jose.JWTPayload {
   return { sub: "user-1", iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...extra };
 }
 
-async function sign(alg: string, key: CryptoKey | Uint8Array, payload = claims(), header: jose.JWTHeaderParameters | Record<string, unknown> = {}): Promise<string> {
+async function sign(
+  alg: string,
+  key: CryptoKey | Uint8Array,
+  payload = claims(),
+  header: jose.JWTHeaderParameters | Record<string, unknown> = {},
+): Promise<string> {
   return new jose.SignJWT(payload).setProtectedHeader({ alg, kid: `key-${alg}`, ...header } as jose.JWTHeaderParameters).sign(key);
 }
 
@@ -507,7 +582,11 @@ async function handmadeHs256(header: Record<string, unknown>, payload: jose.JWTP
 
 /** A JWKS endpoint the test controls. */
 function identityProvider() {
-  const state = { jwks: undefined as jose.JSONWebKeySet | undefined, mode: "up" as "up" | "down" | "unreachable" | "slow" | "garbage", calls: [] as string[] };
+  const state = {
+    jwks: undefined as jose.JSONWebKeySet | undefined,
+    mode: "up" as "up" | "down" | "unreachable" | "slow" | "garbage",
+    calls: [] as string[],
+  };
   const fetchJwks: JwksFetch = async (url, init) => {
     state.calls.push(url);
     switch (state.mode) {
@@ -526,7 +605,15 @@ function identityProvider() {
   return { state, fetchJwks };
 }
 
-const jwksAuth = { type: "jwt" as const, jwks_uri: JWKS_URI, algorithms: [...ASYMMETRIC], issuer: ISSUER, audience: AUDIENCE, required_claims: ["sub"], jwks_timeout: "100ms" };
+const jwksAuth = {
+  type: "jwt" as const,
+  jwks_uri: JWKS_URI,
+  algorithms: [...ASYMMETRIC],
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  required_claims: ["sub"],
+  jwks_timeout: "100ms",
+};
 const hmacAuth = { type: "jwt" as const, secret: "${HS_SECRET}", algorithms: ["HS256" as const, "HS384" as const, "HS512" as const] };
 const pemAuth = { type: "jwt" as const, public_key: "${JWT_PUBLIC_KEY}", algorithms: ["RS256" as const] };
 
@@ -559,18 +646,25 @@ describe("jwt: valid tokens", () => {
 
   it.each(["RS256", "PS256"] as const)("admits %s with a PEM public key", async (alg) => {
     const gw = pemGateway({ ...pemAuth, algorithms: ["RS256", "PS256"] });
-    const { privateKey } = alg === "RS256" ? keys.RS256 : await (async () => {
-      // PS256 with the same RSA key pair: re-import the RS256 private key for RSA-PSS.
-      const pkcs8 = await jose.exportPKCS8(keys.RS256.privateKey);
-      return { privateKey: await jose.importPKCS8(pkcs8, "PS256") };
-    })();
+    const { privateKey } =
+      alg === "RS256"
+        ? keys.RS256
+        : await (async () => {
+            // PS256 with the same RSA key pair: re-import the RS256 private key for RSA-PSS.
+            const pkcs8 = await jose.exportPKCS8(keys.RS256.privateKey);
+            return { privateKey: await jose.importPKCS8(pkcs8, "PS256") };
+          })();
     expect((await gw.fetch("/r/x", bearer(await sign(alg, privateKey)))).status).toBe(200);
   });
 
   it("admits ES256 and EdDSA PEM keys, each only for its own algorithm", async () => {
     for (const alg of ["ES256", "EdDSA"] as const) {
       const pem = await jose.exportSPKI(keys[alg].publicKey);
-      const gw = gateway({ auth: { type: "jwt", public_key: "${JWT_PUBLIC_KEY}", algorithms: ["ES256", "EdDSA", "RS256"] } }, {}, { ...SECRETS, JWT_PUBLIC_KEY: pem });
+      const gw = gateway(
+        { auth: { type: "jwt", public_key: "${JWT_PUBLIC_KEY}", algorithms: ["ES256", "EdDSA", "RS256"] } },
+        {},
+        { ...SECRETS, JWT_PUBLIC_KEY: pem },
+      );
       expect((await gw.fetch("/r/x", bearer(await sign(alg, keys[alg].privateKey)))).status).toBe(200);
     }
   });
@@ -586,7 +680,9 @@ describe("jwt: valid tokens", () => {
   it("tolerates clock skew within clock_tolerance", async () => {
     const now = Math.floor(Date.now() / 1000);
     const gw = gateway({ auth: hmacAuth });
-    expect((await gw.fetch("/r/x", bearer(await sign("HS256", hmacKey(), claims({ exp: now - 10, nbf: now + 10, iat: now + 10 }))))).status).toBe(200);
+    expect(
+      (await gw.fetch("/r/x", bearer(await sign("HS256", hmacKey(), claims({ exp: now - 10, nbf: now + 10, iat: now + 10 }))))).status,
+    ).toBe(200);
   });
 
   it("reads a token from the query only where the route allows it", async () => {
@@ -635,7 +731,13 @@ describe("jwt: the attack suite", () => {
     for (const alg of ["none", "None", "NONE"]) {
       await expectInvalidToken(await gw.fetch("/r/x", bearer(`${b64url({ alg })}.${b64url(claims())}.AAAA`)));
     }
-    expect(gw.events.map((event) => event.reason)).toEqual(["malformed_token", "algorithm_not_allowed", "algorithm_not_allowed", "algorithm_not_allowed", "algorithm_not_allowed"]);
+    expect(gw.events.map((event) => event.reason)).toEqual([
+      "malformed_token",
+      "algorithm_not_allowed",
+      "algorithm_not_allowed",
+      "algorithm_not_allowed",
+      "algorithm_not_allowed",
+    ]);
   });
 
   it("refuses HS256 signed with the RS256 public key (algorithm confusion)", async () => {
@@ -669,19 +771,29 @@ describe("jwt: the attack suite", () => {
     expect(gw.events.map((event) => event.reason)).toEqual(["unknown_key", "unknown_key"]);
   });
 
-  it.each(["../../../../../../dev/null", "/etc/passwd", "key-RS256/../key-RS256", "key-RS256\u0000", "key-RS256' OR '1'='1", "https://evil.test/key", ""])(
-    "refuses kid %j (path and injection tricks)",
-    async (kid) => {
-      const { gw, idp } = jwksGateway();
-      await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", attacker.privateKey, claims(), { kid }))));
-      expect(idp.state.calls.every((url) => url === JWKS_URI)).toBe(true);
-    },
-  );
+  it.each([
+    "../../../../../../dev/null",
+    "/etc/passwd",
+    "key-RS256/../key-RS256",
+    "key-RS256\u0000",
+    "key-RS256' OR '1'='1",
+    "https://evil.test/key",
+    "",
+  ])("refuses kid %j (path and injection tricks)", async (kid) => {
+    const { gw, idp } = jwksGateway();
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", attacker.privateKey, claims(), { kid }))));
+    expect(idp.state.calls.every((url) => url === JWKS_URI)).toBe(true);
+  });
 
   it("refuses a token that brings its own key (jwk, jku, x5u) and never fetches those URLs", async () => {
     const { gw, idp } = jwksGateway();
     const jwk = await jose.exportJWK(attacker.publicKey);
-    for (const header of [{ jwk }, { jku: "https://evil.test/jwks.json" }, { x5u: "https://evil.test/cert.pem" }, { jwk, kid: "key-RS256" }]) {
+    for (const header of [
+      { jwk },
+      { jku: "https://evil.test/jwks.json" },
+      { x5u: "https://evil.test/cert.pem" },
+      { jwk, kid: "key-RS256" },
+    ]) {
       await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", attacker.privateKey, claims(), header))));
     }
     expect(idp.state.calls.every((url) => url === JWKS_URI)).toBe(true);
@@ -694,7 +806,9 @@ describe("jwt: the attack suite", () => {
     ["a non-numeric exp", { exp: "tomorrow" }, "claim_mismatch:exp"],
   ])("refuses a token that is %s", async (_name, offsets, reason) => {
     const now = Math.floor(Date.now() / 1000);
-    const payload = claims(Object.fromEntries(Object.entries(offsets).map(([claim, value]) => [claim, typeof value === "number" ? now + value : value])));
+    const payload = claims(
+      Object.fromEntries(Object.entries(offsets).map(([claim, value]) => [claim, typeof value === "number" ? now + value : value])),
+    );
     const { gw } = jwksGateway();
     await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("ES256", keys.ES256.privateKey, payload))));
     expect(gw.events[0]!.reason).toBe(reason);
@@ -721,7 +835,12 @@ describe("jwt: the attack suite", () => {
   it("refuses truncated tokens", async () => {
     const { gw } = jwksGateway();
     const token = await sign("ES256", keys.ES256.privateKey);
-    for (const truncated of [token.slice(0, -4), token.slice(0, token.lastIndexOf(".")), token.slice(0, token.lastIndexOf(".") + 1), token.split(".")[0]!]) {
+    for (const truncated of [
+      token.slice(0, -4),
+      token.slice(0, token.lastIndexOf(".")),
+      token.slice(0, token.lastIndexOf(".") + 1),
+      token.split(".")[0]!,
+    ]) {
       await expectInvalidToken(await gw.fetch("/r/x", bearer(truncated)));
     }
   });
@@ -737,7 +856,9 @@ describe("jwt: the attack suite", () => {
   it("refuses critical header parameters it does not understand, b64 included", async () => {
     const gw = gateway({ auth: hmacAuth });
     await expectInvalidToken(await gw.fetch("/r/x", bearer(await handmadeHs256({ alg: "HS256", crit: ["exp"], exp: 1 }))));
-    await expectInvalidToken(await gw.fetch("/r/x", bearer(await handmadeHs256({ alg: "HS256", crit: ["x-policy"], "x-policy": "skip-checks" }))));
+    await expectInvalidToken(
+      await gw.fetch("/r/x", bearer(await handmadeHs256({ alg: "HS256", crit: ["x-policy"], "x-policy": "skip-checks" }))),
+    );
     await expectInvalidToken(await gw.fetch("/r/x", bearer(await handmadeHs256({ alg: "HS256", crit: ["b64"], b64: false }))));
     // The same hand-made token without `crit` passes: the refusals above are about `crit`.
     expect((await gw.fetch("/r/x", bearer(await handmadeHs256({ alg: "HS256" })))).status).toBe(200);
@@ -747,14 +868,24 @@ describe("jwt: the attack suite", () => {
     const gw = gateway({ auth: hmacAuth });
     const jwe = await new jose.EncryptJWT(claims()).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).encrypt(hmacKey().slice(0, 32));
     await expectInvalidToken(await gw.fetch("/r/x", bearer(jwe)));
-    const rsaJwe = await new jose.EncryptJWT(claims()).setProtectedHeader({ alg: "RSA-OAEP-256", enc: "A128GCM" }).encrypt((await jose.generateKeyPair("RSA-OAEP-256")).publicKey);
+    const rsaJwe = await new jose.EncryptJWT(claims())
+      .setProtectedHeader({ alg: "RSA-OAEP-256", enc: "A128GCM" })
+      .encrypt((await jose.generateKeyPair("RSA-OAEP-256")).publicKey);
     await expectInvalidToken(await gw.fetch("/r/x", bearer(rsaJwe)));
     expect(gw.events.map((event) => event.reason)).toEqual(["encrypted_token", "encrypted_token"]);
   });
 
   it("refuses garbage in every part", async () => {
     const gw = gateway({ auth: hmacAuth });
-    for (const token of ["a.b.c", "e30.e30.e30", `${b64url({ alg: "HS256" })}.bm90IGpzb24.AAAA`, "Bearer", "....", "a b c", `${b64url("[]")}.${b64url(claims())}.AAAA`]) {
+    for (const token of [
+      "a.b.c",
+      "e30.e30.e30",
+      `${b64url({ alg: "HS256" })}.bm90IGpzb24.AAAA`,
+      "Bearer",
+      "....",
+      "a b c",
+      `${b64url("[]")}.${b64url(claims())}.AAAA`,
+    ]) {
       await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
     }
   });
@@ -784,7 +915,11 @@ describe("jwt: secrets", () => {
   });
 
   it("fails closed with 500 when the public key is not a PEM public key", async () => {
-    const gw = gateway({ auth: pemAuth }, {}, { ...SECRETS, JWT_PUBLIC_KEY: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" });
+    const gw = gateway(
+      { auth: pemAuth },
+      {},
+      { ...SECRETS, JWT_PUBLIC_KEY: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" },
+    );
     expect((await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey)))).status).toBe(500);
   });
 
@@ -797,15 +932,18 @@ describe("jwt: secrets", () => {
 });
 
 describe("jwt: the JWKS endpoint", () => {
-  it.each(["down", "unreachable", "garbage", "slow"] as const)("refuses tokens (401) while the JWKS is %s and nothing is cached", async (mode) => {
-    const { gw, idp } = jwksGateway();
-    idp.state.mode = mode;
-    await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey))));
-    expect(gw.events[0]!.reason).toBe("jwks_unavailable");
-    // No new download within the cooldown: a dead endpoint is not hammered, and requests do not wait on it.
-    await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey))));
-    expect(idp.state.calls).toHaveLength(1);
-  });
+  it.each(["down", "unreachable", "garbage", "slow"] as const)(
+    "refuses tokens (401) while the JWKS is %s and nothing is cached",
+    async (mode) => {
+      const { gw, idp } = jwksGateway();
+      idp.state.mode = mode;
+      await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey))));
+      expect(gw.events[0]!.reason).toBe("jwks_unavailable");
+      // No new download within the cooldown: a dead endpoint is not hammered, and requests do not wait on it.
+      await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey))));
+      expect(idp.state.calls).toHaveLength(1);
+    },
+  );
 
   it("recovers after the cooldown once the JWKS is back", async () => {
     const { gw, idp } = jwksGateway();
@@ -859,7 +997,8 @@ describe("jwt: the JWKS endpoint", () => {
   it("shares one cache between the routes that name the same JWKS", async () => {
     const idp = identityProvider();
     const gw = gateway({ auth: jwksAuth, routes: { a: jwksAuth, b: [jwksAuth] } }, { fetchJwks: idp.fetchJwks });
-    for (const route of ["a", "b", "c"]) expect((await gw.fetch(`/${route}/x`, bearer(await sign("ES384", keys.ES384.privateKey)))).status).toBe(200);
+    for (const route of ["a", "b", "c"])
+      expect((await gw.fetch(`/${route}/x`, bearer(await sign("ES384", keys.ES384.privateKey)))).status).toBe(200);
     expect(idp.state.calls).toHaveLength(1);
   });
 });
@@ -903,7 +1042,12 @@ describe("jwt: verified tokens kept per scheme", () => {
     expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
     // The provider rotates RS256 out; a token with the new kid makes the gateway download again.
     const rotated = await jose.generateKeyPair("RS256", { extractable: true });
-    idp.state.jwks = { keys: [...jwks.keys.filter((key) => key.kid !== "key-RS256"), { ...(await jose.exportJWK(rotated.publicKey)), kid: "key-2026", alg: "RS256" }] };
+    idp.state.jwks = {
+      keys: [
+        ...jwks.keys.filter((key) => key.kid !== "key-RS256"),
+        { ...(await jose.exportJWK(rotated.publicKey)), kid: "key-2026", alg: "RS256" },
+      ],
+    };
     vi.setSystemTime(Date.now() + 31_000);
     expect((await gw.fetch("/r/x", bearer(await sign("RS256", rotated.privateKey, claims(), { kid: "key-2026" })))).status).toBe(200);
     await expectInvalidToken(await gw.fetch("/r/x", bearer(token)));
@@ -915,7 +1059,9 @@ describe("jwt: verified tokens kept per scheme", () => {
     ["512 Ki characters of tokens, however few", 100, { pad: "x".repeat(4500) }],
   ])("keeps at most %s, the oldest out first", async (_bound, count, extra) => {
     const gw = gateway({ auth: hmacAuth });
-    const tokens = await Promise.all(Array.from({ length: count }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}`, ...extra }))));
+    const tokens = await Promise.all(
+      Array.from({ length: count }, (_, i) => sign("HS256", hmacKey(), claims({ sub: `user-${i}`, ...extra }))),
+    );
     for (const token of tokens) expect((await gw.fetch("/r/x", bearer(token))).status).toBe(200);
     const verify = vi.spyOn(crypto.subtle, "verify");
     expect((await gw.fetch("/r/x", bearer(tokens.at(-1)!))).status).toBe(200);

@@ -96,7 +96,10 @@ function schemeBlocks(setting: RouteAuthConfig | undefined): SchemeConfig[] {
  * The request headers and query parameters that carry gateway credentials, for the proxy to
  * remove (`proxy(upstreams, { ...gatewayCredentials(config.middleware.auth, ...config.routes.map((r) => r.auth)) })`).
  */
-export function gatewayCredentials(...settings: (RouteAuthConfig | undefined)[]): { credentialHeaders: string[]; credentialQueryParams: string[] } {
+export function gatewayCredentials(...settings: (RouteAuthConfig | undefined)[]): {
+  credentialHeaders: string[];
+  credentialQueryParams: string[];
+} {
   const headers = new Set<string>();
   const params = new Set<string>();
   for (const block of settings.flatMap(schemeBlocks)) {
@@ -136,7 +139,9 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   /** One cache per JWKS (and download settings) for all the routes that use it. */
   function jwksFor(config: JwtAuthConfig): RemoteKeySet | undefined {
     if (!config.jwks_uri) return undefined;
-    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age, config.jwks_stale_if_error].join(" ");
+    const id = [config.jwks_uri, config.jwks_timeout, config.jwks_cooldown, config.jwks_cache_max_age, config.jwks_stale_if_error].join(
+      " ",
+    );
     let keySet = keySets.get(id);
     if (!keySet) {
       keySet = remoteKeySet(config.jwks_uri, {
@@ -182,13 +187,23 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     };
     c.executionCtx.waitUntil(
       (async () => onFailure(event, c))().catch((error: unknown) => {
-        console.error(JSON.stringify({ level: "error", event: "auth_failure_report_failed", error: error instanceof Error ? error.name : typeof error }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            event: "auth_failure_report_failed",
+            error: error instanceof Error ? error.name : typeof error,
+          }),
+        );
       }),
     );
   }
 
   const failureLimit = options.failureLimit?.enabled ? options.failureLimit : undefined;
-  const failureSpec = failureLimit && { maxFailures: failureLimit.max_failures, windowMs: failureLimit.window, blockMs: failureLimit.block_for };
+  const failureSpec = failureLimit && {
+    maxFailures: failureLimit.max_failures,
+    windowMs: failureLimit.window,
+    blockMs: failureLimit.block_for,
+  };
   const failureCounter = (c: Context<AppEnv>) => failureCounterName("auth", clientBlock(c.get("clientIp") ?? ""));
 
   return async function authenticate(c, next) {
@@ -231,8 +246,11 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
 
     // The most telling reason: a credential that was sent and refused, before a missing one.
     report(c, schemes, (refusals.find((refusal) => refusal.presented) ?? refusals[0]!).reason);
-    const guessed = refusals.some((refusal, index) => refusal.presented && schemes[index]!.name !== "mtls" && !NOT_THE_CLIENTS_FAULT.has(refusal.reason));
-    if (failureSpec && guessed) c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
+    const guessed = refusals.some(
+      (refusal, index) => refusal.presented && schemes[index]!.name !== "mtls" && !NOT_THE_CLIENTS_FAULT.has(refusal.reason),
+    );
+    if (failureSpec && guessed)
+      c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
     const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
     if (challenges.length === 0) {
       throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");

@@ -88,13 +88,25 @@ export function remoteKeySet(url: string, options: RemoteKeySetOptions): RemoteK
       fetchedAt = Date.now();
     } catch (error) {
       failedAt = Date.now();
-      console.warn(JSON.stringify({ level: "warn", event: "jwks_refresh_failed", jwks_uri: url, error: error instanceof Error ? error.name : typeof error, serving_cached_keys: keys !== undefined && !tooOld(failedAt) }));
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          event: "jwks_refresh_failed",
+          jwks_uri: url,
+          error: error instanceof Error ? error.name : typeof error,
+          serving_cached_keys: keys !== undefined && !tooOld(failedAt),
+        }),
+      );
     }
   }
 
   return async function jwksKey(header, token, ctx) {
     const now = Date.now();
-    if (keys === undefined ? now - failedAt >= options.cooldownMs : now - fetchedAt >= options.maxAgeMs && now - attemptedAt >= options.cooldownMs) {
+    if (
+      keys === undefined
+        ? now - failedAt >= options.cooldownMs
+        : now - fetchedAt >= options.maxAgeMs && now - attemptedAt >= options.cooldownMs
+    ) {
       await refresh(ctx);
     }
     if (keys === undefined || tooOld(Date.now())) throw new AuthRejection("jwks_unavailable");

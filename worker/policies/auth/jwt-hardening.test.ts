@@ -80,11 +80,14 @@ describe("jwt: typ (RFC 8725 §3.11)", () => {
     expect(await gateway({ ...hmac, typ: "application/at+jwt" }).status(await hs256(undefined, { typ: "at+jwt" }))).toBe(200);
   });
 
-  it.each([["JWT"], ["application/jwt"], ["at+jwt2"], ["text/at+jwt"], [undefined]])("refuses typ %s where at+jwt is configured", async (typ) => {
-    const gw = gateway({ ...hmac, typ: "at+jwt" });
-    expect(await gw.status(await hs256(undefined, typ === undefined ? {} : { typ }))).toBe(401);
-    expect(gw.reasons()).toEqual(["claim_mismatch:typ"]);
-  });
+  it.each([["JWT"], ["application/jwt"], ["at+jwt2"], ["text/at+jwt"], [undefined]])(
+    "refuses typ %s where at+jwt is configured",
+    async (typ) => {
+      const gw = gateway({ ...hmac, typ: "at+jwt" });
+      expect(await gw.status(await hs256(undefined, typ === undefined ? {} : { typ }))).toBe(401);
+      expect(gw.reasons()).toEqual(["claim_mismatch:typ"]);
+    },
+  );
 
   it("does not look at typ when none is configured", async () => {
     expect(await gateway(hmac).status(await hs256(undefined, { typ: "anything" }))).toBe(200);
@@ -115,7 +118,11 @@ async function tokenWithUnusedBits(): Promise<string> {
   }
 }
 
-const withPart = (token: string, index: number, part: string) => token.split(".").map((old, i) => (i === index ? part : old)).join(".");
+const withPart = (token: string, index: number, part: string) =>
+  token
+    .split(".")
+    .map((old, i) => (i === index ? part : old))
+    .join(".");
 
 describe("jwt: canonical base64url only (RFC 7515 §2, RFC 4648 §3.5)", () => {
   it("decodes the respelled parts to the same bytes (what makes them dangerous)", async () => {
@@ -179,7 +186,8 @@ describe("jwt: a JWKS kept while downloads fail has a maximum age", () => {
     return { state, fetchJwks };
   }
 
-  const es256 = (payload: jose.JWTPayload = { sub: "u", exp: inFiveMinutes() }) => new jose.SignJWT(payload).setProtectedHeader({ alg: "ES256", kid: "k1" }).sign(pair.privateKey);
+  const es256 = (payload: jose.JWTPayload = { sub: "u", exp: inFiveMinutes() }) =>
+    new jose.SignJWT(payload).setProtectedHeader({ alg: "ES256", kid: "k1" }).sign(pair.privateKey);
   const jwksAuth = { type: "jwt" as const, jwks_uri: JWKS_URI, algorithms: ["ES256" as const] };
   const MINUTE = 60_000;
 
@@ -222,18 +230,28 @@ describe("jwt: a JWKS kept while downloads fail has a maximum age", () => {
 });
 
 describe("jwt: jwks_uri is https, or http to a loopback host", () => {
-  it.each(["https://id.example.com/jwks", "http://127.0.0.1:9000/jwks", "http://127.8.9.10/jwks", "http://localhost:8787/.well-known/jwks.json", "http://LOCALHOST/jwks", "http://[::1]:9000/jwks"])(
-    "accepts %s",
-    (jwks_uri) => {
-      expect(authSchema.safeParse({ type: "jwt", jwks_uri, algorithms: ["RS256"] }).success).toBe(true);
-    },
-  );
+  it.each([
+    "https://id.example.com/jwks",
+    "http://127.0.0.1:9000/jwks",
+    "http://127.8.9.10/jwks",
+    "http://localhost:8787/.well-known/jwks.json",
+    "http://LOCALHOST/jwks",
+    "http://[::1]:9000/jwks",
+  ])("accepts %s", (jwks_uri) => {
+    expect(authSchema.safeParse({ type: "jwt", jwks_uri, algorithms: ["RS256"] }).success).toBe(true);
+  });
 
-  it.each(["http://id.example.com/jwks", "http://10.0.0.1/jwks", "http://192.168.1.2/jwks", "http://127.0.0.1.nip.io/jwks", "http://localhost.evil.test/jwks", "http://[::2]/jwks", "http://[::ffff:7f00:1]/jwks", "ftp://127.0.0.1/jwks"])(
-    "refuses %s",
-    (jwks_uri) => {
-      const result = authSchema.safeParse({ type: "jwt", jwks_uri, algorithms: ["RS256"] });
-      expect(result.success).toBe(false);
-    },
-  );
+  it.each([
+    "http://id.example.com/jwks",
+    "http://10.0.0.1/jwks",
+    "http://192.168.1.2/jwks",
+    "http://127.0.0.1.nip.io/jwks",
+    "http://localhost.evil.test/jwks",
+    "http://[::2]/jwks",
+    "http://[::ffff:7f00:1]/jwks",
+    "ftp://127.0.0.1/jwks",
+  ])("refuses %s", (jwks_uri) => {
+    const result = authSchema.safeParse({ type: "jwt", jwks_uri, algorithms: ["RS256"] });
+    expect(result.success).toBe(false);
+  });
 });

@@ -24,7 +24,15 @@
  * or PEM key that changed, or a JWKS refreshed without that key, sends it through full
  * verification again (and so to a 401).
  */
-import { errors, jwtVerify, importSPKI, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  errors,
+  jwtVerify,
+  importSPKI,
+  type FlattenedJWSInput,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
 import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
@@ -57,7 +65,11 @@ function canonicalCompactJws(token: string): boolean {
   if (!COMPACT_JWS.test(token)) return false;
   const first = token.indexOf(".");
   const second = token.indexOf(".", first + 1);
-  return canonicalBase64url(token.slice(0, first)) && canonicalBase64url(token.slice(first + 1, second)) && canonicalBase64url(token.slice(second + 1));
+  return (
+    canonicalBase64url(token.slice(0, first)) &&
+    canonicalBase64url(token.slice(first + 1, second)) &&
+    canonicalBase64url(token.slice(second + 1))
+  );
 }
 
 /** A short reason for the audit log from what jose reports. */
@@ -105,14 +117,17 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
   const { secret, public_key: publicKey } = config;
   const jwks = options.jwks;
   // An algorithm no configured key can verify is dropped from the allow-list (RS256 with only a secret).
-  const algorithms = config.algorithms.filter((alg) => (isHmac(alg) ? secret !== undefined : publicKey !== undefined || jwks !== undefined));
+  const algorithms = config.algorithms.filter((alg) =>
+    isHmac(alg) ? secret !== undefined : publicKey !== undefined || jwks !== undefined,
+  );
   const toleranceSeconds = Math.floor(config.clock_tolerance / 1000);
   const bareTokenHeader = config.header.toLowerCase() !== "authorization";
   const claimHeaders = Object.entries(config.claim_headers);
   const realm = realmParam(config.realm);
   // RFC 7519 §4.1.4 makes `exp` optional, but a token that never expires cannot be withdrawn
   // short of rotating the key that signed it.
-  const requiredClaims = config.require_exp && !config.required_claims.includes("exp") ? [...config.required_claims, "exp"] : config.required_claims;
+  const requiredClaims =
+    config.require_exp && !config.required_claims.includes("exp") ? [...config.required_claims, "exp"] : config.required_claims;
 
   let hmacCache: { secret: string; keys: Map<JwtAlgorithm, CryptoKey> } | undefined;
   let pemCache: { pem: string; algorithms: JwtAlgorithm[]; keys: Map<JwtAlgorithm, CryptoKey> } | undefined;
@@ -124,7 +139,8 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     if (!key) {
       const bytes = new TextEncoder().encode(value);
       const needed = HMAC_KEY_BYTES[alg]!;
-      if (bytes.byteLength < needed) throw new UnusableSecretError(secretName(ref), `${alg} needs at least ${needed} bytes (RFC 7518 §3.2)`);
+      if (bytes.byteLength < needed)
+        throw new UnusableSecretError(secretName(ref), `${alg} needs at least ${needed} bytes (RFC 7518 §3.2)`);
       key = await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, ["verify"]);
       hmacCache.keys.set(alg, key);
     }
@@ -168,7 +184,10 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
   /** jose's `exp`/`nbf` checks (types were checked when the token was verified), at `now` ms. */
   function timeClaimsHold(payload: JWTPayload, now: number): boolean {
     const seconds = Math.floor(now / 1000);
-    return !(payload.exp !== undefined && payload.exp <= seconds - toleranceSeconds) && !(payload.nbf !== undefined && payload.nbf > seconds + toleranceSeconds);
+    return (
+      !(payload.exp !== undefined && payload.exp <= seconds - toleranceSeconds) &&
+      !(payload.nbf !== undefined && payload.nbf > seconds + toleranceSeconds)
+    );
   }
 
   /** The kept verification of `token`, if it still stands. */
@@ -206,7 +225,8 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
     const headers: Identity["headers"] = [];
     for (const [claim, header] of claimHeaders) {
       const value = payload[claim];
-      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") headers.push([header, headerSafe(String(value))]);
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+        headers.push([header, headerSafe(String(value))]);
     }
     return headers;
   }
@@ -254,7 +274,15 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
         return refuse("issued_in_future");
       }
       const now = Date.now();
-      keep(token, { header: protectedHeader, payload, key: usedKey, until: Math.min(now + VERIFIED_FOR_MS, payload.exp === undefined ? Number.POSITIVE_INFINITY : (payload.exp + toleranceSeconds) * 1000) });
+      keep(token, {
+        header: protectedHeader,
+        payload,
+        key: usedKey,
+        until: Math.min(
+          now + VERIFIED_FOR_MS,
+          payload.exp === undefined ? Number.POSITIVE_INFINITY : (payload.exp + toleranceSeconds) * 1000,
+        ),
+      });
       return admit({ jwt: payload, headers: upstreamHeaders(payload) });
     },
   };

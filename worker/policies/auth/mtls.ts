@@ -23,7 +23,8 @@ export function mtlsScheme(config: MtlsAuthConfig): Scheme {
       const fingerprint = (client.certFingerprintSHA256 ?? "").replaceAll(":", "").toLowerCase();
       if (allowed.size > 0 && !allowed.has(fingerprint)) return refuse("cert_not_allowed");
       const headers: Identity["headers"] = [];
-      if (config.subject_header) headers.push([config.subject_header, headerSafe(client.certSubjectDNRFC2253 || client.certSubjectDN || "")]);
+      if (config.subject_header)
+        headers.push([config.subject_header, headerSafe(client.certSubjectDNRFC2253 || client.certSubjectDN || "")]);
       if (config.fingerprint_header) headers.push([config.fingerprint_header, fingerprint]);
       return admit({ headers });
     },

@@ -79,7 +79,8 @@ export function headerSafe(value: string): string {
   if (/^[\x20-\x24\x26-\x7E]*$/.test(value)) return value;
   let out = "";
   for (const byte of new TextEncoder().encode(value)) {
-    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }

@@ -118,8 +118,12 @@ describe("requests without a body and the factory", () => {
   });
 
   it("keeps method, URL and headers of the request it rebuilds", async () => {
-    const { hono } = app(async (c) => c.json({ method: c.req.method, url: c.req.url, type: c.req.header("content-type"), body: await c.req.text() }));
-    const response = await hono.fetch(new Request("http://gw.test/upload?x=1", { method: "PUT", body: "data", headers: { "content-type": "text/plain" } }));
+    const { hono } = app(async (c) =>
+      c.json({ method: c.req.method, url: c.req.url, type: c.req.header("content-type"), body: await c.req.text() }),
+    );
+    const response = await hono.fetch(
+      new Request("http://gw.test/upload?x=1", { method: "PUT", body: "data", headers: { "content-type": "text/plain" } }),
+    );
     expect(await response.json()).toEqual({ method: "PUT", url: "http://gw.test/upload?x=1", type: "text/plain", body: "data" });
   });
 

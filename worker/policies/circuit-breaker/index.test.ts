@@ -42,7 +42,10 @@ class Origin {
 }
 
 /** The CIRCUIT_BREAKER namespace, counting calls; `failure` makes every call reject with it. */
-function counting(failure?: () => unknown): { namespace: (bindings: AppEnv["Bindings"]) => DurableObjectNamespace<CircuitBreaker>; calls: () => number } {
+function counting(failure?: () => unknown): {
+  namespace: (bindings: AppEnv["Bindings"]) => DurableObjectNamespace<CircuitBreaker>;
+  calls: () => number;
+} {
   let calls = 0;
   const namespace = (bindings: AppEnv["Bindings"]) =>
     ({
@@ -71,7 +74,11 @@ interface Setup {
 }
 
 /** The breaker in front of a stand-in for the proxy: round-robin over the healthy endpoints, one outcome recorded per attempt. */
-function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), cache = new CircuitCache(), namespace, breaker }: Setup): { app: Hono<AppEnv>; origin: Origin; circuits: CircuitBreakers } {
+function gateway({ upstream, endpoints = ["a.test:80"], origin = new Origin(), cache = new CircuitCache(), namespace, breaker }: Setup): {
+  app: Hono<AppEnv>;
+  origin: Origin;
+  circuits: CircuitBreakers;
+} {
   // Three requests, all failed, open it: the tests of the state machine need few requests.
   const circuit_breaker = { failure_threshold: 3, minimum_requests: 3, timeout: "30s", ...breaker };
   const config = upstreamSchema.parse({ name: upstream, endpoints, circuit_breaker });

@@ -24,7 +24,14 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, EndpointCounts } from "../../../durable-objects/circuit-breaker";
-import { applyCounts, close, closedCircuit, fromSnapshot, healthyEndpoints, type CircuitState } from "../../../durable-objects/circuit-state";
+import {
+  applyCounts,
+  close,
+  closedCircuit,
+  fromSnapshot,
+  healthyEndpoints,
+  type CircuitState,
+} from "../../../durable-objects/circuit-state";
 import { addCounts, type Counts, type RollingWindow } from "../../../durable-objects/rolling-window";
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
@@ -203,35 +210,38 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
 
   return {
     // Without a circuit on any upstream the guard has nothing to check.
-    guard: breakers.size === 0 ? passThrough : async function circuitBreaker(c, next) {
-      const upstream = c.get("route")?.config.upstream;
-      const config = upstream === undefined ? undefined : breakers.get(upstream)?.config;
-      if (upstream === undefined || !config) return next();
-      const copy = cache.copy(upstream);
-      refreshIfStale(c, upstream, copy, config);
-      const { circuit } = copy;
-      const now = clock();
-      if (circuit.state === "closed") return next();
-      if (circuit.state === "open" && now < circuit.openUntil) throw circuitOpen(circuit.openUntil - now);
-      let probe;
-      try {
-        probe = await namespace(c.env).getByName(upstream).acquireProbe(config);
-      } catch (error) {
-        // Fail open, and let this isolate's own outcomes trip its copy again if need be,
-        // rather than asking the unreachable object on every request.
-        logFailure("circuit_probe_failed", upstream, error);
-        close(copy.circuit);
-        return next();
-      }
-      adopt(copy, config, probe.snapshot);
-      if (!probe.granted) {
-        // Refuse locally until then rather than asking the object on every request.
-        copy.circuit.state = "open";
-        copy.circuit.openUntil = clock() + probe.retryAfterMs;
-        throw circuitOpen(probe.retryAfterMs);
-      }
-      return next();
-    },
+    guard:
+      breakers.size === 0
+        ? passThrough
+        : async function circuitBreaker(c, next) {
+            const upstream = c.get("route")?.config.upstream;
+            const config = upstream === undefined ? undefined : breakers.get(upstream)?.config;
+            if (upstream === undefined || !config) return next();
+            const copy = cache.copy(upstream);
+            refreshIfStale(c, upstream, copy, config);
+            const { circuit } = copy;
+            const now = clock();
+            if (circuit.state === "closed") return next();
+            if (circuit.state === "open" && now < circuit.openUntil) throw circuitOpen(circuit.openUntil - now);
+            let probe;
+            try {
+              probe = await namespace(c.env).getByName(upstream).acquireProbe(config);
+            } catch (error) {
+              // Fail open, and let this isolate's own outcomes trip its copy again if need be,
+              // rather than asking the unreachable object on every request.
+              logFailure("circuit_probe_failed", upstream, error);
+              close(copy.circuit);
+              return next();
+            }
+            adopt(copy, config, probe.snapshot);
+            if (!probe.granted) {
+              // Refuse locally until then rather than asking the object on every request.
+              copy.circuit.state = "open";
+              copy.circuit.openUntil = clock() + probe.retryAfterMs;
+              throw circuitOpen(probe.retryAfterMs);
+            }
+            return next();
+          },
 
     healthyEndpoints(upstream, endpoints) {
       return breakers.has(upstream) ? healthyEndpoints(cache.peek(upstream)?.circuit, endpoints, clock()) : [...endpoints];

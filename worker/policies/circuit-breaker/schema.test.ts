@@ -20,7 +20,11 @@ describe("circuit_breaker schema", () => {
   });
 
   it("takes Loom's block (failure_threshold, success_threshold, timeout) as written", () => {
-    const upstream = upstreamSchema.parse({ name: "u", endpoints: ["h:1"], circuit_breaker: { failure_threshold: 5, success_threshold: 3, timeout: "30s" } });
+    const upstream = upstreamSchema.parse({
+      name: "u",
+      endpoints: ["h:1"],
+      circuit_breaker: { failure_threshold: 5, success_threshold: 3, timeout: "30s" },
+    });
     expect(upstream.circuit_breaker).toMatchObject({ failure_threshold: 5, success_threshold: 3, timeout: 30_000 });
   });
 

@@ -18,7 +18,9 @@ export const circuitBreakerSchema = z
       .positive()
       .max(10_000)
       .default(5)
-      .describe("Failures within `window` needed to open the circuit (with minimum_requests and failure_ratio), or to eject one endpoint (counted over its own requests)."),
+      .describe(
+        "Failures within `window` needed to open the circuit (with minimum_requests and failure_ratio), or to eject one endpoint (counted over its own requests).",
+      ),
     minimum_requests: z
       .number()
       .int()
@@ -26,7 +28,12 @@ export const circuitBreakerSchema = z
       .max(1_000_000)
       .default(10)
       .describe("Requests within `window` needed before the circuit can open: a few failures of a quiet upstream are no verdict."),
-    failure_ratio: z.number().gt(0).max(1).default(0.5).describe("Share of the requests within `window` that must have failed to open the circuit, above 0 and at most 1."),
+    failure_ratio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe("Share of the requests within `window` that must have failed to open the circuit, above 0 and at most 1."),
     window: duration
       .refine((ms) => ms >= 1_000 && ms <= 60 * MINUTE_MS, "must be between 1s and 1h")
       .prefault("60s")
@@ -38,15 +45,26 @@ export const circuitBreakerSchema = z
       .describe(
         "Upstream statuses that count as failures, besides timeouts and connection failures, which always do. Gateway failures by default: a 500 usually answers one request (a client can provoke it), not the upstream's health. 500-599 only.",
       ),
-    timeout: duration.refine((ms) => ms > 0, "must be longer than 0").prefault("30s").describe("How long the circuit stays open (then half-open), and an endpoint ejected."),
-    half_open_requests: z.number().int().positive().max(100).default(1).describe("Probe requests let through at once while half-open; the others are refused."),
+    timeout: duration
+      .refine((ms) => ms > 0, "must be longer than 0")
+      .prefault("30s")
+      .describe("How long the circuit stays open (then half-open), and an endpoint ejected."),
+    half_open_requests: z
+      .number()
+      .int()
+      .positive()
+      .max(100)
+      .default(1)
+      .describe("Probe requests let through at once while half-open; the others are refused."),
     success_threshold: z
       .number()
       .int()
       .positive()
       .max(100)
       .optional()
-      .describe("Successful probes in a row that close a half-open circuit; any failed probe opens it again. Default: half_open_requests (1 unless set)."),
+      .describe(
+        "Successful probes in a row that close a half-open circuit; any failed probe opens it again. Default: half_open_requests (1 unless set).",
+      ),
   })
   // Resolved once here, so the compiled config and the admin view read one number.
   .transform(({ success_threshold, ...breaker }) => ({ ...breaker, success_threshold: success_threshold ?? breaker.half_open_requests }))

@@ -21,17 +21,27 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
   const upstream = { calls: 0 };
   const options = {
     cors: config.cors === undefined ? undefined : corsSchema.parse(config.cors),
-    routes: Object.entries(config.routes ?? {}).map(([id, block]) => ({ id, cors: block === undefined ? undefined : corsSchema.parse(block) })),
+    routes: Object.entries(config.routes ?? {}).map(([id, block]) => ({
+      id,
+      cors: block === undefined ? undefined : corsSchema.parse(block),
+    })),
   };
   const policy = cors(options);
   const corsRoutes = corsRouteIds(options);
   const authLike: MiddlewareHandler<AppEnv> = async (c, next) => {
-    if (c.req.path.endsWith("/secret")) throw gatewayError(401, "unauthorized", "valid credentials are required for this route", { headers: { "WWW-Authenticate": 'Bearer realm="x"' } });
+    if (c.req.path.endsWith("/secret"))
+      throw gatewayError(401, "unauthorized", "valid credentials are required for this route", {
+        headers: { "WWW-Authenticate": 'Bearer realm="x"' },
+      });
     await next();
   };
   const origin: MiddlewareHandler<AppEnv> = async (c) => {
     upstream.calls++;
-    return c.text("from upstream", 200, { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "DELETE", Vary: "Accept-Encoding" });
+    return c.text("from upstream", 200, {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "DELETE",
+      Vary: "Accept-Encoding",
+    });
   };
   const app = new Hono<AppEnv>();
   app.onError(handleError);
@@ -39,7 +49,9 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
   app.use(async (c, next) => {
     const id = c.req.path.split("/")[1]!;
     c.set("route", { id } as MatchedRoute);
-    const policyApplies = corsRoutes.has(id) || (options.cors?.enabled !== false && options.cors !== undefined && !options.routes.some((route) => route.id === id));
+    const policyApplies =
+      corsRoutes.has(id) ||
+      (options.cors?.enabled !== false && options.cors !== undefined && !options.routes.some((route) => route.id === id));
     if (preflightMethod(c.req.raw) !== undefined && policyApplies) c.set("preflight", true);
     await next();
   });
@@ -113,15 +125,24 @@ describe("actual requests", () => {
     expect(response.headers.get("Vary")).toBe("Accept-Encoding, Origin");
   });
 
-  it.each(["https://a.example.org", "https://a.b.example.org", "https://A.Example.ORG"])("matches %s against https://*.example.org", async (origin) => {
-    const response = await gateway({ cors: site }).fetch("/api/x", { headers: { Origin: origin } });
-    expect(response.headers.get("Access-Control-Allow-Origin")).toBe(origin);
-  });
+  it.each(["https://a.example.org", "https://a.b.example.org", "https://A.Example.ORG"])(
+    "matches %s against https://*.example.org",
+    async (origin) => {
+      const response = await gateway({ cors: site }).fetch("/api/x", { headers: { Origin: origin } });
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBe(origin);
+    },
+  );
 
   it("matches an explicit port, and a default port given in the config", async () => {
-    expect((await gateway({ cors: site }).fetch("/api/x", { headers: { Origin: "http://localhost:5173" } })).headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
+    expect(
+      (await gateway({ cors: site }).fetch("/api/x", { headers: { Origin: "http://localhost:5173" } })).headers.get(
+        "Access-Control-Allow-Origin",
+      ),
+    ).toBe("http://localhost:5173");
     const gw = gateway({ cors: { origins: ["https://app.example.com:443"] } });
-    expect((await gw.fetch("/api/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
+    expect((await gw.fetch("/api/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin")).toBe(
+      "https://app.example.com",
+    );
   });
 
   it("answers `*` when any origin may read and no credentials are involved", async () => {
@@ -179,8 +200,17 @@ describe("preflight", () => {
 
   it("tells a preflight from a plain OPTIONS request", async () => {
     expect(preflightMethod(new Request("https://gw.test/", preflight("https://app.example.com", "put")))).toBe("PUT");
-    expect(preflightMethod(new Request("https://gw.test/", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } }))).toBeUndefined();
-    expect(preflightMethod(new Request("https://gw.test/", { method: "GET", headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "PUT" } }))).toBeUndefined();
+    expect(
+      preflightMethod(new Request("https://gw.test/", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } })),
+    ).toBeUndefined();
+    expect(
+      preflightMethod(
+        new Request("https://gw.test/", {
+          method: "GET",
+          headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "PUT" },
+        }),
+      ),
+    ).toBeUndefined();
     const gw = gateway({ cors: site });
     expect((await gw.fetch("/api/x", { method: "OPTIONS", headers: { Origin: "https://app.example.com" } })).status).toBe(200);
     expect(gw.upstream.calls).toBe(1);
@@ -189,10 +219,19 @@ describe("preflight", () => {
 
 describe("per route", () => {
   it("lets a route's block replace the global one, or switch CORS off", async () => {
-    const gw = gateway({ cors: site, routes: { partner: { origins: ["https://partner.test"] }, off: { enabled: false }, inherit: undefined } });
-    expect((await gw.fetch("/partner/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin")).toBeNull();
-    expect((await gw.fetch("/partner/x", { headers: { Origin: "https://partner.test" } })).headers.get("Access-Control-Allow-Origin")).toBe("https://partner.test");
-    expect((await gw.fetch("/inherit/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
+    const gw = gateway({
+      cors: site,
+      routes: { partner: { origins: ["https://partner.test"] }, off: { enabled: false }, inherit: undefined },
+    });
+    expect(
+      (await gw.fetch("/partner/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin"),
+    ).toBeNull();
+    expect((await gw.fetch("/partner/x", { headers: { Origin: "https://partner.test" } })).headers.get("Access-Control-Allow-Origin")).toBe(
+      "https://partner.test",
+    );
+    expect(
+      (await gw.fetch("/inherit/x", { headers: { Origin: "https://app.example.com" } })).headers.get("Access-Control-Allow-Origin"),
+    ).toBe("https://app.example.com");
     const off = await gw.fetch("/off/x", preflight("https://app.example.com"));
     expect(off.status).toBe(200); // not answered at the edge: the upstream decides
     expect(off.headers.get("Access-Control-Allow-Origin")).toBe("*"); // the upstream's own header, untouched

@@ -92,7 +92,11 @@ function compilePolicy(config: CorsConfig): CorsPolicy | undefined {
       if (any) return "*"; // schema.ts refuses `*` with credentials
       const parts = originParts(origin.toLowerCase());
       if (!parts) return undefined;
-      const allowed = exact.has(originKey(parts)) || wildcards.some((wildcard) => wildcard.scheme === parts.scheme && wildcard.port === parts.port && parts.host.endsWith(wildcard.host));
+      const allowed =
+        exact.has(originKey(parts)) ||
+        wildcards.some(
+          (wildcard) => wildcard.scheme === parts.scheme && wildcard.port === parts.port && parts.host.endsWith(wildcard.host),
+        );
       return allowed ? origin : undefined;
     },
   };
@@ -101,7 +105,10 @@ function compilePolicy(config: CorsConfig): CorsPolicy | undefined {
 /** The policy of each route (undefined: none), and the one of routes the options do not list. */
 function policies(options: CorsOptions): { fallback: CorsPolicy | undefined; byRoute: Map<string, CorsPolicy | undefined> } {
   const fallback = options.cors ? compilePolicy(options.cors) : undefined;
-  return { fallback, byRoute: new Map((options.routes ?? []).map((route) => [route.id, route.cors ? compilePolicy(route.cors) : fallback])) };
+  return {
+    fallback,
+    byRoute: new Map((options.routes ?? []).map((route) => [route.id, route.cors ? compilePolicy(route.cors) : fallback])),
+  };
 }
 
 /** Ids of the routes a CORS policy applies to: only their preflights are answered at the edge (routeMatch). */

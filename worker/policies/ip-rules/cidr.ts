@@ -73,9 +73,11 @@ export function parseCidr(text: string): { ok: true; cidr: Cidr } | { ok: false;
   const [address = "", prefixText, ...extra] = text.split("/");
   const ipv4 = parseIPv4(address) !== undefined;
   const network = parseIp(address);
-  if (network === undefined || extra.length > 0) return { ok: false, message: "must be an IPv4 or IPv6 address or CIDR block, such as 192.0.2.0/24 or 2001:db8::/32" };
+  if (network === undefined || extra.length > 0)
+    return { ok: false, message: "must be an IPv4 or IPv6 address or CIDR block, such as 192.0.2.0/24 or 2001:db8::/32" };
   const width = ipv4 ? 32 : 128;
-  if (prefixText !== undefined && !/^(?:0|[1-9]\d{0,2})$/.test(prefixText)) return { ok: false, message: `prefix length must be 0-${width}` };
+  if (prefixText !== undefined && !/^(?:0|[1-9]\d{0,2})$/.test(prefixText))
+    return { ok: false, message: `prefix length must be 0-${width}` };
   const prefix = prefixText === undefined ? width : Number(prefixText);
   if (prefix > width) return { ok: false, message: `prefix length must be 0-${width}` };
   const bits = 128 - width + prefix;

@@ -20,7 +20,11 @@ export type OnLimited = (event: RateLimitedEvent, c: Context<AppEnv>) => void | 
 /** A window length in ms, fixed or read from the request that opens the window. */
 export type AuditWindow = number | ((c: Context<AppEnv>) => number);
 
-export function refusalWindows(onLimited: OnLimited, windowMs: AuditWindow, clock: () => number): EventWindows<Pick<RateLimitedEvent, "key" | "route">> {
+export function refusalWindows(
+  onLimited: OnLimited,
+  windowMs: AuditWindow,
+  clock: () => number,
+): EventWindows<Pick<RateLimitedEvent, "key" | "route">> {
   return new EventWindows<Pick<RateLimitedEvent, "key" | "route">>({
     sink: (refused, occurrences, c) => onLimited({ ...refused, ...occurrences }, c),
     windowMs,

@@ -14,7 +14,9 @@
 import type { Bucket, LimitStatus } from "../../../durable-objects/token-bucket";
 
 export function policyHeader(buckets: readonly Bucket[]): string {
-  return buckets.map((bucket) => `"${bucket.name}";q=${Math.floor(bucket.capacity)};w=${Math.max(1, Math.ceil(bucket.capacity / bucket.perMs / 1000))}`).join(", ");
+  return buckets
+    .map((bucket) => `"${bucket.name}";q=${Math.floor(bucket.capacity)};w=${Math.max(1, Math.ceil(bucket.capacity / bucket.perMs / 1000))}`)
+    .join(", ");
 }
 
 export function rateLimitHeader(limits: readonly LimitStatus[]): string {

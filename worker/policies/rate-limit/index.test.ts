@@ -165,7 +165,12 @@ describe("rateLimit: which limit applies", () => {
 });
 
 describe("rate-limit key expressions", () => {
-  async function keyOf(expression: string, vars: Partial<AppEnv["Variables"]>, headers: Record<string, string> = {}, identityHeaders: string[] = []): Promise<string> {
+  async function keyOf(
+    expression: string,
+    vars: Partial<AppEnv["Variables"]>,
+    headers: Record<string, string> = {},
+    identityHeaders: string[] = [],
+  ): Promise<string> {
     const key = compileKey(expression, identityHeaders);
     const app = new Hono<AppEnv>();
     app.all("*", (c) => {
@@ -309,7 +314,8 @@ describe("rateLimit: a request cancelled while its object call is in flight", ()
     const namespace: LimiterNamespace = (bindings) =>
       ({
         getByName: (name: string) => ({
-          acquire: (request: AcquireRequest) => (++calls === 1 ? new Promise(() => {}) : bindings.RATE_LIMITER.getByName(name).acquire(request)),
+          acquire: (request: AcquireRequest) =>
+            ++calls === 1 ? new Promise(() => {}) : bindings.RATE_LIMITER.getByName(name).acquire(request),
         }),
       }) as unknown as DurableObjectNamespace<RateLimiter>;
     return { namespace, calls: () => calls };
@@ -347,7 +353,14 @@ describe("rateLimit: a request cancelled while its object call is in flight", ()
     const first = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
     const joined = limiter.decide("waituntil", { rate: 10, burst: 10 }, io);
     expect(background).toHaveLength(1);
-    answer({ granted: true, leaseTokens: 0, leaseTtlMs: 0, retryAfterMs: 0, credit: 5, limits: [{ name: "burst", remaining: 5, resetMs: 500 }] });
+    answer({
+      granted: true,
+      leaseTokens: 0,
+      leaseTtlMs: 0,
+      retryAfterMs: 0,
+      credit: 5,
+      limits: [{ name: "burst", remaining: 5, resetMs: 500 }],
+    });
     await background[0];
     expect((await first).outcome).toBe("admitted");
     expect((await joined).outcome).toBe("admitted");
@@ -366,7 +379,13 @@ describe("rateLimit: when the object fails", () => {
     expect(responses[0]!.headers.has("RateLimit")).toBe(false);
     expect(calls()).toBe(1);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(String(warn.mock.calls[0]![0]))).toMatchObject({ event: "rate_limit_store_unavailable", fail_open: true, name: "Error", retryable: true, overloaded: false });
+    expect(JSON.parse(String(warn.mock.calls[0]![0]))).toMatchObject({
+      event: "rate_limit_store_unavailable",
+      fail_open: true,
+      name: "Error",
+      retryable: true,
+      overloaded: false,
+    });
     now += 1000;
     await send(app, { "cf-connecting-ip": "198.51.100.40" });
     expect(calls()).toBe(2);

@@ -78,17 +78,28 @@ export function forgetRateLimitCounter(name: string): void {
 }
 
 function scope(name: string, rate: RateConfig): Scope {
-  const spec: RateLimitSpec = { rate: rate.requests_per_second, burst: rate.burst, windows: { minute: rate.requests_per_minute, hour: rate.requests_per_hour } };
+  const spec: RateLimitSpec = {
+    rate: rate.requests_per_second,
+    burst: rate.burst,
+    windows: { minute: rate.requests_per_minute, hour: rate.requests_per_hour },
+  };
   const buckets = bucketsOf(spec);
   return { name, spec, buckets, policy: policyHeader(buckets) };
 }
 
 function errorFlags(error: unknown): { name: string; overloaded: boolean; retryable: boolean } {
   const flags = (error ?? {}) as { overloaded?: unknown; retryable?: unknown };
-  return { name: error instanceof Error ? error.name : typeof error, overloaded: flags.overloaded === true, retryable: flags.retryable === true };
+  return {
+    name: error instanceof Error ? error.name : typeof error,
+    overloaded: flags.overloaded === true,
+    retryable: flags.retryable === true,
+  };
 }
 
-export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace = (env) => env.RATE_LIMITER): MiddlewareHandler<AppEnv> => {
+export const rateLimit = (
+  options: RateLimitOptions,
+  namespace: LimiterNamespace = (env) => env.RATE_LIMITER,
+): MiddlewareHandler<AppEnv> => {
   const { config } = options;
   if (!config.enabled) return passThrough;
   const defaultScope = scope("default", config.default);
@@ -96,7 +107,10 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
   const keyOf = compileKey(config.key, options.identityHeaders);
   const clock = options.clock ?? Date.now;
   // Tests and simulations with their own clock or randomness get a limiter of their own.
-  const limiter = options.clock || options.random ? new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random }) : isolateLimiter;
+  const limiter =
+    options.clock || options.random
+      ? new LocalLimiter({ clock, sendClock: options.clock !== undefined, random: options.random })
+      : isolateLimiter;
   const refusals = options.onLimited && refusalWindows(options.onLimited, options.auditWindowMs ?? DEFAULT_AUDIT_WINDOW_MS, clock);
   /** Consumer scopes are built on first use and kept while the consumer's limit stays the same. */
   const consumerScopes = new Map<string, { limit: string; scope: Scope }>();
@@ -136,10 +150,20 @@ export const rateLimit = (options: RateLimitOptions, namespace: LimiterNamespace
     }
     if (decision.outcome === "unavailable") {
       if (decision.error !== undefined) {
-        console.warn(JSON.stringify({ level: "warn", event: "rate_limit_store_unavailable", request_id: c.get("requestId"), fail_open: config.fail_open, ...errorFlags(decision.error) }));
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            event: "rate_limit_store_unavailable",
+            request_id: c.get("requestId"),
+            fail_open: config.fail_open,
+            ...errorFlags(decision.error),
+          }),
+        );
       }
       if (!config.fail_open) {
-        throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", { headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy } });
+        throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
+          headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy },
+        });
       }
     }
     await next();

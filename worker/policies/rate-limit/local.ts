@@ -175,11 +175,14 @@ export class LocalLimiter {
     const ticket = call.requests++;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const abandoned = new Promise<Decision>((resolve) => {
-      timer = setTimeout(() => {
-        call.abandoned = true;
-        if (counter.inFlight === call) counter.inFlight = undefined;
-        resolve({ outcome: "unavailable" });
-      }, call.sentAt + ABANDONED_CALL_MS - now);
+      timer = setTimeout(
+        () => {
+          call.abandoned = true;
+          if (counter.inFlight === call) counter.inFlight = undefined;
+          resolve({ outcome: "unavailable" });
+        },
+        call.sentAt + ABANDONED_CALL_MS - now,
+      );
     });
     return Promise.race([call.settled.then((decisions) => decisions[ticket]!), abandoned]).finally(() => clearTimeout(timer));
   }
@@ -209,7 +212,15 @@ export class LocalLimiter {
     const debt = counter.debt;
     counter.debt = 0;
     const held = heldTokens(counter, sentAt);
-    const request: AcquireRequest = { ...spec, want, debt, held, isolateDemand: counter.demand.perSecond(sentAt), isolate: this.#isolate, roundTripMs: Math.round(this.#roundTripMs) };
+    const request: AcquireRequest = {
+      ...spec,
+      want,
+      debt,
+      held,
+      isolateDemand: counter.demand.perSecond(sentAt),
+      isolate: this.#isolate,
+      roundTripMs: Math.round(this.#roundTripMs),
+    };
     if (this.#sendClock) request.now = sentAt;
     const call = { want, requests: want, sentAt, abandoned: false } as Call;
     call.settled = io.acquire(request).then(
@@ -219,7 +230,9 @@ export class LocalLimiter {
         counter.debt += debt;
         counter.failedUntil = this.#clock() + FAILURE_BACKOFF_MS;
         // The error is logged once, by the first request that waited for it.
-        return Array.from({ length: call.requests }, (_, index): Decision => (index === 0 ? { outcome: "unavailable", error } : { outcome: "unavailable" }));
+        return Array.from({ length: call.requests }, (_, index): Decision =>
+          index === 0 ? { outcome: "unavailable", error } : { outcome: "unavailable" },
+        );
       },
     );
     counter.inFlight = call;
@@ -286,7 +299,10 @@ function oneTokenMs(spec: RateLimitSpec): number {
 /** Takes one token from the earliest-expiring live lease. */
 function takeLease(counter: Counter, now: number): boolean {
   counter.leases = counter.leases.filter((lease) => lease.expiresAt > now && lease.tokens > 0);
-  const lease = counter.leases.reduce<Lease | undefined>((best, lease) => (best && best.expiresAt <= lease.expiresAt ? best : lease), undefined);
+  const lease = counter.leases.reduce<Lease | undefined>(
+    (best, lease) => (best && best.expiresAt <= lease.expiresAt ? best : lease),
+    undefined,
+  );
   if (!lease) return false;
   lease.tokens -= 1;
   return true;

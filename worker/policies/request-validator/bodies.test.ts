@@ -59,8 +59,12 @@ describe("bodies are bounded without body_limit", () => {
   });
 
   it("holds a body another validator already read to this validator's own max_body_size", async () => {
-    const both = testApp([requestValidator({ schema: {}, methods: ["POST"] }), requestValidator({ schema: {}, methods: ["POST"], maxBodySize: 100 })], echo);
-    const send = (text: string) => both.fetch(new Request("http://gw.test/r", { method: "POST", body: text, headers: { "content-type": "application/json" } }));
+    const both = testApp(
+      [requestValidator({ schema: {}, methods: ["POST"] }), requestValidator({ schema: {}, methods: ["POST"], maxBodySize: 100 })],
+      echo,
+    );
+    const send = (text: string) =>
+      both.fetch(new Request("http://gw.test/r", { method: "POST", body: text, headers: { "content-type": "application/json" } }));
     expect((await send(objectOf(100))).status).toBe(200);
     await expectRefused(await send(objectOf(101)), 413, "payload_too_large");
   });

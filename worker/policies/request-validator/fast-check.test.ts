@@ -28,7 +28,9 @@ const KEYS = ["customer_id", "currency", "note", "items", "sku", "quantity", "ex
 
 /** A random JSON value: mostly small, with the schemas' property names and boundary values. */
 function value(rng: ReturnType<typeof random>, depth = 0): unknown {
-  const kind = rng.pick(depth > 2 ? ["null", "boolean", "number", "string"] : ["null", "boolean", "number", "string", "array", "object", "object"]);
+  const kind = rng.pick(
+    depth > 2 ? ["null", "boolean", "number", "string"] : ["null", "boolean", "number", "string", "array", "object", "object"],
+  );
   switch (kind) {
     case "null":
       return null;
@@ -123,7 +125,11 @@ describe("the request validator's shortcut agrees with the library", () => {
     const fast = compileFastCheck(schema);
     expect(fast).toBeDefined();
     const rng = random(0x10ad);
-    const instances = [example, ...Array.from({ length: 1500 }, () => mutate(rng, example)), ...Array.from({ length: 500 }, () => value(rng))];
+    const instances = [
+      example,
+      ...Array.from({ length: 1500 }, () => mutate(rng, example)),
+      ...Array.from({ length: 500 }, () => value(rng)),
+    ];
     let valid = 0;
     for (const instance of instances) {
       const expected = library(schema, instance);

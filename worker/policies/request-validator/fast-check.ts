@@ -46,7 +46,7 @@ const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwn
 /** Code points, as the library's ucs2length counts them (a lone surrogate counts one). */
 function ucs2length(text: string): number {
   let result = 0;
-  for (let index = 0; index < text.length; ) {
+  for (let index = 0; index < text.length;) {
     result++;
     const code = text.charCodeAt(index++);
     if (code >= 0xd800 && code <= 0xdbff && index < text.length && (text.charCodeAt(index) & 0xfc00) === 0xdc00) index++;
@@ -110,7 +110,11 @@ function compile(schema: unknown): FastCheck {
       case "maxProperties": {
         if (!isCount(value)) unsupported();
         const limit = value as number;
-        objectChecks.push(keyword === "minProperties" ? (instance) => Object.keys(instance).length >= limit : (instance) => Object.keys(instance).length <= limit);
+        objectChecks.push(
+          keyword === "minProperties"
+            ? (instance) => Object.keys(instance).length >= limit
+            : (instance) => Object.keys(instance).length <= limit,
+        );
         break;
       }
       case "properties":
@@ -134,7 +138,9 @@ function compile(schema: unknown): FastCheck {
       case "maxLength": {
         if (!isCount(value)) unsupported();
         const limit = value as number;
-        stringChecks.push(keyword === "minLength" ? (instance) => ucs2length(instance) >= limit : (instance) => ucs2length(instance) <= limit);
+        stringChecks.push(
+          keyword === "minLength" ? (instance) => ucs2length(instance) >= limit : (instance) => ucs2length(instance) <= limit,
+        );
         break;
       }
       case "pattern": {
@@ -170,7 +176,8 @@ function compile(schema: unknown): FastCheck {
     }
   }
 
-  if (s.properties !== undefined || s.additionalProperties !== undefined) objectChecks.push(propertiesCheck(s.properties, s.additionalProperties));
+  if (s.properties !== undefined || s.additionalProperties !== undefined)
+    objectChecks.push(propertiesCheck(s.properties, s.additionalProperties));
 
   return (value) => {
     for (const check of checks) if (!check(value)) return false;

@@ -55,21 +55,29 @@ describe("valid bodies", () => {
   it("lets a second validator on the route check the same body, and forwards it once", async () => {
     const second = requestValidator({ schema: { type: "object", required: ["tags"] }, methods: ["POST"] });
     const both = testApp([requestValidator({ schema: USER_SCHEMA, methods: ["POST"] }), second], echo);
-    const post = (body: string) => both.fetch(new Request("http://gw.test/users", { method: "POST", body, headers: { "content-type": "application/json" } }));
+    const post = (body: string) =>
+      both.fetch(new Request("http://gw.test/users", { method: "POST", body, headers: { "content-type": "application/json" } }));
     const text = '{ "user": { "email": "ada@example.com" }, "tags": ["x"] }';
     const response = await post(text);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(text);
     // Valid for the first schema, refused by the second.
-    expect(await issuesOf(await post('{ "user": { "email": "ada@example.com" } }'))).toEqual([{ path: "", message: expect.stringContaining("tags") }]);
+    expect(await issuesOf(await post('{ "user": { "email": "ada@example.com" } }'))).toEqual([
+      { path: "", message: expect.stringContaining("tags") },
+    ]);
   });
 
-  it.each(["application/json; charset=utf-8", "application/merge-patch+json", "Application/JSON"])("accepts Content-Type %s", async (type) => {
-    expect((await send('{"user":{"email":"ada@example.com"}}', { type })).status).toBe(200);
-  });
+  it.each(["application/json; charset=utf-8", "application/merge-patch+json", "Application/JSON"])(
+    "accepts Content-Type %s",
+    async (type) => {
+      expect((await send('{"user":{"email":"ada@example.com"}}', { type })).status).toBe(200);
+    },
+  );
 
   it("does not look at methods outside `methods`", async () => {
-    const response = await app().fetch(new Request("http://gw.test/users", { method: "DELETE", body: "not json", headers: { "content-type": "text/plain" } }));
+    const response = await app().fetch(
+      new Request("http://gw.test/users", { method: "DELETE", body: "not json", headers: { "content-type": "text/plain" } }),
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("not json");
     expect((await app().request("http://gw.test/users")).status).toBe(200);
@@ -77,11 +85,14 @@ describe("valid bodies", () => {
 });
 
 describe("refusals", () => {
-  it.each([["text/plain"], ["application/jsonx"], ["multipart/form-data; boundary=x"], [null]])("refuses Content-Type %s with 415", async (type) => {
-    const response = await send('{"user":{"email":"ada@example.com"}}', { type });
-    expect(response.status).toBe(415);
-    expect(await response.json()).toMatchObject({ error: "unsupported_media_type" });
-  });
+  it.each([["text/plain"], ["application/jsonx"], ["multipart/form-data; boundary=x"], [null]])(
+    "refuses Content-Type %s with 415",
+    async (type) => {
+      const response = await send('{"user":{"email":"ada@example.com"}}', { type });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({ error: "unsupported_media_type" });
+    },
+  );
 
   it.each([
     ["malformed JSON", "{ user: "],
@@ -100,9 +111,11 @@ describe("refusals", () => {
   });
 
   it("lists the failures with JSON Pointer paths", async () => {
-    const issues = await issuesOf(await send(JSON.stringify({ user: { email: 5, age: -1, "a/b": 1, "x y": 2, extra: true }, tags: ["ok", "far too long a tag"] })));
+    const issues = await issuesOf(
+      await send(JSON.stringify({ user: { email: 5, age: -1, "a/b": 1, "x y": 2, extra: true }, tags: ["ok", "far too long a tag"] })),
+    );
     expect(issues).toEqual([
-      { path: "/user/email", message: expect.stringContaining("Expected \"string\"") },
+      { path: "/user/email", message: expect.stringContaining('Expected "string"') },
       { path: "/user/age", message: expect.stringContaining("less than") },
       { path: "/user/a~1b", message: expect.any(String) },
       { path: "/user/x y", message: expect.any(String) },
@@ -118,7 +131,9 @@ describe("refusals", () => {
   });
 
   it("checks formats", async () => {
-    expect(await issuesOf(await send('{"user":{"email":"not an address"}}'))).toEqual([{ path: "/user/email", message: expect.stringContaining("email") }]);
+    expect(await issuesOf(await send('{"user":{"email":"not an address"}}'))).toEqual([
+      { path: "/user/email", message: expect.stringContaining("email") },
+    ]);
   });
 
   it("returns at most 20 issues", async () => {
@@ -145,7 +160,9 @@ describe("the factory", () => {
   });
 
   it("names the keyword at fault", () => {
-    expect(() => requestValidator({ schema: { properties: { a: { items: [{}] } } }, methods: ["POST"] })).toThrow(/at \/properties\/a\/items: /);
+    expect(() => requestValidator({ schema: { properties: { a: { items: [{}] } } }, methods: ["POST"] })).toThrow(
+      /at \/properties\/a\/items: /,
+    );
   });
 
   it("refuses GET and HEAD in methods: they carry no body", () => {
@@ -154,9 +171,13 @@ describe("the factory", () => {
 
   it("accepts boolean schemas and an explicit 2020-12 $schema", async () => {
     const reject = testApp([requestValidator({ schema: false, methods: ["POST"] })], echo);
-    expect((await reject.request("http://gw.test/", { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(400);
+    expect(
+      (await reject.request("http://gw.test/", { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status,
+    ).toBe(400);
     expect(() => requestValidator({ schema: true, methods: ["POST"] })).not.toThrow();
-    expect(() => requestValidator({ schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" }, methods: ["POST"] })).not.toThrow();
+    expect(() =>
+      requestValidator({ schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" }, methods: ["POST"] }),
+    ).not.toThrow();
   });
 
   it("leaves the schema it was given untouched", () => {

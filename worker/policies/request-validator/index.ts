@@ -58,7 +58,17 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
  * Keywords that only report "a subschema failed" and are followed by the errors that say how:
  * left out so each issue names the value at fault.
  */
-const WRAPPER_KEYWORDS = new Set(["$ref", "$recursiveRef", "properties", "patternProperties", "items", "prefixItems", "allOf", "if", "dependentSchemas"]);
+const WRAPPER_KEYWORDS = new Set([
+  "$ref",
+  "$recursiveRef",
+  "properties",
+  "patternProperties",
+  "items",
+  "prefixItems",
+  "allOf",
+  "if",
+  "dependentSchemas",
+]);
 
 const metaValidator = new Validator(META_SCHEMA as Schema, "2020-12", false);
 
@@ -141,7 +151,8 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
 
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   // A fresh exception each time: its response body can be sent only once.
-  const tooLarge = () => gatewayError(413, "payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
+  const tooLarge = () =>
+    gatewayError(413, "payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
 
   /** The body, whole and bounded; another validator on the route may have read it already. */
   async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
@@ -165,7 +176,8 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
     } catch {
       return undefined;
     }
-    if (hasDuplicateKey(text)) throw gatewayError(400, "duplicate_key", "an object in the request body names the same member twice (RFC 8259 §4)");
+    if (hasDuplicateKey(text))
+      throw gatewayError(400, "duplicate_key", "an object in the request body names the same member twice (RFC 8259 §4)");
     return { value };
   }
 
@@ -180,7 +192,9 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
       if (!body) throw gatewayError(400, "invalid_json", "the request body is not valid UTF-8 JSON");
       const found = fast?.(body.value) ? [] : check(validator, body.value);
       if (found.length > 0) {
-        throw gatewayError(400, "validation_failed", "the request body does not match the route's JSON Schema", { extra: { issues: found } });
+        throw gatewayError(400, "validation_failed", "the request body does not match the route's JSON Schema", {
+          extra: { issues: found },
+        });
       }
       c.set("body", bytes);
     }

@@ -24,7 +24,8 @@ const overTls = { cf: { tlsVersion: "TLSv1.3" } as RequestInitCfProperties };
 const plaintext = { cf: { tlsVersion: "" } as RequestInitCfProperties };
 
 /** An upstream answer that advertises its software. */
-const chatty = () => new Response("hello", { status: 201, headers: { Server: "nginx/1.25", "X-Powered-By": "PHP/8.3", "Content-Type": "text/plain" } });
+const chatty = () =>
+  new Response("hello", { status: 201, headers: { Server: "nginx/1.25", "X-Powered-By": "PHP/8.3", "Content-Type": "text/plain" } });
 
 function expectPolicy(headers: Headers) {
   expect(headers.get("Content-Security-Policy")).toBe("default-src 'self'");
@@ -62,7 +63,10 @@ describe("securityHeaders", () => {
   });
 
   it("replaces values the upstream set", async () => {
-    const app = testApp([securityHeaders(full)], () => new Response("x", { headers: { "X-Frame-Options": "ALLOWALL", "Content-Security-Policy": "default-src *" } }));
+    const app = testApp(
+      [securityHeaders(full)],
+      () => new Response("x", { headers: { "X-Frame-Options": "ALLOWALL", "Content-Security-Policy": "default-src *" } }),
+    );
     const response = await app.request("https://gw.test/", overTls);
     expect(response.headers.get("X-Frame-Options")).toBe("DENY");
     expect(response.headers.get("Content-Security-Policy")).toBe("default-src 'self'");
@@ -87,7 +91,10 @@ describe("securityHeaders", () => {
   it("copies a response whose headers are immutable, keeping status and body", async () => {
     // A Cache API hit, like a fetch() response, has immutable headers.
     const cache = await caches.open("security-headers-test");
-    await cache.put("https://origin.test/page", new Response("cached body", { headers: { Server: "nginx", "X-Powered-By": "Express", "Cache-Control": "max-age=60" } }));
+    await cache.put(
+      "https://origin.test/page",
+      new Response("cached body", { headers: { Server: "nginx", "X-Powered-By": "Express", "Cache-Control": "max-age=60" } }),
+    );
     const hit = await cache.match("https://origin.test/page");
     expect(() => hit!.headers.set("X-Test", "1")).toThrow(TypeError);
     const app = testApp([securityHeaders(full)], () => hit!);

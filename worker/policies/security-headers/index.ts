@@ -72,6 +72,7 @@ export const securityHeaders = (options: SecurityHeadersOptions | undefined): Mi
     for (const [name, value] of headers) target.set(name, value);
     // RFC 6797 §7.2: an HSTS host MUST NOT send the header over non-secure transport. An https
     // URL settles it without `request.cf`, which the runtime parses from JSON on first access.
-    if (hsts !== undefined && (targetOf(c).scheme === "https" || tlsConnection(c.req.raw).tls)) target.set("Strict-Transport-Security", hsts);
+    if (hsts !== undefined && (targetOf(c).scheme === "https" || tlsConnection(c.req.raw).tls))
+      target.set("Strict-Transport-Security", hsts);
   };
 };

@@ -28,8 +28,16 @@ const mtls = { name: "mtls", protocol: "https", tls: { client_auth: "require" } 
 
 describe("tlsConnection", () => {
   it("reads the version and the client certificate from request.cf", () => {
-    expect(tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).toEqual({ tls: true, tlsMinor: 3, clientCertificateValid: true });
-    expect(tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1", tlsClientAuth: noCert }))).toEqual({ tls: true, tlsMinor: 0, clientCertificateValid: false });
+    expect(tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).toEqual({
+      tls: true,
+      tlsMinor: 3,
+      clientCertificateValid: true,
+    });
+    expect(tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1", tlsClientAuth: noCert }))).toEqual({
+      tls: true,
+      tlsMinor: 0,
+      clientCertificateValid: false,
+    });
   });
 
   it("takes an empty tlsVersion as plaintext, whatever the URL says", () => {
@@ -41,12 +49,17 @@ describe("tlsConnection", () => {
   });
 
   it("without cf, trusts the URL scheme for TLS and knows nothing else", () => {
-    expect(tlsConnection(request("https://gw.test/", undefined))).toEqual({ tls: true, tlsMinor: undefined, clientCertificateValid: false });
+    expect(tlsConnection(request("https://gw.test/", undefined))).toEqual({
+      tls: true,
+      tlsMinor: undefined,
+      clientCertificateValid: false,
+    });
     expect(tlsConnection(request("http://gw.test/", undefined)).tls).toBe(false);
   });
 
   it("requires a presented, verified and unrevoked certificate", () => {
-    const valid = (auth: Cf["tlsClientAuth"]) => tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: auth })).clientCertificateValid;
+    const valid = (auth: Cf["tlsClientAuth"]) =>
+      tlsConnection(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: auth })).clientCertificateValid;
     expect(valid(goodCert)).toBe(true);
     expect(valid({ ...goodCert, certVerified: "FAILED:self signed certificate" })).toBe(false);
     expect(valid({ ...goodCert, certRevoked: "1" })).toBe(false);
@@ -62,8 +75,14 @@ describe("tlsConnection", () => {
   ])("takes a %s certRevoked as revoked (fail closed, as the mtls scheme does)", async (_name, auth) => {
     const cf = { tlsVersion: "TLSv1.3", tlsClientAuth: auth } as unknown as Cf;
     expect(tlsConnection(request("https://gw.test/", cf)).clientCertificateValid).toBe(false);
-    await expectRefused(await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", cf)), "client_certificate_required");
-    expect((await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).status).toBe(200);
+    await expectRefused(
+      await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", cf)),
+      "client_certificate_required",
+    );
+    expect(
+      (await testApp([tlsPolicy(listeners([mtls]))]).fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert })))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -103,8 +122,14 @@ describe("tlsPolicy", () => {
 
   it("enforces client_auth: require and ignores client_auth: request", async () => {
     const required = testApp([tlsPolicy(listeners([mtls]))]);
-    await expectRefused(await required.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: noCert })), "client_certificate_required");
-    await expectRefused(await required.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: { ...goodCert, certRevoked: "1" } })), "client_certificate_required");
+    await expectRefused(
+      await required.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: noCert })),
+      "client_certificate_required",
+    );
+    await expectRefused(
+      await required.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: { ...goodCert, certRevoked: "1" } })),
+      "client_certificate_required",
+    );
     expect((await required.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).status).toBe(200);
     const requested = testApp([tlsPolicy(listeners([{ name: "opt", protocol: "https", tls: { client_auth: "request" } }]))]);
     expect((await requested.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3", tlsClientAuth: noCert }))).status).toBe(200);
@@ -122,9 +147,15 @@ describe("tlsPolicy", () => {
     const strict = { name: "modern", protocol: "https", tls: { min_version: "1.3" } } as const;
     const both = testApp([tlsPolicy(listeners([strict, mtls]))]);
     // Fails `modern` on the version but `mtls` only on the certificate: the certificate is what is missing.
-    await expectRefused(await both.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.2", tlsClientAuth: noCert })), "client_certificate_required");
+    await expectRefused(
+      await both.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.2", tlsClientAuth: noCert })),
+      "client_certificate_required",
+    );
     const versionOnly = testApp([tlsPolicy(listeners([strict]))]);
-    await expectRefused(await versionOnly.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.2", tlsClientAuth: noCert })), "tls_version_too_low");
+    await expectRefused(
+      await versionOnly.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.2", tlsClientAuth: noCert })),
+      "tls_version_too_low",
+    );
     await expectRefused(await both.fetch(request("http://gw.test/", { tlsVersion: "", tlsClientAuth: noCert })), "tls_required");
   });
 });
@@ -146,13 +177,19 @@ describe("routeListener", () => {
 
   it("serves a route pinned to mtls only with a valid client certificate", async () => {
     const app = withRoute("mtls");
-    await expectRefused(await app.fetch(request("https://gw.test/x", { tlsVersion: "TLSv1.3", tlsClientAuth: noCert })), "client_certificate_required");
+    await expectRefused(
+      await app.fetch(request("https://gw.test/x", { tlsVersion: "TLSv1.3", tlsClientAuth: noCert })),
+      "client_certificate_required",
+    );
     expect((await app.fetch(request("https://gw.test/x", { tlsVersion: "TLSv1.3", tlsClientAuth: goodCert }))).status).toBe(200);
   });
 
   it("checks the pinned listener only, not any listener", async () => {
     const app = withRoute("https");
-    await expectRefused(await app.fetch(request("https://gw.test/x", { tlsVersion: "TLSv1.1", tlsClientAuth: goodCert })), "tls_version_too_low");
+    await expectRefused(
+      await app.fetch(request("https://gw.test/x", { tlsVersion: "TLSv1.1", tlsClientAuth: goodCert })),
+      "tls_version_too_low",
+    );
   });
 
   it("leaves routes without a pin alone", async () => {
