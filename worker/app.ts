@@ -8,8 +8,8 @@
  *   securityHeaders  after: configured headers on every response, Server/X-Powered-By removed
  *   admin API        ADMIN_PREFIX/*: authenticated, never proxied
  *   security.txt     GET /.well-known/security.txt (RFC 9116)
- *   gateway          tls → request validation → route match → listener pin → body limit
- *                    → route plugins (request-validator) → proxy
+ *   gateway          the steps between client and upstream, in the order written once in
+ *                    `gatewayChain` (worker/config/compile.ts)
  */
 import { Hono, type Context, type Next } from "hono";
 import { getPath } from "hono/utils/url";
