@@ -41,6 +41,11 @@ export const duration = z
   })
   .describe("A duration string: 500ms, 30s, 5m, 1h, or a combination such as 1m30s.");
 
+/** A duration from `minMs` to `maxMs` inclusive; `bounds` names them for people ("1s and 1h"). */
+export function boundedDuration(minMs: number, maxMs: number, bounds: string) {
+  return duration.refine((ms) => ms >= minMs && ms <= maxMs, `must be between ${bounds}`);
+}
+
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"] as const;
 export const httpMethod = z.enum(HTTP_METHODS).describe("An HTTP method, upper case.");
 

@@ -4,9 +4,7 @@
  * (./failure-limit.ts). Top level because it is one counter per client across every route.
  */
 import { z } from "zod";
-import { duration } from "../config/fields";
-
-const between = (min: number, max: number, message: string) => duration.refine((ms) => ms >= min && ms <= max, message);
+import { boundedDuration } from "../config/fields";
 
 export const authFailureLimitSchema = z
   .strictObject({
@@ -23,10 +21,10 @@ export const authFailureLimitSchema = z
       .max(100_000)
       .default(100)
       .describe("The failure that brings a client's count to this within `window` blocks it. Default 100."),
-    window: between(1_000, 3_600_000, "must be between 1s and 1h")
+    window: boundedDuration(1_000, 3_600_000, "1s and 1h")
       .prefault("1m")
       .describe("The sliding window failures are counted in (to one sixtieth of it). Default 1m."),
-    block_for: between(1_000, 86_400_000, "must be between 1s and 24h")
+    block_for: boundedDuration(1_000, 86_400_000, "1s and 24h")
       .prefault("1m")
       .describe(
         "How long a blocked client is refused 429 with Retry-After on every route that authenticates, valid credentials included. Default 1m.",

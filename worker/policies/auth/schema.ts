@@ -4,7 +4,7 @@
  * references; the config store never holds a key, password or HMAC secret.
  */
 import { z } from "zod";
-import { duration, headerName, isLoopbackHost, secretRef, size } from "../../config/fields";
+import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../config/fields";
 import { formatPath } from "../../config/paths";
 
 export const JWT_ALGORITHMS = [
@@ -69,10 +69,6 @@ const mediaType = z
 const claimName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name: 1-64 letters, digits, '_', '.', ':' or '-'");
 
 const within = (min: number, max: number) => (value: number) => value >= min && value <= max;
-
-function boundedDuration(minMs: number, maxMs: number, bounds: string) {
-  return duration.refine(within(minMs, maxMs), `must be between ${bounds}`);
-}
 
 // ---------------------------------------------------------------- api_key
 

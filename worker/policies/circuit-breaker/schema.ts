@@ -5,7 +5,7 @@
  * on answers a client can provoke from one path.
  */
 import { z } from "zod";
-import { duration } from "../../config/fields";
+import { boundedDuration, duration } from "../../config/fields";
 
 const MINUTE_MS = 60_000;
 
@@ -34,8 +34,7 @@ export const circuitBreakerSchema = z
       .max(1)
       .default(0.5)
       .describe("Share of the requests within `window` that must have failed to open the circuit, above 0 and at most 1."),
-    window: duration
-      .refine((ms) => ms >= 1_000 && ms <= 60 * MINUTE_MS, "must be between 1s and 1h")
+    window: boundedDuration(1_000, 60 * MINUTE_MS, "1s and 1h")
       .prefault("60s")
       .describe("The rolling window requests and failures are counted in (in tenths: a request counts for up to 1.1 windows). 1s to 1h."),
     failure_status_codes: z

@@ -4,7 +4,7 @@
  * at the edge, and keeps the upstream's own Access-Control-* headers out of the way.
  */
 import { z } from "zod";
-import { duration, headerName, httpMethod } from "../../config/fields";
+import { boundedDuration, headerName, httpMethod } from "../../config/fields";
 
 const LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
 /** `https://app.example.com`, `https://*.example.com`, optionally `:port`; lower-case host labels. */
@@ -53,8 +53,7 @@ export const corsSchema = z
       .boolean()
       .default(false)
       .describe("Allow cookies and HTTP authentication (Access-Control-Allow-Credentials). Default false; never together with origin `*`."),
-    max_age: duration
-      .refine((ms) => ms >= 0 && ms <= 86_400_000, "must be between 0s and 24h")
+    max_age: boundedDuration(0, 86_400_000, "0s and 24h")
       .prefault("10m")
       .describe(
         "How long browsers may cache a preflight answer (Access-Control-Max-Age, whole seconds). Default 10m, 0s-24h; browsers cap it lower (Chromium: 2h).",
