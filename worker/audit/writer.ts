@@ -43,6 +43,14 @@ WHERE ${HEAD} IS ?15
        OR NOT EXISTS (SELECT 1 FROM audit_log WHERE event = 'config_change' AND new_version = ?11))
 RETURNING id`;
 
+/** The guarded insert of one row chained onto `prevHash`, refused unless the head is still `guard`. */
+function insertRow(db: D1Database, fields: HashedFields, prevHash: string, hash: string, guard: string | null): D1PreparedStatement {
+  const { event_id, ts, event, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
+  return db
+    .prepare(INSERT)
+    .bind(event_id, ts, event, actor, action, target, ip, user_agent, request_id, old_version, new_version, details, prevHash, hash, guard);
+}
+
 /** Request-supplied text (paths, user agents) is capped so a row stays small. */
 const MAX_FIELD = 512;
 const cap = (text: string | undefined): string => (text ?? "").slice(0, MAX_FIELD);
@@ -97,26 +105,7 @@ export async function writeAuditEvent(store: AuditStore, event: AuditEvent): Pro
     const head = await db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first<{ hash: string }>();
     const prevHash = head?.hash ?? GENESIS_HASH;
     const hash = await auditRowHash(prevHash, fields);
-    const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
-    const insert = db
-      .prepare(INSERT)
-      .bind(
-        event_id,
-        ts,
-        name,
-        actor,
-        action,
-        target,
-        ip,
-        user_agent,
-        request_id,
-        old_version,
-        new_version,
-        details,
-        prevHash,
-        hash,
-        head?.hash ?? null,
-      );
+    const insert = insertRow(db, fields, prevHash, hash, head?.hash ?? null);
     const [result] = await db.batch<{ id: number }>(key ? [insert, await anchorStatement(db, key, hash)] : [insert]);
     const inserted = result?.results[0];
     if (inserted) return { id: inserted.id, ...fields, prev_hash: prevHash, hash };
@@ -162,28 +151,7 @@ export async function appendAuditEvents(store: AuditStore, events: readonly (Aud
     const inserts: D1PreparedStatement[] = [];
     for (const fields of pending) {
       const hash = await auditRowHash(prevHash, fields);
-      const { event_id, ts, event: name, actor, action, target, ip, user_agent, request_id, old_version, new_version, details } = fields;
-      inserts.push(
-        db
-          .prepare(INSERT)
-          .bind(
-            event_id,
-            ts,
-            name,
-            actor,
-            action,
-            target,
-            ip,
-            user_agent,
-            request_id,
-            old_version,
-            new_version,
-            details,
-            prevHash,
-            hash,
-            guard,
-          ),
-      );
+      inserts.push(insertRow(db, fields, prevHash, hash, guard));
       prevHash = hash;
       guard = hash;
     }
