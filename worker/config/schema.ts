@@ -332,17 +332,8 @@ export const auditSchema = z.strictObject({
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
   events: z
     .array(z.enum(AUDIT_EVENTS))
-    .default([
-      "config_change",
-      "consumer_change",
-      "credential_change",
-      "state_reset",
-      "audit_export",
-      "audit_prune",
-      "auth_failure",
-      "rate_limit",
-      "admin_auth_failure",
-    ]),
+    // Every event but route_match, which writes a row per route and window even when nothing is wrong.
+    .default(AUDIT_EVENTS.filter((event) => event !== "route_match")),
   retention: z
     .string()
     .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")
