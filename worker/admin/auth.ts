@@ -17,7 +17,7 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { recordAdminAuthFailure } from "../audit/request-events";
 import { resolveSecret, secretName, SecretUnavailableError } from "../config/secrets";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError, retryAfterSeconds, retryLater } from "../gateway/errors";
 import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
 import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
@@ -117,11 +117,8 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
       const lockedMs = await basicLoginLockedFor(c, presented.username);
       if (lockedMs > 0) {
         refused("locked_out");
-        const seconds = Math.ceil(lockedMs / 1000);
-        throw gatewayError(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, {
-          headers: { "Retry-After": String(seconds) },
-          extra: { retry_after: seconds },
-        });
+        const seconds = retryAfterSeconds(lockedMs);
+        throw retryLater(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, seconds);
       }
     }
     const outcome = await authenticate(c, presented);

@@ -41,3 +41,17 @@ export function gatewayError(
 export function methodNotAllowed(message: string, allow: readonly string[]): HTTPException {
   return gatewayError(405, "method_not_allowed", message, { headers: { Allow: allow.join(", ") }, extra: { allow } });
 }
+
+/** Whole seconds to wait, rounded up and at least 1: the unit of `Retry-After` (RFC 9110 §10.2.3). */
+export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** A refusal to come back later (429, 503): `Retry-After`, and the same wait as `retry_after` in the body. */
+export function retryLater(
+  status: 429 | 503,
+  code: string,
+  message: string,
+  seconds: number,
+  headers: Record<string, string> = {},
+): HTTPException {
+  return gatewayError(status, code, message, { headers: { "Retry-After": String(seconds), ...headers }, extra: { retry_after: seconds } });
+}

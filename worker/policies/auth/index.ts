@@ -38,7 +38,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { gatewayError, retryAfterSeconds, retryLater } from "../../gateway/errors";
 import { waitUntilOf } from "../../gateway/shared-work";
 import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";
@@ -215,11 +215,13 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
       const blockedMs = isolateFailureLimiter.blockedFor(failureCounter(c));
       if (blockedMs > 0) {
         report(c, schemes, "too_many_failures");
-        const seconds = Math.ceil(blockedMs / 1000);
-        throw gatewayError(429, "too_many_auth_failures", `too many failed authentications from this address; retry in ${seconds} s`, {
-          headers: { "Retry-After": String(seconds) },
-          extra: { retry_after: seconds },
-        });
+        const seconds = retryAfterSeconds(blockedMs);
+        throw retryLater(
+          429,
+          "too_many_auth_failures",
+          `too many failed authentications from this address; retry in ${seconds} s`,
+          seconds,
+        );
       }
     }
     const ctx = waitUntilOf(c);

@@ -36,7 +36,7 @@ import { addCounts, type Counts, type RollingWindow } from "../../../durable-obj
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { retryAfterSeconds, retryLater } from "../../gateway/errors";
 
 export interface CircuitBreakerOptions {
   upstreams: readonly UpstreamConfig[];
@@ -153,11 +153,8 @@ function logFailure(event: string, upstream: string, error: unknown): void {
 }
 
 function circuitOpen(retryAfterMs: number): Error {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return gatewayError(503, "upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, {
-    headers: { "Retry-After": String(seconds) },
-    extra: { retry_after: seconds },
-  });
+  const seconds = retryAfterSeconds(retryAfterMs);
+  return retryLater(503, "upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
 }
 
 export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers => {

@@ -20,7 +20,7 @@ import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-objects/token-bucket";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { gatewayError, retryAfterSeconds, retryLater } from "../../gateway/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
@@ -142,10 +142,10 @@ export const rateLimit = (
 
     if (decision.outcome === "refused") {
       refusals?.note(`${routeId ?? ""}\n${name}`, { key: name, route: routeId }, c);
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw gatewayError(429, "rate_limited", `too many requests; retry in ${seconds} s`, {
-        headers: { "Retry-After": String(seconds), "RateLimit-Policy": limit.policy, RateLimit: exhaustedHeader(limit.buckets, seconds) },
-        extra: { retry_after: seconds },
+      const seconds = retryAfterSeconds(decision.retryAfterMs);
+      throw retryLater(429, "rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
+        "RateLimit-Policy": limit.policy,
+        RateLimit: exhaustedHeader(limit.buckets, seconds),
       });
     }
     if (decision.outcome === "unavailable") {
