@@ -9,18 +9,18 @@
  *   admin API        ADMIN_PREFIX/*: authenticated, never proxied
  *   security.txt     GET /.well-known/security.txt (RFC 9116)
  *   gateway          the steps between client and upstream, in the order written once in
- *                    `gatewayChain` (worker/config/compile.ts)
+ *                    `gatewayChain` (worker/pipeline/compile.ts)
  */
 import { Hono, type Context, type Next } from "hono";
 import { getPath } from "hono/utils/url";
 import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
-import { handleError } from "./gateway/error-handler";
-import { normalizePath } from "./gateway/normalize";
-import { gatewayError } from "./gateway/errors";
-import { requestContext } from "./gateway/request-context";
-import { targetOf } from "./gateway/request-target";
+import { handleError } from "./http/error-handler";
+import { normalizePath } from "./http/normalize";
+import { gatewayError } from "./http/errors";
+import { requestContext } from "./pipeline/request-context";
+import { targetOf } from "./http/request-target";
 
 /** True when `path` is the admin prefix or below it. */
 function underPrefix(path: string, prefix: string): boolean {

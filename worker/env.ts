@@ -6,9 +6,9 @@ import type { JWTPayload } from "jose";
 import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { QueuedAuditEvent } from "./audit/queue";
-import type { CompiledConfig } from "./config/compile";
-import type { HeaderScan } from "./gateway/header-scan";
-import type { RequestTarget } from "./gateway/request-target";
+import type { CompiledConfig } from "./pipeline/compile";
+import type { HeaderScan } from "./http/header-scan";
+import type { RequestTarget } from "./http/request-target";
 import type { MatchedRoute } from "./gateway/router";
 import type { SchemeName } from "./policies/auth/scheme";
 import type { RateConfig } from "./policies/rate-limit/schema";
@@ -65,7 +65,7 @@ export interface RequestVars {
   route?: MatchedRoute;
   /** Set by routeMatch: a CORS preflight that the route's CORS policy answers at the edge. */
   preflight?: boolean;
-  /** The request body, once a policy has read it whole (request-validator); see gateway/body.ts. */
+  /** The request body, once a policy has read it whole (request-validator); see http/body.ts. */
   body?: Uint8Array;
   /** Set by the proxy for the access log. */
   upstream?: string;

@@ -1,5 +1,5 @@
 /**
- * Work shared between requests survives the client that started it (gateway/shared-work.ts),
+ * Work shared between requests survives the client that started it (http/shared-work.ts),
  * over real HTTP with a real client abort: `wrangler dev` in front of an identity provider on
  * 127.0.0.1 (a loopback jwks_uri, saved with its warning) that holds the JWKS download until
  * the test releases it.

@@ -1,5 +1,5 @@
 /**
- * Work shared between requests (gateway/shared-work.ts) outlives the request that started it.
+ * Work shared between requests (http/shared-work.ts) outlives the request that started it.
  * Each test sends two requests through the whole Worker as separate requests (SELF: each has
  * its own request context, as on Cloudflare), holds the work the first one started (a JWKS
  * download, a consumer-key query, a config refresh), aborts the first client, then lets the

@@ -12,7 +12,7 @@ import { decodeCursor, queryAuditLog } from "../audit/query";
 import { pruneAuditLog } from "../audit/retention";
 import { zodIssues } from "../config/parse";
 import { auditUnavailable } from "../config/store";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
 

@@ -15,9 +15,9 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import { recordAdminAuthFailure } from "../audit/request-events";
-import { resolveSecret, secretName, SecretUnavailableError } from "../config/secrets";
-import { gatewayError, retryAfterSeconds, retryLater } from "../gateway/errors";
+import { recordAdminAuthFailure } from "../pipeline/audit-hooks";
+import { resolveSecret, secretName, SecretUnavailableError } from "../http/schema-kit/secrets";
+import { gatewayError, retryAfterSeconds, retryLater } from "../http/errors";
 import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
 import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
@@ -105,7 +105,7 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
   async function adminAuth(c, next) {
     const presented = presentedCredentials(c.req.header("Authorization"));
     // Recorded after the response, through the audit queue and aggregated per isolate
-    // (worker/audit/request-events.ts): a failing audit path must not turn a 401 into something
+    // (worker/pipeline/audit-hooks.ts): a failing audit path must not turn a 401 into something
     // else, and an attacker can neither slow the 401 down nor flood the log with rows.
     const refused = (reason: string) =>
       recordAdminAuthFailure(

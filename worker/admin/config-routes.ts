@@ -1,6 +1,6 @@
 /** The whole config: read, replace, dry-run, history and rollback. */
 import { listVersions, readVersion } from "../config/kv";
-import { formatPath } from "../config/paths";
+import { formatPath } from "../http/schema-kit/paths";
 import { currentDocument, readCurrent, saveConfig } from "../config/store";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readStructuredBody, setVersionHeaders, YAML_MEDIA_TYPES } from "./http";

@@ -24,7 +24,7 @@ import {
   revokeKey,
   rotateKey,
 } from "../consumers/store";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readBodyText, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
 

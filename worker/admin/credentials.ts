@@ -6,7 +6,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import { identifier } from "../config/schema";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import {
   credentialInfo,
   deleteCredential,

@@ -15,7 +15,7 @@
  *   without one.
  */
 import type { MiddlewareHandler } from "hono";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import type { AdminEnv } from "./context";
 
 export const refuseCrossSite: MiddlewareHandler<AdminEnv> = async function refuseCrossSite(c, next) {

@@ -5,11 +5,11 @@
  * Writes are audited first; a write bumps the documents revision, which every isolate checks
  * with the config pointer, so the compiled config picks the new document up.
  */
-import { documentPaths } from "../config/compile";
+import { documentPaths } from "../pipeline/compile";
 import { listDocuments, readDocument } from "../config/kv";
 import { configSchema } from "../config/schema";
 import { currentDocument, deleteDocument, putDocument, readCurrent } from "../config/store";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
 import { assertCompiles, referencedDocuments } from "./validation";

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
 import { parseDocument, type ConfigIssue } from "../config/parse";
 import { versionTag } from "../config/version-tag";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import type { AdminContext, AdminEnv } from "./context";
 
 /** Largest admin request body: a config, one route or upstream, or a document. */

@@ -7,7 +7,7 @@
  * of the body against the types the table documents for it (415). Admin paths are never proxied.
  */
 import { Hono } from "hono";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { auditEndpoints } from "./audit";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";

@@ -14,7 +14,7 @@ import { bucketsOf } from "../../durable-objects/token-bucket";
 import { writeAuditEvent } from "../audit";
 import type { UpstreamConfig } from "../config/schema";
 import { auditUnavailable } from "../config/store";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
 import { DENY_RECHECK_MS } from "../policies/rate-limit/local";

@@ -5,7 +5,7 @@
  * honoured.
  */
 import { currentDocument, readCurrent, saveConfig } from "../config/store";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readStructuredBody, setVersionHeaders, YAML_MEDIA_TYPES } from "./http";
 import type { ComponentName } from "./schemas";

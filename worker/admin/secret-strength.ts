@@ -17,7 +17,7 @@
  * fewer than 8 distinct differences between neighbouring character codes (`abcdef…`, `0123…`).
  * A random secret of 128 bits or more is refused by these with a chance below 1e-12.
  */
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 
 export const MIN_SECRET_BITS = 128;
 const MIN_DISTINCT = 8;

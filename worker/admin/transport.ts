@@ -15,9 +15,9 @@
  *   loopback host or a loopback client address means this machine; that is allowed.
  */
 import type { MiddlewareHandler } from "hono";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "../policies/ip-rules/cidr";
-import { isLoopbackHost } from "../config/fields";
+import { isLoopbackHost } from "../http/schema-kit/fields";
 import type { AdminEnv } from "./context";
 
 const cidr = (text: string): Cidr => {

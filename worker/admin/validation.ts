@@ -2,7 +2,7 @@
  * Validation as the admin API applies it: the one config schema (worker/config/parse.ts), its
  * edge warnings, and one warning per referenced document that has not been uploaded yet.
  */
-import { compileConfig, ConfigCompileError, documentPaths } from "../config/compile";
+import { compileConfig, ConfigCompileError, documentPaths } from "../pipeline/compile";
 import { KEYS } from "../config/kv";
 import { validateConfig } from "../config/parse";
 import type { Config } from "../config/schema";

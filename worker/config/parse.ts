@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema";
 import { edgeWarnings } from "./warnings";
-import { formatPath } from "./paths";
+import { formatPath } from "../http/schema-kit/paths";
 
 export interface ConfigIssue {
   path: string;

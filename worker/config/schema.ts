@@ -15,15 +15,15 @@ import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
-import { DEFAULT_MAX_BODY_SIZE } from "../policies/request-validator";
+import { DEFAULT_MAX_BODY_SIZE } from "../policies/body-schema";
 import { authFailureLimitSchema } from "../limits/schema";
 import { credentialRefSchema } from "../vault/schema";
-import { duration, httpMethod, isLoopbackHost, secretRef, size } from "./fields";
+import { duration, httpMethod, isLoopbackHost, secretRef, size } from "../http/schema-kit/fields";
 
 // ---------------------------------------------------------------- building blocks
 
 // secretRef, size, duration and httpMethod live in fields.ts, which the policies' schemas share.
-export { duration, HTTP_METHODS, httpMethod, secretRef, size } from "./fields";
+export { duration, HTTP_METHODS, httpMethod, secretRef, size } from "../http/schema-kit/fields";
 export { authSchema };
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");

@@ -10,10 +10,10 @@
  */
 import { AuditVersionConflictError, writeAuditEvent } from "../audit";
 import type { Env } from "../env";
-import { gatewayError } from "../gateway/errors";
-import { sharedWork, type WaitUntil } from "../gateway/shared-work";
+import { gatewayError } from "../http/errors";
+import { sharedWork, type WaitUntil } from "../http/shared-work";
 import { sha256Hex } from "../audit/chain";
-import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
+import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "../pipeline/compile";
 import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { configSchema } from "./schema";
 import { ifMatchAllows } from "./version-tag";
@@ -265,7 +265,7 @@ export function freshCompiledConfig(env: Env): CompiledConfig | undefined {
  * While one request refreshes, others that already have a config keep using it (no
  * thundering herd; a cold isolate's requests all wait on the same refresh, which the request
  * that started it keeps alive with `ctx.waitUntil`, so its client going away cannot leave the
- * others waiting: gateway/shared-work.ts). When KV fails the
+ * others waiting: http/shared-work.ts). When KV fails the
  * last good config keeps serving; a cold isolate that cannot load any config gets one whose
  * gateway answers 503, so the admin API still works.
  */

@@ -6,8 +6,8 @@
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
 import { endpointUrl } from "./schema";
-import { findSecretRefs } from "./secrets";
-import { formatPath } from "./paths";
+import { findSecretRefs } from "../http/schema-kit/secrets";
+import { formatPath } from "../http/schema-kit/paths";
 
 const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: string }[] = [
   {

@@ -12,12 +12,12 @@
  *   keys, never the keys of real consumers.
  * - Concurrent requests with the same key share one query, kept alive by the `waitUntil` of the
  *   request that started it: that request's client going away leaves no other waiting
- *   (gateway/shared-work.ts).
+ *   (http/shared-work.ts).
  * - D1 failing is never cached and never admits: the request fails closed with 503.
  */
 import type { Env } from "../env";
-import { gatewayError } from "../gateway/errors";
-import { sharedWork } from "../gateway/shared-work";
+import { gatewayError } from "../http/errors";
+import { sharedWork } from "../http/shared-work";
 import type { KeyHashLookup, StoredConsumer } from "../policies/auth";
 import { findKeyOwner } from "./store";
 

@@ -5,7 +5,7 @@
  * the request that created it; nothing else ever holds it.
  */
 import { z } from "zod";
-import { duration } from "../config/fields";
+import { duration } from "../http/schema-kit/fields";
 import { identifier } from "../config/schema";
 import { rateSchema } from "../policies/rate-limit/schema";
 

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { routeSchema } from "../config/schema";
 import type { AppEnv } from "../env";
-import { passThrough } from "./chain";
+import { passThrough } from "../http/chain";
 import { overrideHeaders } from "./override-headers";
 import { compileRouter, routeMatch } from "./router";
 

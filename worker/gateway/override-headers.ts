@@ -16,12 +16,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTP_METHODS, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { passThrough } from "./chain";
-import { gatewayError, methodNotAllowed } from "./errors";
-import { METHOD_OVERRIDE_HEADERS, URL_OVERRIDE_HEADERS } from "./headers";
-import { normalizePath } from "./normalize";
+import { passThrough } from "../http/chain";
+import { gatewayError, methodNotAllowed } from "../http/errors";
+import { METHOD_OVERRIDE_HEADERS, URL_OVERRIDE_HEADERS } from "../http/headers";
+import { normalizePath } from "../http/normalize";
 import type { Router } from "./router";
-import { targetOf } from "./request-target";
+import { targetOf } from "../http/request-target";
 
 interface Admitted {
   methods: ReadonlySet<string>;

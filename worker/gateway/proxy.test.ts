@@ -4,7 +4,7 @@ import { authSchema, routeSchema, upstreamSchema } from "../config/schema";
 import type { AppEnv } from "../env";
 import { gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { proxy, type Fetcher, type ProxyOptions } from "./proxy";
-import { rawRequest } from "./raw-request.test-helper";
+import { rawRequest } from "../http/raw-request.test-helper";
 import { compileRouter, routeMatch } from "./router";
 import { parseEndpoint, upstreamUrl, withoutQueryParams } from "./upstream-url";
 

@@ -36,11 +36,11 @@ import type { UpstreamConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import type { CircuitBreakers } from "../policies/circuit-breaker";
 import { AttemptDeadline } from "./attempt-deadline";
-import { contentLength, forwardedBody } from "./body";
-import { gatewayError } from "./errors";
-import { headerScan } from "./header-scan";
-import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "./headers";
-import { targetOf } from "./request-target";
+import { contentLength, forwardedBody } from "../http/body";
+import { gatewayError } from "../http/errors";
+import { headerScan } from "../http/header-scan";
+import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
+import { targetOf } from "../http/request-target";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { routeSchema, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { rawRequest } from "./raw-request.test-helper";
+import { rawRequest } from "../http/raw-request.test-helper";
 import { compileRouter, routeMatch, type Router } from "./router";
 
 type RouteInput = { id: string; path: string; host?: string; methods?: string[]; strip_prefix?: boolean };

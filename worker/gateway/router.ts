@@ -53,10 +53,10 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTP_METHODS, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import { gatewayError, methodNotAllowed } from "./errors";
-import { normalizePath } from "./normalize";
-import { preflightMethod } from "./preflight";
-import { targetOf } from "./request-target";
+import { gatewayError, methodNotAllowed } from "../http/errors";
+import { normalizePath } from "../http/normalize";
+import { preflightMethod } from "../http/preflight";
+import { targetOf } from "../http/request-target";
 
 export interface MatchedRoute {
   id: string;

@@ -5,7 +5,7 @@
  * replace the authority).
  */
 import { endpointUrl } from "../config/schema";
-import { normalizePath } from "./normalize";
+import { normalizePath } from "../http/normalize";
 
 export interface UpstreamEndpoint {
   /** `scheme://host[:port]`. */

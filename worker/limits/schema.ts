@@ -4,7 +4,7 @@
  * (./failure-limit.ts). Top level because it is one counter per client across every route.
  */
 import { z } from "zod";
-import { boundedDuration } from "../config/fields";
+import { boundedDuration } from "../http/schema-kit/fields";
 
 export const authFailureLimitSchema = z
   .strictObject({

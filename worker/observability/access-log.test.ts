@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { Hono, type Handler } from "hono";
 import { ACCESS_LOG_FIELDS, configSchema, routeSchema } from "../config/schema";
 import type { AppEnv } from "../env";
-import { handleError } from "../gateway/error-handler";
-import { gatewayError } from "../gateway/errors";
+import { handleError } from "../http/error-handler";
+import { gatewayError } from "../http/errors";
 import { accessLog, isoTimestamp, type AccessLogOptions } from "./access-log";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;

@@ -15,8 +15,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
 import type { AppEnv } from "../env";
-import { contentLength } from "../gateway/body";
-import { targetOf, type RequestTarget } from "../gateway/request-target";
+import { contentLength } from "../http/body";
+import { targetOf, type RequestTarget } from "../http/request-target";
 import { redactText, secretValues } from "./redact";
 
 export type AccessLogOptions = NonNullable<NonNullable<Config["logging"]>["access_log"]>;

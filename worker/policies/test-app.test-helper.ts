@@ -4,7 +4,7 @@
  */
 import { Hono, type Handler, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { handleError } from "../gateway/error-handler";
+import { handleError } from "../http/error-handler";
 
 export function testApp(middleware: MiddlewareHandler<AppEnv>[], terminal: Handler<AppEnv> = (c) => c.text("upstream")): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

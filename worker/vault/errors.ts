@@ -4,7 +4,7 @@
  * admin API also says it in the body; a gateway client only learns that the vault failed.
  * No answer or log line ever holds a key or a secret.
  */
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import type { CredentialUnreadableError } from "./cipher";
 import type { VaultUnavailableError } from "./keys";
 

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockIn
 import { routeSchema, upstreamSchema } from "../config/schema";
 import type { ChangeAuthor } from "../config/store";
 import type { AppEnv, Env } from "../env";
-import { handleError } from "../gateway/error-handler";
+import { handleError } from "../http/error-handler";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { credentialInjection } from "./inject";

@@ -13,7 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { CredentialUnreadableError } from "./cipher";
 import { credentialUnavailable, vaultUnavailable } from "./errors";
 import { VaultUnavailableError } from "./keys";

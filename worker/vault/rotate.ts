@@ -16,7 +16,7 @@
  */
 import type { ChangeAuthor } from "../config/store";
 import type { Env } from "../env";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { CredentialUnreadableError, openCredential, sealCredential, type SealedCredential } from "./cipher";
 import { loadKeyRing } from "./keys";
 import { auditCredentialChange, credentialTarget, sealedOf, type CredentialRow } from "./store";

@@ -7,7 +7,7 @@
  *   credential: { provider: anthropic, header: x-api-key, format: "{secret}" }
  */
 import { z } from "zod";
-import { headerName } from "../config/fields";
+import { headerName } from "../http/schema-kit/fields";
 import { redactText } from "../observability/redact";
 
 /** Provider names as the admin API stores them: `openai`, `anthropic`, `github`, `my_search-2`. */

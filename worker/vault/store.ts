@@ -7,7 +7,7 @@
 import { writeAuditEvent } from "../audit";
 import { auditUnavailable, type ChangeAuthor } from "../config/store";
 import type { Env } from "../env";
-import { gatewayError } from "../gateway/errors";
+import { gatewayError } from "../http/errors";
 import { openCredential, sealCredential, type SealedCredential } from "./cipher";
 import { loadKeyRing } from "./keys";
 

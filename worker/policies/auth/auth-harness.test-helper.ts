@@ -7,7 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { Hono, type Context } from "hono";
 import type * as jose from "jose";
 import type { AppEnv, Env } from "../../env";
-import { handleError } from "../../gateway/error-handler";
+import { handleError } from "../../http/error-handler";
 import type { MatchedRoute } from "../../gateway/router";
 import { authenticate, identityHeaderNames, type AuthenticateOptions, type AuthFailureEvent } from ".";
 import { authSchema, routeAuthSchema } from "./schema";

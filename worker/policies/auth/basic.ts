@@ -3,7 +3,7 @@
  * (the `charset="UTF-8"` the challenge announces, §2.1). User-id and password are both compared
  * through SHA-256 digests in constant time, and both always, so timing tells neither apart.
  */
-import { resolveSecret } from "../../config/secrets";
+import { resolveSecret } from "../../http/schema-kit/secrets";
 import type { BasicAuthConfig } from "./schema";
 import { admit, realmParam, refuse, sameDigest, sha256, type Scheme } from "./scheme";
 

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import * as jose from "jose";
 import { validateConfig } from "../../config/parse";
 import type { AppEnv, Env } from "../../env";
-import { handleError } from "../../gateway/error-handler";
+import { handleError } from "../../http/error-handler";
 import { SECRETS, type RouteAuth, gateway, echo, bearer } from "./auth-harness.test-helper";
 import { authenticate, gatewayCredentials } from ".";
 import { authSchema, routeAuthSchema } from "./schema";

@@ -37,9 +37,9 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { gatewayError, retryAfterSeconds, retryLater } from "../../gateway/errors";
-import { waitUntilOf } from "../../gateway/shared-work";
+import { passThrough } from "../../http/chain";
+import { gatewayError, retryAfterSeconds, retryLater } from "../../http/errors";
+import { waitUntilOf } from "../../http/shared-work";
 import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";
 import { clientBlock } from "../../observability/client-block";

@@ -7,7 +7,7 @@
  *
  * - First use: download. Concurrent requests share one download, which the request that
  *   started it keeps alive with `ctx.waitUntil`, so that request's client going away does not
- *   leave the others waiting or failing (gateway/shared-work.ts). After a failed first
+ *   leave the others waiting or failing (http/shared-work.ts). After a failed first
  *   download, no new attempt for `cooldownMs`; meanwhile verification fails closed (401).
  * - Older than `maxAgeMs`: download again, at most once per `cooldownMs`; if that fails the
  *   cached keys keep serving (stale-if-error, RFC 5861 §4), and the failure is logged, for at
@@ -19,8 +19,8 @@
  * - Downloads time out after `timeoutMs`, never follow redirects, and read at most 256 KiB.
  */
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
-import { contentLength, readAtMost } from "../../gateway/body";
-import { sharedWork, type WaitUntil } from "../../gateway/shared-work";
+import { contentLength, readAtMost } from "../../http/body";
+import { sharedWork, type WaitUntil } from "../../http/shared-work";
 import { AuthRejection } from "./scheme";
 
 /** The runtime's fetch, or a stand-in for tests. */

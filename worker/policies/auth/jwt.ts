@@ -33,7 +33,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from "jose";
-import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
+import { resolveSecret, secretName, SecretUnavailableError } from "../../http/schema-kit/secrets";
 import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
 import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";

@@ -4,8 +4,8 @@
  * references; the config store never holds a key, password or HMAC secret.
  */
 import { z } from "zod";
-import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../config/fields";
-import { formatPath } from "../../config/paths";
+import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../http/schema-kit/fields";
+import { formatPath } from "../../http/schema-kit/paths";
 
 export const JWT_ALGORITHMS = [
   "HS256",

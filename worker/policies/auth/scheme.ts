@@ -3,9 +3,9 @@
  * middleware: a verdict on one request, and the challenge to send when it fails.
  */
 import type { JWTPayload } from "jose";
-import { SecretUnavailableError } from "../../config/secrets";
+import { SecretUnavailableError } from "../../http/schema-kit/secrets";
 import type { Env } from "../../env";
-import type { WaitUntil } from "../../gateway/shared-work";
+import type { WaitUntil } from "../../http/shared-work";
 import type { RateConfig } from "../rate-limit/schema";
 
 export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
@@ -35,7 +35,7 @@ export interface Scheme {
   challenge(presented: boolean): string | undefined;
   /**
    * Throws SecretUnavailableError when a secret it needs is unset: fail closed with a 500.
-   * `ctx` keeps work shared with other requests alive if this one is cancelled (gateway/shared-work.ts).
+   * `ctx` keeps work shared with other requests alive if this one is cancelled (http/shared-work.ts).
    */
   verify(request: Request, env: Env, ctx?: WaitUntil): Promise<Verdict>;
 }

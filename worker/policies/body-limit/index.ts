@@ -16,8 +16,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { contentLength, readAtMost } from "../../gateway/body";
-import { gatewayError } from "../../gateway/errors";
+import { contentLength, readAtMost } from "../../http/body";
+import { gatewayError } from "../../http/errors";
 
 export interface BodyLimitOptions {
   /** Largest body accepted, in bytes (`middleware.body_limit.max_size`, parsed). */

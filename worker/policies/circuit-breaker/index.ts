@@ -35,8 +35,8 @@ import {
 import { addCounts, type Counts, type RollingWindow } from "../../../durable-objects/rolling-window";
 import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { retryAfterSeconds, retryLater } from "../../gateway/errors";
+import { passThrough } from "../../http/chain";
+import { retryAfterSeconds, retryLater } from "../../http/errors";
 
 export interface CircuitBreakerOptions {
   upstreams: readonly UpstreamConfig[];

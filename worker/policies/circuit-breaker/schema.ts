@@ -5,7 +5,7 @@
  * on answers a client can provoke from one path.
  */
 import { z } from "zod";
-import { boundedDuration, duration } from "../../config/fields";
+import { boundedDuration, duration } from "../../http/schema-kit/fields";
 
 const MINUTE_MS = 60_000;
 

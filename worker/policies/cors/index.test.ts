@@ -2,10 +2,10 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../gateway/error-handler";
-import { gatewayError } from "../../gateway/errors";
+import { handleError } from "../../http/error-handler";
+import { gatewayError } from "../../http/errors";
 import type { MatchedRoute } from "../../gateway/router";
-import { preflightMethod } from "../../gateway/preflight";
+import { preflightMethod } from "../../http/preflight";
 import { cors, corsRouteIds } from ".";
 import { corsSchema } from "./schema";
 

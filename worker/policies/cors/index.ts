@@ -18,8 +18,8 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { passThrough } from "../../http/chain";
+import { gatewayError } from "../../http/errors";
 import { ORIGIN_PATTERN, type CorsConfig } from "./schema";
 
 export interface CorsOptions {

@@ -4,7 +4,7 @@
  * at the edge, and keeps the upstream's own Access-Control-* headers out of the way.
  */
 import { z } from "zod";
-import { boundedDuration, headerName, httpMethod } from "../../config/fields";
+import { boundedDuration, headerName, httpMethod } from "../../http/schema-kit/fields";
 
 const LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
 /** `https://app.example.com`, `https://*.example.com`, optionally `:port`; lower-case host labels. */

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../gateway/error-handler";
+import { handleError } from "../../http/error-handler";
 import type { MatchedRoute } from "../../gateway/router";
 import { ipRules } from ".";
 import { contains, parseCidr, parseIp } from "./cidr";

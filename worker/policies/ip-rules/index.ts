@@ -10,8 +10,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { passThrough } from "../../http/chain";
+import { gatewayError } from "../../http/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "./cidr";
 import type { IpRulesConfig } from "./schema";
 

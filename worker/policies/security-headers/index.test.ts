@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type ConfigInput } from "../../config/schema";
-import { gatewayError } from "../../gateway/errors";
+import { gatewayError } from "../../http/errors";
 import { testApp } from "../test-app.test-helper";
 import { securityHeaders } from "./index";
 

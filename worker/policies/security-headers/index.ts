@@ -10,7 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { targetOf } from "../../gateway/request-target";
+import { targetOf } from "../../http/request-target";
 import { tlsConnection } from "../tls";
 
 export type SecurityHeadersOptions = NonNullable<Config["middleware"]["security_headers"]>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { securityTxtSchema } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../gateway/error-handler";
+import { handleError } from "../../http/error-handler";
 import { renderSecurityTxt, securityTxt } from "./index";
 
 const full = securityTxtSchema.parse({

@@ -11,7 +11,7 @@
 import type { Handler } from "hono";
 import type { SecurityTxtConfig } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { gatewayError } from "../../gateway/errors";
+import { gatewayError } from "../../http/errors";
 
 export type SecurityTxtOptions = SecurityTxtConfig;
 

@@ -32,8 +32,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { gatewayError } from "../../gateway/errors";
+import { passThrough } from "../../http/chain";
+import { gatewayError } from "../../http/errors";
 
 export type ListenerConfig = Config["listeners"][number];
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Handler } from "hono";
 import type { AppEnv } from "../../env";
-import { forwardedBody } from "../../gateway/body";
+import { forwardedBody } from "../../http/body";
 import { testApp } from "../test-app.test-helper";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { DEFAULT_MAX_BODY_SIZE, requestValidator } from "./index";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type ConfigInput } from "../../config/schema";
-import { rawRequest } from "../../gateway/raw-request.test-helper";
+import { rawRequest } from "../../http/raw-request.test-helper";
 import { testApp } from "../test-app.test-helper";
 import { requestValidation } from "./index";
 

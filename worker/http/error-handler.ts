@@ -5,7 +5,7 @@
  */
 import type { ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { SecretUnavailableError } from "../config/secrets";
+import { SecretUnavailableError } from "./schema-kit/secrets";
 import type { AppEnv } from "../env";
 import { errorResponse } from "./errors";
 

@@ -11,7 +11,7 @@
  *   → else 400 `duplicate_key`.
  * - It must match the schema → else 400 `validation_failed` with `issues: [{ path, message }]`,
  *   `path` a JSON Pointer (RFC 6901) into the body, at most MAX_ISSUES of them.
- * The bytes read are what the proxy forwards (`c.var.body`, gateway/body.ts), so it forwards
+ * The bytes read are what the proxy forwards (`c.var.body`, http/body.ts), so it forwards
  * exactly what was validated.
  *
  * Checked when the factory runs, so a bad schema fails when the config is compiled: the schema
@@ -23,8 +23,8 @@ import { dereference, Validator, type OutputUnit, type Schema, type ValidationRe
 import type { Context, MiddlewareHandler } from "hono";
 import type { RouteConfig } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { contentLength, readAtMost } from "../../gateway/body";
-import { gatewayError } from "../../gateway/errors";
+import { contentLength, readAtMost } from "../../http/body";
+import { gatewayError } from "../../http/errors";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Handler } from "hono";
 import type { AppEnv } from "../../env";
-import { forwardedBody } from "../../gateway/body";
+import { forwardedBody } from "../../http/body";
 import { testApp } from "../test-app.test-helper";
 import { requestValidator, type RequestValidatorOptions } from "./index";
 

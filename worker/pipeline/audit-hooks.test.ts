@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../env";
-import type { QueuedAuditEvent } from "./queue";
-import { recordAdminAuthFailure } from "./request-events";
+import type { QueuedAuditEvent } from "../audit/queue";
+import { recordAdminAuthFailure } from "./audit-hooks";
 
 /** A request's context for the recorder: no aggregation (AUDIT_WINDOW_MS 0), a queue that keeps what it is sent. */
 function requestContext() {

@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { freshCompiledConfig, getCompiledConfig } from "../config/store";
 import type { AppEnv } from "../env";
-import { waitUntilOf } from "./shared-work";
+import { waitUntilOf } from "../http/shared-work";
 
 export const requestContext: MiddlewareHandler<AppEnv> = async function requestContext(c, next) {
   const requestId = crypto.randomUUID();

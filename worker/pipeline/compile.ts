@@ -5,13 +5,13 @@
  */
 import type { Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { chain, passThrough } from "../gateway/chain";
-import { gatewayError } from "../gateway/errors";
+import { chain, passThrough } from "../http/chain";
+import { gatewayError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
-import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "../audit/request-events";
+import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
@@ -19,14 +19,14 @@ import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
 import { rateLimit } from "../policies/rate-limit";
-import { requestValidation } from "../policies/request-validation";
-import { requestValidator } from "../policies/request-validator";
+import { requestValidation } from "../policies/request-checks";
+import { requestValidator } from "../policies/body-schema";
 import { securityHeaders } from "../policies/security-headers";
 import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
 import { credentialInjection } from "../vault";
-import { configSchema, type Config, type RouteConfig } from "./schema";
-import { findSecretRefs } from "./secrets";
+import { configSchema, type Config, type RouteConfig } from "../config/schema";
+import { findSecretRefs } from "../http/schema-kit/secrets";
 
 export interface CompiledConfig {
   /** Version of the stored config; 0 before the first `PUT /admin/config`. */

@@ -33,8 +33,8 @@ import { clientBlock } from "../observability/client-block";
 import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
 import type { AuthFailureEvent } from "../policies/auth";
 import type { RateLimitedEvent } from "../policies/rate-limit";
-import { enqueueAuditEvents } from "./queue";
-import type { AuditEvent, AuditEventName } from "./types";
+import { enqueueAuditEvents } from "../audit/queue";
+import type { AuditEvent, AuditEventName } from "../audit/types";
 
 const DEFAULT_AUDIT = auditSchema.parse({});
 

@@ -6,11 +6,11 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import { passThrough } from "../../gateway/chain";
-import { gatewayError, methodNotAllowed } from "../../gateway/errors";
-import { headerScan } from "../../gateway/header-scan";
-import { targetOf, type RequestTarget } from "../../gateway/request-target";
-import { preflightMethod } from "../../gateway/preflight";
+import { passThrough } from "../../http/chain";
+import { gatewayError, methodNotAllowed } from "../../http/errors";
+import { headerScan } from "../../http/header-scan";
+import { targetOf, type RequestTarget } from "../../http/request-target";
+import { preflightMethod } from "../../http/preflight";
 
 export type RequestValidationOptions = NonNullable<Config["middleware"]["request_validation"]>;
 
