@@ -12,7 +12,6 @@
  * State lives in SQLite storage (synchronous KV API) and survives eviction.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env";
 import {
   applyCounts,
   close,
@@ -60,10 +59,10 @@ function upgraded(stored: CircuitState | undefined): CircuitState {
   return { ...stored, window: [], endpoints: Object.fromEntries(endpoints) };
 }
 
-export class CircuitBreaker extends DurableObject<Env> {
+export class CircuitBreaker extends DurableObject<unknown> {
   #circuit: CircuitState;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     this.#circuit = upgraded(ctx.storage.kv.get<CircuitState>(STATE_KEY));
   }

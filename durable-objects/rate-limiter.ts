@@ -21,7 +21,6 @@
  * bucket. A key that stays under its limit (its bucket never drained) has no request refused.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env";
 import {
   acquire,
   bucketsOf,
@@ -94,13 +93,13 @@ function limitsOf({ rate, burst, windows }: RateLimitSpec): RateLimitSpec {
   return { rate, burst, windows };
 }
 
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<unknown> {
   #counter: CounterState;
   #calls: number;
   /** Latest demand reported by each calling isolate: memory only, an estimate by nature. */
   readonly #demand = new Map<string, { perSecond: number; at: number }>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     this.#counter = ctx.storage.kv.get<CounterState>(STATE_KEY) ?? emptyState();
     this.#calls = ctx.storage.kv.get<number>(CALLS_KEY) ?? 0;

@@ -19,7 +19,7 @@ import type { AppEnv, Env } from "./env";
 import { handleError } from "./http/error-handler";
 import { normalizePath } from "./http/normalize";
 import { gatewayError } from "./http/errors";
-import { requestContext } from "./pipeline/request-context";
+import { compiledConfigOf, requestContext } from "./pipeline/request-context";
 import { targetOf } from "./http/request-target";
 
 /** True when `path` is the admin prefix or below it. */
@@ -41,8 +41,8 @@ function spellsAdmin(path: string, prefix: string): boolean {
 function withOuterMiddleware(app: Hono<AppEnv>): Hono<AppEnv> {
   app.onError(handleError);
   app.use(requestContext);
-  app.use((c, next) => c.get("gateway").accessLog(c, next));
-  app.use((c, next) => c.get("gateway").securityHeaders(c, next));
+  app.use((c, next) => compiledConfigOf(c).accessLog(c, next));
+  app.use((c, next) => compiledConfigOf(c).securityHeaders(c, next));
   return app;
 }
 
@@ -60,7 +60,7 @@ function gatewayHandler(prefix: string) {
     if (admin.ok && spellsAdmin(admin.path, prefix)) {
       throw gatewayError(404, "not_found", "no such admin resource");
     }
-    return c.get("gateway").gateway(c, next);
+    return compiledConfigOf(c).gateway(c, next);
   };
 }
 
@@ -79,7 +79,7 @@ function buildApps(prefix: string): Apps {
   admin.route(prefix, createAdminApp());
   admin.all("*", gatewayHandler(prefix));
   const gateway = withOuterMiddleware(new Hono<AppEnv>());
-  gateway.get("/.well-known/security.txt", (c, next) => c.get("gateway").securityTxt(c, next));
+  gateway.get("/.well-known/security.txt", (c, next) => compiledConfigOf(c).securityTxt(c, next));
   gateway.all("*", gatewayHandler(prefix));
   return { admin, gateway };
 }

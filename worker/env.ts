@@ -5,13 +5,6 @@
 import type { JWTPayload } from "jose";
 import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
-import type { QueuedAuditEvent } from "./audit/queue";
-import type { CompiledConfig } from "./pipeline/compile";
-import type { HeaderScan } from "./http/header-scan";
-import type { RequestTarget } from "./http/request-target";
-import type { MatchedRoute } from "./gateway/router";
-import type { SchemeName } from "./policies/auth/scheme";
-import type { RateConfig } from "./policies/rate-limit/schema";
 
 export interface Env {
   /** Versioned config documents and uploaded documents (schemas). Written only by the admin API. */
@@ -19,7 +12,7 @@ export interface Env {
   /** Append-only audit log, consumers and the SHA-256 of their API keys, and the credential vault (encrypted). */
   DB: D1Database;
   /** Audit events of the request path, written to D1 by this Worker's queue() handler (worker/audit/queue.ts). */
-  AUDIT_QUEUE: Queue<QueuedAuditEvent>;
+  AUDIT_QUEUE: Queue;
   /** The daily NDJSON export of the audit log (worker/audit/archive.ts); bucket-locked for retention. */
   AUDIT_ARCHIVE: R2Bucket;
   /** One rate-limit counter per limited key (durable-objects/rate-limiter.ts). */
@@ -55,7 +48,11 @@ export interface RequestVars {
   requestId: string;
   startedAt: number;
   clientIp: string;
-  gateway: CompiledConfig;
+  /**
+   * The compiled config in force. Only the layers above the config know its type: they read it
+   * with `compiledConfigOf(c)` (pipeline/request-context.ts, which also sets it).
+   */
+  gateway: unknown;
   /** The raw request target, parsed once (`targetOf`). */
   target?: RequestTarget;
   /** One pass over the request headers (header-scan.ts), for the steps that need more than a lookup. */
@@ -77,7 +74,7 @@ export interface RequestVars {
   /** The consumer's tenant, when the consumer store knows it. */
   tenant?: string;
   /** The consumer store's own rate limit for this consumer, when its record has one (for the rate-limit policy). */
-  consumerRateLimit?: RateConfig;
+  consumerRateLimit?: RateValues;
   /** The verified claims of a JWT. */
   jwt?: JWTPayload;
   /**
@@ -93,3 +90,57 @@ export interface RequestVars {
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };
+
+// ------------------------------------------------------------ the shapes of the variables
+
+/** The parts of the request URL exactly as the client sent them (http/request-target.ts). */
+export interface RequestTarget {
+  /** `http` or `https`, lower case. */
+  scheme: string;
+  /** `host[:port]` as in the Host header. */
+  authority: string;
+  /** The raw path, `/` when empty. */
+  path: string;
+  /** The raw query with its leading `?`, or "" when there is none. */
+  query: string;
+}
+
+/** One pass over the client's request headers (http/header-scan.ts). */
+export interface HeaderScan {
+  /** The object scanned: a policy that rebuilds the request gives it new headers, and a new scan. */
+  headers: Headers;
+  /** The field names, lower case, each once (the runtime combines repeated fields). */
+  names: string[];
+  /**
+   * Size of the header section as on the HTTP/1.1 wire (RFC 9112 §5: `name: value` CRLF per
+   * field), of what the Worker sees: the few headers Cloudflare's edge adds count too.
+   */
+  size: number;
+}
+
+/** The route a request matched (gateway/router.ts). */
+export interface MatchedRoute {
+  id: string;
+  /** What the steps after routing read of the route's config (the whole is config/schema.ts's RouteConfig). */
+  config: { readonly upstream: string; readonly listener?: string; readonly forward_override_headers?: boolean };
+  /** `:name` segments of the pattern, percent-decoded. */
+  params: Record<string, string>;
+  /** The normalised request path, as the client spelled it. */
+  path: string;
+  /**
+   * The path to forward: the spelling that was matched (gateway/router.ts), or with
+   * `strip_prefix` the part matched by `*` (always starts with `/`).
+   */
+  forwardPath: string;
+}
+
+/** The authentication schemes (policies/auth). */
+export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
+
+/** A rate as the schema kit's `rateSchema` reads it (http/schema-kit/rate.ts). */
+export interface RateValues {
+  requests_per_second?: number;
+  requests_per_minute?: number;
+  requests_per_hour?: number;
+  burst?: number;
+}

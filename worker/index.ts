@@ -9,7 +9,7 @@ import { createApp } from "./app";
 import { runScheduledExport } from "./audit/archive";
 import { consumeAuditBatch } from "./audit/queue";
 import { runScheduledPrune } from "./audit/retention";
-import { getCompiledConfig } from "./config/store";
+import { getCompiledConfig } from "./pipeline/config-cache";
 import type { Env } from "./env";
 
 const app = createApp();

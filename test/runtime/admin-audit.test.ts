@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { GENESIS_HASH, verifyAuditChain, writeAuditEvent, type AuditEvent } from "../../worker/audit";
 import { KEYS } from "../../worker/config/kv";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, currentVersion, envWithBrokenDb, json, putConfig, route, upstream } from "./admin-harness";
 
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({

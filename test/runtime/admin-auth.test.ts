@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, envWithBrokenDb, failingQueue, json, putConfig, route, TOKEN_AUTH, upstream } from "./admin-harness";
 
 const CHALLENGE = 'Bearer realm="loom-edge-admin", Basic realm="loom-edge-admin"';

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { KEYS } from "../../worker/config/kv";
-import { getCompiledConfig, invalidateCompiledConfig } from "../../worker/config/store";
+import { getCompiledConfig, invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import type { Env } from "../../worker/env";
 import { envWithBrokenKv, putConfig, route, upstream } from "./admin-harness";
 
@@ -141,7 +141,7 @@ describe("the isolate cache", () => {
 describe("a cold isolate", () => {
   it("compiles the empty config (version 0) before anything was saved", async () => {
     vi.resetModules();
-    const fresh = await import("../../worker/config/store");
+    const fresh = await import("../../worker/pipeline/config-cache");
     await env.CONFIG.delete(KEYS.pointer);
     const compiled = await fresh.getCompiledConfig(env);
     expect(compiled.version).toBe(0);
@@ -150,7 +150,7 @@ describe("a cold isolate", () => {
 
   it("that cannot load any config gets one whose gateway fails closed with 503", async () => {
     vi.resetModules();
-    const fresh = await import("../../worker/config/store");
+    const fresh = await import("../../worker/pipeline/config-cache");
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const compiled = await fresh.getCompiledConfig(envWithBrokenKv());
     errors.mockRestore();

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import jwtAuthYaml from "../fixtures/jwt-auth.yaml?raw";
 import loomPolicyYaml from "../fixtures/loom-security-policy.yaml?raw";
 import { KEYS } from "../../worker/config/kv";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, currentVersion, json, putConfig, route, upstream, yaml } from "./admin-harness";
 
 interface Issue {

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getCompiledConfig, invalidateCompiledConfig } from "../../worker/config/store";
+import { getCompiledConfig, invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, json, putConfig, route, upstream } from "./admin-harness";
 
 const PATH = "/etc/loom/schemas/api.json";

@@ -4,7 +4,7 @@
  * the audit row as for a whole config.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, currentVersion, json, putConfig, route, upstream, yaml } from "./admin-harness";
 
 interface Issue {

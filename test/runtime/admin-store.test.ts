@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { AuditVersionConflictError, writeAuditEvent } from "../../worker/audit";
 import { KEYS } from "../../worker/config/kv";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import type { Env } from "../../worker/env";
 import { admin, auditRows, currentVersion, json, putConfig, route, upstream } from "./admin-harness";
 

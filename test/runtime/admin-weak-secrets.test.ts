@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, auditRows, json, putConfig, upstream } from "./admin-harness";
 
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;

@@ -3,7 +3,7 @@
  * as Loom's YAML library (go-yaml) accepts them; the alias cap covers merged aliases too.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, currentVersion, yaml } from "./admin-harness";
 
 beforeEach(() => invalidateCompiledConfig());

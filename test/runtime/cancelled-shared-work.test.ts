@@ -10,7 +10,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import * as jose from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { invalidateCompiledConfig } from "../../worker/config/store";
+import { invalidateCompiledConfig } from "../../worker/pipeline/config-cache";
 import { admin, json, putConfig } from "./admin-harness";
 
 const upstreams = [{ name: "origin", endpoints: ["https://origin.test"] }];

@@ -11,10 +11,11 @@ import { archiveKey, ArchiveStoreError, exportable, exportAuditDay, EXPORT_GRACE
 import { decodeCursor, queryAuditLog } from "../audit/query";
 import { pruneAuditLog } from "../audit/retention";
 import { zodIssues } from "../config/parse";
-import { auditUnavailable } from "../config/store";
+import { auditUnavailable } from "../audit/change-author";
 import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
+import { compiledConfigOf } from "../pipeline/request-context";
 
 const storeUnavailable = (store: "d1" | "r2", error: unknown) => {
   const code = store === "d1" ? "audit_store_unavailable" : "archive_unavailable";
@@ -114,7 +115,7 @@ async function exportDay(c: AdminContext) {
 }
 
 async function prune(c: AdminContext) {
-  const retentionDays = c.var.gateway.config.audit?.retention;
+  const retentionDays = compiledConfigOf(c).config.audit?.retention;
   if (retentionDays === undefined)
     throw gatewayError(
       409,

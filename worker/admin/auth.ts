@@ -21,6 +21,7 @@ import { gatewayError, retryAfterSeconds, retryLater } from "../http/errors";
 import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
 import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
+import { compiledConfigOf } from "../pipeline/request-context";
 
 export const ADMIN_REALM = "loom-edge-admin";
 const CHALLENGE = `Bearer realm="${ADMIN_REALM}", Basic realm="${ADMIN_REALM}"`;
@@ -78,7 +79,7 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
     refuseWeakSecret("ADMIN_TOKEN", token);
     return (await sameSecret(presented.token, token)) ? { actor: "token" } : { reason: "invalid_credentials" };
   }
-  const basic = c.var.gateway.config.admin?.auth;
+  const basic = compiledConfigOf(c).config.admin?.auth;
   if (!basic) return { reason: "basic_not_configured" };
   let password: string;
   try {
@@ -113,7 +114,7 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
         c,
       );
     // Only where basic logins exist: otherwise no guess can succeed, and none costs an object call.
-    if ("username" in presented && c.var.gateway.config.admin?.auth) {
+    if ("username" in presented && compiledConfigOf(c).config.admin?.auth) {
       const lockedMs = await basicLoginLockedFor(c, presented.username);
       if (lockedMs > 0) {
         refused("locked_out");

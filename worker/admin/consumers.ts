@@ -9,7 +9,7 @@
 import { HTTPException } from "hono/http-exception";
 import { writeAuditEvent } from "../audit";
 import { parseDocument, zodIssues } from "../config/parse";
-import { auditUnavailable } from "../config/store";
+import { auditUnavailable } from "../audit/change-author";
 import { mintKey } from "../consumers/keys";
 import { forgetConsumerKeys, KEY_CACHE_TTL_MS } from "../consumers/lookup";
 import { consumerCreateSchema, keyRotationSchema, type Consumer } from "../consumers/schema";
@@ -27,6 +27,7 @@ import {
 import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readBodyText, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
+import { compiledConfigOf } from "../pipeline/request-context";
 
 /** Any D1 failure under these endpoints: 503; nothing is answered from a half-read store. */
 async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
@@ -83,10 +84,10 @@ async function createConsumer(c: AdminContext) {
   const consumer = await fromStore(() => insertConsumer(c.env.DB, input, new Date().toISOString()));
   if (!consumer) throw duplicate();
   // Routes may be added after the consumer; an id the config in force lacks is only a warning.
-  const routeIds = new Set(c.var.gateway.config.routes.map((route) => route.id));
+  const routeIds = new Set(compiledConfigOf(c).config.routes.map((route) => route.id));
   const warnings = (input.allowed_routes ?? [])
     .filter((id) => !routeIds.has(id))
-    .map((id) => `allowed_routes: route "${id}" is not in the config in force (version ${c.var.gateway.version})`);
+    .map((id) => `allowed_routes: route "${id}" is not in the config in force (version ${compiledConfigOf(c).version})`);
   c.header("Location", `${c.req.path.replace(/\/+$/, "")}/${input.id}`);
   return c.json({ ...consumer, warnings }, 201);
 }

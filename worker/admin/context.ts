@@ -5,7 +5,7 @@
  */
 import type { Context, Handler } from "hono";
 import type { z } from "zod";
-import type { ChangeAuthor } from "../config/store";
+import type { ChangeAuthor } from "../audit/change-author";
 import type { Env, RequestVars } from "../env";
 import type { ComponentName } from "./schemas";
 

@@ -5,7 +5,7 @@
  * version, never the secret; if that row cannot be written the change is refused (503).
  */
 import { HTTPException } from "hono/http-exception";
-import { identifier } from "../config/schema";
+import { identifier } from "../http/schema-kit/fields";
 import { gatewayError } from "../http/errors";
 import {
   credentialInfo,

@@ -1,6 +1,7 @@
 /** Liveness of the two stores the admin API needs; 503 when either is down. */
 import { readPointer } from "../config/kv";
 import type { AdminContext, AdminEndpoint } from "./context";
+import { compiledConfigOf } from "../pipeline/request-context";
 
 async function probe<T>(check: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
   try {
@@ -17,7 +18,7 @@ async function health(c: AdminContext) {
     {
       status: healthy ? "ok" : "degraded",
       config_version: kv.ok ? kv.value : null,
-      serving_version: c.var.gateway.version,
+      serving_version: compiledConfigOf(c).version,
       kv: kv.ok ? "ok" : "error",
       d1: d1.ok ? "ok" : "error",
     },

@@ -18,7 +18,7 @@ import type { AdminEndpoint, AdminEnv } from "./context";
 import { documentEndpoints } from "./documents";
 import { healthEndpoint } from "./health";
 import { limitBody } from "./http";
-import { apiDocsEndpoints } from "./openapi";
+import { apiDocsEndpoints } from "./api-docs";
 import { protectionEndpoints } from "./protections";
 import { resourceEndpoints } from "./resource-routes";
 import { requireHttps } from "./transport";

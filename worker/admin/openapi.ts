@@ -1,12 +1,11 @@
 /**
  * `GET <prefix>/openapi.json`: OpenAPI 3.1, generated from the admin endpoint table and the
  * zod schemas the handlers validate with (z.toJSONSchema, JSON Schema 2020-12, which OpenAPI
- * 3.1 uses as is). `GET <prefix>/docs` renders the same document as a page.
+ * 3.1 uses as is). api-docs.ts serves it, and docs-page.ts renders it as a page.
  */
 import { z } from "zod";
 import { ADMIN_REALM } from "./auth";
-import { adminPrefix, type AdminContext, type AdminEndpoint } from "./context";
-import { renderDocsPage } from "./docs-page";
+import type { AdminEndpoint } from "./context";
 import { apiSchemas } from "./schemas";
 
 export type OpenApiDocument = {
@@ -144,35 +143,4 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
       },
     },
   };
-}
-
-/** The two endpoints that describe the API; `all` is the whole table, these included. */
-export function apiDocsEndpoints(all: () => AdminEndpoint[]): AdminEndpoint[] {
-  // Built once per isolate and prefix: the table and the schemas do not change at run time.
-  const documents = new Map<string, OpenApiDocument>();
-  const documentFor = (c: AdminContext) => {
-    const prefix = adminPrefix(c.env);
-    let document = documents.get(prefix);
-    if (!document) {
-      document = buildOpenApi(all(), prefix);
-      documents.set(prefix, document);
-    }
-    return document;
-  };
-  return [
-    {
-      method: "GET",
-      path: "/openapi.json",
-      summary: "This API as OpenAPI 3.1",
-      responses: { 200: { description: "The OpenAPI document." } },
-      handler: (c) => c.json(documentFor(c)),
-    },
-    {
-      method: "GET",
-      path: "/docs",
-      summary: "This API as a readable page",
-      responses: { 200: { description: "HTML rendering of openapi.json." } },
-      handler: (c) => c.html(renderDocsPage(documentFor(c))),
-    },
-  ];
 }

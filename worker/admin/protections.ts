@@ -13,7 +13,7 @@ import type { CounterView } from "../../durable-objects/rate-limiter";
 import { bucketsOf } from "../../durable-objects/token-bucket";
 import { writeAuditEvent } from "../audit";
 import type { UpstreamConfig } from "../config/schema";
-import { auditUnavailable } from "../config/store";
+import { auditUnavailable } from "../audit/change-author";
 import { gatewayError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
@@ -21,6 +21,7 @@ import { DENY_RECHECK_MS } from "../policies/rate-limit/local";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
 import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";
+import { compiledConfigOf } from "../pipeline/request-context";
 
 type RateLimitState = z.output<typeof rateLimitStateSchema>;
 type CircuitState = z.output<typeof circuitStateSchema>;
@@ -148,22 +149,25 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
 }
 
 async function listCircuits(c: AdminContext) {
-  const upstreams = c.var.gateway.config.upstreams.filter(withCircuit);
+  const upstreams = compiledConfigOf(c).config.upstreams.filter(withCircuit);
   const views = await fromObject("circuit", () =>
     Promise.all(upstreams.map((upstream) => c.env.CIRCUIT_BREAKER.getByName(upstream.name).state())),
   );
-  return c.json({ version: c.var.gateway.version, circuits: upstreams.map((upstream, index) => circuitState(upstream, views[index]!)) });
+  return c.json({
+    version: compiledConfigOf(c).version,
+    circuits: upstreams.map((upstream, index) => circuitState(upstream, views[index]!)),
+  });
 }
 
 async function resetCircuit(c: AdminContext) {
   const name = c.req.param("upstream")!;
-  const upstream = c.var.gateway.config.upstreams.find((candidate) => candidate.name === name);
+  const upstream = compiledConfigOf(c).config.upstreams.find((candidate) => candidate.name === name);
   if (!upstream) throw notFound(`upstream "${name}"`);
   if (!withCircuit(upstream))
     throw gatewayError(
       404,
       "not_found",
-      `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${c.var.gateway.version})`,
+      `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${compiledConfigOf(c).version})`,
     );
   const stub = c.env.CIRCUIT_BREAKER.getByName(name);
   const before = await fromObject("circuit", () => stub.state());

@@ -16,7 +16,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { gatewayError } from "../http/errors";
-import { contains, parseCidr, parseIp, type Cidr } from "../policies/ip-rules/cidr";
+import { contains, parseCidr, parseIp, type Cidr } from "../http/schema-kit/cidr";
 import { isLoopbackHost } from "../http/schema-kit/fields";
 import type { AdminEnv } from "./context";
 

@@ -17,7 +17,7 @@
  * Admin changes do not come this way: their row is written before the change, synchronously.
  */
 import { z } from "zod";
-import { AUDIT_EVENTS } from "../config/schema";
+import { AUDIT_EVENTS } from "./schema";
 import type { Env } from "../env";
 import { redactText } from "../observability/redact";
 import { scrubDetails } from "./scrub";

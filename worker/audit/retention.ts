@@ -25,9 +25,6 @@ import { ArchiveStoreError, DAY_MS, exportDayForJob, prunedThrough } from "./arc
 import { verifyAuditChain } from "./chain";
 import { writeAuditEvent } from "./writer";
 
-/** The shortest retention: longer than the export's catch-up days, so the cron never re-checks a pruned day. */
-export const MIN_RETENTION_DAYS = 30;
-export const MAX_RETENTION_DAYS = 3650;
 /** Days of rows one run prunes at most (each is exported first); a backlog takes several runs. */
 const MAX_DAYS_PER_RUN = 31;
 /** Rows per DELETE statement, so no statement runs long. */

@@ -1,4 +1,4 @@
-import type { AUDIT_EVENTS } from "../config/schema";
+import type { AUDIT_EVENTS } from "./schema";
 
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 

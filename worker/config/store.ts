@@ -1,7 +1,8 @@
 /**
  * The config store: versions, the current pointer and documents in KV (layout in kv.ts and
- * storage-schema.md), every change audited in D1 first, and the per-isolate cache of the
- * compiled config that the request path reads.
+ * storage-schema.md), every change audited in D1 first. The request path reads the store
+ * through the isolate's cache of the compiled config (pipeline/config-cache.ts), which this
+ * module tells about every change saved here (`onConfigSaved`).
  *
  * KV is eventually consistent and has no compare-and-set, so version numbers are allocated
  * through the audit log in D1 (strongly consistent): the audit row of a change claims its new
@@ -9,23 +10,12 @@
  * therefore never both write `config:v:N`; the loser gets 412 (or 409) and nothing changed.
  */
 import { AuditVersionConflictError, writeAuditEvent } from "../audit";
+import { sha256Hex } from "../audit/chain";
+import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
-import { sharedWork, type WaitUntil } from "../http/shared-work";
-import { sha256Hex } from "../audit/chain";
-import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "../pipeline/compile";
-import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
-import { configSchema } from "./schema";
+import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { ifMatchAllows } from "./version-tag";
-
-/** Who asks for a change; recorded in its audit row. */
-export interface ChangeAuthor {
-  /** `token` or `basic:<username>`. */
-  actor: string;
-  ip: string;
-  userAgent: string;
-  requestId: string;
-}
 
 export interface CurrentConfig {
   /** 0 before the first save. */
@@ -153,14 +143,8 @@ export async function saveConfig(
     });
     await putMutable(env.CONFIG, KEYS.pointer, { version });
   });
-  invalidateCompiledConfig();
+  announceSaved();
   return { version, previous: current.version };
-}
-
-/** The answer to a change whose audit row cannot be written: refused, nothing changed. */
-export function auditUnavailable(error: unknown) {
-  console.error(JSON.stringify({ level: "error", error: "audit_unavailable", name: error instanceof Error ? error.name : typeof error }));
-  return gatewayError(503, "audit_unavailable", "the audit log cannot be written, so the change was refused; nothing changed");
 }
 
 /** KV writes after the audit row: a failure is a 503 that says what the audit log holds. */
@@ -218,122 +202,22 @@ async function changeDocument(
     await write();
     await putMutable(env.CONFIG, KEYS.documentsRevision, { revision: crypto.randomUUID(), updated_at: new Date().toISOString() });
   });
-  invalidateCompiledConfig();
+  announceSaved();
 }
 
-// ---------------------------------------------------------------- per-isolate cache
+// ---------------------------------------------------------------- change notices
 
-const DEFAULT_CACHE_TTL_MS = 2000;
-
-interface CacheEntry {
-  compiled: CompiledConfig;
-  /** `<version>/<documents revision>` it was compiled from. */
-  revision: string;
-  checkedAt: number;
-}
-
-/** The last good compiled config of this isolate; kept when KV fails. */
-let entry: CacheEntry | undefined;
-/** The refresh in progress, shared by every request that needs it. */
-let refreshing: Promise<CompiledConfig> | undefined;
-/** Bumped by invalidation so a refresh that started before a change cannot store stale data. */
-let generation = 0;
-
-/** CONFIG_CACHE_TTL_MS of the last `env` seen: an isolate's requests share one `env` object. */
-let ttlOf: { env: Env; ms: number } | undefined;
-
-function cacheTtl(env: Env): number {
-  if (ttlOf?.env !== env) {
-    const ms = Number(env.CONFIG_CACHE_TTL_MS);
-    ttlOf = { env, ms: env.CONFIG_CACHE_TTL_MS !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_TTL_MS };
-  }
-  return ttlOf.ms;
-}
+const savedListeners: (() => void)[] = [];
 
 /**
- * The compiled config when the isolate's copy is fresh, without a promise: the request path
- * awaits getCompiledConfig only when this is undefined.
+ * Calls `listener` after every change this isolate saves, so that its next request serves the
+ * change (the cache in pipeline/config-cache.ts registers here; other isolates notice through
+ * the revision keys within CONFIG_CACHE_TTL_MS).
  */
-export function freshCompiledConfig(env: Env): CompiledConfig | undefined {
-  return entry && Date.now() - entry.checkedAt < cacheTtl(env) ? entry.compiled : undefined;
+export function onConfigSaved(listener: () => void): void {
+  savedListeners.push(listener);
 }
 
-/**
- * The compiled config in force. At most once per CONFIG_CACHE_TTL_MS an isolate reads the
- * small revision keys (one bulk KV get, no `cacheTtl`: KV's minimum of 30 s would delay
- * pick-up); only when they changed does it load the version and its documents and compile.
- * While one request refreshes, others that already have a config keep using it (no
- * thundering herd; a cold isolate's requests all wait on the same refresh, which the request
- * that started it keeps alive with `ctx.waitUntil`, so its client going away cannot leave the
- * others waiting: http/shared-work.ts). When KV fails the
- * last good config keeps serving; a cold isolate that cannot load any config gets one whose
- * gateway answers 503, so the admin API still works.
- */
-export async function getCompiledConfig(env: Env, ctx?: WaitUntil): Promise<CompiledConfig> {
-  const fresh = freshCompiledConfig(env);
-  if (fresh) return fresh;
-  // An invalidated entry is not served: the isolate that made a change must see it next.
-  if (refreshing && entry && Number.isFinite(entry.checkedAt)) return entry.compiled;
-  if (!refreshing) {
-    const started = sharedWork(
-      refresh(env, generation).finally(() => {
-        if (refreshing === started) refreshing = undefined;
-      }),
-      ctx,
-    );
-    refreshing = started;
-  }
-  return refreshing;
-}
-
-/** Makes this isolate's next request re-read the store (called after every admin change). */
-export function invalidateCompiledConfig(): void {
-  generation += 1;
-  refreshing = undefined;
-  if (entry) entry.checkedAt = Number.NEGATIVE_INFINITY;
-}
-
-async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
-  try {
-    const { version, revision } = await readRevision(env.CONFIG);
-    const compiled = entry?.revision === revision ? entry.compiled : await load(env.CONFIG, version);
-    if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
-    return compiled;
-  } catch (error) {
-    console.error(
-      JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }),
-    );
-    if (entry) {
-      // Keep serving the last good config; try again after another TTL.
-      entry.checkedAt = Date.now();
-      return entry.compiled;
-    }
-    return unavailableConfig();
-  }
-}
-
-async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
-  if (version === 0) return emptyCompiledConfig();
-  const record = await readVersion(kv, version);
-  if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
-  // The stored document is re-validated: a deploy may have changed the schema.
-  const config = configSchema.parse(record.document);
-  const documents = new Map<string, unknown>();
-  await Promise.all(
-    documentPaths(config).map(async (path) => {
-      const stored = await readDocument(kv, path);
-      if (stored) documents.set(path, stored.document);
-    }),
-  );
-  return compileConfig(version, config, documents);
-}
-
-/** Served by a cold isolate that could not load any config (not cached): the gateway fails closed. */
-function unavailableConfig(): CompiledConfig {
-  return Object.freeze({
-    ...emptyCompiledConfig(),
-    gateway: async function configUnavailable() {
-      throw gatewayError(503, "config_unavailable", "the gateway could not load its configuration; retry shortly");
-    },
-  });
+function announceSaved(): void {
+  for (const listener of savedListeners) listener();
 }

@@ -18,7 +18,7 @@
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { sharedWork } from "../http/shared-work";
-import type { KeyHashLookup, StoredConsumer } from "../policies/auth";
+import type { KeyHashLookup, StoredConsumer } from "./stored-consumer";
 import { findKeyOwner } from "./store";
 
 export const KEY_CACHE_TTL_MS = 5_000;

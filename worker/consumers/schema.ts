@@ -5,9 +5,8 @@
  * the request that created it; nothing else ever holds it.
  */
 import { z } from "zod";
-import { duration } from "../http/schema-kit/fields";
-import { identifier } from "../config/schema";
-import { rateSchema } from "../policies/rate-limit/schema";
+import { duration, identifier } from "../http/schema-kit/fields";
+import { rateSchema } from "../http/schema-kit/rate";
 
 /** Longest grace period a rotated key keeps working for. */
 export const MAX_GRACE_MS = 24 * 3_600_000;

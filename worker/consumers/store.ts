@@ -5,7 +5,7 @@
  * losing write changes nothing and the caller answers 409. Times are ISO 8601 UTC text, which
  * compares correctly as strings.
  */
-import type { StoredConsumer } from "../policies/auth";
+import type { StoredConsumer } from "./stored-consumer";
 import type { MintedKey } from "./keys";
 import type { ApiKeyInfo, Consumer, ConsumerCreate } from "./schema";
 

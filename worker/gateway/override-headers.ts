@@ -14,7 +14,8 @@
  * credential is checked.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { HTTP_METHODS, type RouteConfig } from "../config/schema";
+import { HTTP_METHODS } from "../http/schema-kit/fields";
+import type { RouteTarget } from "./schema";
 import type { AppEnv } from "../env";
 import { passThrough } from "../http/chain";
 import { gatewayError, methodNotAllowed } from "../http/errors";
@@ -30,7 +31,7 @@ interface Admitted {
 }
 
 /** The methods a route admits, or undefined when it admits every method. */
-function admittedMethods(route: RouteConfig, allowedMethods: readonly string[] | undefined): Admitted | undefined {
+function admittedMethods(route: RouteTarget, allowedMethods: readonly string[] | undefined): Admitted | undefined {
   if (!route.methods && !allowedMethods) return undefined;
   // As the router reads `methods`: a list with GET also admits HEAD (RFC 9110 §9.3.2).
   const ofRoute = route.methods && new Set<string>(route.methods.includes("GET") ? [...route.methods, "HEAD"] : route.methods);
@@ -56,7 +57,7 @@ export interface OverrideHeadersOptions {
   allowSemicolons?: boolean;
 }
 
-export const overrideHeaders = (routes: readonly RouteConfig[], options: OverrideHeadersOptions): MiddlewareHandler<AppEnv> => {
+export const overrideHeaders = (routes: readonly RouteTarget[], options: OverrideHeadersOptions): MiddlewareHandler<AppEnv> => {
   const { router, allowedMethods, allowSemicolons = false } = options;
   /** Routes that forward overrides, and the methods each admits (undefined: every method). */
   const byRoute = new Map<string, Admitted | undefined>();

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { authSchema, routeSchema, upstreamSchema } from "../config/schema";
+import { routeSchema, upstreamSchema } from "../config/schema";
+import { authSchema } from "../policies/auth/schema";
 import type { AppEnv } from "../env";
 import { gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { proxy, type Fetcher, type ProxyOptions } from "./proxy";

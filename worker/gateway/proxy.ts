@@ -31,27 +31,37 @@
  *   length is counted as it streams and cut off (the stream errors) once it crosses the limit,
  *   so a larger body is never passed whole.
  */
-import type { MiddlewareHandler } from "hono";
-import type { UpstreamConfig } from "../config/schema";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import type { CircuitBreakers } from "../policies/circuit-breaker";
 import { AttemptDeadline } from "./attempt-deadline";
 import { contentLength, forwardedBody } from "../http/body";
 import { gatewayError } from "../http/errors";
 import { headerScan } from "../http/header-scan";
 import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
 import { targetOf } from "../http/request-target";
+import type { UpstreamTarget } from "./schema";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
 export type Fetcher = (request: Request) => Promise<Response>;
+
+/**
+ * Per-upstream circuits as the proxy uses them (policies/circuit-breaker provides them; the
+ * pipeline passes them in, so forwarding never imports a policy).
+ */
+export interface EndpointCircuits {
+  /** The endpoints of `upstream` worth trying, in the order given (all of them if every one is ejected). */
+  healthyEndpoints(upstream: string, endpoints: readonly string[]): string[];
+  /** One attempt's outcome: the upstream's status, or undefined when it gave none (a timeout, a connection failure). */
+  record(c: Context<AppEnv>, upstream: string, endpoint: string, status: number | undefined): void;
+}
 
 export interface ProxyOptions extends UpstreamHeaderOptions {
   /** Query parameters that carry gateway credentials; removed before forwarding. */
   credentialQueryParams?: string[];
   fetcher?: Fetcher;
   /** Per-upstream circuits: which endpoints may be tried, and where each outcome is reported. */
-  circuits?: Pick<CircuitBreakers, "healthyEndpoints" | "record">;
+  circuits?: EndpointCircuits;
 }
 
 /** RFC 9110 §9.2.2. */
@@ -82,7 +92,7 @@ interface UpstreamPool {
 
 type Attempt = { response: Response; deadline: AttemptDeadline } | { failure: "timeout" | "unavailable" };
 
-export const proxy = (upstreams: UpstreamConfig[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
+export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
   const pools = new Map<string, UpstreamPool>();
   for (const upstream of upstreams) {
     pools.set(upstream.name, {

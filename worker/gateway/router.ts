@@ -51,26 +51,13 @@
  * letters) and compares strings, no regular expressions.
  */
 import type { MiddlewareHandler } from "hono";
-import { HTTP_METHODS, type RouteConfig } from "../config/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, MatchedRoute } from "../env";
+import { HTTP_METHODS } from "../http/schema-kit/fields";
 import { gatewayError, methodNotAllowed } from "../http/errors";
 import { normalizePath } from "../http/normalize";
 import { preflightMethod } from "../http/preflight";
 import { targetOf } from "../http/request-target";
-
-export interface MatchedRoute {
-  id: string;
-  config: RouteConfig;
-  /** `:name` segments of the pattern, percent-decoded. */
-  params: Record<string, string>;
-  /** The normalised request path, as the client spelled it. */
-  path: string;
-  /**
-   * The path to forward: the spelling that was matched (see the top of the file), or with
-   * `strip_prefix` the part matched by `*` (always starts with `/`).
-   */
-  forwardPath: string;
-}
+import type { RouteTarget } from "./schema";
 
 export type RouteResult = { route: MatchedRoute } | { allow: string[] };
 
@@ -86,7 +73,7 @@ export interface Router {
 type Segment = { param: false; value: string; folded: string } | { param: true; name: string };
 
 interface CompiledRoute {
-  config: RouteConfig;
+  config: RouteTarget;
   segments: Segment[];
   wildcard: boolean;
   /** Undefined when every method is admitted. */
@@ -107,7 +94,7 @@ interface RequestSegments {
   trailingSlash: boolean;
 }
 
-export function compileRouter(routes: RouteConfig[]): Router {
+export function compileRouter(routes: RouteTarget[]): Router {
   const exactHosts = new Map<string, CompiledRoute[]>();
   const wildcardHosts = new Map<string, CompiledRoute[]>();
   const anyHost: CompiledRoute[] = [];
@@ -215,7 +202,7 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
   };
 };
 
-function compileRoute(config: RouteConfig, order: number): CompiledRoute {
+function compileRoute(config: RouteTarget, order: number): CompiledRoute {
   // Literal segments are compared in the same normal form as request paths (`%c3%a9` → `%C3%A9`).
   const normal = normalizePath(config.path);
   if (!normal.ok) throw new Error(`route ${config.id}: path ${config.path} is not normalisable: ${normal.reason}`);

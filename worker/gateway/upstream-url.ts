@@ -4,7 +4,7 @@
  * concatenation (never `new URL(path, base)`, which lets `//evil.example/x` or an absolute URL
  * replace the authority).
  */
-import { endpointUrl } from "../config/schema";
+import { endpointUrl } from "./schema";
 import { normalizePath } from "../http/normalize";
 
 export interface UpstreamEndpoint {

@@ -5,19 +5,7 @@
  * costs a runtime call and an allocation per field; a request pays for it once.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
-
-export interface HeaderScan {
-  /** The object scanned: a policy that rebuilds the request gives it new headers, and a new scan. */
-  headers: Headers;
-  /** The field names, lower case, each once (the runtime combines repeated fields). */
-  names: string[];
-  /**
-   * Size of the header section as on the HTTP/1.1 wire (RFC 9112 §5: `name: value` CRLF per
-   * field), of what the Worker sees: the few headers Cloudflare's edge adds count too.
-   */
-  size: number;
-}
+import type { AppEnv, HeaderScan } from "../env";
 
 export function scanHeaders(headers: Headers): HeaderScan {
   const names: string[] = [];

@@ -6,18 +6,7 @@
  * ambiguous instead of guessing.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
-
-export interface RequestTarget {
-  /** `http` or `https`, lower case. */
-  scheme: string;
-  /** `host[:port]` as in the Host header. */
-  authority: string;
-  /** The raw path, `/` when empty. */
-  path: string;
-  /** The raw query with its leading `?`, or "" when there is none. */
-  query: string;
-}
+import type { AppEnv, RequestTarget } from "../env";
 
 export function requestTarget(url: string): RequestTarget {
   const schemeEnd = url.indexOf("://");

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { Hono, type Handler } from "hono";
-import { ACCESS_LOG_FIELDS, configSchema, routeSchema } from "../config/schema";
+import { configSchema, routeSchema } from "../config/schema";
+import { ACCESS_LOG_FIELDS } from "./schema";
 import type { AppEnv } from "../env";
 import { handleError } from "../http/error-handler";
 import { gatewayError } from "../http/errors";
-import { accessLog, isoTimestamp, type AccessLogOptions } from "./access-log";
+import { accessLog, isoTimestamp } from "./access-log";
+import type { AccessLogOptions } from "./schema";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;
 const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend" });

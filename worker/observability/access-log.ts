@@ -13,13 +13,12 @@
  * `duration_ms` measures waiting (mostly the upstream), not CPU time.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { ACCESS_LOG_FIELDS, Config } from "../config/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, RequestTarget } from "../env";
 import { contentLength } from "../http/body";
-import { targetOf, type RequestTarget } from "../http/request-target";
+import { targetOf } from "../http/request-target";
 import { redactText, secretValues } from "./redact";
+import type { ACCESS_LOG_FIELDS, AccessLogOptions } from "./schema";
 
-export type AccessLogOptions = NonNullable<NonNullable<Config["logging"]>["access_log"]>;
 type Field = (typeof ACCESS_LOG_FIELDS)[number];
 
 interface Exchange {

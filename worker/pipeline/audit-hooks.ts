@@ -26,8 +26,8 @@
  * `distinct_folded`, the number of distinct keys it counted (README, "The audit log", measures it).
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { auditSchema } from "../audit/schema";
 import type { Config } from "../config/schema";
-import { auditSchema } from "../config/schema";
 import type { AppEnv, Env } from "../env";
 import { clientBlock } from "../observability/client-block";
 import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
@@ -126,7 +126,8 @@ function refusalWindows<T extends RefusedCredential>(
   };
 }
 
-const noteAuthFailure = refusalWindows<AuthFailureEvent>(
+/** `authenticate`'s failure hook, set when the config records `auth_failure`: an event, never the credential itself. */
+export const recordAuthFailure = refusalWindows<AuthFailureEvent>(
   "auth_failure",
   "authenticate",
   (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"),
@@ -138,11 +139,6 @@ const noteAuthFailure = refusalWindows<AuthFailureEvent>(
     userAgent: "",
   },
 );
-
-/** `authenticate`'s failure hook: an `auth_failure` event, never the credential itself. */
-export function recordAuthFailure(failure: AuthFailureEvent, c: Context<AppEnv>): void {
-  if (auditWanted(c.var.gateway.config, "auth_failure")) noteAuthFailure(failure, c);
-}
 
 /** A refused admin login: what was presented (scheme, reason), never the credential. */
 export interface AdminAuthFailure extends RefusedCredential {
@@ -178,9 +174,11 @@ export const recordRouteMatch: MiddlewareHandler<AppEnv> = async function record
 /** The rate-limit policy's window length: the same AUDIT_WINDOW_MS. */
 export const rateLimitAuditWindow = (c: Context<AppEnv>): number => auditWindowMs(c.env);
 
-/** The rate limiter's aggregated refusals: one event per counter, route and window, with a count. */
+/**
+ * The rate limiter's aggregated refusals, set when the config records `rate_limit`: one event
+ * per counter, route and window, with a count.
+ */
 export async function recordRateLimited(limited: RateLimitedEvent, c: Context<AppEnv>): Promise<void> {
-  if (!auditWanted(c.var.gateway.config, "rate_limit")) return;
   await send(c, {
     event: "rate_limit",
     actor: c.var.consumer ?? "anonymous",

@@ -129,7 +129,7 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
     authenticate({
       auth: middleware.auth,
       routes,
-      onFailure: recordAuthFailure,
+      onFailure: auditWanted(config, "auth_failure") ? recordAuthFailure : undefined,
       lookupKeyHash: lookupConsumerKey,
       failureLimit: config.auth_failure_limit,
     }),
@@ -140,7 +140,12 @@ function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): 
   if (rateLimitConfig) {
     steps.push(
       build("rate_limit", () =>
-        rateLimit({ config: rateLimitConfig, onLimited: recordRateLimited, auditWindowMs: rateLimitAuditWindow, identityHeaders }),
+        rateLimit({
+          config: rateLimitConfig,
+          onLimited: auditWanted(config, "rate_limit") ? recordRateLimited : undefined,
+          auditWindowMs: rateLimitAuditWindow,
+          identityHeaders,
+        }),
       ),
     );
   }

@@ -3,8 +3,9 @@
  * in force (from the isolate cache; KV is read only when the cache is due).
  */
 import type { MiddlewareHandler } from "hono";
-import { freshCompiledConfig, getCompiledConfig } from "../config/store";
-import type { AppEnv } from "../env";
+import { freshCompiledConfig, getCompiledConfig } from "./config-cache";
+import type { CompiledConfig } from "./compile";
+import type { AppEnv, RequestVars } from "../env";
 import { waitUntilOf } from "../http/shared-work";
 
 export const requestContext: MiddlewareHandler<AppEnv> = async function requestContext(c, next) {
@@ -18,3 +19,11 @@ export const requestContext: MiddlewareHandler<AppEnv> = async function requestC
   await next();
   c.res.headers.set("X-Request-Id", requestId);
 };
+
+/**
+ * The compiled config in force for this request. `c.var.gateway` is typed `unknown` in env.ts,
+ * which sits below the config it holds; this module sets it (above) and reads it back here.
+ */
+export function compiledConfigOf(c: { var: Pick<RequestVars, "gateway"> }): CompiledConfig {
+  return c.var.gateway as CompiledConfig;
+}

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { Hono, type MiddlewareHandler } from "hono";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { routeSchema, upstreamSchema } from "../config/schema";
-import type { ChangeAuthor } from "../config/store";
+import type { ChangeAuthor } from "../audit/change-author";
 import type { AppEnv, Env } from "../env";
 import { handleError } from "../http/error-handler";
 import { proxy } from "../gateway/proxy";

@@ -14,7 +14,7 @@
  * A row no root of the ring can decrypt stops the rotation with 409 naming the row, before
  * anything of that batch is written.
  */
-import type { ChangeAuthor } from "../config/store";
+import type { ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { CredentialUnreadableError, openCredential, sealCredential, type SealedCredential } from "./cipher";

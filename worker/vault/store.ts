@@ -5,7 +5,7 @@
  * names the tenant, provider and version, never the secret.
  */
 import { writeAuditEvent } from "../audit";
-import { auditUnavailable, type ChangeAuthor } from "../config/store";
+import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { openCredential, sealCredential, type SealedCredential } from "./cipher";

@@ -65,3 +65,11 @@ export function isLoopbackHost(hostname: string): boolean {
   const name = hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
   return name === "localhost" || name.endsWith(".localhost") || name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
+
+/** A name: route ids, upstream and listener names, consumer ids and tenants. */
+export const identifier = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );

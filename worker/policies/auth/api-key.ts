@@ -6,28 +6,9 @@
  * The consumer (and its tenant) can be passed upstream in the configured `consumer_headers`.
  */
 import { resolveSecret, secretName } from "../../http/schema-kit/secrets";
-import type { Env } from "../../env";
-import type { WaitUntil } from "../../http/shared-work";
-import type { RateConfig } from "../rate-limit/schema";
+import type { KeyHashLookup } from "../../consumers/stored-consumer";
 import type { ApiKeyAuthConfig } from "./schema";
 import { admit, headerSafe, realmParam, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
-
-/** A consumer-store record, found by the digest of one of its keys. */
-export interface StoredConsumer {
-  consumer: string;
-  tenant?: string;
-  /** Route ids the consumer may call; every route when unset. */
-  allowedRoutes?: readonly string[];
-  /** The consumer's own rate limit, for the rate-limit policy. */
-  rateLimit?: RateConfig;
-}
-
-/**
- * Finds the consumer a key belongs to by the key's SHA-256 digest (lower-case hex); undefined
- * when none. May throw (e.g. a 503 when the store is down): the request then fails closed.
- */
-/** `ctx`: the request's, to keep a query other requests share alive (http/shared-work.ts). */
-export type KeyHashLookup = (sha256Hex: string, env: Env, ctx?: WaitUntil) => Promise<StoredConsumer | undefined>;
 
 const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 

@@ -8,7 +8,7 @@ import { Hono, type Context } from "hono";
 import type * as jose from "jose";
 import type { AppEnv, Env } from "../../env";
 import { handleError } from "../../http/error-handler";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { authenticate, identityHeaderNames, type AuthenticateOptions, type AuthFailureEvent } from ".";
 import { authSchema, routeAuthSchema } from "./schema";
 

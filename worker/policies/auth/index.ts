@@ -43,7 +43,8 @@ import { waitUntilOf } from "../../http/shared-work";
 import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";
 import { clientBlock } from "../../observability/client-block";
-import { apiKeyScheme, type KeyHashLookup } from "./api-key";
+import type { KeyHashLookup } from "../../consumers/stored-consumer";
+import { apiKeyScheme } from "./api-key";
 import { basicScheme } from "./basic";
 import { remoteKeySet, type JwksFetch, type RemoteKeySet } from "./jwks";
 import { jwtScheme } from "./jwt";
@@ -51,7 +52,6 @@ import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
 import type { Scheme, Verdict } from "./scheme";
 
-export type { KeyHashLookup, StoredConsumer } from "./api-key";
 export type { JwksFetch } from "./jwks";
 export type { SchemeName } from "./scheme";
 

@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import * as jose from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../env";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
 import { authenticate, type AuthFailureEvent, type JwksFetch } from ".";
 import { authSchema } from "./schema";

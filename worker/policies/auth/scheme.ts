@@ -6,7 +6,7 @@ import type { JWTPayload } from "jose";
 import { SecretUnavailableError } from "../../http/schema-kit/secrets";
 import type { Env } from "../../env";
 import type { WaitUntil } from "../../http/shared-work";
-import type { RateConfig } from "../rate-limit/schema";
+import type { RateConfig } from "../../http/schema-kit/rate";
 
 export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
 

@@ -14,14 +14,14 @@
  *   one chunk is ever held, and `maxSize` is the operator's own cap on bodies.
  */
 import type { MiddlewareHandler } from "hono";
-import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
 import { gatewayError } from "../../http/errors";
+import type { BodyLimitConfig } from "./schema";
 
 export interface BodyLimitOptions {
   /** Largest body accepted, in bytes (`middleware.body_limit.max_size`, parsed). */
-  maxSize: NonNullable<Config["middleware"]["body_limit"]>["max_size"];
+  maxSize: BodyLimitConfig["max_size"];
 }
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);

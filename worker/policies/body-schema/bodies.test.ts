@@ -9,7 +9,8 @@ import type { AppEnv } from "../../env";
 import { forwardedBody } from "../../http/body";
 import { testApp } from "../test-app.test-helper";
 import { hasDuplicateKey } from "./duplicate-keys";
-import { DEFAULT_MAX_BODY_SIZE, requestValidator } from "./index";
+import { requestValidator } from "./index";
+import { DEFAULT_MAX_BODY_SIZE } from "./schema";
 
 const echo: Handler<AppEnv> = async (c) => c.text(await new Response(forwardedBody(c)).text());
 

@@ -21,15 +21,13 @@
  */
 import { dereference, Validator, type OutputUnit, type Schema, type ValidationResult } from "@cfworker/json-schema";
 import type { Context, MiddlewareHandler } from "hono";
-import type { RouteConfig } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
 import { gatewayError } from "../../http/errors";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";
-
-type RequestValidatorConfig = Extract<RouteConfig["plugins"][number], { name: "request-validator" }>["config"];
+import { DEFAULT_MAX_BODY_SIZE, type RequestValidatorConfig } from "./schema";
 
 export interface RequestValidatorOptions {
   /** The JSON Schema itself: inline from the config, or the parsed document a path names. */
@@ -38,9 +36,6 @@ export interface RequestValidatorOptions {
   /** Largest body read, in bytes (`max_body_size`, parsed); DEFAULT_MAX_BODY_SIZE when unset. */
   maxBodySize?: RequestValidatorConfig["max_body_size"];
 }
-
-/** 1 MiB: bodies are held in memory and parsed whole, even where no body_limit is configured. */
-export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
 export interface ValidationIssue {
   /** JSON Pointer to the offending value; "" is the whole body. */

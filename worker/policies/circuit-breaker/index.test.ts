@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker } from "../../../durable-objects/circuit-breaker";
 import { upstreamSchema } from "../../config/schema";
 import type { AppEnv } from "../../env";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
 import { CircuitCache, circuitBreaker, type CircuitBreakers } from "./index";
 

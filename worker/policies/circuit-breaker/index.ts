@@ -33,13 +33,13 @@ import {
   type CircuitState,
 } from "../../../durable-objects/circuit-state";
 import { addCounts, type Counts, type RollingWindow } from "../../../durable-objects/rolling-window";
-import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../http/chain";
+import type { CircuitBreakerConfig } from "./schema";
 import { retryAfterSeconds, retryLater } from "../../http/errors";
 
 export interface CircuitBreakerOptions {
-  upstreams: readonly UpstreamConfig[];
+  upstreams: readonly BreakerUpstream[];
   /** Which namespace holds the circuits; tests wrap it to count or fail calls. */
   namespace?: (env: Env) => DurableObjectNamespace<CircuitBreaker>;
   /** The isolate's copies; by default one per isolate, kept across config versions. */
@@ -47,6 +47,16 @@ export interface CircuitBreakerOptions {
   /** How long a copy is trusted before a background refresh; default 2 s. */
   refreshMs?: number;
   clock?: () => number;
+}
+
+/** What the breaker reads of an upstream (config/schema.ts's UpstreamConfig has more). */
+export interface BreakerUpstream {
+  name: string;
+  endpoints: readonly string[];
+  /** Per attempt, in ms. */
+  timeout: number;
+  retries: number;
+  circuit_breaker?: CircuitBreakerConfig;
 }
 
 export interface CircuitBreakers {
@@ -117,7 +127,7 @@ interface Breaker {
   failureStatuses: ReadonlySet<number>;
 }
 
-function compileBreaker(upstream: UpstreamConfig): Breaker | undefined {
+function compileBreaker(upstream: BreakerUpstream): Breaker | undefined {
   const breaker = upstream.circuit_breaker;
   if (!breaker?.enabled) return undefined;
   return {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
 import { handleError } from "../../http/error-handler";
 import { gatewayError } from "../../http/errors";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { preflightMethod } from "../../http/preflight";
 import { cors, corsRouteIds } from ".";
 import { corsSchema } from "./schema";

@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
 import { handleError } from "../../http/error-handler";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { ipRules } from ".";
-import { contains, parseCidr, parseIp } from "./cidr";
+import { contains, parseCidr, parseIp } from "../../http/schema-kit/cidr";
 import { ipRulesSchema } from "./schema";
 
 type RulesInput = Parameters<typeof ipRulesSchema.parse>[0];

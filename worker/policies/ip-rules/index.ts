@@ -12,7 +12,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
 import { gatewayError } from "../../http/errors";
-import { contains, parseCidr, parseIp, type Cidr } from "./cidr";
+import { contains, parseCidr, parseIp, type Cidr } from "../../http/schema-kit/cidr";
 import type { IpRulesConfig } from "./schema";
 
 export interface IpRulesOptions {

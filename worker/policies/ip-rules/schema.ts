@@ -3,7 +3,7 @@
  * addition to the global rules).
  */
 import { z } from "zod";
-import { parseCidr } from "./cidr";
+import { parseCidr } from "../../http/schema-kit/cidr";
 
 const cidr = z
   .string()

@@ -4,7 +4,7 @@ import { Hono, type Context } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AcquireRequest, AcquireResult, RateLimiter } from "../../../durable-objects/rate-limiter";
 import type { AppEnv } from "../../env";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
 import { rateLimit, rateLimitSchema, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
 import { compileKey } from "./key";

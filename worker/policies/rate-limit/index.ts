@@ -25,10 +25,11 @@ import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "./local";
-import type { RateConfig, RateLimitConfig } from "./schema";
+import type { RateConfig } from "../../http/schema-kit/rate";
+import type { RateLimitConfig } from "./schema";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
-export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
+export { rateLimitSchema, type RateLimitConfig } from "./schema";
 
 export interface RateLimitOptions {
   /** The parsed `rate_limit` block. */

@@ -4,15 +4,13 @@
  * gateway accepts at all (`allowed_methods` → 405 with `Allow`, RFC 9110 §15.5.6).
  */
 import type { MiddlewareHandler } from "hono";
-import type { Config } from "../../config/schema";
-import type { AppEnv } from "../../env";
+import type { AppEnv, RequestTarget } from "../../env";
 import { passThrough } from "../../http/chain";
 import { gatewayError, methodNotAllowed } from "../../http/errors";
 import { headerScan } from "../../http/header-scan";
-import { targetOf, type RequestTarget } from "../../http/request-target";
+import { targetOf } from "../../http/request-target";
 import { preflightMethod } from "../../http/preflight";
-
-export type RequestValidationOptions = NonNullable<Config["middleware"]["request_validation"]>;
+import type { RequestValidationOptions } from "./schema";
 
 /** Length of the request target as sent (origin form, RFC 9112 §3.2.1: path and query). */
 function targetLength({ path, query }: RequestTarget): number {

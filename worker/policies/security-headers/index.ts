@@ -8,12 +8,11 @@
  * the origin's software and version to whoever probes for known vulnerabilities.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { targetOf } from "../../http/request-target";
-import { tlsConnection } from "../tls";
+import { tlsConnection } from "../../http/tls-connection";
+import type { SecurityHeadersOptions } from "./schema";
 
-export type SecurityHeadersOptions = NonNullable<Config["middleware"]["security_headers"]>;
 type HstsOptions = NonNullable<SecurityHeadersOptions["hsts"]>;
 
 const FINGERPRINT_HEADERS = ["Server", "X-Powered-By"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
-import { securityTxtSchema } from "../../config/schema";
+import { securityTxtSchema } from "./schema";
 import type { AppEnv } from "../../env";
 import { handleError } from "../../http/error-handler";
 import { renderSecurityTxt, securityTxt } from "./index";

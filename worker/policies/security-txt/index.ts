@@ -9,7 +9,7 @@
  * telling the operator is the config warnings' job.
  */
 import type { Handler } from "hono";
-import type { SecurityTxtConfig } from "../../config/schema";
+import type { SecurityTxtConfig } from "./schema";
 import type { AppEnv } from "../../env";
 import { gatewayError } from "../../http/errors";
 

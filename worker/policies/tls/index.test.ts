@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, routeSchema, type ConfigInput } from "../../config/schema";
-import type { MatchedRoute } from "../../gateway/router";
+import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
-import { routeListener, tlsConnection, tlsPolicy } from "./index";
+import { tlsConnection } from "../../http/tls-connection";
+import { routeListener, tlsPolicy } from "./index";
 
 type Cf = { tlsVersion?: string; tlsClientAuth?: { certPresented: string; certVerified: string; certRevoked: string } };
 

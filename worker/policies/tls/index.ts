@@ -30,21 +30,11 @@
  * (RFC 9113 §8.2.2, RFC 9114 §4.2), while most clients reach Cloudflare over them.
  */
 import type { MiddlewareHandler } from "hono";
-import type { Config } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
 import { gatewayError } from "../../http/errors";
-
-export type ListenerConfig = Config["listeners"][number];
-
-/** What the edge says about the connection a request came on. */
-export interface TlsConnection {
-  tls: boolean;
-  /** Minor version of TLS 1.x (TLS 1.2 is 2); undefined when unknown or not TLS 1.x. */
-  tlsMinor: number | undefined;
-  /** A client certificate was presented, verified and is not revoked. */
-  clientCertificateValid: boolean;
-}
+import { tlsConnection, type TlsConnection } from "../../http/tls-connection";
+import type { ListenerConfig } from "./schema";
 
 export interface ListenerRefusal {
   code: "tls_required" | "tls_version_too_low" | "client_certificate_required";
@@ -61,23 +51,6 @@ const PROGRESS: Record<ListenerRefusal["code"], number> = {
   tls_version_too_low: 1,
   client_certificate_required: 2,
 };
-
-const TLS_VERSION = /^TLSv1(?:\.(\d))?$/;
-
-export function tlsConnection(request: Request): TlsConnection {
-  const cf = request.cf as Partial<IncomingRequestCfProperties> | undefined;
-  if (!cf) {
-    return { tls: request.url.startsWith("https:"), tlsMinor: undefined, clientCertificateValid: false };
-  }
-  const version = cf.tlsVersion ?? "";
-  const match = TLS_VERSION.exec(version);
-  const auth = cf.tlsClientAuth;
-  return {
-    tls: version !== "",
-    tlsMinor: match ? Number(match[1] ?? 0) : undefined,
-    clientCertificateValid: auth?.certPresented === "1" && auth.certVerified === "SUCCESS" && auth.certRevoked === "0",
-  };
-}
 
 /** Why `listener` refuses a request on `connection`, or undefined when it admits it. */
 export function listenerRefusal(listener: ListenerConfig, connection: TlsConnection): ListenerRefusal | undefined {

@@ -1,0 +1,45 @@
+/** The `audit` block: which events are written, and how long rows stay. */
+import { z } from "zod";
+
+/** The shortest retention: longer than the export's catch-up days (archive.ts), so the cron never re-checks a pruned day. */
+export const MIN_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 3650;
+
+/**
+ * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
+ * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
+ * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
+ * upstream's circuit (`circuit_reset`); `audit_export`: a day of the audit log exported to R2
+ * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
+ * (worker/audit/retention.ts). All six are always written, like `config_change`.
+ */
+export const AUDIT_EVENTS = [
+  "config_change",
+  "consumer_change",
+  "credential_change",
+  "state_reset",
+  "audit_export",
+  "audit_prune",
+  "route_match",
+  "auth_failure",
+  "rate_limit",
+  "admin_auth_failure",
+] as const;
+
+export const auditSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
+  events: z
+    .array(z.enum(AUDIT_EVENTS))
+    // Every event but route_match, which writes a row per route and window even when nothing is wrong.
+    .default(AUDIT_EVENTS.filter((event) => event !== "route_match")),
+  retention: z
+    .string()
+    .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")
+    .transform((text) => Number(text.slice(0, -1)))
+    .refine((days) => days >= MIN_RETENTION_DAYS && days <= MAX_RETENTION_DAYS, `between ${MIN_RETENTION_DAYS}d and ${MAX_RETENTION_DAYS}d`)
+    .optional()
+    .describe(
+      `How long audit rows stay in D1, in days (e.g. 400d; ${MIN_RETENTION_DAYS}d to ${MAX_RETENTION_DAYS}d). Unset (the default): kept forever. Set: the daily cron (and POST /admin/audit/prune) prunes rows written before the start of the UTC day that many days ago, once their days are exported to R2 and a head keyed with AUDIT_HMAC_KEY anchors them, leaving a keyed checkpoint the remaining chain verifies from. D1 caps a database at 10 GB.`,
+    ),
+});

@@ -1,0 +1,98 @@
+/**
+ * What routing and forwarding read of a route and an upstream: the gateway's part of the
+ * `routes[]` and `upstreams[]` blocks. config/schema.ts extends both with the policies' keys
+ * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
+ */
+import { z } from "zod";
+import { duration, httpMethod, identifier, size } from "../http/schema-kit/fields";
+
+const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
+
+/** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
+const routePath = z
+  .string()
+  .max(1024)
+  .superRefine((path, ctx) => {
+    if (!path.startsWith("/")) ctx.addIssue({ code: "custom", message: "must start with /" });
+    const segments = path.split("/").slice(1);
+    segments.forEach((segment, index) => {
+      if (segment === "*" && index !== segments.length - 1) {
+        ctx.addIssue({ code: "custom", message: "`*` is only allowed as the last segment" });
+      } else if (segment !== "*" && segment.includes("*")) {
+        ctx.addIssue({ code: "custom", message: "`*` must be a whole segment, as in /api/*" });
+      } else if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
+        ctx.addIssue({ code: "custom", message: `bad parameter segment ${segment}` });
+      } else if (segment === "." || segment === ".." || /%2e|%2f|%5c/i.test(segment)) {
+        ctx.addIssue({ code: "custom", message: "must be in normal form (no dot segments or encoded dots/slashes)" });
+      }
+    });
+  })
+  .describe("Path pattern: exact segments, `:name` parameters, and a final `*` wildcard.");
+
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+    "must be a host name, optionally starting with *. for any subdomain",
+  )
+  .transform((host) => host.toLowerCase())
+  .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
+
+/** Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path. */
+const endpoint = z
+  .string()
+  .superRefine((value, ctx) => {
+    const url = endpointUrl(value);
+    if (!url) {
+      ctx.addIssue({ code: "custom", message: "must be host:port or an http(s) URL" });
+    } else if (url.username || url.password || url.search || url.hash) {
+      ctx.addIssue({ code: "custom", message: "must not carry credentials, a query or a fragment" });
+    }
+  })
+  .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
+
+/** The URL an endpoint string stands for, or undefined when it is not one. */
+export function endpointUrl(value: string): URL | undefined {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (!url.hostname) return undefined;
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A route's matching and forwarding keys. */
+export const routeTargetSchema = z.strictObject({
+  id: identifier,
+  path: routePath,
+  host: hostPattern.optional(),
+  methods: z.array(httpMethod).min(1).optional(),
+  upstream: identifier,
+  strip_prefix: z.boolean().default(false).describe("Remove the literal part of the path pattern before forwarding."),
+  forward_override_headers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Forward the client's `X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`, `X-Original-URL` and `X-Rewrite-URL`. Default false: they are dropped. When true, a method override naming a method this route (`methods`) or `middleware.request_validation.allowed_methods` does not admit is refused with 405; a URL override whose path (normalised, matched as a request path) reaches another route or none is refused with 400.",
+    ),
+  listener: identifier.optional().describe("Serve this route only to requests that satisfy this listener's TLS rules."),
+});
+
+/** An upstream's endpoints and the limits of one attempt. */
+export const upstreamTargetSchema = z.strictObject({
+  name: identifier,
+  endpoints: z.array(endpoint).min(1),
+  timeout: positiveDuration
+    .prefault("10s")
+    .describe(
+      "Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body.",
+    ),
+  max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
+  retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
+});
+
+export type RouteTarget = z.output<typeof routeTargetSchema>;
+export type UpstreamTarget = z.output<typeof upstreamTargetSchema>;
