@@ -5,7 +5,7 @@
  * load at once (so concurrent requests join one in-flight call, as they would in production).
  */
 import { env } from "cloudflare:workers";
-import { LocalLimiter, type RequestIo } from "../worker/policies/rate-limit/local";
+import { LocalLimiter, type RequestIo } from "../worker/limits/local-limiter";
 import type { RateLimitSpec } from "./token-bucket";
 
 export interface SimulationOptions {

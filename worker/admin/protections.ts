@@ -17,7 +17,7 @@ import { auditUnavailable } from "../audit/change-author";
 import { gatewayError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
-import { DENY_RECHECK_MS } from "../policies/rate-limit/local";
+import { DENY_RECHECK_MS } from "../limits/local-limiter";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
 import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";

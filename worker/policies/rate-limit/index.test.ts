@@ -8,7 +8,7 @@ import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
 import { rateLimit, rateLimitSchema, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
 import { compileKey } from "./key";
-import { ABANDONED_CALL_MS, DENY_RECHECK_MS, LocalLimiter, type RequestIo } from "./local";
+import { ABANDONED_CALL_MS, DENY_RECHECK_MS, LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 
 let now = 1_000_000;
 const clock = () => now;

@@ -1,6 +1,6 @@
 /**
  * Rate limiting (Loom `rate_limit`): token buckets kept in one Durable Object per counter
- * (durable-objects/rate-limiter.ts), decided in the isolate whenever it can (./local.ts), so a
+ * (durable-objects/rate-limiter.ts), decided in the isolate whenever it can (limits/local-limiter.ts), so a
  * hot key costs a fraction of an object call per request. Runs after route match and auth.
  *
  * - Which limit: the consumer's own (from its record, `c.var.consumerRateLimit`), else
@@ -24,7 +24,7 @@ import { gatewayError, retryAfterSeconds, retryLater } from "../../http/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
-import { LocalLimiter, type RequestIo } from "./local";
+import { LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 import type { RateConfig } from "../../http/schema-kit/rate";
 import type { RateLimitConfig } from "./schema";
 

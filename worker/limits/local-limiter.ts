@@ -18,8 +18,8 @@
  * Per key it keeps a demand meter (requests per second seen here), sent with every call so the
  * object sizes the lease to this isolate's demand and share.
  */
-import type { AcquireRequest, AcquireResult, LimitStatus, RateLimitSpec } from "../../../durable-objects/rate-limiter";
-import { bucketsOf } from "../../../durable-objects/token-bucket";
+import type { AcquireRequest, AcquireResult, LimitStatus, RateLimitSpec } from "../../durable-objects/rate-limiter";
+import { bucketsOf } from "../../durable-objects/token-bucket";
 
 export type Decision =
   | { outcome: "admitted"; limits: LimitStatus[] | undefined }
