@@ -16,7 +16,8 @@ import { getPath } from "hono/utils/url";
 import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
-import { handleError } from "./gateway/error-handler";
+import { errorHandler } from "./gateway/error-handler";
+import { log } from "./observability/logger";
 import { normalizePath } from "./gateway/normalize";
 import { gatewayError } from "./gateway/errors";
 import { requestContext } from "./gateway/request-context";
@@ -39,7 +40,7 @@ function spellsAdmin(path: string, prefix: string): boolean {
  * Everything both apps run first: errors, the per-request context and the response-side policies.
  */
 function withOuterMiddleware(app: Hono<AppEnv>): Hono<AppEnv> {
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(requestContext);
   app.use((c, next) => c.get("gateway").accessLog(c, next));
   app.use((c, next) => c.get("gateway").securityHeaders(c, next));
@@ -58,7 +59,7 @@ function gatewayHandler(prefix: string) {
     // which the parser leaves as it is.
     const admin = normal.ok && normal.path === path ? normal : normalizePath(new URL(c.req.url).pathname);
     if (admin.ok && spellsAdmin(admin.path, prefix)) {
-      throw gatewayError(404, "not_found", "no such admin resource");
+      throw gatewayError("not_found", "no such admin resource");
     }
     return c.get("gateway").gateway(c, next);
   };

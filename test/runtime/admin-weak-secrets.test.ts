@@ -61,7 +61,7 @@ describe("a weak ADMIN_TOKEN", () => {
     for (let i = 0; i < 3; i++) await admin("/health", { env: { ...env, ADMIN_TOKEN: token }, auth: "Bearer x" });
     const lines = errors.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("weak_admin_secret"));
     expect(lines.map((line) => JSON.parse(line))).toEqual([
-      { level: "error", error: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 },
+      { level: "error", event: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 },
     ]);
     expect(JSON.stringify(errors.mock.calls)).not.toContain(token);
     errors.mockRestore();

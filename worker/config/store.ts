@@ -17,6 +17,7 @@ import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig 
 import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { configSchema } from "./schema";
 import { ifMatchAllows } from "./version-tag";
+import { log, errorName } from "../observability/logger";
 
 /** Who asks for a change; recorded in its audit row. */
 export interface ChangeAuthor {
@@ -85,7 +86,7 @@ export async function readCurrent(env: Env): Promise<CurrentConfig> {
 export function currentDocument(current: CurrentConfig): Record<string, unknown> {
   if (current.version === 0) return {};
   if (!current.record) {
-    throw gatewayError(503, "config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
+    throw gatewayError("config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
       headers: { "Retry-After": "1" },
     });
   }
@@ -103,7 +104,7 @@ export interface ConfigChange {
 }
 
 function preconditionFailed(currentVersion: number) {
-  return gatewayError(412, "precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
+  return gatewayError("precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
     extra: { current_version: currentVersion },
   });
 }
@@ -123,7 +124,7 @@ export async function saveConfig(
 ): Promise<{ version: number; previous: number }> {
   const current = await readCurrent(env);
   if (current.inFlight) {
-    throw gatewayError(409, "change_in_progress", "another admin change is being saved; retry in a moment", {
+    throw gatewayError("change_in_progress", "another admin change is being saved; retry in a moment", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -144,7 +145,7 @@ export async function saveConfig(
   } catch (error) {
     if (!(error instanceof AuditVersionConflictError)) throw auditUnavailable(error);
     if (change.ifMatch !== undefined) throw preconditionFailed(version);
-    throw gatewayError(409, "conflict", "another change was saved at the same moment; GET the config again and retry");
+    throw gatewayError("conflict");
   }
   const record: VersionRecord = { version, document, created_at: createdAt, actor: author.actor, action: change.action };
   await storeWrite(async () => {
@@ -159,8 +160,8 @@ export async function saveConfig(
 
 /** The answer to a change whose audit row cannot be written: refused, nothing changed. */
 export function auditUnavailable(error: unknown) {
-  console.error(JSON.stringify({ level: "error", error: "audit_unavailable", name: error instanceof Error ? error.name : typeof error }));
-  return gatewayError(503, "audit_unavailable", "the audit log cannot be written, so the change was refused; nothing changed");
+  log.error("audit_unavailable", { name: errorName(error) });
+  return gatewayError("audit_unavailable");
 }
 
 /** KV writes after the audit row: a failure is a 503 that says what the audit log holds. */
@@ -168,12 +169,8 @@ async function storeWrite(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", error: "store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-    throw gatewayError(
-      503,
-      "store_unavailable",
-      "the config store (KV) failed after the change was audited; check the current version and retry",
-    );
+    log.error("store_unavailable", { name: errorName(error) });
+    throw gatewayError("store_unavailable");
   }
 }
 
@@ -300,9 +297,7 @@ async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
     if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
     return compiled;
   } catch (error) {
-    console.error(
-      JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }),
-    );
+    log.error("config_refresh_failed", { message: error instanceof Error ? error.message : String(error) });
     if (entry) {
       // Keep serving the last good config; try again after another TTL.
       entry.checkedAt = Date.now();
@@ -333,7 +328,7 @@ function unavailableConfig(): CompiledConfig {
   return Object.freeze({
     ...emptyCompiledConfig(),
     gateway: async function configUnavailable() {
-      throw gatewayError(503, "config_unavailable", "the gateway could not load its configuration; retry shortly");
+      throw gatewayError("config_unavailable");
     },
   });
 }

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { Hono, type Handler } from "hono";
 import { ACCESS_LOG_FIELDS, configSchema, routeSchema } from "../config/schema";
 import type { AppEnv } from "../env";
-import { handleError } from "../gateway/error-handler";
+import { errorHandler } from "../gateway/error-handler";
+import { log as structuredLog } from "./logger";
 import { gatewayError } from "../gateway/errors";
 import { accessLog, isoTimestamp, type AccessLogOptions } from "./access-log";
 
@@ -12,7 +13,7 @@ const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend"
 /** requestContext and a proxy that found `terminal`'s answer, stood in for. */
 function app(options: AccessLogOptions | undefined, terminal: Handler<AppEnv> = (c) => c.text("hello")) {
   const hono = new Hono<AppEnv>();
-  hono.onError(handleError);
+  hono.onError(errorHandler(structuredLog.error));
   hono.use(async function fakeRequestContext(c, next) {
     c.set("requestId", "req-1");
     c.set("clientIp", "203.0.113.7");
@@ -95,7 +96,7 @@ describe("accessLog", () => {
 
   it("logs gateway errors with their status", async () => {
     await app(allFields, () => {
-      throw gatewayError(413, "payload_too_large", "too big");
+      throw gatewayError("payload_too_large", "too big");
     }).request("https://gw.test/api/upload", { method: "POST", body: "x" });
     expect(lines()[0]).toMatchObject({ method: "POST", status: 413 });
   });

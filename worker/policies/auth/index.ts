@@ -50,6 +50,7 @@ import { jwtScheme } from "./jwt";
 import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
 import type { Scheme, Verdict } from "./scheme";
+import { log, errorName } from "../../observability/logger";
 
 export type { KeyHashLookup, StoredConsumer } from "./api-key";
 export type { JwksFetch } from "./jwks";
@@ -187,13 +188,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     };
     c.executionCtx.waitUntil(
       (async () => onFailure(event, c))().catch((error: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            event: "auth_failure_report_failed",
-            error: error instanceof Error ? error.name : typeof error,
-          }),
-        );
+        log.error("auth_failure_report_failed", { name: errorName(error) });
       }),
     );
   }
@@ -216,12 +211,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
       if (blockedMs > 0) {
         report(c, schemes, "too_many_failures");
         const seconds = retryAfterSeconds(blockedMs);
-        throw retryLater(
-          429,
-          "too_many_auth_failures",
-          `too many failed authentications from this address; retry in ${seconds} s`,
-          seconds,
-        );
+        throw retryLater("too_many_auth_failures", `too many failed authentications from this address; retry in ${seconds} s`, seconds);
       }
     }
     const ctx = waitUntilOf(c);
@@ -232,7 +222,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
         const { identity } = verdict;
         if (identity.allowedRoutes && !(routeId !== undefined && identity.allowedRoutes.includes(routeId))) {
           report(c, [scheme], "route_not_allowed");
-          throw gatewayError(403, "route_not_allowed", "these credentials are not allowed on this route");
+          throw gatewayError("route_not_allowed");
         }
         c.set("authScheme", scheme.name);
         if (identity.consumer !== undefined) c.set("consumer", identity.consumer);
@@ -255,9 +245,9 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
       c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
     const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
     if (challenges.length === 0) {
-      throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");
+      throw gatewayError("client_certificate_required");
     }
-    throw gatewayError(401, "unauthorized", "valid credentials are required for this route", {
+    throw gatewayError("unauthorized", "valid credentials are required for this route", {
       headers: challenges.map((challenge): [string, string] => ["WWW-Authenticate", challenge]),
     });
   };

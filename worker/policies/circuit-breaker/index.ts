@@ -37,6 +37,7 @@ import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { retryAfterSeconds, retryLater } from "../../gateway/errors";
+import { log, errorName } from "../../observability/logger";
 
 export interface CircuitBreakerOptions {
   upstreams: readonly UpstreamConfig[];
@@ -149,12 +150,12 @@ function takePending(copy: Copy, now: number): EndpointCounts[] {
 
 function logFailure(event: string, upstream: string, error: unknown): void {
   const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
-  console.warn(JSON.stringify({ level: "warn", event, upstream, name: error instanceof Error ? error.name : typeof error, overloaded }));
+  log.warn(event, { upstream, name: errorName(error), overloaded });
 }
 
 function circuitOpen(retryAfterMs: number): Error {
   const seconds = retryAfterSeconds(retryAfterMs);
-  return retryLater(503, "upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
+  return retryLater("upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
 }
 
 export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers => {

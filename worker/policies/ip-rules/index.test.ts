@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../gateway/error-handler";
+import { errorHandler } from "../../gateway/error-handler";
+import { log } from "../../observability/logger";
 import type { MatchedRoute } from "../../gateway/router";
 import { ipRules } from ".";
 import { contains, parseCidr, parseIp } from "./cidr";
@@ -16,7 +17,7 @@ type RulesInput = Parameters<typeof ipRulesSchema.parse>[0];
  */
 function gateway(config: { rules?: RulesInput; routes?: Record<string, RulesInput> }) {
   const app = new Hono<AppEnv>();
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(async (c, next) => {
     c.set("clientIp", c.req.header("CF-Connecting-IP") ?? "");
     c.set("route", { id: c.req.path.split("/")[1]! } as MatchedRoute);

@@ -26,6 +26,7 @@ import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "./local";
 import type { RateConfig, RateLimitConfig } from "./schema";
+import { log, errorName } from "../../observability/logger";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
 export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
@@ -90,7 +91,7 @@ function scope(name: string, rate: RateConfig): Scope {
 function errorFlags(error: unknown): { name: string; overloaded: boolean; retryable: boolean } {
   const flags = (error ?? {}) as { overloaded?: unknown; retryable?: unknown };
   return {
-    name: error instanceof Error ? error.name : typeof error,
+    name: errorName(error),
     overloaded: flags.overloaded === true,
     retryable: flags.retryable === true,
   };
@@ -143,25 +144,21 @@ export const rateLimit = (
     if (decision.outcome === "refused") {
       refusals?.note(`${routeId ?? ""}\n${name}`, { key: name, route: routeId }, c);
       const seconds = retryAfterSeconds(decision.retryAfterMs);
-      throw retryLater(429, "rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
+      throw retryLater("rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
         "RateLimit-Policy": limit.policy,
         RateLimit: exhaustedHeader(limit.buckets, seconds),
       });
     }
     if (decision.outcome === "unavailable") {
       if (decision.error !== undefined) {
-        console.warn(
-          JSON.stringify({
-            level: "warn",
-            event: "rate_limit_store_unavailable",
-            request_id: c.get("requestId"),
-            fail_open: config.fail_open,
-            ...errorFlags(decision.error),
-          }),
-        );
+        log.warn("rate_limit_store_unavailable", {
+          request_id: c.get("requestId"),
+          fail_open: config.fail_open,
+          ...errorFlags(decision.error),
+        });
       }
       if (!config.fail_open) {
-        throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
+        throw gatewayError("rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
           headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy },
         });
       }
