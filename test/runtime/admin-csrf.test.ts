@@ -30,6 +30,7 @@ async function expectUnsupported(res: Response, accepted: string[]): Promise<voi
     error: "unsupported_media_type",
     message: expect.stringContaining("nothing was changed"),
     accepted_media_types: accepted,
+    request_id: res.headers.get("X-Request-Id"),
   });
 }
 

@@ -19,6 +19,7 @@ async function expectWeak(res: Response, variable: string, secret: string): Prom
   expect(JSON.parse(text)).toEqual({
     error: "weak_admin_secret",
     message: expect.stringContaining(`openssl rand -base64 32 | npx wrangler secret put ${variable}`),
+    request_id: res.headers.get("X-Request-Id"),
   });
   expect(text).not.toContain(secret);
 }

@@ -126,7 +126,8 @@ function refusalWindows<T extends RefusedCredential>(
   };
 }
 
-const noteAuthFailure = refusalWindows<AuthFailureEvent>(
+// The windows also hold the overflow sample and "other", which are no refusal reason of a scheme.
+const noteAuthFailure = refusalWindows<Omit<AuthFailureEvent, "reason"> & RefusedCredential>(
   "auth_failure",
   "authenticate",
   (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"),

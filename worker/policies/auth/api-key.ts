@@ -10,7 +10,7 @@ import type { Env } from "../../env";
 import type { WaitUntil } from "../../gateway/shared-work";
 import type { RateConfig } from "../rate-limit/schema";
 import type { ApiKeyAuthConfig } from "./schema";
-import { admit, headerSafe, realmParam, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
+import { admit, headerSafe, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
 
 /** A consumer-store record, found by the digest of one of its keys. */
 export interface StoredConsumer {
@@ -32,7 +32,6 @@ export type KeyHashLookup = (sha256Hex: string, env: Env, ctx?: WaitUntil) => Pr
 const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 
 export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLookup): Scheme {
-  const challenge = `ApiKey ${realmParam(config.realm)}`;
   /** Digests of the configured keys, per reference; recomputed only when the secret's value changes. */
   const digests = new Map<string, { value: string; digest: ArrayBuffer }>();
 
@@ -66,7 +65,7 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
 
   return {
     name: "api_key",
-    challenge: () => challenge,
+    realm: config.realm,
     async verify(request, env, ctx) {
       const key = presentedKey(request);
       if (!key) return refuse("missing_credentials", false);
