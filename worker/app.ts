@@ -16,11 +16,12 @@ import { getPath } from "hono/utils/url";
 import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
-import { handleError } from "./http/error-handler";
+import { errorHandler } from "./http/error-handler";
 import { normalizePath } from "./http/normalize";
 import { gatewayError } from "./http/errors";
 import { compiledConfigOf, requestContext } from "./pipeline/request-context";
 import { targetOf } from "./http/request-target";
+import { log } from "./observability/logger";
 
 /** True when `path` is the admin prefix or below it. */
 function underPrefix(path: string, prefix: string): boolean {
@@ -39,7 +40,7 @@ function spellsAdmin(path: string, prefix: string): boolean {
  * Everything both apps run first: errors, the per-request context and the response-side policies.
  */
 function withOuterMiddleware(app: Hono<AppEnv>): Hono<AppEnv> {
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(requestContext);
   app.use((c, next) => compiledConfigOf(c).accessLog(c, next));
   app.use((c, next) => compiledConfigOf(c).securityHeaders(c, next));
@@ -58,7 +59,7 @@ function gatewayHandler(prefix: string) {
     // which the parser leaves as it is.
     const admin = normal.ok && normal.path === path ? normal : normalizePath(new URL(c.req.url).pathname);
     if (admin.ok && spellsAdmin(admin.path, prefix)) {
-      throw gatewayError(404, "not_found", "no such admin resource");
+      throw gatewayError("not_found", "no such admin resource");
     }
     return compiledConfigOf(c).gateway(c, next);
   };

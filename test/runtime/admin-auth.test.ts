@@ -15,7 +15,7 @@ beforeEach(() => invalidateCompiledConfig());
 async function expectRefused(res: Response): Promise<void> {
   expect(res.status).toBe(401);
   expect(res.headers.get("WWW-Authenticate")).toBe(CHALLENGE);
-  expect(await res.json()).toEqual({ error: "unauthorized", message: expect.any(String) });
+  expect(await res.json()).toEqual({ error: "unauthorized", message: expect.any(String), request_id: res.headers.get("X-Request-Id") });
 }
 
 /** The details of an event recorded once (AUDIT_WINDOW_MS is 0 in the tests): its facts and when. */

@@ -193,7 +193,12 @@ describe("If-Match", () => {
     const current = await currentVersion();
     const res = await admin("/config", json("PUT", simple("second"), { "If-Match": tag(current) }));
     expect(res.status).toBe(412);
-    expect(await res.json()).toEqual({ error: "precondition_failed", message: expect.any(String), current_version: current });
+    expect(await res.json()).toEqual({
+      error: "precondition_failed",
+      message: expect.any(String),
+      current_version: current,
+      request_id: res.headers.get("X-Request-Id"),
+    });
     expect(await currentVersion()).toBe(current);
     expect(((await (await admin("/config")).json()) as { routes: { id: string }[] }).routes[0]!.id).toBe("first");
   });

@@ -17,7 +17,11 @@ async function configState() {
 
 async function expectCrossSite(res: Response): Promise<void> {
   expect(res.status).toBe(403);
-  expect(await res.json()).toEqual({ error: "cross_site_request", message: expect.any(String) });
+  expect(await res.json()).toEqual({
+    error: "cross_site_request",
+    message: expect.any(String),
+    request_id: res.headers.get("X-Request-Id"),
+  });
 }
 
 async function expectUnsupported(res: Response, accepted: string[]): Promise<void> {
@@ -26,6 +30,7 @@ async function expectUnsupported(res: Response, accepted: string[]): Promise<voi
     error: "unsupported_media_type",
     message: expect.stringContaining("nothing was changed"),
     accepted_media_types: accepted,
+    request_id: res.headers.get("X-Request-Id"),
   });
 }
 

@@ -24,7 +24,12 @@ async function expectLocked(res: Response): Promise<void> {
   const seconds = Number(res.headers.get("Retry-After"));
   expect(seconds).toBeGreaterThan(14 * 60);
   expect(seconds).toBeLessThanOrEqual(15 * 60);
-  expect(await res.json()).toEqual({ error: "login_locked", message: expect.any(String), retry_after: seconds });
+  expect(await res.json()).toEqual({
+    error: "login_locked",
+    message: expect.any(String),
+    retry_after: seconds,
+    request_id: res.headers.get("X-Request-Id"),
+  });
 }
 
 describe("admin login lockout", () => {

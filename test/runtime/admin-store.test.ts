@@ -113,7 +113,7 @@ describe("a KV failure after the audit row", () => {
     const broken: Env = { ...env, CONFIG: readOnlyKv };
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await admin("/config", { ...json("PUT", doc("kv-failed")), env: broken });
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"error":"store_unavailable"'));
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"event":"store_unavailable"'));
     errors.mockRestore();
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: string }).error).toBe("store_unavailable");

@@ -15,7 +15,11 @@ const withToken = (headers: Record<string, string> = {}, init: RequestInit = {})
 async function expectHttpsRequired(res: Response): Promise<void> {
   expect(res.status).toBe(403);
   const text = await res.text();
-  expect(JSON.parse(text)).toEqual({ error: "https_required", message: expect.stringContaining("https") });
+  expect(JSON.parse(text)).toEqual({
+    error: "https_required",
+    message: expect.stringContaining("https"),
+    request_id: res.headers.get("X-Request-Id"),
+  });
   expect(text).not.toContain(String(env.ADMIN_TOKEN));
 }
 

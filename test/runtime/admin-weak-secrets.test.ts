@@ -19,6 +19,7 @@ async function expectWeak(res: Response, variable: string, secret: string): Prom
   expect(JSON.parse(text)).toEqual({
     error: "weak_admin_secret",
     message: expect.stringContaining(`openssl rand -base64 32 | npx wrangler secret put ${variable}`),
+    request_id: res.headers.get("X-Request-Id"),
   });
   expect(text).not.toContain(secret);
 }
@@ -61,7 +62,7 @@ describe("a weak ADMIN_TOKEN", () => {
     for (let i = 0; i < 3; i++) await admin("/health", { env: { ...env, ADMIN_TOKEN: token }, auth: "Bearer x" });
     const lines = errors.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("weak_admin_secret"));
     expect(lines.map((line) => JSON.parse(line))).toEqual([
-      { level: "error", error: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 },
+      { level: "error", event: "weak_admin_secret", variable: "ADMIN_TOKEN", reason: "too_short", estimated_bits: 78 },
     ]);
     expect(JSON.stringify(errors.mock.calls)).not.toContain(token);
     errors.mockRestore();

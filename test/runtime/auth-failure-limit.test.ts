@@ -44,7 +44,12 @@ async function expectBlocked(res: Response): Promise<void> {
   const seconds = Number(res.headers.get("Retry-After"));
   expect(seconds).toBeGreaterThan(0);
   expect(seconds).toBeLessThanOrEqual(300);
-  expect(await res.json()).toEqual({ error: "too_many_auth_failures", message: expect.any(String), retry_after: seconds });
+  expect(await res.json()).toEqual({
+    error: "too_many_auth_failures",
+    message: expect.any(String),
+    retry_after: seconds,
+    request_id: res.headers.get("X-Request-Id"),
+  });
 }
 
 const token = () =>

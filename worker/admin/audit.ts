@@ -16,12 +16,13 @@ import { gatewayError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
 import { compiledConfigOf } from "../pipeline/request-context";
+import { log, errorName } from "../observability/logger";
 
 const storeUnavailable = (store: "d1" | "r2", error: unknown) => {
   const code = store === "d1" ? "audit_store_unavailable" : "archive_unavailable";
-  console.error(JSON.stringify({ level: "error", error: code, name: error instanceof Error ? error.name : typeof error }));
+  log.error(code, { name: errorName(error) });
   const what = store === "d1" ? "the audit log (D1)" : "the audit archive (R2)";
-  return gatewayError(503, code, `${what} cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
+  return gatewayError(code, `${what} cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
 };
 
 /** Any D1 failure while reading: 503. */
@@ -37,11 +38,11 @@ async function fromLog<T>(operation: () => Promise<T>): Promise<T> {
 async function list(c: AdminContext) {
   const parsed = auditQuerySchema.safeParse(c.req.query());
   if (!parsed.success)
-    throw gatewayError(400, "invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
+    throw gatewayError("invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
   const { cursor: text, ...filters } = parsed.data;
   const cursor = text === undefined ? undefined : decodeCursor(text);
   if (text !== undefined && !cursor)
-    throw gatewayError(400, "invalid_query", "the query parameters are not valid", {
+    throw gatewayError("invalid_query", "the query parameters are not valid", {
       extra: { issues: [{ path: "cursor", message: "not a cursor this API issued" }] },
     });
   return c.json(await fromLog(() => queryAuditLog(c.env.DB, { ...filters, cursor })));
@@ -63,7 +64,6 @@ async function verify(c: AdminContext) {
   if (result.ok) return c.json(result);
   const { id, reason } = result.broken;
   throw gatewayError(
-    409,
     "audit_chain_broken",
     `the audit log fails verification at row ${id} (${reason}: ${BROKEN[reason]}); the ${result.rows} rows before it verify`,
     {
@@ -101,9 +101,8 @@ async function exportDay(c: AdminContext) {
   }
   const { outcome, key, manifest, archived, objects } = result;
   if (outcome === "mismatch") {
-    console.error(JSON.stringify({ level: "error", event: "audit_export", date, outcome, key, request_id: c.var.requestId }));
+    log.error("audit_export", { date, outcome, object: key, request_id: c.var.requestId });
     throw gatewayError(
-      409,
       "archive_mismatch",
       `${key} exists and its manifest differs from what the database holds for its rows of ${date} (a row changed or missing); the object was left as it is`,
       {
@@ -116,12 +115,7 @@ async function exportDay(c: AdminContext) {
 
 async function prune(c: AdminContext) {
   const retentionDays = compiledConfigOf(c).config.audit?.retention;
-  if (retentionDays === undefined)
-    throw gatewayError(
-      409,
-      "retention_off",
-      "audit.retention is not set in the config in force: audit rows are kept forever, nothing to prune",
-    );
+  if (retentionDays === undefined) throw gatewayError("retention_off");
   let result;
   try {
     result = await pruneAuditLog(c.env, retentionDays, Date.now(), changeAuthor(c));
@@ -132,7 +126,7 @@ async function prune(c: AdminContext) {
     );
   }
   if (result.outcome === "unanchored" || result.outcome === "blocked") {
-    throw gatewayError(409, "audit_prune_refused", `nothing was pruned: ${result.reason}`, {
+    throw gatewayError("audit_prune_refused", `nothing was pruned: ${result.reason}`, {
       extra: { outcome: result.outcome, cutoff: result.cutoff },
     });
   }

@@ -119,7 +119,7 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
       if (lockedMs > 0) {
         refused("locked_out");
         const seconds = retryAfterSeconds(lockedMs);
-        throw retryLater(429, "login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, seconds);
+        throw retryLater("login_locked", `too many failed logins; retry in ${seconds} s or use the admin token`, seconds);
       }
     }
     const outcome = await authenticate(c, presented);
@@ -129,5 +129,5 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
     }
     if ("username" in presented && outcome.reason === "invalid_credentials") await basicLoginFailed(c, presented.username);
     refused(outcome.reason);
-    throw gatewayError(401, "unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
+    throw gatewayError("unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
   };

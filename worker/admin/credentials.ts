@@ -22,6 +22,7 @@ import {
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
+import { log, errorName } from "../observability/logger";
 
 /** A JSON object with one secret needs far less than the admin API's 1 MiB. */
 export const MAX_CREDENTIAL_BODY_BYTES = 16 * 1024;
@@ -35,15 +36,8 @@ async function vault<T>(c: AdminContext, operation: () => Promise<T>): Promise<T
   } catch (error) {
     if (error instanceof HTTPException) throw error;
     if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.var.requestId, "admin");
-    console.error(
-      JSON.stringify({
-        level: "error",
-        request_id: c.var.requestId,
-        error: "vault_store_unavailable",
-        name: error instanceof Error ? error.name : typeof error,
-      }),
-    );
-    throw gatewayError(503, "vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", {
+    log.error("vault_store_unavailable", { request_id: c.var.requestId, name: errorName(error) });
+    throw gatewayError("vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -52,7 +46,7 @@ async function vault<T>(c: AdminContext, operation: () => Promise<T>): Promise<T
 function tenantOf(c: AdminContext): string {
   const tenant = c.req.param("tenant")!;
   if (!identifier.safeParse(tenant).success) {
-    throw gatewayError(400, "invalid_tenant", "a tenant is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    throw gatewayError("invalid_tenant");
   }
   return tenant;
 }
@@ -60,12 +54,11 @@ function tenantOf(c: AdminContext): string {
 function providerOf(c: AdminContext): string {
   const provider = c.req.param("provider")!;
   const parsed = providerName.safeParse(provider);
-  if (!parsed.success) throw gatewayError(400, "invalid_provider", `the provider in the path ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) throw gatewayError("invalid_provider", `the provider in the path ${parsed.error.issues[0]!.message}`);
   return provider;
 }
 
-const badSecretBody = () =>
-  gatewayError(400, "invalid_credential", 'the body must be the JSON object {"secret": "<the provider\'s key>"} and nothing else');
+const badSecretBody = () => gatewayError("invalid_credential");
 
 /**
  * The secret of a PUT body. No error message repeats any part of the body: a mistyped body
@@ -73,9 +66,9 @@ const badSecretBody = () =>
  */
 async function readSecret(c: AdminContext): Promise<string> {
   if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
-    throw gatewayError(415, "unsupported_media_type", 'the body must be JSON (Content-Type: application/json): {"secret": "…"}');
+    throw gatewayError("unsupported_media_type", 'the body must be JSON (Content-Type: application/json): {"secret": "…"}');
   }
-  const tooLarge = () => gatewayError(413, "payload_too_large", `a credential body is limited to ${MAX_CREDENTIAL_BODY_BYTES} bytes`);
+  const tooLarge = () => gatewayError("payload_too_large", `a credential body is limited to ${MAX_CREDENTIAL_BODY_BYTES} bytes`);
   if (Number(c.req.header("Content-Length") ?? 0) > MAX_CREDENTIAL_BODY_BYTES) throw tooLarge();
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   let body: unknown;
@@ -91,7 +84,7 @@ async function readSecret(c: AdminContext): Promise<string> {
   const parsed = credentialSecretSchema.safeParse(body);
   if (!parsed.success) throw badSecretBody();
   const problem = secretProblem(parsed.data.secret);
-  if (problem) throw gatewayError(400, "invalid_credential", problem);
+  if (problem) throw gatewayError("invalid_credential", problem);
   return parsed.data.secret;
 }
 
@@ -153,11 +146,11 @@ async function rotate(c: AdminContext) {
     try {
       body = JSON.parse(text);
     } catch {
-      throw gatewayError(400, "invalid_request", 'the body must be JSON, e.g. {"batch_size": 25}, or empty');
+      throw gatewayError("invalid_request", 'the body must be JSON, e.g. {"batch_size": 25}, or empty');
     }
   }
   const parsed = vaultRotateRequestSchema.safeParse(body);
-  if (!parsed.success) throw gatewayError(400, "invalid_request", `the body must be {"batch_size": 1-100} or empty`);
+  if (!parsed.success) throw gatewayError("invalid_request", `the body must be {"batch_size": 1-100} or empty`);
   return c.json(await vault(c, () => rotateBatch(c.env, changeAuthor(c), parsed.data.batch_size)));
 }
 

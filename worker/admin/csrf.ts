@@ -22,7 +22,7 @@ export const refuseCrossSite: MiddlewareHandler<AdminEnv> = async function refus
   const origin = c.req.header("Origin");
   const crossSite = c.req.header("Sec-Fetch-Site")?.trim().toLowerCase() === "cross-site";
   if (crossSite || (origin !== undefined && origin !== new URL(c.req.url).origin)) {
-    throw gatewayError(403, "cross_site_request", "the admin API does not answer requests that pages of other sites make a browser send");
+    throw gatewayError("cross_site_request");
   }
   return next();
 };
@@ -56,7 +56,7 @@ export function requireDocumentedMediaType(accepted: readonly string[]): Middlew
     const type = mediaTypeOf(c.req.header("Content-Type"));
     if (type !== undefined && acceptedTypes.has(type)) return next();
     if (hasBody(c.req.raw) || (type !== undefined && FORM_MEDIA_TYPES.has(type))) {
-      throw gatewayError(415, "unsupported_media_type", message, { extra: { accepted_media_types: accepted } });
+      throw gatewayError("unsupported_media_type", message, { extra: { accepted_media_types: accepted } });
     }
     return next();
   };

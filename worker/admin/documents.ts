@@ -21,11 +21,7 @@ const MAX_PATH_LENGTH = 512;
 function documentPath(c: AdminContext): string {
   const path = `/${c.req.param("path")}`;
   if (path.length > MAX_PATH_LENGTH || !DOCUMENT_PATH.test(path) || path.split("/").includes("..")) {
-    throw gatewayError(
-      400,
-      "invalid_document_path",
-      "a document path is made of /-separated segments of letters, digits, '.', '_', '~' and '-', without dot segments",
-    );
+    throw gatewayError("invalid_document_path");
   }
   return path;
 }
@@ -49,16 +45,16 @@ async function put(c: AdminContext) {
   try {
     document = JSON.parse(await readBodyText(c));
   } catch {
-    throw gatewayError(400, "invalid_document", "the body must be JSON");
+    throw gatewayError("invalid_document", "the body must be JSON");
   }
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw gatewayError(400, "invalid_document", "the body must be a JSON object (such as a JSON Schema)");
+    throw gatewayError("invalid_document");
   }
   // A document the config in force validates with must itself be usable (a valid JSON Schema).
   const current = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
   if (current.success && documentPaths(current.data).includes(path)) {
     const documents = await referencedDocuments(c.env, current.data);
-    assertCompiles(current.data, documents.set(path, document), { code: "invalid_document", status: 400 });
+    assertCompiles(current.data, documents.set(path, document), "invalid_document");
   }
   const existed = (await readDocument(c.env.CONFIG, path)) !== undefined;
   const meta = await putDocument(c.env, changeAuthor(c), path, document);
@@ -76,7 +72,7 @@ async function remove(c: AdminContext) {
     const routes = parsed.data.routes
       .filter((route) => route.plugins.some((plugin) => plugin.config.schema === path))
       .map((route) => route.id);
-    throw gatewayError(409, "document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
+    throw gatewayError("document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
   }
   await deleteDocument(c.env, changeAuthor(c), path);
   return c.json({ path, deleted: true });

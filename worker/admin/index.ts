@@ -7,7 +7,7 @@
  * of the body against the types the table documents for it (415). Admin paths are never proxied.
  */
 import { Hono } from "hono";
-import { gatewayError } from "../http/errors";
+import { gatewayError, methodNotAllowed } from "../http/errors";
 import { auditEndpoints } from "./audit";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
@@ -56,14 +56,12 @@ export function createAdminApp(): Hono<AdminEnv> {
   for (const { path, method } of endpoints)
     allowed.set(path, [...(allowed.get(path) ?? []), ...(method === "GET" ? ["GET", "HEAD"] : [method])]);
   for (const [path, methods] of allowed) {
-    admin.all(path, function methodNotAllowed() {
-      throw gatewayError(405, "method_not_allowed", "this admin resource does not support the method", {
-        headers: { Allow: methods.join(", ") },
-      });
+    admin.all(path, function unsupportedMethod() {
+      throw methodNotAllowed("this admin resource does not support the method", methods);
     });
   }
   admin.all("*", function unknownAdminPath() {
-    throw gatewayError(404, "not_found", "no such admin resource");
+    throw gatewayError("not_found", "no such admin resource");
   });
   return admin;
 }

@@ -22,6 +22,7 @@ import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
 import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";
 import { compiledConfigOf } from "../pipeline/request-context";
+import { log, errorName } from "../observability/logger";
 
 type RateLimitState = z.output<typeof rateLimitStateSchema>;
 type CircuitState = z.output<typeof circuitStateSchema>;
@@ -37,16 +38,9 @@ async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => P
   } catch (error) {
     if (error instanceof HTTPException) throw error;
     const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
-    console.error(
-      JSON.stringify({
-        level: "error",
-        error: `${store}_store_unavailable`,
-        name: error instanceof Error ? error.name : typeof error,
-        overloaded,
-      }),
-    );
+    log.error(`${store}_store_unavailable`, { name: errorName(error), overloaded });
     const what = store === "rate_limit" ? "the rate-limit counter" : "the circuit";
-    throw gatewayError(503, `${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, {
+    throw gatewayError(`${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, {
       headers: { "Retry-After": "1" },
     });
   }
@@ -71,11 +65,7 @@ async function audit(
 function counterName(c: AdminContext): string {
   const name = c.req.param("key")!;
   if (name.length > MAX_COUNTER_NAME || !COUNTER_NAME.test(name)) {
-    throw gatewayError(
-      400,
-      "invalid_rate_limit_key",
-      "name a counter as `<scope>|<key>`, percent-encoded: scope `default`, `route=<id>` or `consumer=<id>`, as details.limiter of the rate_limit audit rows",
-    );
+    throw gatewayError("invalid_rate_limit_key");
   }
   return name;
 }
@@ -165,7 +155,6 @@ async function resetCircuit(c: AdminContext) {
   if (!upstream) throw notFound(`upstream "${name}"`);
   if (!withCircuit(upstream))
     throw gatewayError(
-      404,
       "not_found",
       `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${compiledConfigOf(c).version})`,
     );

@@ -53,11 +53,11 @@ function endpoints(collection: Collection): AdminEndpoint[] {
     const name = c.req.param(key)!;
     const body = await readStructuredBody(c, "invalid_config");
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw gatewayError(400, "invalid_config", `the body must be one ${label} as an object`);
+      throw gatewayError("invalid_config", `the body must be one ${label} as an object`);
     }
     const given = (body as Entry)[key];
     if (given !== undefined && given !== name) {
-      throw gatewayError(400, "name_mismatch", `the body's ${key} "${String(given)}" differs from the ${key} in the path "${name}"`);
+      throw gatewayError("name_mismatch", `the body's ${key} "${String(given)}" differs from the ${key} in the path "${name}"`);
     }
     const entry = { [key]: name, ...(body as Entry) };
     let created = false;
@@ -95,11 +95,7 @@ function endpoints(collection: Collection): AdminEndpoint[] {
         const entries = entriesOf(document, collection);
         if (!entries.some((item) => item[key] === name)) throw notFound(describe(name));
         // 409: the request is fine, but the config without this entry would not be.
-        const valid = await validateForSave(
-          c.env,
-          { ...document, [list]: entries.filter((item) => item[key] !== name) },
-          { code: "conflict", status: 409 },
-        );
+        const valid = await validateForSave(c.env, { ...document, [list]: entries.filter((item) => item[key] !== name) }, "conflict");
         warnings = valid.warnings;
         return valid.document;
       },

@@ -18,6 +18,7 @@
  * A random secret of 128 bits or more is refused by these with a chance below 1e-12.
  */
 import { gatewayError } from "../http/errors";
+import { log } from "../observability/logger";
 
 export const MIN_SECRET_BITS = 128;
 const MIN_DISTINCT = 8;
@@ -74,20 +75,10 @@ export function refuseWeakSecret(variable: string, value: string): void {
     verdict = { value, weak: weakness !== undefined };
     verdicts.set(variable, verdict);
     // Once per isolate and value: the operator's log says why the admin API answers 503.
-    if (weakness)
-      console.error(
-        JSON.stringify({
-          level: "error",
-          error: "weak_admin_secret",
-          variable,
-          reason: weakness.reason,
-          estimated_bits: Math.floor(weakness.bits),
-        }),
-      );
+    if (weakness) log.error("weak_admin_secret", { variable, reason: weakness.reason, estimated_bits: Math.floor(weakness.bits) });
   }
   if (!verdict.weak) return;
   throw gatewayError(
-    503,
     "weak_admin_secret",
     `the secret ${variable} is too weak to guard the admin API (under ${MIN_SECRET_BITS} bits of entropy, or repetitive), so this scheme lets nobody in until it is replaced: ` +
       `openssl rand -base64 32 | npx wrangler secret put ${variable} (locally: ${variable}=<openssl rand -base64 32> in .dev.vars)`,

@@ -38,11 +38,7 @@ export function isLoopbackAddress(text: string): boolean {
 export const requireHttps: MiddlewareHandler<AdminEnv> = async function requireHttps(c, next) {
   // `Request.url` is serialised by the URL parser: the scheme is lower case.
   if (c.req.url.startsWith("http:") && !isLoopbackHost(new URL(c.req.url).hostname) && !isLoopbackAddress(c.var.clientIp)) {
-    throw gatewayError(
-      403,
-      "https_required",
-      "the admin API answers only over https (plain http only from this machine, for local development); a credential already sent over http may have been read on the way: replace it",
-    );
+    throw gatewayError("https_required");
   }
   return next();
 };

@@ -7,6 +7,7 @@ import { KEYS } from "../config/kv";
 import { validateConfig } from "../config/parse";
 import type { Config } from "../config/schema";
 import type { Env } from "../env";
+import type { ErrorCode } from "../http/error-catalogue";
 import { adminPrefix } from "./context";
 import { invalid } from "./http";
 
@@ -16,14 +17,10 @@ export interface ValidConfig {
   warnings: string[];
 }
 
-/** Validates a whole document; 400 `invalid_config` (or `code`/`status`) listing every issue. */
-export async function validateForSave(
-  env: Env,
-  document: unknown,
-  failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 },
-): Promise<ValidConfig> {
+/** Validates a whole document; 400 `invalid_config` (or `failure`) listing every issue. */
+export async function validateForSave(env: Env, document: unknown, failure: ErrorCode = "invalid_config"): Promise<ValidConfig> {
   const result = validateConfig(document, env);
-  if (!result.ok) throw invalid(failure.code, result.issues, failure.status);
+  if (!result.ok) throw invalid(failure, result.issues);
   const documents = await referencedDocuments(env, result.config);
   assertCompiles(result.config, documents, failure);
   const missing = documentPaths(result.config).filter((path) => !documents.has(path));
@@ -55,15 +52,11 @@ export async function referencedDocuments(env: Env, config: Config): Promise<Map
  * Builds every policy as the gateway will, so options only a factory can judge (a JSON Schema,
  * a header value) are refused now, with their path, instead of failing at the edge later.
  */
-export function assertCompiles(
-  config: Config,
-  documents: ReadonlyMap<string, unknown>,
-  failure: { code: string; status: 400 | 409 } = { code: "invalid_config", status: 400 },
-): void {
+export function assertCompiles(config: Config, documents: ReadonlyMap<string, unknown>, failure: ErrorCode = "invalid_config"): void {
   try {
     compileConfig(0, config, documents);
   } catch (error) {
-    if (error instanceof ConfigCompileError) throw invalid(failure.code, [{ path: error.path, message: error.message }], failure.status);
+    if (error instanceof ConfigCompileError) throw invalid(failure, [{ path: error.path, message: error.message }]);
     throw error;
   }
 }

@@ -15,6 +15,7 @@
  * skipped by verify, never trusted.
  */
 import type { Env } from "../env";
+import { log } from "../observability/logger";
 
 export type AuditStore = Pick<Env, "DB" | "AUDIT_HMAC_KEY" | "AUDIT_HMAC_KEY_PREVIOUS">;
 
@@ -54,7 +55,7 @@ const warned = new Set<string>();
 function warnOnce(event: string, message: string): void {
   if (warned.has(event)) return;
   warned.add(event);
-  console.warn(JSON.stringify({ level: "warn", event, message }));
+  log.warn(event, { message });
 }
 
 async function keyOf(secret: string | undefined, name: string): Promise<AnchorKey | undefined> {

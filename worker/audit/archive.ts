@@ -35,6 +35,7 @@ import type { Env } from "../env";
 import { GENESIS_HASH } from "./chain";
 import type { AuditRow } from "./types";
 import { writeAuditEvent } from "./writer";
+import { log, errorName } from "../observability/logger";
 
 export const ARCHIVE_FORMAT = "loom-edge-audit-ndjson/1";
 /** The cron run checks the previous day and the days before it, this many in all: each gets the objects it lacks. */
@@ -287,27 +288,16 @@ function exportAuditEvent(result: ExportResult, actor: string) {
 export async function exportDayForJob(env: Env, date: string, actor: string): Promise<ExportResult> {
   const result = await exportAuditDay(env, date);
   const level = result.outcome === "mismatch" ? "error" : "info";
-  console[level](
-    JSON.stringify({
-      level,
-      event: "audit_export",
-      date,
-      key: result.key,
-      outcome: result.outcome,
-      rows: result.manifest.rows,
-      head_hash: result.manifest.head_hash,
-    }),
-  );
+  log[level]("audit_export", {
+    date,
+    object: result.key,
+    outcome: result.outcome,
+    rows: result.manifest.rows,
+    head_hash: result.manifest.head_hash,
+  });
   if (result.outcome === "written") {
     await writeAuditEvent(env, exportAuditEvent(result, actor)).catch((error: unknown) => {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          event: "audit_export_audit_failed",
-          date,
-          name: error instanceof Error ? error.name : typeof error,
-        }),
-      );
+      log.error("audit_export_audit_failed", { date, name: errorName(error) });
     });
   }
   return result;
@@ -333,15 +323,11 @@ export async function runScheduledExport(env: Env, scheduledTime: number): Promi
       if (result.outcome === "mismatch") failed.push(`${date} (archive mismatch)`);
     } catch (error) {
       failed.push(date);
-      console.error(
-        JSON.stringify({
-          level: "error",
-          event: "audit_export_failed",
-          date,
-          store: error instanceof ArchiveStoreError ? error.store : undefined,
-          name: error instanceof Error ? error.name : typeof error,
-        }),
-      );
+      log.error("audit_export_failed", {
+        date,
+        store: error instanceof ArchiveStoreError ? error.store : undefined,
+        name: errorName(error),
+      });
     }
   }
   if (failed.length > 0) throw new Error(`audit export failed for ${failed.join(", ")}`);

@@ -1,5 +1,6 @@
 /** Who asks for an admin change, as its audit row records it, and the refusal when that row cannot be written. */
 import { gatewayError } from "../http/errors";
+import { errorName, log } from "../observability/logger";
 
 /** Who asks for a change; recorded in its audit row. */
 export interface ChangeAuthor {
@@ -12,6 +13,6 @@ export interface ChangeAuthor {
 
 /** The answer to a change whose audit row cannot be written: refused, nothing changed. */
 export function auditUnavailable(error: unknown) {
-  console.error(JSON.stringify({ level: "error", error: "audit_unavailable", name: error instanceof Error ? error.name : typeof error }));
-  return gatewayError(503, "audit_unavailable", "the audit log cannot be written, so the change was refused; nothing changed");
+  log.error("audit_unavailable", { name: errorName(error) });
+  return gatewayError("audit_unavailable");
 }

@@ -19,21 +19,13 @@
 import { z } from "zod";
 import { AUDIT_EVENTS } from "./schema";
 import type { Env } from "../env";
-import { redactText } from "../observability/redact";
 import { scrubDetails } from "./scrub";
 import type { AuditEvent } from "./types";
 import { appendAuditEvents } from "./writer";
+import { log, errorName } from "../observability/logger";
 
 /** The body of one AUDIT_QUEUE message: an event with its idempotency key. */
 export type QueuedAuditEvent = AuditEvent & { eventId: string };
-
-const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
-
-/** An event as a log line may show it: details scrubbed already, request text redacted. */
-function redacted(event: QueuedAuditEvent): Record<string, unknown> {
-  const text = (value: string | undefined) => (value === undefined ? undefined : redactText(value));
-  return { ...event, target: text(event.target), userAgent: text(event.userAgent), ip: text(event.ip), requestId: text(event.requestId) };
-}
 
 /**
  * Sends events to the audit queue; falls back to a direct D1 write, then to the log. Never
@@ -51,13 +43,12 @@ export async function enqueueAuditEvents(env: Env, events: readonly AuditEvent[]
     await env.AUDIT_QUEUE.sendBatch(queued.map((body) => ({ body, contentType: "json" })));
     return;
   } catch (error) {
-    console.warn(JSON.stringify({ level: "warn", event: "audit_queue_send_failed", events: queued.length, name: errorName(error) }));
+    log.warn("audit_queue_send_failed", { events: queued.length, name: errorName(error) });
   }
   try {
     await appendAuditEvents(env, queued);
   } catch (error) {
-    for (const event of queued)
-      console.error(JSON.stringify({ level: "error", event: "audit_event_lost", name: errorName(error), audit_event: redacted(event) }));
+    for (const event of queued) log.error("audit_event_lost", { name: errorName(error), audit_event: event });
   }
 }
 
@@ -98,15 +89,7 @@ export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env):
       continue;
     }
     // Retried, not dropped: after max_retries the dead letter queue keeps it for a person to read.
-    console.error(
-      JSON.stringify({
-        level: "error",
-        event: "audit_message_invalid",
-        queue: batch.queue,
-        message_id: message.id,
-        attempts: message.attempts,
-      }),
-    );
+    log.error("audit_message_invalid", { queue: batch.queue, message_id: message.id, attempts: message.attempts });
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
   }
   if (events.length === 0) return;
@@ -114,16 +97,7 @@ export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env):
     await appendAuditEvents(env, events);
   } catch (error) {
     const attempts = Math.max(...messages.map((message) => message.attempts));
-    console.error(
-      JSON.stringify({
-        level: "error",
-        event: "audit_queue_write_failed",
-        queue: batch.queue,
-        messages: messages.length,
-        attempts,
-        name: errorName(error),
-      }),
-    );
+    log.error("audit_queue_write_failed", { queue: batch.queue, messages: messages.length, attempts, name: errorName(error) });
     for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }

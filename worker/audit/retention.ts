@@ -24,6 +24,7 @@ import { anchorKeys, checkpointMac } from "./anchor";
 import { ArchiveStoreError, DAY_MS, exportDayForJob, prunedThrough } from "./archive";
 import { verifyAuditChain } from "./chain";
 import { writeAuditEvent } from "./writer";
+import { log, errorName } from "../observability/logger";
 
 /** Days of rows one run prunes at most (each is exported first); a backlog takes several runs. */
 const MAX_DAYS_PER_RUN = 31;
@@ -165,18 +166,11 @@ export async function runScheduledPrune(env: Env, retentionDays: number, schedul
   try {
     result = await pruneAuditLog(env, retentionDays, scheduledTime, { actor: "cron" });
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        event: "audit_prune_failed",
-        store: error instanceof ArchiveStoreError ? error.store : undefined,
-        name: error instanceof Error ? error.name : typeof error,
-      }),
-    );
+    log.error("audit_prune_failed", { store: error instanceof ArchiveStoreError ? error.store : undefined, name: errorName(error) });
     throw error;
   }
   const level = result.outcome === "blocked" ? "error" : result.outcome === "unanchored" ? "warn" : "info";
-  console[level](JSON.stringify({ level, event: "audit_prune", ...result }));
+  log[level]("audit_prune", { ...result });
   if (result.outcome === "blocked") throw new Error(`audit retention blocked: ${result.reason}`);
   return result;
 }

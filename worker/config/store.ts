@@ -16,6 +16,7 @@ import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { ifMatchAllows } from "./version-tag";
+import { log, errorName } from "../observability/logger";
 
 export interface CurrentConfig {
   /** 0 before the first save. */
@@ -75,7 +76,7 @@ export async function readCurrent(env: Env): Promise<CurrentConfig> {
 export function currentDocument(current: CurrentConfig): Record<string, unknown> {
   if (current.version === 0) return {};
   if (!current.record) {
-    throw gatewayError(503, "config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
+    throw gatewayError("config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
       headers: { "Retry-After": "1" },
     });
   }
@@ -93,7 +94,7 @@ export interface ConfigChange {
 }
 
 function preconditionFailed(currentVersion: number) {
-  return gatewayError(412, "precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
+  return gatewayError("precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
     extra: { current_version: currentVersion },
   });
 }
@@ -113,7 +114,7 @@ export async function saveConfig(
 ): Promise<{ version: number; previous: number }> {
   const current = await readCurrent(env);
   if (current.inFlight) {
-    throw gatewayError(409, "change_in_progress", "another admin change is being saved; retry in a moment", {
+    throw gatewayError("change_in_progress", "another admin change is being saved; retry in a moment", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -134,7 +135,7 @@ export async function saveConfig(
   } catch (error) {
     if (!(error instanceof AuditVersionConflictError)) throw auditUnavailable(error);
     if (change.ifMatch !== undefined) throw preconditionFailed(version);
-    throw gatewayError(409, "conflict", "another change was saved at the same moment; GET the config again and retry");
+    throw gatewayError("conflict");
   }
   const record: VersionRecord = { version, document, created_at: createdAt, actor: author.actor, action: change.action };
   await storeWrite(async () => {
@@ -152,12 +153,8 @@ async function storeWrite(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", error: "store_unavailable", name: error instanceof Error ? error.name : typeof error }));
-    throw gatewayError(
-      503,
-      "store_unavailable",
-      "the config store (KV) failed after the change was audited; check the current version and retry",
-    );
+    log.error("store_unavailable", { name: errorName(error) });
+    throw gatewayError("store_unavailable");
   }
 }
 

@@ -20,6 +20,7 @@ import { gatewayError } from "../http/errors";
 import { sharedWork } from "../http/shared-work";
 import type { KeyHashLookup, StoredConsumer } from "./stored-consumer";
 import { findKeyOwner } from "./store";
+import { log, errorName } from "../observability/logger";
 
 export const KEY_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
@@ -77,10 +78,8 @@ export function keyLookupCache(
     try {
       answer = await findKeyOwner(env.DB, sha256, new Date(now).toISOString());
     } catch (error) {
-      console.error(
-        JSON.stringify({ level: "error", error: "consumer_store_unavailable", name: error instanceof Error ? error.name : typeof error }),
-      );
-      throw gatewayError(503, "auth_unavailable", "API keys cannot be checked right now; retry shortly", {
+      log.error("consumer_store_unavailable", { name: errorName(error) });
+      throw gatewayError("auth_unavailable", "API keys cannot be checked right now; retry shortly", {
         headers: { "Retry-After": "1" },
       });
     }

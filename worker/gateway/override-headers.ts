@@ -93,7 +93,7 @@ export const overrideHeaders = (routes: readonly RouteTarget[], options: Overrid
       for (const name of URL_OVERRIDE_HEADERS) {
         const value = headers.get(name);
         if (value !== null && routeOf(c, value.trim()) !== id) {
-          throw gatewayError(400, "override_outside_route", `the ${name} header names a path this route does not serve`);
+          throw gatewayError("override_outside_route", `the ${name} header names a path this route does not serve`);
         }
       }
     }

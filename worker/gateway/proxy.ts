@@ -166,9 +166,7 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
     c.set("upstreamMs", Date.now() - started);
 
     if ("failure" in attempt) {
-      throw attempt.failure === "timeout"
-        ? gatewayError(504, "upstream_timeout", "The upstream did not answer in time.")
-        : gatewayError(502, "upstream_unavailable", "The upstream could not be reached.");
+      throw attempt.failure === "timeout" ? gatewayError("upstream_timeout") : gatewayError("upstream_unavailable");
     }
     return clientResponse(attempt.response, method, pool.maxResponseSize, attempt.deadline);
   };
@@ -207,7 +205,7 @@ function clientResponse(upstream: Response, method: string, maxSize: number, dea
   if (length !== undefined && length > maxSize) {
     deadline.stop();
     void upstream.body.cancel();
-    throw gatewayError(502, "upstream_response_too_large", "The upstream response is larger than the gateway passes on.");
+    throw gatewayError("upstream_response_too_large");
   }
   // With an identity body and a declared length within the limit, HTTP framing already bounds
   // the body (the runtime reads exactly Content-Length bytes), so the byte count is skipped. A

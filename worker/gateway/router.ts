@@ -173,11 +173,11 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
     let path = c.get("normalPath");
     if (path === undefined) {
       const normal = normalizePath(target.path);
-      if (!normal.ok) throw gatewayError(400, "bad_path", `The request path is ambiguous: ${normal.reason}.`);
+      if (!normal.ok) throw gatewayError("bad_path", `The request path is ambiguous: ${normal.reason}.`);
       path = normal.path;
     }
     if (!semicolons && SEMICOLON.test(path)) {
-      throw gatewayError(400, "bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
+      throw gatewayError("bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
     }
     const host = target.authority;
     let method = c.req.method;
@@ -195,7 +195,7 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
       throw methodNotAllowed(`${method} is not allowed here.`, [...allowed]);
     }
     result ??= router.match(host, path, method, semicolons);
-    if (!result) throw gatewayError(404, "no_route", "No route matches this request.");
+    if (!result) throw gatewayError("no_route");
     if ("allow" in result) throw methodNotAllowed(`${method} is not allowed here.`, result.allow);
     c.set("route", result.route);
     await next();

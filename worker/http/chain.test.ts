@@ -1,14 +1,15 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../env";
-import { handleError } from "./error-handler";
+import { errorHandler } from "./error-handler";
+import { log as structuredLog } from "../observability/logger";
 import { gatewayError } from "./errors";
 import { chain, passThrough } from "./chain";
 
 /** An app whose gateway is `chain(steps)`, with an outer middleware that reads `c.res` after it. */
 function app(steps: MiddlewareHandler<AppEnv>[], log: string[] = []) {
   const hono = new Hono<AppEnv>();
-  hono.onError(handleError);
+  hono.onError(errorHandler(structuredLog.error));
   hono.use(async (c, next) => {
     await next();
     log.push(`outer saw ${c.res.status}`);
@@ -85,14 +86,14 @@ describe("chain", () => {
       [
         step("a", log),
         () => {
-          throw gatewayError(418, "teapot", "no coffee");
+          throw gatewayError("payload_too_large", "no room");
         },
       ],
       log,
     ).request("/x");
-    expect(response.status).toBe(418);
-    expect(await response.json()).toMatchObject({ error: "teapot" });
-    expect(log).toEqual(["a before", "outer saw 418"]);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: "payload_too_large" });
+    expect(log).toEqual(["a before", "outer saw 413"]);
   });
 
   it("lets a step catch an error thrown further in", async () => {

@@ -21,6 +21,7 @@
  */
 import type { FailureLimitSpec, FailureReport, FailureVerdict } from "../../durable-objects/rate-limiter";
 import type { Env } from "../env";
+import { log, errorName } from "../observability/logger";
 
 export type { FailureLimitSpec } from "../../durable-objects/rate-limiter";
 
@@ -131,9 +132,7 @@ export class FailureLimiter {
 }
 
 function unavailable(error: unknown): void {
-  console.warn(
-    JSON.stringify({ level: "warn", event: "failure_limit_unavailable", name: error instanceof Error ? error.name : typeof error }),
-  );
+  log.warn("failure_limit_unavailable", { name: errorName(error) });
 }
 
 /** The isolate's limiter, shared by the gateway's auth and the admin API (each its own scopes). */

@@ -3,10 +3,11 @@ import { Hono, type Handler } from "hono";
 import { configSchema, routeSchema } from "../config/schema";
 import { ACCESS_LOG_FIELDS } from "./schema";
 import type { AppEnv } from "../env";
-import { handleError } from "../http/error-handler";
+import { errorHandler } from "../http/error-handler";
 import { gatewayError } from "../http/errors";
 import { accessLog, isoTimestamp } from "./access-log";
 import type { AccessLogOptions } from "./schema";
+import { log as structuredLog } from "./logger";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;
 const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend" });
@@ -14,7 +15,7 @@ const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend"
 /** requestContext and a proxy that found `terminal`'s answer, stood in for. */
 function app(options: AccessLogOptions | undefined, terminal: Handler<AppEnv> = (c) => c.text("hello")) {
   const hono = new Hono<AppEnv>();
-  hono.onError(handleError);
+  hono.onError(errorHandler(structuredLog.error));
   hono.use(async function fakeRequestContext(c, next) {
     c.set("requestId", "req-1");
     c.set("clientIp", "203.0.113.7");
@@ -97,7 +98,7 @@ describe("accessLog", () => {
 
   it("logs gateway errors with their status", async () => {
     await app(allFields, () => {
-      throw gatewayError(413, "payload_too_large", "too big");
+      throw gatewayError("payload_too_large", "too big");
     }).request("https://gw.test/api/upload", { method: "POST", body: "x" });
     expect(lines()[0]).toMatchObject({ method: "POST", status: 413 });
   });

@@ -18,6 +18,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { log, errorName } from "./logger";
 
 /** How often, and when, an aggregated event happened (epoch ms). */
 export interface Occurrences {
@@ -120,9 +121,7 @@ export class EventWindows<T, C extends WindowContext = Context<AppEnv>> {
     try {
       await this.#options.sink(sample, occurrences, c);
     } catch (error) {
-      console.error(
-        JSON.stringify({ level: "error", event: this.#options.failureEvent, name: error instanceof Error ? error.name : typeof error }),
-      );
+      log.error(this.#options.failureEvent, { name: errorName(error) });
     }
   }
 }

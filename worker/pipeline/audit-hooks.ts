@@ -126,8 +126,12 @@ function refusalWindows<T extends RefusedCredential>(
   };
 }
 
-/** `authenticate`'s failure hook, set when the config records `auth_failure`: an event, never the credential itself. */
-export const recordAuthFailure = refusalWindows<AuthFailureEvent>(
+/**
+ * `authenticate`'s failure hook, set when the config records `auth_failure`: an event, never the
+ * credential itself. The windows also hold the overflow sample and "other", which are no
+ * refusal reason of a scheme.
+ */
+export const recordAuthFailure = refusalWindows<Omit<AuthFailureEvent, "reason"> & RefusedCredential>(
   "auth_failure",
   "authenticate",
   (failure) => (failure.route ? `routes/${failure.route}` : "unmatched"),

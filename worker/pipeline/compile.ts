@@ -77,7 +77,7 @@ export function documentPaths(config: Config): string[] {
 /** A document the config needs but the store does not hold: the route fails closed. */
 function missingDocument(path: string): MiddlewareHandler<AppEnv> {
   return async function missingDocument() {
-    throw gatewayError(503, "document_unavailable", `the JSON Schema ${path} this route validates with has not been uploaded`);
+    throw gatewayError("document_unavailable", `the JSON Schema ${path} this route validates with has not been uploaded`);
   };
 }
 

@@ -9,6 +9,7 @@ import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { sharedWork, type WaitUntil } from "../http/shared-work";
+import { log } from "../observability/logger";
 import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
 
 const DEFAULT_CACHE_TTL_MS = 2000;
@@ -88,9 +89,7 @@ async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
     if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
     return compiled;
   } catch (error) {
-    console.error(
-      JSON.stringify({ level: "error", error: "config_refresh_failed", message: error instanceof Error ? error.message : String(error) }),
-    );
+    log.error("config_refresh_failed", { message: error instanceof Error ? error.message : String(error) });
     if (entry) {
       // Keep serving the last good config; try again after another TTL.
       entry.checkedAt = Date.now();
@@ -121,7 +120,7 @@ function unavailableConfig(): CompiledConfig {
   return Object.freeze({
     ...emptyCompiledConfig(),
     gateway: async function configUnavailable() {
-      throw gatewayError(503, "config_unavailable", "the gateway could not load its configuration; retry shortly");
+      throw gatewayError("config_unavailable");
     },
   });
 }

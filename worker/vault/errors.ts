@@ -7,23 +7,20 @@
 import { gatewayError } from "../http/errors";
 import type { CredentialUnreadableError } from "./cipher";
 import type { VaultUnavailableError } from "./keys";
-
-function logError(fields: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: "error", ...fields }));
-}
+import { log } from "../observability/logger";
 
 /** 503 `vault_unavailable`: VAULT_ROOT_KEY (or _PREVIOUS) unset or unusable. */
 export function vaultUnavailable(error: VaultUnavailableError, requestId: string | undefined, audience: "admin" | "gateway") {
-  logError({ request_id: requestId, error: "vault_unavailable", variable: error.variable, problem: error.problem });
+  log.error("vault_unavailable", { request_id: requestId, variable: error.variable, problem: error.problem });
   return audience === "admin"
-    ? gatewayError(503, "vault_unavailable", `the credential vault is unavailable: ${error.message}`, {
+    ? gatewayError("vault_unavailable", `the credential vault is unavailable: ${error.message}`, {
         extra: { variable: error.variable },
       })
-    : gatewayError(503, "vault_unavailable", "the credential vault of the gateway is not configured; the operator has been told");
+    : gatewayError("vault_unavailable");
 }
 
 /** 503 `credential_unavailable`: the stored credential cannot be decrypted (see the log for why). */
 export function credentialUnavailable(error: CredentialUnreadableError, requestId: string | undefined, tenant: string, provider: string) {
-  logError({ request_id: requestId, error: "credential_unreadable", tenant, provider, reason: error.reason, root_key_id: error.rootKeyId });
-  return gatewayError(503, "credential_unavailable", "the credential this route uses cannot be read; the operator has been told");
+  log.error("credential_unreadable", { request_id: requestId, tenant, provider, reason: error.reason, root_key_id: error.rootKeyId });
+  return gatewayError("credential_unavailable");
 }

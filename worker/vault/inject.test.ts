@@ -9,7 +9,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockIn
 import { routeSchema, upstreamSchema } from "../config/schema";
 import type { ChangeAuthor } from "../audit/change-author";
 import type { AppEnv, Env } from "../env";
-import { handleError } from "../http/error-handler";
+import { errorHandler } from "../http/error-handler";
+import { log } from "../observability/logger";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { credentialInjection } from "./inject";
@@ -43,7 +44,7 @@ const leftovers: unknown[] = [];
 
 function gateway() {
   const app = new Hono<AppEnv>();
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(async (c, next) => {
     c.set("requestId", "req-vault");
     c.set("clientIp", "203.0.113.7");
@@ -151,7 +152,7 @@ describe("credentialInjection", () => {
       expect(body.error).toBe("vault_unavailable");
       expect(body.message).not.toContain("VAULT_ROOT_KEY");
     }
-    expect(logged()).toMatch(/"error":"vault_unavailable","variable":"VAULT_ROOT_KEY","problem":"is not set/);
+    expect(logged()).toMatch(/"event":"vault_unavailable","request_id":"req-vault","variable":"VAULT_ROOT_KEY","problem":"is not set/);
     expect(logged()).toMatch(/"variable":"VAULT_ROOT_KEY","problem":"holds 5 bytes/);
     expect(logged()).not.toContain("c2hvcnQ=");
   });

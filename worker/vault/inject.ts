@@ -49,11 +49,7 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     if (!injection) return next();
     const tenant = c.var.tenant;
     if (!tenant) {
-      throw gatewayError(
-        403,
-        "tenant_required",
-        "this route calls its upstream with your tenant's credential; authenticate with a key of a consumer that belongs to a tenant",
-      );
+      throw gatewayError("tenant_required");
     }
     let secret: string | undefined;
     try {
@@ -65,7 +61,6 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     }
     if (secret === undefined) {
       throw gatewayError(
-        403,
         "credential_missing",
         `your tenant has no credential for provider "${injection.provider}", which this route needs`,
         {

@@ -40,7 +40,6 @@ function blocked(row: CredentialRow, error: CredentialUnreadableError) {
       ? "set VAULT_ROOT_KEY_PREVIOUS to the root that encrypted it, or store the secret again (PUT) or delete it"
       : "store the secret again (PUT) or delete it";
   return gatewayError(
-    409,
     "rotation_blocked",
     `${credentialTarget(row.tenant, row.provider)} cannot be decrypted: ${error.message}; ${fix}, then call rotate again`,
     {

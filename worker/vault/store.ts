@@ -136,7 +136,7 @@ export async function putCredential(
         .bind(...values, tenant, provider)
         .run();
   if (written.meta.changes !== 1) {
-    throw gatewayError(409, "conflict", "the credential was changed by another request at the same moment; nothing was stored, retry");
+    throw gatewayError("conflict", "the credential was changed by another request at the same moment; nothing was stored, retry");
   }
   return { info, created: !existing };
 }

@@ -29,7 +29,11 @@ describe("api_key", () => {
     });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("WWW-Authenticate")).toBe('ApiKey realm="loom-edge"');
-    expect(await wrong.json()).toEqual({ error: "unauthorized", message: "valid credentials are required for this route" });
+    expect(await wrong.json()).toEqual({
+      error: "unauthorized",
+      message: "valid credentials are required for this route",
+      request_id: "test",
+    });
     expect((await gw.fetch("/r/x")).status).toBe(401);
     expect(gw.events).toEqual([
       { route: "r", scheme: "api_key", reason: "invalid_key", ip: "192.0.2.9", userAgent: "probe/1.0" },

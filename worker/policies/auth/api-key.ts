@@ -8,12 +8,11 @@
 import { resolveSecret, secretName } from "../../http/schema-kit/secrets";
 import type { KeyHashLookup } from "../../consumers/stored-consumer";
 import type { ApiKeyAuthConfig } from "./schema";
-import { admit, headerSafe, realmParam, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
+import { admit, headerSafe, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
 
 const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 
 export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLookup): Scheme {
-  const challenge = `ApiKey ${realmParam(config.realm)}`;
   /** Digests of the configured keys, per reference; recomputed only when the secret's value changes. */
   const digests = new Map<string, { value: string; digest: ArrayBuffer }>();
 
@@ -47,7 +46,7 @@ export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLo
 
   return {
     name: "api_key",
-    challenge: () => challenge,
+    realm: config.realm,
     async verify(request, env, ctx) {
       const key = presentedKey(request);
       if (!key) return refuse("missing_credentials", false);

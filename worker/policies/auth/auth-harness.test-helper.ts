@@ -7,8 +7,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { Hono, type Context } from "hono";
 import type * as jose from "jose";
 import type { AppEnv, Env } from "../../env";
-import { handleError } from "../../http/error-handler";
+import { errorHandler } from "../../http/error-handler";
 import type { MatchedRoute } from "../../env";
+import { log } from "../../observability/logger";
 import { authenticate, identityHeaderNames, type AuthenticateOptions, type AuthFailureEvent } from ".";
 import { authSchema, routeAuthSchema } from "./schema";
 
@@ -49,7 +50,7 @@ export function gateway(
   }));
   const identityNames = identityHeaderNames(auth, ...routes.map((route) => route.auth));
   const app = new Hono<AppEnv>();
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(async (c, next) => {
     c.set("requestId", "test");
     c.set("clientIp", c.req.header("CF-Connecting-IP") ?? "");

@@ -5,7 +5,7 @@
  */
 import { resolveSecret } from "../../http/schema-kit/secrets";
 import type { BasicAuthConfig } from "./schema";
-import { admit, realmParam, refuse, sameDigest, sha256, type Scheme } from "./scheme";
+import { admit, refuse, sameDigest, sha256, type Scheme } from "./scheme";
 
 /** RFC 9110 §11.1: the scheme name is case-insensitive. */
 const BASIC = /^Basic +(\S+) *$/i;
@@ -23,12 +23,11 @@ function decodeCredentials(encoded: string): { user: string; password: string } 
 }
 
 export function basicScheme(config: BasicAuthConfig): Scheme {
-  const challenge = `Basic ${realmParam(config.realm)}, charset="UTF-8"`;
   let expectedUser: ArrayBuffer | undefined;
 
   return {
     name: "basic",
-    challenge: () => challenge,
+    realm: config.realm,
     async verify(request, env) {
       const match = BASIC.exec(request.headers.get("Authorization") ?? "");
       if (!match) return refuse("missing_credentials", false);

@@ -8,7 +8,8 @@ import { Hono } from "hono";
 import * as jose from "jose";
 import { validateConfig } from "../../config/parse";
 import type { AppEnv, Env } from "../../env";
-import { handleError } from "../../http/error-handler";
+import { errorHandler } from "../../http/error-handler";
+import { log } from "../../observability/logger";
 import { SECRETS, type RouteAuth, gateway, echo, bearer } from "./auth-harness.test-helper";
 import { authenticate, gatewayCredentials } from ".";
 import { authSchema, routeAuthSchema } from "./schema";
@@ -148,7 +149,7 @@ describe("choosing the scheme per route", () => {
 describe("auth_failure reporting", () => {
   it("reports through waitUntil and survives a failing reporter", async () => {
     const app = new Hono<AppEnv>();
-    app.onError(handleError);
+    app.onError(errorHandler(log.error));
     app.use(async (c, next) => {
       c.set("clientIp", "");
       await next();

@@ -50,18 +50,19 @@ import { remoteKeySet, type JwksFetch, type RemoteKeySet } from "./jwks";
 import { jwtScheme } from "./jwt";
 import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
+import { refusalError, type AuthFailureReason, type RefusalReason } from "./refusal";
 import type { Scheme, Verdict } from "./scheme";
+import { log, errorName } from "../../observability/logger";
 
 export type { JwksFetch } from "./jwks";
-export type { SchemeName } from "./scheme";
 
 /** What an `auth_failure` audit event records. Never the credential. */
 export interface AuthFailureEvent {
   route: string;
   /** The acceptable schemes, comma-separated (`jwt`, `mtls,api_key`). */
   scheme: string;
-  /** Why: `missing_credentials`, `invalid_key`, `expired`, `bad_signature`, `cert_revoked`, `route_not_allowed`, … */
-  reason: string;
+  /** Why (refusal.ts): `missing_credentials`, `invalid_key`, `expired`, `bad_signature`, `cert_revoked`, `route_not_allowed`, … */
+  reason: AuthFailureReason;
   ip: string;
   userAgent: string;
 }
@@ -82,7 +83,7 @@ export interface AuthenticateOptions {
 }
 
 /** Refusals that count against the failure limit: a credential guessed wrong, not the gateway's own failure. */
-const NOT_THE_CLIENTS_FAULT = new Set(["jwks_unavailable"]);
+const NOT_THE_CLIENTS_FAULT = new Set<RefusalReason>(["jwks_unavailable"]);
 
 const MAX_USER_AGENT = 256;
 
@@ -176,7 +177,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
   if (fallback.length === 0 && [...byRoute.values()].every((schemes) => schemes.length === 0)) return passThrough;
 
   /** Hands a refusal to `onFailure` after the response; a failing report is logged, never answered. */
-  function report(c: Context<AppEnv>, schemes: readonly Scheme[], reason: string): void {
+  function report(c: Context<AppEnv>, schemes: readonly Scheme[], reason: AuthFailureReason): void {
     if (!onFailure) return;
     const event: AuthFailureEvent = {
       route: c.get("route")?.id ?? "",
@@ -187,13 +188,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     };
     c.executionCtx.waitUntil(
       (async () => onFailure(event, c))().catch((error: unknown) => {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            event: "auth_failure_report_failed",
-            error: error instanceof Error ? error.name : typeof error,
-          }),
-        );
+        log.error("auth_failure_report_failed", { name: errorName(error) });
       }),
     );
   }
@@ -215,13 +210,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
       const blockedMs = isolateFailureLimiter.blockedFor(failureCounter(c));
       if (blockedMs > 0) {
         report(c, schemes, "too_many_failures");
-        const seconds = retryAfterSeconds(blockedMs);
-        throw retryLater(
-          429,
-          "too_many_auth_failures",
-          `too many failed authentications from this address; retry in ${seconds} s`,
-          seconds,
-        );
+        throw refusalError({ kind: "too_many_failures", blockedMs });
       }
     }
     const ctx = waitUntilOf(c);
@@ -232,7 +221,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
         const { identity } = verdict;
         if (identity.allowedRoutes && !(routeId !== undefined && identity.allowedRoutes.includes(routeId))) {
           report(c, [scheme], "route_not_allowed");
-          throw gatewayError(403, "route_not_allowed", "these credentials are not allowed on this route");
+          throw refusalError({ kind: "route_not_allowed" });
         }
         c.set("authScheme", scheme.name);
         if (identity.consumer !== undefined) c.set("consumer", identity.consumer);
@@ -253,12 +242,6 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
     );
     if (failureSpec && guessed)
       c.executionCtx.waitUntil(isolateFailureLimiter.fail(failureCounter(c), failureSpec, objectFailureIo(c.env)));
-    const challenges = schemes.flatMap((scheme, index) => scheme.challenge(refusals[index]!.presented) ?? []);
-    if (challenges.length === 0) {
-      throw gatewayError(403, "client_certificate_required", "this route requires a valid client certificate");
-    }
-    throw gatewayError(401, "unauthorized", "valid credentials are required for this route", {
-      headers: challenges.map((challenge): [string, string] => ["WWW-Authenticate", challenge]),
-    });
+    throw refusalError({ kind: "credentials", refusals: refusals.map(({ presented }, index) => ({ scheme: schemes[index]!, presented })) });
   };
 };

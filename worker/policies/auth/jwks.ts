@@ -22,6 +22,7 @@ import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, 
 import { contentLength, readAtMost } from "../../http/body";
 import { sharedWork, type WaitUntil } from "../../http/shared-work";
 import { AuthRejection } from "./scheme";
+import { log, errorName } from "../../observability/logger";
 
 /** The runtime's fetch, or a stand-in for tests. */
 export type JwksFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -88,15 +89,11 @@ export function remoteKeySet(url: string, options: RemoteKeySetOptions): RemoteK
       fetchedAt = Date.now();
     } catch (error) {
       failedAt = Date.now();
-      console.warn(
-        JSON.stringify({
-          level: "warn",
-          event: "jwks_refresh_failed",
-          jwks_uri: url,
-          error: error instanceof Error ? error.name : typeof error,
-          serving_cached_keys: keys !== undefined && !tooOld(failedAt),
-        }),
-      );
+      log.warn("jwks_refresh_failed", {
+        jwks_uri: url,
+        name: errorName(error),
+        serving_cached_keys: keys !== undefined && !tooOld(failedAt),
+      });
     }
   }
 

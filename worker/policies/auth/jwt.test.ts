@@ -109,7 +109,11 @@ const pemGateway = (auth: Auth = pemAuth) => gateway({ auth }, {}, { ...SECRETS,
 async function expectInvalidToken(response: Response) {
   expect(response.status).toBe(401);
   expect(response.headers.get("WWW-Authenticate")).toBe('Bearer realm="loom-edge", error="invalid_token"');
-  expect(await response.json()).toEqual({ error: "unauthorized", message: "valid credentials are required for this route" });
+  expect(await response.json()).toEqual({
+    error: "unauthorized",
+    message: "valid credentials are required for this route",
+    request_id: "test",
+  });
 }
 
 describe("jwt: valid tokens", () => {

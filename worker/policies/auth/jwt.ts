@@ -37,7 +37,8 @@ import { resolveSecret, secretName, SecretUnavailableError } from "../../http/sc
 import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
 import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
-import { admit, AuthRejection, headerSafe, realmParam, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
+import type { RefusalReason } from "./refusal";
+import { admit, AuthRejection, headerSafe, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
 
 /** Three base64url parts, the last one (the signature) non-empty: no JWE, no unsecured JWT. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -73,7 +74,7 @@ function canonicalCompactJws(token: string): boolean {
 }
 
 /** A short reason for the audit log from what jose reports. */
-function reasonOf(error: errors.JOSEError): string {
+function reasonOf(error: errors.JOSEError): RefusalReason {
   if (error instanceof errors.JWTExpired) return "expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "nbf") return "not_yet_valid";
@@ -123,7 +124,6 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
   const toleranceSeconds = Math.floor(config.clock_tolerance / 1000);
   const bareTokenHeader = config.header.toLowerCase() !== "authorization";
   const claimHeaders = Object.entries(config.claim_headers);
-  const realm = realmParam(config.realm);
   // RFC 7519 §4.1.4 makes `exp` optional, but a token that never expires cannot be withdrawn
   // short of rotating the key that signed it.
   const requiredClaims =
@@ -233,8 +233,7 @@ export function jwtScheme(config: JwtAuthConfig, options: JwtSchemeOptions = {})
 
   return {
     name: "jwt",
-    // RFC 6750 §3.1: no error code when the request carried no token; invalid_token, nothing more, for a bad one.
-    challenge: (presented) => (presented ? `Bearer ${realm}, error="invalid_token"` : `Bearer ${realm}`),
+    realm: config.realm,
     async verify(request, env, ctx) {
       const token = presentedToken(request);
       if (token === undefined) return refuse("missing_credentials", false);

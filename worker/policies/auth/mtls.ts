@@ -13,8 +13,6 @@ export function mtlsScheme(config: MtlsAuthConfig): Scheme {
 
   return {
     name: "mtls",
-    // There is no HTTP authentication scheme for TLS client certificates (RFC 8705 §2 uses the TLS layer).
-    challenge: () => undefined,
     async verify(request) {
       const client = (request.cf as IncomingRequestCfProperties | undefined)?.tlsClientAuth;
       if (!client || client.certPresented !== "1") return refuse("cert_not_presented", false);

@@ -4,11 +4,10 @@
  */
 import type { JWTPayload } from "jose";
 import { SecretUnavailableError } from "../../http/schema-kit/secrets";
-import type { Env } from "../../env";
+import type { Env, SchemeName } from "../../env";
 import type { WaitUntil } from "../../http/shared-work";
 import type { RateConfig } from "../../http/schema-kit/rate";
-
-export type SchemeName = "api_key" | "jwt" | "basic" | "mtls";
+import type { RefusalReason } from "./refusal";
 
 /** Who the request was authenticated as. */
 export interface Identity {
@@ -25,14 +24,14 @@ export interface Identity {
 
 /**
  * `presented`: the client sent a credential for this scheme (a bad one), as opposed to none.
- * `reason` is a short code for the audit log; it never contains the credential.
+ * `reason` is for the audit log (refusal.ts); it never contains the credential.
  */
-export type Verdict = { ok: true; identity: Identity } | { ok: false; reason: string; presented: boolean };
+export type Verdict = { ok: true; identity: Identity } | { ok: false; reason: RefusalReason; presented: boolean };
 
 export interface Scheme {
   readonly name: SchemeName;
-  /** A WWW-Authenticate challenge (RFC 9110 §11.6.1), or undefined when the scheme has none (mTLS). */
-  challenge(presented: boolean): string | undefined;
+  /** The realm its WWW-Authenticate challenge names (refusal.ts); mTLS has no challenge. */
+  readonly realm?: string;
   /**
    * Throws SecretUnavailableError when a secret it needs is unset: fail closed with a 500.
    * `ctx` keeps work shared with other requests alive if this one is cancelled (http/shared-work.ts).
@@ -41,11 +40,11 @@ export interface Scheme {
 }
 
 export const admit = (identity: Identity = {}): Verdict => ({ ok: true, identity });
-export const refuse = (reason: string, presented = true): Verdict => ({ ok: false, reason, presented });
+export const refuse = (reason: RefusalReason, presented = true): Verdict => ({ ok: false, reason, presented });
 
 /** Thrown inside a verification (e.g. by a key lookup) to refuse the request with this reason. */
 export class AuthRejection extends Error {
-  constructor(readonly reason: string) {
+  constructor(readonly reason: RefusalReason) {
     super(reason);
     this.name = "AuthRejection";
   }
@@ -84,6 +83,3 @@ export function headerSafe(value: string): string {
   }
   return out;
 }
-
-/** `realm="…"`; schema.ts restricts realms to characters that need no escaping. */
-export const realmParam = (realm: string): string => `realm="${realm}"`;

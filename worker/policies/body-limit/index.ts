@@ -37,7 +37,7 @@ export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
     throw new RangeError(`bodyLimit: maxSize must be a whole number of bytes, not ${maxSize}`);
   }
   // A fresh exception each time: its response body can be sent only once.
-  const tooLarge = () => gatewayError(413, "payload_too_large", `the request body is larger than ${maxSize} bytes`);
+  const tooLarge = () => gatewayError("payload_too_large", `the request body is larger than ${maxSize} bytes`);
   return async function bodyLimit(c, next) {
     const request = c.req.raw;
     if (request.body !== null) {

@@ -121,7 +121,7 @@ function check(validator: Validator, value: unknown): ValidationIssue[] {
     // The library builds error locations with encodeURI, which throws on a property name
     // holding an unpaired surrogate ("\ud800" is valid JSON); such a body is refused.
     if (!(error instanceof URIError)) throw error;
-    throw gatewayError(400, "invalid_json", "the request body holds a string with an unpaired UTF-16 surrogate");
+    throw gatewayError("invalid_json", "the request body holds a string with an unpaired UTF-16 surrogate");
   }
   return result.valid ? [] : issues(result.errors);
 }
@@ -147,7 +147,7 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   // A fresh exception each time: its response body can be sent only once.
   const tooLarge = () =>
-    gatewayError(413, "payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
+    gatewayError("payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
 
   /** The body, whole and bounded; another validator on the route may have read it already. */
   async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
@@ -171,8 +171,7 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
     } catch {
       return undefined;
     }
-    if (hasDuplicateKey(text))
-      throw gatewayError(400, "duplicate_key", "an object in the request body names the same member twice (RFC 8259 §4)");
+    if (hasDuplicateKey(text)) throw gatewayError("duplicate_key");
     return { value };
   }
 
@@ -180,14 +179,14 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
     const request = c.req.raw;
     if (methods.has(request.method)) {
       if (!isJson(request.headers.get("content-type"))) {
-        throw gatewayError(415, "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)");
+        throw gatewayError("unsupported_media_type");
       }
       const bytes = await bodyOf(c);
       const body = parse(bytes);
-      if (!body) throw gatewayError(400, "invalid_json", "the request body is not valid UTF-8 JSON");
+      if (!body) throw gatewayError("invalid_json");
       const found = fast?.(body.value) ? [] : check(validator, body.value);
       if (found.length > 0) {
-        throw gatewayError(400, "validation_failed", "the request body does not match the route's JSON Schema", {
+        throw gatewayError("validation_failed", "the request body does not match the route's JSON Schema", {
           extra: { issues: found },
         });
       }

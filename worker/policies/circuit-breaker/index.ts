@@ -37,6 +37,7 @@ import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../http/chain";
 import type { CircuitBreakerConfig } from "./schema";
 import { retryAfterSeconds, retryLater } from "../../http/errors";
+import { log, errorName } from "../../observability/logger";
 
 export interface CircuitBreakerOptions {
   upstreams: readonly BreakerUpstream[];
@@ -159,12 +160,12 @@ function takePending(copy: Copy, now: number): EndpointCounts[] {
 
 function logFailure(event: string, upstream: string, error: unknown): void {
   const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
-  console.warn(JSON.stringify({ level: "warn", event, upstream, name: error instanceof Error ? error.name : typeof error, overloaded }));
+  log.warn(event, { upstream, name: errorName(error), overloaded });
 }
 
 function circuitOpen(retryAfterMs: number): Error {
   const seconds = retryAfterSeconds(retryAfterMs);
-  return retryLater(503, "upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
+  return retryLater("upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
 }
 
 export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers => {

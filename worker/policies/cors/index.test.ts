@@ -2,10 +2,11 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../http/error-handler";
+import { errorHandler } from "../../http/error-handler";
 import { gatewayError } from "../../http/errors";
 import type { MatchedRoute } from "../../env";
 import { preflightMethod } from "../../http/preflight";
+import { log } from "../../observability/logger";
 import { cors, corsRouteIds } from ".";
 import { corsSchema } from "./schema";
 
@@ -30,7 +31,7 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
   const corsRoutes = corsRouteIds(options);
   const authLike: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.path.endsWith("/secret"))
-      throw gatewayError(401, "unauthorized", "valid credentials are required for this route", {
+      throw gatewayError("unauthorized", "valid credentials are required for this route", {
         headers: { "WWW-Authenticate": 'Bearer realm="x"' },
       });
     await next();
@@ -44,7 +45,7 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
     });
   };
   const app = new Hono<AppEnv>();
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   // As routeMatch does: a preflight only where a policy applies (routes the options list, or any with a global block).
   app.use(async (c, next) => {
     const id = c.req.path.split("/")[1]!;

@@ -16,10 +16,9 @@
  *   `example.com.evil.com` matches. `null` and malformed origins never match.
  */
 import type { MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError } from "../../http/errors";
+import { gatewayError, GatewayError } from "../../http/errors";
 import { ORIGIN_PATTERN, type CorsConfig } from "./schema";
 
 export interface CorsOptions {
@@ -140,7 +139,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean);
     if (allowed === undefined || !policy.methods.has(method) || !requested.every((name) => policy.headers.has(name))) {
-      throw gatewayError(403, "cors_forbidden", "this cross-origin request is not allowed", { headers: { Vary: vary.join(", ") } });
+      throw gatewayError("cors_forbidden", "this cross-origin request is not allowed", { headers: { Vary: vary.join(", ") } });
     }
     const headers = new Headers({
       "Access-Control-Allow-Origin": allowed,
@@ -163,7 +162,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
       await next();
     } catch (error) {
       // Errors thrown further in (401, 413, …) carry their response; scripts of an allowed origin may read it.
-      if (error instanceof HTTPException && error.res) decorate(error.res.headers, policy, allowed);
+      if (error instanceof GatewayError) decorate(error.headers, policy, allowed);
       throw error;
     }
     decorate(c.res.headers, policy, allowed);

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../http/error-handler";
+import { errorHandler } from "../../http/error-handler";
 import type { MatchedRoute } from "../../env";
+import { log } from "../../observability/logger";
 import { ipRules } from ".";
 import { contains, parseCidr, parseIp } from "../../http/schema-kit/cidr";
 import { ipRulesSchema } from "./schema";
@@ -16,7 +17,7 @@ type RulesInput = Parameters<typeof ipRulesSchema.parse>[0];
  */
 function gateway(config: { rules?: RulesInput; routes?: Record<string, RulesInput> }) {
   const app = new Hono<AppEnv>();
-  app.onError(handleError);
+  app.onError(errorHandler(log.error));
   app.use(async (c, next) => {
     c.set("clientIp", c.req.header("CF-Connecting-IP") ?? "");
     c.set("route", { id: c.req.path.split("/")[1]! } as MatchedRoute);

@@ -55,7 +55,7 @@ export const ipRules = (options: IpRulesOptions): MiddlewareHandler<AppEnv> => {
     if (layers.some(Boolean)) {
       const address = parseIp(c.get("clientIp") ?? "");
       for (const rules of layers) {
-        if (rules && !admits(rules, address)) throw gatewayError(403, "ip_forbidden", "requests from this address are not allowed here");
+        if (rules && !admits(rules, address)) throw gatewayError("ip_forbidden");
       }
     }
     return next();

@@ -27,6 +27,7 @@ import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 import type { RateConfig } from "../../http/schema-kit/rate";
 import type { RateLimitConfig } from "./schema";
+import { log, errorName } from "../../observability/logger";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
 export { rateLimitSchema, type RateLimitConfig } from "./schema";
@@ -91,7 +92,7 @@ function scope(name: string, rate: RateConfig): Scope {
 function errorFlags(error: unknown): { name: string; overloaded: boolean; retryable: boolean } {
   const flags = (error ?? {}) as { overloaded?: unknown; retryable?: unknown };
   return {
-    name: error instanceof Error ? error.name : typeof error,
+    name: errorName(error),
     overloaded: flags.overloaded === true,
     retryable: flags.retryable === true,
   };
@@ -144,25 +145,21 @@ export const rateLimit = (
     if (decision.outcome === "refused") {
       refusals?.note(`${routeId ?? ""}\n${name}`, { key: name, route: routeId }, c);
       const seconds = retryAfterSeconds(decision.retryAfterMs);
-      throw retryLater(429, "rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
+      throw retryLater("rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
         "RateLimit-Policy": limit.policy,
         RateLimit: exhaustedHeader(limit.buckets, seconds),
       });
     }
     if (decision.outcome === "unavailable") {
       if (decision.error !== undefined) {
-        console.warn(
-          JSON.stringify({
-            level: "warn",
-            event: "rate_limit_store_unavailable",
-            request_id: c.get("requestId"),
-            fail_open: config.fail_open,
-            ...errorFlags(decision.error),
-          }),
-        );
+        log.warn("rate_limit_store_unavailable", {
+          request_id: c.get("requestId"),
+          fail_open: config.fail_open,
+          ...errorFlags(decision.error),
+        });
       }
       if (!config.fail_open) {
-        throw gatewayError(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
+        throw gatewayError("rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
           headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy },
         });
       }

@@ -74,7 +74,7 @@ describe("securityHeaders", () => {
 
   it("covers gateway errors and unexpected failures", async () => {
     const refused = testApp([securityHeaders(full)], () => {
-      throw gatewayError(413, "payload_too_large", "too big");
+      throw gatewayError("payload_too_large", "too big");
     });
     const response = await refused.request("https://gw.test/", overTls);
     expect(response.status).toBe(413);

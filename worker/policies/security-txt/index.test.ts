@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { securityTxtSchema } from "./schema";
 import type { AppEnv } from "../../env";
-import { handleError } from "../../http/error-handler";
+import { errorHandler } from "../../http/error-handler";
+import { log } from "../../observability/logger";
 import { renderSecurityTxt, securityTxt } from "./index";
 
 const full = securityTxtSchema.parse({
@@ -18,7 +19,7 @@ const full = securityTxtSchema.parse({
 
 function app(options: Parameters<typeof securityTxt>[0]) {
   const hono = new Hono<AppEnv>();
-  hono.onError(handleError);
+  hono.onError(errorHandler(log.error));
   hono.get("/.well-known/security.txt", securityTxt(options));
   return hono;
 }

@@ -42,7 +42,7 @@ export function renderSecurityTxt(options: SecurityTxtOptions): string {
 export const securityTxt = (options: SecurityTxtOptions | undefined): Handler<AppEnv> => {
   const text = options && renderSecurityTxt(options);
   return async function securityTxt() {
-    if (text === undefined) throw gatewayError(404, "not_found", "this gateway publishes no security.txt");
+    if (text === undefined) throw gatewayError("not_found", "this gateway publishes no security.txt");
     // RFC 9116 §3: text/plain with charset utf-8.
     return new Response(text, { headers: { "Content-Type": "text/plain; charset=utf-8" } });
   };

@@ -79,7 +79,7 @@ function closestRefusal(listeners: readonly ListenerConfig[], connection: TlsCon
 }
 
 function refuse(refusal: ListenerRefusal): never {
-  throw gatewayError(403, refusal.code, refusal.message);
+  throw gatewayError(refusal.code, refusal.message);
 }
 
 /** Global check, before routing: the request must satisfy at least one listener. */
