@@ -17,11 +17,11 @@ import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
 import { errorHandler } from "./gateway/error-handler";
-import { log } from "./observability/logger";
 import { normalizePath } from "./gateway/normalize";
 import { gatewayError } from "./gateway/errors";
 import { requestContext } from "./gateway/request-context";
 import { targetOf } from "./gateway/request-target";
+import { log } from "./observability/logger";
 
 /** True when `path` is the admin prefix or below it. */
 function underPrefix(path: string, prefix: string): boolean {

@@ -13,9 +13,9 @@ import { pruneAuditLog } from "../audit/retention";
 import { zodIssues } from "../config/parse";
 import { auditUnavailable } from "../config/store";
 import { gatewayError } from "../gateway/errors";
+import { errorName, log } from "../observability/logger";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
-import { log, errorName } from "../observability/logger";
 
 const storeUnavailable = (store: "d1" | "r2", error: unknown) => {
   const code = store === "d1" ? "audit_store_unavailable" : "archive_unavailable";

@@ -25,9 +25,9 @@ import {
   rotateKey,
 } from "../consumers/store";
 import { gatewayError } from "../gateway/errors";
+import { errorName, log } from "../observability/logger";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readBodyText, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
-import { log, errorName } from "../observability/logger";
 
 /** Any D1 failure under these endpoints: 503; nothing is answered from a half-read store. */
 async function fromStore<T>(operation: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@
 import { HTTPException } from "hono/http-exception";
 import { identifier } from "../config/schema";
 import { gatewayError } from "../gateway/errors";
+import { errorName, log } from "../observability/logger";
 import {
   credentialInfo,
   deleteCredential,
@@ -22,7 +23,6 @@ import {
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
-import { log, errorName } from "../observability/logger";
 
 /** A JSON object with one secret needs far less than the admin API's 1 MiB. */
 export const MAX_CREDENTIAL_BODY_BYTES = 16 * 1024;

@@ -15,13 +15,13 @@ import { writeAuditEvent } from "../audit";
 import type { UpstreamConfig } from "../config/schema";
 import { auditUnavailable } from "../config/store";
 import { gatewayError } from "../gateway/errors";
+import { errorName, log } from "../observability/logger";
 import { forgetCircuit } from "../policies/circuit-breaker";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
 import { DENY_RECHECK_MS } from "../policies/rate-limit/local";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
 import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";
-import { log, errorName } from "../observability/logger";
 
 type RateLimitState = z.output<typeof rateLimitStateSchema>;
 type CircuitState = z.output<typeof circuitStateSchema>;

@@ -13,11 +13,11 @@ import type { Env } from "../env";
 import { gatewayError } from "../gateway/errors";
 import { sharedWork, type WaitUntil } from "../gateway/shared-work";
 import { sha256Hex } from "../audit/chain";
+import { errorName, log } from "../observability/logger";
 import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
 import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { configSchema } from "./schema";
 import { ifMatchAllows } from "./version-tag";
-import { log, errorName } from "../observability/logger";
 
 /** Who asks for a change; recorded in its audit row. */
 export interface ChangeAuthor {

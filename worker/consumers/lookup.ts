@@ -18,9 +18,9 @@
 import type { Env } from "../env";
 import { gatewayError } from "../gateway/errors";
 import { sharedWork } from "../gateway/shared-work";
+import { errorName, log } from "../observability/logger";
 import type { KeyHashLookup, StoredConsumer } from "../policies/auth";
 import { findKeyOwner } from "./store";
-import { log, errorName } from "../observability/logger";
 
 export const KEY_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;

@@ -3,9 +3,9 @@ import { Hono, type Handler } from "hono";
 import { ACCESS_LOG_FIELDS, configSchema, routeSchema } from "../config/schema";
 import type { AppEnv } from "../env";
 import { errorHandler } from "../gateway/error-handler";
-import { log as structuredLog } from "./logger";
 import { gatewayError } from "../gateway/errors";
 import { accessLog, isoTimestamp, type AccessLogOptions } from "./access-log";
+import { log as structuredLog } from "./logger";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;
 const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend" });

@@ -5,9 +5,9 @@
  * No answer or log line ever holds a key or a secret.
  */
 import { gatewayError } from "../gateway/errors";
+import { log } from "../observability/logger";
 import type { CredentialUnreadableError } from "./cipher";
 import type { VaultUnavailableError } from "./keys";
-import { log } from "../observability/logger";
 
 /** 503 `vault_unavailable`: VAULT_ROOT_KEY (or _PREVIOUS) unset or unusable. */
 export function vaultUnavailable(error: VaultUnavailableError, requestId: string | undefined, audience: "admin" | "gateway") {

@@ -10,9 +10,9 @@ import { routeSchema, upstreamSchema } from "../config/schema";
 import type { ChangeAuthor } from "../config/store";
 import type { AppEnv, Env } from "../env";
 import { errorHandler } from "../gateway/error-handler";
-import { log } from "../observability/logger";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
+import { log } from "../observability/logger";
 import { credentialInjection } from "./inject";
 import { putCredential } from "./store";
 

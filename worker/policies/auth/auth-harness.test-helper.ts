@@ -8,9 +8,9 @@ import { Hono, type Context } from "hono";
 import type * as jose from "jose";
 import type { AppEnv, Env } from "../../env";
 import { errorHandler } from "../../gateway/error-handler";
-import { log } from "../../observability/logger";
 import type { MatchedRoute } from "../../gateway/router";
 import { authenticate, identityHeaderNames, type AuthenticateOptions, type AuthFailureEvent } from ".";
+import { log } from "../../observability/logger";
 import { authSchema, routeAuthSchema } from "./schema";
 
 export const SECRETS: Record<string, string> = {

@@ -42,6 +42,7 @@ import { waitUntilOf } from "../../gateway/shared-work";
 import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";
 import { clientBlock } from "../../observability/client-block";
+import { errorName, log } from "../../observability/logger";
 import { apiKeyScheme, type KeyHashLookup } from "./api-key";
 import { basicScheme } from "./basic";
 import { remoteKeySet, type JwksFetch, type RemoteKeySet } from "./jwks";
@@ -50,7 +51,6 @@ import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
 import { refusalError, type AuthFailureReason, type RefusalReason } from "./refusal";
 import type { Scheme, Verdict } from "./scheme";
-import { log, errorName } from "../../observability/logger";
 
 export type { KeyHashLookup, StoredConsumer } from "./api-key";
 export type { JwksFetch } from "./jwks";

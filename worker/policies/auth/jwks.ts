@@ -21,8 +21,8 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
 import { contentLength, readAtMost } from "../../gateway/body";
 import { sharedWork, type WaitUntil } from "../../gateway/shared-work";
+import { errorName, log } from "../../observability/logger";
 import { AuthRejection } from "./scheme";
-import { log, errorName } from "../../observability/logger";
 
 /** The runtime's fetch, or a stand-in for tests. */
 export type JwksFetch = (url: string, init: RequestInit) => Promise<Response>;

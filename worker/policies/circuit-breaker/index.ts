@@ -37,7 +37,7 @@ import type { UpstreamConfig } from "../../config/schema";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { retryAfterSeconds, retryLater } from "../../gateway/errors";
-import { log, errorName } from "../../observability/logger";
+import { errorName, log } from "../../observability/logger";
 
 export interface CircuitBreakerOptions {
   upstreams: readonly UpstreamConfig[];

@@ -3,11 +3,11 @@ import { every } from "hono/combine";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
 import { errorHandler } from "../../gateway/error-handler";
-import { log } from "../../observability/logger";
 import { gatewayError } from "../../gateway/errors";
 import type { MatchedRoute } from "../../gateway/router";
 import { preflightMethod } from "../../gateway/preflight";
 import { cors, corsRouteIds } from ".";
+import { log } from "../../observability/logger";
 import { corsSchema } from "./schema";
 
 type CorsInput = Parameters<typeof corsSchema.parse>[0];

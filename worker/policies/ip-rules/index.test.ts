@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
 import { errorHandler } from "../../gateway/error-handler";
-import { log } from "../../observability/logger";
 import type { MatchedRoute } from "../../gateway/router";
 import { ipRules } from ".";
+import { log } from "../../observability/logger";
 import { contains, parseCidr, parseIp } from "./cidr";
 import { ipRulesSchema } from "./schema";
 

@@ -21,12 +21,12 @@ import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-obj
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError, retryAfterSeconds, retryLater } from "../../gateway/errors";
+import { errorName, log } from "../../observability/logger";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "./local";
 import type { RateConfig, RateLimitConfig } from "./schema";
-import { log, errorName } from "../../observability/logger";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
 export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
