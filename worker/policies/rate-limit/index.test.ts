@@ -81,7 +81,12 @@ describe("rateLimit: burst, then the sustained rate", () => {
     expect(refused.headers.get("Retry-After")).toBe("1");
     expect(refused.headers.get("RateLimit-Policy")).toBe('"burst";q=3;w=3');
     expect(refused.headers.get("RateLimit")).toBe('"burst";r=0;t=1');
-    expect(await refused.json()).toEqual({ error: "rate_limited", message: "too many requests; retry in 1 s", retry_after: 1, request_id: "test-request" });
+    expect(await refused.json()).toEqual({
+      error: "rate_limited",
+      message: "too many requests; retry in 1 s",
+      retry_after: 1,
+      request_id: "test-request",
+    });
   });
 
   it("admits `requests_per_second` more each second", async () => {
