@@ -72,6 +72,7 @@ it("answers GET /admin/audit/verify with 409 and the first broken link once a ro
     rows: 1,
     broken: { id: target.id, event_id: target.event_id, reason: "hash_mismatch" },
     anchored_through: rows[0]!.id,
+    request_id: res.headers.get("X-Request-Id"),
   });
 });
 

@@ -155,7 +155,7 @@ describe("changes when the audit log cannot be written", () => {
     expect(await env.CONFIG.get(KEYS.version(saved.version + 1))).toBeNull();
     expect(await env.CONFIG.get(KEYS.document("/etc/x.json"))).toBeNull();
     expect(await auditRows()).toHaveLength(rows);
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"error":"audit_unavailable"'));
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining('"event":"audit_unavailable"'));
   });
 
   it("still validates (nothing is changed by a dry run)", async () => {

@@ -88,6 +88,13 @@ describe("the admin API and the vault", () => {
     await refusal(await admin("/no-such-resource"), 404, "not_found");
   });
 
+  it("405 method_not_allowed, with Allow and the same list as allow, as the gateway's", async () => {
+    const res = await admin("/health", { method: "DELETE" });
+    const body = await refusal(res, 405, "method_not_allowed");
+    expect(res.headers.get("Allow")).toBe("GET, HEAD");
+    expect(body.allow).toEqual(["GET", "HEAD"]);
+  });
+
   it("400 invalid_config, with its issues", async () => {
     const body = await refusal(await admin("/config", json("PUT", { routes: "not a list" })), 400, "invalid_config");
     expect(body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.any(String) })]));

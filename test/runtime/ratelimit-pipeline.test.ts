@@ -98,6 +98,7 @@ describe("rate limits on the gateway", () => {
       error: "rate_limited",
       message: `too many requests; retry in ${retryAfter} s`,
       retry_after: Number(retryAfter),
+      request_id: refused.headers.get("X-Request-Id"),
     });
     expect(await statuses("/open/a", 5, ip)).toEqual([429, 429, 429, 429, 429]);
   });

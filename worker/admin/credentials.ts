@@ -22,7 +22,7 @@ import {
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
-import { log, errorName } from "../observability/logger";
+import { errorName, log } from "../observability/logger";
 
 /** A JSON object with one secret needs far less than the admin API's 1 MiB. */
 export const MAX_CREDENTIAL_BODY_BYTES = 16 * 1024;

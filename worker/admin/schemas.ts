@@ -4,6 +4,7 @@
  * document is generated from this table, so it cannot drift from what the handlers do.
  */
 import { z } from "zod";
+import { ERROR_CODES } from "../http/error-catalogue";
 import { configSchema, routeSchema, upstreamSchema } from "../config/schema";
 import {
   auditChainBrokenSchema,
@@ -30,9 +31,9 @@ const issue = z.object({
 });
 
 const errorBody = z.object({
-  error: z.string().describe("Stable machine-readable code."),
+  error: z.enum(ERROR_CODES).describe("Stable machine-readable code, from the catalogue (worker/http/error-catalogue.ts)."),
   message: z.string().describe("A sentence for people."),
-  request_id: z.string().optional(),
+  request_id: z.string().describe("The response's X-Request-Id."),
 });
 
 const documentInfo = z.object({

@@ -32,10 +32,10 @@
  * object and once to stream it into R2 with that length (FixedLengthStream).
  */
 import type { Env } from "../env";
+import { errorName, log } from "../observability/logger";
 import { GENESIS_HASH } from "./chain";
 import type { AuditRow } from "./types";
 import { writeAuditEvent } from "./writer";
-import { log, errorName } from "../observability/logger";
 
 export const ARCHIVE_FORMAT = "loom-edge-audit-ndjson/1";
 /** The cron run checks the previous day and the days before it, this many in all: each gets the objects it lacks. */

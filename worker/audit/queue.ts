@@ -19,10 +19,10 @@
 import { z } from "zod";
 import { AUDIT_EVENTS } from "./schema";
 import type { Env } from "../env";
+import { errorName, log } from "../observability/logger";
 import { scrubDetails } from "./scrub";
 import type { AuditEvent } from "./types";
 import { appendAuditEvents } from "./writer";
-import { log, errorName } from "../observability/logger";
 
 /** The body of one AUDIT_QUEUE message: an event with its idempotency key. */
 export type QueuedAuditEvent = AuditEvent & { eventId: string };

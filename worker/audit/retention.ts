@@ -19,12 +19,12 @@
  *      DELETE trigger allows exactly the rows a checkpoint covers; verify starts from it.
  */
 import type { Env } from "../env";
+import { errorName, log } from "../observability/logger";
 import type { AuditEvent } from "./types";
 import { anchorKeys, checkpointMac } from "./anchor";
 import { ArchiveStoreError, DAY_MS, exportDayForJob, prunedThrough } from "./archive";
 import { verifyAuditChain } from "./chain";
 import { writeAuditEvent } from "./writer";
-import { log, errorName } from "../observability/logger";
 
 /** Days of rows one run prunes at most (each is exported first); a backlog takes several runs. */
 const MAX_DAYS_PER_RUN = 31;

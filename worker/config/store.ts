@@ -16,7 +16,7 @@ import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { ifMatchAllows } from "./version-tag";
-import { log, errorName } from "../observability/logger";
+import { errorName, log } from "../observability/logger";
 
 export interface CurrentConfig {
   /** 0 before the first save. */

@@ -20,7 +20,7 @@ import { gatewayError } from "../http/errors";
 import { sharedWork } from "../http/shared-work";
 import type { KeyHashLookup, StoredConsumer } from "./stored-consumer";
 import { findKeyOwner } from "./store";
-import { log, errorName } from "../observability/logger";
+import { errorName, log } from "../observability/logger";
 
 export const KEY_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;

@@ -1,8 +1,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../env";
-import { errorHandler } from "./error-handler";
 import { log as structuredLog } from "../observability/logger";
+import { errorHandler } from "./error-handler";
 import { gatewayError } from "./errors";
 import { chain, passThrough } from "./chain";
 

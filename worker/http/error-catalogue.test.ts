@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
 import { gatewayError, methodNotAllowed, retryLater } from "./errors";
-import { ERROR_CATALOGUE, type ErrorCode } from "./error-catalogue";
-
-const codes = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+import { ERROR_CATALOGUE, ERROR_CODES as codes } from "./error-catalogue";
 
 /** README's table of error codes, as the catalogue says it should read. */
 function errorTable(): string {

@@ -161,5 +161,8 @@ export const ERROR_CATALOGUE = {
 /** A code the gateway answers with; anything else does not compile. */
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/** Every code, in the catalogue's order (README's table, the OpenAPI document's enum). */
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
+
 /** The status of a code (a literal type: `ErrorStatus<"rate_limited">` is 429). */
 export type ErrorStatus<C extends ErrorCode> = (typeof ERROR_CATALOGUE)[C]["status"];

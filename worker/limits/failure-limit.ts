@@ -21,7 +21,7 @@
  */
 import type { FailureLimitSpec, FailureReport, FailureVerdict } from "../../durable-objects/rate-limiter";
 import type { Env } from "../env";
-import { log, errorName } from "../observability/logger";
+import { errorName, log } from "../observability/logger";
 
 export type { FailureLimitSpec } from "../../durable-objects/rate-limiter";
 

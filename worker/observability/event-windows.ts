@@ -18,7 +18,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { log, errorName } from "./logger";
+import { errorName, log } from "./logger";
 
 /** How often, and when, an aggregated event happened (epoch ms). */
 export interface Occurrences {

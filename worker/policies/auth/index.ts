@@ -52,7 +52,7 @@ import { mtlsScheme } from "./mtls";
 import type { AuthConfig, JwtAuthConfig, RouteAuthConfig, SchemeConfig } from "./schema";
 import { refusalError, type AuthFailureReason, type RefusalReason } from "./refusal";
 import type { Scheme, Verdict } from "./scheme";
-import { log, errorName } from "../../observability/logger";
+import { errorName, log } from "../../observability/logger";
 
 export type { JwksFetch } from "./jwks";
 

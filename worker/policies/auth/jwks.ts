@@ -22,7 +22,7 @@ import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, 
 import { contentLength, readAtMost } from "../../http/body";
 import { sharedWork, type WaitUntil } from "../../http/shared-work";
 import { AuthRejection } from "./scheme";
-import { log, errorName } from "../../observability/logger";
+import { errorName, log } from "../../observability/logger";
 
 /** The runtime's fetch, or a stand-in for tests. */
 export type JwksFetch = (url: string, init: RequestInit) => Promise<Response>;
