@@ -25,7 +25,8 @@ import { securityHeaders } from "../policies/security-headers";
 import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
 import { credentialInjection } from "../vault";
-import { configSchema, type Config, type RouteConfig } from "./schema";
+import { EMPTY_CONFIG } from "./normal-form";
+import type { Config, RouteConfig } from "./schema";
 import { findSecretRefs } from "./secrets";
 
 export interface CompiledConfig {
@@ -179,5 +180,5 @@ export function compileConfig(version: number, config: Config, documents: Readon
 
 /** The config in force before anything was saved: no routes, so every request is a 404. */
 export function emptyCompiledConfig(): CompiledConfig {
-  return compileConfig(0, configSchema.parse({}), new Map());
+  return compileConfig(0, EMPTY_CONFIG, new Map());
 }

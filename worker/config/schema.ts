@@ -9,6 +9,8 @@
  * references included.
  */
 import { z } from "zod";
+import { AUDIT_EVENTS, DEFAULT_AUDIT_EVENTS } from "../audit/events";
+import { endpointUrl } from "../gateway/upstream-url";
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from "../audit/retention";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
@@ -23,7 +25,7 @@ import { duration, httpMethod, isLoopbackHost, secretRef, size } from "./fields"
 // ---------------------------------------------------------------- building blocks
 
 // secretRef, size, duration and httpMethod live in fields.ts, which the policies' schemas share.
-export { duration, HTTP_METHODS, httpMethod, secretRef, size } from "./fields";
+export { duration, httpMethod, secretRef, size } from "./fields";
 export { authSchema };
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -78,19 +80,6 @@ export const endpoint = z
     }
   })
   .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
-
-/** The URL an endpoint string stands for, or undefined when it is not one. */
-export function endpointUrl(value: string): URL | undefined {
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  try {
-    const url = new URL(text);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-    if (!url.hostname) return undefined;
-    return url;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---------------------------------------------------------------- listeners (TLS / mTLS)
 
@@ -306,34 +295,10 @@ const wasmPluginSchema = z.strictObject({
   capabilities: z.strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) }).optional(),
 });
 
-/**
- * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
- * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
- * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
- * upstream's circuit (`circuit_reset`); `audit_export`: a day of the audit log exported to R2
- * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
- * (worker/audit/retention.ts). All six are always written, like `config_change`.
- */
-export const AUDIT_EVENTS = [
-  "config_change",
-  "consumer_change",
-  "credential_change",
-  "state_reset",
-  "audit_export",
-  "audit_prune",
-  "route_match",
-  "auth_failure",
-  "rate_limit",
-  "admin_auth_failure",
-] as const;
-
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z
-    .array(z.enum(AUDIT_EVENTS))
-    // Every event but route_match, which writes a row per route and window even when nothing is wrong.
-    .default(AUDIT_EVENTS.filter((event) => event !== "route_match")),
+  events: z.array(z.enum(AUDIT_EVENTS)).default([...DEFAULT_AUDIT_EVENTS]),
   retention: z
     .string()
     .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")

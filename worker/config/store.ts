@@ -15,7 +15,7 @@ import { sharedWork, type WaitUntil } from "../gateway/shared-work";
 import { sha256Hex } from "../audit/chain";
 import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
 import { KEYS, putMutable, readDocument, readPointer, readRevision, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
-import { configSchema } from "./schema";
+import { normalForm, storedConfig } from "./normal-form";
 import { ifMatchAllows } from "./version-tag";
 
 /** Who asks for a change; recorded in its audit row. */
@@ -129,6 +129,8 @@ export async function saveConfig(
   }
   if (!ifMatchAllows(change.ifMatch, current.version)) throw preconditionFailed(current.version);
   const document = await edit(current);
+  // Before the audit row: a document the schema refuses leaves nothing written.
+  const normal = await normalForm(document);
   const version = current.nextVersion;
   const createdAt = new Date().toISOString();
   try {
@@ -146,7 +148,14 @@ export async function saveConfig(
     if (change.ifMatch !== undefined) throw preconditionFailed(version);
     throw gatewayError(409, "conflict", "another change was saved at the same moment; GET the config again and retry");
   }
-  const record: VersionRecord = { version, document, created_at: createdAt, actor: author.actor, action: change.action };
+  const record: VersionRecord = {
+    version,
+    document,
+    created_at: createdAt,
+    actor: author.actor,
+    action: change.action,
+    normal,
+  };
   await storeWrite(async () => {
     await env.CONFIG.put(KEYS.version(version), JSON.stringify(record), {
       metadata: { created_at: createdAt, actor: author.actor, action: change.action },
@@ -316,8 +325,8 @@ async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
   if (version === 0) return emptyCompiledConfig();
   const record = await readVersion(kv, version);
   if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
-  // The stored document is re-validated: a deploy may have changed the schema.
-  const config = configSchema.parse(record.document);
+  // Its normal form, or the document validated again when the schema may have changed since.
+  const config = await storedConfig(record);
   const documents = new Map<string, unknown>();
   await Promise.all(
     documentPaths(config).map(async (path) => {

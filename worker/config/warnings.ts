@@ -5,7 +5,7 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
-import { endpointUrl } from "./schema";
+import { endpointUrl } from "../gateway/upstream-url";
 import { findSecretRefs } from "./secrets";
 import { formatPath } from "./paths";
 

@@ -14,7 +14,8 @@
  * credential is checked.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { HTTP_METHODS, type RouteConfig } from "../config/schema";
+import type { RouteConfig } from "../config/schema";
+import { HTTP_METHODS } from "../http/methods";
 import type { AppEnv } from "../env";
 import { passThrough } from "./chain";
 import { gatewayError, methodNotAllowed } from "./errors";

@@ -51,7 +51,8 @@
  * letters) and compares strings, no regular expressions.
  */
 import type { MiddlewareHandler } from "hono";
-import { HTTP_METHODS, type RouteConfig } from "../config/schema";
+import type { RouteConfig } from "../config/schema";
+import { HTTP_METHODS } from "../http/methods";
 import type { AppEnv } from "../env";
 import { gatewayError, methodNotAllowed } from "./errors";
 import { normalizePath } from "./normalize";

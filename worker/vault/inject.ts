@@ -17,8 +17,11 @@ import { gatewayError } from "../gateway/errors";
 import { CredentialUnreadableError } from "./cipher";
 import { credentialUnavailable, vaultUnavailable } from "./errors";
 import { VaultUnavailableError } from "./keys";
-import { SECRET_PLACEHOLDER, type CredentialRef } from "./schema";
+import type { CredentialRef } from "./schema";
 import { readCredentialSecret } from "./store";
+
+/** Where a credential's `format` puts the secret (`Bearer {secret}`). */
+export const SECRET_PLACEHOLDER = "{secret}";
 
 export interface CredentialInjectionOptions {
   /** The routes of the config; only `id` and `credential` are read. */

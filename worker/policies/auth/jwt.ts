@@ -36,7 +36,8 @@ import {
 import { resolveSecret, secretName, SecretUnavailableError } from "../../config/secrets";
 import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
-import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
+import { isHmac, type JwtAlgorithm } from "../../http/jwt-algorithms";
+import type { JwtAuthConfig } from "./schema";
 import { admit, AuthRejection, headerSafe, realmParam, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
 
 /** Three base64url parts, the last one (the signature) non-empty: no JWE, no unsecured JWT. */

@@ -6,25 +6,7 @@
 import { z } from "zod";
 import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../config/fields";
 import { formatPath } from "../../config/paths";
-
-export const JWT_ALGORITHMS = [
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-export const isHmac = (alg: JwtAlgorithm): boolean => alg.startsWith("HS");
+import { isHmac, JWT_ALGORITHMS } from "../../http/jwt-algorithms";
 
 /** RFC 9110 §11.5 quoted-string content we never need to escape: printable ASCII minus `"` and `\`. */
 const realm = z

@@ -20,7 +20,8 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../gateway/chain";
 import { gatewayError } from "../../gateway/errors";
-import { ORIGIN_PATTERN, type CorsConfig } from "./schema";
+import { ORIGIN_PATTERN } from "../../http/origin";
+import type { CorsConfig } from "./schema";
 
 export interface CorsOptions {
   /** `middleware.cors`: for every route without a `cors` block of its own. */

@@ -28,7 +28,7 @@ import { LocalLimiter, type RequestIo } from "./local";
 import type { RateConfig, RateLimitConfig } from "./schema";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
-export { rateLimitSchema, type RateConfig, type RateLimitConfig } from "./schema";
+export type { RateConfig, RateLimitConfig } from "./schema";
 
 export interface RateLimitOptions {
   /** The parsed `rate_limit` block. */
