@@ -5,13 +5,16 @@
 //      every module's size and gzip size; the modules evaluated at startup, which are the main
 //      module and what it imports statically, transitively (a dynamic `import()` is evaluated on
 //      first use); the whole upload's gzip size. Target: startup modules <= 150 KB gzip.
-//   2. Startup CPU: RUNS times each, alternating which goes first, a fresh workerd (a Miniflare
-//      instance of its own) with the bare pass-through worker (passthrough.js) and one with the
-//      gateway, whose KV and D1 already hold the benchmark config (saved once through
-//      PUT /admin/config into a persisted state directory, as another isolate would have). The
-//      CPU time of the workerd process (utime + stime, /proc) from its start to the answer of
-//      the first proxied GET, and until Miniflare reports it ready; medians, the gateway's ratio
-//      to the pass-through and the difference. workerd's own start-up is in both.
+//   2. Startup CPU: RUNS times each, each run starting with another target, a fresh workerd (a
+//      Miniflare instance of its own) with the bare pass-through worker (passthrough.js), with
+//      the same pass-through given the gateway's bindings (KV, D1, R2, queues, the Durable Object
+//      classes, which Miniflare sets up as services in the same workerd), and with the gateway,
+//      whose KV and D1 already hold the benchmark config (saved once through PUT /admin/config
+//      into a persisted state directory, as another isolate would have). The CPU time of the
+//      workerd process (utime + stime, /proc) from its start until Miniflare reports it ready
+//      and until the first proxied GET is answered; medians, the gateway's ratios to both, and
+//      its difference to the one with bindings: what the gateway's own code costs a fresh
+//      isolate (evaluating its modules; loading, compiling and applying its config once).
 //
 // Output: tables on stdout and bench/results/cold-start.json.
 import { fork, spawn } from "node:child_process";
@@ -31,10 +34,11 @@ const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 const RUNS = 9;
+const LABELS = ["pass-through", "pass-through + bindings", "gateway"];
 const TARGET_STARTUP_GZIP_BYTES = 150 * 1024;
 const PROXIED = "/api/v1/items/42";
-/** A build, the config's setup and RUNS starts of two workers, with room to spare. */
-export const COLD_START_DEADLINE_MS = (60 + RUNS * 2 * 10) * 1000;
+/** A build, the config's setup and RUNS starts of each target, with room to spare. */
+export const COLD_START_DEADLINE_MS = (60 + RUNS * LABELS.length * 10) * 1000;
 
 const { Log, LogLevel } = await import("miniflare");
 /** What both workers run with: the same fixed `request.cf` as run.mjs (no fetch of one), logs dropped. */
@@ -156,28 +160,68 @@ async function coldStart(Miniflare, options, originBody) {
   }
 }
 
-async function gatewayOptions(outdir, originHostPort, stateDir) {
+/**
+ * The bare pass-through with the gateway's bindings (KV, D1, R2, queues, the two Durable Object
+ * classes, which Miniflare sets up as services of their own in the same workerd): the gateway
+ * minus this is what the gateway's own code costs a fresh isolate.
+ */
+const PASS_THROUGH_WITH_BINDINGS = `
+import { DurableObject } from "cloudflare:workers";
+export class RateLimiter extends DurableObject {}
+export class CircuitBreaker extends DurableObject {}
+export default {
+  fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(new Request(env.ORIGIN + url.pathname + url.search, request));
+  },
+  queue() {},
+};
+`;
+
+/** Miniflare options of the three targets; the two with bindings keep KV, D1 and the objects in `stateDir`. */
+async function targetOptions(outdir, originHostPort, stateDir) {
   const { convertV4MiniflareOptions } = await import("miniflare");
   const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
   const adminToken = randomBytes(24).toString("hex");
-  const options = convertV4MiniflareOptions({
-    ...COMMON_OPTIONS,
-    ...workerOptions,
-    name: "loom-edge",
-    modules: uploadModules(outdir),
-    // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
-    modulesRoot: outdir,
-    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
+  const origin = `http://${originHostPort}`;
+  const withBindings = (options) => ({
+    ...convertV4MiniflareOptions({ ...COMMON_OPTIONS, ...workerOptions, ...options }),
+    // On disk, so that every fresh workerd finds the config saved before.
+    resourcePersistencePath: stateDir,
   });
-  // KV, D1 and the objects on disk, so that every fresh workerd finds the config saved before.
-  return { options: { ...options, resourcePersistencePath: stateDir }, adminToken, originHostPort };
+  return {
+    adminToken,
+    originHostPort,
+    "pass-through": convertV4MiniflareOptions({
+      ...COMMON_OPTIONS,
+      name: "passthrough",
+      modules: true,
+      scriptPath: join(BENCH, "passthrough.js"),
+      compatibilityDate: workerOptions.compatibilityDate,
+      compatibilityFlags: ["nodejs_compat"],
+      bindings: { ORIGIN: origin },
+    }),
+    "pass-through + bindings": withBindings({
+      name: "loom-edge",
+      modules: true,
+      script: PASS_THROUGH_WITH_BINDINGS,
+      bindings: { ...workerOptions.bindings, ORIGIN: origin },
+    }),
+    gateway: withBindings({
+      name: "loom-edge",
+      modules: uploadModules(outdir),
+      // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
+      modulesRoot: outdir,
+      bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
+    }),
+  };
 }
 
 /** Saves the benchmark config into the persisted state once, as an earlier isolate would have. */
-async function saveConfig(Miniflare, gateway) {
+async function saveConfig(Miniflare, targets) {
   const { unstable_splitSqlQuery } = await import("wrangler");
-  const { mf, url } = await startWorkerd(Miniflare, gateway.options);
+  const { mf, url } = await startWorkerd(Miniflare, targets.gateway);
   try {
     const db = await mf.getD1Database("DB");
     for (const name of readdirSync(join(ROOT, "migrations"))
@@ -188,11 +232,11 @@ async function saveConfig(Miniflare, gateway) {
     }
     // The JWT route's key set is fetched on the first JWT request only; this part sends none.
     const yaml = readFileSync(join(BENCH, "gateway-config.yaml"), "utf8")
-      .replaceAll("{{ORIGIN}}", gateway.originHostPort)
+      .replaceAll("{{ORIGIN}}", targets.originHostPort)
       .replaceAll("{{JWKS}}", "127.0.0.1:9");
     const put = await fetch(new URL("/admin/config", url), {
       method: "PUT",
-      headers: { authorization: `Bearer ${gateway.adminToken}`, "content-type": "application/yaml" },
+      headers: { authorization: `Bearer ${targets.adminToken}`, "content-type": "application/yaml" },
       body: yaml,
     });
     if (put.status !== 200) throw new Error(`PUT /admin/config answered ${put.status}: ${(await put.text()).slice(0, 800)}`);
@@ -202,7 +246,7 @@ async function saveConfig(Miniflare, gateway) {
 }
 
 async function measureStartup(outdir, stateDir) {
-  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
+  const { Miniflare } = await import("miniflare");
   const origin = fork(join(BENCH, "origin.mjs"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   try {
     const { port } = await new Promise((resolve, reject) => {
@@ -211,23 +255,13 @@ async function measureStartup(outdir, stateDir) {
     });
     const originHostPort = `127.0.0.1:${port}`;
     const originBody = await (await fetch(`http://${originHostPort}/`)).text();
-    const gateway = await gatewayOptions(outdir, originHostPort, stateDir);
-    await saveConfig(Miniflare, gateway);
-    const passThrough = convertV4MiniflareOptions({
-      ...COMMON_OPTIONS,
-      name: "passthrough",
-      modules: true,
-      scriptPath: join(BENCH, "passthrough.js"),
-      compatibilityDate: gateway.options.workers?.[0]?.compatibilityDate ?? gateway.options.compatibilityDate,
-      compatibilityFlags: ["nodejs_compat"],
-      bindings: { ORIGIN: `http://${originHostPort}` },
-    });
-    const runs = { "pass-through": [], gateway: [] };
+    const targets = await targetOptions(outdir, originHostPort, stateDir);
+    await saveConfig(Miniflare, targets);
+    const runs = Object.fromEntries(LABELS.map((label) => [label, []]));
     for (let i = 0; i < RUNS; i++) {
-      const order = i % 2 === 0 ? ["pass-through", "gateway"] : ["gateway", "pass-through"];
-      for (const label of order) {
-        runs[label].push(await coldStart(Miniflare, label === "gateway" ? gateway.options : passThrough, originBody));
-      }
+      // Each run starts with another target, so drift on a shared machine hits all alike.
+      const order = LABELS.map((_, k) => LABELS[(i + k) % LABELS.length]);
+      for (const label of order) runs[label].push(await coldStart(Miniflare, targets[label], originBody));
     }
     return runs;
   } finally {
@@ -253,26 +287,32 @@ function printUpload(upload) {
 }
 
 function summarise(runs) {
-  const of = (label, field) => median(runs[label].map((r) => r[field]));
-  const row = (field) => ({ passThrough: of("pass-through", field), gateway: of("gateway", field) });
-  const ratios = (field) => runs.gateway.map((g, i) => g[field] / runs["pass-through"][i][field]);
-  return { ready: row("readyMs"), firstResponse: row("firstResponseMs"), firstResponseRatios: ratios("firstResponseMs") };
+  const medians = (field) => Object.fromEntries(LABELS.map((label) => [label, median(runs[label].map((r) => r[field]))]));
+  const ratios = (baseline) => runs.gateway.map((g, i) => g.firstResponseMs / runs[baseline][i].firstResponseMs);
+  return {
+    ready: medians("readyMs"),
+    firstResponse: medians("firstResponseMs"),
+    firstResponseRatios: { "pass-through": ratios("pass-through"), "pass-through + bindings": ratios("pass-through + bindings") },
+  };
 }
 
 function printStartup(summary) {
-  console.log(`\n## Cold start: workerd CPU from its start (median of ${RUNS} fresh processes each)\n`);
-  console.log("| until | pass-through ms | gateway ms | gateway / pass-through | gateway - pass-through ms |");
-  console.log("|---|---|---|---|---|");
+  console.log(`\n## Cold start: workerd CPU ms from its start (median of ${RUNS} fresh processes each)\n`);
+  const [bare, bound] = LABELS;
+  console.log(`| until | ${LABELS.join(" | ")} | gateway / ${bare} | gateway / ${bound} | gateway - ${bound} |`);
+  console.log("|---|---|---|---|---|---|---|");
   for (const [name, row] of [
     ["ready", summary.ready],
     ["first proxied response", summary.firstResponse],
   ]) {
+    const cells = LABELS.map((label) => row[label].toFixed(0));
     console.log(
-      `| ${name} | ${row.passThrough.toFixed(0)} | ${row.gateway.toFixed(0)} | ${(row.gateway / row.passThrough).toFixed(2)}x | ${(row.gateway - row.passThrough).toFixed(0)} |`,
+      `| ${name} | ${cells.join(" | ")} | ${(row.gateway / row[bare]).toFixed(2)}x | ${(row.gateway / row[bound]).toFixed(2)}x | ${(row.gateway - row[bound]).toFixed(0)} |`,
     );
   }
-  const r = summary.firstResponseRatios;
-  console.log(`\nPer-run ratios to the first proxied response: ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}x.`);
+  for (const [baseline, r] of Object.entries(summary.firstResponseRatios)) {
+    console.log(`Per-run ratios of the first proxied response to ${baseline}: ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}x.`);
+  }
 }
 
 export async function benchColdStart({ resultsDir = join(BENCH, "results") } = {}) {
