@@ -2,8 +2,8 @@
  * The Worker's build (wrangler.toml `[build]`, run by `wrangler deploy` and `wrangler dev`):
  * esbuild with code splitting, so that what only the admin API, the queue consumer or the cron
  * trigger needs (zod's schemas, the YAML parser, the admin routes, the audit archive) sits in
- * modules of their own that an isolate evaluates on first use, not at startup (README,
- * "Architecture"). Wrangler's own bundler puts every dynamic `import()` into the one file.
+ * modules of their own that an isolate evaluates on first use, not at startup (README, "What a
+ * cold isolate loads"). Wrangler's own bundler puts every dynamic `import()` into the one file.
  *
  *   node scripts/build.mjs [outdir]     (default dist/; prints nothing unless it fails)
  *

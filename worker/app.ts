@@ -68,7 +68,7 @@ function gatewayHandler(prefix: string) {
  * for paths Hono routes under the prefix, and one with only the proxy's routes, so that proxied
  * requests do not pay for matching against every admin route. The admin app is built by the
  * first admin request: its module (the admin routes, zod's schemas, the YAML parser) is imported
- * then, so an isolate that only proxies never evaluates it (README, "Architecture").
+ * then, so an isolate that only proxies never evaluates it (README, "What a cold isolate loads").
  */
 interface Apps {
   admin: Promise<Hono<AppEnv>> | undefined;

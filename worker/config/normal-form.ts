@@ -3,7 +3,7 @@
  * durations in milliseconds, host names in lower case) as the admin API validated it, stored in
  * the version record beside the operator's document. An isolate compiles its config from it
  * without evaluating zod's schemas, which are most of the code an isolate would otherwise load
- * before its first proxied request (README, "Architecture"; bench/README.md, "Cold start").
+ * before its first proxied request (README, "What a cold isolate loads"; bench/README.md, "Part 3: cold start").
  *
  * KV is written only by the admin API, after validation; the normal form is used only when it
  * names the schema this deploy runs (`NORMAL_FORM`) and was made from the very document beside
