@@ -4,12 +4,15 @@
  * A Node test of the build (no wrangler dev), here because the e2e config runs tests in Node.
  * The startup CPU this saves is measured by `npm run bench -- --only cold-start`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, posix, relative } from "node:path";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorker } from "../../scripts/build.mjs";
+import { UPLOAD_MAIN, uploadModuleNames } from "../support/upload.mjs";
 
 const STARTUP_GZIP_TARGET = 150 * 1024;
 
@@ -76,5 +79,31 @@ describe("the modules imported on first use", () => {
     }
     expect(lazy.some((source) => source.startsWith("node_modules/zod/"))).toBe(true);
     expect(lazy.some((source) => source.startsWith("node_modules/yaml/"))).toBe(true);
+  });
+});
+
+describe("wrangler deploy", () => {
+  it("uploads the main module and every module it imports, statically or on first use", async () => {
+    const uploadDir = await mkdtemp(join(tmpdir(), "loom-upload-"));
+    try {
+      const wrangler = join(process.cwd(), "node_modules", "wrangler", "bin", "wrangler.js");
+      await promisify(execFile)(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", uploadDir], {
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      });
+      const uploaded = new Set(uploadModuleNames(uploadDir));
+      expect(uploaded).toContain(UPLOAD_MAIN);
+      const missing: string[] = [];
+      for (const name of uploaded) {
+        const text = await readFile(join(uploadDir, name), "utf8");
+        for (const [, specifier] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+          const target = posix.normalize(posix.join(posix.dirname(name), specifier!));
+          if (!uploaded.has(target)) missing.push(`${name} -> ${target}`);
+        }
+      }
+      expect(missing).toEqual([]);
+      expect(uploaded.size).toBeGreaterThan(1);
+    } finally {
+      await rm(uploadDir, { recursive: true, force: true });
+    }
   });
 });
