@@ -8,7 +8,11 @@ import { join, posix } from "node:path";
 
 export const UPLOAD_MAIN = "index.js";
 
-/** Every JavaScript module under `dir`, as upload-relative paths. */
+/**
+ * Every JavaScript module under `dir`, as upload-relative paths.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 export function uploadModuleNames(dir, prefix = "") {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
