@@ -11,6 +11,8 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
+        // The source, not wrangler.toml's built `main` (dist/, scripts/build.mjs): tests need no build.
+        main: "./worker/index.ts",
         miniflare: {
           // ADMIN_TOKEN: 32 random bytes, base64url, as `npm run dev` makes them; the admin API
           // refuses a weaker one (worker/admin/secret-strength.ts).
@@ -31,7 +33,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "test/runtime/**/*.test.ts"],
-      setupFiles: ["./test/runtime/apply-migrations.ts"],
+      setupFiles: ["./test/runtime/apply-migrations.ts", "./test/runtime/load-lazy-modules.ts"],
     },
   };
 });

@@ -1,7 +1,7 @@
 // `npm run bench -- --profile`: where the gateway's CPU goes. A V8 CPU profile of the worker's
 // isolate, taken through workerd's inspector (Chrome DevTools Protocol) while the load runs,
-// then self time per request by bundle module (the `// worker/...` markers esbuild leaves in the
-// bundle) and by function. The profiler slows the isolate; read the shares, not the totals.
+// then self time per request by source module (the `// worker/...` markers esbuild leaves in each
+// module of the upload) and by function. The profiler slows the isolate; read the shares, not the totals.
 import { createServer } from "node:net";
 
 /** A free loopback port for the inspector (there is a short window in which it could be taken). */
@@ -45,11 +45,11 @@ async function connect(url) {
   };
 }
 
-/** The module each line of the bundle belongs to, from esbuild's `// path/to/module.ts` markers. */
-function moduleIndex(bundleSource) {
+/** The source module each line of an uploaded module belongs to, from esbuild's `// path/to/module.ts` markers. */
+function moduleIndex(uploadedSource) {
   const modules = [];
   let current = "(bundle)";
-  for (const line of bundleSource.split("\n")) {
+  for (const line of uploadedSource.split("\n")) {
     const marker = /^\/\/ ((?:node_modules|worker|durable-objects)\/\S+)$/.exec(line);
     if (marker) current = marker[1];
     modules.push(current);
@@ -68,7 +68,7 @@ function top(map, requests, count) {
  * Profiles the worker `workerName` of the workerd whose inspector listens on `inspectorPort`
  * while `runLoad()` runs; returns self time per request by module and by function.
  */
-export async function profileWorker({ inspectorPort, workerName, bundleSource, runLoad }) {
+export async function profileWorker({ inspectorPort, workerName, uploadedSources, runLoad }) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(`/core:user:${workerName}`));
   if (!target) throw new Error(`inspector: no worker ${workerName} among ${targets.map((t) => t.webSocketDebuggerUrl).join(", ")}`);
@@ -80,7 +80,9 @@ export async function profileWorker({ inspectorPort, workerName, bundleSource, r
     const load = await runLoad();
     const { profile } = await session.call("Profiler.stop");
 
-    const modules = moduleIndex(bundleSource);
+    // Per uploaded module (index.js and the chunks scripts/build.mjs splits off), found by the end of a frame's URL.
+    const indexes = [...uploadedSources].map(([name, source]) => ({ name, modules: moduleIndex(source) }));
+    const sourceModule = (frame) => indexes.find(({ name }) => frame.url.endsWith(name))?.modules[frame.lineNumber] ?? frame.url;
     const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
     const parents = new Map();
     for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
@@ -94,14 +96,14 @@ export async function profileWorker({ inspectorPort, workerName, bundleSource, r
       const us = profile.timeDeltas[i] ?? 0;
       sampledUs += us;
       // Frames without a script are the runtime's own: (idle), (garbage collector), fetch, ...
-      const module = frame.url ? (modules[frame.lineNumber] ?? frame.url) : `(${frame.functionName || "native"})`;
+      const module = frame.url ? sourceModule(frame) : `(${frame.functionName || "native"})`;
       const fn = frame.url ? `${frame.functionName || "(anonymous)"} ${module}` : module;
       byModule.set(module, (byModule.get(module) ?? 0) + us);
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
       const onStack = new Set();
       for (let id = nodeId; id !== undefined; id = parents.get(id)) {
         const f = nodes.get(id);
-        if (f.url) onStack.add(`${f.functionName || "(anonymous)"} ${modules[f.lineNumber] ?? f.url}`);
+        if (f.url) onStack.add(`${f.functionName || "(anonymous)"} ${sourceModule(f)}`);
       }
       for (const name of onStack) inclusive.set(name, (inclusive.get(name) ?? 0) + us);
     });

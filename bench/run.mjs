@@ -9,6 +9,7 @@
 //   npm run bench                      gateway vs pass-through, then N isolates on one key
 //   npm run bench -- --only main       gateway vs pass-through only
 //   npm run bench -- --only isolates   N isolates sharing one rate-limited key (ratelimit-isolates.mjs)
+//   npm run bench -- --only cold-start what an isolate evaluates and spends before its first proxied request (cold-start.mjs)
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
 //   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
 //   npm run bench -- --scenarios GET,POST  measure only these scenarios
@@ -22,6 +23,8 @@ import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
+import { cpuMs, machineBusyMs, workerdChildren } from "./proc.mjs";
 import { freePort, profileWorker } from "./profile.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -56,9 +59,10 @@ const SELF_CHECK = args["self-check"];
 const PROFILE = args.profile;
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
-if (args.only !== undefined && args.only !== "main" && args.only !== "isolates") fail("--only takes main or isolates");
-const RUN_MAIN = args.only !== "isolates";
-const RUN_ISOLATES = args.only !== "main" && !SELF_CHECK && !PROFILE;
+if (args.only !== undefined && !["main", "isolates", "cold-start"].includes(args.only)) fail("--only takes main, isolates or cold-start");
+const RUN_MAIN = args.only === undefined || args.only === "main";
+const RUN_ISOLATES = (args.only === undefined || args.only === "isolates") && !SELF_CHECK && !PROFILE;
+const RUN_COLD_START = (args.only === undefined || args.only === "cold-start") && !SELF_CHECK && !PROFILE;
 
 const TEMP = mkdtempSync(join(tmpdir(), "loom-bench-"));
 // The JWKS is served over HTTPS (the gateway accepts no other jwks_uri) with a self-signed
@@ -69,6 +73,7 @@ process.env.NODE_EXTRA_CA_CERTS = JWKS_TLS.certFile;
 const { convertV4MiniflareOptions, Log, LogLevel, Miniflare } = await import("miniflare");
 const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await import("wrangler");
 const { benchIsolates, ISOLATES_DEADLINE_MS } = await import("./ratelimit-isolates.mjs");
+const { benchColdStart, COLD_START_DEADLINE_MS } = await import("./cold-start.mjs");
 const JWT = await jwtCredentials();
 
 const VALID_ORDER = {
@@ -110,7 +115,6 @@ const MEASURED =
 const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
 const COMPATIBILITY_DATE = readFileSync(join(ROOT, "wrangler.toml"), "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
 const RATE_LIMIT_COUNTER = "default|127.0.0.1";
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 // ------------------------------------------------------------------ JWT credentials
 
@@ -191,33 +195,14 @@ const WITH_REQUIRED_WORK = !SELF_CHECK && !PROFILE;
 const deadlineMs =
   ((ROUNDS * MEASURED.length * (WITH_REQUIRED_WORK ? 3 : 2) + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 +
   QUIET_WAIT_MS +
-  (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0);
+  (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0) +
+  (RUN_COLD_START ? COLD_START_DEADLINE_MS : 0);
 setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   process.exit(1);
 }, deadlineMs).unref();
 
 // ------------------------------------------------------------------ /proc
-
-function procStat(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const close = stat.lastIndexOf(")");
-  // Fields after "(comm)": state is field 3, ppid 4, utime 14, stime 15 (proc(5)).
-  const fields = stat.slice(close + 2).split(" ");
-  return {
-    comm: stat.slice(stat.indexOf("(") + 1, close),
-    ppid: Number(fields[1]),
-    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
-  };
-}
-
-const cpuMs = (pid) => procStat(pid).cpuMs;
-
-/** Busy time of the whole machine (all cores), to see what else ran during a round. */
-function machineBusyMs() {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
-  return ((user + nice + system + irq + softirq + steal) * 1000) / CLK_TCK;
-}
 
 function rssMb(pid) {
   const kb = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)?.[1];
@@ -238,20 +223,6 @@ async function waitForQuiet() {
     if (cores <= DISTURBED_CORES || quietWaitedMs >= QUIET_WAIT_MS) return cores;
     quietWaitedMs += windowMs;
   }
-}
-
-function workerdChildren() {
-  const pids = new Set();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = procStat(entry);
-      if (stat.ppid === process.pid && stat.comm === "workerd") pids.add(Number(entry));
-    } catch {
-      // the process ended between readdir and read
-    }
-  }
-  return pids;
 }
 
 // ------------------------------------------------------------------ processes
@@ -318,14 +289,13 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
   });
 
   const adminToken = randomBytes(24).toString("hex");
-  // Bindings, vars and compatibility settings from wrangler.toml; the code is the bundle, which
-  // is one module, so wrangler's rules for finding further modules do not apply.
+  // Bindings, vars and compatibility settings from wrangler.toml; the code is the upload's
+  // modules, listed (Miniflare cannot take wrangler's rules for finding them).
   const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
   const gateway = await startWorkerd("gateway", {
     ...workerOptions,
     name: "loom-edge",
-    modules: true,
-    scriptPath: join(outdir, "index.js"),
+    modules: uploadModules(outdir),
     // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
     modulesRoot: outdir,
     inspectorPort,
@@ -365,7 +335,7 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
       throw new Error(`gateway: GET /admin/rate-limits/${RATE_LIMIT_COUNTER} answered ${res.status}: ${await res.text()}`);
     return (await res.json()).calls;
   };
-  gateway.bundle = join(outdir, "index.js");
+  gateway.uploadedSources = new Map(uploadModuleNames(outdir).map((name) => [name, readFileSync(join(outdir, name), "utf8")]));
   return gateway;
 }
 
@@ -626,6 +596,7 @@ async function main() {
   if (RUN_MAIN) await gatewayVsPassThrough();
   await cleanup();
   if (RUN_ISOLATES) await benchIsolates({ resultsDir: join(BENCH, "results") });
+  if (RUN_COLD_START) await benchColdStart({ resultsDir: join(BENCH, "results") });
 }
 
 async function gatewayVsPassThrough() {
@@ -742,7 +713,6 @@ async function gatewayVsPassThrough() {
 }
 
 async function profile(gateway, inspectorPort, loadgen) {
-  const bundleSource = readFileSync(gateway.bundle, "utf8");
   const runLoad = (scenario, duration) => {
     loadgen.send({
       url: new URL(scenario.path, gateway.url).href,
@@ -760,7 +730,7 @@ async function profile(gateway, inspectorPort, loadgen) {
     const result = await profileWorker({
       inspectorPort,
       workerName: "loom-edge",
-      bundleSource,
+      uploadedSources: gateway.uploadedSources,
       runLoad: () => runLoad(scenario, DURATION_S),
     });
     results[scenario.name] = result;

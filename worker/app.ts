@@ -13,7 +13,6 @@
  */
 import { Hono, type Context, type Next } from "hono";
 import { getPath } from "hono/utils/url";
-import { createAdminApp } from "./admin";
 import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
 import { errorHandler } from "./http/error-handler";
@@ -68,21 +67,28 @@ function gatewayHandler(prefix: string) {
 /**
  * Two apps per admin prefix, both ending in the gateway handler: one with the admin API mounted,
  * for paths Hono routes under the prefix, and one with only the proxy's routes, so that proxied
- * requests do not pay for matching against every admin route.
+ * requests do not pay for matching against every admin route. The admin app is built by the
+ * first admin request: its module (the admin routes, zod's schemas, the YAML parser) is imported
+ * then, so an isolate that only proxies never evaluates it (README, "What a cold isolate loads").
  */
 interface Apps {
-  admin: Hono<AppEnv>;
+  admin: Promise<Hono<AppEnv>> | undefined;
   gateway: Hono<AppEnv>;
 }
 
-function buildApps(prefix: string): Apps {
+async function buildAdminApp(prefix: string): Promise<Hono<AppEnv>> {
+  const { createAdminApp } = await import("./admin");
   const admin = withOuterMiddleware(new Hono<AppEnv>());
   admin.route(prefix, createAdminApp());
   admin.all("*", gatewayHandler(prefix));
+  return admin;
+}
+
+function buildGatewayApp(prefix: string): Hono<AppEnv> {
   const gateway = withOuterMiddleware(new Hono<AppEnv>());
   gateway.get("/.well-known/security.txt", (c, next) => compiledConfigOf(c).securityTxt(c, next));
   gateway.all("*", gatewayHandler(prefix));
-  return { admin, gateway };
+  return gateway;
 }
 
 /** The apps per admin prefix; in practice one pair per isolate. */
@@ -90,24 +96,32 @@ const apps = new Map<string, Apps>();
 /** The pair for the last `env` seen (an isolate's requests share one), and its prefix. */
 let current: { env: Env; prefix: string; apps: Apps } | undefined;
 
-function appFor(request: Request, env: Env): Hono<AppEnv> {
+function appFor(request: Request, env: Env): Hono<AppEnv> | Promise<Hono<AppEnv>> {
   if (current?.env !== env) {
     const prefix = adminPrefix(env);
     let pair = apps.get(prefix);
     if (!pair) {
-      pair = buildApps(prefix);
+      pair = { admin: undefined, gateway: buildGatewayApp(prefix) };
       apps.set(prefix, pair);
     }
     current = { env, prefix, apps: pair };
   }
   // Hono's own reading of the path (percent-decoded when it has escapes), as its mount matches it.
-  return underPrefix(getPath(request), current.prefix) ? current.apps.admin : current.apps.gateway;
+  if (!underPrefix(getPath(request), current.prefix)) return current.apps.gateway;
+  const pair = current.apps;
+  // A failed import is not kept: the next admin request tries again.
+  pair.admin ??= buildAdminApp(current.prefix).catch((error: unknown) => {
+    pair.admin = undefined;
+    throw error;
+  });
+  return pair.admin;
 }
 
 export function createApp() {
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-      return appFor(request, env).fetch(request, env, ctx);
+      const app = appFor(request, env);
+      return app instanceof Promise ? app.then((admin) => admin.fetch(request, env, ctx)) : app.fetch(request, env, ctx);
     },
   } satisfies ExportedHandler<Env>;
 }

@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { uploadModules } from "./upload.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -106,14 +107,14 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0, secre
 }
 
 function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
-  // Bindings, vars and compatibility settings from wrangler.toml; the code is the one-module
-  // bundle. (wrangler's types describe the Miniflare it bundles; this one takes the same v4 shape.)
+  // Bindings, vars and compatibility settings from wrangler.toml; the code is the upload's modules,
+  // listed (Miniflare cannot take wrangler's rules for finding them). (wrangler's types describe
+  // the Miniflare it bundles; this one takes the same v4 shape.)
   const fromWrangler = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
   const { modulesRules: _rules, queueConsumers, cronTriggers: _crons, ...fromToml } = fromWrangler;
   const common = {
     ...fromToml,
-    modules: true,
-    scriptPath: join(outdir, "index.js"),
+    modules: uploadModules(outdir),
     modulesRoot: outdir,
     // The config is re-read once a second: the gateways follow a saved version within that.
     bindings: { ...fromToml.bindings, ...secrets, CONFIG_CACHE_TTL_MS: "1000" },
@@ -144,12 +145,8 @@ function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
       {
         ...common,
         name: "home",
-        // Both modules listed: Miniflare does not follow the wrapper's import of the bundle.
-        scriptPath: undefined,
-        modules: [
-          { type: "ESModule", path: join(outdir, "home.mjs") },
-          { type: "ESModule", path: join(outdir, "index.js") },
-        ],
+        // The wrapper first: it is the main module, and imports the upload's.
+        modules: [{ type: "ESModule", path: join(outdir, "home.mjs") }, ...uploadModules(outdir)],
         bindings: { ...common.bindings, OBJECT_DELAY_MS: String(objectDelayMs) },
         queueConsumers,
       },

@@ -12,13 +12,13 @@ import {
   deleteCredential,
   listCredentials,
   loadKeyRing,
-  providerName,
   putCredential,
   rotateBatch,
   secretProblem,
   vaultUnavailable,
   VaultUnavailableError,
 } from "../vault";
+import { providerName } from "../vault/schema";
 import { credentialSecretSchema, vaultRotateRequestSchema } from "../vault/api-schema";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";

@@ -16,8 +16,6 @@
  *
  * Admin changes do not come this way: their row is written before the change, synchronously.
  */
-import { z } from "zod";
-import { AUDIT_EVENTS } from "./schema";
 import type { Env } from "../env";
 import { errorName, log } from "../observability/logger";
 import { scrubDetails } from "./scrub";
@@ -52,21 +50,6 @@ export async function enqueueAuditEvents(env: Env, events: readonly AuditEvent[]
   }
 }
 
-const text = z.string();
-
-/** What the consumer accepts; anything else is not an event this version can write. */
-const queuedEventSchema = z.object({
-  eventId: z.string().min(1).max(128),
-  event: z.enum(AUDIT_EVENTS),
-  actor: text,
-  action: text,
-  target: text.optional(),
-  ip: text.optional(),
-  userAgent: text.optional(),
-  requestId: text.optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-
 /** Delay before a failed message is delivered again: 10 s, doubling, at most 15 min. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(10 * 2 ** Math.max(0, attempts - 1), 900);
@@ -79,6 +62,8 @@ export function retryDelaySeconds(attempts: number): number {
  * Also serves the dead letter queue when an operator attaches it as a consumer to replay it.
  */
 export async function consumeAuditBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  // Imported here, not at the top: enqueueAuditEvents runs on the request path, which never loads zod.
+  const { queuedEventSchema } = await import("./queued-event");
   const messages: Message<unknown>[] = [];
   const events: QueuedAuditEvent[] = [];
   for (const message of batch.messages) {

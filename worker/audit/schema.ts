@@ -1,38 +1,15 @@
 /** The `audit` block: which events are written, and how long rows stay. */
 import { z } from "zod";
+import { AUDIT_EVENTS, DEFAULT_AUDIT_EVENTS } from "./events";
 
 /** The shortest retention: longer than the export's catch-up days (archive.ts), so the cron never re-checks a pruned day. */
 export const MIN_RETENTION_DAYS = 30;
 export const MAX_RETENTION_DAYS = 3650;
 
-/**
- * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
- * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
- * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
- * upstream's circuit (`circuit_reset`); `audit_export`: a day of the audit log exported to R2
- * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
- * (worker/audit/retention.ts). All six are always written, like `config_change`.
- */
-export const AUDIT_EVENTS = [
-  "config_change",
-  "consumer_change",
-  "credential_change",
-  "state_reset",
-  "audit_export",
-  "audit_prune",
-  "route_match",
-  "auth_failure",
-  "rate_limit",
-  "admin_auth_failure",
-] as const;
-
 export const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z
-    .array(z.enum(AUDIT_EVENTS))
-    // Every event but route_match, which writes a row per route and window even when nothing is wrong.
-    .default(AUDIT_EVENTS.filter((event) => event !== "route_match")),
+  events: z.array(z.enum(AUDIT_EVENTS)).default([...DEFAULT_AUDIT_EVENTS]),
   retention: z
     .string()
     .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")

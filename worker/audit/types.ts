@@ -1,6 +1,6 @@
-import type { AUDIT_EVENTS } from "./schema";
+import type { AuditEventName } from "./events";
 
-export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+export type { AuditEventName } from "./events";
 
 /** What a caller records; the writer adds the id, timestamp and hash chain. */
 export interface AuditEvent {

@@ -2,6 +2,7 @@
  * The KV layout of the config store (storage-schema.md lists every key). KV never holds a
  * secret: config documents keep `${VAR}` references, the schema refuses literal secrets.
  */
+import type { Config } from "./schema";
 
 /** Who made a version, when and how (also the KV metadata of its key, so listing is cheap). */
 export interface VersionMeta {
@@ -15,6 +16,17 @@ export interface VersionMeta {
 export interface VersionRecord extends VersionMeta {
   version: number;
   document: Record<string, unknown>;
+  /** The document's normal form (normal-form.ts); absent in versions saved before it existed. */
+  normal?: NormalForm;
+}
+
+/** The schema's output for a version's document, which isolates compile without zod (normal-form.ts). */
+export interface NormalForm {
+  /** The schema it was made by (`NORMAL_FORM` of the deploy that saved it). */
+  form: string;
+  /** Hex SHA-256 of the JSON text of the document it was made from. */
+  document_sha256: string;
+  config: Config;
 }
 
 /** KV metadata of an uploaded document. */

@@ -10,7 +10,8 @@
  */
 import { z } from "zod";
 import { auditSchema } from "../audit/schema";
-import { routeTargetSchema, upstreamTargetSchema, endpointUrl } from "../gateway/schema";
+import { routeTargetSchema, upstreamTargetSchema } from "../gateway/schema";
+import { endpointUrl } from "../gateway/upstream-url";
 import { isLoopbackHost, identifier, secretRef } from "../http/schema-kit/fields";
 import { authFailureLimitSchema } from "../limits/schema";
 import { loggingSchema } from "../observability/schema";

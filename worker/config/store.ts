@@ -15,6 +15,7 @@ import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
 import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
+import { normalForm } from "./normal-form";
 import { ifMatchAllows } from "./version-tag";
 import { errorName, log } from "../observability/logger";
 
@@ -120,6 +121,8 @@ export async function saveConfig(
   }
   if (!ifMatchAllows(change.ifMatch, current.version)) throw preconditionFailed(current.version);
   const document = await edit(current);
+  // Before the audit row: a document the schema refuses leaves nothing written.
+  const normal = await normalForm(document);
   const version = current.nextVersion;
   const createdAt = new Date().toISOString();
   try {
@@ -137,7 +140,14 @@ export async function saveConfig(
     if (change.ifMatch !== undefined) throw preconditionFailed(version);
     throw gatewayError("conflict");
   }
-  const record: VersionRecord = { version, document, created_at: createdAt, actor: author.actor, action: change.action };
+  const record: VersionRecord = {
+    version,
+    document,
+    created_at: createdAt,
+    actor: author.actor,
+    action: change.action,
+    normal,
+  };
   await storeWrite(async () => {
     await env.CONFIG.put(KEYS.version(version), JSON.stringify(record), {
       metadata: { created_at: createdAt, actor: author.actor, action: change.action },

@@ -5,7 +5,7 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
-import { endpointUrl } from "../gateway/schema";
+import { endpointUrl } from "../gateway/upstream-url";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
 

@@ -14,7 +14,7 @@
  * credential is checked.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { HTTP_METHODS } from "../http/schema-kit/fields";
+import { HTTP_METHODS } from "../http/methods";
 import type { RouteTarget } from "./schema";
 import type { AppEnv } from "../env";
 import { passThrough } from "../http/chain";

@@ -52,7 +52,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, MatchedRoute } from "../env";
-import { HTTP_METHODS } from "../http/schema-kit/fields";
+import { HTTP_METHODS } from "../http/methods";
 import { gatewayError, methodNotAllowed } from "../http/errors";
 import { normalizePath } from "../http/normalize";
 import { preflightMethod } from "../http/preflight";

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { duration, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { endpointUrl } from "./upstream-url";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
 
@@ -50,19 +51,6 @@ const endpoint = z
     }
   })
   .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
-
-/** The URL an endpoint string stands for, or undefined when it is not one. */
-export function endpointUrl(value: string): URL | undefined {
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  try {
-    const url = new URL(text);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-    if (!url.hostname) return undefined;
-    return url;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A route's matching and forwarding keys. */
 export const routeTargetSchema = z.strictObject({

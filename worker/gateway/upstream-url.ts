@@ -4,7 +4,6 @@
  * concatenation (never `new URL(path, base)`, which lets `//evil.example/x` or an absolute URL
  * replace the authority).
  */
-import { endpointUrl } from "./schema";
 import { normalizePath } from "../http/normalize";
 
 export interface UpstreamEndpoint {
@@ -12,6 +11,19 @@ export interface UpstreamEndpoint {
   origin: string;
   /** The endpoint's base path without a trailing slash: "" or e.g. `/v1`. */
   basePath: string;
+}
+
+/** The URL an endpoint string stands for, or undefined when it is not one. */
+export function endpointUrl(value: string): URL | undefined {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (!url.hostname) return undefined;
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses a configured endpoint (`host:port` or an http(s) URL); throws on a bad one. */

@@ -35,8 +35,7 @@ import type { AuthFailureEvent } from "../policies/auth";
 import type { RateLimitedEvent } from "../policies/rate-limit";
 import { enqueueAuditEvents } from "../audit/queue";
 import type { AuditEvent, AuditEventName } from "../audit/types";
-
-const DEFAULT_AUDIT = auditSchema.parse({});
+import { DEFAULT_AUDIT_EVENTS } from "../audit/events";
 
 const DEFAULT_AUDIT_WINDOW_MS = 10_000;
 /** A window closes inside a waitUntil, which ends 30 s after the response; longer ones are cut to this. */
@@ -44,8 +43,8 @@ const MAX_AUDIT_WINDOW_MS = 20_000;
 
 /** Whether the config asks for `event` to be recorded. */
 export function auditWanted(config: Config, event: AuditEventName): boolean {
-  const audit = config.audit ?? DEFAULT_AUDIT;
-  return audit.enabled && audit.events.includes(event);
+  const audit = config.audit;
+  return audit ? audit.enabled && audit.events.includes(event) : DEFAULT_AUDIT_EVENTS.includes(event);
 }
 
 /** AUDIT_WINDOW_MS as a window length: the default when unset or not a number, at most MAX_AUDIT_WINDOW_MS. */

@@ -25,7 +25,8 @@ import { securityHeaders } from "../policies/security-headers";
 import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
 import { credentialInjection } from "../vault";
-import { configSchema, type Config, type RouteConfig } from "../config/schema";
+import { EMPTY_CONFIG } from "../config/normal-form";
+import type { Config, RouteConfig } from "../config/schema";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 
 export interface CompiledConfig {
@@ -184,5 +185,5 @@ export function compileConfig(version: number, config: Config, documents: Readon
 
 /** The config in force before anything was saved: no routes, so every request is a 404. */
 export function emptyCompiledConfig(): CompiledConfig {
-  return compileConfig(0, configSchema.parse({}), new Map());
+  return compileConfig(0, EMPTY_CONFIG, new Map());
 }

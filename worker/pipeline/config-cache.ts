@@ -4,7 +4,7 @@
  * they changed. Saving is config/store.ts's; it tells this cache of every change it saves.
  */
 import { readDocument, readRevision, readVersion } from "../config/kv";
-import { configSchema } from "../config/schema";
+import { storedConfig } from "../config/normal-form";
 import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
 import { gatewayError } from "../http/errors";
@@ -103,8 +103,8 @@ async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
   if (version === 0) return emptyCompiledConfig();
   const record = await readVersion(kv, version);
   if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
-  // The stored document is re-validated: a deploy may have changed the schema.
-  const config = configSchema.parse(record.document);
+  // Its normal form, or the document validated again when the schema may have changed since.
+  const config = await storedConfig(record);
   const documents = new Map<string, unknown>();
   await Promise.all(
     documentPaths(config).map(async (path) => {

@@ -3,7 +3,6 @@
  * request path's injection, and what the admin API (worker/admin/credentials.ts) needs.
  */
 export { credentialInjection } from "./inject";
-export { providerName } from "./schema";
 export { loadKeyRing, VaultUnavailableError } from "./keys";
 export { vaultUnavailable } from "./errors";
 export { credentialInfo, deleteCredential, listCredentials, putCredential, secretProblem } from "./store";

@@ -17,7 +17,8 @@ import { gatewayError } from "../http/errors";
 import { CredentialUnreadableError } from "./cipher";
 import { credentialUnavailable, vaultUnavailable } from "./errors";
 import { VaultUnavailableError } from "./keys";
-import { SECRET_PLACEHOLDER, type CredentialRef } from "./schema";
+import type { CredentialRef } from "./schema";
+import { SECRET_PLACEHOLDER } from "./secret-placeholder";
 import { readCredentialSecret } from "./store";
 
 export interface CredentialInjectionOptions {

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { headerName } from "../http/schema-kit/fields";
 import { redactText } from "../observability/redact";
+import { SECRET_PLACEHOLDER } from "./secret-placeholder";
 
 /** Provider names as the admin API stores them: `openai`, `anthropic`, `github`, `my_search-2`. */
 const PROVIDER_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -23,8 +24,6 @@ export const providerName = z
     "looks like an API key, not a provider name: store keys with PUT /admin/tenants/{tenant}/credentials/{provider}",
   )
   .describe("A provider whose credential the tenant stored with PUT /admin/tenants/{tenant}/credentials/{provider}.");
-
-export const SECRET_PLACEHOLDER = "{secret}";
 
 /**
  * Headers the credential must not be written to: those that frame the message or that the

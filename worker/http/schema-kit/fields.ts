@@ -5,6 +5,7 @@
  * second would read an uninitialised binding.
  */
 import { z } from "zod";
+import { HTTP_METHODS } from "../methods";
 import { SECRET_REF_PATTERN } from "./secrets";
 import { parseDuration, parseSize } from "./units";
 
@@ -46,7 +47,6 @@ export function boundedDuration(minMs: number, maxMs: number, bounds: string) {
   return duration.refine((ms) => ms >= minMs && ms <= maxMs, `must be between ${bounds}`);
 }
 
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"] as const;
 export const httpMethod = z.enum(HTTP_METHODS).describe("An HTTP method, upper case.");
 
 /** An HTTP field name (RFC 9110 §5.1 token), restricted to the characters header names use in practice. */

@@ -36,8 +36,9 @@ import {
 import { resolveSecret, secretName, SecretUnavailableError } from "../../http/schema-kit/secrets";
 import type { RemoteKeySet } from "./jwks";
 import { publicKeyAlgorithms } from "./public-key";
-import { isHmac, type JwtAlgorithm, type JwtAuthConfig } from "./schema";
+import { isHmac, type JwtAlgorithm } from "../../http/schema-kit/jwt-algorithms";
 import type { RefusalReason } from "./refusal";
+import type { JwtAuthConfig } from "./schema";
 import { admit, AuthRejection, headerSafe, refuse, UnusableSecretError, type Identity, type Scheme } from "./scheme";
 
 /** Three base64url parts, the last one (the signature) non-empty: no JWE, no unsecured JWT. */

@@ -4,7 +4,7 @@
  * So an RSA key never verifies an ES256 or HS256 token, and an Ed25519 key only EdDSA (RFC 8037).
  * (WebCrypto alone is not enough: some runtimes import any SPKI as Ed25519 without complaint.)
  */
-import type { JwtAlgorithm } from "./schema";
+import type { JwtAlgorithm } from "../../http/schema-kit/jwt-algorithms";
 
 /** DER contents of the OIDs we recognise, hex (X.690 §8.19). */
 const RSA_ENCRYPTION = "2a864886f70d010101"; // 1.2.840.113549.1.1.1, RFC 8017

@@ -5,26 +5,8 @@
  */
 import { z } from "zod";
 import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../http/schema-kit/fields";
+import { isHmac, JWT_ALGORITHMS } from "../../http/schema-kit/jwt-algorithms";
 import { formatPath } from "../../http/schema-kit/paths";
-
-export const JWT_ALGORITHMS = [
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-export const isHmac = (alg: JwtAlgorithm): boolean => alg.startsWith("HS");
 
 /** RFC 9110 §11.5 quoted-string content we never need to escape: printable ASCII minus `"` and `\`. */
 const realm = z

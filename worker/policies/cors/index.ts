@@ -19,7 +19,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
 import { gatewayError, GatewayError } from "../../http/errors";
-import { ORIGIN_PATTERN, type CorsConfig } from "./schema";
+import { ORIGIN_PATTERN } from "../../http/schema-kit/origin";
+import type { CorsConfig } from "./schema";
 
 export interface CorsOptions {
   /** `middleware.cors`: for every route without a `cors` block of its own. */

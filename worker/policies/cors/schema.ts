@@ -5,10 +5,7 @@
  */
 import { z } from "zod";
 import { boundedDuration, headerName, httpMethod } from "../../http/schema-kit/fields";
-
-const LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
-/** `https://app.example.com`, `https://*.example.com`, optionally `:port`; lower-case host labels. */
-export const ORIGIN_PATTERN = new RegExp(`^(https?)://(\\*\\.)?(${LABEL}(?:\\.${LABEL})*)(?::(\\d{1,5}))?$`);
+import { ORIGIN_PATTERN } from "../../http/schema-kit/origin";
 
 const origin = z
   .string()

@@ -6,7 +6,8 @@ import type { AcquireRequest, AcquireResult, RateLimiter } from "../../../durabl
 import type { AppEnv } from "../../env";
 import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
-import { rateLimit, rateLimitSchema, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
+import { rateLimit, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
+import { rateLimitSchema } from "./schema";
 import { compileKey } from "./key";
 import { ABANDONED_CALL_MS, DENY_RECHECK_MS, LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 

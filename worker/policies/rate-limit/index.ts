@@ -30,7 +30,7 @@ import type { RateLimitConfig } from "./schema";
 import { log, errorName } from "../../observability/logger";
 
 export type { AuditWindow, RateLimitedEvent, OnLimited } from "./audit";
-export { rateLimitSchema, type RateLimitConfig } from "./schema";
+export type { RateLimitConfig } from "./schema";
 
 export interface RateLimitOptions {
   /** The parsed `rate_limit` block. */
