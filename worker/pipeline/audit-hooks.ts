@@ -26,7 +26,6 @@
  * `distinct_folded`, the number of distinct keys it counted (README, "The audit log", measures it).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { auditSchema } from "../audit/schema";
 import type { Config } from "../config/schema";
 import type { AppEnv, Env } from "../env";
 import { clientBlock } from "../observability/client-block";

@@ -10,7 +10,7 @@ import { forwardedBody } from "../../http/body";
 import { testApp } from "../test-app.test-helper";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { requestValidator } from "./index";
-import { DEFAULT_MAX_BODY_SIZE } from "./schema";
+import { DEFAULT_MAX_BODY_SIZE } from "../../http/schema-kit/defaults";
 
 const echo: Handler<AppEnv> = async (c) => c.text(await new Response(forwardedBody(c)).text());
 

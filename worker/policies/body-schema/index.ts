@@ -27,7 +27,8 @@ import { gatewayError } from "../../http/errors";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";
-import { DEFAULT_MAX_BODY_SIZE, type RequestValidatorConfig } from "./schema";
+import { DEFAULT_MAX_BODY_SIZE } from "../../http/schema-kit/defaults";
+import type { RequestValidatorConfig } from "./schema";
 
 export interface RequestValidatorOptions {
   /** The JSON Schema itself: inline from the config, or the parsed document a path names. */

@@ -1,9 +1,7 @@
 /** The `request-validator` route plugin: a JSON Schema the request body must satisfy. */
 import { z } from "zod";
+import { DEFAULT_MAX_BODY_SIZE } from "../../http/schema-kit/defaults";
 import { httpMethod, size } from "../../http/schema-kit/fields";
-
-/** Largest body read when the plugin sets no `max_body_size`: it is held in memory and parsed whole. */
-export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
 export const requestValidatorPlugin = z.strictObject({
   name: z.literal("request-validator"),
