@@ -31,7 +31,13 @@ type Scheme = "none" | "bearer" | "basic" | "other";
 type Presented =
   | { scheme: "bearer"; token: string }
   | { scheme: "basic"; username: string; password: string }
-  | { scheme: Scheme; problem: "missing_credentials" | "unsupported_scheme" | "malformed_credentials" };
+  | { scheme: Scheme; problem: PresentationProblem };
+
+type PresentationProblem = "missing_credentials" | "unsupported_scheme" | "malformed_credentials";
+
+/** Why an admin request was refused, as its `admin_auth_failure` audit event names it (never the client). */
+type AdminRefusalReason =
+  PresentationProblem | "invalid_credentials" | "bearer_not_configured" | "basic_not_configured" | "basic_password_unset" | "locked_out";
 
 const encoder = new TextEncoder();
 
@@ -71,7 +77,7 @@ function presentedCredentials(header: string | undefined): Presented {
 }
 
 /** The actor on success, or why the credentials were refused. */
-async function authenticate(c: AdminContext, presented: Presented): Promise<{ actor: string } | { reason: string }> {
+async function authenticate(c: AdminContext, presented: Presented): Promise<{ actor: string } | { reason: AdminRefusalReason }> {
   if ("problem" in presented) return { reason: presented.problem };
   if (presented.scheme === "bearer") {
     const token = c.env.ADMIN_TOKEN;
@@ -108,7 +114,7 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
     // Recorded after the response, through the audit queue and aggregated per isolate
     // (worker/pipeline/audit-hooks.ts): a failing audit path must not turn a 401 into something
     // else, and an attacker can neither slow the 401 down nor flood the log with rows.
-    const refused = (reason: string) =>
+    const refused = (reason: AdminRefusalReason) =>
       recordAdminAuthFailure(
         { path: endpointPattern(c), scheme: presented.scheme, reason, ip: c.var.clientIp, userAgent: c.req.header("User-Agent") ?? "" },
         c,
