@@ -431,8 +431,6 @@ async function startGateway(label, originHostPort, jwksHostPort, inspectorPort) 
     );
   }
   gateway.configAnswer = JSON.parse(answer);
-  for (const warning of gateway.configAnswer.warnings ?? [])
-    process.stderr.write(`  ${label}: config warning: ${JSON.stringify(warning)}\n`);
   // RateLimiter calls so far on the counter every benchmark request shares (rate_limit.key
   // `${client_ip}`: Miniflare sets CF-Connecting-IP to the client's address), read between rounds.
   gateway.rateLimiterCalls = async () => {
