@@ -13,6 +13,7 @@
 //   npm run bench -- --only isolates   N isolates sharing one rate-limited key (ratelimit-isolates.mjs)
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
 //   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
+//   npm run bench -- --handlers        the CPU of the PEER targets' own code, in one isolate without HTTP (handler-cost-worker.ts)
 //   npm run bench -- --scenarios GET,PEER  measure only these scenarios
 //   npm run bench -- --rounds 5 --duration 4 --connections 16 --config bench/gateway-config.yaml
 import { execFileSync, fork, spawn } from "node:child_process";
@@ -59,6 +60,8 @@ const { values: args } = parseArgs({
     config: { type: "string", default: DEFAULT_CONFIG },
     "self-check": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    handlers: { type: "boolean", default: false },
+    n: { type: "string", default: "200" },
     only: { type: "string" },
     scenarios: { type: "string" },
   },
@@ -68,11 +71,13 @@ const DURATION_S = positiveInt(args.duration, "--duration");
 const CONNECTIONS = positiveInt(args.connections, "--connections");
 const SELF_CHECK = args["self-check"];
 const PROFILE = args.profile;
+const HANDLERS = args.handlers;
+const CALLS_PER_REQUEST = positiveInt(args.n, "--n");
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
 if (args.only !== undefined && args.only !== "main" && args.only !== "isolates") fail("--only takes main or isolates");
 const RUN_MAIN = args.only !== "isolates";
-const RUN_ISOLATES = args.only !== "main" && !SELF_CHECK && !PROFILE;
+const RUN_ISOLATES = args.only !== "main" && !SELF_CHECK && !PROFILE && !HANDLERS;
 
 const TEMP = mkdtempSync(join(tmpdir(), "loom-bench-"));
 // The JWKS is served over HTTPS (the gateway accepts no other jwks_uri) with a self-signed
@@ -350,12 +355,30 @@ async function startHonoPeer(label, origin) {
   return startPassThrough(label, origin, outfile);
 }
 
-/** The gateway's bundle, made once per run by `wrangler deploy --dry-run` and shared by every gateway target. */
+/**
+ * The gateway's bundle, made once per run by `wrangler deploy --dry-run` and shared by every
+ * gateway target; with --handlers, handler-cost-worker.ts around it, bundled by esbuild.
+ */
 let gatewayBundle;
 function bundleGateway() {
   gatewayBundle ??= (async () => {
     const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
     tempDirs.push(outdir);
+    if (HANDLERS) {
+      const { build } = await import("esbuild");
+      await build({
+        entryPoints: [join(BENCH, "handler-cost-worker.ts")],
+        bundle: true,
+        format: "esm",
+        platform: "neutral",
+        conditions: ["workerd", "worker", "browser"],
+        mainFields: ["module", "main"],
+        external: ["cloudflare:*", "node:*"],
+        outfile: join(outdir, "index.js"),
+        logLevel: "warning",
+      });
+      return outdir;
+    }
     const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
     await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", join(ROOT, "wrangler.toml")], {
       cwd: ROOT,
@@ -406,7 +429,7 @@ async function startGateway(label, originHostPort, jwksHostPort, inspectorPort) 
     // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
     modulesRoot: outdir,
     inspectorPort,
-    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
+    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken, ...(HANDLERS ? { BENCH_JWKS: JSON.stringify(JWT.jwks) } : {}) },
   });
 
   const db = await gateway.mf.getD1Database("DB");
@@ -761,9 +784,82 @@ function fail(message) {
 }
 
 async function main() {
-  if (RUN_MAIN) await gatewayVsPassThrough();
+  if (HANDLERS) await handlerCosts();
+  else if (RUN_MAIN) await gatewayVsPassThrough();
   await cleanup();
   if (RUN_ISOLATES) await benchIsolates({ resultsDir: join(BENCH, "results") });
+}
+
+/**
+ * --handlers: the CPU per call of the PEER targets' own code, each called in a loop inside its
+ * workerd (handler-cost-worker.ts) with the origin and the JWKS answered from memory: hono-peer
+ * and gateway-peer in one isolate, gateway-guarded in another (a config per workerd).
+ */
+async function handlerCosts() {
+  const peerWorker = await startGateway("gateway-peer", "origin.bench.test", "jwks.bench.test");
+  const guardedWorker = await startGateway("gateway-guarded", "origin.bench.test", "jwks.bench.test");
+  const peer = SCENARIOS.find((scenario) => scenario.name === "PEER");
+  const targets = [
+    { label: "hono-peer", worker: peerWorker, kind: "hono-peer" },
+    { label: "gateway-peer", worker: peerWorker, kind: "gateway" },
+    { label: "gateway-guarded", worker: guardedWorker, kind: "gateway" },
+  ];
+  const headers = { ...peer.headers, "user-agent": `autocannon/${require("autocannon/package.json").version}` };
+  const call = async (target) => {
+    const url = new URL(`/__cost/${target.kind}?n=${CALLS_PER_REQUEST}&path=${encodeURIComponent(peer.path)}`, target.worker.url);
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${target.label}: ${res.status} ${text.slice(0, 300)}`);
+  };
+  for (const target of targets) await call(target); // warm-up (JIT, the JWKS fetched once)
+  const rounds = new Map(targets.map((target) => [target.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const shift = round % targets.length;
+    for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+      await waitForQuiet();
+      const before = cpuMs(target.worker.pid);
+      const started = performance.now();
+      let calls = 0;
+      while (performance.now() - started < DURATION_S * 1000) {
+        await call(target);
+        calls += CALLS_PER_REQUEST;
+      }
+      rounds.get(target.label).push((cpuMs(target.worker.pid) - before) / calls);
+    }
+  }
+  // Round 1 is the warm-up.
+  const measured = (label) => rounds.get(label).slice(1);
+  const ratio = (candidate, baseline) => measured(candidate).map((ms, i) => ms / measured(baseline)[i]);
+  const report = {
+    date: new Date().toISOString(),
+    mode: "handlers: the PEER targets' own code, called in a loop inside workerd, origin and JWKS answered from memory",
+    method: {
+      rounds: ROUNDS,
+      warmupRounds: 1,
+      roundSeconds: DURATION_S,
+      callsPerRequest: CALLS_PER_REQUEST,
+      quietWaitSeconds: quietWaitedMs / 1000,
+    },
+    cpuMsPerCall: Object.fromEntries(targets.map((target) => [target.label, median(measured(target.label))])),
+    rounds: Object.fromEntries(rounds),
+    comparisons: COMPARISONS.filter((c) => rounds.has(c.baseline) && rounds.has(c.candidate)).map((c) => {
+      const perRound = ratio(c.candidate, c.baseline);
+      return { ...c, cpuRatio: median(perRound), perRound };
+    }),
+  };
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  const file = join(BENCH, "results", "handlers.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `\n${peer.method} ${peer.path}, ${ROUNDS - 1} rounds of ${DURATION_S} s per target (after a warm-up), ${CALLS_PER_REQUEST} calls per request`,
+  );
+  for (const [label, ms] of Object.entries(report.cpuMsPerCall))
+    console.log(`  ${label.padEnd(16)} ${fmt(ms * 1000, 1).padStart(7)} µs CPU per call`);
+  for (const c of report.comparisons) {
+    const target = c.cpuRatioMax === undefined ? "" : ` (target <= ${c.cpuRatioMax}x)`;
+    console.log(`  ${c.candidate} / ${c.baseline}: ${fmt(c.cpuRatio)}x${target}; per round ${c.perRound.map((r) => fmt(r)).join(" ")}`);
+  }
+  console.log(`written: ${relative(ROOT, file)}`);
 }
 
 /** Starts the worker a target label names. */
