@@ -61,6 +61,7 @@ const { values: args } = parseArgs({
     "self-check": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     handlers: { type: "boolean", default: false },
+    guards: { type: "string", default: "jwt,rate_limit,circuit_breaker" },
     n: { type: "string", default: "200" },
     only: { type: "string" },
     scenarios: { type: "string" },
@@ -73,6 +74,9 @@ const SELF_CHECK = args["self-check"];
 const PROFILE = args.profile;
 const HANDLERS = args.handlers;
 const CALLS_PER_REQUEST = positiveInt(args.n, "--n");
+// What gateway-guarded adds to peer-config.yaml; fewer than the three measures them part by part.
+const GUARDS = new Set(args.guards.split(",").filter(Boolean));
+for (const guard of GUARDS) if (!["jwt", "rate_limit", "circuit_breaker"].includes(guard)) fail(`--guards: no guard ${guard}`);
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
 if (args.only !== undefined && args.only !== "main" && args.only !== "isolates") fail("--only takes main or isolates");
@@ -391,20 +395,22 @@ function bundleGateway() {
 
 /**
  * peer-config.yaml with JWT (the JWT scenario's issuer and key set) on its route, a rate limit
- * that never refuses and a closed circuit breaker: what these three add to the same work.
+ * that never refuses and a closed circuit breaker (those of --guards): what they add to the same work.
  */
 function guardedPeerConfig(yamlText) {
   const config = parseYaml(yamlText);
-  config.rate_limit = { enabled: true, default: { requests_per_second: 100000, burst: 100000 }, key: "${client_ip}", fail_open: true };
-  config.routes[0].auth = {
-    type: "jwt",
-    jwks_uri: "https://{{JWKS}}/.well-known/jwks.json",
-    algorithms: ["ES256"],
-    required_claims: ["sub", "exp"],
-    issuer: "https://idp.bench.test",
-    audience: "loom-bench",
-  };
-  config.upstreams[0].circuit_breaker = { enabled: true, failure_threshold: 5, timeout: "30s" };
+  if (GUARDS.has("rate_limit"))
+    config.rate_limit = { enabled: true, default: { requests_per_second: 100000, burst: 100000 }, key: "${client_ip}", fail_open: true };
+  if (GUARDS.has("jwt"))
+    config.routes[0].auth = {
+      type: "jwt",
+      jwks_uri: "https://{{JWKS}}/.well-known/jwks.json",
+      algorithms: ["ES256"],
+      required_claims: ["sub", "exp"],
+      issuer: "https://idp.bench.test",
+      audience: "loom-bench",
+    };
+  if (GUARDS.has("circuit_breaker")) config.upstreams[0].circuit_breaker = { enabled: true, failure_threshold: 5, timeout: "30s" };
   return stringifyYaml(config);
 }
 
@@ -567,12 +573,13 @@ async function verify(target, originBody) {
     if (answer.status !== status) throw new Error(`${target.label}: ${what} was answered ${answer.status}, not ${status}`);
     checkPeerHeaders(target, what, answer.headers);
   }
-  if (target.label === "gateway-guarded") {
+  if (target.label !== "gateway-guarded") return;
+  if (GUARDS.has("jwt")) {
     const anonymous = await request(target, { ...peer, headers: {} });
     if (anonymous.status !== 401) throw new Error(`${target.label}: ${peer.path} without a token was not refused (${anonymous.status})`);
-    if (!(await request(target, peer)).headers.get("ratelimit-policy"))
-      throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
   }
+  if (GUARDS.has("rate_limit") && !(await request(target, peer)).headers.get("ratelimit-policy"))
+    throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
 }
 
 // ------------------------------------------------------------------ measuring
@@ -796,8 +803,9 @@ async function main() {
  * and gateway-peer in one isolate, gateway-guarded in another (a config per workerd).
  */
 async function handlerCosts() {
-  const peerWorker = await startGateway("gateway-peer", "origin.bench.test", "jwks.bench.test");
-  const guardedWorker = await startGateway("gateway-guarded", "origin.bench.test", "jwks.bench.test");
+  const inspectorPort = async () => (PROFILE ? freePort() : undefined);
+  const peerWorker = await startGateway("gateway-peer", "origin.bench.test", "jwks.bench.test", await inspectorPort());
+  const guardedWorker = await startGateway("gateway-guarded", "origin.bench.test", "jwks.bench.test", await inspectorPort());
   const peer = SCENARIOS.find((scenario) => scenario.name === "PEER");
   const targets = [
     { label: "hono-peer", worker: peerWorker, kind: "hono-peer" },
@@ -812,20 +820,39 @@ async function handlerCosts() {
     if (res.status !== 200) throw new Error(`${target.label}: ${res.status} ${text.slice(0, 300)}`);
   };
   for (const target of targets) await call(target); // warm-up (JIT, the JWKS fetched once)
+  if (PROFILE) {
+    for (const target of targets.filter((t) => t.kind === "gateway")) {
+      const result = await profileWorker({
+        inspectorPort: target.worker.inspectorPort,
+        workerName: "loom-edge",
+        bundleSource: readFileSync(target.worker.bundle, "utf8"),
+        runLoad: async () => {
+          let requests = 0;
+          for (const started = performance.now(); performance.now() - started < DURATION_S * 1000; requests += CALLS_PER_REQUEST)
+            await call(target);
+          return { requests };
+        },
+      });
+      printProfile(`${target.label}, ${result.requests} calls`, result);
+    }
+    return;
+  }
+  // Within a round the targets take turns a request at a time, so that what else runs on the
+  // machine falls on all of them alike; their CPU and calls add up over the round.
   const rounds = new Map(targets.map((target) => [target.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    const shift = round % targets.length;
-    for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-      await waitForQuiet();
+    await waitForQuiet();
+    const totals = new Map(targets.map((target) => [target.label, { ms: 0, calls: 0 }]));
+    const started = performance.now();
+    for (let turn = 0; performance.now() - started < DURATION_S * 1000 * targets.length; turn++) {
+      const target = targets[(turn + round) % targets.length];
       const before = cpuMs(target.worker.pid);
-      const started = performance.now();
-      let calls = 0;
-      while (performance.now() - started < DURATION_S * 1000) {
-        await call(target);
-        calls += CALLS_PER_REQUEST;
-      }
-      rounds.get(target.label).push((cpuMs(target.worker.pid) - before) / calls);
+      await call(target);
+      const total = totals.get(target.label);
+      total.ms += cpuMs(target.worker.pid) - before;
+      total.calls += CALLS_PER_REQUEST;
     }
+    for (const [label, { ms, calls }] of totals) rounds.get(label).push(ms / calls);
   }
   // Round 1 is the warm-up.
   const measured = (label) => rounds.get(label).slice(1);
@@ -1025,16 +1052,18 @@ async function profileScenario(gateway, scenario, loadgen) {
     bundleSource: readFileSync(gateway.bundle, "utf8"),
     runLoad: () => runLoad(DURATION_S),
   });
-  console.log(
-    `\n${scenario.name} ${gateway.label} ${scenario.path}: ${result.requests} requests, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`,
-  );
+  printProfile(`${scenario.name} ${gateway.label} ${scenario.path}: ${result.requests} requests`, result);
+  return result;
+}
+
+function printProfile(title, result) {
+  console.log(`\n${title}, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`);
   console.log("  self ms/req  module");
   for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
   console.log("  self ms/req  function");
   for (const row of result.byFunction) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
   console.log("  total ms/req  function (self and callees)");
   for (const row of result.inclusive) console.log(`  ${fmt(row.msPerRequest, 4).padStart(12)}  ${row.name}`);
-  return result;
 }
 
 try {
