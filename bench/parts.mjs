@@ -73,6 +73,8 @@ const mf = new Miniflare(
     log: new Log(LogLevel.WARN),
     // Drained, never printed: a log line costs what writing it to a pipe costs, as in run.mjs.
     handleStructuredLogs() {},
+    // A fixed `request.cf`, as run.mjs gives: Miniflare does not fetch one from the network.
+    cf: { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" },
     modules: true,
     scriptPath: join(temp, "parts-worker.js"),
     modulesRoot: temp,
