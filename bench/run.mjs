@@ -1,5 +1,7 @@
 // `npm run bench`: the gateway against a bare pass-through worker, same origin, same load, and
-// against a pass-through doing only the work every gateway response needs (passthrough-required.js).
+// against a pass-through doing only the work every gateway response needs (passthrough-required.js);
+// then the gateway with peer-config.yaml against a hand-written Hono worker doing that work
+// (hono-peer.js), and the same config with JWT, a rate limit and a circuit breaker added.
 //
 // Each worker runs in its own Miniflare instance, so in its own workerd process, whose CPU time
 // (utime + stime from /proc/<pid>/stat) is read before and after every round. Each round starts
@@ -12,8 +14,9 @@
 //   npm run bench -- --only cold-start what an isolate evaluates and spends before its first proxied request (cold-start.mjs)
 //   npm run bench -- --self-check      pass-through vs a second pass-through (noise floor)
 //   npm run bench -- --profile         where the gateway's CPU goes (profile.mjs)
-//   npm run bench -- --scenarios GET,POST  measure only these scenarios
-//   npm run bench -- --rounds 6 --duration 4 --connections 16 --config bench/gateway-config.yaml
+//   npm run bench -- --handlers        the CPU of the PEER targets' own code, in one isolate without HTTP (handler-cost-worker.ts)
+//   npm run bench -- --scenarios GET,PEER  measure only these scenarios
+//   npm run bench -- --rounds 5 --duration 4 --connections 16 --config bench/gateway-config.yaml
 import { execFileSync, fork, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +26,7 @@ import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
 import { cpuMs, machineBusyMs, workerdChildren } from "./proc.mjs";
 import { freePort, profileWorker } from "./profile.mjs";
@@ -30,9 +34,20 @@ import { freePort, profileWorker } from "./profile.mjs";
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const DEFAULT_CONFIG = join(BENCH, "gateway-config.yaml");
+const PEER_CONFIG = join(BENCH, "peer-config.yaml");
 const require = createRequire(import.meta.url);
 
-const TARGETS = { cpuRatioMax: 1.3, throughputRatioMin: 0.8 };
+/**
+ * What is compared with what, in the scenarios that run both targets, and the targets each
+ * comparison must meet (none: reported only). Ratios are candidate / baseline.
+ */
+const COMPARISONS = [
+  { baseline: "pass-through", candidate: "gateway", cpuRatioMax: 1.3, throughputRatioMin: 0.8 },
+  { baseline: "required-work", candidate: "gateway" },
+  { baseline: "pass-through", candidate: "pass-through-2" },
+  { baseline: "hono-peer", candidate: "gateway-peer", cpuRatioMax: 1.05, throughputRatioMin: 0.95 },
+  { baseline: "gateway-peer", candidate: "gateway-guarded", cpuRatioMax: 1.15 },
+];
 // The machine may be shared (other test runs). Before each round the harness waits, at most
 // QUIET_WAIT_MS in a whole run, until processes it did not start use at most DISTURBED_CORES;
 // a round during which they used more is measured again, at most MAX_RERUNS times per run.
@@ -42,12 +57,15 @@ const MAX_RERUNS = 4;
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: "string", default: "6" },
+    rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "4" },
     connections: { type: "string", default: "16" },
     config: { type: "string", default: DEFAULT_CONFIG },
     "self-check": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    handlers: { type: "boolean", default: false },
+    guards: { type: "string", default: "jwt,rate_limit,circuit_breaker" },
+    n: { type: "string", default: "200" },
     only: { type: "string" },
     scenarios: { type: "string" },
   },
@@ -57,12 +75,17 @@ const DURATION_S = positiveInt(args.duration, "--duration");
 const CONNECTIONS = positiveInt(args.connections, "--connections");
 const SELF_CHECK = args["self-check"];
 const PROFILE = args.profile;
+const HANDLERS = args.handlers;
+const CALLS_PER_REQUEST = positiveInt(args.n, "--n");
+// What gateway-guarded adds to peer-config.yaml; fewer than the three measures them part by part.
+const GUARDS = new Set(args.guards.split(",").filter(Boolean));
+for (const guard of GUARDS) if (!["jwt", "rate_limit", "circuit_breaker"].includes(guard)) fail(`--guards: no guard ${guard}`);
 if (SELF_CHECK && PROFILE) fail("--profile profiles the gateway; it does not go with --self-check");
 if (ROUNDS < 2) fail("--rounds must be at least 2: the first round is a discarded warm-up");
 if (args.only !== undefined && !["main", "isolates", "cold-start"].includes(args.only)) fail("--only takes main, isolates or cold-start");
 const RUN_MAIN = args.only === undefined || args.only === "main";
-const RUN_ISOLATES = (args.only === undefined || args.only === "isolates") && !SELF_CHECK && !PROFILE;
-const RUN_COLD_START = (args.only === undefined || args.only === "cold-start") && !SELF_CHECK && !PROFILE;
+const RUN_ISOLATES = (args.only === undefined || args.only === "isolates") && !SELF_CHECK && !PROFILE && !HANDLERS;
+const RUN_COLD_START = (args.only === undefined || args.only === "cold-start") && !SELF_CHECK && !PROFILE && !HANDLERS;
 
 const TEMP = mkdtempSync(join(tmpdir(), "loom-bench-"));
 // The JWKS is served over HTTPS (the gateway accepts no other jwks_uri) with a self-signed
@@ -85,23 +108,35 @@ const VALID_ORDER = {
     { sku: "gadget-xl", quantity: 1 },
   ],
 };
+// The targets of each scenario, measured in the same rounds. --self-check puts a second
+// pass-through in the gateway's place; --profile starts only the gateways.
+const PASS_THROUGH_TARGETS = SELF_CHECK ? ["pass-through", "pass-through-2"] : ["pass-through", "required-work", "gateway"];
+const PEER_TARGETS = ["hono-peer", "gateway-peer", "gateway-guarded"];
 const SCENARIOS = [
-  { name: "GET", method: "GET", path: "/api/v1/items/42" },
+  { name: "GET", method: "GET", path: "/api/v1/items/42", targets: PASS_THROUGH_TARGETS },
   {
     name: "POST",
     method: "POST",
     path: "/api/v1/orders",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(VALID_ORDER),
+    targets: PASS_THROUGH_TARGETS,
   },
   // JWT ES256 checked against the JWKS (fetched once per isolate, then cached): the cost is the
   // signature verification and claim checks of every request.
-  { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` } },
-];
-// `--scenarios GET,POST` measures only those (every scenario is still checked before measuring).
+  { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` }, targets: PASS_THROUGH_TARGETS },
+  // The hand-written Hono worker and the gateway doing its work (peer-config.yaml), and the same
+  // config with JWT, a rate limit and a circuit breaker (gateway-guarded). All three get the
+  // token; the first two just forward it.
+  { name: "PEER", method: "GET", path: "/api/v1/items/42", headers: { authorization: `Bearer ${JWT.token}` }, targets: PEER_TARGETS },
+].map((scenario) => ({
+  ...scenario,
+  targets: PROFILE ? scenario.targets.filter((label) => label.startsWith("gateway")) : scenario.targets,
+}));
+// `--scenarios GET,POST` measures only those (every scenario of a target is still checked before measuring).
 const MEASURED =
   args.scenarios === undefined
-    ? SCENARIOS
+    ? SCENARIOS.filter((scenario) => !SELF_CHECK || scenario.name !== "PEER")
     : args.scenarios
         .split(",")
         .map(
@@ -191,9 +226,8 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => cleanup().finally(() => process.exit(130)));
 }
-const WITH_REQUIRED_WORK = !SELF_CHECK && !PROFILE;
 const deadlineMs =
-  ((ROUNDS * MEASURED.length * (WITH_REQUIRED_WORK ? 3 : 2) + MAX_RERUNS) * (DURATION_S + 2) + 120) * 1000 +
+  ((ROUNDS * MEASURED.reduce((rounds, s) => rounds + s.targets.length, 0) + MAX_RERUNS) * (DURATION_S + 2) + 180) * 1000 +
   QUIET_WAIT_MS +
   (RUN_ISOLATES ? ISOLATES_DEADLINE_MS : 0) +
   (RUN_COLD_START ? COLD_START_DEADLINE_MS : 0);
@@ -261,6 +295,8 @@ function startPassThrough(label, origin, script = join(BENCH, "passthrough.js"))
     name: "passthrough",
     modules: true,
     scriptPath: script,
+    // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
+    modulesRoot: dirname(script),
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ["nodejs_compat"],
     bindings: { ORIGIN: origin },
@@ -279,27 +315,97 @@ function run(command, argv, options) {
   });
 }
 
-async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
-  const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
-  tempDirs.push(outdir);
-  const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
-  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", join(ROOT, "wrangler.toml")], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+/** The hand-written Hono worker, bundled with esbuild (which wrangler ships) since it imports hono. */
+async function startHonoPeer(label, origin) {
+  const { build } = await import("esbuild");
+  const outfile = join(TEMP, "hono-peer.js");
+  await build({
+    entryPoints: [join(BENCH, "hono-peer.js")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    outfile,
+    logLevel: "warning",
   });
+  return startPassThrough(label, origin, outfile);
+}
 
+/**
+ * The gateway's bundle, made once per run by `wrangler deploy --dry-run` and shared by every
+ * gateway target; with --handlers, handler-cost-worker.ts around it, bundled by esbuild.
+ */
+let gatewayBundle;
+function bundleGateway() {
+  gatewayBundle ??= (async () => {
+    const outdir = mkdtempSync(join(tmpdir(), "loom-bench-"));
+    tempDirs.push(outdir);
+    if (HANDLERS) {
+      const { build } = await import("esbuild");
+      await build({
+        entryPoints: [join(BENCH, "handler-cost-worker.ts")],
+        bundle: true,
+        format: "esm",
+        platform: "neutral",
+        conditions: ["workerd", "worker", "browser"],
+        mainFields: ["module", "main"],
+        external: ["cloudflare:*", "node:*"],
+        outfile: join(outdir, "index.js"),
+        logLevel: "warning",
+      });
+      return outdir;
+    }
+    const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+    await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", join(ROOT, "wrangler.toml")], {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    return outdir;
+  })();
+  return gatewayBundle;
+}
+
+/**
+ * peer-config.yaml with JWT (the JWT scenario's issuer and key set) on its route, a rate limit
+ * that never refuses and a closed circuit breaker (those of --guards): what they add to the same work.
+ */
+function guardedPeerConfig(yamlText) {
+  const config = parseYaml(yamlText);
+  if (GUARDS.has("rate_limit"))
+    config.rate_limit = { enabled: true, default: { requests_per_second: 100000, burst: 100000 }, key: "${client_ip}", fail_open: true };
+  if (GUARDS.has("jwt"))
+    config.routes[0].auth = {
+      type: "jwt",
+      jwks_uri: "https://{{JWKS}}/.well-known/jwks.json",
+      algorithms: ["ES256"],
+      required_claims: ["sub", "exp"],
+      issuer: "https://idp.bench.test",
+      audience: "loom-bench",
+    };
+  if (GUARDS.has("circuit_breaker")) config.upstreams[0].circuit_breaker = { enabled: true, failure_threshold: 5, timeout: "30s" };
+  return stringifyYaml(config);
+}
+
+/** The gateway config text (before `{{ORIGIN}}` and `{{JWKS}}` are replaced) of a gateway target. */
+function gatewayConfigText(label) {
+  if (label === "gateway") return readFileSync(args.config, "utf8");
+  const peer = readFileSync(PEER_CONFIG, "utf8");
+  return label === "gateway-guarded" ? guardedPeerConfig(peer) : peer;
+}
+
+async function startGateway(label, originHostPort, jwksHostPort, inspectorPort) {
+  const outdir = await bundleGateway();
   const adminToken = randomBytes(24).toString("hex");
   // Bindings, vars and compatibility settings from wrangler.toml; the code is the upload's
   // modules, listed (Miniflare cannot take wrangler's rules for finding them).
   const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
-  const gateway = await startWorkerd("gateway", {
+  const gateway = await startWorkerd(label, {
     ...workerOptions,
     name: "loom-edge",
     modules: uploadModules(outdir),
     // Module names are paths relative to this root; one outside it (../../tmp/...) fails to load.
     modulesRoot: outdir,
     inspectorPort,
-    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken },
+    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: adminToken, ...(HANDLERS ? { BENCH_JWKS: JSON.stringify(JWT.jwks) } : {}) },
   });
 
   const db = await gateway.mf.getD1Database("DB");
@@ -311,7 +417,7 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
     await db.batch(statements.map((sql) => db.prepare(sql)));
   }
 
-  const yaml = readFileSync(args.config, "utf8").replaceAll("{{ORIGIN}}", originHostPort).replaceAll("{{JWKS}}", jwksHostPort);
+  const yaml = gatewayConfigText(label).replaceAll("{{ORIGIN}}", originHostPort).replaceAll("{{JWKS}}", jwksHostPort);
   const put = await fetch(new URL("/admin/config", gateway.url), {
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/yaml" },
@@ -336,6 +442,7 @@ async function startGateway(originHostPort, jwksHostPort, inspectorPort) {
     return (await res.json()).calls;
   };
   gateway.uploadedSources = new Map(uploadModuleNames(outdir).map((name) => [name, readFileSync(join(outdir, name), "utf8")]));
+  gateway.inspectorPort = inspectorPort;
   return gateway;
 }
 
@@ -363,12 +470,32 @@ async function request(target, scenario, body = scenario.body) {
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
+/** The headers peer-config.yaml and hono-peer.js both set on every answer, with their values. */
+const PEER_SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'self'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "cross-origin-opener-policy": "same-origin",
+  "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
+};
+
+function checkPeerHeaders(target, what, headers) {
+  for (const [name, value] of Object.entries(PEER_SECURITY_HEADERS)) {
+    if (headers.get(name) !== value) throw new Error(`${target.label}: ${what}: ${name} is ${headers.get(name)}, not ${value}`);
+  }
+  if (!headers.get("x-request-id")) throw new Error(`${target.label}: ${what}: no X-Request-Id`);
+}
+
 /**
- * Every scenario must reach the origin through the target; the gateway with the benchmark's own
- * config must also enforce it (another --config may not have those policies).
+ * Every scenario of the target must reach the origin through it. The gateway with the
+ * benchmark's own config must also enforce it (another --config may not have those policies);
+ * the peer and the gateways of the PEER scenario must send the same security headers and refuse
+ * what the peer's config refuses, so that neither side skips work.
  */
-async function verify(target, originBody, checkPolicies) {
-  for (const scenario of SCENARIOS) {
+async function verify(target, originBody) {
+  const policies = target.label === "gateway" ? resolvePath(args.config) === DEFAULT_CONFIG : PEER_TARGETS.includes(target.label);
+  for (const scenario of SCENARIOS.filter((s) => s.targets.includes(target.label))) {
     // The gateway may serve a request or two from the config it had before the PUT.
     let answer;
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -381,11 +508,13 @@ async function verify(target, originBody, checkPolicies) {
         `${target.label}: ${scenario.method} ${scenario.path} did not reach the origin: ${answer.status} ${answer.text.slice(0, 300)}`,
       );
     }
-    if (checkPolicies && !answer.headers.get("strict-transport-security")) {
+    if (policies && !answer.headers.get("strict-transport-security")) {
       throw new Error(`${target.label}: no Strict-Transport-Security header: the benchmark config is not in force`);
     }
+    if (policies && scenario.name === "PEER") checkPeerHeaders(target, `${scenario.method} ${scenario.path}`, answer.headers);
   }
-  if (checkPolicies) {
+  if (!policies) return;
+  if (target.label === "gateway") {
     const jwt = SCENARIOS.find((scenario) => scenario.name === "JWT");
     const anonymous = await request(target, { ...jwt, headers: {} });
     if (anonymous.status !== 401) throw new Error(`${target.label}: ${jwt.path} without a token was not refused (${anonymous.status})`);
@@ -395,7 +524,32 @@ async function verify(target, originBody, checkPolicies) {
     const invalid = await request(target, post, JSON.stringify({ ...VALID_ORDER, items: [] }));
     if (invalid.status !== 400)
       throw new Error(`${target.label}: an order with no items was not refused by the JSON Schema check (${invalid.status})`);
+    return;
   }
+  const peer = SCENARIOS.find((scenario) => scenario.name === "PEER");
+  const refusals = [
+    [
+      "a body over 1 MB",
+      413,
+      { ...peer, method: "POST", headers: { ...peer.headers, "content-type": "application/octet-stream" } },
+      new Uint8Array(1024 * 1024 + 1),
+    ],
+    ["a method not allowed", 405, { ...peer, method: "PROPFIND" }],
+    ["a request target over 2048 characters", 414, { ...peer, path: `${peer.path}?q=${"a".repeat(2048)}` }],
+    ["headers over 8 KB", 431, { ...peer, headers: { ...peer.headers, "x-filler": "a".repeat(8 * 1024) } }],
+  ];
+  for (const [what, status, scenario, body] of refusals) {
+    const answer = await request(target, scenario, body);
+    if (answer.status !== status) throw new Error(`${target.label}: ${what} was answered ${answer.status}, not ${status}`);
+    checkPeerHeaders(target, what, answer.headers);
+  }
+  if (target.label !== "gateway-guarded") return;
+  if (GUARDS.has("jwt")) {
+    const anonymous = await request(target, { ...peer, headers: {} });
+    if (anonymous.status !== 401) throw new Error(`${target.label}: ${peer.path} without a token was not refused (${anonymous.status})`);
+  }
+  if (GUARDS.has("rate_limit") && !(await request(target, peer)).headers.get("ratelimit-policy"))
+    throw new Error(`${target.label}: no RateLimit-Policy header: the rate limit is not in force`);
 }
 
 // ------------------------------------------------------------------ measuring
@@ -502,12 +656,13 @@ function summarise(rounds, latencies) {
   };
 }
 
-function compare(scenario, baselineLabel, candidateLabel, measured, latencies) {
+/** One comparison of COMPARISONS in one scenario: pooled and per-round ratios, candidate / baseline. */
+function compare(scenario, comparison, measured, summaries) {
   const of = (label) => measured.filter((r) => r.scenario === scenario && r.target === label);
-  const base = summarise(of(baselineLabel), latencies);
-  const cand = summarise(of(candidateLabel), latencies);
+  const base = summaries[comparison.baseline];
+  const cand = summaries[comparison.candidate];
   // Paired per-round ratios: how much one round's ratio differs from the next is the noise.
-  const pairs = of(baselineLabel).map((b, i) => ({ base: b, cand: of(candidateLabel)[i] }));
+  const pairs = of(comparison.baseline).map((b, i) => ({ base: b, cand: of(comparison.candidate)[i] }));
   const cpuRatios = pairs.map(({ base: b, cand: c }) => c.cpuMsPerRequest / b.cpuMsPerRequest);
   const rpsRatios = pairs.map(({ base: b, cand: c }) => c.rps / b.rps);
   const ratios = {
@@ -517,18 +672,22 @@ function compare(scenario, baselineLabel, candidateLabel, measured, latencies) {
     cpuPerRequest: cand.cpuMsPerRequest / base.cpuMsPerRequest,
   };
   const valid = base.errors + base.non2xx + cand.errors + cand.non2xx === 0;
-  const meets = ratios.cpuPerRequest <= TARGETS.cpuRatioMax && ratios.rps >= TARGETS.throughputRatioMin;
+  const { cpuRatioMax = Infinity, throughputRatioMin = 0 } = comparison;
+  const hasTargets = comparison.cpuRatioMax !== undefined || comparison.throughputRatioMin !== undefined;
+  const meets = ratios.cpuPerRequest <= cpuRatioMax && ratios.rps >= throughputRatioMin;
   return {
-    [baselineLabel]: base,
-    [candidateLabel]: cand,
+    baseline: comparison.baseline,
+    candidate: comparison.candidate,
+    targets: hasTargets ? { cpuRatioMax: comparison.cpuRatioMax, throughputRatioMin: comparison.throughputRatioMin } : undefined,
     ratios,
+    perRound: { cpu: cpuRatios, rps: rpsRatios },
     noise: {
       cpuRatioPerRound: { min: Math.min(...cpuRatios), max: Math.max(...cpuRatios) },
       rpsRatioPerRound: { min: Math.min(...rpsRatios), max: Math.max(...rpsRatios) },
       otherCoresMedian: median(measured.filter((r) => r.scenario === scenario).map((r) => r.otherCores)),
       disturbedRoundsKept: measured.filter((r) => r.scenario === scenario && r.otherCores > DISTURBED_CORES).length,
     },
-    verdict: !valid ? "invalid (errors or non-2xx answers)" : meets ? "meets targets" : "misses targets",
+    verdict: !valid ? "invalid (errors or non-2xx answers)" : !hasTargets ? "reported" : meets ? "meets targets" : "misses targets",
   };
 }
 
@@ -536,11 +695,17 @@ function compare(scenario, baselineLabel, candidateLabel, measured, latencies) {
 
 const fmt = (value, digits = 2) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function printTable(report, labels) {
+function targetText({ targets }) {
+  const parts = [];
+  if (targets.cpuRatioMax !== undefined) parts.push(`CPU per request <= ${targets.cpuRatioMax}x`);
+  if (targets.throughputRatioMin !== undefined) parts.push(`req/s >= ${targets.throughputRatioMin}x`);
+  return parts.join(" and ");
+}
+
+function printTable(report) {
   const rows = [["scenario", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "DO calls/req"]];
   for (const [name, result] of Object.entries(report.scenarios)) {
-    for (const label of labels) {
-      const s = result[label];
+    for (const [label, s] of Object.entries(result.targets)) {
       rows.push([
         name,
         label,
@@ -551,32 +716,35 @@ function printTable(report, labels) {
         s.rateLimiterCallsPerRequest === undefined ? "-" : fmt(s.rateLimiterCallsPerRequest, 5),
       ]);
     }
-    const ratioRow = (label, r) =>
-      rows.push([name, label, `${fmt(r.rps)}x`, `${fmt(r.p50)}x`, `${fmt(r.p99)}x`, `${fmt(r.cpuPerRequest)}x`, ""]);
-    ratioRow(`ratio to ${labels[0]}`, result.ratios);
-    if (result.overRequiredWork) ratioRow("ratio to required-work", result.overRequiredWork.ratios);
+    for (const c of result.comparisons) {
+      const r = c.ratios;
+      rows.push([
+        name,
+        `${c.candidate} / ${c.baseline}`,
+        `${fmt(r.rps)}x`,
+        `${fmt(r.p50)}x`,
+        `${fmt(r.p99)}x`,
+        `${fmt(r.cpuPerRequest)}x`,
+        "",
+      ]);
+    }
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   for (const row of rows) console.log(row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join("  "));
   console.log();
   for (const [name, result] of Object.entries(report.scenarios)) {
-    const n = result.noise;
-    console.log(
-      `${name}: ${result.verdict}  (per-round ratios: CPU ${fmt(n.cpuRatioPerRound.min)}-${fmt(n.cpuRatioPerRound.max)}x, ` +
-        `req/s ${fmt(n.rpsRatioPerRound.min)}-${fmt(n.rpsRatioPerRound.max)}x; other load on the machine ${fmt(n.otherCoresMedian)} cores, ` +
-        `${n.disturbedRoundsKept} disturbed rounds kept)`,
-    );
-    const own = result.overRequiredWork;
-    if (own) {
+    for (const c of result.comparisons) {
+      const n = c.noise;
+      const rounds = (values) => values.map((value) => fmt(value)).join(" ");
       console.log(
-        `${name}: over the required work alone, CPU ${fmt(own.ratios.cpuPerRequest)}x (per round ${fmt(own.noise.cpuRatioPerRound.min)}-${fmt(own.noise.cpuRatioPerRound.max)}x), ` +
-          `req/s ${fmt(own.ratios.rps)}x: what routing, validation, auth, rate limit and circuit add`,
+        `${name} ${c.candidate} / ${c.baseline}: CPU ${fmt(c.ratios.cpuPerRequest)}x, req/s ${fmt(c.ratios.rps)}x: ${c.verdict}` +
+          `${c.targets ? ` (${targetText(c)})` : ""}\n  per round: CPU ${rounds(c.perRound.cpu)}; req/s ${rounds(c.perRound.rps)}` +
+          ` (other load on the machine ${fmt(n.otherCoresMedian)} cores, ${n.disturbedRoundsKept} disturbed rounds kept)`,
       );
     }
   }
   const m = report.method;
   console.log(`machine: waited ${fmt(m.quietWaitSeconds, 1)} s for other processes to quiet down, measured ${m.reruns} rounds again`);
-  console.log(`targets: CPU per request <= ${TARGETS.cpuRatioMax}x and req/s >= ${TARGETS.throughputRatioMin}x the pass-through`);
 }
 
 // ------------------------------------------------------------------ main
@@ -593,10 +761,112 @@ function fail(message) {
 }
 
 async function main() {
-  if (RUN_MAIN) await gatewayVsPassThrough();
+  if (HANDLERS) await handlerCosts();
+  else if (RUN_MAIN) await gatewayVsPassThrough();
   await cleanup();
   if (RUN_ISOLATES) await benchIsolates({ resultsDir: join(BENCH, "results") });
   if (RUN_COLD_START) await benchColdStart({ resultsDir: join(BENCH, "results") });
+}
+
+/**
+ * --handlers: the CPU per call of the PEER targets' own code, each called in a loop inside its
+ * workerd (handler-cost-worker.ts) with the origin and the JWKS answered from memory: hono-peer
+ * and gateway-peer in one isolate, gateway-guarded in another (a config per workerd).
+ */
+async function handlerCosts() {
+  const inspectorPort = async () => (PROFILE ? freePort() : undefined);
+  const peerWorker = await startGateway("gateway-peer", "origin.bench.test", "jwks.bench.test", await inspectorPort());
+  const guardedWorker = await startGateway("gateway-guarded", "origin.bench.test", "jwks.bench.test", await inspectorPort());
+  const peer = SCENARIOS.find((scenario) => scenario.name === "PEER");
+  const targets = [
+    { label: "hono-peer", worker: peerWorker, kind: "hono-peer" },
+    { label: "gateway-peer", worker: peerWorker, kind: "gateway" },
+    { label: "gateway-guarded", worker: guardedWorker, kind: "gateway" },
+  ];
+  const headers = { ...peer.headers, "user-agent": `autocannon/${require("autocannon/package.json").version}` };
+  const call = async (target) => {
+    const url = new URL(`/__cost/${target.kind}?n=${CALLS_PER_REQUEST}&path=${encodeURIComponent(peer.path)}`, target.worker.url);
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${target.label}: ${res.status} ${text.slice(0, 300)}`);
+  };
+  for (const target of targets) await call(target); // warm-up (JIT, the JWKS fetched once)
+  if (PROFILE) {
+    for (const target of targets.filter((t) => t.kind === "gateway")) {
+      const result = await profileWorker({
+        inspectorPort: target.worker.inspectorPort,
+        workerName: "loom-edge",
+        uploadedSources: target.worker.uploadedSources,
+        runLoad: async () => {
+          let requests = 0;
+          for (const started = performance.now(); performance.now() - started < DURATION_S * 1000; requests += CALLS_PER_REQUEST)
+            await call(target);
+          return { requests };
+        },
+      });
+      printProfile(`${target.label}, ${result.requests} calls`, result);
+    }
+    return;
+  }
+  // Within a round the targets take turns a request at a time, so that what else runs on the
+  // machine falls on all of them alike; their CPU and calls add up over the round.
+  const rounds = new Map(targets.map((target) => [target.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    await waitForQuiet();
+    const totals = new Map(targets.map((target) => [target.label, { ms: 0, calls: 0 }]));
+    const started = performance.now();
+    for (let turn = 0; performance.now() - started < DURATION_S * 1000 * targets.length; turn++) {
+      const target = targets[(turn + round) % targets.length];
+      const before = cpuMs(target.worker.pid);
+      await call(target);
+      const total = totals.get(target.label);
+      total.ms += cpuMs(target.worker.pid) - before;
+      total.calls += CALLS_PER_REQUEST;
+    }
+    for (const [label, { ms, calls }] of totals) rounds.get(label).push(ms / calls);
+  }
+  // Round 1 is the warm-up.
+  const measured = (label) => rounds.get(label).slice(1);
+  const ratio = (candidate, baseline) => measured(candidate).map((ms, i) => ms / measured(baseline)[i]);
+  const report = {
+    date: new Date().toISOString(),
+    mode: "handlers: the PEER targets' own code, called in a loop inside workerd, origin and JWKS answered from memory",
+    method: {
+      rounds: ROUNDS,
+      warmupRounds: 1,
+      roundSeconds: DURATION_S,
+      callsPerRequest: CALLS_PER_REQUEST,
+      quietWaitSeconds: quietWaitedMs / 1000,
+    },
+    cpuMsPerCall: Object.fromEntries(targets.map((target) => [target.label, median(measured(target.label))])),
+    rounds: Object.fromEntries(rounds),
+    comparisons: COMPARISONS.filter((c) => rounds.has(c.baseline) && rounds.has(c.candidate)).map((c) => {
+      const perRound = ratio(c.candidate, c.baseline);
+      return { ...c, cpuRatio: median(perRound), perRound };
+    }),
+  };
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  const file = join(BENCH, "results", "handlers.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `\n${peer.method} ${peer.path}, ${ROUNDS - 1} rounds of ${DURATION_S} s per target (after a warm-up), ${CALLS_PER_REQUEST} calls per request`,
+  );
+  for (const [label, ms] of Object.entries(report.cpuMsPerCall))
+    console.log(`  ${label.padEnd(16)} ${fmt(ms * 1000, 1).padStart(7)} µs CPU per call`);
+  for (const c of report.comparisons) {
+    const target = c.cpuRatioMax === undefined ? "" : ` (target <= ${c.cpuRatioMax}x)`;
+    console.log(`  ${c.candidate} / ${c.baseline}: ${fmt(c.cpuRatio)}x${target}; per round ${c.perRound.map((r) => fmt(r)).join(" ")}`);
+  }
+  console.log(`written: ${relative(ROOT, file)}`);
+}
+
+/** Starts the worker a target label names. */
+async function startTarget(label, originHostPort, jwksHostPort) {
+  const origin = `http://${originHostPort}`;
+  if (label === "required-work") return startPassThrough(label, origin, join(BENCH, "passthrough-required.js"));
+  if (label === "hono-peer") return startHonoPeer(label, origin);
+  if (label.startsWith("gateway")) return startGateway(label, originHostPort, jwksHostPort, PROFILE ? await freePort() : undefined);
+  return startPassThrough(label, origin);
 }
 
 async function gatewayVsPassThrough() {
@@ -607,27 +877,22 @@ async function gatewayVsPassThrough() {
   origin.send({ jwks: JWT.jwks, tls: { key: JWKS_TLS.key, cert: JWKS_TLS.cert } });
   const { jwksPort } = await nextMessage(origin);
 
-  const baseline = await startPassThrough("pass-through", `http://${originHostPort}`);
-  // The features the benchmark config turns on for every response, done by hand: what they cost
-  // by themselves, measured in the same rounds (not with --self-check or --profile).
-  const required = WITH_REQUIRED_WORK
-    ? await startPassThrough("required-work", `http://${originHostPort}`, join(BENCH, "passthrough-required.js"))
-    : undefined;
-  const inspectorPort = PROFILE ? await freePort() : undefined;
-  const candidate = SELF_CHECK
-    ? await startPassThrough("pass-through-2", `http://${originHostPort}`)
-    : await startGateway(originHostPort, `127.0.0.1:${jwksPort}`, inspectorPort);
-  await verify(baseline, originBody, false);
-  if (required) await verify(required, originBody, false);
-  await verify(candidate, originBody, !SELF_CHECK && resolvePath(args.config) === DEFAULT_CONFIG);
+  // Only the targets of the measured scenarios, each in its own workerd.
+  const targets = [];
+  for (const label of new Set(MEASURED.flatMap((scenario) => scenario.targets))) {
+    const target = await startTarget(label, originHostPort, `127.0.0.1:${jwksPort}`);
+    await verify(target, originBody);
+    targets.push(target);
+  }
+  const byLabel = (label) => targets.find((target) => target.label === label);
 
   const loadgen = startChild("load.mjs");
-  const targets = [baseline, ...(required ? [required] : []), candidate];
   const ctx = { origin, loadgen, targets };
-  if (PROFILE) return profile(candidate, inspectorPort, loadgen);
+  if (PROFILE) return profile(targets, loadgen);
   console.log(
-    `bench: ${targets.map((target) => `${target.label} (workerd ${target.pid})`).join(" vs ")}, origin ${originHostPort}; ` +
-      `${ROUNDS} rounds x ${MEASURED.length} scenarios x ${targets.length} targets x ${DURATION_S} s, ${CONNECTIONS} connections; round 1 is warm-up`,
+    `bench: ${targets.map((target) => `${target.label} (workerd ${target.pid})`).join(", ")}; origin ${originHostPort}; ` +
+      `${ROUNDS} rounds x (${MEASURED.map((s) => `${s.name}: ${s.targets.length} targets`).join(", ")}) x ${DURATION_S} s, ` +
+      `${CONNECTIONS} connections; round 1 is warm-up`,
   );
 
   const all = [];
@@ -636,8 +901,9 @@ async function gatewayVsPassThrough() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, scenario] of MEASURED.entries()) {
       // Each round starts with another target, so that drift hits them all alike.
-      const shift = (round + i) % targets.length;
-      const order = [...targets.slice(shift), ...targets.slice(0, shift)];
+      const labels = scenario.targets;
+      const shift = (round + i) % labels.length;
+      const order = [...labels.slice(shift), ...labels.slice(0, shift)].map(byLabel);
       for (const target of order) {
         const name = `round ${round + 1}${round === 0 ? " (warm-up)" : ""} ${scenario.name} ${target.label}`;
         let measurement = await measureRound(target, scenario, ctx);
@@ -657,7 +923,7 @@ async function gatewayVsPassThrough() {
 
   const report = {
     date: new Date().toISOString(),
-    mode: SELF_CHECK ? "self-check: pass-through vs pass-through" : "gateway vs pass-through",
+    mode: SELF_CHECK ? "self-check: pass-through vs pass-through" : "gateway vs pass-through, required-work and hono-peer",
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, miniflare: require("miniflare/package.json").version },
     method: {
       rounds: ROUNDS,
@@ -671,22 +937,34 @@ async function gatewayVsPassThrough() {
       reruns,
       quietWaitSeconds: quietWaitedMs / 1000,
     },
-    targets: TARGETS,
-    gatewayConfig: SELF_CHECK
-      ? undefined
-      : {
-          file: relative(ROOT, resolvePath(args.config)),
-          version: candidate.configAnswer.version,
-          warnings: candidate.configAnswer.warnings,
-        },
+    comparisons: COMPARISONS,
+    gatewayConfigs: Object.fromEntries(
+      targets
+        .filter((target) => target.configAnswer)
+        .map((target) => [
+          target.label,
+          {
+            file: relative(ROOT, target.label === "gateway" ? resolvePath(args.config) : PEER_CONFIG),
+            version: target.configAnswer.version,
+            warnings: target.configAnswer.warnings,
+          },
+        ]),
+    ),
     scenarios: Object.fromEntries(
       MEASURED.map((s) => {
-        const result = compare(s.name, baseline.label, candidate.label, measured, latencies);
-        if (required) {
-          const own = compare(s.name, required.label, candidate.label, measured, latencies);
-          Object.assign(result, { [required.label]: own[required.label], overRequiredWork: { ratios: own.ratios, noise: own.noise } });
-        }
-        return [s.name, result];
+        const summaries = Object.fromEntries(
+          s.targets.map((label) => [
+            label,
+            summarise(
+              measured.filter((r) => r.scenario === s.name && r.target === label),
+              latencies,
+            ),
+          ]),
+        );
+        const comparisons = COMPARISONS.filter((c) => s.targets.includes(c.baseline) && s.targets.includes(c.candidate)).map((c) =>
+          compare(s.name, c, measured, summaries),
+        );
+        return [s.name, { targets: summaries, comparisons }];
       }),
     ),
     workerdProblems: Object.fromEntries(targets.map((t) => [t.label, t.logs.problems])),
@@ -697,14 +975,10 @@ async function gatewayVsPassThrough() {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log();
-  printTable(
-    report,
-    targets.map((target) => target.label),
-  );
+  printTable(report);
   for (const [name, result] of Object.entries(report.scenarios)) {
-    console.log(
-      `${name}: workerd wrote ${fmt(result[candidate.label].logLinesPerRequest)} log lines per request through ${candidate.label} (drained from a pipe)`,
-    );
+    const lines = Object.entries(result.targets).map(([label, s]) => `${label} ${fmt(s.logLinesPerRequest)}`);
+    console.log(`${name}: workerd log lines per request (drained from a pipe): ${lines.join(", ")}`);
   }
   for (const target of targets) {
     if (target.logs.problems.length > 0) console.log(`${target.label} logged problems: ${target.logs.problems.join(" | ")}`);
@@ -712,8 +986,26 @@ async function gatewayVsPassThrough() {
   console.log(`written: ${file.slice(ROOT.length + 1)}`);
 }
 
-async function profile(gateway, inspectorPort, loadgen) {
-  const runLoad = (scenario, duration) => {
+/** Profiles every gateway of every measured scenario (the targets --profile starts). */
+async function profile(gateways, loadgen) {
+  const results = {};
+  for (const scenario of MEASURED) {
+    for (const label of scenario.targets) {
+      const gateway = gateways.find((target) => target.label === label);
+      results[`${scenario.name} ${label}`] = await profileScenario(gateway, scenario, loadgen);
+    }
+  }
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  const file = join(BENCH, "results", "profile.json");
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), config: relative(ROOT, resolvePath(args.config)), scenarios: results }, null, 2)}\n`,
+  );
+  console.log(`\nwritten: ${relative(ROOT, file)}`);
+}
+
+async function profileScenario(gateway, scenario, loadgen) {
+  const runLoad = (duration) => {
     loadgen.send({
       url: new URL(scenario.path, gateway.url).href,
       connections: CONNECTIONS,
@@ -724,33 +1016,25 @@ async function profile(gateway, inspectorPort, loadgen) {
     });
     return nextMessage(loadgen);
   };
-  const results = {};
-  for (const scenario of MEASURED) {
-    await runLoad(scenario, 2); // warm-up: JIT, connection pools
-    const result = await profileWorker({
-      inspectorPort,
-      workerName: "loom-edge",
-      uploadedSources: gateway.uploadedSources,
-      runLoad: () => runLoad(scenario, DURATION_S),
-    });
-    results[scenario.name] = result;
-    console.log(
-      `\n${scenario.name} ${scenario.path}: ${result.requests} requests, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`,
-    );
-    console.log("  self ms/req  module");
-    for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
-    console.log("  self ms/req  function");
-    for (const row of result.byFunction) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
-    console.log("  total ms/req  function (self and callees)");
-    for (const row of result.inclusive) console.log(`  ${fmt(row.msPerRequest, 4).padStart(12)}  ${row.name}`);
-  }
-  mkdirSync(join(BENCH, "results"), { recursive: true });
-  const file = join(BENCH, "results", "profile.json");
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), config: relative(ROOT, resolvePath(args.config)), scenarios: results }, null, 2)}\n`,
-  );
-  console.log(`\nwritten: ${relative(ROOT, file)}`);
+  await runLoad(2); // warm-up: JIT, connection pools
+  const result = await profileWorker({
+    inspectorPort: gateway.inspectorPort,
+    workerName: "loom-edge",
+    uploadedSources: gateway.uploadedSources,
+    runLoad: () => runLoad(DURATION_S),
+  });
+  printProfile(`${scenario.name} ${gateway.label} ${scenario.path}: ${result.requests} requests`, result);
+  return result;
+}
+
+function printProfile(title, result) {
+  console.log(`\n${title}, ${fmt(result.sampledMsPerRequest, 3)} ms sampled per request (profiler on)`);
+  console.log("  self ms/req  module");
+  for (const row of result.byModule) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
+  console.log("  self ms/req  function");
+  for (const row of result.byFunction) console.log(`  ${fmt(row.msPerRequest, 4).padStart(11)}  ${row.name}`);
+  console.log("  total ms/req  function (self and callees)");
+  for (const row of result.inclusive) console.log(`  ${fmt(row.msPerRequest, 4).padStart(12)}  ${row.name}`);
 }
 
 try {
