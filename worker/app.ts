@@ -9,7 +9,7 @@
  *   admin API        ADMIN_PREFIX/*: authenticated, never proxied
  *   security.txt     GET /.well-known/security.txt (RFC 9116)
  *   gateway          the steps between client and upstream, in the order written once in
- *                    `gatewayChain` (worker/pipeline/compile.ts)
+ *                    `pipelineSteps` (worker/pipeline/compile.ts)
  */
 import { Hono, type Context, type Next } from "hono";
 import { getPath } from "hono/utils/url";
@@ -17,7 +17,7 @@ import { adminPrefix } from "./admin/context";
 import type { AppEnv, Env } from "./env";
 import { errorHandler } from "./http/error-handler";
 import { normalizePath } from "./http/normalize";
-import { gatewayError } from "./http/errors";
+import { httpError } from "./http/errors";
 import { compiledConfigOf, requestContext } from "./pipeline/request-context";
 import { targetOf } from "./http/request-target";
 import { log } from "./observability/logger";
@@ -58,9 +58,9 @@ function gatewayHandler(prefix: string) {
     // which the parser leaves as it is.
     const admin = normal.ok && normal.path === path ? normal : normalizePath(new URL(c.req.url).pathname);
     if (admin.ok && spellsAdmin(admin.path, prefix)) {
-      throw gatewayError("not_found", "no such admin resource");
+      throw httpError("not_found", "no such admin resource");
     }
-    return compiledConfigOf(c).gateway(c, next);
+    return compiledConfigOf(c).pipeline(c, next);
   };
 }
 

@@ -52,7 +52,7 @@ export interface RequestVars {
    * The compiled config in force. Only the layers above the config know its type: they read it
    * with `compiledConfigOf(c)` (pipeline/request-context.ts, which also sets it).
    */
-  gateway: unknown;
+  compiledConfig: unknown;
   /** The raw request target, parsed once (`targetOf`). */
   target?: RequestTarget;
   /** One pass over the request headers (header-scan.ts), for the steps that need more than a lookup. */

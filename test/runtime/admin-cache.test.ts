@@ -155,6 +155,6 @@ describe("a cold isolate", () => {
     const compiled = await fresh.getCompiledConfig(envWithBrokenKv());
     errors.mockRestore();
     expect(compiled.version).toBe(0);
-    await expect(Promise.resolve().then(() => compiled.gateway({} as never, async () => {}))).rejects.toMatchObject({ status: 503 });
+    await expect(Promise.resolve().then(() => compiled.pipeline({} as never, async () => {}))).rejects.toMatchObject({ status: 503 });
   });
 });

@@ -90,6 +90,6 @@ describe("an isolate loading a version", () => {
     const compiled = await fresh.getCompiledConfig(env);
     expect(errors).toHaveBeenCalledWith(expect.stringContaining("config_refresh_failed"));
     errors.mockRestore();
-    await expect(Promise.resolve().then(() => compiled.gateway({} as never, async () => {}))).rejects.toMatchObject({ status: 503 });
+    await expect(Promise.resolve().then(() => compiled.pipeline({} as never, async () => {}))).rejects.toMatchObject({ status: 503 });
   });
 });

@@ -12,7 +12,7 @@ import { decodeCursor, queryAuditLog } from "../audit/query";
 import { pruneAuditLog } from "../audit/retention";
 import { zodIssues } from "../config/parse";
 import { auditUnavailable } from "../audit/change-author";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
 import { compiledConfigOf } from "../pipeline/request-context";
@@ -22,7 +22,7 @@ const storeUnavailable = (store: "d1" | "r2", error: unknown) => {
   const code = store === "d1" ? "audit_store_unavailable" : "archive_unavailable";
   log.error(code, { name: errorName(error) });
   const what = store === "d1" ? "the audit log (D1)" : "the audit archive (R2)";
-  return gatewayError(code, `${what} cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
+  return httpError(code, `${what} cannot be reached; retry shortly`, { headers: { "Retry-After": "1" } });
 };
 
 /** Any D1 failure while reading: 503. */
@@ -38,11 +38,11 @@ async function fromLog<T>(operation: () => Promise<T>): Promise<T> {
 async function list(c: AdminContext) {
   const parsed = auditQuerySchema.safeParse(c.req.query());
   if (!parsed.success)
-    throw gatewayError("invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
+    throw httpError("invalid_query", "the query parameters are not valid", { extra: { issues: zodIssues(parsed.error) } });
   const { cursor: text, ...filters } = parsed.data;
   const cursor = text === undefined ? undefined : decodeCursor(text);
   if (text !== undefined && !cursor)
-    throw gatewayError("invalid_query", "the query parameters are not valid", {
+    throw httpError("invalid_query", "the query parameters are not valid", {
       extra: { issues: [{ path: "cursor", message: "not a cursor this API issued" }] },
     });
   return c.json(await fromLog(() => queryAuditLog(c.env.DB, { ...filters, cursor })));
@@ -63,7 +63,7 @@ async function verify(c: AdminContext) {
   const result = await fromLog(() => verifyAuditChain(c.env));
   if (result.ok) return c.json(result);
   const { id, reason } = result.broken;
-  throw gatewayError(
+  throw httpError(
     "audit_chain_broken",
     `the audit log fails verification at row ${id} (${reason}: ${BROKEN[reason]}); the ${result.rows} rows before it verify`,
     {
@@ -102,7 +102,7 @@ async function exportDay(c: AdminContext) {
   const { outcome, key, manifest, archived, objects } = result;
   if (outcome === "mismatch") {
     log.error("audit_export", { date, outcome, object: key, request_id: c.var.requestId });
-    throw gatewayError(
+    throw httpError(
       "archive_mismatch",
       `${key} exists and its manifest differs from what the database holds for its rows of ${date} (a row changed or missing); the object was left as it is`,
       {
@@ -115,7 +115,7 @@ async function exportDay(c: AdminContext) {
 
 async function prune(c: AdminContext) {
   const retentionDays = compiledConfigOf(c).config.audit?.retention;
-  if (retentionDays === undefined) throw gatewayError("retention_off");
+  if (retentionDays === undefined) throw httpError("retention_off");
   let result;
   try {
     result = await pruneAuditLog(c.env, retentionDays, Date.now(), changeAuthor(c));
@@ -126,7 +126,7 @@ async function prune(c: AdminContext) {
     );
   }
   if (result.outcome === "unanchored" || result.outcome === "blocked") {
-    throw gatewayError("audit_prune_refused", `nothing was pruned: ${result.reason}`, {
+    throw httpError("audit_prune_refused", `nothing was pruned: ${result.reason}`, {
       extra: { outcome: result.outcome, cutoff: result.cutoff },
     });
   }

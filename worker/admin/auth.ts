@@ -17,7 +17,7 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { recordAdminAuthFailure } from "../pipeline/audit-hooks";
 import { resolveSecret, secretName, SecretUnavailableError } from "../http/schema-kit/secrets";
-import { gatewayError, retryAfterSeconds, retryLater } from "../http/errors";
+import { httpError, retryAfterSeconds, retryLater } from "../http/errors";
 import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
 import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
@@ -135,5 +135,5 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
     }
     if ("username" in presented && outcome.reason === "invalid_credentials") await basicLoginFailed(c, presented.username);
     refused(outcome.reason);
-    throw gatewayError("unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
+    throw httpError("unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
   };

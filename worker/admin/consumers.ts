@@ -24,7 +24,7 @@ import {
   revokeKey,
   rotateKey,
 } from "../consumers/store";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readBodyText, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
 import { compiledConfigOf } from "../pipeline/request-context";
@@ -37,7 +37,7 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof HTTPException) throw error;
     log.error("consumer_store_unavailable", { name: errorName(error) });
-    throw gatewayError("consumer_store_unavailable", "the consumer store (D1) cannot be reached; retry shortly", {
+    throw httpError("consumer_store_unavailable", "the consumer store (D1) cannot be reached; retry shortly", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -64,16 +64,16 @@ async function requireConsumer(c: AdminContext): Promise<Consumer> {
 
 function refuseDisabled(consumer: Consumer): void {
   if (consumer.disabled)
-    throw gatewayError("consumer_disabled", `consumer "${consumer.id}" is disabled; its keys cannot change and it gets no new ones`);
+    throw httpError("consumer_disabled", `consumer "${consumer.id}" is disabled; its keys cannot change and it gets no new ones`);
 }
 
-const raced = () => gatewayError("conflict", "another change to this consumer was saved at the same moment; GET it again and retry");
+const raced = () => httpError("conflict", "another change to this consumer was saved at the same moment; GET it again and retry");
 
 async function createConsumer(c: AdminContext) {
   const parsed = consumerCreateSchema.safeParse(await readStructuredBody(c, "invalid_consumer"));
   if (!parsed.success) throw invalid("invalid_consumer", zodIssues(parsed.error));
   const input = parsed.data;
-  const duplicate = () => gatewayError("consumer_exists", `consumer "${input.id}" exists (ids are never reused, even once disabled)`);
+  const duplicate = () => httpError("consumer_exists", `consumer "${input.id}" exists (ids are never reused, even once disabled)`);
   if (await fromStore(() => readConsumer(c.env.DB, input.id))) throw duplicate();
   await audit(c, "consumer_create", consumerTarget(input.id), {
     tenant: input.tenant,
@@ -149,7 +149,7 @@ async function rotate(c: AdminContext) {
   refuseDisabled(consumer);
   const old = await requireKey(c, consumer);
   if (old.status !== "active") {
-    throw gatewayError(
+    throw httpError(
       "key_not_active",
       `key "${old.key_id}" is ${old.status === "revoked" ? "revoked" : "already rotated"}; rotate an active key, or issue a new one`,
     );

@@ -6,7 +6,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import { identifier } from "../http/schema-kit/fields";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import {
   credentialInfo,
   deleteCredential,
@@ -37,7 +37,7 @@ async function vault<T>(c: AdminContext, operation: () => Promise<T>): Promise<T
     if (error instanceof HTTPException) throw error;
     if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.var.requestId, "admin");
     log.error("vault_store_unavailable", { request_id: c.var.requestId, name: errorName(error) });
-    throw gatewayError("vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", {
+    throw httpError("vault_store_unavailable", "the credential store (D1) cannot be reached; retry shortly", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -46,7 +46,7 @@ async function vault<T>(c: AdminContext, operation: () => Promise<T>): Promise<T
 function tenantOf(c: AdminContext): string {
   const tenant = c.req.param("tenant")!;
   if (!identifier.safeParse(tenant).success) {
-    throw gatewayError("invalid_tenant");
+    throw httpError("invalid_tenant");
   }
   return tenant;
 }
@@ -54,11 +54,11 @@ function tenantOf(c: AdminContext): string {
 function providerOf(c: AdminContext): string {
   const provider = c.req.param("provider")!;
   const parsed = providerName.safeParse(provider);
-  if (!parsed.success) throw gatewayError("invalid_provider", `the provider in the path ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) throw httpError("invalid_provider", `the provider in the path ${parsed.error.issues[0]!.message}`);
   return provider;
 }
 
-const badSecretBody = () => gatewayError("invalid_credential");
+const badSecretBody = () => httpError("invalid_credential");
 
 /**
  * The secret of a PUT body. No error message repeats any part of the body: a mistyped body
@@ -66,9 +66,9 @@ const badSecretBody = () => gatewayError("invalid_credential");
  */
 async function readSecret(c: AdminContext): Promise<string> {
   if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
-    throw gatewayError("unsupported_media_type", 'the body must be JSON (Content-Type: application/json): {"secret": "…"}');
+    throw httpError("unsupported_media_type", 'the body must be JSON (Content-Type: application/json): {"secret": "…"}');
   }
-  const tooLarge = () => gatewayError("payload_too_large", `a credential body is limited to ${MAX_CREDENTIAL_BODY_BYTES} bytes`);
+  const tooLarge = () => httpError("payload_too_large", `a credential body is limited to ${MAX_CREDENTIAL_BODY_BYTES} bytes`);
   if (Number(c.req.header("Content-Length") ?? 0) > MAX_CREDENTIAL_BODY_BYTES) throw tooLarge();
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   let body: unknown;
@@ -84,7 +84,7 @@ async function readSecret(c: AdminContext): Promise<string> {
   const parsed = credentialSecretSchema.safeParse(body);
   if (!parsed.success) throw badSecretBody();
   const problem = secretProblem(parsed.data.secret);
-  if (problem) throw gatewayError("invalid_credential", problem);
+  if (problem) throw httpError("invalid_credential", problem);
   return parsed.data.secret;
 }
 
@@ -146,11 +146,11 @@ async function rotate(c: AdminContext) {
     try {
       body = JSON.parse(text);
     } catch {
-      throw gatewayError("invalid_request", 'the body must be JSON, e.g. {"batch_size": 25}, or empty');
+      throw httpError("invalid_request", 'the body must be JSON, e.g. {"batch_size": 25}, or empty');
     }
   }
   const parsed = vaultRotateRequestSchema.safeParse(body);
-  if (!parsed.success) throw gatewayError("invalid_request", `the body must be {"batch_size": 1-100} or empty`);
+  if (!parsed.success) throw httpError("invalid_request", `the body must be {"batch_size": 1-100} or empty`);
   return c.json(await vault(c, () => rotateBatch(c.env, changeAuthor(c), parsed.data.batch_size)));
 }
 

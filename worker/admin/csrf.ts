@@ -15,14 +15,14 @@
  *   without one.
  */
 import type { MiddlewareHandler } from "hono";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import type { AdminEnv } from "./context";
 
 export const refuseCrossSite: MiddlewareHandler<AdminEnv> = async function refuseCrossSite(c, next) {
   const origin = c.req.header("Origin");
   const crossSite = c.req.header("Sec-Fetch-Site")?.trim().toLowerCase() === "cross-site";
   if (crossSite || (origin !== undefined && origin !== new URL(c.req.url).origin)) {
-    throw gatewayError("cross_site_request");
+    throw httpError("cross_site_request");
   }
   return next();
 };
@@ -56,7 +56,7 @@ export function requireDocumentedMediaType(accepted: readonly string[]): Middlew
     const type = mediaTypeOf(c.req.header("Content-Type"));
     if (type !== undefined && acceptedTypes.has(type)) return next();
     if (hasBody(c.req.raw) || (type !== undefined && FORM_MEDIA_TYPES.has(type))) {
-      throw gatewayError("unsupported_media_type", message, { extra: { accepted_media_types: accepted } });
+      throw httpError("unsupported_media_type", message, { extra: { accepted_media_types: accepted } });
     }
     return next();
   };

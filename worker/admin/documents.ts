@@ -9,7 +9,7 @@ import { documentPaths } from "../pipeline/compile";
 import { listDocuments, readDocument } from "../config/kv";
 import { configSchema } from "../config/schema";
 import { currentDocument, deleteDocument, putDocument, readCurrent } from "../config/store";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
 import { assertCompiles, referencedDocuments } from "./validation";
@@ -21,7 +21,7 @@ const MAX_PATH_LENGTH = 512;
 function documentPath(c: AdminContext): string {
   const path = `/${c.req.param("path")}`;
   if (path.length > MAX_PATH_LENGTH || !DOCUMENT_PATH.test(path) || path.split("/").includes("..")) {
-    throw gatewayError("invalid_document_path");
+    throw httpError("invalid_document_path");
   }
   return path;
 }
@@ -45,10 +45,10 @@ async function put(c: AdminContext) {
   try {
     document = JSON.parse(await readBodyText(c));
   } catch {
-    throw gatewayError("invalid_document", "the body must be JSON");
+    throw httpError("invalid_document", "the body must be JSON");
   }
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw gatewayError("invalid_document");
+    throw httpError("invalid_document");
   }
   // A document the config in force validates with must itself be usable (a valid JSON Schema).
   const current = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
@@ -72,7 +72,7 @@ async function remove(c: AdminContext) {
     const routes = parsed.data.routes
       .filter((route) => route.plugins.some((plugin) => plugin.config.schema === path))
       .map((route) => route.id);
-    throw gatewayError("document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
+    throw httpError("document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
   }
   await deleteDocument(c.env, changeAuthor(c), path);
   return c.json({ path, deleted: true });

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
 import { parseDocument, type ConfigIssue } from "../config/parse";
 import { versionTag } from "../config/version-tag";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import type { ErrorCode } from "../http/error-catalogue";
 import type { AdminContext, AdminEnv } from "./context";
 
@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const limitBody: MiddlewareHandler<AdminEnv> = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw gatewayError("payload_too_large", `admin request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    throw httpError("payload_too_large", `admin request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   },
 });
 
@@ -23,7 +23,7 @@ export const YAML_MEDIA_TYPES = ["application/yaml", "text/yaml", "application/x
 /** `code` (400, or 409 `conflict`) listing every issue; nothing was changed. */
 export function invalid(code: ErrorCode, issues: ConfigIssue[]) {
   const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-  return gatewayError(code, `${count}; nothing was changed`, { extra: { issues } });
+  return httpError(code, `${count}; nothing was changed`, { extra: { issues } });
 }
 
 /** The body as UTF-8 text. Decoded here: workerd warns about `.text()` on YAML media types. */
@@ -39,7 +39,7 @@ export async function readStructuredBody(c: AdminContext, code: ErrorCode): Prom
 }
 
 export function notFound(what: string) {
-  return gatewayError("not_found", `${what} does not exist`);
+  return httpError("not_found", `${what} does not exist`);
 }
 
 /** `ETag: "N"` (strong: a version never changes) and `X-Config-Version: N`. */

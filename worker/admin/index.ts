@@ -7,7 +7,7 @@
  * of the body against the types the table documents for it (415). Admin paths are never proxied.
  */
 import { Hono } from "hono";
-import { gatewayError, methodNotAllowed } from "../http/errors";
+import { httpError, methodNotAllowed } from "../http/errors";
 import { auditEndpoints } from "./audit";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
@@ -61,7 +61,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     });
   }
   admin.all("*", function unknownAdminPath() {
-    throw gatewayError("not_found", "no such admin resource");
+    throw httpError("not_found", "no such admin resource");
   });
   return admin;
 }

@@ -14,7 +14,7 @@ import { bucketsOf } from "../../durable-objects/token-bucket";
 import { writeAuditEvent } from "../audit";
 import type { UpstreamConfig } from "../config/schema";
 import { auditUnavailable } from "../audit/change-author";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
 import { DENY_RECHECK_MS } from "../limits/local-limiter";
@@ -40,7 +40,7 @@ async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => P
     const overloaded = (error as { overloaded?: unknown } | null)?.overloaded === true;
     log.error(`${store}_store_unavailable`, { name: errorName(error), overloaded });
     const what = store === "rate_limit" ? "the rate-limit counter" : "the circuit";
-    throw gatewayError(`${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, {
+    throw httpError(`${store}_store_unavailable`, `${what} (a Durable Object) cannot be reached; retry shortly`, {
       headers: { "Retry-After": "1" },
     });
   }
@@ -65,7 +65,7 @@ async function audit(
 function counterName(c: AdminContext): string {
   const name = c.req.param("key")!;
   if (name.length > MAX_COUNTER_NAME || !COUNTER_NAME.test(name)) {
-    throw gatewayError("invalid_rate_limit_key");
+    throw httpError("invalid_rate_limit_key");
   }
   return name;
 }
@@ -154,7 +154,7 @@ async function resetCircuit(c: AdminContext) {
   const upstream = compiledConfigOf(c).config.upstreams.find((candidate) => candidate.name === name);
   if (!upstream) throw notFound(`upstream "${name}"`);
   if (!withCircuit(upstream))
-    throw gatewayError(
+    throw httpError(
       "not_found",
       `upstream "${name}" has no circuit_breaker enabled in the config in force (version ${compiledConfigOf(c).version})`,
     );

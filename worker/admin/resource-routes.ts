@@ -5,7 +5,7 @@
  * honoured.
  */
 import { currentDocument, readCurrent, saveConfig } from "../config/store";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readStructuredBody, setVersionHeaders, YAML_MEDIA_TYPES } from "./http";
 import type { ComponentName } from "./schemas";
@@ -53,11 +53,11 @@ function endpoints(collection: Collection): AdminEndpoint[] {
     const name = c.req.param(key)!;
     const body = await readStructuredBody(c, "invalid_config");
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw gatewayError("invalid_config", `the body must be one ${label} as an object`);
+      throw httpError("invalid_config", `the body must be one ${label} as an object`);
     }
     const given = (body as Entry)[key];
     if (given !== undefined && given !== name) {
-      throw gatewayError("name_mismatch", `the body's ${key} "${String(given)}" differs from the ${key} in the path "${name}"`);
+      throw httpError("name_mismatch", `the body's ${key} "${String(given)}" differs from the ${key} in the path "${name}"`);
     }
     const entry = { [key]: name, ...(body as Entry) };
     let created = false;

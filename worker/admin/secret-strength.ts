@@ -17,7 +17,7 @@
  * fewer than 8 distinct differences between neighbouring character codes (`abcdef…`, `0123…`).
  * A random secret of 128 bits or more is refused by these with a chance below 1e-12.
  */
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { log } from "../observability/logger";
 
 export const MIN_SECRET_BITS = 128;
@@ -78,7 +78,7 @@ export function refuseWeakSecret(variable: string, value: string): void {
     if (weakness) log.error("weak_admin_secret", { variable, reason: weakness.reason, estimated_bits: Math.floor(weakness.bits) });
   }
   if (!verdict.weak) return;
-  throw gatewayError(
+  throw httpError(
     "weak_admin_secret",
     `the secret ${variable} is too weak to guard the admin API (under ${MIN_SECRET_BITS} bits of entropy, or repetitive), so this scheme lets nobody in until it is replaced: ` +
       `openssl rand -base64 32 | npx wrangler secret put ${variable} (locally: ${variable}=<openssl rand -base64 32> in .dev.vars)`,

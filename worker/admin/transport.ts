@@ -15,7 +15,7 @@
  *   loopback host or a loopback client address means this machine; that is allowed.
  */
 import type { MiddlewareHandler } from "hono";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "../http/schema-kit/cidr";
 import { isLoopbackHost } from "../http/schema-kit/fields";
 import type { AdminEnv } from "./context";
@@ -38,7 +38,7 @@ export function isLoopbackAddress(text: string): boolean {
 export const requireHttps: MiddlewareHandler<AdminEnv> = async function requireHttps(c, next) {
   // `Request.url` is serialised by the URL parser: the scheme is lower case.
   if (c.req.url.startsWith("http:") && !isLoopbackHost(new URL(c.req.url).hostname) && !isLoopbackAddress(c.var.clientIp)) {
-    throw gatewayError("https_required");
+    throw httpError("https_required");
   }
   return next();
 };

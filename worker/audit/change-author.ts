@@ -1,5 +1,5 @@
 /** Who asks for an admin change, as its audit row records it, and the refusal when that row cannot be written. */
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { errorName, log } from "../observability/logger";
 
 /** Who asks for a change; recorded in its audit row. */
@@ -14,5 +14,5 @@ export interface ChangeAuthor {
 /** The answer to a change whose audit row cannot be written: refused, nothing changed. */
 export function auditUnavailable(error: unknown) {
   log.error("audit_unavailable", { name: errorName(error) });
-  return gatewayError("audit_unavailable");
+  return httpError("audit_unavailable");
 }

@@ -13,7 +13,7 @@ import { AuditVersionConflictError, writeAuditEvent } from "../audit";
 import { sha256Hex } from "../audit/chain";
 import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { normalForm } from "./normal-form";
 import { ifMatchAllows } from "./version-tag";
@@ -77,7 +77,7 @@ export async function readCurrent(env: Env): Promise<CurrentConfig> {
 export function currentDocument(current: CurrentConfig): Record<string, unknown> {
   if (current.version === 0) return {};
   if (!current.record) {
-    throw gatewayError("config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
+    throw httpError("config_unavailable", `config version ${current.version} cannot be read from KV here yet; retry shortly`, {
       headers: { "Retry-After": "1" },
     });
   }
@@ -95,7 +95,7 @@ export interface ConfigChange {
 }
 
 function preconditionFailed(currentVersion: number) {
-  return gatewayError("precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
+  return httpError("precondition_failed", "the config changed since the version in If-Match; GET it again and retry", {
     extra: { current_version: currentVersion },
   });
 }
@@ -115,7 +115,7 @@ export async function saveConfig(
 ): Promise<{ version: number; previous: number }> {
   const current = await readCurrent(env);
   if (current.inFlight) {
-    throw gatewayError("change_in_progress", "another admin change is being saved; retry in a moment", {
+    throw httpError("change_in_progress", "another admin change is being saved; retry in a moment", {
       headers: { "Retry-After": "1" },
     });
   }
@@ -138,7 +138,7 @@ export async function saveConfig(
   } catch (error) {
     if (!(error instanceof AuditVersionConflictError)) throw auditUnavailable(error);
     if (change.ifMatch !== undefined) throw preconditionFailed(version);
-    throw gatewayError("conflict");
+    throw httpError("conflict");
   }
   const record: VersionRecord = {
     version,
@@ -164,7 +164,7 @@ async function storeWrite(write: () => Promise<void>): Promise<void> {
     await write();
   } catch (error) {
     log.error("store_unavailable", { name: errorName(error) });
-    throw gatewayError("store_unavailable");
+    throw httpError("store_unavailable");
   }
 }
 

@@ -16,7 +16,7 @@
  * - D1 failing is never cached and never admits: the request fails closed with 503.
  */
 import type { Env } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { sharedWork } from "../http/shared-work";
 import type { KeyHashLookup, StoredConsumer } from "./stored-consumer";
 import { findKeyOwner } from "./store";
@@ -79,7 +79,7 @@ export function keyLookupCache(
       answer = await findKeyOwner(env.DB, sha256, new Date(now).toISOString());
     } catch (error) {
       log.error("consumer_store_unavailable", { name: errorName(error) });
-      throw gatewayError("auth_unavailable", "API keys cannot be checked right now; retry shortly", {
+      throw httpError("auth_unavailable", "API keys cannot be checked right now; retry shortly", {
         headers: { "Retry-After": "1" },
       });
     }

@@ -18,7 +18,7 @@ import { HTTP_METHODS } from "../http/methods";
 import type { RouteTarget } from "./schema";
 import type { AppEnv } from "../env";
 import { passThrough } from "../http/chain";
-import { gatewayError, methodNotAllowed } from "../http/errors";
+import { httpError, methodNotAllowed } from "../http/errors";
 import { METHOD_OVERRIDE_HEADERS, URL_OVERRIDE_HEADERS } from "../http/headers";
 import { normalizePath } from "../http/normalize";
 import type { Router } from "./router";
@@ -93,7 +93,7 @@ export const overrideHeaders = (routes: readonly RouteTarget[], options: Overrid
       for (const name of URL_OVERRIDE_HEADERS) {
         const value = headers.get(name);
         if (value !== null && routeOf(c, value.trim()) !== id) {
-          throw gatewayError("override_outside_route", `the ${name} header names a path this route does not serve`);
+          throw httpError("override_outside_route", `the ${name} header names a path this route does not serve`);
         }
       }
     }

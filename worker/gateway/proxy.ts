@@ -35,7 +35,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { AttemptDeadline } from "./attempt-deadline";
 import { contentLength, forwardedBody } from "../http/body";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { headerScan } from "../http/header-scan";
 import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
 import { targetOf } from "../http/request-target";
@@ -166,7 +166,7 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
     c.set("upstreamMs", Date.now() - started);
 
     if ("failure" in attempt) {
-      throw attempt.failure === "timeout" ? gatewayError("upstream_timeout") : gatewayError("upstream_unavailable");
+      throw attempt.failure === "timeout" ? httpError("upstream_timeout") : httpError("upstream_unavailable");
     }
     return clientResponse(attempt.response, method, pool.maxResponseSize, attempt.deadline);
   };
@@ -205,7 +205,7 @@ function clientResponse(upstream: Response, method: string, maxSize: number, dea
   if (length !== undefined && length > maxSize) {
     deadline.stop();
     void upstream.body.cancel();
-    throw gatewayError("upstream_response_too_large");
+    throw httpError("upstream_response_too_large");
   }
   // With an identity body and a declared length within the limit, HTTP framing already bounds
   // the body (the runtime reads exactly Content-Length bytes), so the byte count is skipped. A

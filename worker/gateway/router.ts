@@ -53,7 +53,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, MatchedRoute } from "../env";
 import { HTTP_METHODS } from "../http/methods";
-import { gatewayError, methodNotAllowed } from "../http/errors";
+import { httpError, methodNotAllowed } from "../http/errors";
 import { normalizePath } from "../http/normalize";
 import { preflightMethod } from "../http/preflight";
 import { targetOf } from "../http/request-target";
@@ -173,11 +173,11 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
     let path = c.get("normalPath");
     if (path === undefined) {
       const normal = normalizePath(target.path);
-      if (!normal.ok) throw gatewayError("bad_path", `The request path is ambiguous: ${normal.reason}.`);
+      if (!normal.ok) throw httpError("bad_path", `The request path is ambiguous: ${normal.reason}.`);
       path = normal.path;
     }
     if (!semicolons && SEMICOLON.test(path)) {
-      throw gatewayError("bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
+      throw httpError("bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
     }
     const host = target.authority;
     let method = c.req.method;
@@ -195,7 +195,7 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
       throw methodNotAllowed(`${method} is not allowed here.`, [...allowed]);
     }
     result ??= router.match(host, path, method, semicolons);
-    if (!result) throw gatewayError("no_route");
+    if (!result) throw httpError("no_route");
     if ("allow" in result) throw methodNotAllowed(`${method} is not allowed here.`, result.allow);
     c.set("route", result.route);
     await next();

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../env";
 import { log as structuredLog } from "../observability/logger";
 import { errorHandler } from "./error-handler";
-import { gatewayError } from "./errors";
+import { httpError } from "./errors";
 import { chain, passThrough } from "./chain";
 
 /** An app whose gateway is `chain(steps)`, with an outer middleware that reads `c.res` after it. */
@@ -86,7 +86,7 @@ describe("chain", () => {
       [
         step("a", log),
         () => {
-          throw gatewayError("payload_too_large", "no room");
+          throw httpError("payload_too_large", "no room");
         },
       ],
       log,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import { gatewayError, methodNotAllowed, retryLater } from "./errors";
+import { httpError, methodNotAllowed, retryLater } from "./errors";
 import { ERROR_CATALOGUE, ERROR_CODES as codes } from "./error-catalogue";
 
 /** README's table of error codes, as the catalogue says it should read. */
@@ -25,13 +25,13 @@ describe("the error catalogue", () => {
   });
 
   it("gives a thrown error its status, its default message unless the call site says more, and the request id", async () => {
-    const error = gatewayError("no_route");
+    const error = httpError("no_route");
     expect(error.status).toBe(404);
     const response = error.getResponse("req-1");
     expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(response.headers.get("Cache-Control")).toBe("no-store");
     expect(await response.json()).toEqual({ error: "no_route", message: "No route matches this request.", request_id: "req-1" });
-    expect(await gatewayError("payload_too_large", "at most 1024 bytes").getResponse("req-2").json()).toMatchObject({
+    expect(await httpError("payload_too_large", "at most 1024 bytes").getResponse("req-2").json()).toMatchObject({
       message: "at most 1024 bytes",
     });
   });
@@ -49,7 +49,7 @@ describe("the error catalogue", () => {
     expect(await later.json()).toMatchObject({ retry_after: 3 });
 
     const issues = [{ path: "routes", message: "expected an array" }];
-    expect(await gatewayError("invalid_config", "1 problem", { extra: { issues } }).getResponse().json()).toEqual({
+    expect(await httpError("invalid_config", "1 problem", { extra: { issues } }).getResponse().json()).toEqual({
       error: "invalid_config",
       message: "1 problem",
       issues,
@@ -58,7 +58,7 @@ describe("the error catalogue", () => {
 
   it("does not compile a code it does not hold, nor a wait for a code that is no 429 or 503", () => {
     // @ts-expect-error: not in the catalogue
-    expect(() => gatewayError("no_such_code")).toThrow();
+    expect(() => httpError("no_such_code")).toThrow();
     // @ts-expect-error: 404 asks nobody to come back later
     expect(retryLater("no_route", "later", 1).status).toBe(404);
   });

@@ -1,7 +1,7 @@
 /**
  * Every error code the gateway, the admin API and the vault answer with: its status and its
  * default message, in one table (the way the admin endpoint table drives routes, 405s and
- * OpenAPI). `gatewayError` takes a code from here, so an unknown code does not compile and a code
+ * OpenAPI). `httpError` takes a code from here, so an unknown code does not compile and a code
  * always has the same status; README's error table is kept in step with it by a test
  * (error-catalogue.test.ts).
  *

@@ -7,14 +7,14 @@
 import { HTTPException } from "hono/http-exception";
 import { ERROR_CATALOGUE, type ErrorCode, type ErrorStatus } from "../http/error-catalogue";
 
-export interface GatewayErrorBody {
+export interface ErrorBody {
   error: ErrorCode;
   message: string;
   request_id?: string;
   [extra: string]: unknown;
 }
 
-export interface GatewayErrorOptions {
+export interface HttpErrorOptions {
   headers?: HeadersInit;
   /** Fields added to the body, such as `issues` or `allow`. */
   extra?: Record<string, unknown>;
@@ -25,17 +25,17 @@ export interface GatewayErrorOptions {
  * error handler knows the request id; until then `headers` may still change (CORS adds its
  * own to a refusal on the way out).
  */
-export class GatewayError extends HTTPException {
+export class HttpError extends HTTPException {
   readonly headers: Headers;
   readonly extra: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string = ERROR_CATALOGUE[code].message,
-    options: GatewayErrorOptions = {},
+    options: HttpErrorOptions = {},
   ) {
     super(ERROR_CATALOGUE[code].status, { message });
-    this.name = "GatewayError";
+    this.name = "HttpError";
     this.extra = options.extra;
     this.headers = new Headers(options.headers);
     this.headers.set("Content-Type", "application/json; charset=utf-8");
@@ -44,19 +44,19 @@ export class GatewayError extends HTTPException {
 
   /** The answer, with `request_id` when the request has one (always, under the error handler). */
   override getResponse(requestId?: string): Response {
-    const body: GatewayErrorBody = { error: this.code, message: this.message, ...this.extra, request_id: requestId };
+    const body: ErrorBody = { error: this.code, message: this.message, ...this.extra, request_id: requestId };
     return new Response(JSON.stringify(body), { status: this.status, headers: this.headers });
   }
 }
 
 /** The error to throw for `code`: its status from the catalogue, its default message unless `message` says more. */
-export function gatewayError(code: ErrorCode, message?: string, options?: GatewayErrorOptions): GatewayError {
-  return new GatewayError(code, message, options);
+export function httpError(code: ErrorCode, message?: string, options?: HttpErrorOptions): HttpError {
+  return new HttpError(code, message, options);
 }
 
 /** 405 with `Allow` (RFC 9110 §15.5.6) and the same list as `allow` in the body. */
-export function methodNotAllowed(message: string, allow: readonly string[]): GatewayError {
-  return gatewayError("method_not_allowed", message, { headers: { Allow: allow.join(", ") }, extra: { allow } });
+export function methodNotAllowed(message: string, allow: readonly string[]): HttpError {
+  return httpError("method_not_allowed", message, { headers: { Allow: allow.join(", ") }, extra: { allow } });
 }
 
 /** Whole seconds to wait, rounded up and at least 1: the unit of `Retry-After` (RFC 9110 §10.2.3). */
@@ -66,6 +66,6 @@ export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(m
 type RetryCode = { [C in ErrorCode]: ErrorStatus<C> extends 429 | 503 ? C : never }[ErrorCode];
 
 /** A refusal to come back later (429, 503): `Retry-After`, and the same wait as `retry_after` in the body. */
-export function retryLater(code: RetryCode, message: string, seconds: number, headers: Record<string, string> = {}): GatewayError {
-  return gatewayError(code, message, { headers: { "Retry-After": String(seconds), ...headers }, extra: { retry_after: seconds } });
+export function retryLater(code: RetryCode, message: string, seconds: number, headers: Record<string, string> = {}): HttpError {
+  return httpError(code, message, { headers: { "Retry-After": String(seconds), ...headers }, extra: { retry_after: seconds } });
 }

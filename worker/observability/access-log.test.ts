@@ -4,7 +4,7 @@ import { configSchema, routeSchema } from "../config/schema";
 import { ACCESS_LOG_FIELDS } from "./schema";
 import type { AppEnv } from "../env";
 import { errorHandler } from "../http/error-handler";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { accessLog, isoTimestamp } from "./access-log";
 import type { AccessLogOptions } from "./schema";
 import { log as structuredLog } from "./logger";
@@ -98,7 +98,7 @@ describe("accessLog", () => {
 
   it("logs gateway errors with their status", async () => {
     await app(allFields, () => {
-      throw gatewayError("payload_too_large", "too big");
+      throw httpError("payload_too_large", "too big");
     }).request("https://gw.test/api/upload", { method: "POST", body: "x" });
     expect(lines()[0]).toMatchObject({ method: "POST", status: 413 });
   });

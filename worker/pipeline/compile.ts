@@ -6,7 +6,7 @@
 import type { Handler, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { chain, passThrough } from "../http/chain";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -37,8 +37,8 @@ export interface CompiledConfig {
   readonly accessLog: MiddlewareHandler<AppEnv>;
   readonly securityHeaders: MiddlewareHandler<AppEnv>;
   readonly securityTxt: Handler<AppEnv>;
-  /** Everything between the client and the upstream, in the documented order. */
-  readonly gateway: MiddlewareHandler<AppEnv>;
+  /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
+  readonly pipeline: MiddlewareHandler<AppEnv>;
 }
 
 /**
@@ -78,7 +78,7 @@ export function documentPaths(config: Config): string[] {
 /** A document the config needs but the store does not hold: the route fails closed. */
 function missingDocument(path: string): MiddlewareHandler<AppEnv> {
   return async function missingDocument() {
-    throw gatewayError("document_unavailable", `the JSON Schema ${path} this route validates with has not been uploaded`);
+    throw httpError("document_unavailable", `the JSON Schema ${path} this route validates with has not been uploaded`);
   };
 }
 
@@ -109,11 +109,12 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
 }
 
 /**
- * The gateway chain, in the order of DESIGN.md's data flow: connection and request checks
- * first (cheapest, no route needed), then the route, who may call it (IP rules, CORS before
- * auth because browsers send preflights without credentials, auth), the body, and the proxy.
+ * The request pipeline's steps, written once (README, app.ts and the policies' comments point
+ * here), in the order of DESIGN.md's data flow: connection and request checks first (cheapest,
+ * no route needed), then the route, who may call it (IP rules, CORS before auth because
+ * browsers send preflights without credentials, auth), the body, and the proxy.
  */
-function gatewayChain(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
   const allowedMethods = middleware.request_validation?.allowed_methods;
@@ -179,7 +180,7 @@ export function compileConfig(version: number, config: Config, documents: Readon
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    gateway: gatewayChain(config, documents),
+    pipeline: pipelineSteps(config, documents),
   });
 }
 

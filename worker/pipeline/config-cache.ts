@@ -7,7 +7,7 @@ import { readDocument, readRevision, readVersion } from "../config/kv";
 import { storedConfig } from "../config/normal-form";
 import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { sharedWork, type WaitUntil } from "../http/shared-work";
 import { log } from "../observability/logger";
 import { compileConfig, documentPaths, emptyCompiledConfig, type CompiledConfig } from "./compile";
@@ -119,8 +119,8 @@ async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
 function unavailableConfig(): CompiledConfig {
   return Object.freeze({
     ...emptyCompiledConfig(),
-    gateway: async function configUnavailable() {
-      throw gatewayError("config_unavailable");
+    pipeline: async function configUnavailable() {
+      throw httpError("config_unavailable");
     },
   });
 }

@@ -15,15 +15,15 @@ export const requestContext: MiddlewareHandler<AppEnv> = async function requestC
   // Cloudflare's edge always sets CF-Connecting-IP; X-Forwarded-For is client-controlled and
   // never trusted for identity.
   c.set("clientIp", c.req.raw.headers.get("CF-Connecting-IP") ?? "");
-  c.set("gateway", freshCompiledConfig(c.env) ?? (await getCompiledConfig(c.env, waitUntilOf(c))));
+  c.set("compiledConfig", freshCompiledConfig(c.env) ?? (await getCompiledConfig(c.env, waitUntilOf(c))));
   await next();
   c.res.headers.set("X-Request-Id", requestId);
 };
 
 /**
- * The compiled config in force for this request. `c.var.gateway` is typed `unknown` in env.ts,
+ * The compiled config in force for this request. `c.var.compiledConfig` is typed `unknown` in env.ts,
  * which sits below the config it holds; this module sets it (above) and reads it back here.
  */
-export function compiledConfigOf(c: { var: Pick<RequestVars, "gateway"> }): CompiledConfig {
-  return c.var.gateway as CompiledConfig;
+export function compiledConfigOf(c: { var: Pick<RequestVars, "compiledConfig"> }): CompiledConfig {
+  return c.var.compiledConfig as CompiledConfig;
 }

@@ -4,7 +4,7 @@
  * admin API also says it in the body; a gateway client only learns that the vault failed.
  * No answer or log line ever holds a key or a secret.
  */
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import type { CredentialUnreadableError } from "./cipher";
 import type { VaultUnavailableError } from "./keys";
 import { log } from "../observability/logger";
@@ -13,14 +13,14 @@ import { log } from "../observability/logger";
 export function vaultUnavailable(error: VaultUnavailableError, requestId: string | undefined, audience: "admin" | "gateway") {
   log.error("vault_unavailable", { request_id: requestId, variable: error.variable, problem: error.problem });
   return audience === "admin"
-    ? gatewayError("vault_unavailable", `the credential vault is unavailable: ${error.message}`, {
+    ? httpError("vault_unavailable", `the credential vault is unavailable: ${error.message}`, {
         extra: { variable: error.variable },
       })
-    : gatewayError("vault_unavailable");
+    : httpError("vault_unavailable");
 }
 
 /** 503 `credential_unavailable`: the stored credential cannot be decrypted (see the log for why). */
 export function credentialUnavailable(error: CredentialUnreadableError, requestId: string | undefined, tenant: string, provider: string) {
   log.error("credential_unreadable", { request_id: requestId, tenant, provider, reason: error.reason, root_key_id: error.rootKeyId });
-  return gatewayError("credential_unavailable");
+  return httpError("credential_unavailable");
 }

@@ -13,7 +13,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { CredentialUnreadableError } from "./cipher";
 import { credentialUnavailable, vaultUnavailable } from "./errors";
 import { VaultUnavailableError } from "./keys";
@@ -50,7 +50,7 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     if (!injection) return next();
     const tenant = c.var.tenant;
     if (!tenant) {
-      throw gatewayError("tenant_required");
+      throw httpError("tenant_required");
     }
     let secret: string | undefined;
     try {
@@ -61,13 +61,9 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
       throw error;
     }
     if (secret === undefined) {
-      throw gatewayError(
-        "credential_missing",
-        `your tenant has no credential for provider "${injection.provider}", which this route needs`,
-        {
-          extra: { provider: injection.provider },
-        },
-      );
+      throw httpError("credential_missing", `your tenant has no credential for provider "${injection.provider}", which this route needs`, {
+        extra: { provider: injection.provider },
+      });
     }
     // Concatenation, not String#replace: a `$&` or `$'` in a secret must stay literal.
     const value = injection.before + secret + injection.after;

@@ -16,7 +16,7 @@
  */
 import type { ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { CredentialUnreadableError, openCredential, sealCredential, type SealedCredential } from "./cipher";
 import { loadKeyRing } from "./keys";
 import { auditCredentialChange, credentialTarget, sealedOf, type CredentialRow } from "./store";
@@ -39,7 +39,7 @@ function blocked(row: CredentialRow, error: CredentialUnreadableError) {
     error.reason === "unknown_root_key"
       ? "set VAULT_ROOT_KEY_PREVIOUS to the root that encrypted it, or store the secret again (PUT) or delete it"
       : "store the secret again (PUT) or delete it";
-  return gatewayError(
+  return httpError(
     "rotation_blocked",
     `${credentialTarget(row.tenant, row.provider)} cannot be decrypted: ${error.message}; ${fix}, then call rotate again`,
     {

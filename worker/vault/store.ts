@@ -7,7 +7,7 @@
 import { writeAuditEvent } from "../audit";
 import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
-import { gatewayError } from "../http/errors";
+import { httpError } from "../http/errors";
 import { openCredential, sealCredential, type SealedCredential } from "./cipher";
 import { loadKeyRing } from "./keys";
 
@@ -136,7 +136,7 @@ export async function putCredential(
         .bind(...values, tenant, provider)
         .run();
   if (written.meta.changes !== 1) {
-    throw gatewayError("conflict", "the credential was changed by another request at the same moment; nothing was stored, retry");
+    throw httpError("conflict", "the credential was changed by another request at the same moment; nothing was stored, retry");
   }
   return { info, created: !existing };
 }

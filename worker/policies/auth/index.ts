@@ -38,7 +38,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError, retryAfterSeconds, retryLater } from "../../http/errors";
+import { httpError, retryAfterSeconds, retryLater } from "../../http/errors";
 import { waitUntilOf } from "../../http/shared-work";
 import { failureCounterName, isolateFailureLimiter, objectFailureIo } from "../../limits/failure-limit";
 import type { AuthFailureLimitConfig } from "../../limits/schema";

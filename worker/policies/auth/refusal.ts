@@ -5,7 +5,7 @@
  * refusal applies. A reason goes to the `auth_failure` audit event, never to the client: the
  * body never says which check failed.
  */
-import { gatewayError, retryAfterSeconds, retryLater, type GatewayError } from "../../http/errors";
+import { httpError, retryAfterSeconds, retryLater, type HttpError } from "../../http/errors";
 import type { SchemeName } from "../../env";
 
 /** What a scheme found wrong with the request's credential (or that it sent none). */
@@ -78,10 +78,10 @@ function challenge({ scheme, presented }: SchemeRefusal): string | undefined {
 }
 
 /** The answer to a refusal. */
-export function refusalError(refusal: AuthRefusal): GatewayError {
+export function refusalError(refusal: AuthRefusal): HttpError {
   switch (refusal.kind) {
     case "route_not_allowed":
-      return gatewayError("route_not_allowed");
+      return httpError("route_not_allowed");
     case "too_many_failures": {
       const seconds = retryAfterSeconds(refusal.blockedMs);
       return retryLater("too_many_auth_failures", `too many failed authentications from this address; retry in ${seconds} s`, seconds);
@@ -89,8 +89,8 @@ export function refusalError(refusal: AuthRefusal): GatewayError {
     case "credentials": {
       const challenges = refusal.refusals.flatMap((one) => challenge(one) ?? []);
       // RFC 9110 §15.5.2: a 401 must carry a challenge; without one (mTLS only), 403.
-      if (challenges.length === 0) return gatewayError("client_certificate_required");
-      return gatewayError("unauthorized", undefined, {
+      if (challenges.length === 0) return httpError("client_certificate_required");
+      return httpError("unauthorized", undefined, {
         headers: challenges.map((value): [string, string] => ["WWW-Authenticate", value]),
       });
     }

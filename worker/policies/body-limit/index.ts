@@ -16,7 +16,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import type { BodyLimitConfig } from "./schema";
 
 export interface BodyLimitOptions {
@@ -37,7 +37,7 @@ export const bodyLimit = (options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
     throw new RangeError(`bodyLimit: maxSize must be a whole number of bytes, not ${maxSize}`);
   }
   // A fresh exception each time: its response body can be sent only once.
-  const tooLarge = () => gatewayError("payload_too_large", `the request body is larger than ${maxSize} bytes`);
+  const tooLarge = () => httpError("payload_too_large", `the request body is larger than ${maxSize} bytes`);
   return async function bodyLimit(c, next) {
     const request = c.req.raw;
     if (request.body !== null) {

@@ -23,7 +23,7 @@ import { dereference, Validator, type OutputUnit, type Schema, type ValidationRe
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import { hasDuplicateKey } from "./duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";
@@ -122,7 +122,7 @@ function check(validator: Validator, value: unknown): ValidationIssue[] {
     // The library builds error locations with encodeURI, which throws on a property name
     // holding an unpaired surrogate ("\ud800" is valid JSON); such a body is refused.
     if (!(error instanceof URIError)) throw error;
-    throw gatewayError("invalid_json", "the request body holds a string with an unpaired UTF-16 surrogate");
+    throw httpError("invalid_json", "the request body holds a string with an unpaired UTF-16 surrogate");
   }
   return result.valid ? [] : issues(result.errors);
 }
@@ -148,7 +148,7 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   // A fresh exception each time: its response body can be sent only once.
   const tooLarge = () =>
-    gatewayError("payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
+    httpError("payload_too_large", `the request body is larger than ${maxBodySize} bytes, the most this route validates`);
 
   /** The body, whole and bounded; another validator on the route may have read it already. */
   async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
@@ -172,7 +172,7 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
     } catch {
       return undefined;
     }
-    if (hasDuplicateKey(text)) throw gatewayError("duplicate_key");
+    if (hasDuplicateKey(text)) throw httpError("duplicate_key");
     return { value };
   }
 
@@ -180,14 +180,14 @@ export const requestValidator = (options: RequestValidatorOptions): MiddlewareHa
     const request = c.req.raw;
     if (methods.has(request.method)) {
       if (!isJson(request.headers.get("content-type"))) {
-        throw gatewayError("unsupported_media_type");
+        throw httpError("unsupported_media_type");
       }
       const bytes = await bodyOf(c);
       const body = parse(bytes);
-      if (!body) throw gatewayError("invalid_json");
+      if (!body) throw httpError("invalid_json");
       const found = fast?.(body.value) ? [] : check(validator, body.value);
       if (found.length > 0) {
-        throw gatewayError("validation_failed", "the request body does not match the route's JSON Schema", {
+        throw httpError("validation_failed", "the request body does not match the route's JSON Schema", {
           extra: { issues: found },
         });
       }

@@ -3,7 +3,7 @@ import { every } from "hono/combine";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env";
 import { errorHandler } from "../../http/error-handler";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import type { MatchedRoute } from "../../env";
 import { preflightMethod } from "../../http/preflight";
 import { log } from "../../observability/logger";
@@ -31,7 +31,7 @@ function gateway(config: { cors?: CorsInput; routes?: Record<string, CorsInput |
   const corsRoutes = corsRouteIds(options);
   const authLike: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.path.endsWith("/secret"))
-      throw gatewayError("unauthorized", "valid credentials are required for this route", {
+      throw httpError("unauthorized", "valid credentials are required for this route", {
         headers: { "WWW-Authenticate": 'Bearer realm="x"' },
       });
     await next();

@@ -18,7 +18,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError, GatewayError } from "../../http/errors";
+import { httpError, HttpError } from "../../http/errors";
 import { ORIGIN_PATTERN } from "../../http/schema-kit/origin";
 import type { CorsConfig } from "./schema";
 
@@ -140,7 +140,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean);
     if (allowed === undefined || !policy.methods.has(method) || !requested.every((name) => policy.headers.has(name))) {
-      throw gatewayError("cors_forbidden", "this cross-origin request is not allowed", { headers: { Vary: vary.join(", ") } });
+      throw httpError("cors_forbidden", "this cross-origin request is not allowed", { headers: { Vary: vary.join(", ") } });
     }
     const headers = new Headers({
       "Access-Control-Allow-Origin": allowed,
@@ -163,7 +163,7 @@ export const cors = (options: CorsOptions): MiddlewareHandler<AppEnv> => {
       await next();
     } catch (error) {
       // Errors thrown further in (401, 413, …) carry their response; scripts of an allowed origin may read it.
-      if (error instanceof GatewayError) decorate(error.headers, policy, allowed);
+      if (error instanceof HttpError) decorate(error.headers, policy, allowed);
       throw error;
     }
     decorate(c.res.headers, policy, allowed);

@@ -11,7 +11,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import { contains, parseCidr, parseIp, type Cidr } from "../../http/schema-kit/cidr";
 import type { IpRulesConfig } from "./schema";
 
@@ -55,7 +55,7 @@ export const ipRules = (options: IpRulesOptions): MiddlewareHandler<AppEnv> => {
     if (layers.some(Boolean)) {
       const address = parseIp(c.get("clientIp") ?? "");
       for (const rules of layers) {
-        if (rules && !admits(rules, address)) throw gatewayError("ip_forbidden");
+        if (rules && !admits(rules, address)) throw httpError("ip_forbidden");
       }
     }
     return next();

@@ -20,7 +20,7 @@ import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import { bucketsOf, type Bucket, type RateLimitSpec } from "../../../durable-objects/token-bucket";
 import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError, retryAfterSeconds, retryLater } from "../../http/errors";
+import { httpError, retryAfterSeconds, retryLater } from "../../http/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
@@ -159,7 +159,7 @@ export const rateLimit = (
         });
       }
       if (!config.fail_open) {
-        throw gatewayError("rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
+        throw httpError("rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
           headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy },
         });
       }

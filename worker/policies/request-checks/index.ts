@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, RequestTarget } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError, methodNotAllowed } from "../../http/errors";
+import { httpError, methodNotAllowed } from "../../http/errors";
 import { headerScan } from "../../http/header-scan";
 import { targetOf } from "../../http/request-target";
 import { preflightMethod } from "../../http/preflight";
@@ -26,11 +26,11 @@ export const requestValidation = (options: RequestValidationOptions | undefined)
   return async function requestValidation(c, next) {
     const request = c.req.raw;
     if (maxUriLength !== undefined && targetLength(targetOf(c)) > maxUriLength) {
-      throw gatewayError("uri_too_long", `the request target is longer than ${maxUriLength} characters`);
+      throw httpError("uri_too_long", `the request target is longer than ${maxUriLength} characters`);
     }
     // Counted as on the HTTP/1.1 wire (header-scan.ts), including the headers the edge adds.
     if (maxHeaderSize !== undefined && headerScan(c).size > maxHeaderSize) {
-      throw gatewayError("headers_too_large", `the request headers are larger than ${maxHeaderSize} bytes`);
+      throw httpError("headers_too_large", `the request headers are larger than ${maxHeaderSize} bytes`);
     }
     // A preflight-shaped OPTIONS goes on when the method it asks about is allowed: routeMatch
     // decides whether it is a preflight, and checks it as OPTIONS when it is not.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type ConfigInput } from "../../config/schema";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import { testApp } from "../test-app.test-helper";
 import { securityHeaders } from "./index";
 
@@ -74,7 +74,7 @@ describe("securityHeaders", () => {
 
   it("covers gateway errors and unexpected failures", async () => {
     const refused = testApp([securityHeaders(full)], () => {
-      throw gatewayError("payload_too_large", "too big");
+      throw httpError("payload_too_large", "too big");
     });
     const response = await refused.request("https://gw.test/", overTls);
     expect(response.status).toBe(413);

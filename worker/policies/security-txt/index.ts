@@ -11,7 +11,7 @@
 import type { Handler } from "hono";
 import type { SecurityTxtConfig } from "./schema";
 import type { AppEnv } from "../../env";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 
 export type SecurityTxtOptions = SecurityTxtConfig;
 
@@ -42,7 +42,7 @@ export function renderSecurityTxt(options: SecurityTxtOptions): string {
 export const securityTxt = (options: SecurityTxtOptions | undefined): Handler<AppEnv> => {
   const text = options && renderSecurityTxt(options);
   return async function securityTxt() {
-    if (text === undefined) throw gatewayError("not_found", "this gateway publishes no security.txt");
+    if (text === undefined) throw httpError("not_found", "this gateway publishes no security.txt");
     // RFC 9116 §3: text/plain with charset utf-8.
     return new Response(text, { headers: { "Content-Type": "text/plain; charset=utf-8" } });
   };

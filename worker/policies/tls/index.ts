@@ -32,7 +32,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { passThrough } from "../../http/chain";
-import { gatewayError } from "../../http/errors";
+import { httpError } from "../../http/errors";
 import { tlsConnection, type TlsConnection } from "../../http/tls-connection";
 import type { ListenerConfig } from "./schema";
 
@@ -79,7 +79,7 @@ function closestRefusal(listeners: readonly ListenerConfig[], connection: TlsCon
 }
 
 function refuse(refusal: ListenerRefusal): never {
-  throw gatewayError(refusal.code, refusal.message);
+  throw httpError(refusal.code, refusal.message);
 }
 
 /** Global check, before routing: the request must satisfy at least one listener. */
