@@ -14,7 +14,7 @@ import { routeTargetSchema, upstreamTargetSchema } from "../gateway/schema";
 import { endpointUrl } from "../gateway/upstream-url";
 import { isLoopbackHost, identifier, secretRef } from "../http/schema-kit/fields";
 import { authFailureLimitSchema } from "../limits/schema";
-import { loggingSchema } from "../observability/schema";
+import { loggingSchema, metricsSchema } from "../observability/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
@@ -118,6 +118,7 @@ const configObject = z.strictObject({
   routes: z.array(routeSchema).default([]),
   upstreams: z.array(upstreamSchema).default([]),
   logging: loggingSchema.optional(),
+  metrics: metricsSchema.optional().describe("Loom's metrics block: accepted, not exported yet (a warning says so)."),
   plugins: z.array(wasmPluginSchema).default([]),
   audit: auditSchema.optional(),
   graphql: graphqlSchema.optional(),

@@ -38,6 +38,15 @@ const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: str
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
 ];
 
+/** What the edge does with the listener protocols that are more than "TLS or not" in Loom. */
+const PROTOCOL_AT_EDGE: Partial<Record<Config["listeners"][number]["protocol"], string>> = {
+  h2c: "Cloudflare's edge speaks HTTP/2 with clients itself (h2c, cleartext HTTP/2, is not offered to clients); served as `http`: plaintext and TLS admitted",
+  http3: "Cloudflare's edge terminates HTTP/3 (enable it in the zone's network settings); served as `https`: TLS required",
+  grpc: "native gRPC cannot pass through a Worker (fetch exposes no HTTP trailers, which carry each call's status): routes pinned to this listener answer native gRPC with 501 grpc_unsupported and proxy gRPC-Web; plaintext and TLS admitted",
+  grpcs:
+    "native gRPC cannot pass through a Worker (fetch exposes no HTTP trailers, which carry each call's status): routes pinned to this listener answer native gRPC with 501 grpc_unsupported and proxy gRPC-Web; TLS required",
+};
+
 /** Private, loopback and link-local ranges: unreachable from Cloudflare's network. */
 const PRIVATE_HOST = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|localhost$|\[?::1\]?$|\[?f[cd][0-9a-f]{2}:)/i;
 
@@ -85,6 +94,10 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
       );
     }
   }
+  config.listeners.forEach((listener, l) => {
+    const says = PROTOCOL_AT_EDGE[listener.protocol];
+    if (says) warnings.push(`listeners[${l}].protocol: ${listener.protocol}: ${says}`);
+  });
   config.routes.forEach((route, r) => {
     if (!route.credential) return;
     const auth = route.auth ?? config.middleware.auth;
@@ -100,6 +113,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
     [config.plugins.length > 0 ? config.plugins : undefined, "plugins"],
+    [config.metrics, "metrics"],
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);

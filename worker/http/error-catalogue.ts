@@ -14,7 +14,7 @@
 
 export interface ErrorEntry {
   /** The HTTP status (RFC 9110 §15). */
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 414 | 415 | 429 | 431 | 500 | 502 | 503 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 414 | 415 | 429 | 431 | 500 | 501 | 502 | 503 | 504;
   /** What the answer says unless the call site says more. */
   message: string;
 }
@@ -38,6 +38,10 @@ export const ERROR_CATALOGUE = {
   tls_required: { status: 403, message: "this service is only available over HTTPS" },
   tls_version_too_low: { status: 403, message: "this service requires a newer TLS version" },
   client_certificate_required: { status: 403, message: "this route requires a valid client certificate" },
+  grpc_unsupported: {
+    status: 501,
+    message: "native gRPC cannot pass through this gateway (HTTP trailers do not cross a Cloudflare Worker); use gRPC-Web",
+  },
   ip_forbidden: { status: 403, message: "requests from this address are not allowed here" },
   cors_forbidden: { status: 403, message: "this cross-origin request is not allowed" },
   unauthorized: { status: 401, message: "valid credentials are required for this route" },

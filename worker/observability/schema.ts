@@ -1,4 +1,4 @@
-/** The `logging` block: the access log's fields. */
+/** The `logging` block (the access log's fields) and Loom's `metrics` block. */
 import { z } from "zod";
 
 export const ACCESS_LOG_FIELDS = [
@@ -34,3 +34,24 @@ export const loggingSchema = z.strictObject({
 });
 
 export type AccessLogOptions = NonNullable<NonNullable<z.output<typeof loggingSchema>>["access_log"]>;
+
+/**
+ * Loom's `metrics` block (its code's dialect). Accepted so that a Loom config loads; the edge
+ * exports no metrics yet, and saving says so (config/warnings.ts).
+ */
+export const metricsSchema = z.strictObject({
+  prometheus: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      path: z.string().default("/metrics"),
+    })
+    .optional()
+    .describe("Not served yet: a Worker has no scrape port, and a metrics path under the gateway would be public."),
+  opentelemetry: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      endpoint: z.string().optional(),
+    })
+    .optional()
+    .describe("Not exported yet."),
+});

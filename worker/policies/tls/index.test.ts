@@ -144,6 +144,17 @@ describe("tlsPolicy", () => {
     expect((await app.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.1", tlsClientAuth: goodCert }))).status).toBe(200);
   });
 
+  it.each(["h2c", "grpc"] as const)("lets plaintext through a %s listener, as through http", async (protocol) => {
+    const app = testApp([tlsPolicy(listeners([https12, { name: "loom", protocol }]))]);
+    expect((await app.fetch(request("http://gw.test/", { tlsVersion: "" }))).status).toBe(200);
+  });
+
+  it.each(["http3", "grpcs"] as const)("requires TLS on a %s listener, as on https", async (protocol) => {
+    const app = testApp([tlsPolicy(listeners([{ name: "loom", protocol }]))]);
+    await expectRefused(await app.fetch(request("http://gw.test/", { tlsVersion: "" })), "tls_required");
+    expect((await app.fetch(request("https://gw.test/", { tlsVersion: "TLSv1.3" }))).status).toBe(200);
+  });
+
   it("when all refuse, answers with the listener the request came closest to", async () => {
     const strict = { name: "modern", protocol: "https", tls: { min_version: "1.3" } } as const;
     const both = testApp([tlsPolicy(listeners([strict, mtls]))]);
@@ -162,7 +173,7 @@ describe("tlsPolicy", () => {
 });
 
 describe("routeListener", () => {
-  const configured = listeners([https12, mtls]);
+  const configured = listeners([https12, mtls, { name: "rpc", protocol: "grpc" }, { name: "rpcs", protocol: "grpcs" }]);
 
   function withRoute(listener: string | undefined) {
     const config = routeSchema.parse({ id: "pinned", path: "/x", upstream: "backend", ...(listener ? { listener } : {}) });
@@ -196,6 +207,44 @@ describe("routeListener", () => {
   it("leaves routes without a pin alone", async () => {
     const app = withRoute(undefined);
     expect((await app.fetch(request("http://gw.test/x", { tlsVersion: "" }))).status).toBe(200);
+  });
+
+  it.each([
+    ["rpc", "http://gw.test/x", ""],
+    ["rpcs", "https://gw.test/x", "TLSv1.3"],
+  ])("answers native gRPC on a route pinned to %s with 501 grpc_unsupported and grpc-status 12", async (listener, url, tlsVersion) => {
+    const app = withRoute(listener);
+    for (const contentType of ["application/grpc", "application/grpc+proto", "Application/GRPC+json", "application/grpc; charset=utf-8"]) {
+      const response = await app.fetch(new Request(url, { method: "POST", headers: { "Content-Type": contentType }, cf: { tlsVersion } }));
+      expect(response.status).toBe(501);
+      expect(response.headers.get("grpc-status")).toBe("12");
+      expect(response.headers.get("grpc-message")).toMatch(/gRPC-Web/);
+      expect(await response.json()).toMatchObject({ error: "grpc_unsupported" });
+    }
+  });
+
+  it("proxies gRPC-Web and other media types on a route pinned to a gRPC listener", async () => {
+    const app = withRoute("rpcs");
+    for (const contentType of [
+      "application/grpc-web",
+      "application/grpc-web+proto",
+      "application/grpc-web-text",
+      "application/json",
+      "application/grpcx",
+    ]) {
+      const response = await app.fetch(
+        new Request("https://gw.test/x", { method: "POST", headers: { "Content-Type": contentType }, cf: { tlsVersion: "TLSv1.3" } }),
+      );
+      expect(response.status, contentType).toBe(200);
+    }
+  });
+
+  it("leaves native gRPC alone on routes not pinned to a gRPC listener", async () => {
+    const app = withRoute("https");
+    const response = await app.fetch(
+      new Request("https://gw.test/x", { method: "POST", headers: { "Content-Type": "application/grpc" }, cf: { tlsVersion: "TLSv1.3" } }),
+    );
+    expect(response.status).toBe(200);
   });
 
   it("fails with a 500, not open, on a pin to an unknown listener", async () => {

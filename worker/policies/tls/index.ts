@@ -6,9 +6,11 @@
  *   - `tlsClientAuth`: whether a client certificate was presented, verified and revoked
  *     (mTLS with API Shield or Access; placeholders with `certPresented: "0"` otherwise).
  *
- * Listener rules:
- *   - `protocol: http` admits every request, plaintext or TLS (its `tls` block has no meaning);
- *   - `protocol: https` requires TLS, at least `tls.min_version` when set, and with
+ * Listener rules (Cloudflare terminates HTTP/2 and HTTP/3 itself, so a protocol only says
+ * whether TLS is required):
+ *   - `protocol: http`, `h2c` or `grpc` admits every request, plaintext or TLS (its `tls` block
+ *     has no meaning);
+ *   - `protocol: https`, `http3` (QUIC is always TLS 1.3, RFC 9001) or `grpcs` requires TLS, at least `tls.min_version` when set, and with
  *     `tls.client_auth: require` a client certificate that was presented, verified (`SUCCESS`)
  *     and not revoked. `client_auth: request` asks nothing of the Worker: whether the edge asks
  *     for a certificate is a zone setting, and an absent one is not a reason to refuse.
@@ -23,6 +25,13 @@
  * Locally, `wrangler dev` gives every request Miniflare's placeholder `cf`: `tlsVersion`
  * "TLSv1.3" and no client certificate, even for plain http://127.0.0.1. So under `wrangler dev`
  * https listeners admit local requests and `client_auth: require` refuses them.
+ *
+ * A route pinned to a `grpc` or `grpcs` listener answers native gRPC (`application/grpc…`) with
+ * 501 `grpc_unsupported`, and `grpc-status: 12` (UNIMPLEMENTED) in the header block, which gRPC
+ * clients read as a trailers-only answer: gRPC carries each call's status in HTTP trailers, and a
+ * Worker's `fetch` never exposes the upstream's trailers, so proxying would turn every call's
+ * status into a broken stream. gRPC-Web (`application/grpc-web…`) carries the status in the body
+ * and is proxied.
  *
  * Refusals are 403. 426 Upgrade Required does not fit: RFC 9110 §15.5.22 obliges an `Upgrade`
  * header naming the protocol to switch to on the same connection, which cannot raise the TLS
@@ -52,9 +61,16 @@ const PROGRESS: Record<ListenerRefusal["code"], number> = {
   client_certificate_required: 2,
 };
 
+/** Protocols that admit plaintext as well as TLS (the schema's LISTENER_PROTOCOLS, without loading it). */
+const PLAINTEXT_ALLOWED: ReadonlySet<ListenerConfig["protocol"]> = new Set(["http", "h2c", "grpc"]);
+const GRPC: ReadonlySet<ListenerConfig["protocol"]> = new Set(["grpc", "grpcs"]);
+
+/** Native gRPC's media types (`application/grpc`, `application/grpc+proto`, …), not gRPC-Web's. */
+const NATIVE_GRPC = /^application\/grpc(?:[+;]|$)/i;
+
 /** Why `listener` refuses a request on `connection`, or undefined when it admits it. */
 export function listenerRefusal(listener: ListenerConfig, connection: TlsConnection): ListenerRefusal | undefined {
-  if (listener.protocol === "http") return undefined;
+  if (PLAINTEXT_ALLOWED.has(listener.protocol)) return undefined;
   if (!connection.tls) return { code: "tls_required", message: "this service is only available over HTTPS" };
   const minimum = listener.tls?.min_version;
   // An unknown version counts as too low: fail closed.
@@ -84,8 +100,8 @@ function refuse(refusal: ListenerRefusal): never {
 
 /** Global check, before routing: the request must satisfy at least one listener. */
 export const tlsPolicy = (listeners: readonly ListenerConfig[]): MiddlewareHandler<AppEnv> => {
-  // An http listener admits everything, and so does a config without listeners.
-  const enforced = listeners.length > 0 && listeners.every((listener) => listener.protocol !== "http");
+  // A listener that admits plaintext admits everything, and so does a config without listeners.
+  const enforced = listeners.length > 0 && listeners.every((listener) => !PLAINTEXT_ALLOWED.has(listener.protocol));
   if (!enforced) return passThrough;
   return async function tlsPolicy(c, next) {
     const refusal = closestRefusal(listeners, tlsConnection(c.req.raw));
@@ -107,6 +123,11 @@ export const routeListener = (listeners: readonly ListenerConfig[]): MiddlewareH
       if (!listener) throw new Error(`route ${c.get("route")?.id} names listener ${name}, which is not configured`);
       const refusal = listenerRefusal(listener, tlsConnection(c.req.raw));
       if (refusal) refuse(refusal);
+      if (GRPC.has(listener.protocol) && NATIVE_GRPC.test(c.req.header("Content-Type") ?? "")) {
+        throw httpError("grpc_unsupported", undefined, {
+          headers: { "grpc-status": "12", "grpc-message": "native gRPC is not supported through a Cloudflare Worker; use gRPC-Web" },
+        });
+      }
     }
     await next();
   };
