@@ -16,7 +16,9 @@
  *   - no 1 s window admits more than rate + burst (counting only requests whose whole round
  *     trip fell inside the window, so client-side latency can only hide an excess, never
  *     invent one);
- *   - Durable Object calls per request <= 0.1;
+ *   - Durable Object calls per request <= 0.1 at the nominal pace (a run the machine's load slowed
+ *     beyond SECONDS is allowed calls in proportion: lease renewals and deny-cache rechecks
+ *     follow time, not requests);
  *   - 80/20: the hot isolate gets most of the admissions.
  *
  * And under the limit, no request is refused. Nothing here depends on how fast the machine is:
@@ -108,7 +110,7 @@ function expectTargets(result: RunResult): void {
   // loose floor that still fails the old behaviour's under-admission (56 % at 10x).
   expect(result.admitted).toBeGreaterThanOrEqual(0.8 * (RATE * result.seconds + BURST));
   expect(result.maxInWindow).toBeLessThanOrEqual(RATE + BURST);
-  expect(result.callsPerRequest).toBeLessThanOrEqual(0.1);
+  expect(result.callsPerRequest).toBeLessThanOrEqual(0.1 * Math.max(1, result.seconds / SECONDS));
 }
 
 beforeAll(async () => {
