@@ -19,7 +19,7 @@ import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/s
 import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
-import { corsSchema } from "../policies/cors/schema";
+import { corsSchema, loomCorsSchema } from "../policies/cors/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
 import { requestValidationSchema } from "../policies/request-checks/schema";
@@ -117,6 +117,9 @@ const configObject = z.strictObject({
   ai_gateway: aiGatewaySchema.optional(),
   routes: z.array(routeSchema).default([]),
   upstreams: z.array(upstreamSchema).default([]),
+  cors: loomCorsSchema
+    .optional()
+    .describe("Loom's global CORS block: the policy of every route without a `cors` of its own; not together with middleware.cors."),
   logging: loggingSchema.optional(),
   metrics: metricsSchema.optional().describe("Loom's metrics block: accepted, not exported yet (a warning says so)."),
   plugins: z.array(wasmPluginSchema).default([]),
@@ -217,6 +220,15 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     } else matchKeys.set(key, String(route.id));
   });
+  // Two dialects, one thing: Loom's top-level `cors` and the policy's `middleware.cors` both state
+  // the CORS policy of every route without its own. A route's `cors` replaces either (README).
+  if (config.cors !== undefined && (config.middleware as Loose | undefined)?.cors !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cors"],
+      message: "cors and middleware.cors both set the CORS policy of every route without its own: keep one of them",
+    });
+  }
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
     if (!routeIds.has(routeId)) {

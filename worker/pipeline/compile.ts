@@ -119,15 +119,17 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
   const router = compileRouter(routes);
   const allowedMethods = middleware.request_validation?.allowed_methods;
   const allowSemicolons = middleware.request_validation?.allow_semicolons;
+  // One of the two dialects states it (the schema refuses both): the policy's, or Loom's top-level block.
+  const globalCors = middleware.cors ?? config.cors;
   const steps: MiddlewareHandler<AppEnv>[] = [
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
-    routeMatch(router, { corsRoutes: corsRouteIds({ cors: middleware.cors, routes }), allowedMethods, allowSemicolons }),
+    routeMatch(router, { corsRoutes: corsRouteIds({ cors: globalCors, routes }), allowedMethods, allowSemicolons }),
     overrideHeaders(routes, { router, allowedMethods, allowSemicolons }),
     ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
-    cors({ cors: middleware.cors, routes }),
+    cors({ cors: globalCors, routes }),
     authenticate({
       auth: middleware.auth,
       routes,

@@ -1,6 +1,7 @@
 /**
  * The `cors` block, in `middleware` (every route) and on a route (replacing the global one for
- * that route). Browsers enforce CORS; the gateway only states the policy, answers preflights
+ * that route); and Loom's top-level `cors` block (its code's dialect, `allow_*` keys), which
+ * states the same global policy in other words and comes out in the same shape. Browsers enforce CORS; the gateway only states the policy, answers preflights
  * at the edge, and keeps the upstream's own Access-Control-* headers out of the way.
  */
 import { z } from "zod";
@@ -56,12 +57,56 @@ export const corsSchema = z
         "How long browsers may cache a preflight answer (Access-Control-Max-Age, whole seconds). Default 10m, 0s-24h; browsers cap it lower (Chromium: 2h).",
       ),
   })
-  .superRefine((cors, ctx) => {
-    if (cors.enabled && cors.origins.length === 0) ctx.addIssue({ code: "custom", path: ["origins"], message: "list at least one origin" });
-    // Fetch standard §3.2.5: `*` is not a wildcard when credentials are included; echoing any origin with credentials would hand every site the user's session.
-    if (cors.credentials && cors.origins.includes("*"))
-      ctx.addIssue({ code: "custom", path: ["origins"], message: "`*` cannot be combined with credentials: list the origins" });
-  })
+  .superRefine((cors, ctx) => originRules(cors, ctx, "origins"))
   .describe("Cross-Origin Resource Sharing (Fetch standard §3.2).");
+
+/** The origin list's rules, reported at `path` (`origins`, or Loom's `allow_origins`). */
+function originRules(cors: { enabled: boolean; origins: string[]; credentials: boolean }, ctx: z.RefinementCtx, path: string): void {
+  if (cors.enabled && cors.origins.length === 0) ctx.addIssue({ code: "custom", path: [path], message: "list at least one origin" });
+  // Fetch standard §3.2.5: `*` is not a wildcard when credentials are included; echoing any origin with credentials would hand every site the user's session.
+  if (cors.credentials && cors.origins.includes("*"))
+    ctx.addIssue({ code: "custom", path: [path], message: "`*` cannot be combined with credentials: list the origins" });
+}
+
+/**
+ * Loom's top-level `cors` (its code's dialect): off unless `enabled: true`, as in Loom;
+ * `max_age` in seconds (Loom's default 86400). Comes out as `corsSchema`'s output, so the policy
+ * reads one shape.
+ */
+export const loomCorsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Default false, as in Loom's code: the block does nothing until enabled."),
+    allow_origins: z.array(origin).max(100).default([]).describe("As `middleware.cors.origins`."),
+    allow_methods: httpMethod
+      .array()
+      .min(1)
+      .default(["GET", "HEAD", "POST"])
+      .describe("As `middleware.cors.methods`. Default GET, HEAD, POST."),
+    allow_headers: z
+      .array(headerName)
+      .max(100)
+      .default(["Content-Type", "Authorization"])
+      .describe("As `middleware.cors.headers`. Default Content-Type, Authorization."),
+    expose_headers: z.array(headerName).max(100).default([]).describe("As `middleware.cors.expose_headers`."),
+    max_age: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(86_400)
+      .describe("Seconds browsers may cache a preflight answer. Default 86400 (Loom's)."),
+    allow_credentials: z.boolean().default(false).describe("As `middleware.cors.credentials`; never together with origin `*`."),
+  })
+  .transform((loom): CorsConfig => ({
+    enabled: loom.enabled,
+    origins: loom.allow_origins,
+    methods: loom.allow_methods,
+    headers: loom.allow_headers,
+    expose_headers: loom.expose_headers,
+    credentials: loom.allow_credentials,
+    max_age: loom.max_age * 1000,
+  }))
+  .superRefine((cors, ctx) => originRules(cors, ctx, "allow_origins"))
+  .describe("Loom's global CORS block (its code's dialect): the same policy as `middleware.cors`, in Loom's words.");
 
 export type CorsConfig = z.output<typeof corsSchema>;
