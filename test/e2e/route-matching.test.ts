@@ -2,37 +2,20 @@
  * LOOM-CONFIG.md's routes example over real HTTP: saved as YAML through `PUT /admin/config` on
  * `wrangler dev`, then requests whose Host, headers and query decide between api-v1 (priority
  * 100, conditions, strip_prefix) and catchall (`/*`, priority 1), to a Node origin on 127.0.0.1.
- * Adapted: the endpoints are the test origin, and the upstream keeps only its endpoints (load
- * balancing and bulkheads are other parts of issue 14).
+ * test/fixtures/loom-routes.yaml holds the example, its endpoints adapted to the test origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { marker, rawRequest, startE2E, type E2E, type OriginRequest } from "./harness";
+
+const loomRoutesYaml = readFileSync(new URL("../fixtures/loom-routes.yaml", import.meta.url), "utf8");
 
 let e2e: E2E;
 let warnings: string[];
 
 beforeAll(async () => {
   e2e = await startE2E();
-  const saved = await e2e.gateway.putConfig(`
-routes:
-  - id: api-v1
-    host: api.example.com
-    path: /api/v1/*
-    methods: [GET, POST, PUT, DELETE]
-    headers: { X-API-Version: "1" }
-    query_params: { version: "1" }
-    upstream: backend-v1
-    strip_prefix: true
-    timeout: 30s
-    priority: 100
-  - id: catchall
-    path: /*
-    upstream: backend-v1
-    priority: 1
-upstreams:
-  - name: backend-v1
-    endpoints: ["${e2e.origin.endpoint}"]
-`);
+  const saved = await e2e.gateway.putConfig(loomRoutesYaml.replace("ORIGIN", e2e.origin.endpoint));
   const text = await saved.text();
   expect(saved.status, text).toBe(200);
   ({ warnings } = JSON.parse(text) as { warnings: string[] });

@@ -5,6 +5,8 @@
  * timeout, and `${VAR}` refused in matching fields.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import loomRoutesYaml from "../fixtures/loom-routes.yaml?raw";
 import { admin, json, putConfig, send } from "./admin-harness";
 
 interface Echo {
@@ -12,27 +14,20 @@ interface Echo {
   headers: Record<string, string>;
 }
 
+/** LOOM-CONFIG.md's routes, api-v1 with auth that catchall lacks, and two routes with their own timeouts. */
+const example = parseYaml(loomRoutesYaml.replace("ORIGIN", "https://origin.test")) as {
+  routes: Record<string, unknown>[];
+  upstreams: unknown[];
+};
 const config = {
   routes: [
-    {
-      id: "api-v1",
-      host: "api.example.com",
-      path: "/api/v1/*",
-      methods: ["GET", "POST", "PUT", "DELETE"],
-      headers: { "X-API-Version": "1" },
-      query_params: { version: "1" },
-      upstream: "backend-v1",
-      strip_prefix: true,
-      timeout: "30s",
-      priority: 100,
-      auth: { type: "api_key", keys: ["${DEMO_API_KEY}"] },
-    },
+    { ...example.routes[0], auth: { type: "api_key", keys: ["${DEMO_API_KEY}"] } },
     { id: "quick", path: "/quick/*", upstream: "patient-origin", strip_prefix: true, timeout: "50ms", priority: 2 },
     { id: "patient", path: "/patient/*", upstream: "hasty-origin", strip_prefix: true, timeout: "5s", priority: 2 },
-    { id: "catchall", path: "/*", upstream: "backend-v1", priority: 1 },
+    example.routes[1],
   ],
   upstreams: [
-    { name: "backend-v1", endpoints: ["https://origin.test"] },
+    ...example.upstreams,
     { name: "patient-origin", endpoints: ["https://origin.test"], timeout: "1h", retries: 0 },
     { name: "hasty-origin", endpoints: ["https://origin.test"], timeout: "50ms", retries: 0 },
   ],

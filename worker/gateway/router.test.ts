@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { parse as parseYaml } from "yaml";
+import loomRoutesYaml from "../../test/fixtures/loom-routes.yaml?raw";
 import { describe, expect, it } from "vitest";
 import { routeSchema, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
@@ -348,21 +350,8 @@ describe("router: priority", () => {
   });
 
   describe("LOOM-CONFIG.md's example: api-v1 (priority 100) and catchall /* (priority 1)", () => {
-    const router = compileRouter(
-      routes(
-        {
-          id: "api-v1",
-          host: "api.example.com",
-          path: "/api/v1/*",
-          methods: ["GET", "POST", "PUT", "DELETE"],
-          headers: { "X-API-Version": "1" },
-          query_params: { version: "1" },
-          strip_prefix: true,
-          priority: 100,
-        },
-        { id: "catchall", path: "/*", priority: 1 },
-      ),
-    );
+    const example = parseYaml(loomRoutesYaml) as { routes: RouteConfig[] };
+    const router = compileRouter(example.routes.map((route) => routeSchema.parse(route)));
     const v1 = { "X-API-Version": "1" };
 
     it.each<[string, string, HeadersInit, string, string, string]>([
