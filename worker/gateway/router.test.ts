@@ -260,13 +260,15 @@ describe("router: headers conditions", () => {
     ["another value", { "X-API-Version": "3" }, "plain"],
     ["a value in another case (values are exact)", { "X-Beta": "ON", "X-API-Version": "2" }, "v2"],
     ["a value with the same prefix", { "X-API-Version": "22" }, "plain"],
-    [
-      "the more specific set of conditions is not preferred by itself: config order among equals",
-      { "X-API-Version": "2", "X-Beta": "on" },
-      "v2",
-    ],
+    ["both sets met: more conditions first", { "X-API-Version": "2", "X-Beta": "on" }, "v2-beta"],
   ])("%s", (_case, headers, expected) => {
     expect(pickWith(router, "/api/x", headers)).toBe(expected);
+  });
+
+  it("a route without conditions never shadows one with them, wherever the config lists it", () => {
+    const router = compileRouter(routes({ id: "plain", path: "/api/*" }, { id: "v2", path: "/api/*", headers: { "X-API-Version": "2" } }));
+    expect(pickWith(router, "/api/x", { "X-API-Version": "2" })).toBe("v2");
+    expect(pickWith(router, "/api/x")).toBe("plain");
   });
 
   it("a header sent twice is one combined value and matches no single value", () => {

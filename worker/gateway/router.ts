@@ -45,7 +45,9 @@
  *   2. path, segment by segment from the left: literal > `:param` > pattern end > `*`
  *      (so `/api/v1/*` beats `/api/*`, `/users/me` beats `/users/:id`, `/api` beats `/api/*`);
  *   3. a route that lists its methods > one that admits every method;
- *   4. config order.
+ *   4. more `headers`/`query_params` conditions > fewer (a route without any never shadows one
+ *      with conditions, wherever the config lists it);
+ *   5. config order.
  * The method is part of the match: a request goes to the most specific route that matches its
  * host and path AND admits its method. Only when routes match the host and path but none admits
  * the method is the answer 405, with `Allow` listing the methods those routes admit
@@ -374,7 +376,9 @@ function byPrecedence(a: CompiledRoute, b: CompiledRoute): number {
     if (difference !== 0) return difference;
   }
   const listsMethods = Number(b.methods !== undefined) - Number(a.methods !== undefined);
-  return listsMethods !== 0 ? listsMethods : a.order - b.order;
+  if (listsMethods !== 0) return listsMethods;
+  const conditions = b.headers.length + b.query.length - (a.headers.length + a.query.length);
+  return conditions !== 0 ? conditions : a.order - b.order;
 }
 
 /** literal 3 > param 2 > end of pattern 1 > wildcard 0; past both ends -1. */
