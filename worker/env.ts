@@ -122,7 +122,13 @@ export interface HeaderScan {
 export interface MatchedRoute {
   id: string;
   /** What the steps after routing read of the route's config (the whole is config/schema.ts's RouteConfig). */
-  config: { readonly upstream: string; readonly listener?: string; readonly forward_override_headers?: boolean };
+  config: {
+    readonly upstream: string;
+    readonly listener?: string;
+    readonly forward_override_headers?: boolean;
+    /** Milliseconds; replaces the upstream's `timeout` for this route's attempts. */
+    readonly timeout?: number;
+  };
   /** `:name` segments of the pattern, percent-decoded. */
   params: Record<string, string>;
   /** The normalised request path, as the client spelled it. */

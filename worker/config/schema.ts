@@ -138,6 +138,47 @@ function matchedPattern(path: string): string {
 const list = (value: unknown): Loose[] =>
   Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : [];
 
+/** The fields that decide which route a request reaches. */
+const MATCHING_FIELDS = ["path", "host", "methods", "headers", "query_params"] as const;
+
+/**
+ * `${VAR}` in a field that decides matching: an unset or changed variable would move traffic to
+ * another route (one with weaker policies, say) without any config change, so it is refused.
+ */
+function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: number): void {
+  const refuse = (path: (string | number)[], text: string) => {
+    if (text.includes("${")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", index, ...path],
+        message:
+          "${VAR} is not allowed in fields that decide matching (path, host, methods, headers, query_params): an unset variable would move traffic to another route",
+      });
+    }
+  };
+  for (const field of MATCHING_FIELDS) {
+    const value = route[field];
+    if (typeof value === "string") refuse([field], value);
+    else if (Array.isArray(value)) value.forEach((item, i) => refuse([field, i], String(item)));
+    else if (value !== null && typeof value === "object") {
+      for (const [name, item] of Object.entries(value)) {
+        refuse([field, name], name);
+        refuse([field, name], String(item));
+      }
+    }
+  }
+}
+
+/** A route's headers and query_params conditions in one canonical text (names of headers folded). */
+function conditionsKey(route: Loose): string {
+  const entries = (value: unknown, fold: boolean) =>
+    Object.entries(value !== null && typeof value === "object" ? value : {})
+      .map(([name, item]) => `${fold ? name.toLowerCase() : name}=${String(item)}`)
+      .sort()
+      .join("&");
+  return `${entries(route.headers, true)} ${entries(route.query_params, false)}`;
+}
+
 /** Reports duplicates of `key` within a list; returns the set of names for reference checks. */
 function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath: string): Set<string> {
   const seen = new Set<string>();
@@ -199,6 +240,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         });
       }
     }
+    refuseVariablesInMatching(ctx, route, index);
     const methods = Array.isArray(route.methods) ? route.methods.map(String) : ["*"];
     methods.forEach((method, m) => {
       if (allowed && method !== "*" && !allowed.has(method)) {
@@ -210,13 +252,14 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       }
     });
     // Paths are matched case-insensitively and without a trailing slash (gateway/router.ts).
-    const key = `${String(route.host ?? "*").toLowerCase()} ${matchedPattern(String(route.path))} ${[...methods].sort().join(",")}`;
+    // Routes that differ only in their conditions are told apart by them; priority does not.
+    const key = `${String(route.host ?? "*").toLowerCase()} ${matchedPattern(String(route.path))} ${[...methods].sort().join(",")} ${conditionsKey(route)}`;
     const twin = matchKeys.get(key);
     if (twin !== undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["routes", index, "path"],
-        message: `same host, path and methods as route "${twin}"; one of them could never match`,
+        message: `same host, path, methods, headers and query_params as route "${twin}"; one of them could never match`,
       });
     } else matchKeys.set(key, String(route.id));
   });

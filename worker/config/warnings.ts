@@ -6,6 +6,7 @@
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
 import { endpointUrl } from "../gateway/upstream-url";
+import { fallThroughWarnings } from "./fall-through";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
 
@@ -109,6 +110,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   });
   for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
+  warnings.push(...fallThroughWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],

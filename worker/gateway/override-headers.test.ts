@@ -136,3 +136,20 @@ describe("URL overrides on routes that forward them", () => {
     expect(reached).toEqual([]);
   });
 });
+
+describe("URL overrides and query_params conditions", () => {
+  const routes = [
+    { id: "legacy", path: "/legacy/*", forward_override_headers: true },
+    { id: "legacy-v2", path: "/legacy/*", query_params: { version: "2" }, auth: { type: "api_key", keys: ["${K}"] } },
+  ];
+
+  it("matches the overriding URL's own query, which is what the upstream reads", async () => {
+    const { app, reached } = gateway(routes);
+    const refused = await app.request("http://gw.test/legacy/x", { headers: { "X-Original-URL": "/legacy/y?version=2" } });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "override_outside_route" });
+    const admitted = await app.request("http://gw.test/legacy/x", { headers: { "X-Original-URL": "/legacy/y?version=1#f" } });
+    expect(admitted.status).toBe(200);
+    expect(reached).toHaveLength(1);
+  });
+});

@@ -70,7 +70,9 @@ export const overrideHeaders = (routes: readonly RouteTarget[], options: Overrid
   function routeOf(c: Context<AppEnv>, value: string): string | undefined {
     const normal = normalizePath(overridePath(value));
     if (!normal.ok || (!allowSemicolons && /;|%3B/.test(normal.path))) return undefined;
-    const result = router.match(targetOf(c).authority, normal.path, c.req.method, allowSemicolons);
+    // The upstream reads the overriding URL's query, so that is what query_params conditions see.
+    const query = /\?([^#]*)/.exec(value)?.[1] ?? "";
+    const result = router.match(targetOf(c).authority, normal.path, c.req.method, allowSemicolons, { headers: c.req.raw.headers, query });
     return result && "route" in result ? result.route.id : undefined;
   }
 

@@ -625,6 +625,41 @@ describe("proxy: upstream failures", () => {
     expect(aborted).toBe(true);
   });
 
+  describe("a route's own timeout replaces its upstream's for that route's attempts", () => {
+    /** Answers after 80 ms unless aborted first, as the runtime's fetch does. */
+    const slowHeaders: OriginHandler = (request) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve(new Response("late")), 80);
+        request.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(new Error("The operation was aborted"));
+        });
+      });
+    const routes = [
+      { id: "quick", path: "/quick/*", timeout: "20ms" },
+      { id: "patient", path: "/patient/*", timeout: "1h" },
+      { id: "default", path: "/default/*" },
+    ];
+
+    it("shorter: 504 on the route, though the upstream would wait an hour", async () => {
+      const origin = fakeOrigin(hanging);
+      const { app } = gateway(origin.fetcher, { routes, upstream: { timeout: "1h", retries: 0 } });
+      const res = await app.request("http://gw.test/quick/x");
+      expect(res.status).toBe(504);
+      expect(await errorOf(res)).toBe("upstream_timeout");
+    });
+
+    it("longer: the answer arrives on the route, where the upstream's own timeout would have cut it", async () => {
+      const origin = fakeOrigin(slowHeaders);
+      const { app } = gateway(origin.fetcher, { routes, upstream: { timeout: "20ms", retries: 0 } });
+      const patient = await app.request("http://gw.test/patient/x");
+      expect(patient.status).toBe(200);
+      expect(await patient.text()).toBe("late");
+      const fallback = await app.request("http://gw.test/default/x");
+      expect(fallback.status).toBe(504);
+    });
+  });
+
   /** `count` chunks of `size` bytes, one every `everyMs`, then the end, or silence when `stall`. */
   const dripping = (count: number, everyMs: number, { stall = false, size = 100 } = {}) => {
     let sent = 0;

@@ -13,7 +13,7 @@
  *   vault's credential) are set last.
  * - Bodies stream in both directions; nothing is buffered. Redirects are passed to the client,
  *   never followed (`redirect: "manual"`).
- * - `timeout` bounds each attempt's wait for the response headers (504 `upstream_timeout`)
+ * - `timeout` (the route's, when it sets one, else the upstream's) bounds each attempt's wait for the response headers (504 `upstream_timeout`)
  *   and then every wait for a body chunk (the client's stream errors), never the whole body:
  *   a long download or event stream that keeps sending is not cut (attempt-deadline.ts). A
  *   body of declared length up to 64 KB, too small to be a stream, is passed natively and must
@@ -129,6 +129,8 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
     // A GET or HEAD body has no defined meaning (RFC 9110 §9.3.1) and cannot be sent by fetch.
     const body = BODYLESS_METHODS.has(method) ? null : forwardedBody(c);
     const candidates = usableEndpoints(pool, circuits);
+    // A route's own `timeout` replaces its upstream's for this route's attempts.
+    const timeout = route.config.timeout ?? pool.timeout;
     const replayable = IDEMPOTENT_METHODS.has(method) && body === null;
     const attempts = replayable ? 1 + Math.min(pool.retries, candidates.length - 1) : 1;
     const first = pool.next;
@@ -141,7 +143,7 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       const index = candidates[(first + i) % candidates.length]!;
       // Not AbortSignal.timeout: aborting a fetch also cuts its response body, so such a signal
       // would end every download at `timeout`, however steadily it arrived.
-      const deadline = new AttemptDeadline(pool.timeout);
+      const deadline = new AttemptDeadline(timeout);
       const request = new Request(upstreamUrl(pool.endpoints[index]!, route.forwardPath, query), {
         method,
         headers,

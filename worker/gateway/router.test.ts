@@ -1,11 +1,22 @@
 import { Hono } from "hono";
+import { parse as parseYaml } from "yaml";
+import loomRoutesYaml from "../../test/fixtures/loom-routes.yaml?raw";
 import { describe, expect, it } from "vitest";
 import { routeSchema, type RouteConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { rawRequest } from "../http/raw-request.test-helper";
 import { compileRouter, routeMatch, type Router } from "./router";
 
-type RouteInput = { id: string; path: string; host?: string; methods?: string[]; strip_prefix?: boolean };
+type RouteInput = {
+  id: string;
+  path: string;
+  host?: string;
+  methods?: string[];
+  strip_prefix?: boolean;
+  headers?: Record<string, string | number>;
+  query_params?: Record<string, string | number>;
+  priority?: number;
+};
 
 function routes(...inputs: RouteInput[]): RouteConfig[] {
   return inputs.map((input) => routeSchema.parse({ upstream: "backend", ...input }));
@@ -189,6 +200,7 @@ describe("router: strip_prefix", () => {
     routes(
       { id: "svc", path: "/svc/*", strip_prefix: true },
       { id: "tenant", path: "/t/:tenant/*", strip_prefix: true },
+      { id: "user-sub", path: "/users/:id/*", strip_prefix: true },
       { id: "exact", path: "/ping", strip_prefix: true },
       { id: "keep", path: "/keep/*" },
     ),
@@ -207,10 +219,163 @@ describe("router: strip_prefix", () => {
     ["/svc/svc/x", "/svc/x"],
     ["/t/acme/orders/1", "/orders/1"],
     ["/t/acme", "/"],
+    ["/users/42/posts", "/posts"],
+    ["/users/42/posts/7/", "/posts/7/"],
+    ["/users/42", "/"],
     ["/ping", "/"],
     ["/keep/x", "/keep/x"],
   ])("%s → %s", (path, expected) => {
     expect(forwardPath(path)).toBe(expected);
+  });
+});
+
+describe("router: strip_prefix with a :param prefix", () => {
+  it("removes the parameter's segment too, and still hands its value to the steps after routing", () => {
+    const router = compileRouter(routes({ id: "user-sub", path: "/users/:id/*", strip_prefix: true }));
+    const result = router.match("h", "/users/J%C3%B6rg/posts", "GET");
+    expect(result).toMatchObject({ route: { forwardPath: "/posts", params: { id: "Jörg" } } });
+  });
+});
+
+/** The route a request with these headers and this query reaches ("404", "405 ..." otherwise). */
+function pickWith(router: Router, path: string, headers: HeadersInit = {}, query = "", method = "GET", host = "h"): string {
+  const result = router.match(host, path, method, false, { headers: new Headers(headers), query });
+  if (!result) return "404";
+  if ("allow" in result) return `405 ${result.allow.join(", ")}`;
+  return result.route.id;
+}
+
+describe("router: headers conditions", () => {
+  const router = compileRouter(
+    routes(
+      { id: "v2", path: "/api/*", headers: { "X-API-Version": "2" } },
+      { id: "v2-beta", path: "/api/*", headers: { "x-api-version": "2", "X-Beta": "on" } },
+      { id: "plain", path: "/api/*" },
+    ),
+  );
+
+  it.each<[string, HeadersInit, string]>([
+    ["exact value, any case of the name (RFC 9110 §5.1)", { "x-API-version": "2" }, "v2"],
+    ["absent", {}, "plain"],
+    ["another value", { "X-API-Version": "3" }, "plain"],
+    ["a value in another case (values are exact)", { "X-Beta": "ON", "X-API-Version": "2" }, "v2"],
+    ["a value with the same prefix", { "X-API-Version": "22" }, "plain"],
+    ["both sets met: more conditions first", { "X-API-Version": "2", "X-Beta": "on" }, "v2-beta"],
+  ])("%s", (_case, headers, expected) => {
+    expect(pickWith(router, "/api/x", headers)).toBe(expected);
+  });
+
+  it("a route without conditions never shadows one with them, wherever the config lists it", () => {
+    const router = compileRouter(routes({ id: "plain", path: "/api/*" }, { id: "v2", path: "/api/*", headers: { "X-API-Version": "2" } }));
+    expect(pickWith(router, "/api/x", { "X-API-Version": "2" })).toBe("v2");
+    expect(pickWith(router, "/api/x")).toBe("plain");
+  });
+
+  it("a header sent twice is one combined value and matches no single value", () => {
+    const headers = new Headers([
+      ["X-API-Version", "2"],
+      ["X-API-Version", "2"],
+    ]);
+    expect(pickWith(router, "/api/x", headers)).toBe("plain");
+  });
+
+  it("a route with conditions never matches when the caller gives none to check", () => {
+    expect(pick(router, "h", "/api/x")).toBe("plain");
+  });
+
+  it("a config number is compared as its text", () => {
+    const numeric = compileRouter(routes({ id: "v1", path: "/x", headers: { "X-API-Version": 1 } }));
+    expect(pickWith(numeric, "/x", { "X-API-Version": "1" })).toBe("v1");
+    expect(pickWith(numeric, "/x", { "X-API-Version": "1.0" })).toBe("404");
+  });
+
+  it("unmet conditions are no match at all: they never make a 405", () => {
+    const guarded = compileRouter(routes({ id: "w", path: "/w", methods: ["POST"], headers: { "X-K": "1" } }));
+    expect(pickWith(guarded, "/w", {}, "", "GET")).toBe("404");
+    expect(pickWith(guarded, "/w", { "X-K": "1" }, "", "GET")).toBe("405 POST");
+  });
+});
+
+describe("router: query_params conditions", () => {
+  const router = compileRouter(
+    routes({ id: "v1", path: "/api/*", query_params: { version: "1", "a b": "c d" } }, { id: "plain", path: "/api/*" }),
+  );
+
+  it.each([
+    ["version=1&a+b=c+d", "v1"],
+    ["?version=1&a%20b=c%20d", "v1"],
+    ["version=%31&a+b=c+d&other=x", "v1"],
+    ["version=1", "plain"],
+    ["version=2&a+b=c+d", "plain"],
+    ["Version=1&a+b=c+d", "plain"],
+    ["version=1&version=1&a+b=c+d", "plain"],
+    ["version=2&version=1&a+b=c+d", "plain"],
+    ["version=1&a+b=c+d&version=2", "plain"],
+    ["version&a+b=c+d", "plain"],
+    ["", "plain"],
+  ])("?%s → %s", (query, expected) => {
+    expect(pickWith(router, "/api/x", {}, query)).toBe(expected);
+  });
+});
+
+describe("router: priority", () => {
+  it("decides before specificity: a broader route with a higher priority wins", () => {
+    const router = compileRouter(
+      routes({ id: "v1", path: "/api/v1/*" }, { id: "api", path: "/api/*", priority: 10 }, { id: "low", path: "/api/v1/x", priority: -1 }),
+    );
+    expect(pick(router, "h", "/api/v1/x")).toBe("api");
+    expect(pick(router, "h", "/other")).toBe("404");
+  });
+
+  it("decides across hosts: an any-host route with a higher priority beats an exact host", () => {
+    const router = compileRouter(
+      routes(
+        { id: "exact", path: "/*", host: "api.example.com" },
+        { id: "any", path: "/x", priority: 5 },
+        { id: "wild", path: "/*", host: "*.example.com", priority: 3 },
+      ),
+    );
+    expect(pick(router, "api.example.com", "/x")).toBe("any");
+    expect(pick(router, "api.example.com", "/y")).toBe("wild");
+    expect(pick(router, "other.example.com", "/y")).toBe("wild");
+  });
+
+  it("on equal priority, the specificity order stands (host first)", () => {
+    const router = compileRouter(routes({ id: "any", path: "/x", priority: 1 }, { id: "exact", path: "/*", host: "a.test", priority: 1 }));
+    expect(pick(router, "a.test", "/x")).toBe("exact");
+  });
+
+  it("a higher-priority route that does not admit the method leaves the request to the next one", () => {
+    const router = compileRouter(routes({ id: "writes", path: "/*", methods: ["POST"], priority: 9 }, { id: "reads", path: "/r" }));
+    expect(pick(router, "h", "/r", "GET")).toBe("reads");
+    expect(pick(router, "h", "/r", "POST")).toBe("writes");
+  });
+
+  describe("LOOM-CONFIG.md's example: api-v1 (priority 100) and catchall /* (priority 1)", () => {
+    const example = parseYaml(loomRoutesYaml) as { routes: RouteConfig[] };
+    const router = compileRouter(example.routes.map((route) => routeSchema.parse(route)));
+    const v1 = { "X-API-Version": "1" };
+
+    it.each<[string, string, HeadersInit, string, string, string]>([
+      ["both conditions met", "api.example.com", v1, "version=1", "GET", "api-v1"],
+      ["port ignored", "API.example.com:443", v1, "version=1", "DELETE", "api-v1"],
+      ["header missing", "api.example.com", {}, "version=1", "GET", "catchall"],
+      ["query missing", "api.example.com", v1, "", "GET", "catchall"],
+      ["another host", "www.example.com", v1, "version=1", "GET", "catchall"],
+      ["a method api-v1 does not list", "api.example.com", v1, "version=1", "PATCH", "catchall"],
+    ])("%s", (_case, host, headers, query, method, expected) => {
+      expect(pickWith(router, "/api/v1/users", headers, query, method, host)).toBe(expected);
+    });
+
+    it("api-v1 strips its prefix; catchall forwards the path as sent", () => {
+      const conditions = { headers: new Headers(v1), query: "version=1" };
+      expect(router.match("api.example.com", "/api/v1/users/7", "GET", false, conditions)).toMatchObject({
+        route: { id: "api-v1", forwardPath: "/users/7" },
+      });
+      expect(router.match("api.example.com", "/api/v1/users/7", "GET")).toMatchObject({
+        route: { id: "catchall", forwardPath: "/api/v1/users/7" },
+      });
+    });
   });
 });
 
@@ -318,6 +483,19 @@ describe("routeMatch middleware", () => {
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("GET, HEAD, PUT");
     expect(await res.json()).toMatchObject({ error: "method_not_allowed", allow: ["GET", "HEAD", "PUT"] });
+  });
+
+  it("reads headers and query conditions from the request", async () => {
+    const conditioned = compileRouter(
+      routes({ id: "v1", path: "/api/*", headers: { "X-API-Version": "1" }, query_params: { version: "1" } }, { id: "rest", path: "/*" }),
+    );
+    const app = new Hono<AppEnv>();
+    app.use(routeMatch(conditioned));
+    app.all("*", (c) => c.text(c.var.route?.id ?? "none"));
+    const v1 = { headers: { "x-api-version": "1" } };
+    expect(await (await app.request("http://gw.test/api/x?version=1", v1)).text()).toBe("v1");
+    expect(await (await app.request("http://gw.test/api/x?version=1&version=2", v1)).text()).toBe("rest");
+    expect(await (await app.request("http://gw.test/api/x?version=1")).text()).toBe("rest");
   });
 
   it("matches on the Host of the request, port ignored", async () => {

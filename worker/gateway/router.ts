@@ -9,6 +9,16 @@
  *   final `*` (the rest of the path, possibly empty: `/api/*` matches `/api`, `/api/` and
  *   `/api/x/y`, but not `/apix`).
  * - methods: absent means every method; a list that has GET also admits HEAD (RFC 9110 §9.3.2).
+ * - headers: each named header must be present with exactly this value (names case-insensitive,
+ *   RFC 9110 §5.1; the runtime has already removed surrounding whitespace, §5.5). A header sent
+ *   twice is one combined value (`1, 1`, RFC 9110 §5.3) and matches no single value.
+ * - query_params: each named parameter must be present once with exactly this value, both
+ *   compared decoded (application/x-www-form-urlencoded, `+` is a space). A parameter sent more
+ *   than once matches nothing: the route would pick one copy and the upstream, which may read the
+ *   other (HTTP parameter pollution), would act on a value the route never admitted.
+ * A route whose conditions are unmet does not match at all: the request goes on to the next
+ * route, so a client that leaves a header out chooses where it goes (config/fall-through.ts warns
+ * when that is a route with weaker policies).
  *
  * One route per resource, whatever the spelling. Upstreams commonly read a path more loosely
  * than a byte-exact router: servlet containers drop `;` path parameters (Tomcat, Jetty, Spring),
@@ -29,12 +39,15 @@
  * redirects `/docs` to `/docs/` would otherwise loop). With `allow_semicolons` the parameters
  * are forwarded as sent (they are why the switch is on); the route was chosen without them.
  *
- * Precedence: the most specific route wins, decided in this order:
+ * Precedence: among the routes that match, decided in this order:
+ *   0. `priority`: the higher wins (default 0), whatever the host or path;
  *   1. host: exact host > wildcard host (longer suffix first) > any host;
  *   2. path, segment by segment from the left: literal > `:param` > pattern end > `*`
  *      (so `/api/v1/*` beats `/api/*`, `/users/me` beats `/users/:id`, `/api` beats `/api/*`);
  *   3. a route that lists its methods > one that admits every method;
- *   4. config order.
+ *   4. more `headers`/`query_params` conditions > fewer (a route without any never shadows one
+ *      with conditions, wherever the config lists it);
+ *   5. config order.
  * The method is part of the match: a request goes to the most specific route that matches its
  * host and path AND admits its method. Only when routes match the host and path but none admits
  * the method is the answer 405, with `Allow` listing the methods those routes admit
@@ -67,7 +80,14 @@ export interface Router {
    * path parameters are removed from each segment before matching (routeMatch refuses them
    * otherwise).
    */
-  match(host: string, path: string, method: string, semicolons?: boolean): RouteResult | undefined;
+  match(host: string, path: string, method: string, semicolons?: boolean, conditions?: RequestConditions): RouteResult | undefined;
+}
+
+/** What `headers` and `query_params` conditions are read from; without it, conditioned routes never match. */
+export interface RequestConditions {
+  headers: Headers;
+  /** The raw query string as sent (a leading `?` is ignored). */
+  query: string;
 }
 
 type Segment = { param: false; value: string; folded: string } | { param: true; name: string };
@@ -79,6 +99,10 @@ interface CompiledRoute {
   /** Undefined when every method is admitted. */
   methods: ReadonlySet<string> | undefined;
   order: number;
+  priority: number;
+  /** `headers` conditions, names in lower case. */
+  headers: [string, string][];
+  query: [string, string][];
   /** An exact route's own spelling ends in `/` (`/docs/`): what it forwards. */
   trailingSlash: boolean;
 }
@@ -123,20 +147,27 @@ export function compileRouter(routes: RouteTarget[]): Router {
   }
 
   return {
-    match(rawHost, path, method, semicolons = false) {
+    match(rawHost, path, method, semicolons = false, conditions) {
       const request = requestSegments(path, semicolons);
+      const query = lazyQuery(conditions?.query);
       let allowed: Set<string> | undefined;
+      let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
       for (const list of candidates(hostName(rawHost))) {
         for (const route of list) {
+          // Lists are sorted by priority first: nothing further on can beat the best so far, and
+          // a tie goes to the list of the more specific host, which came first.
+          if (best && route.priority <= best.route.priority) break;
           const params = matchPath(route, request);
-          if (!params) continue;
+          if (!params || !conditionsMet(route, conditions, query)) continue;
           if (!route.methods || route.methods.has(method)) {
-            return { route: matched(route, params, path, request) };
+            best = { route, params };
+            break;
           }
           allowed ??= new Set();
           for (const allowedMethod of route.methods) allowed.add(allowedMethod);
         }
       }
+      if (best) return { route: matched(best.route, best.params, path, request) };
       return allowed ? { allow: HTTP_METHODS.filter((m) => allowed.has(m)) } : undefined;
     },
   };
@@ -180,11 +211,12 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
       throw httpError("bad_path", "The request path is ambiguous: a ; path parameter (servlet containers drop them).");
     }
     const host = target.authority;
+    const conditions = { headers: c.req.raw.headers, query: target.query };
     let method = c.req.method;
     let result: RouteResult | undefined;
     const asked = corsRoutes.size > 0 ? preflightMethod(c.req.raw) : undefined;
     if (asked !== undefined) {
-      const preflight = router.match(host, path, asked, semicolons);
+      const preflight = router.match(host, path, asked, semicolons, conditions);
       if (preflight && "route" in preflight && corsRoutes.has(preflight.route.id)) {
         c.set("preflight", true);
         method = asked;
@@ -194,7 +226,7 @@ export const routeMatch = (router: Router, options: RouteMatchOptions = {}): Mid
     if (method === "OPTIONS" && allowed && !allowed.has(method)) {
       throw methodNotAllowed(`${method} is not allowed here.`, [...allowed]);
     }
-    result ??= router.match(host, path, method, semicolons);
+    result ??= router.match(host, path, method, semicolons, conditions);
     if (!result) throw httpError("no_route");
     if ("allow" in result) throw methodNotAllowed(`${method} is not allowed here.`, result.allow);
     c.set("route", result.route);
@@ -218,7 +250,38 @@ function compileRoute(config: RouteTarget, order: number): CompiledRoute {
     methods = new Set(config.methods);
     if (methods.has("GET")) methods.add("HEAD");
   }
-  return { config, segments, wildcard, methods, order, trailingSlash: trailingSlash && !wildcard };
+  const headers = Object.entries(config.headers ?? {}).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
+  const query = Object.entries(config.query_params ?? {});
+  return {
+    config,
+    segments,
+    wildcard,
+    methods,
+    order,
+    priority: config.priority,
+    headers,
+    query,
+    trailingSlash: trailingSlash && !wildcard,
+  };
+}
+
+/** The query's parameters, parsed on first use (most routes have no query condition). */
+function lazyQuery(query: string | undefined): () => URLSearchParams {
+  let params: URLSearchParams | undefined;
+  return () => (params ??= new URLSearchParams(query ?? ""));
+}
+
+function conditionsMet(route: CompiledRoute, conditions: RequestConditions | undefined, query: () => URLSearchParams): boolean {
+  if (route.headers.length === 0 && route.query.length === 0) return true;
+  if (!conditions) return false;
+  for (const [name, value] of route.headers) {
+    if (conditions.headers.get(name) !== value) return false;
+  }
+  for (const [name, value] of route.query) {
+    const values = query().getAll(name);
+    if (values.length !== 1 || values[0] !== value) return false;
+  }
+  return true;
 }
 
 function requestSegments(path: string, semicolons: boolean): RequestSegments {
@@ -304,15 +367,18 @@ function parameters(segment: string): string {
   return match ? segment.slice(match.index) : "";
 }
 
-/** Sort order of routes that share a host class: more specific first (see the top of the file). */
+/** Sort order of routes that share a host class: higher priority, then more specific first (see the top of the file). */
 function byPrecedence(a: CompiledRoute, b: CompiledRoute): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
   const length = Math.max(a.segments.length, b.segments.length);
   for (let i = 0; i <= length; i++) {
     const difference = segmentRank(b, i) - segmentRank(a, i);
     if (difference !== 0) return difference;
   }
   const listsMethods = Number(b.methods !== undefined) - Number(a.methods !== undefined);
-  return listsMethods !== 0 ? listsMethods : a.order - b.order;
+  if (listsMethods !== 0) return listsMethods;
+  const conditions = b.headers.length + b.query.length - (a.headers.length + a.query.length);
+  return conditions !== 0 ? conditions : a.order - b.order;
 }
 
 /** literal 3 > param 2 > end of pattern 1 > wildcard 0; past both ends -1. */

@@ -4,7 +4,7 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { duration, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
 import { endpointUrl } from "./upstream-url";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -52,14 +52,70 @@ const endpoint = z
   })
   .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
 
+/**
+ * A condition's value: compared exactly, as a string. YAML reads an unquoted `1` or `true` as a
+ * number or a boolean; Loom's Go struct (map[string]string) reads it as the text, and so do we.
+ */
+const conditionValue = z
+  .union([z.string().max(1024), z.number(), z.boolean()])
+  .transform(String)
+  .pipe(z.string().regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters"));
+
+/** `headers`: names are case-insensitive (RFC 9110 §5.1), so two spellings of one name are refused. */
+const headerConditions = z
+  .record(
+    headerName,
+    conditionValue.refine((value) => value === value.trim(), "must not start or end with whitespace (RFC 9110 §5.5 strips it)"),
+  )
+  .superRefine((headers, ctx) => {
+    const seen = new Set<string>();
+    for (const name of Object.keys(headers)) {
+      if (seen.has(name.toLowerCase()))
+        ctx.addIssue({ code: "custom", path: [name], message: `${name} is listed twice (header names are case-insensitive)` });
+      seen.add(name.toLowerCase());
+    }
+  })
+  .optional()
+  .describe(
+    "Request headers this route requires, name → exact value (names case-insensitive, RFC 9110 §5.1). A header sent twice is one combined value and matches no single value. Default: none.",
+  );
+
+const queryConditions = z
+  .record(z.string().min(1).max(256), conditionValue)
+  .optional()
+  .describe(
+    "Query parameters this route requires, decoded name → exact decoded value. A parameter sent more than once matches nothing (upstreams disagree on which copy counts). Default: none.",
+  );
+
 /** A route's matching and forwarding keys. */
 export const routeTargetSchema = z.strictObject({
   id: identifier,
   path: routePath,
   host: hostPattern.optional(),
   methods: z.array(httpMethod).min(1).optional(),
+  headers: headerConditions,
+  query_params: queryConditions,
+  priority: z
+    .number()
+    .int()
+    .min(-1_000_000)
+    .max(1_000_000)
+    .default(0)
+    .describe(
+      "Between routes that both match a request, the higher priority wins, before specificity. Default 0, from -1000000 to 1000000.",
+    ),
   upstream: identifier,
-  strip_prefix: z.boolean().default(false).describe("Remove the literal part of the path pattern before forwarding."),
+  timeout: positiveDuration
+    .optional()
+    .describe(
+      "Per attempt on this route, replacing the upstream's `timeout` (same meaning: the wait for the response headers, then for each body chunk). Default: the upstream's.",
+    ),
+  strip_prefix: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Remove the segments the pattern names before `*` (literals and `:param` values alike) before forwarding: `/users/:id/*` forwards `/users/42/posts` as `/posts`. Default false.",
+    ),
   forward_override_headers: z
     .boolean()
     .default(false)
