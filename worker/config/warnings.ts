@@ -64,7 +64,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   }
   config.upstreams.forEach((upstream, u) => {
-    upstream.endpoints.forEach((endpoint, e) => {
+    const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];
+    if (upstream.retry && written?.retries !== undefined) {
+      warnings.push(`upstreams[${u}].retries: ignored, upstreams[${u}].retry is set and takes precedence`);
+    }
+    upstream.endpoints.forEach(({ endpoint }, e) => {
       const host = endpointUrl(endpoint)?.hostname ?? "";
       if (PRIVATE_HOST.test(host)) {
         warnings.push(

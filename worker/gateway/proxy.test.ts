@@ -841,7 +841,7 @@ describe("proxy: wiring", () => {
 
   it("fails at factory time on an endpoint that is not one, or a credential header that is no header name", () => {
     const upstream = upstreamSchema.parse({ name: "b", endpoints: ["h:1"] });
-    expect(() => proxy([{ ...upstream, endpoints: ["ftp://x"] }])).toThrow();
+    expect(() => proxy([{ ...upstream, endpoints: [{ endpoint: "ftp://x", weight: 1 }] }])).toThrow();
     expect(() => proxy([upstream], { credentialHeaders: ["X Token"] })).toThrow();
     expect(() => proxy([upstream], { injectedHeaders: ["X Token"] })).toThrow();
   });
