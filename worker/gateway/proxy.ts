@@ -2,8 +2,8 @@
  * The last step of the gateway chain: forwards the matched request to an endpoint of the
  * route's upstream and streams the answer back.
  *
- * - Endpoints are chosen round-robin, per upstream and per isolate (the counter lives in the
- *   compiled config, so a new config version starts again at the first endpoint).
+ * - The upstream's balancer (load-balancer.ts, one per upstream and per compiled config) gives
+ *   the order to try the endpoints the circuit has not ejected.
  * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
  *   port. Headers are cleaned by headers.ts, both ways, with rules built once per config: the
  *   gateway credentials named in the options (`gatewayCredentials` of the auth policy) are never
@@ -20,12 +20,10 @@
  *   end within `timeout` of its headers. A
  *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
  *   or why.
- * - Retries: only for idempotent methods (RFC 9110 §9.2.2) and only when the request has no
- *   body (a streamed body cannot be replayed), only after a connection failure or a timeout
- *   (an HTTP answer, even 502/503, is the upstream's word and is passed on: retrying it would
- *   multiply load on an upstream that is already struggling), and each retry goes to another
- *   endpoint: `1 + min(retries, endpoints - 1)` attempts, so one endpoint is never tried twice
- *   for one request.
+ * - Retries (how many, on which answers, with what wait: retry.ts): only for idempotent methods
+ *   (RFC 9110 §9.2.2) with no body or one a policy read whole within the body limit (a
+ *   streamed body cannot be replayed), each on the next endpoint of the order, and never once
+ *   the client has gone away. A retried answer's body is cancelled; the last answer is passed on.
  * - `max_response_size`: a declared Content-Length above it is 502
  *   `upstream_response_too_large` before any byte is passed on; a body without a trustworthy
  *   length is counted as it streams and cut off (the stream errors) once it crosses the limit,
