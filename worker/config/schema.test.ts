@@ -298,3 +298,29 @@ describe("upstreams: load_balancer, endpoint objects and retry", () => {
     expect(alone.ok && alone.warnings.some((warning) => warning.includes("retries"))).toBe(false);
   });
 });
+
+describe("Loom's reference upstreams", () => {
+  it("load with their load_balancer, circuit_breaker and retry as written (health_check aside)", () => {
+    const result = validate(
+      yaml(`
+upstreams:
+  - name: backend-api
+    endpoints: ["api-1.internal:8080", "api-2.internal:8080", "api-3.internal:8080"]
+    load_balancer: round_robin
+    circuit_breaker: { failure_threshold: 5, success_threshold: 3, timeout: 30s }
+    retry: { max_retries: 3, backoff_base: 100ms, backoff_max: 10s, retryable_codes: [502, 503, 504] }
+  - name: static-content
+    endpoints: ["cdn.internal:80"]
+    load_balancer: random
+`),
+    );
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+    const [api, cdn] = result.ok ? result.config.upstreams : [];
+    expect(api).toMatchObject({
+      load_balancer: "round_robin",
+      circuit_breaker: { success_threshold: 3 },
+      retry: { max_retries: 3, backoff_base: 100, backoff_max: 10_000, retryable_codes: [502, 503, 504] },
+    });
+    expect(cdn?.load_balancer).toBe("random");
+  });
+});

@@ -151,7 +151,7 @@ function compileBreaker(upstream: BreakerUpstream): Breaker | undefined {
 }
 
 /** The longest a request can spend on the upstream: every attempt's timeout and every backoff wait. */
-function longestForwarding({ timeout, retries, retry }: BreakerUpstream): number {
+export function longestForwarding({ timeout, retries, retry }: BreakerUpstream): number {
   if (!retry) return timeout * (retries + 1);
   return timeout * (retry.max_retries + 1) + retry.backoff_max * retry.max_retries;
 }
