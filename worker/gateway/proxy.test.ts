@@ -956,6 +956,30 @@ describe("proxy: load balancers", () => {
     expect(new Set(origin.seen.map((s) => s.endpoint)).size).toBe(1);
   });
 
+  it("skips endpoints the circuit ejected, whatever the balancer: a hashed key moves on to the next endpoint", async () => {
+    const origin = fakeOrigin();
+    const ejected = new Set<string>();
+    const circuits = {
+      healthyEndpoints: (_: string, endpoints: readonly string[]) => endpoints.filter((e) => !ejected.has(e)),
+      record: () => {},
+    };
+    const endpoints = ["a.internal:1", "b.internal:2", "c.internal:3"];
+    for (const balancer of [
+      { load_balancer: "consistent_hash", consistent_hash: { hash_key: "X-User-ID" } },
+      { load_balancer: "weighted" },
+      { load_balancer: "random" },
+      { load_balancer: "least_conn" },
+    ]) {
+      origin.seen.length = 0;
+      ejected.clear();
+      const { app } = gateway(origin.fetcher, { upstream: { endpoints, ...balancer }, proxyOptions: { circuits } });
+      await app.request("http://gw.test/api/x", { headers: { "X-User-ID": "user-7" } });
+      ejected.add(origin.seen[0]!.endpoint);
+      for (let i = 0; i < 6; i++) await app.request("http://gw.test/api/x", { headers: { "X-User-ID": "user-7" } });
+      expect(origin.seen.slice(1).map((s) => s.endpoint)).not.toContain(origin.seen[0]!.endpoint);
+    }
+  });
+
   it("least_conn: sends to the endpoint with fewer requests awaiting their answer", async () => {
     let release: () => void = () => {};
     const origin = fakeOrigin((_, endpoint) =>
