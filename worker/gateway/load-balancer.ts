@@ -11,8 +11,9 @@
  * - `random`: a uniformly random first endpoint, then the others in order.
  * - `weighted`: smooth weighted round-robin (as nginx does it): over any run of requests each
  *   endpoint gets its share of weight, spread out rather than in bursts.
- * - `least_conn`: the endpoint with the fewest attempts of this isolate waiting for response
- *   headers. Local: other isolates' requests are not seen (README, "Load balancing").
+ * - `least_conn`: the endpoint with the fewest attempts of this isolate in flight (until the
+ *   response body has been passed on; a small body of declared length, until its headers).
+ *   Local: other isolates' requests are not seen (README, "Load balancing and retries").
  * - `consistent_hash`: a hash ring with `replicas` virtual nodes per endpoint; the key is a
  *   request header or the client address. Adding an endpoint moves about 1/n of the keys.
  */
@@ -39,7 +40,7 @@ export interface BalancedRequest {
 export interface LoadBalancer {
   /** `candidates` (endpoint indices) in the order to try them. */
   order(candidates: readonly number[], request: BalancedRequest): number[];
-  /** An attempt on `index` starts; the returned function ends it (only least_conn counts). */
+  /** An attempt on `index` starts; the returned function, called once it is over, ends it (only least_conn counts). */
   begin(index: number): () => void;
 }
 

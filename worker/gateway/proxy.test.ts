@@ -996,6 +996,29 @@ describe("proxy: load balancers", () => {
     release();
     expect(await (await slow).text()).toBe("a");
   });
+  it("least_conn: counts an attempt until its streamed body has been passed on", async () => {
+    let finish: () => void = () => {};
+    const streaming = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(8));
+          finish = () => controller.close();
+        },
+      });
+    const origin = fakeOrigin((_, endpoint) => new Response(origin.seen.length === 1 ? streaming() : endpoint));
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2"], load_balancer: "least_conn" } });
+    const download = await app.request("http://gw.test/api/x");
+    const reader = download.body!.getReader();
+    await reader.read();
+    // a.internal still streams: b twice, although turn-taking would pick a for the third request.
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    finish();
+    while (!(await reader.read()).done);
+    // Over: the counts are equal again, and turns decide.
+    const after = [await (await app.request("http://gw.test/api/x")).text(), await (await app.request("http://gw.test/api/x")).text()];
+    expect(after.sort()).toEqual(["a.internal:1", "b.internal:2"]);
+  });
 });
 
 describe("proxy: wiring", () => {

@@ -178,15 +178,13 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);
       for (const [name, value] of extraHeaders) request.headers.set(name, value);
-      const end = pool.balancer.begin(index);
+      deadline.onOver = pool.balancer.begin(index);
       try {
         attempt = { response: await fetcher(request), deadline };
       } catch {
         // The runtime's fetch rejects when the signal aborts, also while it waits for the headers.
         deadline.stop();
         attempt = { failure: deadline.expired ? "timeout" : "unavailable" };
-      } finally {
-        end();
       }
       circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt ? attempt.response.status : undefined);
       if ("response" in attempt) {
