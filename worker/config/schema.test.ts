@@ -291,6 +291,16 @@ describe("upstreams: load_balancer, endpoint objects and retry", () => {
     );
   });
 
+  it("warns that an endpoint's weight is ignored by a balancer other than weighted", () => {
+    const endpoints = [{ url: "https://a.example.com", weight: 3 }, "https://b.example.com"];
+    const result = validate({ upstreams: [{ name: "backend", endpoints }] });
+    expect(result.ok && result.warnings).toContain(
+      "upstreams[0].endpoints[0].weight: ignored, load_balancer is round_robin (weights apply to weighted)",
+    );
+    const weighted = validate({ upstreams: [{ name: "backend", endpoints, load_balancer: "weighted" }] });
+    expect(weighted.ok && weighted.warnings.some((warning) => warning.includes("weight"))).toBe(false);
+  });
+
   it("warns that retries is ignored when retry is set", () => {
     const result = validate({ upstreams: [{ ...upstream, retries: 2, retry: { max_retries: 1 } }] });
     expect(result.ok && result.warnings).toContain("upstreams[0].retries: ignored, upstreams[0].retry is set and takes precedence");

@@ -68,7 +68,14 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     if (upstream.retry && written?.retries !== undefined) {
       warnings.push(`upstreams[${u}].retries: ignored, upstreams[${u}].retry is set and takes precedence`);
     }
+    const writtenEndpoints = Array.isArray(written?.endpoints) ? (written.endpoints as unknown[]) : [];
     upstream.endpoints.forEach(({ endpoint }, e) => {
+      const entry = writtenEndpoints[e];
+      if (upstream.load_balancer !== "weighted" && typeof entry === "object" && entry !== null && "weight" in entry) {
+        warnings.push(
+          `upstreams[${u}].endpoints[${e}].weight: ignored, load_balancer is ${upstream.load_balancer} (weights apply to weighted)`,
+        );
+      }
       const host = endpointUrl(endpoint)?.hostname ?? "";
       if (PRIVATE_HOST.test(host)) {
         warnings.push(
