@@ -4,7 +4,7 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { endpointUrl } from "./upstream-url";
 
@@ -92,16 +92,12 @@ const retrySchema = z
       .max(5)
       .default(3)
       .describe("Retries after the first attempt, 0-5 (default 3): at most 1 + max_retries attempts per request."),
-    backoff_base: duration
-      .refine((ms) => ms >= 1 && ms <= 10_000, "must be between 1ms and 10s")
+    backoff_base: boundedDuration(1, 10_000, "1ms and 10s")
       .prefault("100ms")
       .describe(
         "Backoff before retry n: a random wait up to min(backoff_max, backoff_base × 2^(n-1)) (full jitter). Default 100ms, 1ms-10s.",
       ),
-    backoff_max: duration
-      .refine((ms) => ms >= 1 && ms <= 30_000, "must be between 1ms and 30s")
-      .prefault("10s")
-      .describe("Cap of one backoff wait. Default 10s, 1ms-30s."),
+    backoff_max: boundedDuration(1, 30_000, "1ms and 30s").prefault("10s").describe("Cap of one backoff wait. Default 10s, 1ms-30s."),
     retryable_codes: z
       .array(z.number().int().min(500).max(599))
       .max(100)
@@ -113,7 +109,7 @@ const retrySchema = z
     path: ["backoff_base"],
   })
   .describe(
-    "Loom's retry: idempotent methods only (RFC 9110 §9.2.2) whose body, if any, was read whole within the body limit; each retry on another endpoint where there is one; never after the client went away. Replaces `retries` (set one of them).",
+    "Loom's retry: idempotent methods only (RFC 9110 §9.2.2) whose body, if any, was read whole within the body limit; each retry on another endpoint where there is one; never after the client went away. Takes precedence over `retries` (which is then ignored, with a warning).",
   );
 
 const consistentHashSchema = z
