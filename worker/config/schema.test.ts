@@ -200,3 +200,137 @@ describe("invalid configs", () => {
     expect(parseDocument(bomb, "application/yaml").ok).toBe(false);
   });
 });
+
+describe("upstreams: load_balancer, endpoint objects and retry", () => {
+  const routes = [{ id: "api", path: "/api/*", upstream: "backend" }];
+
+  it("reads endpoints as strings or Loom's website objects, strings with weight 1", () => {
+    const result = validate({
+      routes,
+      upstreams: [
+        {
+          name: "backend",
+          load_balancer: "weighted",
+          endpoints: [
+            "https://a.example.com",
+            { host: "b.example.com", port: 8443, weight: 5 },
+            { url: "https://c.example.com/v1", weight: 2 },
+          ],
+        },
+      ],
+    });
+    expect(result.ok && result.config.upstreams[0]!.endpoints).toEqual([
+      { endpoint: "https://a.example.com", weight: 1 },
+      { endpoint: "b.example.com:8443", weight: 5 },
+      { endpoint: "https://c.example.com/v1", weight: 2 },
+    ]);
+    expect(result.ok && result.config.upstreams[0]!.load_balancer).toBe("weighted");
+  });
+
+  it("defaults to round_robin, and consistent_hash replicas to 150", () => {
+    const plain = validate({ upstreams: [upstream] });
+    expect(plain.ok && plain.config.upstreams[0]!.load_balancer).toBe("round_robin");
+    const hashed = validate({ upstreams: [{ ...upstream, load_balancer: "consistent_hash", consistent_hash: { hash_key: "X-User-ID" } }] });
+    expect(hashed.ok && hashed.config.upstreams[0]!.consistent_hash).toEqual({ hash_key: "X-User-ID", replicas: 150 });
+  });
+
+  it("refuses endpoint objects that would smuggle a path, userinfo or a bad weight, by path", () => {
+    const issues = issuesOf({
+      upstreams: [
+        {
+          name: "backend",
+          endpoints: [
+            { host: "evil.example/x", port: 80 },
+            { host: "a@b", port: 80 },
+            { host: "a.example", port: 0 },
+            { url: "ftp://a.example" },
+            { url: "https://a.example", weight: 0 },
+          ],
+        },
+      ],
+    });
+    for (const index of [0, 1, 2, 3, 4])
+      expect(issues.some((issue) => issue.path.startsWith(`upstreams[0].endpoints[${index}]`))).toBe(true);
+  });
+
+  it("refuses consistent_hash without its block, and the block with another balancer", () => {
+    expect(issuesOf({ upstreams: [{ ...upstream, load_balancer: "consistent_hash" }] }).map((issue) => issue.path)).toContain(
+      "upstreams[0].consistent_hash",
+    );
+    expect(issuesOf({ upstreams: [{ ...upstream, consistent_hash: { hash_key: "X-User-ID" } }] }).map((issue) => issue.path)).toContain(
+      "upstreams[0].consistent_hash",
+    );
+    expect(issuesOf({ upstreams: [{ ...upstream, load_balancer: "sticky" }] }).map((issue) => issue.path)).toContain(
+      "upstreams[0].load_balancer",
+    );
+  });
+
+  it("takes Loom's retry block with its defaults and bounds", () => {
+    const result = validate({ upstreams: [{ ...upstream, retry: {} }] });
+    expect(result.ok && result.config.upstreams[0]!.retry).toEqual({
+      max_retries: 3,
+      backoff_base: 100,
+      backoff_max: 10_000,
+      retryable_codes: [502, 503, 504],
+    });
+    const issues = issuesOf({
+      upstreams: [
+        { ...upstream, retry: { max_retries: 6 } },
+        { ...upstream, name: "b", retry: { backoff_base: "2s", backoff_max: "1s" } },
+        { ...upstream, name: "c", retry: { retryable_codes: [404] } },
+        { ...upstream, name: "d", retry: { backoff_max: "1m" } },
+      ],
+    }).map((issue) => issue.path);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        "upstreams[0].retry.max_retries",
+        "upstreams[1].retry.backoff_base",
+        "upstreams[2].retry.retryable_codes[0]",
+        "upstreams[3].retry.backoff_max",
+      ]),
+    );
+  });
+
+  it("warns that an endpoint's weight is ignored by a balancer other than weighted", () => {
+    const endpoints = [{ url: "https://a.example.com", weight: 3 }, "https://b.example.com"];
+    const result = validate({ upstreams: [{ name: "backend", endpoints }] });
+    expect(result.ok && result.warnings).toContain(
+      "upstreams[0].endpoints[0].weight: ignored, load_balancer is round_robin (weights apply to weighted)",
+    );
+    const weighted = validate({ upstreams: [{ name: "backend", endpoints, load_balancer: "weighted" }] });
+    expect(weighted.ok && weighted.warnings.some((warning) => warning.includes("weight"))).toBe(false);
+  });
+
+  it("warns that retries is ignored when retry is set", () => {
+    const result = validate({ upstreams: [{ ...upstream, retries: 2, retry: { max_retries: 1 } }] });
+    expect(result.ok && result.warnings).toContain("upstreams[0].retries: ignored, upstreams[0].retry is set and takes precedence");
+    const alone = validate({ upstreams: [{ ...upstream, retry: { max_retries: 1 } }] });
+    expect(alone.ok && alone.warnings.some((warning) => warning.includes("retries"))).toBe(false);
+  });
+});
+
+describe("Loom's reference upstreams", () => {
+  it("load with their load_balancer, circuit_breaker and retry as written (health_check aside)", () => {
+    const result = validate(
+      yaml(`
+upstreams:
+  - name: backend-api
+    endpoints: ["api-1.internal:8080", "api-2.internal:8080", "api-3.internal:8080"]
+    load_balancer: round_robin
+    circuit_breaker: { failure_threshold: 5, success_threshold: 3, timeout: 30s }
+    retry: { max_retries: 3, backoff_base: 100ms, backoff_max: 10s, retryable_codes: [502, 503, 504] }
+  - name: static-content
+    endpoints: ["cdn.internal:80"]
+    load_balancer: random
+`),
+    );
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+    const [api, cdn] = result.ok ? result.config.upstreams : [];
+    expect(api).toMatchObject({
+      load_balancer: "round_robin",
+      circuit_breaker: { success_threshold: 3 },
+      retry: { max_retries: 3, backoff_base: 100, backoff_max: 10_000, retryable_codes: [502, 503, 504] },
+    });
+    expect(cdn?.load_balancer).toBe("random");
+  });
+});

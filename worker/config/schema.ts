@@ -192,9 +192,11 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
 
 /** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
-  const endpoints = Array.isArray(upstream?.endpoints)
-    ? upstream.endpoints.filter((value): value is string => typeof value === "string")
-    : [];
+  // Parsed entries are `{ endpoint, weight }`; an entry that failed to parse may still be a string.
+  const endpoints = list(upstream?.endpoints)
+    .map((entry) => entry.endpoint)
+    .concat(Array.isArray(upstream?.endpoints) ? upstream.endpoints : [])
+    .filter((value): value is string => typeof value === "string");
   return endpoints.find((value) => {
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
@@ -272,6 +274,18 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       message: "cors and middleware.cors both set the CORS policy of every route without its own: keep one of them",
     });
   }
+  upstreams.forEach((upstream, index) => {
+    const hashed = upstream.load_balancer === "consistent_hash";
+    if (hashed !== (upstream.consistent_hash !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["upstreams", index, "consistent_hash"],
+        message: hashed
+          ? "load_balancer consistent_hash needs consistent_hash { hash_key }"
+          : `is used only with load_balancer consistent_hash, not ${String(upstream.load_balancer)}`,
+      });
+    }
+  });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
     if (!routeIds.has(routeId)) {

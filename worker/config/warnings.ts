@@ -74,7 +74,18 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   }
   config.upstreams.forEach((upstream, u) => {
-    upstream.endpoints.forEach((endpoint, e) => {
+    const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];
+    if (upstream.retry && written?.retries !== undefined) {
+      warnings.push(`upstreams[${u}].retries: ignored, upstreams[${u}].retry is set and takes precedence`);
+    }
+    const writtenEndpoints = Array.isArray(written?.endpoints) ? (written.endpoints as unknown[]) : [];
+    upstream.endpoints.forEach(({ endpoint }, e) => {
+      const entry = writtenEndpoints[e];
+      if (upstream.load_balancer !== "weighted" && typeof entry === "object" && entry !== null && "weight" in entry) {
+        warnings.push(
+          `upstreams[${u}].endpoints[${e}].weight: ignored, load_balancer is ${upstream.load_balancer} (weights apply to weighted)`,
+        );
+      }
       const host = endpointUrl(endpoint)?.hostname ?? "";
       if (PRIVATE_HOST.test(host)) {
         warnings.push(

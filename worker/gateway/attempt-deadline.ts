@@ -25,6 +25,12 @@ export class AttemptDeadline {
   #waitingSince = Date.now();
   /** Called on expiry, to error the client's stream. */
   onExpire: (() => void) | undefined;
+  /**
+   * Called once, when the gateway is done with the attempt: it failed, or its body ended, was
+   * cut or cancelled, or was handed to the runtime whole (`boundWhole`). least_conn counts an
+   * attempt as in flight until then.
+   */
+  onOver: (() => void) | undefined;
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
@@ -66,6 +72,7 @@ export class AttemptDeadline {
    */
   boundWhole(): void {
     this.responded();
+    this.#over();
     AbortSignal.timeout(this.#timeoutMs).addEventListener("abort", () =>
       this.#controller.abort(new DOMException("The upstream body did not end within its timeout.", "TimeoutError")),
     );
@@ -75,6 +82,13 @@ export class AttemptDeadline {
   stop(): void {
     this.responded();
     this.onExpire = undefined;
+    this.#over();
+  }
+
+  #over(): void {
+    const hook = this.onOver;
+    this.onOver = undefined;
+    hook?.();
   }
 
   readonly #fire = (): void => {

@@ -30,6 +30,8 @@ interface GatewayOptions {
   proxyOptions?: ProxyOptions;
   /** `c.var.clientIp`; default 203.0.113.7. */
   clientIp?: string;
+  /** `c.var.body`, as a policy that read the body whole within the body limit sets it. */
+  bufferedBody?: Uint8Array;
 }
 
 /** requestContext stand-in → routeMatch → proxy, recording what the proxy set on c.var. */
@@ -42,6 +44,7 @@ function gateway(fetcher: Fetcher, options: GatewayOptions = {}) {
     c.set("requestId", "req-123");
     c.set("clientIp", options.clientIp ?? "203.0.113.7");
     c.set("startedAt", Date.now());
+    if (options.bufferedBody) c.set("body", options.bufferedBody);
     await next();
     vars.push({ upstream: c.var.upstream, upstreamMs: c.var.upstreamMs });
   });
@@ -856,6 +859,203 @@ describe("proxy: round-robin", () => {
   });
 });
 
+describe("proxy: Loom's retry block", () => {
+  const threeEndpoints = { endpoints: ["a.internal:1", "b.internal:2", "c.internal:3"] };
+  const retry = { max_retries: 3, backoff_base: "100ms", backoff_max: "300ms", retryable_codes: [503] };
+  /** Records the backoff waits instead of waiting; the client is still there. */
+  function recordedSleep() {
+    const waits: number[] = [];
+    return { waits, sleep: async (ms: number) => void waits.push(ms) };
+  }
+  const almostOne = () => 0.999999;
+
+  it("retries a retryable code on the next endpoint each time, with capped exponential backoff", async () => {
+    const origin = fakeOrigin(() => new Response("busy", { status: 503 }));
+    const { waits, sleep } = recordedSleep();
+    const { app } = gateway(origin.fetcher, { upstream: { ...threeEndpoints, retry }, proxyOptions: { sleep, random: almostOne } });
+    const res = await app.request("http://gw.test/api/x");
+    // Attempts are bounded by max_retries: the last answer is passed on as it is.
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe("busy");
+    expect(origin.seen.map((s) => s.endpoint)).toEqual(["a.internal:1", "b.internal:2", "c.internal:3", "a.internal:1"]);
+    expect(waits).toEqual([99, 199, 299]);
+  });
+
+  it("draws each wait with the random source: full jitter", async () => {
+    const origin = fakeOrigin(refused);
+    const { waits, sleep } = recordedSleep();
+    const { app } = gateway(origin.fetcher, { upstream: { ...threeEndpoints, retry }, proxyOptions: { sleep, random: () => 0.5 } });
+    expect((await app.request("http://gw.test/api/x")).status).toBe(502);
+    expect(waits).toEqual([50, 100, 150]);
+  });
+
+  it("stops at the first answer that is not retryable", async () => {
+    const statuses = [503, 500, 200];
+    const origin = fakeOrigin(() => new Response(null, { status: statuses.shift() }));
+    const { sleep } = recordedSleep();
+    const { app } = gateway(origin.fetcher, { upstream: { ...threeEndpoints, retry }, proxyOptions: { sleep } });
+    expect((await app.request("http://gw.test/api/x")).status).toBe(500);
+    expect(origin.seen).toHaveLength(2);
+  });
+
+  it("retries connection failures and timeouts, also on a single endpoint", async () => {
+    let calls = 0;
+    const origin = fakeOrigin((request, endpoint) =>
+      ++calls === 1 ? hanging(request, endpoint) : calls === 2 ? refused(request, endpoint) : new Response("ok"),
+    );
+    const { sleep } = recordedSleep();
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1"], timeout: "20ms", retry }, proxyOptions: { sleep } });
+    const res = await app.request("http://gw.test/api/x");
+    expect(await res.text()).toBe("ok");
+    expect(origin.seen.map((s) => s.endpoint)).toEqual(["a.internal:1", "a.internal:1", "a.internal:1"]);
+  });
+
+  it.each(["POST", "PATCH"])("never retries %s (not idempotent, RFC 9110 §9.2.2)", async (method) => {
+    const origin = fakeOrigin(() => new Response(null, { status: 503 }));
+    const { waits, sleep } = recordedSleep();
+    const { app } = gateway(origin.fetcher, {
+      upstream: { ...threeEndpoints, retry },
+      proxyOptions: { sleep },
+      bufferedBody: new TextEncoder().encode("{}"),
+    });
+    expect((await app.request("http://gw.test/api/x", { method, body: "{}" })).status).toBe(503);
+    expect(origin.seen).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it("does not retry a PUT whose body streams, but replays one read whole within the body limit", async () => {
+    const streamed = fakeOrigin(() => new Response(null, { status: 503 }));
+    const { sleep } = recordedSleep();
+    const a = gateway(streamed.fetcher, { upstream: { ...threeEndpoints, retry }, proxyOptions: { sleep } });
+    expect((await a.app.request("http://gw.test/api/x", { method: "PUT", body: "data" })).status).toBe(503);
+    expect(streamed.seen).toHaveLength(1);
+
+    const bodies: string[] = [];
+    const buffered = fakeOrigin(async (request) => {
+      bodies.push(await request.text());
+      return new Response(null, { status: bodies.length < 3 ? 503 : 201 });
+    });
+    const b = gateway(buffered.fetcher, {
+      upstream: { ...threeEndpoints, retry },
+      proxyOptions: { sleep },
+      bufferedBody: new TextEncoder().encode("data"),
+    });
+    expect((await b.app.request("http://gw.test/api/x", { method: "PUT", body: "data" })).status).toBe(201);
+    expect(bodies).toEqual(["data", "data", "data"]);
+  });
+
+  it("never retries after the client went away", async () => {
+    const origin = fakeOrigin(() => new Response(null, { status: 503 }));
+    const controller = new AbortController();
+    const sleep = async () => controller.abort();
+    const { app } = gateway(origin.fetcher, { upstream: { ...threeEndpoints, retry }, proxyOptions: { sleep } });
+    await app.request(new Request("http://gw.test/api/x", { signal: controller.signal }));
+    expect(origin.seen).toHaveLength(1);
+  });
+
+  it("with max_retries 0, sends once", async () => {
+    const origin = fakeOrigin(() => new Response(null, { status: 503 }));
+    const { app } = gateway(origin.fetcher, { upstream: { ...threeEndpoints, retry: { ...retry, max_retries: 0 } } });
+    expect((await app.request("http://gw.test/api/x")).status).toBe(503);
+    expect(origin.seen).toHaveLength(1);
+  });
+});
+
+describe("proxy: load balancers", () => {
+  it("weighted: endpoints as objects, each with its share", async () => {
+    const origin = fakeOrigin();
+    const { app } = gateway(origin.fetcher, {
+      upstream: {
+        load_balancer: "weighted",
+        endpoints: [
+          { host: "a.internal", port: 1, weight: 3 },
+          { url: "http://b.internal:2", weight: 1 },
+        ],
+      },
+    });
+    for (let i = 0; i < 8; i++) await app.request("http://gw.test/api/x");
+    const tally = origin.seen.map((s) => s.endpoint);
+    expect(tally.filter((e) => e === "a.internal:1")).toHaveLength(6);
+    expect(tally.filter((e) => e === "b.internal:2")).toHaveLength(2);
+  });
+
+  it("consistent_hash: one key always reaches one endpoint; retries go on along the ring", async () => {
+    const origin = fakeOrigin();
+    const upstream = {
+      ...{ endpoints: ["a.internal:1", "b.internal:2", "c.internal:3"] },
+      load_balancer: "consistent_hash",
+      consistent_hash: { hash_key: "X-User-ID" },
+    };
+    const { app } = gateway(origin.fetcher, { upstream });
+    for (let i = 0; i < 4; i++) await app.request("http://gw.test/api/x", { headers: { "X-User-ID": "user-7" } });
+    expect(new Set(origin.seen.map((s) => s.endpoint)).size).toBe(1);
+  });
+
+  it("skips endpoints the circuit ejected, whatever the balancer: a hashed key moves on to the next endpoint", async () => {
+    const origin = fakeOrigin();
+    const ejected = new Set<string>();
+    const circuits = {
+      healthyEndpoints: (_: string, endpoints: readonly string[]) => endpoints.filter((e) => !ejected.has(e)),
+      record: () => {},
+    };
+    const endpoints = ["a.internal:1", "b.internal:2", "c.internal:3"];
+    for (const balancer of [
+      { load_balancer: "consistent_hash", consistent_hash: { hash_key: "X-User-ID" } },
+      { load_balancer: "weighted" },
+      { load_balancer: "random" },
+      { load_balancer: "least_conn" },
+    ]) {
+      origin.seen.length = 0;
+      ejected.clear();
+      const { app } = gateway(origin.fetcher, { upstream: { endpoints, ...balancer }, proxyOptions: { circuits } });
+      await app.request("http://gw.test/api/x", { headers: { "X-User-ID": "user-7" } });
+      ejected.add(origin.seen[0]!.endpoint);
+      for (let i = 0; i < 6; i++) await app.request("http://gw.test/api/x", { headers: { "X-User-ID": "user-7" } });
+      expect(origin.seen.slice(1).map((s) => s.endpoint)).not.toContain(origin.seen[0]!.endpoint);
+    }
+  });
+
+  it("least_conn: sends to the endpoint with fewer requests awaiting their answer", async () => {
+    let release: () => void = () => {};
+    const origin = fakeOrigin((_, endpoint) =>
+      endpoint === "a.internal:1" && origin.seen.length === 1
+        ? new Promise<Response>((resolve) => (release = () => resolve(new Response("a"))))
+        : new Response(endpoint),
+    );
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2"], load_balancer: "least_conn" } });
+    const slow = app.request("http://gw.test/api/x");
+    await scheduler.wait(5);
+    // Turn-taking alone would pick a.internal next time round; it is busy, so b twice.
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    release();
+    expect(await (await slow).text()).toBe("a");
+  });
+  it("least_conn: counts an attempt until its streamed body has been passed on", async () => {
+    let finish: () => void = () => {};
+    const streaming = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(8));
+          finish = () => controller.close();
+        },
+      });
+    const origin = fakeOrigin((_, endpoint) => new Response(origin.seen.length === 1 ? streaming() : endpoint));
+    const { app } = gateway(origin.fetcher, { upstream: { endpoints: ["a.internal:1", "b.internal:2"], load_balancer: "least_conn" } });
+    const download = await app.request("http://gw.test/api/x");
+    const reader = download.body!.getReader();
+    await reader.read();
+    // a.internal still streams: b twice, although turn-taking would pick a for the third request.
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    expect(await (await app.request("http://gw.test/api/x")).text()).toBe("b.internal:2");
+    finish();
+    while (!(await reader.read()).done);
+    // Over: the counts are equal again, and turns decide.
+    const after = [await (await app.request("http://gw.test/api/x")).text(), await (await app.request("http://gw.test/api/x")).text()];
+    expect(after.sort()).toEqual(["a.internal:1", "b.internal:2"]);
+  });
+});
+
 describe("proxy: wiring", () => {
   it("sets c.var.upstream and c.var.upstreamMs", async () => {
     const { app, vars } = gateway(fakeOrigin().fetcher);
@@ -876,7 +1076,7 @@ describe("proxy: wiring", () => {
 
   it("fails at factory time on an endpoint that is not one, or a credential header that is no header name", () => {
     const upstream = upstreamSchema.parse({ name: "b", endpoints: ["h:1"] });
-    expect(() => proxy([{ ...upstream, endpoints: ["ftp://x"] }])).toThrow();
+    expect(() => proxy([{ ...upstream, endpoints: [{ endpoint: "ftp://x", weight: 1 }] }])).toThrow();
     expect(() => proxy([upstream], { credentialHeaders: ["X Token"] })).toThrow();
     expect(() => proxy([upstream], { injectedHeaders: ["X Token"] })).toThrow();
   });

@@ -2,8 +2,8 @@
  * The last step of the gateway chain: forwards the matched request to an endpoint of the
  * route's upstream and streams the answer back.
  *
- * - Endpoints are chosen round-robin, per upstream and per isolate (the counter lives in the
- *   compiled config, so a new config version starts again at the first endpoint).
+ * - The upstream's balancer (load-balancer.ts, one per upstream and per compiled config) gives
+ *   the order to try the endpoints the circuit has not ejected.
  * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
  *   port. Headers are cleaned by headers.ts, both ways, with rules built once per config: the
  *   gateway credentials named in the options (`gatewayCredentials` of the auth policy) are never
@@ -20,12 +20,10 @@
  *   end within `timeout` of its headers. A
  *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
  *   or why.
- * - Retries: only for idempotent methods (RFC 9110 §9.2.2) and only when the request has no
- *   body (a streamed body cannot be replayed), only after a connection failure or a timeout
- *   (an HTTP answer, even 502/503, is the upstream's word and is passed on: retrying it would
- *   multiply load on an upstream that is already struggling), and each retry goes to another
- *   endpoint: `1 + min(retries, endpoints - 1)` attempts, so one endpoint is never tried twice
- *   for one request.
+ * - Retries (how many, on which answers, with what wait: retry.ts): only for idempotent methods
+ *   (RFC 9110 §9.2.2) with no body or one a policy read whole within the body limit (a
+ *   streamed body cannot be replayed), each on the next endpoint of the order, and never once
+ *   the client has gone away. A retried answer's body is cancelled; the last answer is passed on.
  * - `max_response_size`: a declared Content-Length above it is 502
  *   `upstream_response_too_large` before any byte is passed on; a body without a trustworthy
  *   length is counted as it streams and cut off (the stream errors) once it crosses the limit,
@@ -39,6 +37,8 @@ import { httpError } from "../http/errors";
 import { headerScan } from "../http/header-scan";
 import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
 import { targetOf } from "../http/request-target";
+import { loadBalancer, type LoadBalancer } from "./load-balancer";
+import { abortableSleep, retryPlan, type RetryPlan } from "./retry";
 import type { UpstreamTarget } from "./schema";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
@@ -60,6 +60,10 @@ export interface ProxyOptions extends UpstreamHeaderOptions {
   /** Query parameters that carry gateway credentials; removed before forwarding. */
   credentialQueryParams?: string[];
   fetcher?: Fetcher;
+  /** A number in [0, 1): the balancers' and the backoff's randomness. Tests pass their own. */
+  random?: () => number;
+  /** Waits `ms` or until `signal` aborts. Tests pass one that records the waits. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   /** Per-upstream circuits: which endpoints may be tried, and where each outcome is reported. */
   circuits?: EndpointCircuits;
 }
@@ -85,25 +89,35 @@ interface UpstreamPool {
   endpoints: UpstreamEndpoint[];
   timeout: number;
   maxResponseSize: number;
-  retries: number;
-  /** Round-robin position: the endpoint the next request starts with. */
-  next: number;
+  balancer: LoadBalancer;
+  retry: RetryPlan;
 }
 
 type Attempt = { response: Response; deadline: AttemptDeadline } | { failure: "timeout" | "unavailable" };
 
 export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? abortableSleep;
   const pools = new Map<string, UpstreamPool>();
   for (const upstream of upstreams) {
+    const names = upstream.endpoints.map(({ endpoint }) => endpoint);
     pools.set(upstream.name, {
       name: upstream.name,
-      names: upstream.endpoints,
-      all: upstream.endpoints.map((_, index) => index),
-      endpoints: upstream.endpoints.map(parseEndpoint),
+      names,
+      all: names.map((_, index) => index),
+      endpoints: names.map(parseEndpoint),
       timeout: upstream.timeout,
       maxResponseSize: upstream.max_response_size,
-      retries: upstream.retries,
-      next: 0,
+      balancer: loadBalancer(
+        {
+          load_balancer: upstream.load_balancer,
+          endpoints: names,
+          weights: upstream.endpoints.map(({ weight }) => weight),
+          consistent_hash: upstream.consistent_hash,
+        },
+        random,
+      ),
+      retry: retryPlan(upstream),
     });
   }
   const headerRules = upstreamHeaderRules(options);
@@ -131,16 +145,26 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
     const candidates = usableEndpoints(pool, circuits);
     // A route's own `timeout` replaces its upstream's for this route's attempts.
     const timeout = route.config.timeout ?? pool.timeout;
-    const replayable = IDEMPOTENT_METHODS.has(method) && body === null;
-    const attempts = replayable ? 1 + Math.min(pool.retries, candidates.length - 1) : 1;
-    const first = pool.next;
-    pool.next = (first + 1) % pool.endpoints.length;
+    const order = pool.balancer.order(candidates, { header: (name) => incoming.headers.get(name), clientIp: c.get("clientIp") });
+    // Replayable: idempotent, and no body or one a policy read whole within the body limit (a
+    // streamed body is consumed by the first attempt).
+    const replayable = IDEMPOTENT_METHODS.has(method) && (body === null || body instanceof Uint8Array);
+    const attempts = replayable ? pool.retry.attempts(order.length) : 1;
 
     c.set("upstream", pool.name);
     const started = Date.now();
     let attempt: Attempt = { failure: "unavailable" };
-    for (let i = 0; i < attempts && "failure" in attempt; i++) {
-      const index = candidates[(first + i) % candidates.length]!;
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) {
+        const wait = pool.retry.backoff(i, random);
+        if (wait > 0) await sleep(wait, incoming.signal);
+        // Never retry for a client that went away: the answer would go nowhere.
+        if (incoming.signal?.aborted) {
+          attempt = { failure: "unavailable" };
+          break;
+        }
+      }
+      const index = order[i % order.length]!;
       // Not AbortSignal.timeout: aborting a fetch also cuts its response body, so such a signal
       // would end every download at `timeout`, however steadily it arrived.
       const deadline = new AttemptDeadline(timeout);
@@ -156,6 +180,7 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);
       for (const [name, value] of extraHeaders) request.headers.set(name, value);
+      deadline.onOver = pool.balancer.begin(index);
       try {
         attempt = { response: await fetcher(request), deadline };
       } catch {
@@ -164,6 +189,12 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
         attempt = { failure: deadline.expired ? "timeout" : "unavailable" };
       }
       circuits?.record(c, pool.name, pool.names[index]!, "response" in attempt ? attempt.response.status : undefined);
+      if ("response" in attempt) {
+        if (i + 1 === attempts || !pool.retry.retryable(attempt.response.status)) break;
+        // Answered, but with a status to retry: this response is dropped.
+        attempt.deadline.stop();
+        void attempt.response.body?.cancel();
+      }
     }
     c.set("upstreamMs", Date.now() - started);
 

@@ -4,7 +4,8 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { CLIENT_IP_KEY } from "./load-balancer";
 import { endpointUrl } from "./upstream-url";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -39,18 +40,88 @@ const hostPattern = z
   .transform((host) => host.toLowerCase())
   .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
 
-/** Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path. */
+/** The reasons an endpoint string is refused, or undefined for a good one. */
+function endpointProblem(value: string): string | undefined {
+  const url = endpointUrl(value);
+  if (!url) return "must be host:port or an http(s) URL";
+  if (url.username || url.password || url.search || url.hash) return "must not carry credentials, a query or a fragment";
+  return undefined;
+}
+
+const endpointWeight = z
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(1)
+  .describe("Share of the requests under load_balancer weighted, 1-1000 (default 1); ignored by the other balancers.");
+
+/**
+ * Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path; or,
+ * as Loom's website reference writes them, `{ host, port, weight }` or `{ url, weight }`.
+ * Always read as `{ endpoint, weight }`, `endpoint` being the string form (a string keeps weight 1).
+ */
 const endpoint = z
-  .string()
-  .superRefine((value, ctx) => {
-    const url = endpointUrl(value);
-    if (!url) {
-      ctx.addIssue({ code: "custom", message: "must be host:port or an http(s) URL" });
-    } else if (url.username || url.password || url.search || url.hash) {
-      ctx.addIssue({ code: "custom", message: "must not carry credentials, a query or a fragment" });
+  .union([
+    z.string(),
+    z.strictObject({
+      // A bare name or address only: a `/` or `@` would move the port into a path or userinfo.
+      host: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/, "must be a host name or an IP address"),
+      port: z.number().int().min(1).max(65535),
+      weight: endpointWeight,
+    }),
+    z.strictObject({ url: z.string(), weight: endpointWeight }),
+  ])
+  .transform((value, ctx) => {
+    const written = typeof value === "string" ? value : "url" in value ? value.url : `${value.host}:${value.port}`;
+    const problem = endpointProblem(written);
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
     }
+    return { endpoint: written, weight: typeof value === "string" ? 1 : value.weight };
   })
-  .describe("An origin: `host:port` (plain HTTP) or `https://host[:port][/base]`.");
+  .describe("An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`.");
+
+const retrySchema = z
+  .strictObject({
+    max_retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(3)
+      .describe("Retries after the first attempt, 0-5 (default 3): at most 1 + max_retries attempts per request."),
+    backoff_base: boundedDuration(1, 10_000, "1ms and 10s")
+      .prefault("100ms")
+      .describe(
+        "Backoff before retry n: a random wait up to min(backoff_max, backoff_base × 2^(n-1)) (full jitter). Default 100ms, 1ms-10s.",
+      ),
+    backoff_max: boundedDuration(1, 30_000, "1ms and 30s").prefault("10s").describe("Cap of one backoff wait. Default 10s, 1ms-30s."),
+    retryable_codes: z
+      .array(z.number().int().min(500).max(599))
+      .max(100)
+      .default([502, 503, 504])
+      .describe("Upstream statuses retried (500-599, default 502, 503, 504), besides connection failures and timeouts, which always are."),
+  })
+  .refine((retry) => retry.backoff_base <= retry.backoff_max, {
+    message: "backoff_base must not exceed backoff_max",
+    path: ["backoff_base"],
+  })
+  .describe(
+    "Loom's retry: idempotent methods only (RFC 9110 §9.2.2) whose body, if any, was read whole within the body limit; each retry on another endpoint where there is one; never after the client went away. Takes precedence over `retries` (which is then ignored, with a warning).",
+  );
+
+const consistentHashSchema = z
+  .strictObject({
+    hash_key: z
+      .union([z.literal(CLIENT_IP_KEY), headerName])
+      .describe(
+        "A request header whose value picks the endpoint, or `${client_ip}`. A request without the header is keyed by its client address.",
+      ),
+    replicas: z.number().int().min(1).max(1000).default(150).describe("Virtual nodes per endpoint on the hash ring, 1-1000 (default 150)."),
+  })
+  .describe("Settings of load_balancer consistent_hash.");
 
 /**
  * A condition's value: compared exactly, as a string. YAML reads an unquoted `1` or `true` as a
@@ -135,7 +206,23 @@ export const upstreamTargetSchema = z.strictObject({
       "Per attempt: the longest wait for the response headers (then 504), and then for each body chunk (then the body is cut); never a limit on the whole body.",
     ),
   max_response_size: size.prefault("5MB").describe("Largest response body passed on; a larger one is cut off."),
-  retries: z.number().int().min(0).max(5).default(1).describe("Retries on another endpoint, idempotent methods only."),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(1)
+    .describe(
+      "Retries on another endpoint after a connection failure or timeout, idempotent methods only, no backoff (default 1, 0-5); never more attempts than endpoints. Ignored when `retry` is set (both at once are refused).",
+    ),
+  retry: retrySchema.optional(),
+  load_balancer: z
+    .enum(["round_robin", "random", "weighted", "least_conn", "consistent_hash"])
+    .default("round_robin")
+    .describe(
+      "How each request picks its first endpoint (retries go on to the others): round_robin (default), random, weighted (endpoint weights), least_conn (fewest attempts of this isolate awaiting headers: local, not global), consistent_hash (see consistent_hash).",
+    ),
+  consistent_hash: consistentHashSchema.optional(),
 });
 
 export type RouteTarget = z.output<typeof routeTargetSchema>;

@@ -109,6 +109,15 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
 }
 
 /**
+ * `upstream` with the longest attempt timeout any route gives it: a route's own `timeout`
+ * replaces the upstream's, and the circuit's half-open probe must be allowed that long.
+ */
+export function withLongestRouteTimeout(upstream: Config["upstreams"][number], routes: RouteConfig[]): Config["upstreams"][number] {
+  const timeout = Math.max(upstream.timeout, ...routes.map((route) => (route.upstream === upstream.name ? (route.timeout ?? 0) : 0)));
+  return { ...upstream, timeout };
+}
+
+/**
  * The request pipeline's steps, written once (README, app.ts and the policies' comments point
  * here), in the order of DESIGN.md's data flow: connection and request checks first (cheapest,
  * no route needed), then the route, who may call it (IP rules, CORS before auth because
@@ -158,7 +167,7 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
-  const circuits = circuitBreaker({ upstreams: config.upstreams });
+  const circuits = circuitBreaker({ upstreams: config.upstreams.map((upstream) => withLongestRouteTimeout(upstream, routes)) });
   steps.push(circuits.guard);
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));

@@ -7,7 +7,7 @@ import { upstreamSchema } from "../../config/schema";
 import type { AppEnv } from "../../env";
 import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
-import { CircuitCache, circuitBreaker, type CircuitBreakers } from "./index";
+import { CircuitCache, circuitBreaker, longestForwarding, type CircuitBreakers } from "./index";
 
 let now = 1_000_000;
 const clock = () => now;
@@ -258,5 +258,14 @@ describe("circuitBreaker", () => {
     const config = upstreamSchema.parse({ name: "plain", endpoints: ["a.test:80"] });
     const circuits = circuitBreaker({ upstreams: [config], cache: new CircuitCache(), clock });
     expect(circuits.healthyEndpoints("plain", ["a.test:80", "b.test:80"])).toEqual(["a.test:80", "b.test:80"]);
+  });
+});
+
+describe("a probe's time limit", () => {
+  it("covers every attempt and, with Loom's retry, every backoff wait", () => {
+    expect(longestForwarding({ name: "u", endpoints: ["a:1"], timeout: 1_000, retries: 2 })).toBe(3_000);
+    expect(
+      longestForwarding({ name: "u", endpoints: ["a:1"], timeout: 1_000, retries: 1, retry: { max_retries: 3, backoff_max: 500 } }),
+    ).toBe(4 * 1_000 + 3 * 500);
   });
 });

@@ -53,10 +53,13 @@ export interface CircuitBreakerOptions {
 /** What the breaker reads of an upstream (config/schema.ts's UpstreamConfig has more). */
 export interface BreakerUpstream {
   name: string;
-  endpoints: readonly string[];
+  /** Only counted. */
+  endpoints: readonly unknown[];
   /** Per attempt, in ms. */
   timeout: number;
   retries: number;
+  /** Loom's retry block, which replaces `retries` when set: its attempts and their backoff waits. */
+  retry?: { max_retries: number; backoff_max: number };
   circuit_breaker?: CircuitBreakerConfig;
 }
 
@@ -140,11 +143,17 @@ function compileBreaker(upstream: BreakerUpstream): Breaker | undefined {
       timeoutMs: breaker.timeout,
       halfOpenRequests: breaker.half_open_requests,
       successThreshold: breaker.success_threshold,
-      probeTimeoutMs: upstream.timeout * (upstream.retries + 1) + PROBE_MARGIN_MS,
+      probeTimeoutMs: longestForwarding(upstream) + PROBE_MARGIN_MS,
       endpointCount: upstream.endpoints.length,
     },
     failureStatuses: new Set(breaker.failure_status_codes),
   };
+}
+
+/** The longest a request can spend on the upstream: every attempt's timeout and every backoff wait. */
+export function longestForwarding({ timeout, retries, retry }: BreakerUpstream): number {
+  if (!retry) return timeout * (retries + 1);
+  return timeout * (retry.max_retries + 1) + retry.backoff_max * retry.max_retries;
 }
 
 /** The pending outcomes as the object takes them (ages, not times), leaving none pending. */
