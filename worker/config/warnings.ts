@@ -35,6 +35,10 @@ const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: str
     test: (p) => p[0] === "audit" && p[1] === "output",
     says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)",
   },
+  {
+    test: (p) => p[0] === "rate_limit" && p[1] === "cleanup_interval" && p.length === 2,
+    says: "ignored at the edge: each counter is a Durable Object that stops keeping state by itself once idle",
+  },
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
 ];
 
