@@ -266,4 +266,33 @@ describe("Loom's code dialect beside the security policy's", () => {
     const issues = issuesOf({ middleware: { auth: { type: "jwt", secret: "${S}", public_key: "${PEM}" } } });
     expect(issues.map((issue) => issue.path)).toContain("middleware.auth.secret");
   });
+
+  const hash = "a".repeat(64);
+
+  it("reads admin.auth in Loom's code shape: users by SHA-256 hex (any case), realm, enabled", () => {
+    const result = validate({ admin: { enabled: true, auth: { users: { ops: "AB".repeat(32) }, realm: "Loom" } } });
+    expect(result.ok && result.config.admin).toEqual({
+      enabled: true,
+      auth: { type: "users", enabled: true, users: { ops: "ab".repeat(32) }, realm: "Loom" },
+    });
+    const basic = validate({ admin: { auth: { type: "basic", username: "ops", password: "${P}" } } });
+    expect(basic.ok && basic.config.admin).toEqual({
+      enabled: true,
+      auth: { type: "basic", username: "ops", password: "${P}", realm: "loom-edge" },
+    });
+  });
+
+  it("refuses both shapes of admin.auth in one block, naming both paths", () => {
+    const issues = issuesOf({ admin: { auth: { type: "basic", username: "ops", password: "${P}", users: { ops: hash }, enabled: true } } });
+    expect(issues.map((issue) => issue.path)).toEqual(["admin.auth.enabled", "admin.auth.users"]);
+    expect(issues[1]!.message).toMatch(/admin\.auth\.users .* and admin\.auth\.type/);
+  });
+
+  it("refuses password hashes that are not SHA-256 hex, and half a basic login, by path", () => {
+    expect(issuesOf({ admin: { auth: { users: { ops: "secret" } } } })[0]!.path).toBe("admin.auth.users.ops");
+    expect(issuesOf({ admin: { auth: { users: { ops: hash.slice(1) } } } })[0]!.path).toBe("admin.auth.users.ops");
+    expect(issuesOf({ admin: { auth: { users: { "a:b": hash } } } })[0]!.path).toMatch(/^admin\.auth\.users/);
+    expect(issuesOf({ admin: { auth: { type: "basic", username: "ops" } } }).map((issue) => issue.path)).toEqual(["admin.auth.password"]);
+    expect(issuesOf({ admin: { auth: { realm: 'a"b' } } })[0]!.path).toBe("admin.auth.realm");
+  });
 });

@@ -33,21 +33,12 @@ const rateLimitObject = z.strictObject({
     .describe(
       "The limit of every route without an override (policy dialect). Default 100 requests per second. Refused beside `rate`/`burst`/`cleanup_interval`.",
     ),
-  rate: z
-    .number()
-    .positive()
-    .max(1_000_000)
-    .optional()
-    .describe(
-      "Loom's code dialect: requests per second of the default limit, on the same counters as `default`. Default 100, at most 1000000. Off unless `enabled: true`.",
-    ),
-  burst: z
-    .number()
-    .int()
-    .positive()
-    .max(10_000_000)
-    .optional()
-    .describe("Loom's code dialect: requests admitted at once before `rate` applies. Default 10, at most 10000000."),
+  rate: rateSchema.shape.requests_per_second.describe(
+    "Loom's code dialect: requests per second of the default limit, on the same counters as `default`. Default 100, at most 1000000. Off unless `enabled: true`.",
+  ),
+  burst: rateSchema.shape.burst.describe(
+    "Loom's code dialect: requests admitted at once before `rate` applies. Default 10, at most 10000000.",
+  ),
   cleanup_interval: duration
     .optional()
     .describe("Loom's code dialect: accepted and warned. The edge's counters are Durable Objects that expire by themselves."),
