@@ -8,9 +8,9 @@
 import type { AdminAuthConfig } from "../config/schema";
 import { secretWeakness } from "./secret-strength";
 
-export type UsersLogin = Extract<AdminAuthConfig, { type: "users" }>;
+type UsersLogin = Extract<AdminAuthConfig, { type: "users" }>;
 
-export type UserPasswordCheck = "valid" | "invalid" | "weak";
+type UserPasswordCheck = "valid" | "invalid" | "weak";
 
 const encoder = new TextEncoder();
 
@@ -34,7 +34,7 @@ export async function checkUserPassword(login: UsersLogin, username: string, pas
   return known && same ? "valid" : "invalid";
 }
 
-export const REDACTED_HASH = "[redacted]";
+const REDACTED_HASH = "[redacted]";
 
 /**
  * The document with every `admin.auth.users` hash replaced by REDACTED_HASH, for showing it. PUT

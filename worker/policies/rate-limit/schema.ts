@@ -16,7 +16,7 @@ import { rateSchema, type RateConfig } from "../../http/schema-kit/rate";
 const RATE_KEY_EXPRESSION = /^(?:[^$]|\$\{(?:client_ip|consumer|tenant|route|method|host|jwt\.[A-Za-z0-9_.-]+|header\.[A-Za-z0-9-]+)\})+$/;
 
 /** Keys only Loom's code dialect writes; any of them makes the block the code's. */
-export const CODE_DIALECT_RATE_KEYS = ["rate", "burst", "cleanup_interval"] as const;
+const CODE_DIALECT_RATE_KEYS = ["rate", "burst", "cleanup_interval"] as const;
 
 const CODE_DEFAULT_RATE = 100;
 const CODE_DEFAULT_BURST = 10;
