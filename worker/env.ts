@@ -21,6 +21,8 @@ export interface Env {
   CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker>;
   /** Admin bearer token, a Worker secret. Without it the admin API refuses everyone. */
   ADMIN_TOKEN?: string;
+  /** `on`: serve the admin API although the config says `admin.enabled: false` (worker/admin/switch.ts). */
+  ADMIN_API_OVERRIDE?: string;
   /** Prefix of the admin API; default `/admin`. */
   ADMIN_PREFIX?: string;
   /** How long (ms) an isolate trusts its cached config before re-reading the KV pointer. */

@@ -3,6 +3,7 @@
  * (PUT YAML/JSON, GET with ETag, If-Match, validation errors, versions, rollback), routes,
  * upstreams, documents, and the audit rows each change leaves in D1.
  */
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -275,6 +276,32 @@ admin:
     expect((await e2e.gateway.admin("/config", basic("admin", e2e.gateway.secrets.ADMIN_PASSWORD!))).status).toBe(200);
     expect((await e2e.gateway.admin("/config", basic("admin", "wrong"))).status).toBe(401);
     expect((await e2e.gateway.admin("/config", basic("root", e2e.gateway.secrets.ADMIN_PASSWORD!))).status).toBe(401);
+  });
+
+  it("accepts Loom's admin.auth.users (SHA-256 hex), with its realm, and shows the hashes redacted", async () => {
+    const password = randomBytes(24).toString("base64");
+    const hash = createHash("sha256").update(password).digest("hex");
+    const { warnings } = await putOk(`${routeConfig("users")}
+admin:
+  enabled: true
+  auth:
+    enabled: true
+    users:
+      ops: "${hash}"
+    realm: "Loom Admin"
+`);
+    expect(warnings.join("\n")).toMatch(/admin\.auth\.users: unsalted SHA-256/);
+    const basic = (user: string, secret: string) => ({
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` },
+    });
+    const shown = await e2e.gateway.admin("/config", basic("ops", password));
+    expect(shown.status).toBe(200);
+    const text = await shown.text();
+    expect(text).not.toContain(hash);
+    expect(documentOf(JSON.parse(text))).toMatchObject({ admin: { auth: { users: { ops: "[redacted]" } } } });
+    const refused = await e2e.gateway.admin("/config", basic("ops", `${password}x`));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="loom-edge-admin", Basic realm="Loom Admin"');
   });
 
   it("validates without saving on POST /admin/config/validate", async () => {

@@ -267,3 +267,47 @@ describe("GET and DELETE /admin/rate-limits/:key", () => {
     expect((await send("/open/n", ip)).status).toBe(429);
   });
 });
+
+// Last: it saves a config of its own.
+describe("Loom's code dialect (rate_limit { enabled, rate, burst }) through the whole worker", () => {
+  const codeConfig = (rateLimit: Record<string, unknown>) => ({ ...config, middleware: {}, rate_limit: rateLimit });
+
+  it("loads Loom's reference block with a warning for cleanup_interval only", async () => {
+    const { warnings } = await putConfig(codeConfig({ enabled: true, rate: 1000, burst: 2000, cleanup_interval: "5m" }));
+    expect(warnings.filter((warning) => warning.startsWith("rate_limit"))).toEqual([
+      "rate_limit.cleanup_interval: ignored at the edge: each counter is a Durable Object that stops keeping state by itself once idle",
+    ]);
+  });
+
+  it("limits every route by the default counters, with X-RateLimit-Limit/Remaining and Retry-After on the 429", async () => {
+    await putConfig(codeConfig({ enabled: true, rate: 0.1, burst: 2 }));
+    const ip = from("203.0.113.200");
+    const first = await send("/open/a", ip);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("X-RateLimit-Limit")).toBe("2");
+    expect(first.headers.get("RateLimit-Policy")).toBe('"burst";q=2;w=20');
+    expect((await send("/open/b", ip)).status).toBe(200);
+    const refused = await send("/open/c", ip);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get("X-RateLimit-Limit")).toBe("2");
+    expect(refused.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect((await counter("default|203.0.113.200")).buckets[0]).toMatchObject({ name: "burst", remaining: 0 });
+  });
+
+  it("limits nothing without enabled: true, as in Loom's code", async () => {
+    await putConfig(codeConfig({ rate: 0.1, burst: 1 }));
+    const ip = from("203.0.113.201");
+    const responses = [await send("/open/a", ip), await send("/open/a", ip), await send("/open/a", ip)];
+    expect(responses.map((res) => res.status)).toEqual([200, 200, 200]);
+    expect(responses[2]!.headers.has("X-RateLimit-Limit")).toBe(false);
+  });
+
+  it("refuses rate beside rate_limit.default with both paths named, and keeps the config in force", async () => {
+    const res = await admin("/config", json("PUT", codeConfig({ default: { requests_per_second: 1 }, rate: 1 })));
+    expect(res.status).toBe(400);
+    const body = JSON.stringify(await res.json());
+    expect(body).toContain("rate_limit.rate");
+    expect(body).toContain("rate_limit.default");
+  });
+});

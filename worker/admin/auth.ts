@@ -2,8 +2,10 @@
  * Authentication of every admin path, unknown ones included (401 comes before 404, so the
  * API's shape is not probed anonymously). Accepted:
  *   Authorization: Bearer <ADMIN_TOKEN>     (RFC 6750 §2.1; ADMIN_TOKEN is a Worker secret)
- *   Authorization: Basic <user:password>    (RFC 7617; `admin.auth` of the config in force,
- *                                            its password a ${VAR} reference to a secret)
+ *   Authorization: Basic <user:password>    (RFC 7617; `admin.auth` of the config in force:
+ *                                            the policy's one login, its password a ${VAR}
+ *                                            reference to a secret, or Loom's code's `users`
+ *                                            table of SHA-256 hashes, ./password-hashes.ts)
  * An unset ADMIN_TOKEN or password lets nobody in by that scheme. Secrets are compared as
  * SHA-256 digests with crypto.subtle.timingSafeEqual, so neither content nor length leaks
  * through timing. A weak ADMIN_TOKEN or password (secret-strength.ts) is never compared: every
@@ -22,9 +24,22 @@ import type { AdminContext, AdminEnv } from "./context";
 import { refuseWeakSecret } from "./secret-strength";
 import { basicLoginFailed, basicLoginLockedFor } from "./login-lockout";
 import { compiledConfigOf } from "../pipeline/request-context";
+import type { AdminAuthConfig } from "../config/schema";
+import { checkUserPassword } from "./password-hashes";
 
 export const ADMIN_REALM = "loom-edge-admin";
-const CHALLENGE = `Bearer realm="${ADMIN_REALM}", Basic realm="${ADMIN_REALM}"`;
+
+/** RFC 9110 §11.6.1: a challenge per scheme; the realm of Loom's `users` table when it sets one. */
+function challenge(auth: AdminAuthConfig | undefined): string {
+  const realm = auth?.type === "users" ? auth.realm : ADMIN_REALM;
+  return `Bearer realm="${ADMIN_REALM}", Basic realm="${realm}"`;
+}
+
+/** The basic logins of the config in force, if any: a policy login, or an enabled `users` table. */
+function basicLogins(c: AdminContext): AdminAuthConfig | undefined {
+  const auth = compiledConfigOf(c).config.admin?.auth;
+  return auth?.type === "users" && !auth.enabled ? undefined : auth;
+}
 
 type Scheme = "none" | "bearer" | "basic" | "other";
 
@@ -37,7 +52,13 @@ type PresentationProblem = "missing_credentials" | "unsupported_scheme" | "malfo
 
 /** Why an admin request was refused, as its `admin_auth_failure` audit event names it (never the client). */
 type AdminRefusalReason =
-  PresentationProblem | "invalid_credentials" | "bearer_not_configured" | "basic_not_configured" | "basic_password_unset" | "locked_out";
+  | PresentationProblem
+  | "invalid_credentials"
+  | "bearer_not_configured"
+  | "basic_not_configured"
+  | "basic_password_unset"
+  | "weak_password"
+  | "locked_out";
 
 const encoder = new TextEncoder();
 
@@ -85,8 +106,13 @@ async function authenticate(c: AdminContext, presented: Presented): Promise<{ ac
     refuseWeakSecret("ADMIN_TOKEN", token);
     return (await sameSecret(presented.token, token)) ? { actor: "token" } : { reason: "invalid_credentials" };
   }
-  const basic = compiledConfigOf(c).config.admin?.auth;
+  const basic = basicLogins(c);
   if (!basic) return { reason: "basic_not_configured" };
+  if (basic.type === "users") {
+    const check = await checkUserPassword(basic, presented.username, presented.password);
+    if (check === "valid") return { actor: `basic:${presented.username}` };
+    return { reason: check === "weak" ? "weak_password" : "invalid_credentials" };
+  }
   let password: string;
   try {
     password = resolveSecret(basic.password, c.env);
@@ -120,7 +146,7 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
         c,
       );
     // Only where basic logins exist: otherwise no guess can succeed, and none costs an object call.
-    if ("username" in presented && compiledConfigOf(c).config.admin?.auth) {
+    if ("username" in presented && basicLogins(c)) {
       const lockedMs = await basicLoginLockedFor(c, presented.username);
       if (lockedMs > 0) {
         refused("locked_out");
@@ -133,7 +159,11 @@ export const adminAuth = (): MiddlewareHandler<AdminEnv> =>
       c.set("actor", outcome.actor);
       return next();
     }
-    if ("username" in presented && outcome.reason === "invalid_credentials") await basicLoginFailed(c, presented.username);
+    // A weak password is a guess like any other: it counts towards the lockout.
+    if ("username" in presented && (outcome.reason === "invalid_credentials" || outcome.reason === "weak_password"))
+      await basicLoginFailed(c, presented.username);
     refused(outcome.reason);
-    throw httpError("unauthorized", "admin credentials are missing or wrong", { headers: { "WWW-Authenticate": CHALLENGE } });
+    throw httpError("unauthorized", "admin credentials are missing or wrong", {
+      headers: { "WWW-Authenticate": challenge(compiledConfigOf(c).config.admin?.auth) },
+    });
   };

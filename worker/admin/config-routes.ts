@@ -5,13 +5,14 @@ import { currentDocument, readCurrent, saveConfig } from "../config/store";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, notFound, readStructuredBody, setVersionHeaders, YAML_MEDIA_TYPES } from "./http";
 import { rollbackRequest } from "./schemas";
+import { redactPasswordHashes } from "./password-hashes";
 import { validateForSave } from "./validation";
 
 const CONFIG_MEDIA_TYPES = [...YAML_MEDIA_TYPES, "application/json"];
 
 async function getConfig(c: AdminContext) {
   const current = await readCurrent(c.env);
-  const document = currentDocument(current);
+  const document = redactPasswordHashes(currentDocument(current));
   setVersionHeaders(c, current.version);
   return c.json(document);
 }
@@ -87,7 +88,7 @@ export const configEndpoints: AdminEndpoint[] = [
     path: "/config",
     summary: "The config in force, as stored",
     description:
-      'The operator\'s document as saved (`${VAR}` references, sizes and durations as written), the same shape PUT accepts. ETag is the version; `{}` with ETag "0" before the first save.',
+      'The operator\'s document as saved (`${VAR}` references, sizes and durations as written), the same shape PUT accepts, except that the password hashes of `admin.auth.users` read `[redacted]` (PUT needs them whole). ETag is the version; `{}` with ETag "0" before the first save.',
     responses: {
       200: { description: "The config document.", schema: "Config" },
       503: { description: "The version's record is not readable from KV here yet.", schema: "Error" },

@@ -1,5 +1,6 @@
 /**
- * The admin API, mounted by worker/app.ts under ADMIN_PREFIX (default /admin). Every path
+ * The admin API, mounted by worker/app.ts under ADMIN_PREFIX (default /admin). With
+ * `admin.enabled: false` every path below the prefix is 404 (./switch.ts). Every path
  * below the prefix, unknown ones included, is refused over plain http from elsewhere than this
  * machine (transport.ts) and when a browser sends it for another site (csrf.ts), then
  * authenticated; then one endpoint from the table answers, a known path with another method is
@@ -21,6 +22,7 @@ import { limitBody } from "./http";
 import { apiDocsEndpoints } from "./api-docs";
 import { protectionEndpoints } from "./protections";
 import { resourceEndpoints } from "./resource-routes";
+import { adminSwitch } from "./switch";
 import { requireHttps } from "./transport";
 
 export type { AdminEnv } from "./context";
@@ -43,6 +45,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     // Admin answers carry config and identities; no cache may keep them (RFC 9111 §5.2.2.5).
     c.header("Cache-Control", "no-store");
   });
+  admin.use(adminSwitch);
   admin.use(requireHttps);
   admin.use(refuseCrossSite);
   admin.use(adminAuth());

@@ -138,7 +138,7 @@ export function buildOpenApi(endpoints: AdminEndpoint[], prefix: string): OpenAp
           type: "http",
           scheme: "basic",
           description:
-            "admin.auth of the config in force; the password is a ${VAR} secret. While it holds under 128 bits of entropy, every basic attempt answers 503 weak_admin_secret.",
+            "admin.auth of the config in force: `type: basic`, whose password is a ${VAR} secret (while it holds under 128 bits of entropy, every basic attempt answers 503 weak_admin_secret), or Loom's `users` table of SHA-256 hashes (a presented password under 128 bits is never accepted: 401).",
         },
       },
     },

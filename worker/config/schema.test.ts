@@ -334,3 +334,99 @@ upstreams:
     expect(cdn?.load_balancer).toBe("random");
   });
 });
+
+describe("Loom's code dialect beside the security policy's", () => {
+  const routes = [{ id: "r", path: "/r", upstream: "backend" }];
+
+  it("keeps a policy-dialect rate_limit on by default, as before", () => {
+    for (const block of [{}, { default: { requests_per_second: 5 } }, { fail_open: false }]) {
+      const result = validate({ rate_limit: block, upstreams: [upstream] });
+      expect(result.ok && result.config.rate_limit?.enabled).toBe(true);
+    }
+  });
+
+  it("reads rate and burst as Loom's code does: off unless enabled, burst 10, rate 100", () => {
+    const off = validate({ rate_limit: { rate: 50 } });
+    expect(off.ok && off.config.rate_limit).toMatchObject({ enabled: false, default: { requests_per_second: 50, burst: 10 } });
+    const on = validate({ rate_limit: { enabled: true, burst: 4 } });
+    expect(on.ok && on.config.rate_limit).toEqual({
+      enabled: true,
+      default: { requests_per_second: 100, burst: 4 },
+      key: "${client_ip}",
+      routes: {},
+      fail_open: true,
+    });
+  });
+
+  it("warns that cleanup_interval is left to the Durable Objects, and takes Go durations there", () => {
+    const result = validate({ rate_limit: { enabled: true, rate: 10, cleanup_interval: "1h30m" } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.rate_limit).toMatchObject({ enabled: true, default: { requests_per_second: 10, burst: 10 } });
+    expect(result.warnings.join("\n")).toMatch(/rate_limit\.cleanup_interval: ignored at the edge: each counter is a Durable Object/);
+  });
+
+  it("refuses both dialects' default limit in one block, naming both paths", () => {
+    const issues = issuesOf({ rate_limit: { default: { requests_per_second: 5 }, rate: 5, burst: 2 } });
+    expect(issues.map((issue) => issue.path)).toEqual(["rate_limit.rate", "rate_limit.burst"]);
+    expect(issues[0]!.message).toMatch(/rate_limit\.rate .* and rate_limit\.default/);
+    expect(issuesOf({ rate_limit: { default: { requests_per_second: 5 }, cleanup_interval: "5m" } })[0]!.path).toBe(
+      "rate_limit.cleanup_interval",
+    );
+  });
+
+  it("refuses code-dialect rates out of bounds by path", () => {
+    expect(issuesOf({ rate_limit: { rate: 0 } })[0]!.path).toBe("rate_limit.rate");
+    expect(issuesOf({ rate_limit: { burst: 1.5 } })[0]!.path).toBe("rate_limit.burst");
+    expect(issuesOf({ rate_limit: { rate: 1, cleanup_interval: "5 minutes" } })[0]!.path).toBe("rate_limit.cleanup_interval");
+  });
+
+  it("reads jwt without algorithms as HS256 with only a secret, RS256 with a public key or JWKS", () => {
+    const auth = (block: Record<string, unknown>) => {
+      const result = validate(
+        { middleware: { auth: { type: "jwt", ...block } }, routes, upstreams: [upstream] },
+        { JWT_SECRET: "x".repeat(32) },
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      return result.config.middleware.auth;
+    };
+    expect(auth({ secret: "${JWT_SECRET}" })).toMatchObject({ algorithms: ["HS256"] });
+    expect(auth({ jwks_uri: "https://id.example.com/jwks" })).toMatchObject({ algorithms: ["RS256"] });
+    expect(auth({ public_key: "${PEM}" })).toMatchObject({ algorithms: ["RS256"] });
+    expect(auth({ secret: "${JWT_SECRET}", algorithms: ["HS512"] })).toMatchObject({ algorithms: ["HS512"] });
+  });
+
+  it("still refuses a jwt secret beside a public key without algorithms naming an HS*", () => {
+    const issues = issuesOf({ middleware: { auth: { type: "jwt", secret: "${S}", public_key: "${PEM}" } } });
+    expect(issues.map((issue) => issue.path)).toContain("middleware.auth.secret");
+  });
+
+  const hash = "a".repeat(64);
+
+  it("reads admin.auth in Loom's code shape: users by SHA-256 hex (any case), realm, enabled", () => {
+    const result = validate({ admin: { enabled: true, auth: { users: { ops: "AB".repeat(32) }, realm: "Loom" } } });
+    expect(result.ok && result.config.admin).toEqual({
+      enabled: true,
+      auth: { type: "users", enabled: true, users: { ops: "ab".repeat(32) }, realm: "Loom" },
+    });
+    const basic = validate({ admin: { auth: { type: "basic", username: "ops", password: "${P}" } } });
+    expect(basic.ok && basic.config.admin).toEqual({
+      enabled: true,
+      auth: { type: "basic", username: "ops", password: "${P}", realm: "loom-edge" },
+    });
+  });
+
+  it("refuses both shapes of admin.auth in one block, naming both paths", () => {
+    const issues = issuesOf({ admin: { auth: { type: "basic", username: "ops", password: "${P}", users: { ops: hash }, enabled: true } } });
+    expect(issues.map((issue) => issue.path)).toEqual(["admin.auth.enabled", "admin.auth.users"]);
+    expect(issues[1]!.message).toMatch(/admin\.auth\.users .* and admin\.auth\.type/);
+  });
+
+  it("refuses password hashes that are not SHA-256 hex, and half a basic login, by path", () => {
+    expect(issuesOf({ admin: { auth: { users: { ops: "secret" } } } })[0]!.path).toBe("admin.auth.users.ops");
+    expect(issuesOf({ admin: { auth: { users: { ops: hash.slice(1) } } } })[0]!.path).toBe("admin.auth.users.ops");
+    expect(issuesOf({ admin: { auth: { users: { "a:b": hash } } } })[0]!.path).toMatch(/^admin\.auth\.users/);
+    expect(issuesOf({ admin: { auth: { type: "basic", username: "ops" } } }).map((issue) => issue.path)).toEqual(["admin.auth.password"]);
+    expect(issuesOf({ admin: { auth: { realm: 'a"b' } } })[0]!.path).toBe("admin.auth.realm");
+  });
+});

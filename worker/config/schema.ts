@@ -62,10 +62,85 @@ export const upstreamSchema = upstreamTargetSchema.extend({
 
 // ---------------------------------------------------------------- other blocks
 
+/** Keys of the security policy's `admin.auth` (one basic login) and of Loom's code's (a user table). */
+const POLICY_ADMIN_AUTH_KEYS = ["type", "username", "password"] as const;
+const CODE_ADMIN_AUTH_KEYS = ["enabled", "users"] as const;
+
+const passwordHash = z
+  .string()
+  .regex(/^[0-9A-Fa-f]{64}$/, "must be the SHA-256 of the password as 64 hex digits, as Loom's code stores it")
+  .transform((hex) => hex.toLowerCase());
+
+/**
+ * `admin.auth` in either dialect: the policy's `{type: basic, username, password: ${VAR}}` or Loom's
+ * code's `{enabled, users: {name: sha256-hex}, realm}`. One object with both shapes' keys, so a
+ * block mixing them is refused with both paths named rather than as "matches no shape".
+ */
+const adminAuthSchema = z
+  .strictObject({
+    type: basicAuthSchema.shape.type.optional(),
+    username: basicAuthSchema.shape.username.optional(),
+    password: basicAuthSchema.shape.password.optional(),
+    enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        "Loom's code dialect: `false` turns the `users` logins off. The ADMIN_TOKEN bearer is still required: the edge never serves the admin API without credentials. Default true.",
+      ),
+    users: z
+      .record(basicAuthSchema.shape.username, passwordHash)
+      .refine((users) => Object.keys(users).length <= 100, "at most 100 users")
+      .optional()
+      .describe(
+        "Loom's code dialect: user name → SHA-256 of the password, 64 hex digits. Compared in constant time; a presented password under 128 bits of entropy is never compared (401). Unsalted: saved with a warning, redacted wherever the config is shown. At most 100.",
+      ),
+    realm: basicAuthSchema.shape.realm
+      .unwrap()
+      .optional()
+      .describe(
+        "Realm of the admin API's Basic challenge (RFC 9110 §11.6.1). Loom's code dialect; default `loom-edge-admin`. 1-64 printable ASCII characters, no `\"` or `\\`.",
+      ),
+  })
+  .superRefine((auth, ctx) => {
+    const policyKeys = POLICY_ADMIN_AUTH_KEYS.filter((key) => auth[key] !== undefined);
+    const codeKeys = CODE_ADMIN_AUTH_KEYS.filter((key) => auth[key] !== undefined);
+    if (policyKeys.length > 0 && codeKeys.length > 0) {
+      for (const key of codeKeys) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `admin.auth.${key} (Loom's code dialect) and admin.auth.${policyKeys[0]} (the security policy's basic login) are two shapes of admin.auth; keep one`,
+        });
+      }
+      return;
+    }
+    if (policyKeys.length === 0) return;
+    for (const key of POLICY_ADMIN_AUTH_KEYS) {
+      if (auth[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `a basic admin login needs ${key}` });
+    }
+  })
+  .transform((auth) =>
+    auth.type && auth.username && auth.password
+      ? { type: auth.type, username: auth.username, password: auth.password, realm: auth.realm ?? "loom-edge" }
+      : { type: "users" as const, enabled: auth.enabled ?? true, users: auth.users ?? {}, realm: auth.realm ?? "loom-edge-admin" },
+  );
+
 const adminSchema = z.strictObject({
   address: z.string().optional().describe("Ignored at the edge: the admin API is served under ADMIN_PREFIX of the Worker."),
-  auth: basicAuthSchema.optional().describe("Basic credentials accepted besides the ADMIN_TOKEN bearer token."),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      "`false`: every admin path answers 404, as if there were no admin API. To turn it back on, set the Worker variable ADMIN_API_OVERRIDE=on (wrangler or the dashboard): the API answers again, with credentials as ever, until a config with `enabled: true` is saved and the variable removed. Default true.",
+    ),
+  auth: adminAuthSchema
+    .optional()
+    .describe(
+      "Logins accepted besides the ADMIN_TOKEN bearer token: the policy's `{type: basic, username, password: ${VAR}}`, or Loom's code's `{enabled, users: {name: sha256-hex}, realm}`; not both.",
+    ),
 });
+
+export type AdminAuthConfig = z.output<typeof adminAuthSchema>;
 
 const aiGatewaySchema = z.strictObject({
   providers: z

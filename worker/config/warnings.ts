@@ -36,6 +36,10 @@ const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: str
     test: (p) => p[0] === "audit" && p[1] === "output",
     says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)",
   },
+  {
+    test: (p) => p[0] === "rate_limit" && p[1] === "cleanup_interval" && p.length === 2,
+    says: "ignored at the edge: each counter is a Durable Object that stops keeping state by itself once idle",
+  },
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
 ];
 
@@ -122,6 +126,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   });
   for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
   warnings.push(...fallThroughWarnings(config));
+  warnings.push(...adminWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
@@ -130,6 +135,29 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
+  }
+  return warnings;
+}
+
+/** What Loom's code dialect of `admin` does at the edge that its keys alone would not say. */
+function adminWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.admin?.enabled === false) {
+    warnings.push(
+      "admin.enabled: false: once saved, every admin path answers 404; set the Worker variable ADMIN_API_OVERRIDE=on to reach the admin API again and save `enabled: true`",
+    );
+  }
+  const auth = config.admin?.auth;
+  if (auth?.type !== "users") return warnings;
+  if (!auth.enabled) {
+    warnings.push(
+      "admin.auth.enabled: false turns the users' logins off; the ADMIN_TOKEN bearer token is still required (the edge never serves the admin API without credentials)",
+    );
+  }
+  if (Object.keys(auth.users).length > 0) {
+    warnings.push(
+      "admin.auth.users: unsalted SHA-256 password hashes can be cracked offline by whoever reads the config; the edge compares only passwords of 128 bits or more (openssl rand -base64 32) and shows the hashes as [redacted]; prefer `type: basic` with a `${VAR}` password",
+    );
   }
   return warnings;
 }

@@ -35,12 +35,15 @@ export const duration = z
   .transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `not a duration: ${JSON.stringify(value)} (use a string such as 500ms, 30s, 1m30s)` });
+      ctx.addIssue({
+        code: "custom",
+        message: `not a duration: ${JSON.stringify(value)} (use a Go duration such as 500ms, 30s, 1h30m, 100us)`,
+      });
       return z.NEVER;
     }
     return ms;
   })
-  .describe("A duration string: 500ms, 30s, 5m, 1h, or a combination such as 1m30s.");
+  .describe("A Go duration string: ns, us, ms, s, m, h, combined and fractional as in 1h30m or 1.5h; under 1 ms counts as 1 ms.");
 
 /** A duration from `minMs` to `maxMs` inclusive; `bounds` names them for people ("1s and 1h"). */
 export function boundedDuration(minMs: number, maxMs: number, bounds: string) {

@@ -24,6 +24,15 @@ describe("parseSize", () => {
     expect(parseSize(1.5)).toBeUndefined();
     expect(parseSize(2 ** 60)).toBeUndefined();
   });
+
+  it.each([
+    ["1024B", 1024],
+    ["512KB", 512 * 1024],
+    ["100MB", 100 * 1024 ** 2],
+    ["1GB", 1024 ** 3],
+  ] as const)("takes Loom's documented size %s", (input, bytes) => {
+    expect(parseSize(input)).toBe(bytes);
+  });
 });
 
 describe("parseDuration", () => {
@@ -33,11 +42,27 @@ describe("parseDuration", () => {
     ["1m30s", 90_000],
     ["2h", 7_200_000],
     ["1.5s", 1500],
+    // Go's time.ParseDuration forms, as Loom's docs write them.
+    ["1h30m", 5_400_000],
+    ["1.5h", 5_400_000],
+    [".5h", 1_800_000],
+    ["1.h", 3_600_000],
+    ["2h45m30.5s", 9_930_500],
+    ["100ms", 100],
+    ["1500us", 2],
+    ["1500\u00b5s", 2],
+    ["1500\u03bcs", 2],
+    ["2000000ns", 2],
+    ["0", 0],
+    ["0s", 0],
+    // Below a millisecond but not zero: 1 ms, never 0 (0 often means "off").
+    ["100us", 1],
+    ["100ns", 1],
   ] as const)("%s is %d ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each(["", "30", "s", "30 s", "-5s", "1d", "5sec", "ms30"])("rejects %j", (input) => {
+  it.each(["", "30", "s", "30 s", "-5s", "1d", "5sec", "ms30", "+5s", "1.5", ".s", "1e3s", "5us5", "1hh", "00"])("rejects %j", (input) => {
     expect(parseDuration(input)).toBeUndefined();
   });
 });

@@ -26,17 +26,39 @@ export function parseSize(value: string | number): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+/**
+ * Go's time.ParseDuration units, as Loom's config writes durations ("1h30m", "100us", "100ns",
+ * "1.5h"): ns, us (also µs with U+00B5 or U+03BC), ms, s, m, h; a fraction may omit either side
+ * of the point (".5h", "1.h"). A sign is refused: no duration in the config can be negative.
+ */
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "\u00b5s": 1e-3,
+  "\u03bcs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+const AMOUNT = String.raw`(?:\d+\.?\d*|\.\d+)`;
+const UNIT = "(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)";
+const DURATION_PART = new RegExp(`(${AMOUNT})(${UNIT})`, "g");
+const DURATION_PATTERN = new RegExp(`^(?:${AMOUNT}${UNIT})+$`);
 
-/** Milliseconds in a Go-style duration string ("30s", "1m30s", "500ms"); `undefined` otherwise. */
+/**
+ * Milliseconds in a Go duration string ("30s", "1m30s", "500ms", "100us"); `undefined` otherwise.
+ * "0" alone is zero, as in Go. The edge's timers count whole milliseconds: a non-zero duration
+ * under one millisecond counts as 1 ms rather than 0, which several keys read as "off".
+ */
 export function parseDuration(value: string): number | undefined {
   const text = value.trim();
+  if (text === "0") return 0;
   if (!DURATION_PATTERN.test(text)) return undefined;
   let total = 0;
   for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
     total += Number(amount) * DURATION_UNITS[unit as string]!;
   }
-  return Math.round(total);
+  if (!Number.isFinite(total)) return undefined;
+  return total > 0 && total < 1 ? 1 : Math.round(total);
 }

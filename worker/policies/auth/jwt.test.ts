@@ -129,6 +129,13 @@ describe("jwt: valid tokens", () => {
     expect((await gateway({ auth: hmacAuth }).fetch("/r/x", bearer(await sign(alg, hmacKey())))).status).toBe(200);
   });
 
+  it("takes `{type: jwt, secret}` without algorithms as HS256, as Loom's docs write it, and nothing else", async () => {
+    const gw = gateway({ auth: { type: "jwt", secret: "${HS_SECRET}" } });
+    expect((await gw.fetch("/r/x", bearer(await sign("HS256", hmacKey())))).status).toBe(200);
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("HS384", hmacKey()))));
+    await expectInvalidToken(await gw.fetch("/r/x", bearer(await sign("RS256", keys.RS256.privateKey))));
+  });
+
   it.each(["RS256", "PS256"] as const)("admits %s with a PEM public key", async (alg) => {
     const gw = pemGateway({ ...pemAuth, algorithms: ["RS256", "PS256"] });
     const { privateKey } =

@@ -104,6 +104,15 @@ export const apiKeyAuthSchema = z
 
 // ---------------------------------------------------------------- jwt
 
+/**
+ * The allow-list when `algorithms` is left out. Loom's docs write `{type: jwt, secret: ${JWT_SECRET}}`
+ * and mean HS256; a public key or a JWKS keeps RS256. A `secret` beside a public key still needs
+ * `algorithms` naming an HS* (refused below otherwise): the edge never guesses between key types.
+ */
+function defaultJwtAlgorithms(jwt: { secret?: string; public_key?: string; jwks_uri?: string }): ["HS256"] | ["RS256"] {
+  return jwt.secret && !jwt.public_key && !jwt.jwks_uri ? ["HS256"] : ["RS256"];
+}
+
 export const jwtAuthSchema = z
   .strictObject({
     type: z.literal("jwt"),
@@ -130,9 +139,9 @@ export const jwtAuthSchema = z
     algorithms: z
       .array(z.enum(JWT_ALGORITHMS))
       .min(1)
-      .default(["RS256"])
+      .optional()
       .describe(
-        "Strict allow-list of `alg` values. Default [RS256]. `none` does not exist here; an algorithm without a matching key (HS* without secret, others without public_key/jwks_uri) never verifies.",
+        "Strict allow-list of `alg` values. Default [HS256] when only `secret` is set (Loom's docs write `{type: jwt, secret}` so), else [RS256]. `none` does not exist here; an algorithm without a matching key (HS* without secret, others without public_key/jwks_uri) never verifies.",
       ),
     required_claims: z
       .array(claimName)
@@ -201,6 +210,7 @@ export const jwtAuthSchema = z
         "How long past `jwks_cache_max_age` cached keys keep serving while downloads fail (RFC 5861 §4's stale-if-error); after it, tokens that need the JWKS are refused with 401 until a download succeeds. Default 6h, 0s-7d.",
       ),
   })
+  .transform((jwt) => ({ ...jwt, algorithms: jwt.algorithms ?? defaultJwtAlgorithms(jwt) }))
   .superRefine((jwt, ctx) => {
     if (!jwt.secret && !jwt.public_key && !jwt.jwks_uri)
       ctx.addIssue({ code: "custom", message: "jwt auth needs secret, public_key or jwks_uri" });

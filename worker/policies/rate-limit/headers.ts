@@ -8,7 +8,8 @@
  * Each token bucket is one policy: q is the bucket size and w the seconds it takes to refill
  * (so q/w is the sustained rate). r is what is left now; t is when the bucket is full again,
  * or, on a 429, the Retry-After value, since §6 says Retry-After should not point before the
- * end of the effective window. No `pk`: the partition key would reveal the client's address
+ * end of the effective window. Loom's own X-RateLimit-Limit / X-RateLimit-Remaining go beside them
+ * (loomLimitHeaders), for clients written against Loom. No `pk`: the partition key would reveal the client's address
  * or identity (§6.1 asks servers to avoid sensitive partition keys).
  */
 import type { Bucket, LimitStatus } from "../../../durable-objects/token-bucket";
@@ -26,4 +27,17 @@ export function rateLimitHeader(limits: readonly LimitStatus[]): string {
 /** On a refusal: nothing is left under any policy until Retry-After. */
 export function exhaustedHeader(buckets: readonly Bucket[], retryAfterSeconds: number): string {
   return buckets.map((bucket) => `"${bucket.name}";r=0;t=${retryAfterSeconds}`).join(", ");
+}
+
+/**
+ * Loom's X-RateLimit-Limit: one number for a limit of several buckets, so the first bucket's size
+ * (the burst of a per-second rate, else the per-minute or per-hour quota), fixed per scope.
+ */
+export function loomLimitHeader(buckets: readonly Bucket[]): string {
+  return String(Math.floor(buckets[0]!.capacity));
+}
+
+/** Loom's X-RateLimit-Remaining: what can be sent now, i.e. the fewest tokens left in any bucket. */
+export function loomRemainingHeader(limits: readonly LimitStatus[]): string {
+  return String(Math.max(0, Math.min(...limits.map((limit) => limit.remaining))));
 }

@@ -82,6 +82,8 @@ describe("rateLimit: burst, then the sustained rate", () => {
     expect(refused.headers.get("Retry-After")).toBe("1");
     expect(refused.headers.get("RateLimit-Policy")).toBe('"burst";q=3;w=3');
     expect(refused.headers.get("RateLimit")).toBe('"burst";r=0;t=1');
+    expect(refused.headers.get("X-RateLimit-Limit")).toBe("3");
+    expect(refused.headers.get("X-RateLimit-Remaining")).toBe("0");
     expect(await refused.json()).toEqual({
       error: "rate_limited",
       message: "too many requests; retry in 1 s",
@@ -105,6 +107,10 @@ describe("rateLimit: burst, then the sustained rate", () => {
     expect(response.headers.get("RateLimit-Policy")).toBe('"burst";q=20;w=2, "minute";q=300;w=60');
     expect(response.headers.get("RateLimit")).toMatch(/^"burst";r=\d+;t=\d+, "minute";r=\d+;t=\d+$/);
     expect(response.headers.get("RateLimit")).toContain('"minute";r=299;t=1');
+    // Loom's pair: the first bucket's size, and the fewest tokens left in any bucket.
+    expect(response.headers.get("X-RateLimit-Limit")).toBe("20");
+    const left = [...response.headers.get("RateLimit")!.matchAll(/r=(\d+)/g)].map((match) => Number(match[1]));
+    expect(response.headers.get("X-RateLimit-Remaining")).toBe(String(Math.min(...left)));
   });
 
   it("admits exactly the burst out of many parallel requests on one key, with one or two object calls", async () => {
@@ -130,7 +136,43 @@ describe("rateLimit: burst, then the sustained rate", () => {
     const responses = await Promise.all([1, 2, 3].map(() => send(app, { "cf-connecting-ip": "198.51.100.7" })));
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
     expect(responses[0]!.headers.has("RateLimit-Policy")).toBe(false);
+    expect(responses[0]!.headers.has("X-RateLimit-Limit")).toBe(false);
     expect(calls()).toBe(0);
+  });
+});
+
+describe("rateLimit in Loom's code dialect (rate, burst)", () => {
+  it("is off unless enabled: true, without headers or calls", async () => {
+    const { namespace, calls } = counting();
+    const app = limitedApp({ config: { rate: 1, burst: 1 }, namespace });
+    const responses = await Promise.all([1, 2, 3].map(() => send(app, { "cf-connecting-ip": "198.51.100.20" })));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(responses[0]!.headers.has("X-RateLimit-Limit")).toBe(false);
+    expect(calls()).toBe(0);
+  });
+
+  it("limits on the Durable Objects when enabled, with Loom's and the IETF headers and Retry-After on the 429", async () => {
+    const { namespace, calls } = counting();
+    const app = limitedApp({ config: { enabled: true, rate: 1, burst: 2 }, namespace });
+    const ip = { "cf-connecting-ip": "198.51.100.21" };
+    const first = await send(app, ip);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("X-RateLimit-Limit")).toBe("2");
+    expect(first.headers.get("RateLimit-Policy")).toBe('"burst";q=2;w=2');
+    expect((await send(app, ip)).status).toBe(200);
+    const refused = await send(app, ip);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe("1");
+    expect(refused.headers.get("X-RateLimit-Limit")).toBe("2");
+    expect(refused.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect(calls()).toBeGreaterThan(0);
+  });
+
+  it("uses Loom's defaults when enabled alone: burst 10 at 100 per second", async () => {
+    const app = limitedApp({ config: { enabled: true, cleanup_interval: "5m" } });
+    const results = await statuses(app, 12, { "cf-connecting-ip": "198.51.100.22" });
+    expect(results.filter((status) => status === 200)).toHaveLength(10);
+    expect(results.slice(10)).toEqual([429, 429]);
   });
 });
 

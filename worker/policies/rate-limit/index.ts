@@ -9,8 +9,9 @@
  *   `default`, `route=<id>` or `consumer=<id>`, and key the evaluated key expression.
  * - Refused: 429 with Retry-After and `{error: "rate_limited", retry_after}`; the refusal is
  *   counted for an aggregated `rate_limit` audit event (./audit.ts).
- * - Every response of a limited route carries RateLimit-Policy and, once the counter has been
- *   seen, RateLimit (./headers.ts).
+ * - Every response of a limited route carries RateLimit-Policy and X-RateLimit-Limit and, once
+ *   the counter has been seen, RateLimit and X-RateLimit-Remaining (./headers.ts; the X- pair is
+ *   Loom's, 0 left on a 429).
  * - The object failing or overloaded: `fail_open` admits (default) or refuses with 503; either
  *   way it is logged once per failed call, the object is left alone for a second, and an
  *   `.overloaded` error is never retried (nothing here retries: one round trip at most).
@@ -22,7 +23,7 @@ import type { AppEnv, Env } from "../../env";
 import { passThrough } from "../../http/chain";
 import { httpError, retryAfterSeconds, retryLater } from "../../http/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
-import { exhaustedHeader, policyHeader, rateLimitHeader } from "./headers";
+import { exhaustedHeader, loomLimitHeader, loomRemainingHeader, policyHeader, rateLimitHeader } from "./headers";
 import { compileKey } from "./key";
 import { LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 import type { RateConfig } from "../../http/schema-kit/rate";
@@ -63,6 +64,8 @@ interface Scope {
   buckets: Bucket[];
   /** RateLimit-Policy value, fixed per scope. */
   policy: string;
+  /** X-RateLimit-Limit value, fixed per scope. */
+  loomLimit: string;
 }
 
 const DEFAULT_AUDIT_WINDOW_MS = 10_000;
@@ -86,7 +89,7 @@ function scope(name: string, rate: RateConfig): Scope {
     windows: { minute: rate.requests_per_minute, hour: rate.requests_per_hour },
   };
   const buckets = bucketsOf(spec);
-  return { name, spec, buckets, policy: policyHeader(buckets) };
+  return { name, spec, buckets, policy: policyHeader(buckets), loomLimit: loomLimitHeader(buckets) };
 }
 
 function errorFlags(error: unknown): { name: string; overloaded: boolean; retryable: boolean } {
@@ -148,6 +151,8 @@ export const rateLimit = (
       throw retryLater("rate_limited", `too many requests; retry in ${seconds} s`, seconds, {
         "RateLimit-Policy": limit.policy,
         RateLimit: exhaustedHeader(limit.buckets, seconds),
+        "X-RateLimit-Limit": limit.loomLimit,
+        "X-RateLimit-Remaining": "0",
       });
     }
     if (decision.outcome === "unavailable") {
@@ -160,12 +165,16 @@ export const rateLimit = (
       }
       if (!config.fail_open) {
         throw httpError("rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", {
-          headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy },
+          headers: { "Retry-After": "1", "RateLimit-Policy": limit.policy, "X-RateLimit-Limit": limit.loomLimit },
         });
       }
     }
     await next();
     c.res.headers.set("RateLimit-Policy", limit.policy);
-    if (decision.outcome === "admitted" && decision.limits) c.res.headers.set("RateLimit", rateLimitHeader(decision.limits));
+    c.res.headers.set("X-RateLimit-Limit", limit.loomLimit);
+    if (decision.outcome === "admitted" && decision.limits) {
+      c.res.headers.set("RateLimit", rateLimitHeader(decision.limits));
+      c.res.headers.set("X-RateLimit-Remaining", loomRemainingHeader(decision.limits));
+    }
   };
 };
