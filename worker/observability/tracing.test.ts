@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { configSchema } from "../config/schema";
 import type { AppEnv } from "../env";
 import { chain } from "../http/chain";
-import { errorHandler } from "../http/error-handler";
 import { httpError } from "../http/errors";
-import { log as structuredLog } from "./logger";
+import { appWithRequestContext, STARTED_AT } from "./request-context.test-helper";
 import type { TraceRandom } from "./trace-context";
 import { tracing, type TracingDependencies } from "./tracing";
 
@@ -49,12 +48,8 @@ async function run(
   const exported: Record<string, any>[] = [];
   const exportUrls: string[] = [];
   let upstreamHeaders: readonly (readonly [string, string])[] = [];
-  const hono = new Hono<AppEnv>();
-  hono.onError(errorHandler(structuredLog.error));
-  hono.use(async function fakeRequestContext(c, next) {
-    c.set("requestId", "req-1");
-    c.set("clientIp", "203.0.113.7");
-    c.set("startedAt", Date.parse("2026-05-01T10:00:00Z"));
+  const hono = appWithRequestContext();
+  hono.use(async function earlierUpstreamHeader(c, next) {
     c.set("upstreamHeaders", [["x-earlier", "kept"]]);
     await next();
   });
@@ -130,7 +125,7 @@ describe("tracing", () => {
       kind: 2,
       status: { code: 0 },
     });
-    expect(span.startTimeUnixNano).toBe(`${Date.parse("2026-05-01T10:00:00Z")}000000`);
+    expect(span.startTimeUnixNano).toBe(`${STARTED_AT}000000`);
     expect(BigInt(span.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(span.startTimeUnixNano));
     expect(attributesOf(span)).toEqual({
       "http.request.method": "POST",
