@@ -90,6 +90,13 @@ describe("tracing, when saved", () => {
     expect(warnings).toContainEqual(expect.stringMatching(/^tracing\.batch_timeout: ignored at the edge/));
   });
 
+  it("warns that Loom's default endpoint, localhost:4317, is unreachable from Cloudflare's network", async () => {
+    const { warnings } = await putConfig({ ...base, tracing: { enabled: true } });
+    expect(warnings).toContainEqual(expect.stringMatching(/^tracing\.endpoint: port 4317 .*http:\/\/localhost:4318\/v1\/traces/));
+    expect(warnings).toContainEqual(expect.stringMatching(/^tracing\.endpoint: localhost is a private or loopback address/));
+    expect(warnings).not.toContainEqual(expect.stringMatching(/batch_timeout/));
+  });
+
   it("refuses an endpoint with user info or another scheme, and a sample_rate above 1", async () => {
     const res = await admin(
       "/config/validate",
