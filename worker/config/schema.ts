@@ -14,7 +14,7 @@ import { routeTargetSchema, upstreamTargetSchema } from "../gateway/schema";
 import { endpointUrl } from "../gateway/upstream-url";
 import { isLoopbackHost, identifier, secretRef } from "../http/schema-kit/fields";
 import { authFailureLimitSchema } from "../limits/schema";
-import { loggingSchema, metricsSchema } from "../observability/schema";
+import { loggingSchema, metricsSchema, tracingSchema } from "../observability/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
@@ -197,6 +197,11 @@ const configObject = z.strictObject({
     .describe("Loom's global CORS block: the policy of every route without a `cors` of its own; not together with middleware.cors."),
   logging: loggingSchema.optional(),
   metrics: metricsSchema.optional().describe("Loom's metrics block: accepted, not exported yet (a warning says so)."),
+  tracing: tracingSchema
+    .optional()
+    .describe(
+      "Loom's tracing block: W3C Trace Context to the upstream and one OTLP/HTTP JSON span per sampled request; off unless enabled.",
+    ),
   plugins: z.array(wasmPluginSchema).default([]),
   audit: auditSchema.optional(),
   graphql: graphqlSchema.optional(),

@@ -9,6 +9,7 @@ import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
+import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otlpTracesUrl } from "../observability/otlp-endpoint";
 
 const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: string }[] = [
   {
@@ -41,6 +42,10 @@ const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: str
     says: "ignored at the edge: each counter is a Durable Object that stops keeping state by itself once idle",
   },
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
+  {
+    test: (p) => p[0] === "tracing" && p[1] === "batch_timeout",
+    says: "ignored at the edge: nothing outlives a request in a Worker, so each sampled request's span is exported on its own, right after the response",
+  },
 ];
 
 /** What the edge does with the listener protocols that are more than "TLS or not" in Loom. */
@@ -127,6 +132,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
   warnings.push(...fallThroughWarnings(config));
   warnings.push(...adminWarnings(config));
+  warnings.push(...tracingWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
@@ -135,6 +141,28 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
+  }
+  return warnings;
+}
+
+/** Where the spans of Loom's `tracing` block really go. */
+function tracingWarnings(config: Config): string[] {
+  if (!config.tracing) return [];
+  const resolved = otlpTracesUrl(config.tracing.endpoint);
+  if (!resolved.ok) return [];
+  const warnings: string[] = [];
+  const url = new URL(resolved.url);
+  if (resolved.movedFromGrpcPort) {
+    warnings.push(
+      `tracing.endpoint: port ${OTLP_GRPC_PORT} is OTLP/gRPC, which a Worker cannot speak; spans are sent as OTLP/HTTP JSON to ${resolved.url} (the collector's OTLP/HTTP receiver must listen on ${OTLP_HTTP_PORT})`,
+    );
+  }
+  if (PRIVATE_HOST.test(url.hostname)) {
+    warnings.push(
+      `tracing.endpoint: ${url.hostname} is a private or loopback address, reachable only from local development, not from Cloudflare's network`,
+    );
+  } else if (url.protocol === "http:") {
+    warnings.push("tracing.endpoint: plain http: spans (paths, client addresses, user agents) cross the network in clear; use https");
   }
   return warnings;
 }

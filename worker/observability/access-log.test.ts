@@ -3,25 +3,17 @@ import { Hono, type Handler } from "hono";
 import { configSchema, routeSchema } from "../config/schema";
 import { ACCESS_LOG_FIELDS } from "./schema";
 import type { AppEnv } from "../env";
-import { errorHandler } from "../http/error-handler";
 import { httpError } from "../http/errors";
 import { accessLog, isoTimestamp } from "./access-log";
+import { appWithRequestContext } from "./request-context.test-helper";
 import type { AccessLogOptions } from "./schema";
-import { log as structuredLog } from "./logger";
 
 const allFields = configSchema.parse({ logging: { access_log: { fields: [...ACCESS_LOG_FIELDS] } } }).logging!.access_log!;
 const route = routeSchema.parse({ id: "api", path: "/api/*", upstream: "backend" });
 
 /** requestContext and a proxy that found `terminal`'s answer, stood in for. */
 function app(options: AccessLogOptions | undefined, terminal: Handler<AppEnv> = (c) => c.text("hello")) {
-  const hono = new Hono<AppEnv>();
-  hono.onError(errorHandler(structuredLog.error));
-  hono.use(async function fakeRequestContext(c, next) {
-    c.set("requestId", "req-1");
-    c.set("clientIp", "203.0.113.7");
-    c.set("startedAt", Date.parse("2026-05-01T10:00:00Z"));
-    await next();
-  });
+  const hono = appWithRequestContext();
   hono.use(accessLog(options));
   hono.all("*", async (c, next) => {
     c.set("route", { id: route.id, config: route, params: {}, path: c.req.path, forwardPath: c.req.path });

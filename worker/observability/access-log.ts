@@ -16,7 +16,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, RequestTarget } from "../env";
 import { contentLength } from "../http/body";
 import { targetOf } from "../http/request-target";
-import { redactText, secretValues } from "./redact";
+import { redactText, secretsOfEnv } from "./redact";
 import type { ACCESS_LOG_FIELDS, AccessLogOptions } from "./schema";
 
 type Field = (typeof ACCESS_LOG_FIELDS)[number];
@@ -85,17 +85,7 @@ export const accessLog = (
   { secretVariables = [] }: AccessLogSecrets = {},
 ): MiddlewareHandler<AppEnv> => {
   const fields = options?.enabled ? options.fields.map((name) => [name, FIELDS[name]] as const) : [];
-  /** The secret values of each `env` (the same object for every request of an isolate). */
-  const secretsByEnv = new WeakMap<object, string[]>();
-
-  function secretsOf(env: object): string[] {
-    let secrets = secretsByEnv.get(env);
-    if (!secrets) {
-      secrets = secretValues(env as Record<string, unknown>, secretVariables);
-      secretsByEnv.set(env, secrets);
-    }
-    return secrets;
-  }
+  const secretsOf = secretsOfEnv(secretVariables);
 
   function write(c: Context<AppEnv>, startedAt: number, status: number): void {
     const secrets = secretsOf(c.env ?? {});

@@ -134,3 +134,19 @@ export function secretValues(env: Record<string, unknown>, variables: Iterable<s
   }
   return [...values];
 }
+
+/**
+ * secretValues, computed once per `env` (the same object for every request of an isolate): for
+ * the access log and the spans, which redact on every request.
+ */
+export function secretsOfEnv(variables: readonly string[]): (env: object) => string[] {
+  const byEnv = new WeakMap<object, string[]>();
+  return (env) => {
+    let secrets = byEnv.get(env);
+    if (!secrets) {
+      secrets = secretValues(env as Record<string, unknown>, variables);
+      byEnv.set(env, secrets);
+    }
+    return secrets;
+  };
+}

@@ -1,5 +1,7 @@
-/** The `logging` block (the access log's fields) and Loom's `metrics` block. */
+/** The `logging` block (the access log's fields), Loom's `metrics` and `tracing` blocks. */
 import { z } from "zod";
+import { duration } from "../http/schema-kit/fields";
+import { otlpTracesUrl } from "./otlp-endpoint";
 
 export const ACCESS_LOG_FIELDS = [
   "timestamp",
@@ -55,3 +57,38 @@ export const metricsSchema = z.strictObject({
     .optional()
     .describe("Not exported yet."),
 });
+
+/**
+ * Loom's `tracing` block (its code's dialect): W3C Trace Context and one OTLP/HTTP JSON span per
+ * request (observability/tracing.ts). Off unless `enabled`, as in Loom.
+ */
+export const tracingSchema = z.strictObject({
+  enabled: z.boolean().default(false).describe("Trace every gateway request. Default false."),
+  endpoint: z
+    .string()
+    .max(2048)
+    .default("localhost:4317")
+    .superRefine((endpoint, ctx) => {
+      const resolved = otlpTracesUrl(endpoint);
+      if (!resolved.ok) ctx.addIssue({ code: "custom", message: resolved.message });
+    })
+    .describe(
+      "The OTLP collector: `host:port` or an http(s) base URL; spans are POSTed as OTLP/HTTP JSON to `<base>/v1/traces`. Loom's OTLP/gRPC port 4317 is replaced by OTLP/HTTP's 4318 (with a warning): a Worker cannot speak gRPC. Default `localhost:4317`. No user info, query or fragment.",
+    ),
+  service_name: z.string().min(1).max(128).default("loom").describe("The spans' `service.name`. 1-128 characters; default `loom`."),
+  sample_rate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe(
+      "Share of new traces sampled, 0.0 to 1.0; default 1.0. A valid incoming traceparent's sampled flag decides instead. Only sampled spans are exported.",
+    ),
+  batch_timeout: duration
+    .prefault("5s")
+    .describe(
+      "Accepted with a warning: a Worker keeps nothing between requests, so each sampled request's span is exported on its own after the response. Default 5s.",
+    ),
+});
+
+export type TracingOptions = z.output<typeof tracingSchema>;

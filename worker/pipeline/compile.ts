@@ -11,6 +11,7 @@ import { overrideHeaders } from "../gateway/override-headers";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
+import { tracing } from "../observability/tracing";
 import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
@@ -130,7 +131,12 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
   const allowSemicolons = middleware.request_validation?.allow_semicolons;
   // One of the two dialects states it (the schema refuses both): the policy's, or Loom's top-level block.
   const globalCors = middleware.cors ?? config.cors;
+  const tracingConfig = config.tracing;
   const steps: MiddlewareHandler<AppEnv>[] = [
+    // First, so the span covers every refusal of the steps below; not compiled in when off.
+    ...(tracingConfig?.enabled
+      ? [build("tracing", () => tracing(tracingConfig, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }))]
+      : []),
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
     routeMatch(router, { corsRoutes: corsRouteIds({ cors: globalCors, routes }), allowedMethods, allowSemicolons }),
