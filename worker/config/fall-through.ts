@@ -16,6 +16,7 @@
  */
 import { routesOverlap } from "../gateway/route-overlap";
 import type { Config, RouteConfig } from "./schema";
+import { pluginObjects } from "./plugin-names";
 
 function hasConditions(route: RouteConfig): boolean {
   return Object.keys(route.headers ?? {}).length > 0 || Object.keys(route.query_params ?? {}).length > 0;
@@ -37,7 +38,7 @@ function missingPolicies(config: Config, route: RouteConfig, fallback: RouteConf
     return auth !== undefined && auth !== "none";
   };
   const overrides = config.rate_limit?.routes ?? {};
-  const validates = (r: RouteConfig) => r.plugins.some((plugin) => plugin.name === "request-validator");
+  const validates = (r: RouteConfig) => pluginObjects(r.plugins).some((plugin) => plugin.name === "request-validator");
   return [
     requiresAuth(route) && !requiresAuth(fallback) ? "auth" : undefined,
     route.ip_rules !== undefined && fallback.ip_rules === undefined ? "ip_rules" : undefined,

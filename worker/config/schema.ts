@@ -27,6 +27,7 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
+import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -44,10 +45,19 @@ const middlewareSchema = z.strictObject({
 
 // ---------------------------------------------------------------- routes and upstreams
 
-export const routePluginSchema = z.discriminatedUnion("name", [requestValidatorPlugin]);
+export const routePluginSchema = z
+  .union([pluginName, z.discriminatedUnion("name", [requestValidatorPlugin])], {
+    error: "must be a plugin name (Loom's list form) or a { name: request-validator, config } object",
+  })
+  .describe("A plugin by name (Loom's list form), or a `{ name, config }` object (request-validator).");
 
 export const routeSchema = routeTargetSchema.extend({
-  plugins: z.array(routePluginSchema).default([]),
+  plugins: z
+    .array(routePluginSchema)
+    .default([])
+    .describe(
+      'Names of top-level plugins[] entries or built-ins (jwt-auth, rate-limit, request-logger; README "Plugins"), and request-validator objects. Default none.',
+    ),
   auth: routeAuthSchema
     .optional()
     .describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
@@ -163,13 +173,6 @@ const aiGatewaySchema = z.strictObject({
       max_tokens_per_minute: z.number().int().positive().optional(),
     })
     .optional(),
-});
-
-const wasmPluginSchema = z.strictObject({
-  name: identifier,
-  path: z.string().optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-  capabilities: z.strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) }).optional(),
 });
 
 const graphqlSchema = z.strictObject({
@@ -289,6 +292,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
   const upstreamNames = checkUnique(ctx, upstreams, "name", "upstreams");
   const routeIds = checkUnique(ctx, routes, "id", "routes");
   const listenerNames = checkUnique(ctx, list(config.listeners), "name", "listeners");
+  checkUnique(ctx, list(config.plugins), "name", "plugins");
   const validation = (config.middleware as Loose | undefined)?.request_validation as Loose | undefined;
   const allowed = Array.isArray(validation?.allowed_methods) ? new Set(validation.allowed_methods) : undefined;
   const matchKeys = new Map<string, string>();
@@ -361,6 +365,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
     if (!routeIds.has(routeId)) {
@@ -371,6 +376,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
 
 export const configSchema = configObject
   .superRefine((config, ctx) => crossReferences(config as unknown as Loose, ctx), { when: () => true })
+  .transform((config) => resolvePlugins(config))
   .describe("Loom Edge gateway configuration (the Loom gateway YAML).");
 
 /** What the operator writes (sizes and durations as strings, `${VAR}` references). */

@@ -127,15 +127,57 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   for (const { path, jwt } of jwtBlocks(config)) warnings.push(...jwtWarnings(path, jwt));
   warnings.push(...fallThroughWarnings(config));
   warnings.push(...adminWarnings(config));
+  warnings.push(...pluginWarnings(config));
+  warnings.push(...serviceDiscoveryWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
-    [config.plugins.length > 0 ? config.plugins : undefined, "plugins"],
     [config.metrics, "metrics"],
   ];
   for (const [block, name] of notEnforced) {
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
   }
+  return warnings;
+}
+
+/** What the edge does with each top-level plugins[] entry (config/plugins.ts resolves the names). */
+const PLUGIN_AT_EDGE: Record<string, string> = {
+  "jwt-auth":
+    "served by the built-in jwt scheme: a route naming it authenticates with this config (jwks_url read as jwks_uri) as its `auth`",
+  "rate-limit":
+    "served by the built-in rate limiter: a route naming it gets this config (requests_per_second, burst) as its rate_limit.routes override, on the same Durable Objects",
+  "request-logger":
+    "served by the access log (logging.access_log), which records every request of every route, whether a route names it or not; its config is not read and bodies are never logged",
+  "request-validator": "served by the built-in request-validator only in a route's { name, config } form; this entry is not read",
+};
+
+function pluginWarnings(config: Config): string[] {
+  return config.plugins.map((plugin, p) => {
+    const says =
+      PLUGIN_AT_EDGE[plugin.name] ??
+      "a WASM plugin Loom Edge cannot run: every route naming it answers 503 plugin_unavailable (never served without it)";
+    const builtIn = PLUGIN_AT_EDGE[plugin.name] !== undefined ? "; phase, priority, memory_limit and timeout do not apply" : "";
+    return `plugins[${p}] (${plugin.name}): ${says}${builtIn}`;
+  });
+}
+
+function serviceDiscoveryWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  config.upstreams.forEach((upstream, u) => {
+    const discovery = upstream.service_discovery;
+    if (!discovery) return;
+    const path = `upstreams[${u}].service_discovery`;
+    if (!discovery.enabled) warnings.push(`${path}: enabled is false; requests go to endpoints as written`);
+    else if (discovery.provider === "dns") {
+      warnings.push(
+        `${path}: dns is what the edge does anyway: each endpoint's host name is resolved per request (service_name and refresh_interval are not used)`,
+      );
+    } else {
+      warnings.push(
+        `${path}: ${discovery.provider} is unreachable from Cloudflare's network: it is not consulted, and requests go to endpoints as written`,
+      );
+    }
+  });
   return warnings;
 }
 
