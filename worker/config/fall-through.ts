@@ -16,7 +16,7 @@
  */
 import { routesOverlap } from "../gateway/route-overlap";
 import type { Config, RouteConfig } from "./schema";
-import { pluginObjects } from "./plugin-names";
+import { pluginObjects, wasmOnlyNames } from "./plugin-names";
 
 function hasConditions(route: RouteConfig): boolean {
   return Object.keys(route.headers ?? {}).length > 0 || Object.keys(route.query_params ?? {}).length > 0;
@@ -44,6 +44,10 @@ function missingPolicies(config: Config, route: RouteConfig, fallback: RouteConf
     route.ip_rules !== undefined && fallback.ip_rules === undefined ? "ip_rules" : undefined,
     Object.hasOwn(overrides, route.id) && !Object.hasOwn(overrides, fallback.id) ? "rate limit override" : undefined,
     validates(route) && !validates(fallback) ? "request-validator" : undefined,
+    // A route that answers 503 for a plugin it names must not be side-stepped either.
+    ...wasmOnlyNames(route.plugins)
+      .filter((name) => !fallback.plugins.includes(name))
+      .map((name) => `plugin ${name}`),
   ].filter((name): name is string => name !== undefined);
 }
 

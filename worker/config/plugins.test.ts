@@ -68,6 +68,10 @@ describe("Loom's reference config", () => {
         "plugins[0].path: ignored at the edge: there is no file system; WASM plugins are not loaded",
       ]),
     );
+    // The translated jwt block is warned about once, at the entry the operator wrote.
+    expect(result.warnings.filter((warning) => warning.includes("no audience"))).toEqual([
+      expect.stringMatching(/^plugins\[0\]\.config: no audience \(any `aud`/),
+    ]);
   });
 });
 
@@ -127,6 +131,18 @@ describe("routes[].plugins as names", () => {
 
   it("refuses two entries with one name", () => {
     expect(issues({ plugins: [WASM, WASM] })).toEqual([{ path: "plugins[1].name", message: 'duplicate name "geo-block"' }]);
+  });
+});
+
+describe("a route with a WASM plugin", () => {
+  it("is named in the fall-through warning when a client can side-step it to a route without", () => {
+    const result = loaded({
+      plugins: [WASM],
+      routes: [route(["geo-block"], { headers: { "X-Region": "eu" } }), { id: "all", path: "/r/*", upstream: "backend" }],
+    });
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/^routes\[0\] \(r\): .*routes\[1\] \(all\), which lacks its plugin geo-block;/),
+    );
   });
 });
 

@@ -218,7 +218,13 @@ function jwtBlocks(config: Config): { path: string; jwt: JwtAuthConfig }[] {
     });
   };
   collect("middleware.auth", config.middleware.auth);
-  config.routes.forEach((route, r) => collect(`routes[${r}].auth`, route.auth));
+  // A route naming jwt-auth got its `auth` from the plugin entry: warned once, at the entry.
+  const fromPlugin = config.routes.find((route) => route.plugins.includes("jwt-auth"));
+  const entry = config.plugins.findIndex((plugin) => plugin.name === "jwt-auth");
+  if (fromPlugin) collect(`plugins[${entry}].config`, fromPlugin.auth);
+  config.routes.forEach((route, r) => {
+    if (!route.plugins.includes("jwt-auth")) collect(`routes[${r}].auth`, route.auth);
+  });
   return blocks;
 }
 
