@@ -117,6 +117,15 @@ describe("routes[].plugins as names", () => {
     }
   });
 
+  it("gives a route whose id is an Object prototype key its override", () => {
+    const result = loaded({
+      plugins: [RATE],
+      rate_limit: { default: { requests_per_second: 1 } },
+      routes: [route(["rate-limit"], { id: "constructor" })],
+    });
+    expect(result.config.rate_limit?.routes).toEqual({ constructor: { requests_per_second: 5, burst: 7 } });
+  });
+
   it("refuses a jwt-auth or rate-limit config the built-in cannot read, by the config's own key names", () => {
     const found = issues({
       plugins: [

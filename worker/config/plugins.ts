@@ -83,6 +83,8 @@ export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {
     if (!result.ok) issues.push(...result.issues.map((issue) => ({ ...issue, path: ["plugins", index, "config", ...issue.path] })));
   });
   const defined = new Set(entries.map((entry) => entry?.name));
+  // Parsed, the block always carries `enabled` (its dialect's default applied); a block that did
+  // not parse is refused with issues of its own.
   const rateLimit = config.rate_limit as Loose | undefined;
   const overrides = (rateLimit?.routes ?? {}) as Loose;
   routes.forEach((route, r) => {
@@ -107,9 +109,9 @@ export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {
           path: at,
           message: `jwt-auth and routes[${r}].auth both state this route's authentication; keep one of them`,
         });
-      } else if (name === "rate-limit" && typeof route.id === "string" && route.id in overrides) {
+      } else if (name === "rate-limit" && typeof route.id === "string" && Object.hasOwn(overrides, route.id)) {
         issues.push({ path: at, message: `rate-limit and rate_limit.routes.${route.id} both set this route's limit; keep one of them` });
-      } else if (name === "rate-limit" && (rateLimit === undefined || !rateLimitOn(rateLimit))) {
+      } else if (name === "rate-limit" && (rateLimit === undefined || rateLimit.enabled === false)) {
         issues.push({
           path: at,
           message: "rate-limit is a route override on the rate_limit block's counters: it needs a rate_limit block that is enabled",
@@ -118,12 +120,6 @@ export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {
     });
   });
   return issues;
-}
-
-/** The rate_limit block is on: as its schema decides, read from the parsed output or the input. */
-function rateLimitOn(block: Loose): boolean {
-  if (typeof block.enabled === "boolean") return block.enabled;
-  return !["rate", "burst", "cleanup_interval"].some((key) => block[key] !== undefined);
 }
 
 /** What the routes' plugin names resolve to, for `resolvePlugins` (valid configs only). */
@@ -135,6 +131,7 @@ interface PluginConfigs {
 function builtInConfigs(entries: Loose[]): PluginConfigs {
   const configs: PluginConfigs = {};
   for (const entry of entries) {
+    if (entry.name !== "jwt-auth" && entry.name !== "rate-limit") continue;
     const result = translated(entry);
     if (!result.ok) continue;
     if (entry.name === "jwt-auth") configs.jwt = result.value as PluginConfigs["jwt"];
