@@ -83,6 +83,14 @@ describe("routes[].plugins as names", () => {
     expect(wasmOnlyNames(result.config.routes[0]!.plugins)).toEqual(["geo-block"]);
   });
 
+  it("warns that request-logger logs nothing when the access log is off", () => {
+    const off = loaded({ logging: { access_log: { enabled: false } }, routes: [route(["request-logger"])] });
+    expect(off.warnings).toContain(
+      "routes[0].plugins[0]: request-logger is the access log, which logging.access_log.enabled: false turns off; this route's requests are not logged",
+    );
+    expect(loaded({ routes: [route(["request-logger"])] }).warnings.filter((w) => w.startsWith("routes[0].plugins"))).toEqual([]);
+  });
+
   it("refuses an unknown name, by path", () => {
     expect(issues({ routes: [route(["request-logger", "nope"])] })).toEqual([
       { path: "routes[0].plugins[1]", message: expect.stringContaining('plugin "nope" is neither defined in plugins nor a built-in') },

@@ -152,13 +152,23 @@ const PLUGIN_AT_EDGE: Record<string, string> = {
 };
 
 function pluginWarnings(config: Config): string[] {
-  return config.plugins.map((plugin, p) => {
-    const says =
-      PLUGIN_AT_EDGE[plugin.name] ??
-      "a WASM plugin Loom Edge cannot run: every route naming it answers 503 plugin_unavailable (never served without it)";
-    const builtIn = PLUGIN_AT_EDGE[plugin.name] !== undefined ? "; phase, priority, memory_limit and timeout do not apply" : "";
-    return `plugins[${p}] (${plugin.name}): ${says}${builtIn}`;
-  });
+  const logged = config.logging?.access_log?.enabled !== false;
+  const unlogged = config.routes.flatMap((route, r) =>
+    logged || !route.plugins.includes("request-logger")
+      ? []
+      : [
+          `routes[${r}].plugins[${route.plugins.indexOf("request-logger")}]: request-logger is the access log, which logging.access_log.enabled: false turns off; this route's requests are not logged`,
+        ],
+  );
+  return unlogged.concat(
+    config.plugins.map((plugin, p) => {
+      const says =
+        PLUGIN_AT_EDGE[plugin.name] ??
+        "a WASM plugin Loom Edge cannot run: every route naming it answers 503 plugin_unavailable (never served without it)";
+      const builtIn = PLUGIN_AT_EDGE[plugin.name] !== undefined ? "; phase, priority, memory_limit and timeout do not apply" : "";
+      return `plugins[${p}] (${plugin.name}): ${says}${builtIn}`;
+    }),
+  );
 }
 
 function serviceDiscoveryWarnings(config: Config): string[] {
