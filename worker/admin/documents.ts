@@ -13,6 +13,7 @@ import { httpError } from "../http/errors";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound, readBodyText } from "./http";
 import { assertCompiles, referencedDocuments } from "./validation";
+import { pluginObjects } from "../config/plugin-names";
 
 /** Absolute, in normal form (RFC 3986 §6.2.2: no dot segments or empty segments), plain characters. */
 const DOCUMENT_PATH = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
@@ -70,7 +71,7 @@ async function remove(c: AdminContext) {
   const parsed = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
   if (parsed.success && documentPaths(parsed.data).includes(path)) {
     const routes = parsed.data.routes
-      .filter((route) => route.plugins.some((plugin) => plugin.config.schema === path))
+      .filter((route) => pluginObjects(route.plugins).some((plugin) => plugin.config.schema === path))
       .map((route) => route.id);
     throw httpError("document_in_use", `document ${path} is referenced by the config in force`, { extra: { routes } });
   }

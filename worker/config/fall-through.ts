@@ -16,6 +16,7 @@
  */
 import { routesOverlap } from "../gateway/route-overlap";
 import type { Config, RouteConfig } from "./schema";
+import { pluginObjects, wasmOnlyNames } from "./plugin-names";
 
 function hasConditions(route: RouteConfig): boolean {
   return Object.keys(route.headers ?? {}).length > 0 || Object.keys(route.query_params ?? {}).length > 0;
@@ -37,12 +38,16 @@ function missingPolicies(config: Config, route: RouteConfig, fallback: RouteConf
     return auth !== undefined && auth !== "none";
   };
   const overrides = config.rate_limit?.routes ?? {};
-  const validates = (r: RouteConfig) => r.plugins.some((plugin) => plugin.name === "request-validator");
+  const validates = (r: RouteConfig) => pluginObjects(r.plugins).some((plugin) => plugin.name === "request-validator");
   return [
     requiresAuth(route) && !requiresAuth(fallback) ? "auth" : undefined,
     route.ip_rules !== undefined && fallback.ip_rules === undefined ? "ip_rules" : undefined,
     Object.hasOwn(overrides, route.id) && !Object.hasOwn(overrides, fallback.id) ? "rate limit override" : undefined,
     validates(route) && !validates(fallback) ? "request-validator" : undefined,
+    // A route that answers 503 for a plugin it names must not be side-stepped either.
+    ...wasmOnlyNames(route.plugins)
+      .filter((name) => !fallback.plugins.includes(name))
+      .map((name) => `plugin ${name}`),
   ].filter((name): name is string => name !== undefined);
 }
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "./parse";
+import { pluginObjects } from "./plugin-names";
 
 const upstreams = [{ name: "backend", endpoints: ["https://origin.example.com"] }];
 const jwt = { type: "jwt", secret: "${HS_SECRET}", algorithms: ["HS256"] };
@@ -113,7 +114,7 @@ describe("request-validator max_body_size", () => {
 
   it("defaults to 1 MiB", () => {
     const result = validateConfig(withValidator({}), ENV);
-    expect(result.ok && result.config.routes[0]!.plugins[0]!.config.max_body_size).toBe(1024 * 1024);
+    expect(result.ok && pluginObjects(result.config.routes[0]!.plugins)[0]!.config.max_body_size).toBe(1024 * 1024);
   });
 
   it.each(["0B", "33MB"])("refuses %s", (max_body_size) => {

@@ -143,7 +143,7 @@ describe("invalid configs", () => {
     [
       "unknown route plugin",
       { routes: [{ id: "r", path: "/a", upstream: "backend", plugins: [{ name: "exec", config: {} }] }], upstreams: [upstream] },
-      "routes[0].plugins[0].name",
+      "routes[0].plugins[0]",
     ],
     ["security.txt without contact", { security_txt: { expires: "2030-01-01T00:00:00Z" } }, "security_txt.contact"],
     [

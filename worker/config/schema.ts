@@ -27,6 +27,7 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
+import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -44,10 +45,19 @@ const middlewareSchema = z.strictObject({
 
 // ---------------------------------------------------------------- routes and upstreams
 
-export const routePluginSchema = z.discriminatedUnion("name", [requestValidatorPlugin]);
+export const routePluginSchema = z
+  .union([pluginName, z.discriminatedUnion("name", [requestValidatorPlugin])], {
+    error: "must be a plugin name (Loom's list form) or a { name: request-validator, config } object",
+  })
+  .describe("A plugin by name (Loom's list form), or a `{ name, config }` object (request-validator).");
 
 export const routeSchema = routeTargetSchema.extend({
-  plugins: z.array(routePluginSchema).default([]),
+  plugins: z
+    .array(routePluginSchema)
+    .default([])
+    .describe(
+      'Names of top-level plugins[] entries or built-ins (jwt-auth, rate-limit, request-logger; README "Plugins"), and request-validator objects. Default none.',
+    ),
   auth: routeAuthSchema
     .optional()
     .describe("Replaces middleware.auth on this route: `none`, a scheme block, or a list of acceptable scheme blocks."),
@@ -165,13 +175,6 @@ const aiGatewaySchema = z.strictObject({
     .optional(),
 });
 
-const wasmPluginSchema = z.strictObject({
-  name: identifier,
-  path: z.string().optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-  capabilities: z.strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) }).optional(),
-});
-
 const graphqlSchema = z.strictObject({
   security: z.strictObject({
     max_depth: z.number().int().positive().optional(),
@@ -183,7 +186,8 @@ const graphqlSchema = z.strictObject({
 
 // ---------------------------------------------------------------- the whole config
 
-const configObject = z.strictObject({
+/** The document's blocks before the cross-block checks and the plugin resolution, which keep its output shape: what the normal form's fingerprint reads (normal-form.test.ts). */
+export const configObject = z.strictObject({
   listeners: z.array(listenerSchema).default([]),
   rate_limit: rateLimitSchema.optional(),
   auth_failure_limit: authFailureLimitSchema.prefault({}),
@@ -294,6 +298,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
   const upstreamNames = checkUnique(ctx, upstreams, "name", "upstreams");
   const routeIds = checkUnique(ctx, routes, "id", "routes");
   const listenerNames = checkUnique(ctx, list(config.listeners), "name", "listeners");
+  checkUnique(ctx, list(config.plugins), "name", "plugins");
   const validation = (config.middleware as Loose | undefined)?.request_validation as Loose | undefined;
   const allowed = Array.isArray(validation?.allowed_methods) ? new Set(validation.allowed_methods) : undefined;
   const matchKeys = new Map<string, string>();
@@ -366,6 +371,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
     if (!routeIds.has(routeId)) {
@@ -376,6 +382,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
 
 export const configSchema = configObject
   .superRefine((config, ctx) => crossReferences(config as unknown as Loose, ctx), { when: () => true })
+  .transform((config) => resolvePlugins(config))
   .describe("Loom Edge gateway configuration (the Loom gateway YAML).");
 
 /** What the operator writes (sizes and durations as strings, `${VAR}` references). */

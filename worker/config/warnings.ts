@@ -133,10 +133,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...fallThroughWarnings(config));
   warnings.push(...adminWarnings(config));
   warnings.push(...tracingWarnings(config));
+  warnings.push(...pluginWarnings(config));
+  warnings.push(...serviceDiscoveryWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
-    [config.plugins.length > 0 ? config.plugins : undefined, "plugins"],
     [config.metrics, "metrics"],
   ];
   for (const [block, name] of notEnforced) {
@@ -164,6 +165,57 @@ function tracingWarnings(config: Config): string[] {
   } else if (url.protocol === "http:") {
     warnings.push("tracing.endpoint: plain http: spans (paths, client addresses, user agents) cross the network in clear; use https");
   }
+  return warnings;
+}
+
+/** What the edge does with each top-level plugins[] entry (config/plugins.ts resolves the names). */
+const PLUGIN_AT_EDGE: Record<string, string> = {
+  "jwt-auth":
+    "served by the built-in jwt scheme: a route naming it authenticates with this config (jwks_url read as jwks_uri) as its `auth`",
+  "rate-limit":
+    "served by the built-in rate limiter: a route naming it gets this config (requests_per_second, burst) as its rate_limit.routes override, on the same Durable Objects",
+  "request-logger":
+    "served by the access log (logging.access_log), which records every request of every route, whether a route names it or not; its config is not read and bodies are never logged",
+  "request-validator": "served by the built-in request-validator only in a route's { name, config } form; this entry is not read",
+};
+
+function pluginWarnings(config: Config): string[] {
+  const logged = config.logging?.access_log?.enabled !== false;
+  const unlogged = config.routes.flatMap((route, r) =>
+    logged || !route.plugins.includes("request-logger")
+      ? []
+      : [
+          `routes[${r}].plugins[${route.plugins.indexOf("request-logger")}]: request-logger is the access log, which logging.access_log.enabled: false turns off; this route's requests are not logged`,
+        ],
+  );
+  return unlogged.concat(
+    config.plugins.map((plugin, p) => {
+      const says =
+        PLUGIN_AT_EDGE[plugin.name] ??
+        "a WASM plugin Loom Edge cannot run: every route naming it answers 503 plugin_unavailable (never served without it)";
+      const builtIn = PLUGIN_AT_EDGE[plugin.name] !== undefined ? "; phase, priority, memory_limit and timeout do not apply" : "";
+      return `plugins[${p}] (${plugin.name}): ${says}${builtIn}`;
+    }),
+  );
+}
+
+function serviceDiscoveryWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  config.upstreams.forEach((upstream, u) => {
+    const discovery = upstream.service_discovery;
+    if (!discovery) return;
+    const path = `upstreams[${u}].service_discovery`;
+    if (!discovery.enabled) warnings.push(`${path}: enabled is false; requests go to endpoints as written`);
+    else if (discovery.provider === "dns") {
+      warnings.push(
+        `${path}: dns is what the edge does anyway: each endpoint's host name is resolved per request (service_name and refresh_interval are not used)`,
+      );
+    } else {
+      warnings.push(
+        `${path}: ${discovery.provider} is unreachable from Cloudflare's network: it is not consulted, and requests go to endpoints as written`,
+      );
+    }
+  });
   return warnings;
 }
 
@@ -204,7 +256,13 @@ function jwtBlocks(config: Config): { path: string; jwt: JwtAuthConfig }[] {
     });
   };
   collect("middleware.auth", config.middleware.auth);
-  config.routes.forEach((route, r) => collect(`routes[${r}].auth`, route.auth));
+  // A route naming jwt-auth got its `auth` from the plugin entry: warned once, at the entry.
+  const fromPlugin = config.routes.find((route) => route.plugins.includes("jwt-auth"));
+  const entry = config.plugins.findIndex((plugin) => plugin.name === "jwt-auth");
+  if (fromPlugin) collect(`plugins[${entry}].config`, fromPlugin.auth);
+  config.routes.forEach((route, r) => {
+    if (!route.plugins.includes("jwt-auth")) collect(`routes[${r}].auth`, route.auth);
+  });
   return blocks;
 }
 

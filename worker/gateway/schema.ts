@@ -197,6 +197,22 @@ export const routeTargetSchema = z.strictObject({
 });
 
 /** An upstream's endpoints and the limits of one attempt. */
+/**
+ * Loom's service discovery. The edge routes to `endpoints` as written: `dns` is what it does anyway
+ * (Cloudflare resolves each endpoint's host name per request, honouring the record's TTL); Consul
+ * and Kubernetes APIs sit on private networks the edge cannot reach. Accepted, and warned.
+ */
+const serviceDiscoverySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Default false."),
+    provider: z.enum(["dns", "consul", "kubernetes"]).default("dns").describe("dns (default), consul or kubernetes."),
+    service_name: z.string().min(1).max(253).optional().describe("The service to look up; not used at the edge."),
+    refresh_interval: positiveDuration.optional().describe("How often Loom looks the service up; not used at the edge."),
+  })
+  .describe(
+    "Loom's service discovery: accepted and warned. The edge sends requests to `endpoints` as written; their host names are resolved per request (what `dns` does); consul and kubernetes are unreachable from Cloudflare's network.",
+  );
+
 export const upstreamTargetSchema = z.strictObject({
   name: identifier,
   endpoints: z.array(endpoint).min(1),
@@ -223,6 +239,7 @@ export const upstreamTargetSchema = z.strictObject({
       "How each request picks its first endpoint (retries go on to the others): round_robin (default), random, weighted (endpoint weights), least_conn (fewest attempts of this isolate awaiting headers: local, not global), consistent_hash (see consistent_hash).",
     ),
   consistent_hash: consistentHashSchema.optional(),
+  service_discovery: serviceDiscoverySchema.optional(),
 });
 
 export type RouteTarget = z.output<typeof routeTargetSchema>;

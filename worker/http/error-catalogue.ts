@@ -69,6 +69,7 @@ export const ERROR_CATALOGUE = {
     status: 503,
     message: "the credential this route uses cannot be read; the operator has been told",
   },
+  plugin_unavailable: { status: 503, message: "this route runs a plugin the gateway cannot run" },
   document_unavailable: { status: 503, message: "a JSON Schema this route validates with has not been uploaded" },
   config_unavailable: { status: 503, message: "the gateway could not load its configuration; retry shortly" },
   secret_unavailable: {

@@ -29,6 +29,7 @@ import { credentialInjection } from "../vault";
 import { EMPTY_CONFIG } from "../config/normal-form";
 import type { Config, RouteConfig } from "../config/schema";
 import { findSecretRefs } from "../http/schema-kit/secrets";
+import { pluginObjects, wasmOnlyNames } from "../config/plugin-names";
 
 export interface CompiledConfig {
   /** Version of the stored config; 0 before the first `PUT /admin/config`. */
@@ -69,7 +70,7 @@ function build<T>(path: string, factory: () => T): T {
 export function documentPaths(config: Config): string[] {
   const paths = new Set<string>();
   for (const route of config.routes) {
-    for (const plugin of route.plugins) {
+    for (const plugin of pluginObjects(route.plugins)) {
       if (typeof plugin.config.schema === "string") paths.add(plugin.config.schema);
     }
   }
@@ -83,15 +84,32 @@ function missingDocument(path: string): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** A plugin the route names that the edge cannot run: the route is never served without it. */
+function unavailablePlugin(name: string): MiddlewareHandler<AppEnv> {
+  return async function unavailablePlugin() {
+    throw httpError("plugin_unavailable", `this route runs the WASM plugin ${name}, which Loom Edge cannot run yet`);
+  };
+}
+
+/**
+ * The route's own plugins: request-validators, each at its index in `plugins` for error paths.
+ * Built-in names took effect when the config was parsed (config/plugins.ts: jwt-auth as the
+ * route's auth, rate-limit as its override); a WASM-only name answers 503 before anything else of the route runs.
+ */
 function routePluginChain(route: RouteConfig, index: number, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv>[] {
-  return route.plugins.map((plugin, p) => {
+  const [wasm] = wasmOnlyNames(route.plugins);
+  if (wasm !== undefined) return [unavailablePlugin(wasm)];
+  return route.plugins.flatMap((plugin, p) => {
+    if (typeof plugin === "string") return [];
     const { schema, methods, max_body_size: maxBodySize } = plugin.config;
     const document = typeof schema === "string" ? documents.get(schema) : schema;
-    if (document === undefined) return missingDocument(schema as string);
+    if (document === undefined) return [missingDocument(schema as string)];
     const path = `routes[${index}].plugins[${p}].config.schema`;
-    return build(typeof schema === "string" ? `${path} (document ${schema})` : path, () =>
-      requestValidator({ schema: document, methods, maxBodySize }),
-    );
+    return [
+      build(typeof schema === "string" ? `${path} (document ${schema})` : path, () =>
+        requestValidator({ schema: document, methods, maxBodySize }),
+      ),
+    ];
   });
 }
 
