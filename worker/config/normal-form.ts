@@ -23,7 +23,7 @@ import type { Config } from "./schema";
  * unit changes meaning (a refinement, a transform): stored versions are then validated again
  * by the new rules, as a deploy before normal forms did on every load.
  */
-export const NORMAL_FORM = "1-0c0abcd9e65d226a";
+export const NORMAL_FORM = "1-1c9c5df7afaa2a71";
 
 /** The config before the first save, as `configSchema.parse({})` gives it (pinned by normal-form.test.ts). */
 export const EMPTY_CONFIG: Config = {
