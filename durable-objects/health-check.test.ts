@@ -1,13 +1,15 @@
 /**
  * Active health checks run by the CircuitBreaker object on its alarm, against the fake origin
  * (test/support/fake-origin.ts): each endpoint is `https://origin.test/flaky/<id>` with the
- * check's path after it, so a check is `/flaky/<id>/health`, counted, failing on command.
+ * check's path after it, so a check is `/flaky/<id>/health`, counted, failing on command (ids
+ * start with hc-: the fake origin's ids are shared by every test file of a run).
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker, HealthCheckSpec } from "./circuit-breaker";
 import { applyCheck, check, HEALTH_STALE_MS, requested, type HealthState } from "./health-check";
+import { hits, setOrigin } from "../test/support/flaky-origin";
 
 const endpoint = (id: string) => `https://origin.test/flaky/${id}`;
 
@@ -21,10 +23,6 @@ function spec(ids: string[], overrides: Partial<HealthCheckSpec> = {}): HealthCh
     ...overrides,
   };
 }
-
-const setOrigin = async (id: string, status: number) =>
-  expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
-const hits = async (id: string) => (await (await fetch(`https://origin.test/hits/${id}`)).json<{ hits: number }>()).hits;
 
 const stored = (stub: DurableObjectStub<CircuitBreaker>) =>
   runInDurableObject(stub, (_instance: CircuitBreaker, state) => state.storage.kv.get<HealthState>("health"));
@@ -47,68 +45,68 @@ const down = async (stub: DurableObjectStub<CircuitBreaker>, checks: HealthCheck
 
 describe("CircuitBreaker object: health checks", () => {
   it("starts on the first spec an isolate gives: checks every endpoint on the alarm and re-arms it one interval later", async () => {
-    const checks = spec(["start-a", "start-b"]);
+    const checks = spec(["hc-start-a", "hc-start-b"]);
     const before = Date.now();
     const stub = await started("hc-start", checks);
-    expect(await hits("start-a")).toBe(1);
-    expect(await hits("start-b")).toBe(1);
+    expect(await hits("hc-start-a")).toBe(1);
+    expect(await hits("hc-start-b")).toBe(1);
     expect(await alarmAt(stub)).toBeGreaterThanOrEqual(before + checks.intervalMs);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect([await hits("start-a"), await hits("start-b")]).toEqual([2, 2]);
+    expect([await hits("hc-start-a"), await hits("hc-start-b")]).toEqual([2, 2]);
   });
 
   it("ejects an endpoint after unhealthy_threshold failed checks in a row, and restores it after healthy_threshold passed ones", async () => {
-    const checks = spec(["eject-a", "eject-b"]);
+    const checks = spec(["hc-eject-a", "hc-eject-b"]);
     const stub = await started("hc-eject", checks);
-    await setOrigin("eject-a", 503);
+    await setOrigin("hc-eject-a", 503);
     await runDurableObjectAlarm(stub);
     await runDurableObjectAlarm(stub);
     expect(await down(stub, checks)).toEqual([]);
     await runDurableObjectAlarm(stub);
-    expect(await down(stub, checks)).toEqual([endpoint("eject-a")]);
-    await setOrigin("eject-a", 200);
+    expect(await down(stub, checks)).toEqual([endpoint("hc-eject-a")]);
+    await setOrigin("hc-eject-a", 200);
     await runDurableObjectAlarm(stub);
-    expect(await down(stub, checks)).toEqual([endpoint("eject-a")]);
+    expect(await down(stub, checks)).toEqual([endpoint("hc-eject-a")]);
     await runDurableObjectAlarm(stub);
     expect(await down(stub, checks)).toEqual([]);
   });
 
   it("needs the failures in a row: a pass in between starts the count again", async () => {
-    const checks = spec(["row-a"], { unhealthyThreshold: 2 });
+    const checks = spec(["hc-row-a"], { unhealthyThreshold: 2 });
     const stub = await started("hc-row", checks);
     for (const status of [503, 200, 503, 200]) {
-      await setOrigin("row-a", status);
+      await setOrigin("hc-row-a", status);
       await runDurableObjectAlarm(stub);
     }
     expect(await down(stub, checks)).toEqual([]);
-    await setOrigin("row-a", 503);
+    await setOrigin("hc-row-a", 503);
     await runDurableObjectAlarm(stub);
     await runDurableObjectAlarm(stub);
-    expect(await down(stub, checks)).toEqual([endpoint("row-a")]);
+    expect(await down(stub, checks)).toEqual([endpoint("hc-row-a")]);
   });
 
   it("keeps its verdicts across eviction, and stops its rounds once no isolate has given the spec for a while", async () => {
-    const checks = spec(["stale-a"], { unhealthyThreshold: 1 });
+    const checks = spec(["hc-stale-a"], { unhealthyThreshold: 1 });
     const stub = await started("hc-stale", checks);
-    await setOrigin("stale-a", 503);
+    await setOrigin("hc-stale-a", 503);
     await runDurableObjectAlarm(stub);
     await evictDurableObject(stub);
-    expect((await stub.state()).down).toEqual([endpoint("stale-a")]);
+    expect((await stub.state()).down).toEqual([endpoint("hc-stale-a")]);
     await runInDurableObject(stub, (_instance: CircuitBreaker, state) => {
       const health = state.storage.kv.get<HealthState>("health")!;
       state.storage.kv.put("health", { ...health, askedAt: Date.now() - HEALTH_STALE_MS });
     });
     await evictDurableObject(stub);
-    const before = await hits("stale-a");
+    const before = await hits("hc-stale-a");
     await runDurableObjectAlarm(stub);
-    expect(await hits("stale-a")).toBe(before);
+    expect(await hits("hc-stale-a")).toBe(before);
     expect(await alarmAt(stub)).toBeNull();
   });
 
   it("runs beside the circuit: a report with outcomes and a spec keeps both", async () => {
-    const checks = spec(["both-a", "both-b"], { unhealthyThreshold: 1 });
+    const checks = spec(["hc-both-a", "hc-both-b"], { unhealthyThreshold: 1 });
     const stub = await started("hc-both", checks);
-    await setOrigin("both-b", 503);
+    await setOrigin("hc-both-b", 503);
     await runDurableObjectAlarm(stub);
     const config = {
       failureThreshold: 3,
@@ -123,10 +121,10 @@ describe("CircuitBreaker object: health checks", () => {
     };
     const snapshot = await stub.report({
       config,
-      counts: [{ endpoint: endpoint("both-a"), ageMs: 0, requests: 2, failures: 0 }],
+      counts: [{ endpoint: endpoint("hc-both-a"), ageMs: 0, requests: 2, failures: 0 }],
       health: checks,
     });
-    expect(snapshot).toMatchObject({ state: "closed", requests: 2, down: [endpoint("both-b")] });
+    expect(snapshot).toMatchObject({ state: "closed", requests: 2, down: [endpoint("hc-both-b")] });
   });
 });
 

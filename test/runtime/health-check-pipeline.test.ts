@@ -3,14 +3,16 @@
  * /flaky/<id> (test/support/fake-origin.ts), whose checks are `/flaky/<id>/health`. The first
  * request gives the upstream's object the spec (with the circuit refresh), which starts the
  * rounds; each runDurableObjectAlarm after the first round is one more round. The interval is
- * long enough that no round runs by itself during a test.
+ * long enough that no round runs by itself during a test. Flaky ids start with hc- (the fake
+ * origin's ids are shared by every test file of a run).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker } from "../../durable-objects/circuit-breaker";
 import type { HealthState } from "../../durable-objects/health-check";
-import { putConfig, send } from "./admin-harness";
+import { putConfig, send, statuses } from "./admin-harness";
+import { hits, setOrigin } from "../support/flaky-origin";
 
 const flaky = (...ids: string[]) => ids.map((id) => `https://origin.test/flaky/${id}`);
 const healthCheck = { path: "/health", interval: "60s", timeout: "1s", healthy_threshold: 2, unhealthy_threshold: 2 };
@@ -23,21 +25,11 @@ function upstream(name: string, endpoints: string[], extra: Record<string, unkno
 }
 
 const upstreams = [
-  upstream("pair", flaky("pair-a", "pair-b")),
-  upstream("all", flaky("all-a", "all-b")),
+  upstream("pair", flaky("hc-pair-a", "hc-pair-b")),
+  upstream("all", flaky("hc-all-a", "hc-all-b")),
   // With a circuit breaker too: the checks' verdicts and the circuit's ejections both apply.
-  upstream("guarded", flaky("guarded-a", "guarded-b"), { circuit_breaker: { failure_threshold: 50, minimum_requests: 50 } }),
+  upstream("guarded", flaky("hc-guarded-a", "hc-guarded-b"), { circuit_breaker: { failure_threshold: 50, minimum_requests: 50 } }),
 ];
-
-const setOrigin = async (id: string, status: number) =>
-  expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
-const hits = async (id: string) => (await (await fetch(`https://origin.test/hits/${id}`)).json<{ hits: number }>()).hits;
-
-async function statuses(path: string, count: number): Promise<number[]> {
-  const result: number[] = [];
-  for (let i = 0; i < count; i++) result.push((await send(path)).status);
-  return result;
-}
 
 /** The first request starts the object's rounds; waits for the first round to have checked every endpoint. */
 async function started(name: string): Promise<DurableObjectStub<CircuitBreaker>> {
@@ -63,6 +55,22 @@ async function refreshed(name: string): Promise<void> {
   await send(`/${name}/x`);
 }
 
+/** Starts the upstream's checks, makes endpoint `id` fail them unhealthy_threshold (2) times, and lets the isolate learn it. */
+async function failingChecks(name: string, id: string): Promise<DurableObjectStub<CircuitBreaker>> {
+  const stub = await started(name);
+  await setOrigin(id, 503);
+  await rounds(stub, 2);
+  await refreshed(name);
+  return stub;
+}
+
+/** `count` requests to the upstream all served, none by endpoint `id`. */
+async function expectSkipped(name: string, id: string, count: number): Promise<void> {
+  const before = await hits(id);
+  expect(await statuses(`/${name}/x`, count)).toEqual(Array(count).fill(200));
+  expect(await hits(id)).toBe(before);
+}
+
 beforeAll(async () => {
   const result = await putConfig({ routes: upstreams.map(({ route }) => route), upstreams: upstreams.map(({ upstream }) => upstream) });
   expect(result.warnings).toEqual([]);
@@ -70,57 +78,45 @@ beforeAll(async () => {
 
 describe("an endpoint that fails its health checks", () => {
   it("gets no traffic once ejected, while the other serves; back after healthy_threshold passed checks", async () => {
-    const stub = await started("pair");
-    await setOrigin("pair-a", 503);
-    await rounds(stub, 2);
-    await refreshed("pair");
-    const before = await hits("pair-a");
-    expect(await statuses("/pair/x", 6)).toEqual(Array(6).fill(200));
-    expect(await hits("pair-a")).toBe(before);
+    const stub = await failingChecks("pair", "hc-pair-a");
+    await expectSkipped("pair", "hc-pair-a", 6);
 
-    await setOrigin("pair-a", 200);
+    await setOrigin("hc-pair-a", 200);
     await rounds(stub, 1);
     await refreshed("pair");
-    const stillOut = await hits("pair-a");
-    await statuses("/pair/x", 4);
-    expect(await hits("pair-a")).toBe(stillOut);
+    await expectSkipped("pair", "hc-pair-a", 4);
 
     await rounds(stub, 1);
     await refreshed("pair");
-    const back = await hits("pair-a");
+    const back = await hits("hc-pair-a");
     // Round robin over both again: two of four.
     expect(await statuses("/pair/x", 4)).toEqual(Array(4).fill(200));
-    expect(await hits("pair-a")).toBe(back + 2);
+    expect(await hits("hc-pair-a")).toBe(back + 2);
     // Three waits for the isolate's refresh.
   }, 15_000);
 
   it("is skipped beside a circuit breaker too", async () => {
-    const stub = await started("guarded");
-    await setOrigin("guarded-b", 503);
-    await rounds(stub, 2);
-    await refreshed("guarded");
-    const before = await hits("guarded-b");
-    expect(await statuses("/guarded/x", 4)).toEqual(Array(4).fill(200));
-    expect(await hits("guarded-b")).toBe(before);
+    await failingChecks("guarded", "hc-guarded-b");
+    await expectSkipped("guarded", "hc-guarded-b", 4);
   });
 });
 
 describe("every endpoint failing its health checks", () => {
   it("answers 503 upstream_unhealthy with Retry-After without contacting any; serves again once one passes", async () => {
     const stub = await started("all");
-    await setOrigin("all-a", 503);
-    await setOrigin("all-b", 503);
+    await setOrigin("hc-all-a", 503);
+    await setOrigin("hc-all-b", 503);
     await rounds(stub, 2);
     await refreshed("all");
-    const before = (await hits("all-a")) + (await hits("all-b"));
+    const before = (await hits("hc-all-a")) + (await hits("hc-all-b"));
     const refused = await send("/all/x");
     expect(refused.status).toBe(503);
     expect(refused.headers.get("Retry-After")).toBe("60");
     expect(await refused.json()).toMatchObject({ error: "upstream_unhealthy", retry_after: 60 });
     expect(await statuses("/all/x", 5)).toEqual(Array(5).fill(503));
-    expect((await hits("all-a")) + (await hits("all-b"))).toBe(before);
+    expect((await hits("hc-all-a")) + (await hits("hc-all-b"))).toBe(before);
 
-    await setOrigin("all-b", 200);
+    await setOrigin("hc-all-b", 200);
     await rounds(stub, 2);
     await refreshed("all");
     expect(await statuses("/all/x", 3)).toEqual(Array(3).fill(200));
