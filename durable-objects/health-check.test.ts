@@ -7,7 +7,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import type { CircuitBreaker, HealthCheckSpec } from "./circuit-breaker";
+import type { CircuitBreaker, CircuitConfig, HealthCheckSpec } from "./circuit-breaker";
 import { applyCheck, check, HEALTH_STALE_MS, requested, type HealthState } from "./health-check";
 import { hits, setOrigin } from "../test/support/flaky-origin";
 
@@ -23,6 +23,18 @@ function spec(ids: string[], overrides: Partial<HealthCheckSpec> = {}): HealthCh
     ...overrides,
   };
 }
+
+const circuitConfig: CircuitConfig = {
+  failureThreshold: 3,
+  minimumRequests: 4,
+  failureRatio: 0.5,
+  windowMs: 60_000,
+  timeoutMs: 30_000,
+  halfOpenRequests: 1,
+  successThreshold: 1,
+  probeTimeoutMs: 15_000,
+  endpointCount: 2,
+};
 
 const stored = (stub: DurableObjectStub<CircuitBreaker>) =>
   runInDurableObject(stub, (_instance: CircuitBreaker, state) => state.storage.kv.get<HealthState>("health"));
@@ -103,22 +115,33 @@ describe("CircuitBreaker object: health checks", () => {
     expect(await alarmAt(stub)).toBeNull();
   });
 
+  it("shares the alarm with the circuit: a transition due by the clock is applied, an earlier firing is the round's", async () => {
+    const checks = spec(["hc-shared-a"]);
+    const stub = await started("hc-shared", checks);
+    const circuit = { ...circuitConfig, endpointCount: 1 };
+    const failures = [{ endpoint: endpoint("hc-shared-a"), ageMs: 0, requests: 4, failures: 4 }];
+    // Open for 30 s: the alarm firing now is the round's (the health check runs, the circuit stays open).
+    expect((await stub.report({ config: circuit, counts: failures, health: checks })).state).toBe("open");
+    const before = await hits("hc-shared-a");
+    await runDurableObjectAlarm(stub);
+    expect(await hits("hc-shared-a")).toBe(before + 1);
+    expect((await stub.state()).state).toBe("open");
+    // Open for 1 ms: due by the clock, so the alarm applies the transition, and the next round is armed again.
+    await stub.reset();
+    expect((await stub.report({ config: { ...circuit, timeoutMs: 1 }, counts: failures, health: checks })).state).toBe("open");
+    await scheduler.wait(5);
+    await runDurableObjectAlarm(stub);
+    expect((await stub.state()).state).toBe("half_open");
+    expect(await hits("hc-shared-a")).toBe(before + 1);
+    expect(await alarmAt(stub)).toBeGreaterThan(Date.now());
+  });
+
   it("runs beside the circuit: a report with outcomes and a spec keeps both", async () => {
     const checks = spec(["hc-both-a", "hc-both-b"], { unhealthyThreshold: 1 });
     const stub = await started("hc-both", checks);
     await setOrigin("hc-both-b", 503);
     await runDurableObjectAlarm(stub);
-    const config = {
-      failureThreshold: 3,
-      minimumRequests: 4,
-      failureRatio: 0.5,
-      windowMs: 60_000,
-      timeoutMs: 30_000,
-      halfOpenRequests: 1,
-      successThreshold: 1,
-      probeTimeoutMs: 15_000,
-      endpointCount: 2,
-    };
+    const config = { ...circuitConfig, endpointCount: 2 };
     const snapshot = await stub.report({
       config,
       counts: [{ endpoint: endpoint("hc-both-a"), ageMs: 0, requests: 2, failures: 0 }],
