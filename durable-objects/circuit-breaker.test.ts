@@ -197,7 +197,7 @@ describe("CircuitBreaker object: storage", () => {
   it("closes and forgets endpoints and alarm on reset", async () => {
     const stub = env.CIRCUIT_BREAKER.getByName("reset");
     await stub.report({ config, counts: [fail(4, "x")] });
-    expect(await stub.reset()).toEqual({ state: "closed", requests: 0, failures: 0, retryAfterMs: 0, window: [], endpoints: [] });
+    expect(await stub.reset()).toEqual({ state: "closed", requests: 0, failures: 0, retryAfterMs: 0, window: [], endpoints: [], down: [] });
     expect(await alarmAt(stub)).toBeNull();
   });
 });

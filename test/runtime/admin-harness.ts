@@ -123,6 +123,13 @@ export async function currentVersion(): Promise<number> {
   return Number(res.headers.get("ETag")!.slice(1, -1));
 }
 
+/** The statuses of `count` requests in a row to `path`. */
+export async function statuses(path: string, count: number, init: RequestInit = {}): Promise<number[]> {
+  const result: number[] = [];
+  for (let i = 0; i < count; i++) result.push((await send(path, init)).status);
+  return result;
+}
+
 export async function putConfig(document: unknown, headers: Record<string, string> = {}): Promise<{ version: number; warnings: string[] }> {
   const res = await admin("/config", json("PUT", document, headers));
   const text = await res.text();

@@ -8,7 +8,8 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
-import { admin, auditRows, envWithBrokenDb, putConfig, send } from "./admin-harness";
+import { admin, auditRows, envWithBrokenDb, putConfig, send, statuses } from "./admin-harness";
+import { hits, setOrigin } from "../support/flaky-origin";
 
 const THRESHOLD = 3;
 
@@ -53,16 +54,6 @@ interface CircuitState {
   failures: number;
   retry_after_ms: number;
   endpoints: { endpoint: string; requests: number; failures: number; ejected_for_ms: number }[];
-}
-
-const setOrigin = async (id: string, status: number) =>
-  expect((await fetch(`https://origin.test/flaky-status/${id}/${status}`)).status).toBe(204);
-const hits = async (id: string) => (await (await fetch(`https://origin.test/hits/${id}`)).json<{ hits: number }>()).hits;
-
-async function statuses(path: string, count: number): Promise<number[]> {
-  const result: number[] = [];
-  for (let i = 0; i < count; i++) result.push((await send(path)).status);
-  return result;
 }
 
 async function circuitState(upstream: string): Promise<CircuitState> {

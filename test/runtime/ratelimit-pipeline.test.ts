@@ -11,7 +11,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
-import { admin, auditRows, envWithBrokenDb, json, putConfig, send } from "./admin-harness";
+import { admin, auditRows, envWithBrokenDb, json, putConfig, send, statuses } from "./admin-harness";
 
 const SLOW = { requests_per_second: 0.1 };
 
@@ -40,12 +40,6 @@ interface RateLimitState {
 
 /** A request from `ip` (the key falls back to it without X-Tenant). */
 const from = (ip: string, headers: Record<string, string> = {}): RequestInit => ({ headers: { "CF-Connecting-IP": ip, ...headers } });
-
-async function statuses(path: string, count: number, init: RequestInit): Promise<number[]> {
-  const result: number[] = [];
-  for (let i = 0; i < count; i++) result.push((await send(path, init)).status);
-  return result;
-}
 
 const counterPath = (name: string) => `/rate-limits/${encodeURIComponent(name)}`;
 

@@ -310,13 +310,14 @@ describe("upstreams: load_balancer, endpoint objects and retry", () => {
 });
 
 describe("Loom's reference upstreams", () => {
-  it("load with their load_balancer, circuit_breaker and retry as written (health_check aside)", () => {
+  it("load with their load_balancer, health_check, circuit_breaker and retry as written", () => {
     const result = validate(
       yaml(`
 upstreams:
   - name: backend-api
     endpoints: ["api-1.internal:8080", "api-2.internal:8080", "api-3.internal:8080"]
     load_balancer: round_robin
+    health_check: { path: /health, interval: 10s, timeout: 2s, healthy_threshold: 2, unhealthy_threshold: 3 }
     circuit_breaker: { failure_threshold: 5, success_threshold: 3, timeout: 30s }
     retry: { max_retries: 3, backoff_base: 100ms, backoff_max: 10s, retryable_codes: [502, 503, 504] }
   - name: static-content
@@ -328,10 +329,47 @@ upstreams:
     const [api, cdn] = result.ok ? result.config.upstreams : [];
     expect(api).toMatchObject({
       load_balancer: "round_robin",
+      health_check: { path: "/health", interval: 10_000, timeout: 2_000, healthy_threshold: 2, unhealthy_threshold: 3 },
       circuit_breaker: { success_threshold: 3 },
       retry: { max_retries: 3, backoff_base: 100, backoff_max: 10_000, retryable_codes: [502, 503, 504] },
     });
     expect(cdn?.load_balancer).toBe("random");
+  });
+});
+
+describe("upstreams[].health_check", () => {
+  const withCheck = (health_check: unknown) => validate({ upstreams: [{ name: "backend", endpoints: ["a:80"], health_check }] });
+
+  it("defaults to GET /health every 10s, 2s timeout, 2 passes to come back and 3 failures to be ejected", () => {
+    const result = withCheck({});
+    expect(result.ok && result.config.upstreams[0]!.health_check).toEqual({
+      path: "/health",
+      interval: 10_000,
+      timeout: 2_000,
+      healthy_threshold: 2,
+      unhealthy_threshold: 3,
+    });
+  });
+
+  it.each([
+    ["an interval under the 5s floor", { interval: "1s" }, "interval"],
+    ["an interval over 1h", { interval: "2h" }, "interval"],
+    ["a timeout under 100ms", { timeout: "10ms" }, "timeout"],
+    ["a timeout over 30s", { interval: "1m", timeout: "31s" }, "timeout"],
+    ["a timeout not shorter than the interval", { interval: "5s", timeout: "5s" }, "timeout"],
+    ["a threshold of 0", { healthy_threshold: 0 }, "healthy_threshold"],
+    ["a threshold over 10", { unhealthy_threshold: 11 }, "unhealthy_threshold"],
+    ["a path without a leading /", { path: "health" }, "path"],
+    ["a path that names another host", { path: "//evil.example/health" }, "path"],
+    ["a path with a dot segment", { path: "/a/../health" }, "path"],
+    ["a path with a query", { path: "/health?full=1" }, "path"],
+    ["an unknown key", { method: "HEAD" }, "health_check"],
+  ])("refuses %s, by path", (_name, check, key) => {
+    const paths = issuesOf({ upstreams: [{ name: "backend", endpoints: ["a:80"], health_check: check }] }).map((issue) => issue.path);
+    expect(
+      paths.some((path) => path.startsWith("upstreams[0].health_check") && path.includes(key)),
+      paths.join(),
+    ).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
+import { normalizePath } from "../http/normalize";
 import { endpointUrl } from "./upstream-url";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -122,6 +123,46 @@ const consistentHashSchema = z
     replicas: z.number().int().min(1).max(1000).default(150).describe("Virtual nodes per endpoint on the hash ring, 1-1000 (default 150)."),
   })
   .describe("Settings of load_balancer consistent_hash.");
+
+/** The floor of `interval`: however a config is written, the object checks an endpoint at most this often. */
+export const HEALTH_CHECK_MIN_INTERVAL_MS = 5_000;
+
+const healthCheckSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .max(1024)
+      .default("/health")
+      .refine((path) => {
+        const normal = normalizePath(path);
+        return normal.ok && normal.path === path;
+      }, "must be a path in normal form starting with / (no query, fragment, dot segments or //)")
+      .describe("Requested with GET on every endpoint, after the endpoint's base path. Default /health."),
+    interval: boundedDuration(HEALTH_CHECK_MIN_INTERVAL_MS, 3_600_000, "5s and 1h")
+      .prefault("10s")
+      .describe("Time between two rounds of checks (from the end of one to the start of the next). Default 10s, 5s-1h."),
+    timeout: boundedDuration(100, 30_000, "100ms and 30s")
+      .prefault("2s")
+      .describe("A check with no response headers within this long fails. Default 2s, 100ms-30s, shorter than interval."),
+    healthy_threshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(2)
+      .describe("Passed checks in a row (2xx) that bring an ejected endpoint back. Default 2, 1-10."),
+    unhealthy_threshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(3)
+      .describe("Failed checks in a row (no 2xx in time, a redirect, no connection) that eject an endpoint. Default 3, 1-10."),
+  })
+  .refine((check) => check.timeout < check.interval, { message: "timeout must be shorter than interval", path: ["timeout"] })
+  .describe(
+    "Loom's active health checks, run by the upstream's circuit object (one per upstream, not per isolate or request): every endpoint, `GET <endpoint><path>`, redirects not followed, body not read. An ejected endpoint gets no traffic; all ejected: 503 upstream_unhealthy without contacting them.",
+  );
 
 /**
  * A condition's value: compared exactly, as a string. YAML reads an unquoted `1` or `true` as a
@@ -240,6 +281,7 @@ export const upstreamTargetSchema = z.strictObject({
     ),
   consistent_hash: consistentHashSchema.optional(),
   service_discovery: serviceDiscoverySchema.optional(),
+  health_check: healthCheckSchema.optional(),
 });
 
 export type RouteTarget = z.output<typeof routeTargetSchema>;

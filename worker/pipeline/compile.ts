@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
+import { healthCheckSpec } from "../gateway/health-check";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
@@ -191,7 +192,9 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
-  const circuits = circuitBreaker({ upstreams: config.upstreams.map((upstream) => withLongestRouteTimeout(upstream, routes)) });
+  const circuits = circuitBreaker({
+    upstreams: config.upstreams.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
+  });
   steps.push(circuits.guard);
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));

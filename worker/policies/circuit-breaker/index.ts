@@ -19,11 +19,22 @@
  * - The copy is refreshed in the background when older than `refreshMs`, sending the queued
  *   successes with it: how an isolate learns that others opened (or an admin reset) the
  *   circuit, and how the object learns of the successes that make the failure ratio.
+ * - Health checks (`upstreams[].health_check`, run by the same object on its alarm): the spec
+ *   goes with every refresh (which is what keeps the object's rounds going), and the endpoints
+ *   the checks found down come back with the circuit state. They are skipped like ejected ones;
+ *   when every endpoint is down, `guard` answers 503 `upstream_unhealthy` without contacting
+ *   any. An upstream with health checks and no circuit breaker is refreshed all the same.
  * - The object failing is logged and fails open: a broken breaker must not take a healthy
  *   upstream down with it. The isolate's copy then works alone, tripped by its own outcomes.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { CircuitBreaker, CircuitConfig, CircuitSnapshot, EndpointCounts } from "../../../durable-objects/circuit-breaker";
+import type {
+  CircuitBreaker,
+  CircuitConfig,
+  EndpointCounts,
+  HealthCheckSpec,
+  UpstreamSnapshot,
+} from "../../../durable-objects/circuit-breaker";
 import {
   applyCounts,
   close,
@@ -61,6 +72,8 @@ export interface BreakerUpstream {
   /** Loom's retry block, which replaces `retries` when set: its attempts and their backoff waits. */
   retry?: { max_retries: number; backoff_max: number };
   circuit_breaker?: CircuitBreakerConfig;
+  /** The upstream's health checks as its object runs them (gateway/health-check.ts compiles them). */
+  health?: HealthCheckSpec;
 }
 
 export interface CircuitBreakers {
@@ -73,6 +86,8 @@ export interface CircuitBreakers {
 
 interface Copy {
   circuit: CircuitState;
+  /** Endpoints the object's health checks found down, as of the last sync. */
+  down: ReadonlySet<string>;
   /** When the copy last took the object's word; -Infinity before the first time. */
   syncedAt: number;
   /** Outcomes applied here and not yet sent, per endpoint, on this isolate's clock. */
@@ -90,7 +105,7 @@ export class CircuitCache {
   copy(upstream: string): Copy {
     let copy = this.#copies.get(upstream);
     if (!copy) {
-      copy = { circuit: closedCircuit(), syncedAt: -Infinity, pending: new Map(), urgent: false };
+      copy = { circuit: closedCircuit(), down: new Set(), syncedAt: -Infinity, pending: new Map(), urgent: false };
       this.#copies.set(upstream, copy);
     }
     return copy;
@@ -125,28 +140,32 @@ const PROBE_MARGIN_MS = 5_000;
 const SUCCESS: Counts = Object.freeze({ requests: 1, failures: 0 });
 const FAILURE: Counts = Object.freeze({ requests: 1, failures: 1 });
 
-/** An upstream's circuit as compiled once per config: what the object is told, and what fails. */
+/** An upstream's circuit and health checks as compiled once per config: what the object is told, and what fails. */
 interface Breaker {
-  config: CircuitConfig;
+  /** Undefined: no circuit breaker, health checks only. */
+  config?: CircuitConfig;
   failureStatuses: ReadonlySet<number>;
+  health?: HealthCheckSpec;
 }
 
 function compileBreaker(upstream: BreakerUpstream): Breaker | undefined {
-  const breaker = upstream.circuit_breaker;
-  if (!breaker?.enabled) return undefined;
+  const breaker = upstream.circuit_breaker?.enabled ? upstream.circuit_breaker : undefined;
+  const { health } = upstream;
+  if (!breaker && !health) return undefined;
+  return { config: breaker && circuitConfig(upstream, breaker), failureStatuses: new Set(breaker?.failure_status_codes), health };
+}
+
+function circuitConfig(upstream: BreakerUpstream, breaker: CircuitBreakerConfig): CircuitConfig {
   return {
-    config: {
-      failureThreshold: breaker.failure_threshold,
-      minimumRequests: breaker.minimum_requests,
-      failureRatio: breaker.failure_ratio,
-      windowMs: breaker.window,
-      timeoutMs: breaker.timeout,
-      halfOpenRequests: breaker.half_open_requests,
-      successThreshold: breaker.success_threshold,
-      probeTimeoutMs: longestForwarding(upstream) + PROBE_MARGIN_MS,
-      endpointCount: upstream.endpoints.length,
-    },
-    failureStatuses: new Set(breaker.failure_status_codes),
+    failureThreshold: breaker.failure_threshold,
+    minimumRequests: breaker.minimum_requests,
+    failureRatio: breaker.failure_ratio,
+    windowMs: breaker.window,
+    timeoutMs: breaker.timeout,
+    halfOpenRequests: breaker.half_open_requests,
+    successThreshold: breaker.success_threshold,
+    probeTimeoutMs: longestForwarding(upstream) + PROBE_MARGIN_MS,
+    endpointCount: upstream.endpoints.length,
   };
 }
 
@@ -172,6 +191,12 @@ function logFailure(event: string, upstream: string, error: unknown): void {
   log.warn(event, { upstream, name: errorName(error), overloaded });
 }
 
+function allUnhealthy(intervalMs: number): Error {
+  // A round of checks may bring an endpoint back: not before the next one.
+  const seconds = retryAfterSeconds(intervalMs);
+  return retryLater("upstream_unhealthy", `every endpoint of the upstream fails its health check; retry in ${seconds} s`, seconds);
+}
+
 function circuitOpen(retryAfterMs: number): Error {
   const seconds = retryAfterSeconds(retryAfterMs);
   return retryLater("upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
@@ -189,13 +214,15 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
   const clock = options.clock ?? Date.now;
 
   /** Takes the object's word, then re-applies what was recorded here since (not yet sent). */
-  function adopt(copy: Copy, config: CircuitConfig, snapshot: CircuitSnapshot): void {
+  function adopt(copy: Copy, config: CircuitConfig | undefined, snapshot: UpstreamSnapshot): void {
     const now = clock();
+    copy.down = new Set(snapshot.down);
+    copy.syncedAt = now;
+    if (!config) return;
     copy.circuit = fromSnapshot(snapshot, config, now);
     for (const [endpoint, window] of copy.pending) {
       for (const bucket of window) applyCounts(copy.circuit, config, endpoint, bucket.start, bucket, now);
     }
-    copy.syncedAt = now;
   }
 
   /**
@@ -203,13 +230,13 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
    * while a failure or a probe's outcome came in meanwhile. Successes that came in wait for
    * the next refresh, so steady traffic does not keep a loop of calls running.
    */
-  function sync(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): Promise<void> {
+  function sync(c: Context<AppEnv>, upstream: string, copy: Copy, { config, health }: Breaker): Promise<void> {
     copy.syncing ??= (async () => {
       do {
         const urgent = copy.urgent;
         const counts = takePending(copy, clock());
         try {
-          adopt(copy, config, await namespace(c.env).getByName(upstream).report({ config, counts }));
+          adopt(copy, config, await namespace(c.env).getByName(upstream).report({ config, counts, health }));
         } catch (error) {
           // Not retried: the copy already holds these outcomes, and the next batch carries on.
           logFailure(urgent ? "circuit_report_failed" : "circuit_refresh_failed", upstream, error);
@@ -220,9 +247,9 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
     return copy.syncing;
   }
 
-  function refreshIfStale(c: Context<AppEnv>, upstream: string, copy: Copy, config: CircuitConfig): void {
+  function refreshIfStale(c: Context<AppEnv>, upstream: string, copy: Copy, breaker: Breaker): void {
     if (copy.syncing || clock() - copy.syncedAt < refreshMs) return;
-    c.executionCtx.waitUntil(sync(c, upstream, copy, config));
+    c.executionCtx.waitUntil(sync(c, upstream, copy, breaker));
   }
 
   return {
@@ -232,10 +259,15 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
         ? passThrough
         : async function circuitBreaker(c, next) {
             const upstream = c.get("route")?.config.upstream;
-            const config = upstream === undefined ? undefined : breakers.get(upstream)?.config;
-            if (upstream === undefined || !config) return next();
+            const breaker = upstream === undefined ? undefined : breakers.get(upstream);
+            if (upstream === undefined || !breaker) return next();
             const copy = cache.copy(upstream);
-            refreshIfStale(c, upstream, copy, config);
+            refreshIfStale(c, upstream, copy, breaker);
+            const { health } = breaker;
+            if (health && copy.down.size > 0 && health.targets.every(({ endpoint }) => copy.down.has(endpoint)))
+              throw allUnhealthy(health.intervalMs);
+            const { config } = breaker;
+            if (!config) return next();
             const { circuit } = copy;
             const now = clock();
             if (circuit.state === "closed") return next();
@@ -261,13 +293,17 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
           },
 
     healthyEndpoints(upstream, endpoints) {
-      return breakers.has(upstream) ? healthyEndpoints(cache.peek(upstream)?.circuit, endpoints, clock()) : [...endpoints];
+      const copy = breakers.has(upstream) ? cache.peek(upstream) : undefined;
+      if (!copy) return [...endpoints];
+      const up = copy.down.size === 0 ? endpoints : endpoints.filter((endpoint) => !copy.down.has(endpoint));
+      // Every one down: the guard refused the request unless the checks' verdict arrived since; the circuit decides.
+      return healthyEndpoints(copy.circuit, up.length > 0 ? up : endpoints, clock());
     },
 
     record(c, upstream, endpoint, status) {
       const breaker = breakers.get(upstream);
-      if (!breaker) return;
-      const { config } = breaker;
+      const config = breaker?.config;
+      if (!breaker || !config) return;
       const counts = status === undefined || breaker.failureStatuses.has(status) ? FAILURE : SUCCESS;
       const copy = cache.copy(upstream);
       const now = clock();
@@ -277,7 +313,7 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
       let window = copy.pending.get(endpoint);
       if (!window) copy.pending.set(endpoint, (window = []));
       addCounts(window, config.windowMs, now, counts, now);
-      if (copy.urgent) c.executionCtx.waitUntil(sync(c, upstream, copy, config));
+      if (copy.urgent) c.executionCtx.waitUntil(sync(c, upstream, copy, breaker));
     },
   };
 };
