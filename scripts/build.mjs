@@ -12,7 +12,7 @@
  * reader never sees half a module.
  */
 import { build } from "esbuild";
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,16 +39,28 @@ export const BUILD_OPTIONS = {
   logLevel: "silent",
 };
 
+function sameContents(path, contents) {
+  try {
+    return Buffer.compare(readFileSync(path), contents) === 0;
+  } catch {
+    return false; // not there yet
+  }
+}
+
 export async function buildWorker(outdir = join(ROOT, "dist")) {
   const result = await build({ ...BUILD_OPTIONS, outdir });
   mkdirSync(join(outdir, "chunks"), { recursive: true });
   const written = new Set();
   for (const file of result.outputFiles) {
+    written.add(relative(outdir, file.path));
+    // An unchanged module is not rewritten: a running `wrangler dev` reloads its Worker when its
+    // upload changes, and another one's build of the same source must not make it do so (a
+    // reload mid-request can answer without the run's secrets).
+    if (sameContents(file.path, file.contents)) continue;
     mkdirSync(dirname(file.path), { recursive: true });
     const temporary = `${file.path}.${process.pid}.tmp`;
     writeFileSync(temporary, file.contents);
     renameSync(temporary, file.path);
-    written.add(relative(outdir, file.path));
   }
   // Chunks of earlier builds (their names carry a content hash); a concurrent build writes the
   // same names, so only files of no current build are removed.

@@ -249,14 +249,26 @@ function executeD1(persistDir: string, sql: string): Promise<D1Result> {
  * removed on stop, and when starting fails.
  */
 export async function startGateway(): Promise<Gateway> {
-  const dir = await mkdtemp(join(tmpdir(), "loom-e2e-"));
-  try {
-    return await launchGateway(dir);
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    const dir = await mkdtemp(join(tmpdir(), "loom-e2e-"));
+    try {
+      return await launchGateway(dir);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
+    }
   }
 }
+
+/** How often a gateway is started on fresh ports when another server took the one it was given. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * The free port went to another server between freePorts() and wrangler's bind (the files of a
+ * run start side by side, and each listens on ports the system hands out): that server answered
+ * the readiness probe but refused this run's admin token.
+ */
+class PortTakenError extends Error {}
 
 async function launchGateway(dir: string): Promise<Gateway> {
   const persistDir = join(dir, "state");
@@ -333,8 +345,9 @@ async function launchGateway(dir: string): Promise<Gateway> {
   };
   const gatewayFetch = (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { redirect: "manual", ...init });
 
-  // Any HTTP answer means the Worker is built and running. /admin/health is the readiness
-  // endpoint of the admin API; its status is asserted by the tests, not here.
+  // An HTTP answer means the Worker is built and running. /admin/health is the readiness
+  // endpoint of the admin API; its status is asserted by the tests, not here, except that it
+  // must take this run's token.
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) {
@@ -345,12 +358,26 @@ async function launchGateway(dir: string): Promise<Gateway> {
       await stop();
       throw new Error(`wrangler dev did not answer on ${url} within ${READY_TIMEOUT_MS / 1000}s:\n${tail(output.text())}`);
     }
+    let answer: Response;
     try {
-      await gatewayFetch("/admin/health", authorized({ signal: AbortSignal.timeout(5_000) }));
-      break;
+      answer = await gatewayFetch("/admin/health", authorized({ signal: AbortSignal.timeout(5_000) }));
+      await answer.body?.cancel();
     } catch {
       await sleep(200);
+      continue;
     }
+    // The gateway sets X-Request-Id on every answer; without it, wrangler's proxy answered for a
+    // Worker still starting.
+    if (!answer.headers.has("x-request-id")) {
+      await sleep(200);
+      continue;
+    }
+    // Only this run's Worker accepts this run's token: a 401 is another gateway on the port.
+    if (answer.status === 401) {
+      await stop();
+      throw new PortTakenError(`another server answers on ${url}`);
+    }
+    break;
   }
 
   return {
