@@ -17,36 +17,28 @@ const origin = z
   )
   .describe("An origin (scheme://host[:port]), `https://*.example.com` for any subdomain of example.com (not example.com itself), or `*`.");
 
+/** The lists both dialects' blocks take, with one set of bounds and defaults (each block describes them in its own words). */
+const originList = z.array(origin).max(100).default([]);
+const methodList = httpMethod.array().min(1).default(["GET", "HEAD", "POST"]);
+const requestHeaderList = z.array(headerName).max(100).default(["Content-Type", "Authorization"]);
+const exposeHeaderList = z.array(headerName).max(100).default([]);
+
 export const corsSchema = z
   .strictObject({
     enabled: z
       .boolean()
       .default(true)
       .describe("Default true. false: no CORS handling on this route (a route's block replaces the global one)."),
-    origins: z
-      .array(origin)
-      .max(100)
-      .default([])
-      .describe(
-        "Origins allowed to read responses: exact origins, `https://*.example.com` wildcards, or `*` (not with credentials). At most 100; required when enabled.",
-      ),
-    methods: httpMethod
-      .array()
-      .min(1)
-      .default(["GET", "HEAD", "POST"])
-      .describe("Methods a preflight may ask for (Access-Control-Allow-Methods). Default GET, HEAD, POST."),
-    headers: z
-      .array(headerName)
-      .max(100)
-      .default(["Content-Type", "Authorization"])
-      .describe(
-        "Request headers a preflight may ask for (Access-Control-Allow-Headers). Default Content-Type, Authorization; at most 100.",
-      ),
-    expose_headers: z
-      .array(headerName)
-      .max(100)
-      .default([])
-      .describe("Response headers scripts may read (Access-Control-Expose-Headers). Default none; at most 100."),
+    origins: originList.describe(
+      "Origins allowed to read responses: exact origins, `https://*.example.com` wildcards, or `*` (not with credentials). At most 100; required when enabled.",
+    ),
+    methods: methodList.describe("Methods a preflight may ask for (Access-Control-Allow-Methods). Default GET, HEAD, POST."),
+    headers: requestHeaderList.describe(
+      "Request headers a preflight may ask for (Access-Control-Allow-Headers). Default Content-Type, Authorization; at most 100.",
+    ),
+    expose_headers: exposeHeaderList.describe(
+      "Response headers scripts may read (Access-Control-Expose-Headers). Default none; at most 100.",
+    ),
     credentials: z
       .boolean()
       .default(false)
@@ -76,18 +68,10 @@ function originRules(cors: { enabled: boolean; origins: string[]; credentials: b
 export const loomCorsSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe("Default false, as in Loom's code: the block does nothing until enabled."),
-    allow_origins: z.array(origin).max(100).default([]).describe("As `middleware.cors.origins`."),
-    allow_methods: httpMethod
-      .array()
-      .min(1)
-      .default(["GET", "HEAD", "POST"])
-      .describe("As `middleware.cors.methods`. Default GET, HEAD, POST."),
-    allow_headers: z
-      .array(headerName)
-      .max(100)
-      .default(["Content-Type", "Authorization"])
-      .describe("As `middleware.cors.headers`. Default Content-Type, Authorization."),
-    expose_headers: z.array(headerName).max(100).default([]).describe("As `middleware.cors.expose_headers`."),
+    allow_origins: originList.describe("As `middleware.cors.origins`."),
+    allow_methods: methodList.describe("As `middleware.cors.methods`. Default GET, HEAD, POST."),
+    allow_headers: requestHeaderList.describe("As `middleware.cors.headers`. Default Content-Type, Authorization."),
+    expose_headers: exposeHeaderList.describe("As `middleware.cors.expose_headers`."),
     max_age: z
       .number()
       .int()
