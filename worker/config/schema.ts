@@ -188,14 +188,19 @@ const graphqlSchema = z.strictObject({
 
 /** The document's blocks before the cross-block checks and the plugin resolution, which keep its output shape: what the normal form's fingerprint reads (normal-form.test.ts). */
 export const configObject = z.strictObject({
-  listeners: z.array(listenerSchema).default([]),
+  listeners: z
+    .array(listenerSchema)
+    .default([])
+    .describe("Loom's listeners: at the edge, which connections (TLS or not, its version, client certificates) a request may come on."),
   rate_limit: rateLimitSchema.optional(),
   auth_failure_limit: authFailureLimitSchema.prefault({}),
-  middleware: middlewareSchema.default({}),
-  admin: adminSchema.optional(),
-  ai_gateway: aiGatewaySchema.optional(),
-  routes: z.array(routeSchema).default([]),
-  upstreams: z.array(upstreamSchema).default([]),
+  middleware: middlewareSchema.default({}).describe("The security policy's protections of every route (a route's own block replaces one)."),
+  admin: adminSchema.optional().describe("The admin API (served under ADMIN_PREFIX, default /admin): on or off, and its logins."),
+  ai_gateway: aiGatewaySchema
+    .optional()
+    .describe("Loom's AI gateway: accepted and stored, not enforced by this release (a warning says so)."),
+  routes: z.array(routeSchema).default([]).describe('The routes, matched by priority, then specificity (README "Route matching").'),
+  upstreams: z.array(upstreamSchema).default([]).describe("The origins routes forward to."),
   cors: loomCorsSchema
     .optional()
     .describe("Loom's global CORS block: the policy of every route without a `cors` of its own; not together with middleware.cors."),
@@ -206,9 +211,16 @@ export const configObject = z.strictObject({
     .describe(
       "Loom's tracing block: W3C Trace Context to the upstream and one OTLP/HTTP JSON span per sampled request; off unless enabled.",
     ),
-  plugins: z.array(wasmPluginSchema).default([]),
-  audit: auditSchema.optional(),
-  graphql: graphqlSchema.optional(),
+  plugins: z
+    .array(wasmPluginSchema)
+    .default([])
+    .describe(
+      'Loom\'s plugin entries, named by routes; built-in names are served by the built-ins, WASM ones fail closed (README "Plugins").',
+    ),
+  audit: auditSchema.optional().describe('The append-only audit log in D1 (README "The audit log").'),
+  graphql: graphqlSchema
+    .optional()
+    .describe("Loom's GraphQL protections: accepted and stored, not enforced by this release (a warning says so)."),
   security_txt: securityTxtSchema.optional(),
 });
 
