@@ -86,9 +86,10 @@ export interface RequestVars {
   identityHeaders?: readonly (readonly [name: string, value: string])[];
   /**
    * Headers for the upstream request only, set by the proxy after it cleaned the client's
-   * headers and set the identity headers (the vault's credential). Held for the upstream call, never logged.
+   * headers and set the identity headers (the vault's credential); a `null` value removes the
+   * client's copy. Held for the upstream call, never logged.
    */
-  upstreamHeaders?: readonly (readonly [name: string, value: string])[];
+  upstreamHeaders?: readonly (readonly [name: string, value: string | null])[];
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };

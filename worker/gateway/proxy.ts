@@ -179,7 +179,10 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);
-      for (const [name, value] of extraHeaders) request.headers.set(name, value);
+      for (const [name, value] of extraHeaders) {
+        if (value === null) request.headers.delete(name);
+        else request.headers.set(name, value);
+      }
       deadline.onOver = pool.balancer.begin(index);
       try {
         attempt = { response: await fetcher(request), deadline };
