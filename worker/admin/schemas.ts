@@ -75,6 +75,19 @@ export const rateLimitStateSchema = z.object({
 
 const circuitStateName = z.enum(["closed", "open", "half_open"]);
 
+export const healthCheckStateSchema = z.object({
+  upstream: z.string(),
+  endpoints_down: z
+    .array(z.string())
+    .describe(
+      "Endpoints (as written in the config) that failed unhealthy_threshold checks in a row and have not passed healthy_threshold since: they get no traffic. Empty before the first round.",
+    ),
+  path: z.string().describe("From the config in force."),
+  interval_ms: z.number().int().positive().describe("From the config in force: between rounds."),
+  healthy_threshold: z.number().int().positive().describe("From the config in force."),
+  unhealthy_threshold: z.number().int().positive().describe("From the config in force."),
+});
+
 export const circuitStateSchema = z.object({
   upstream: z.string(),
   state: circuitStateName,
@@ -169,6 +182,7 @@ export const apiSchemas = {
   CircuitList: z.object({
     version,
     circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order."),
+    health_checks: z.array(healthCheckStateSchema).describe("Every upstream with a health_check in the config in force, in config order."),
   }),
   CircuitReset: circuitStateSchema.extend({ previous_state: circuitStateName.describe("The state before the reset.") }),
   AuditPage: auditPageSchema,
