@@ -20,6 +20,7 @@ export const AUDIT_EVENTS = [
   "auth_failure",
   "rate_limit",
   "admin_auth_failure",
+  "graphql_refused",
 ] as const;
 
 /** Recorded when the config has no `audit.events`: every event but route_match, which writes a row per route and window even when nothing is wrong. */

@@ -27,6 +27,11 @@ const warned = (edge: string): KeyStatus => ({ status: "warned", edge });
 const WASM_ONLY =
   "accepted; a built-in entry (jwt-auth, rate-limit, request-logger, request-validator) does not use it, and a WASM entry cannot run at the edge: every route naming one answers 503 plugin_unavailable";
 
+const PERSISTED_QUERIES_NOT_YET: KeyStatus = {
+  status: "not yet",
+  edge: "`true` refuses every query (PERSISTED_QUERY_NOT_ALLOWED) until persisted-query allow-lists can be uploaded",
+};
+
 export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   listeners: enforced,
   "listeners[].address": ignored(
@@ -72,7 +77,9 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
     "accepted and stored, not exported: metrics come in a later release (a Worker has no scrape port, and a metrics path on the gateway's own host would be public)",
   ),
   ai_gateway: { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" },
-  graphql: { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" },
+  graphql: enforced,
+  "graphql.security.persisted_queries.required": PERSISTED_QUERIES_NOT_YET,
+  "routes[].graphql.security.persisted_queries.required": PERSISTED_QUERIES_NOT_YET,
 };
 
 /** `listeners[].tls.cert_file` → `listeners[].tls`; `a[]` → `a`; `a.*` → `a`; a top-level key → undefined. */

@@ -20,6 +20,7 @@ import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema, loomCorsSchema } from "../policies/cors/schema";
+import { graphqlSchema, routeGraphqlSchema } from "../policies/graphql/schema";
 import { ipRulesSchema } from "../policies/ip-rules/schema";
 import { rateLimitSchema } from "../policies/rate-limit/schema";
 import { requestValidationSchema } from "../policies/request-checks/schema";
@@ -64,6 +65,7 @@ export const routeSchema = routeTargetSchema.extend({
   cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
   credential: credentialRefSchema.optional(),
+  graphql: routeGraphqlSchema.optional(),
 });
 
 export const upstreamSchema = upstreamTargetSchema.extend({
@@ -175,15 +177,6 @@ const aiGatewaySchema = z.strictObject({
     .optional(),
 });
 
-const graphqlSchema = z.strictObject({
-  security: z.strictObject({
-    max_depth: z.number().int().positive().optional(),
-    max_complexity: z.number().int().positive().optional(),
-    introspection: z.boolean().default(true),
-    persisted_queries: z.strictObject({ required: z.boolean().default(false) }).optional(),
-  }),
-});
-
 // ---------------------------------------------------------------- the whole config
 
 /** The document's blocks before the cross-block checks and the plugin resolution, which keep its output shape: what the normal form's fingerprint reads (normal-form.test.ts). */
@@ -218,9 +211,7 @@ export const configObject = z.strictObject({
       'Loom\'s plugin entries, named by routes; built-in names are served by the built-ins, WASM ones fail closed (README "Plugins").',
     ),
   audit: auditSchema.optional().describe('The append-only audit log in D1 (README "The audit log").'),
-  graphql: graphqlSchema
-    .optional()
-    .describe("Loom's GraphQL protections: accepted and stored, not enforced by this release (a warning says so)."),
+  graphql: graphqlSchema.optional().describe('GraphQL protections of the routes with `graphql: true` (README "GraphQL protections").'),
   security_txt: securityTxtSchema.optional(),
 });
 

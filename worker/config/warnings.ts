@@ -99,9 +99,13 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...tracingWarnings(config));
   warnings.push(...pluginWarnings(config));
   warnings.push(...serviceDiscoveryWarnings(config));
+  if (config.graphql && !config.routes.some((route) => route.graphql === true)) {
+    warnings.push(
+      "graphql.security: no route has `graphql: true`, so it protects nothing; mark each GraphQL endpoint's route with `graphql: true` (a route's own `graphql: { security }` replaces it)",
+    );
+  }
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
-    [config.graphql, "graphql"],
     [config.metrics, "metrics"],
   ];
   for (const [block, name] of notEnforced) {

@@ -15,6 +15,7 @@
  *   admin_auth_failure  per admin endpoint pattern, scheme, reason and client block
  *   route_match         per route (actor `gateway`, no IP: the row counts every caller)
  *   rate_limit          per counter and route (by the rate-limit policy, in the same windows)
+ *   graphql_refused     per route, rule, operation name (bounded) and client block
  *
  * No aggregation key holds text the client chose, so a client cannot open a window (a row) per
  * request by varying what it sends: the route is the matched route's id (`unmatched` without
@@ -31,6 +32,7 @@ import type { AppEnv, Env } from "../env";
 import { clientBlock } from "../observability/client-block";
 import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
 import type { AuthFailureEvent } from "../policies/auth";
+import type { GraphqlRefusedEvent } from "../policies/graphql";
 import type { RateLimitedEvent } from "../policies/rate-limit";
 import { enqueueAuditEvents } from "../audit/queue";
 import type { AuditEvent, AuditEventName } from "../audit/types";
@@ -190,4 +192,40 @@ export async function recordRateLimited(limited: RateLimitedEvent, c: Context<Ap
     userAgent: c.req.header("User-Agent") ?? "",
     details: { limiter: limited.key, ...counted(limited) },
   });
+}
+
+/** An operation name as a key: GraphQL's Name syntax (spec §2.1.9) and at most this long, else `(other)`. */
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+
+const graphqlRefusals = new EventWindows<GraphqlRefusedEvent & { ip: string; userAgent: string }, RequestContext>({
+  sink: (refused, occurrences, c) =>
+    send(c, {
+      event: "graphql_refused",
+      actor: "anonymous",
+      action: "graphql_guard",
+      target: refused.route ? `routes/${refused.route}` : "(overflow)",
+      ip: refused.ip,
+      userAgent: refused.userAgent,
+      details: { rule: refused.rule, operation: refused.operationName ?? null, ...counted(occurrences) },
+    }),
+  windowMs: windowOf,
+  overflow: { route: "", rule: "BAD_REQUEST", operationName: "(overflow)", ip: "", userAgent: "" },
+  failureEvent: "graphql_refused_audit_failed",
+});
+
+/**
+ * The GraphQL guard's refusal hook, set when the config records `graphql_refused`: the rule and
+ * the operation's name, never the document or its variables. The name is the client's text, so
+ * one that is not a GraphQL name of at most 64 characters is keyed as `(other)`.
+ */
+export function recordGraphqlRefused(refused: GraphqlRefusedEvent, c: Context<AppEnv>): void {
+  const operationName =
+    refused.operationName === undefined ? undefined : OPERATION_NAME.test(refused.operationName) ? refused.operationName : "(other)";
+  const keyed = {
+    ...refused,
+    operationName,
+    ip: clientBlock(c.var.clientIp ?? ""),
+    userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
+  };
+  graphqlRefusals.note([keyed.route, keyed.rule, operationName ?? "", keyed.ip].join("\n"), keyed, slim(c));
 }

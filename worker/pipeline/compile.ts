@@ -13,12 +13,20 @@ import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
 import { accessLog } from "../observability/access-log";
 import { tracing } from "../observability/tracing";
-import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited, recordRouteMatch } from "./audit-hooks";
+import {
+  auditWanted,
+  rateLimitAuditWindow,
+  recordAuthFailure,
+  recordGraphqlRefused,
+  recordRateLimited,
+  recordRouteMatch,
+} from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
+import { graphqlGuard } from "../policies/graphql";
 import { ipRules } from "../policies/ip-rules";
 import { rateLimit } from "../policies/rate-limit";
 import { requestValidation } from "../policies/request-checks";
@@ -191,6 +199,14 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     const maxSize = middleware.body_limit.max_size;
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
+  const graphql = build("graphql", () =>
+    graphqlGuard({
+      security: config.graphql?.security,
+      routes,
+      onRefused: auditWanted(config, "graphql_refused") ? recordGraphqlRefused : undefined,
+    }),
+  );
+  if (graphql) steps.push(graphql);
   steps.push(routePlugins(routes, documents));
   const circuits = circuitBreaker({
     upstreams: config.upstreams.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),

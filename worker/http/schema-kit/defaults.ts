@@ -6,3 +6,13 @@
 
 /** Largest body the `request-validator` plugin reads (1 MiB): it is held in memory and parsed whole. */
 export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+
+/** `graphql.security` as a GraphQL route without a block of its own gets it (policies/graphql/schema.ts writes the same). */
+export const DEFAULT_GRAPHQL_SECURITY = {
+  introspection: true,
+  max_aliases: 30,
+  max_directives: 50,
+  max_batch_size: 10,
+  max_tokens: 5000,
+  max_document_size: 64 * 1024,
+} as const;
