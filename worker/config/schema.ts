@@ -27,6 +27,9 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
+import { SECRET_REF_PATTERN } from "../http/schema-kit/secrets";
+import { variablesIn } from "../http/schema-kit/variables";
+import { BUILT_IN_PLUGINS } from "./plugin-names";
 import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
@@ -253,6 +256,39 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
+/**
+ * Where a string may hold `${VAR}` references among other text: upstream endpoints, which the
+ * proxy resolves once per config version (gateway/endpoint-variables.ts), and the `config` of a
+ * WASM plugin entry, which the edge never reads. Elsewhere a field takes a whole `${VAR}` only
+ * where it holds a secret; an embedded reference is refused rather than taken as literal text.
+ */
+function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
+  if (path[0] === "upstreams" && path[2] === "endpoints") return true;
+  if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
+  if (path[0] === "plugins" && path[2] === "config") {
+    const name = list(config.plugins)[path[1] as number]?.name;
+    return !BUILT_IN_PLUGINS.includes(String(name));
+  }
+  return false;
+}
+
+function refuseEmbeddedVariables(ctx: z.RefinementCtx, config: Loose, node: unknown = config, path: (string | number)[] = []): void {
+  if (variablesAllowed(path, config)) return;
+  if (typeof node === "string") {
+    const variables = variablesIn(node);
+    if (variables.length > 0 && !SECRET_REF_PATTERN.test(node)) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `\${${variables[0]}} inside a string is read only in upstreams[].endpoints for now (README "Worker variables"); this field would take it as literal text`,
+      });
+    }
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseEmbeddedVariables(ctx, config, item, [...path, index]));
+  else if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) refuseEmbeddedVariables(ctx, config, value, [...path, key]);
+  }
+}
+
 /** A route's headers and query_params conditions in one canonical text (names of headers folded). */
 function conditionsKey(route: Loose): string {
   const entries = (value: unknown, fold: boolean) =>
@@ -274,7 +310,10 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
   return seen;
 }
 
-/** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
+/**
+ * The first endpoint of `upstream` reached over plain http on a host other than loopback. With
+ * `${VAR}` references, only a literal `https://` before them guarantees TLS whatever the values.
+ */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
   // Parsed entries are `{ endpoint, weight }`; an entry that failed to parse may still be a string.
   const endpoints = list(upstream?.endpoints)
@@ -282,6 +321,7 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
     .concat(Array.isArray(upstream?.endpoints) ? upstream.endpoints : [])
     .filter((value): value is string => typeof value === "string");
   return endpoints.find((value) => {
+    if (variablesIn(value).length > 0) return !value.startsWith("https://");
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
   });
@@ -323,7 +363,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: "custom",
           path: ["routes", index, "credential"],
-          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host)`,
+          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host; an endpoint with \${VAR} references must begin with https://)`,
         });
       }
     }
@@ -371,6 +411,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  refuseEmbeddedVariables(ctx, config);
   for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {
