@@ -29,8 +29,7 @@ import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
 import { SECRET_REF_PATTERN } from "../http/schema-kit/secrets";
 import { variablesIn } from "../http/schema-kit/variables";
-import { BUILT_IN_PLUGINS } from "./plugin-names";
-import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
+import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -259,15 +258,14 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
 /**
  * Where a string may hold `${VAR}` references among other text: upstream endpoints, which the
  * proxy resolves once per config version (gateway/endpoint-variables.ts), and the `config` of a
- * WASM plugin entry, which the edge never reads. Elsewhere a field takes a whole `${VAR}` only
+ * plugin entry the edge never reads (WASM plugins, request-logger). Elsewhere a field takes a whole `${VAR}` only
  * where it holds a secret; an embedded reference is refused rather than taken as literal text.
  */
 function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
   if (path[0] === "upstreams" && path[2] === "endpoints") return true;
   if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
   if (path[0] === "plugins" && path[2] === "config") {
-    const name = list(config.plugins)[path[1] as number]?.name;
-    return !BUILT_IN_PLUGINS.includes(String(name));
+    return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
   }
   return false;
 }
