@@ -30,6 +30,9 @@ export function endpointUrl(value: string): URL | undefined {
 export function endpointProblem(value: string): string | undefined {
   const url = endpointUrl(value);
   if (!url) return "must be host:port or an http(s) URL";
+  // WHATWG URLs take `$`, `{`, `!`… in a host name; no DNS name or address holds them, and one
+  // would only be a `${VAR}` or `$VAR` left unexpanded.
+  if (!/^([a-z0-9._-]+|\[[0-9a-f:.]+\])$/.test(url.hostname)) return "must name a host by DNS name or IP address";
   if (url.username || url.password || url.search || url.hash) return "must not carry credentials, a query or a fragment";
   return undefined;
 }
