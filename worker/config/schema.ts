@@ -270,8 +270,16 @@ function variablesAllowed(path: readonly (string | number)[], config: Loose): bo
   return false;
 }
 
-function refuseEmbeddedVariables(ctx: z.RefinementCtx, config: Loose, node: unknown = config, path: (string | number)[] = []): void {
-  if (variablesAllowed(path, config)) return;
+function refuseEmbeddedVariables(
+  ctx: z.RefinementCtx,
+  config: Loose,
+  node: unknown = config,
+  path: (string | number)[] = [],
+  ancestors: ReadonlySet<unknown> = new Set(),
+): void {
+  // The data of a document that failed elsewhere may be partly unparsed, and can refer back to itself.
+  if (variablesAllowed(path, config) || ancestors.has(node)) return;
+  const within = new Set(ancestors).add(node);
   if (typeof node === "string") {
     const variables = variablesIn(node);
     if (variables.length > 0 && !SECRET_REF_PATTERN.test(node)) {
@@ -281,9 +289,9 @@ function refuseEmbeddedVariables(ctx: z.RefinementCtx, config: Loose, node: unkn
         message: `\${${variables[0]}} inside a string is read only in upstreams[].endpoints for now (README "Worker variables"); this field would take it as literal text`,
       });
     }
-  } else if (Array.isArray(node)) node.forEach((item, index) => refuseEmbeddedVariables(ctx, config, item, [...path, index]));
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseEmbeddedVariables(ctx, config, item, [...path, index], within));
   else if (node !== null && typeof node === "object") {
-    for (const [key, value] of Object.entries(node)) refuseEmbeddedVariables(ctx, config, value, [...path, key]);
+    for (const [key, value] of Object.entries(node)) refuseEmbeddedVariables(ctx, config, value, [...path, key], within);
   }
 }
 
