@@ -1,7 +1,8 @@
 /**
  * An upstream's `health_check` as its CircuitBreaker object takes it (durable-objects/health-check.ts),
  * compiled once per config: each endpoint's check URL is built like a forwarded request's
- * (upstream-url.ts), so the path can only follow the endpoint's origin and base path.
+ * (upstream-url.ts), so the path can only follow the endpoint's origin and base path. A
+ * templated endpoint is checked at its resolved address and known by its written name.
  */
 import type { HealthCheckSpec } from "../../durable-objects/health-check";
 import { addressOf, type AddressedUpstream } from "./endpoint-variables";
