@@ -27,7 +27,6 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
-import { SECRET_REF_PATTERN } from "../http/schema-kit/secrets";
 import { variablesIn } from "../http/schema-kit/variables";
 import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
@@ -255,14 +254,18 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
+/** The keys of the fields that hold a secret (`secretRef`: one whole `${VAR}`, resolved per request); `keys` is api_key's list. */
+const SECRET_FIELDS: readonly unknown[] = ["secret", "public_key", "password", "api_key"];
+
 /**
- * Where a string may hold `${VAR}` references among other text: upstream endpoints, which the
- * proxy resolves once per config version (gateway/endpoint-variables.ts), and the `config` of a
- * plugin entry the edge never reads (WASM plugins, request-logger). Elsewhere a field takes a whole `${VAR}` only
- * where it holds a secret; an embedded reference is refused rather than taken as literal text.
+ * Where a string may hold `${VAR}` references: upstream endpoints, which the proxy resolves once
+ * per config version (gateway/endpoint-variables.ts); the secret fields, whose own schema admits
+ * one whole reference; and the `config` of a plugin entry the edge never reads (WASM plugins,
+ * request-logger). Anywhere else a reference is refused rather than taken as literal text.
  */
 function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
   if (path[0] === "upstreams" && path[2] === "endpoints") return true;
+  if (SECRET_FIELDS.includes(path.at(-1)) || path.at(-2) === "keys") return true;
   if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
   if (path[0] === "plugins" && path[2] === "config") {
     return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
@@ -270,7 +273,7 @@ function variablesAllowed(path: readonly (string | number)[], config: Loose): bo
   return false;
 }
 
-function refuseEmbeddedVariables(
+function refuseVariablesElsewhere(
   ctx: z.RefinementCtx,
   config: Loose,
   node: unknown = config,
@@ -282,16 +285,16 @@ function refuseEmbeddedVariables(
   const within = new Set(ancestors).add(node);
   if (typeof node === "string") {
     const variables = variablesIn(node);
-    if (variables.length > 0 && !SECRET_REF_PATTERN.test(node)) {
+    if (variables.length > 0) {
       ctx.addIssue({
         code: "custom",
         path,
-        message: `\${${variables[0]}} inside a string is read only in upstreams[].endpoints for now (README "Worker variables"); this field would take it as literal text`,
+        message: `\${${variables[0]}}: Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields; this field would take it as literal text (README "Worker variables")`,
       });
     }
-  } else if (Array.isArray(node)) node.forEach((item, index) => refuseEmbeddedVariables(ctx, config, item, [...path, index], within));
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseVariablesElsewhere(ctx, config, item, [...path, index], within));
   else if (node !== null && typeof node === "object") {
-    for (const [key, value] of Object.entries(node)) refuseEmbeddedVariables(ctx, config, value, [...path, key], within);
+    for (const [key, value] of Object.entries(node)) refuseVariablesElsewhere(ctx, config, value, [...path, key], within);
   }
 }
 
@@ -417,7 +420,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
-  refuseEmbeddedVariables(ctx, config);
+  refuseVariablesElsewhere(ctx, config);
   for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {

@@ -87,19 +87,18 @@ describe("${VAR} in upstream endpoints", () => {
 });
 
 describe("${VAR} elsewhere", () => {
-  it("refuses a reference inside a string of a field that would take it as text, by path", () => {
+  it("refuses a reference, inside a string or whole, in a field that would take it as text, by path", () => {
     const document = {
       ...withEndpoints("origin.test:80"),
-      middleware: { auth: { type: "jwt", jwks_uri: "https://${AUTH_HOST}/jwks.json", issuer: "https://auth.test", audience: "api" } },
+      middleware: { auth: { type: "jwt", jwks_uri: "https://${AUTH_HOST}/jwks.json", issuer: "${ISSUER}", audience: "api" } },
       tracing: { enabled: true, service_name: "gw-${STAGE}" },
     };
+    const read = "Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields";
     expect(issues(document)).toEqual(
       expect.arrayContaining([
-        {
-          path: "middleware.auth.jwks_uri",
-          message: expect.stringContaining("${AUTH_HOST} inside a string is read only in upstreams[].endpoints"),
-        },
-        { path: "tracing.service_name", message: expect.stringContaining("${STAGE} inside a string") },
+        { path: "middleware.auth.jwks_uri", message: expect.stringContaining(`\${AUTH_HOST}: ${read}`) },
+        { path: "middleware.auth.issuer", message: expect.stringContaining(`\${ISSUER}: ${read}`) },
+        { path: "tracing.service_name", message: expect.stringContaining(`\${STAGE}: ${read}`) },
       ]),
     );
   });
@@ -107,8 +106,11 @@ describe("${VAR} elsewhere", () => {
   it("still takes whole references in secret fields, request expressions, and anything in a WASM plugin's config", () => {
     accepted({
       ...withEndpoints("origin.test:80"),
+      routes: [{ ...route, auth: { type: "jwt", secret: "${JWT_SECRET}", issuer: "https://auth.test", audience: "api" } }],
       rate_limit: { default: { requests_per_minute: 60 }, key: "${client_ip}:${header.X-Tenant}" },
       middleware: { auth: { type: "api_key", header: "X-API-Key", keys: ["${API_KEY_1}"] } },
+      admin: { auth: { type: "basic", username: "ops", password: "${ADMIN_PASSWORD}" } },
+      ai_gateway: { providers: [{ name: "openai", api_key: "${OPENAI_API_KEY}" }] },
       plugins: [{ name: "geo", path: "/etc/loom/geo.wasm", config: { upstream: "https://${GEO_HOST}/lookup" } }],
     });
   });
