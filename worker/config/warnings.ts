@@ -5,7 +5,7 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
-import { resolveUpstream } from "../gateway/endpoint-variables";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { findSecretRefs } from "../http/schema-kit/secrets";
@@ -84,17 +84,12 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
       );
     }
   }
+  // The save's environment is the one the isolates of this deployment compile with, until a
+  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+    warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
+  }
   config.upstreams.forEach((upstream, u) => {
-    // The save's environment is the one the isolates of this deployment compile with, until a
-    // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
-    const resolution = resolveUpstream(upstream, env);
-    if (!resolution.ok) {
-      for (const { endpoint, message } of resolution.problems) {
-        warnings.push(
-          `upstreams[${u}].endpoints[${endpoint}]: ${message}; until it is, requests routed to upstream "${upstream.name}" fail closed with 503 variable_unavailable`,
-        );
-      }
-    }
     const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];
     if (upstream.retry && written?.retries !== undefined) {
       warnings.push(`upstreams[${u}].retries: ignored, upstreams[${u}].retry is set and takes precedence`);

@@ -65,3 +65,29 @@ export function resolveUpstream<U extends Pick<UpstreamTarget, "endpoints">>(
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, upstream: { ...upstream, endpoints } };
 }
+
+/** An endpoint that cannot be resolved, by config path, and the upstream it keeps from being served. */
+export interface UnresolvedEndpoint {
+  path: string;
+  upstream: string;
+  message: string;
+}
+
+/** The upstreams whose endpoints all resolved, and the endpoints of the others that did not. */
+export function resolveUpstreams<U extends Pick<UpstreamTarget, "name" | "endpoints">>(
+  upstreams: readonly U[],
+  env: Record<string, unknown>,
+): { served: AddressedUpstream<U>[]; unresolved: UnresolvedEndpoint[] } {
+  const served: AddressedUpstream<U>[] = [];
+  const unresolved: UnresolvedEndpoint[] = [];
+  upstreams.forEach((upstream, u) => {
+    const resolution = resolveUpstream(upstream, env);
+    if (resolution.ok) served.push(resolution.upstream);
+    else {
+      for (const { endpoint, message } of resolution.problems) {
+        unresolved.push({ path: `upstreams[${u}].endpoints[${endpoint}]`, upstream: upstream.name, message });
+      }
+    }
+  });
+  return { served, unresolved };
+}

@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
-import { resolveUpstream, type AddressedUpstream } from "../gateway/endpoint-variables";
+import { resolveUpstreams, type UnresolvedEndpoint } from "../gateway/endpoint-variables";
 import { healthCheckSpec } from "../gateway/health-check";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -44,7 +44,7 @@ export interface CompiledConfig {
   /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
   readonly pipeline: MiddlewareHandler<AppEnv>;
   /** Endpoints whose `${VAR}` references could not be resolved in this isolate (their upstreams answer 503), by config path. */
-  readonly unresolvedVariables: readonly { path: string; message: string }[];
+  readonly unresolvedVariables: readonly UnresolvedEndpoint[];
 }
 
 /**
@@ -143,22 +143,6 @@ function unresolvedUpstreams(names: ReadonlySet<string>): MiddlewareHandler<AppE
   };
 }
 
-/** The upstreams the proxy serves (every endpoint resolved) and the problems of the others, by config path. */
-function upstreamAddresses(upstreams: Config["upstreams"], env: Record<string, unknown>) {
-  const served: AddressedUpstream<Config["upstreams"][number]>[] = [];
-  const unresolved = new Set<string>();
-  const problems: { path: string; message: string }[] = [];
-  upstreams.forEach((upstream, u) => {
-    const resolution = resolveUpstream(upstream, env);
-    if (resolution.ok) served.push(resolution.upstream);
-    else {
-      unresolved.add(upstream.name);
-      for (const { endpoint, message } of resolution.problems) problems.push({ path: `upstreams[${u}].endpoints[${endpoint}]`, message });
-    }
-  });
-  return { served, unresolved, problems };
-}
-
 /**
  * `upstream` with the longest attempt timeout any route gives it: a route's own `timeout`
  * replaces the upstream's, and the circuit's half-open probe must be allowed that long.
@@ -180,7 +164,7 @@ export function withLongestRouteTimeout<U extends Pick<Config["upstreams"][numbe
 function pipelineSteps(
   config: Config,
   documents: ReadonlyMap<string, unknown>,
-  { served, unresolved }: ReturnType<typeof upstreamAddresses>,
+  { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
 ): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
@@ -230,7 +214,7 @@ function pipelineSteps(
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
-  if (unresolved.size > 0) steps.push(unresolvedUpstreams(unresolved));
+  if (unresolved.length > 0) steps.push(unresolvedUpstreams(new Set(unresolved.map((endpoint) => endpoint.upstream))));
   const circuits = circuitBreaker({
     upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
@@ -260,7 +244,7 @@ export function compileConfig(
   documents: ReadonlyMap<string, unknown>,
   env: Record<string, unknown>,
 ): CompiledConfig {
-  const addresses = upstreamAddresses(config.upstreams, env);
+  const addresses = resolveUpstreams(config.upstreams, env);
   return Object.freeze({
     version,
     config,
@@ -268,7 +252,7 @@ export function compileConfig(
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
     pipeline: pipelineSteps(config, documents, addresses),
-    unresolvedVariables: addresses.problems,
+    unresolvedVariables: addresses.unresolved,
   });
 }
 

@@ -116,7 +116,9 @@ async function load(env: Env, version: number): Promise<CompiledConfig> {
   const compiled = compileConfig(version, config, documents, env);
   // Once per config version per isolate: the compile is cached until the next version. The
   // message names the variables, never a value.
-  for (const { path, message } of compiled.unresolvedVariables) log.error("config_variable_unresolved", { version, path, message });
+  for (const { path, upstream, message } of compiled.unresolvedVariables) {
+    log.error("config_variable_unresolved", { version, path, upstream, message });
+  }
   return compiled;
 }
 
