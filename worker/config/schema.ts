@@ -27,7 +27,8 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
-import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
+import { variablesIn } from "../http/schema-kit/variables";
+import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -265,6 +266,50 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
+/** The keys of the fields that hold a secret (`secretRef`: one whole `${VAR}`, resolved per request); `keys` is api_key's list. */
+const SECRET_FIELDS: readonly unknown[] = ["secret", "public_key", "password", "api_key"];
+
+/**
+ * Where a string may hold `${VAR}` references: upstream endpoints, which the proxy resolves once
+ * per config version (gateway/endpoint-variables.ts); the secret fields, whose own schema admits
+ * one whole reference; and the `config` of a plugin entry the edge never reads (WASM plugins,
+ * request-logger). Anywhere else a reference is refused rather than taken as literal text.
+ */
+function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
+  if (path[0] === "upstreams" && path[2] === "endpoints") return true;
+  if (SECRET_FIELDS.includes(path.at(-1)) || path.at(-2) === "keys") return true;
+  if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
+  if (path[0] === "plugins" && path[2] === "config") {
+    return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
+  }
+  return false;
+}
+
+function refuseVariablesElsewhere(
+  ctx: z.RefinementCtx,
+  config: Loose,
+  node: unknown = config,
+  path: (string | number)[] = [],
+  ancestors: ReadonlySet<unknown> = new Set(),
+): void {
+  // The data of a document that failed elsewhere may be partly unparsed, and can refer back to itself.
+  if (variablesAllowed(path, config) || ancestors.has(node)) return;
+  const within = new Set(ancestors).add(node);
+  if (typeof node === "string") {
+    const variables = variablesIn(node);
+    if (variables.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `\${${variables[0]}}: Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields; this field would take it as literal text (README "Worker variables")`,
+      });
+    }
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseVariablesElsewhere(ctx, config, item, [...path, index], within));
+  else if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) refuseVariablesElsewhere(ctx, config, value, [...path, key], within);
+  }
+}
+
 /** A route's headers and query_params conditions in one canonical text (names of headers folded). */
 function conditionsKey(route: Loose): string {
   const entries = (value: unknown, fold: boolean) =>
@@ -286,7 +331,10 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
   return seen;
 }
 
-/** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
+/**
+ * The first endpoint of `upstream` reached over plain http on a host other than loopback. With
+ * `${VAR}` references, only a literal `https://` before them guarantees TLS whatever the values.
+ */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
   // Parsed entries are `{ endpoint, weight }`; an entry that failed to parse may still be a string.
   const endpoints = list(upstream?.endpoints)
@@ -294,6 +342,7 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
     .concat(Array.isArray(upstream?.endpoints) ? upstream.endpoints : [])
     .filter((value): value is string => typeof value === "string");
   return endpoints.find((value) => {
+    if (variablesIn(value).length > 0) return !value.startsWith("https://");
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
   });
@@ -335,7 +384,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: "custom",
           path: ["routes", index, "credential"],
-          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host)`,
+          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host; an endpoint with \${VAR} references must begin with https://)`,
         });
       }
     }
@@ -383,6 +432,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  refuseVariablesElsewhere(ctx, config);
   for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {

@@ -5,6 +5,7 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { KEY_STATUS, tablePath } from "./key-status";
@@ -39,12 +40,18 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
   }
   for (const { path, variable } of findSecretRefs(document)) {
+    if (path[0] === "upstreams" && path[2] === "endpoints") continue; // a variable of an endpoint: below
     const value = env[variable];
     if (typeof value !== "string" || value.length === 0) {
       warnings.push(
         `${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`,
       );
     }
+  }
+  // The save's environment is the one the isolates of this deployment compile with, until a
+  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+    warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
   }
   config.upstreams.forEach((upstream, u) => {
     const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { normalizePath } from "../http/normalize";
-import { endpointUrl } from "./upstream-url";
+import { endpointProblem } from "./upstream-url";
+import { variablesIn } from "../http/schema-kit/variables";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
 
@@ -41,14 +42,6 @@ const hostPattern = z
   .transform((host) => host.toLowerCase())
   .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
 
-/** The reasons an endpoint string is refused, or undefined for a good one. */
-function endpointProblem(value: string): string | undefined {
-  const url = endpointUrl(value);
-  if (!url) return "must be host:port or an http(s) URL";
-  if (url.username || url.password || url.search || url.hash) return "must not carry credentials, a query or a fragment";
-  return undefined;
-}
-
 const endpointWeight = z
   .number()
   .int()
@@ -61,6 +54,9 @@ const endpointWeight = z
  * Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path; or,
  * as Loom's website reference writes them, `{ host, port, weight }` or `{ url, weight }`.
  * Always read as `{ endpoint, weight }`, `endpoint` being the string form (a string keeps weight 1).
+ * A string or `url` with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`) is stored as
+ * written and checked once resolved: by the admin API with the save's environment (a warning),
+ * and by every isolate when it compiles the config (endpoint-variables.ts, fail closed).
  */
 const endpoint = z
   .union([
@@ -75,14 +71,16 @@ const endpoint = z
   ])
   .transform((value, ctx) => {
     const written = typeof value === "string" ? value : "url" in value ? value.url : `${value.host}:${value.port}`;
-    const problem = endpointProblem(written);
+    const problem = variablesIn(written).length > 0 ? undefined : endpointProblem(written);
     if (problem) {
       ctx.addIssue({ code: "custom", message: problem });
       return z.NEVER;
     }
     return { endpoint: written, weight: typeof value === "string" ? 1 : value.weight };
   })
-  .describe("An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`.");
+  .describe(
+    "An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`. The string and `url` forms may hold `${VAR}` references to Worker variables (`${HOST}:${PORT}`), checked once resolved; unset or invalid, the upstream answers 503 variable_unavailable.",
+  );
 
 const retrySchema = z
   .strictObject({

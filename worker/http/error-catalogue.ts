@@ -73,6 +73,10 @@ export const ERROR_CATALOGUE = {
   plugin_unavailable: { status: 503, message: "this route runs a plugin the gateway cannot run" },
   document_unavailable: { status: 503, message: "a JSON Schema this route validates with has not been uploaded" },
   config_unavailable: { status: 503, message: "the gateway could not load its configuration; retry shortly" },
+  variable_unavailable: {
+    status: 503,
+    message: "a Worker variable the upstream of this route needs is not set or not valid; the operator has been told",
+  },
   secret_unavailable: {
     status: 500,
     message: "the gateway is missing a secret this request needs; the operator has been told",

@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
+import { resolveUpstreams, type UnresolvedEndpoint } from "../gateway/endpoint-variables";
 import { healthCheckSpec } from "../gateway/health-check";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -42,6 +43,8 @@ export interface CompiledConfig {
   readonly securityTxt: Handler<AppEnv>;
   /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
   readonly pipeline: MiddlewareHandler<AppEnv>;
+  /** Endpoints whose `${VAR}` references could not be resolved in this isolate (their upstreams answer 503), by config path. */
+  readonly unresolvedVariables: readonly UnresolvedEndpoint[];
 }
 
 /**
@@ -129,10 +132,25 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
 }
 
 /**
+ * Routes to an upstream with an endpoint whose `${VAR}` references did not resolve are never
+ * served (fail closed): after authentication and rate limits, so the answer tells only a caller
+ * who may use the route that it is down, and before the circuit, which has nothing to check.
+ */
+function unresolvedUpstreams(names: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+  return async function unresolvedUpstreams(c, next) {
+    if (names.has(c.get("route")!.config.upstream)) throw httpError("variable_unavailable");
+    return next();
+  };
+}
+
+/**
  * `upstream` with the longest attempt timeout any route gives it: a route's own `timeout`
  * replaces the upstream's, and the circuit's half-open probe must be allowed that long.
  */
-export function withLongestRouteTimeout(upstream: Config["upstreams"][number], routes: RouteConfig[]): Config["upstreams"][number] {
+export function withLongestRouteTimeout<U extends Pick<Config["upstreams"][number], "name" | "timeout">>(
+  upstream: U,
+  routes: RouteConfig[],
+): U {
   const timeout = Math.max(upstream.timeout, ...routes.map((route) => (route.upstream === upstream.name ? (route.timeout ?? 0) : 0)));
   return { ...upstream, timeout };
 }
@@ -143,7 +161,11 @@ export function withLongestRouteTimeout(upstream: Config["upstreams"][number], r
  * no route needed), then the route, who may call it (IP rules, CORS before auth because
  * browsers send preflights without credentials, auth), the body, and the proxy.
  */
-function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+function pipelineSteps(
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
+): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
   const allowedMethods = middleware.request_validation?.allowed_methods;
@@ -192,15 +214,16 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
+  if (unresolved.length > 0) steps.push(unresolvedUpstreams(new Set(unresolved.map((endpoint) => endpoint.upstream))));
   const circuits = circuitBreaker({
-    upstreams: config.upstreams.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
+    upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
   steps.push(circuits.guard);
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
   steps.push(
-    proxy(config.upstreams, {
+    proxy(served, {
       ...credentials,
       credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
       injectedHeaders: routes.flatMap((route) => (route.credential ? [route.credential.header] : [])),
@@ -211,18 +234,29 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
   return chain(steps);
 }
 
-export function compileConfig(version: number, config: Config, documents: ReadonlyMap<string, unknown>): CompiledConfig {
+/**
+ * `env` is the isolate's environment, which never changes during its life: `${VAR}` references
+ * in endpoints are resolved here, once per config version (endpoint-variables.ts).
+ */
+export function compileConfig(
+  version: number,
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  env: Record<string, unknown>,
+): CompiledConfig {
+  const addresses = resolveUpstreams(config.upstreams, env);
   return Object.freeze({
     version,
     config,
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents),
+    pipeline: pipelineSteps(config, documents, addresses),
+    unresolvedVariables: addresses.unresolved,
   });
 }
 
 /** The config in force before anything was saved: no routes, so every request is a 404. */
 export function emptyCompiledConfig(): CompiledConfig {
-  return compileConfig(0, EMPTY_CONFIG, new Map());
+  return compileConfig(0, EMPTY_CONFIG, new Map(), {});
 }

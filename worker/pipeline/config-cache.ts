@@ -85,7 +85,7 @@ export function invalidateCompiledConfig(): void {
 async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
   try {
     const { version, revision } = await readRevision(env.CONFIG);
-    const compiled = entry?.revision === revision ? entry.compiled : await load(env.CONFIG, version);
+    const compiled = entry?.revision === revision ? entry.compiled : await load(env, version);
     if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
     return compiled;
   } catch (error) {
@@ -99,7 +99,8 @@ async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
   }
 }
 
-async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
+async function load(env: Env, version: number): Promise<CompiledConfig> {
+  const kv = env.CONFIG;
   if (version === 0) return emptyCompiledConfig();
   const record = await readVersion(kv, version);
   if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
@@ -112,7 +113,13 @@ async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
       if (stored) documents.set(path, stored.document);
     }),
   );
-  return compileConfig(version, config, documents);
+  const compiled = compileConfig(version, config, documents, env);
+  // Once per config version per isolate: the compile is cached until the next version. The
+  // message names the variables, never a value.
+  for (const { path, upstream, message } of compiled.unresolvedVariables) {
+    log.error("config_variable_unresolved", { version, path, upstream, message });
+  }
+  return compiled;
 }
 
 /** Served by a cold isolate that could not load any config (not cached): the gateway fails closed. */
