@@ -43,6 +43,14 @@ const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: str
   },
   { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
   {
+    test: (p) => p[0] === "cache" && p[1] === "max_size" && p.length === 2,
+    says: "ignored at the edge: responses are kept in the Workers Cache API of each data centre, whose size and eviction Cloudflare manages",
+  },
+  {
+    test: (p) => p[0] === "cache" && p[1] === "cleanup_interval" && p.length === 2,
+    says: "ignored at the edge: Cloudflare evicts expired cache entries itself; the gateway never sweeps",
+  },
+  {
     test: (p) => p[0] === "tracing" && p[1] === "batch_timeout",
     says: "ignored at the edge: nothing outlives a request in a Worker, so each sampled request's span is exported on its own, right after the response",
   },
@@ -135,6 +143,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...tracingWarnings(config));
   warnings.push(...pluginWarnings(config));
   warnings.push(...serviceDiscoveryWarnings(config));
+  if (config.cache?.enabled || config.routes.some((route) => route.cache?.enabled)) {
+    warnings.push(
+      "cache: the Workers Cache API stores nothing for requests to *.workers.dev: serve the gateway on a custom domain or route for responses to be cached (each data centre keeps its own copy)",
+    );
+  }
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
