@@ -23,6 +23,11 @@
  *                             given to it (held requests are counted for /hits/<id>)
  *   /release/<id>             answers every held request for <id>, and later ones at once, with
  *                             this request's body
+ *   /cacheable/<id>?h-<name>=<value>…
+ *                             counts a request for <id> (/hits/<id>) and answers with the
+ *                             response headers the query names (`status=<code>` for another
+ *                             status, else the one /flaky-status/<id> set); 304 when If-None-Match equals `h-etag`; the body names
+ *                             the hit, the X-Variant request header and any If-None-Match
  *   (ids live as long as the test run: each test picks its own)
  */
 const flaky = new Map<string, { status: number; hits: number }>();
@@ -66,6 +71,17 @@ export async function fakeOrigin(request: Request): Promise<Response> {
       origin.released = await request.text();
       for (const answer of origin.waiting.splice(0)) answer(origin.released);
       return new Response(null, { status: 204 });
+    }
+    case "cacheable": {
+      const origin = flakyOrigin(id);
+      origin.hits += 1;
+      const headers = new Headers({ "Content-Type": "text/plain" });
+      for (const [name, value] of url.searchParams) if (name.startsWith("h-")) headers.append(name.slice(2), value);
+      const etag = url.searchParams.get("h-etag");
+      const conditional = request.headers.get("if-none-match");
+      if (etag !== null && conditional === etag) return new Response(null, { status: 304, headers });
+      const text = `cacheable ${id} #${origin.hits} variant=${request.headers.get("x-variant")} if-none-match=${conditional}`;
+      return new Response(text, { status: Number(url.searchParams.get("status") ?? origin.status), headers });
     }
     case "hits":
       return Response.json({ hits: flakyOrigin(id).hits });

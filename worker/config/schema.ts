@@ -210,7 +210,9 @@ export const configObject = z.strictObject({
     ),
   cache: cacheSchema
     .optional()
-    .describe("Loom's response cache: every route's, unless the route's own `cache` replaces it; off unless enabled (README \"Response cache\")."),
+    .describe(
+      "Loom's response cache: every route's, unless the route's own `cache` replaces it; off unless enabled (README \"Response cache\").",
+    ),
   plugins: z.array(wasmPluginSchema).default([]),
   audit: auditSchema.optional(),
   graphql: graphqlSchema.optional(),

@@ -50,12 +50,7 @@ export function storeDecision(response: Response, options: { authenticated: bool
   }
   if (headers.get("vary")?.includes("*")) return { reason: "vary-star" };
   const sharedMaxAge = seconds(directives, "s-maxage");
-  if (
-    options.authenticated &&
-    !directives.has("public") &&
-    sharedMaxAge === undefined &&
-    !directives.has("must-revalidate")
-  ) {
+  if (options.authenticated && !directives.has("public") && sharedMaxAge === undefined && !directives.has("must-revalidate")) {
     return { reason: "authenticated" };
   }
   const age = Number(headers.get("age") ?? 0) || 0;

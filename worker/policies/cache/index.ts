@@ -61,7 +61,14 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
   const revalidating = new Set<string>();
 
   /** Stores the response when RFC 9111 allows; false when it may not be stored. */
-  async function store(cache: Cache, parts: KeyParts, request: Headers, response: Response, rule: CacheRule, authenticated: boolean): Promise<boolean> {
+  async function store(
+    cache: Cache,
+    parts: KeyParts,
+    request: Headers,
+    response: Response,
+    rule: CacheRule,
+    authenticated: boolean,
+  ): Promise<boolean> {
     const decision = storeDecision(response, { authenticated, defaultTtl: rule.defaultTtl });
     if (decision.freshMs === undefined) {
       void response.body?.cancel();
@@ -94,7 +101,11 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
   }
 
   /** The entry for this request: the base key's, or its variant's when the base holds another variant. */
-  async function lookup(cache: Cache, parts: KeyParts, headers: Headers): Promise<{ entry: Response; meta: EntryMeta; key: string } | undefined> {
+  async function lookup(
+    cache: Cache,
+    parts: KeyParts,
+    headers: Headers,
+  ): Promise<{ entry: Response; meta: EntryMeta; key: string } | undefined> {
     const base = baseKey(parts);
     const entry = await cache.match(base);
     if (!entry) return undefined;
@@ -111,7 +122,16 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
   }
 
   /** Revalidates a stale entry in the background: a 304 refreshes it, anything else is stored as a miss would be. */
-  async function refresh(c: Context<AppEnv>, cache: Cache, key: string, parts: KeyParts, stale: Response, meta: EntryMeta, rule: CacheRule, authenticated: boolean): Promise<void> {
+  async function refresh(
+    c: Context<AppEnv>,
+    cache: Cache,
+    key: string,
+    parts: KeyParts,
+    stale: Response,
+    meta: EntryMeta,
+    rule: CacheRule,
+    authenticated: boolean,
+  ): Promise<void> {
     const request = c.req.raw;
     const headers = new Headers(request.headers);
     for (const name of CONDITIONAL_HEADERS) headers.delete(name);

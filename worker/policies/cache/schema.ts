@@ -33,7 +33,9 @@ export const cacheSchema = z
       .describe("Request paths never cached, in route path syntax (`/api/auth/*`, `/users/:id`). Default none; at most 100."),
     included_paths: pathList
       .default([])
-      .describe("When not empty, only these request paths are cached (route path syntax); excluded_paths still win. Default all; at most 100."),
+      .describe(
+        "When not empty, only these request paths are cached (route path syntax); excluded_paths still win. Default all; at most 100.",
+      ),
     bypass_header: headerName
       .default(CACHE_DEFAULTS.bypass_header)
       .describe(
@@ -41,7 +43,9 @@ export const cacheSchema = z
       ),
     max_size: size
       .prefault("100MB")
-      .describe("Accepted and warned: the Cache API's storage is the data centre's, evicted by Cloudflare (512 MB per response). Default 100MB."),
+      .describe(
+        "Accepted and warned: the Cache API's storage is the data centre's, evicted by Cloudflare (512 MB per response). Default 100MB.",
+      ),
     cleanup_interval: duration
       .prefault("1m")
       .describe("Accepted and warned: expired entries are evicted by Cloudflare, not swept by the gateway. Default 1m."),
