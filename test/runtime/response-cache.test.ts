@@ -5,6 +5,7 @@
  * Vary, path lists, a route's own block, stale-while-revalidate and the warnings.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { admin, json, putConfig, send } from "./admin-harness";
 
 const ORIGIN = "https://origin.test";
@@ -354,5 +355,96 @@ describe("saving", () => {
     expect(res.status).toBe(400);
     const { issues } = (await res.json()) as { issues: { path: string }[] };
     expect(issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(["cache.default_ttl", "cache.excluded_paths[0]"]));
+  });
+});
+
+describe("POST /admin/cache/purge", () => {
+  const purge = (body: unknown, init: { env?: import("../../worker/env").Env } = {}) =>
+    admin("/cache/purge", { ...json("POST", body), ...init });
+
+  it("purges one URL: its entries are misses, other entries stay hits", async () => {
+    const id = fresh("purge-url");
+    const other = fresh("purge-other");
+    await get(path(id));
+    await get(path(other));
+    const res = await purge({ urls: [`https://GW.test${path(id)}`] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ purged: { urls: [`https://GW.test${path(id)}`] }, zone: null });
+    expect((await get(path(id))).cache).toBe("MISS");
+    expect((await get(path(id))).cache).toBe("HIT");
+    expect((await get(path(other))).cache).toBe("HIT");
+  });
+
+  it("purges every Vary variant and every tenant of a URL at once", async () => {
+    const id = fresh("purge-vary");
+    const vary = { "cache-control": "max-age=60", vary: "X-Variant" };
+    await get(path(id, vary), { headers: { "X-Variant": "a" } });
+    await get(path(id, vary), { headers: { "X-Variant": "b" } });
+    await purge({ urls: [`https://gw.test${path(id, vary)}`] });
+    expect((await get(path(id, vary), { headers: { "X-Variant": "a" } })).cache).toBe("MISS");
+    expect((await get(path(id, vary), { headers: { "X-Variant": "b" } })).cache).toBe("MISS");
+  });
+
+  it("purges by prefix, on one host or on every host", async () => {
+    const id = fresh("purge-prefix");
+    await get(`/pub/cacheable/${id}/a`);
+    await get(`/pub/cacheable/${id}/b`);
+    await get(path(id, {}, "/own"));
+    await purge({ prefixes: [`https://gw.test/pub/cacheable/${id}/`] });
+    expect((await get(`/pub/cacheable/${id}/a`)).cache).toBe("MISS");
+    expect((await get(`/pub/cacheable/${id}/b`)).cache).toBe("MISS");
+    expect((await get(path(id, {}, "/own"))).cache).toBe("HIT");
+    await purge({ prefixes: ["/own/"] });
+    expect((await get(path(id, {}, "/own"))).cache).toBe("MISS");
+  });
+
+  it("purges everything", async () => {
+    const id = fresh("purge-all");
+    await get(path(id));
+    await purge({ everything: true });
+    expect((await get(path(id))).cache).toBe("MISS");
+  });
+
+  it("is audited as state_reset/cache_purge", async () => {
+    await purge({ prefixes: ["/audited/"] });
+    const { entries } = (await (await admin("/audit?event=state_reset")).json()) as { entries: { action: string; details: unknown }[] };
+    expect(entries.find((row) => row.action === "cache_purge")).toMatchObject({ details: { prefixes: ["/audited/"] } });
+  });
+
+  it("refuses a body that names nothing, or a prefix that is neither a URL nor a path", async () => {
+    for (const body of [{}, { prefixes: ["pub/x"] }, { urls: ["gw.test/x"] }]) {
+      const res = await purge(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "invalid_cache_purge" });
+    }
+  });
+
+  it("calls Cloudflare's zone purge API when a zone id and a token are set", async () => {
+    const zoneEnv = (zone: string, base = "http://127.0.0.1:9") => ({
+      env: { ...env, CACHE_PURGE_ZONE_ID: zone, CACHE_PURGE_API_TOKEN: "zone-token-for-tests", CACHE_PURGE_API_BASE: base },
+    });
+    const zone = fresh("zone");
+    const res = await purge({ urls: ["https://gw.test/pub/x"], prefixes: ["https://api.test/a/"] }, zoneEnv(zone));
+    expect(await res.json()).toMatchObject({ zone: { purged: true, status: 200 } });
+    const all = await purge({ everything: true }, zoneEnv(zone));
+    expect(await all.json()).toMatchObject({ zone: { purged: true } });
+    const calls = await (await fetch(`http://127.0.0.1:9/zone-purges/${zone}`)).json();
+    expect(calls).toEqual([
+      { authorization: "Bearer zone-token-for-tests", body: { prefixes: ["gw.test/__loom-edge-cache/", "api.test/__loom-edge-cache/"] } },
+      { authorization: "Bearer zone-token-for-tests", body: { tags: ["loom-edge-cache"] } },
+    ]);
+    const refused = await purge({ everything: true }, zoneEnv("refused"));
+    expect(await refused.json()).toMatchObject({ zone: { purged: false, status: 403 } });
+  });
+
+  it("never sends the token to a base URL that is not loopback", async () => {
+    const zone = fresh("zone-elsewhere");
+    const res = await purge(
+      { everything: true },
+      { env: { ...env, CACHE_PURGE_ZONE_ID: zone, CACHE_PURGE_API_TOKEN: "t", CACHE_PURGE_API_BASE: "https://attacker.example" } },
+    );
+    // Sent to api.cloudflare.com/client/v4/… (which the fake origin only echoes), not to attacker.example/zones/…
+    expect(await res.json()).toMatchObject({ zone: { purged: false, status: 200 } });
+    expect(await (await fetch(`http://127.0.0.1:9/zone-purges/${zone}`)).json()).toEqual([]);
   });
 });

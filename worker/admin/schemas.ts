@@ -15,6 +15,7 @@ import {
   auditPageSchema,
   auditPruneResultSchema,
 } from "../audit/api-schema";
+import { cachePurgeResultSchema, cachePurgeSchema } from "./cache-purge";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import {
   credentialInfoSchema,
@@ -165,6 +166,8 @@ export const apiSchemas = {
     reset: z.literal(true),
     previous: rateLimitStateSchema.describe("The counter just before the reset."),
   }),
+  CachePurge: cachePurgeSchema,
+  CachePurgeResult: cachePurgeResultSchema,
   CircuitState: circuitStateSchema,
   CircuitList: z.object({
     version,

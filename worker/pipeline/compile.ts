@@ -18,6 +18,7 @@ import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { responseCache } from "../policies/cache";
+import { compilePurges, type PurgeMarker } from "../policies/cache/purge";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
@@ -145,7 +146,7 @@ export function withLongestRouteTimeout(upstream: Config["upstreams"][number], r
  * no route needed), then the route, who may call it (IP rules, CORS before auth because
  * browsers send preflights without credentials, auth), the body, and the proxy.
  */
-function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>, purges: readonly PurgeMarker[]): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
   const allowedMethods = middleware.request_validation?.allowed_methods;
@@ -213,7 +214,9 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
   );
   // After every access check (IP rules, auth, rate limits, plugins): a hit never skips one.
   const rules = cacheRules(config);
-  if (rules.size > 0) steps.push(responseCache({ rules, revalidate: inContextOfItsOwn(chain(upstreamSteps)) }));
+  if (rules.size > 0) {
+    steps.push(responseCache({ rules, revalidate: inContextOfItsOwn(chain(upstreamSteps)), purged: compilePurges(purges) }));
+  }
   return chain([...steps, ...upstreamSteps]);
 }
 
@@ -234,14 +237,19 @@ function inContextOfItsOwn(steps: MiddlewareHandler<AppEnv>): (c: Context<AppEnv
   };
 }
 
-export function compileConfig(version: number, config: Config, documents: ReadonlyMap<string, unknown>): CompiledConfig {
+export function compileConfig(
+  version: number,
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  purges: readonly PurgeMarker[] = [],
+): CompiledConfig {
   return Object.freeze({
     version,
     config,
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents),
+    pipeline: pipelineSteps(config, documents, purges),
   });
 }
 

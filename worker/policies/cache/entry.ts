@@ -5,6 +5,7 @@
  * header of its own and gives the stored copy a `Cache-Control` that covers fresh + stale time.
  * A hit reads one short header: no JSON, no second round trip.
  */
+import { CACHE_TAG } from "./key";
 
 /** Freshness metadata: `storedAt;freshUntil;staleUntil;varyDigest;vary names` (milliseconds since the epoch). */
 const META = "x-loom-edge-cache";
@@ -30,6 +31,7 @@ export function storedCopy(response: Response, meta: EntryMeta): Response {
   headers.set(META, [meta.storedAt, meta.freshUntil, meta.staleUntil, meta.varyDigest, meta.varyNames.join(" ")].join(";"));
   const keepSeconds = Math.max(1, Math.ceil((meta.staleUntil - meta.storedAt) / 1000));
   headers.set("cache-control", `max-age=${keepSeconds}`);
+  headers.set("cache-tag", CACHE_TAG);
   // The Cache API keys on URLs; `Vary` on the stored copy would make it refuse or split entries
   // the gateway already keeps apart by key, and Set-Cookie is never stored (freshness.ts).
   headers.delete("vary");
@@ -66,6 +68,7 @@ export function upstreamHeaders(stored: Headers, meta: EntryMeta): Headers {
   else headers.set("cache-control", cacheControl);
   headers.delete(ORIGINAL_CACHE_CONTROL);
   headers.delete(META);
+  headers.delete("cache-tag");
   if (meta.varyNames.length > 0) headers.set("vary", meta.varyNames.join(", "));
   return headers;
 }

@@ -18,6 +18,7 @@
  * - Misses go to the upstream without the client's validators, so the answer can be stored;
  *   the client's `If-None-Match`/`If-Modified-Since` are then answered here (304), from a hit
  *   or a miss alike (conditional.ts).
+ * - A purge (purge.ts) makes the entries stored before it misses.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
@@ -27,6 +28,7 @@ import { CONDITIONAL_HEADERS, notModified, notModifiedResponse } from "./conditi
 import { clientCopy, entryMeta, storedCopy, upstreamHeaders, withoutGatewayHeaders, type EntryMeta } from "./entry";
 import { storeDecision } from "./freshness";
 import { baseKey, variantKey, varyDigest, varyNames, type KeyParts } from "./key";
+import type { PurgeCheck } from "./purge";
 
 /** One route's cache settings, compiled once per config (the top-level block merged with the route's). */
 export interface CacheRule {
@@ -46,6 +48,8 @@ export interface ResponseCacheOptions {
    * request `c`, outside its response: background revalidation. The pipeline builds it.
    */
   revalidate: (c: Context<AppEnv>, request: Request) => Promise<Response>;
+  /** Whether an entry is purged (purge.ts); default: none is. */
+  purged?: PurgeCheck;
   /** The Cache API cache; default `caches.default`. */
   cache?: () => Cache;
   now?: () => number;
@@ -56,6 +60,7 @@ type CacheState = "HIT" | "MISS" | "STALE" | "BYPASS";
 export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<AppEnv> {
   const { rules, revalidate } = options;
   const cacheOf = options.cache ?? (() => caches.default);
+  const purged = options.purged ?? (() => false);
   const now = options.now ?? Date.now;
   /** Keys this isolate is revalidating: one background request per key at a time. */
   const revalidating = new Set<string>();
@@ -182,7 +187,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     const cache = cacheOf();
     const found = await lookup(cache, parts, request.headers);
     const at = now();
-    if (found && at < found.meta.staleUntil) {
+    if (found && at < found.meta.staleUntil && !purged(found.meta.storedAt, parts.host, route.path, parts.query)) {
       const fresh = at < found.meta.freshUntil;
       let entry = found.entry;
       if (!fresh) {

@@ -1,6 +1,8 @@
 /**
- * Cache keys: synthetic URLs on a host no request can name, so a key is never a client's URL and
- * nothing but this policy reads or writes the entries. A key holds
+ * Cache keys: URLs under a path prefix of the request's own host that no route serves
+ * (`/__loom-edge-cache/`), so a key is never a client's URL and only this policy reads or writes
+ * the entries, and Cloudflare's zone purge API can purge them all by prefix (`<host>/__loom-edge-cache/`).
+ * A key holds
  * - the route id: two routes never share an entry, whatever their paths;
  * - the scope: the consumer's tenant when the route authenticated one, so tenants never share an
  *   entry (responses to authenticated requests are stored only when the upstream made them
@@ -13,9 +15,15 @@
  * No other request header is part of a key, so none may change what the upstream answers without
  * `Vary`: the proxy strips the client's X-Forwarded-Host, X-Original-URL and the like before the
  * upstream sees them (http/headers.ts), which closes the classic unkeyed-header poisoning.
+ * A client can make as many keys as it has query strings (cache-key flooding): each one costs it
+ * a request through the rate limits, and the data centre's cache evicts what is least used.
  */
 
-const KEY_ORIGIN = "https://cache.loom-edge.invalid";
+/** The Cache-Tag of every stored entry: what the zone purge API deletes them all by. */
+export const CACHE_TAG = "loom-edge-cache";
+
+/** The path prefix of every key (README "Response cache": no route should serve it). */
+export const KEY_PATH = "/__loom-edge-cache/";
 
 export interface KeyParts {
   route: string;
@@ -29,14 +37,14 @@ export interface KeyParts {
   query: string;
 }
 
-/** The part of a key after its kind: route, scope, host, path and query. */
+/** The part of a key after its kind: route, scope, path and query. */
 function resource(parts: KeyParts): string {
-  return `${encodeURIComponent(parts.route)}/${encodeURIComponent(parts.scope)}/${encodeURIComponent(parts.host)}${parts.path}${parts.query}`;
+  return `${encodeURIComponent(parts.route)}/${encodeURIComponent(parts.scope)}${parts.path}${parts.query}`;
 }
 
 /** The key every request of the resource looks up first. */
 export function baseKey(parts: KeyParts): string {
-  return `${KEY_ORIGIN}/any/${resource(parts)}`;
+  return `https://${parts.host}${KEY_PATH}any/${resource(parts)}`;
 }
 
 /** `Vary`'s field names, lower case, sorted, each once (RFC 9110 §12.5.5). */
@@ -60,5 +68,5 @@ export async function varyDigest(names: readonly string[], headers: Headers): Pr
 
 /** The key of one variant of a resource whose response varies on request headers. */
 export function variantKey(parts: KeyParts, digest: string): string {
-  return `${KEY_ORIGIN}/vary/${digest}/${resource(parts)}`;
+  return `https://${parts.host}${KEY_PATH}vary/${digest}/${resource(parts)}`;
 }
