@@ -10,7 +10,7 @@
  * (CACHE_PURGE_API_BASE) only to a loopback address, for tests and local development: the
  * token is never sent anywhere else than Cloudflare's API.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { writeAuditEvent } from "../audit";
 import { auditUnavailable } from "../audit/change-author";
 import { KEYS, putMutable, readPurges } from "../config/kv";
@@ -20,41 +20,12 @@ import { isLoopbackHost } from "../http/schema-kit/fields";
 import { log, errorName } from "../observability/logger";
 import { invalidateCompiledConfig } from "../pipeline/config-cache";
 import { CACHE_TAG, KEY_PATH } from "../policies/cache/key";
-import { purgeForm, withMarkers, MAX_PURGE_MARKERS, type PurgeMarker } from "../policies/cache/purge";
+import { purgeForm, withMarkers, type PurgeMarker } from "../policies/cache/purge";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readStructuredBody, YAML_MEDIA_TYPES } from "./http";
+import { cachePurgeSchema } from "./schemas";
 
 const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
-
-const absoluteUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), "must be an absolute http(s) URL");
-
-export const cachePurgeSchema = z
-  .strictObject({
-    urls: z
-      .array(absoluteUrl)
-      .max(MAX_PURGE_MARKERS)
-      .default([])
-      .describe("Exact URLs (host, path and query; compared case-insensitively, trailing slash ignored). At most 100."),
-    prefixes: z
-      .array(z.string().max(2048))
-      .max(MAX_PURGE_MARKERS)
-      .default([])
-      .describe("`https://host/path` prefixes, or `/path` prefixes for every host: every path starting with it. At most 100."),
-    everything: z.boolean().default(false).describe("Every entry of every route."),
-  })
-  .refine((body) => body.everything || body.urls.length + body.prefixes.length > 0, "name urls, prefixes or everything: true");
-
-export const cachePurgeResultSchema = z.object({
-  purged: z.object({ urls: z.array(z.string()), prefixes: z.array(z.string()), everything: z.boolean() }),
-  applies_within: z.string().describe("How soon every isolate treats the entries as purged."),
-  zone: z
-    .object({ purged: z.boolean(), status: z.number().int().optional() })
-    .nullable()
-    .describe("Cloudflare's zone purge API, when CACHE_PURGE_ZONE_ID and CACHE_PURGE_API_TOKEN are set; null otherwise."),
-});
 
 /** A path in the normal form requests are compared in, or undefined when it has none. */
 function normalPath(path: string): string | undefined {
