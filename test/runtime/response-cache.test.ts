@@ -319,6 +319,18 @@ describe("stale-while-revalidate", () => {
     expect(hit.body).toMatch(/#2 /);
   });
 
+  it.each([
+    ["s-maxage (implies proxy-revalidate)", { "cache-control": "s-maxage=1" }],
+    ["must-revalidate", { "cache-control": "max-age=1, must-revalidate" }],
+    ["proxy-revalidate", { "cache-control": "max-age=1, proxy-revalidate" }],
+  ])("never serves stale a response with %s (RFC 9111 §5.2.2)", async (_name, headers) => {
+    const id = fresh("no-stale");
+    await get(path(id, headers));
+    expect((await get(path(id, headers))).cache).toBe("HIT");
+    await oneSecond();
+    expect((await get(path(id, headers))).cache).toBe("MISS");
+  });
+
   it("removes the entry when the new answer may not be stored", async () => {
     const id = fresh("swr-gone");
     await get(path(id, { "cache-control": "max-age=1" }));
@@ -336,6 +348,19 @@ describe("saving", () => {
     expect(warnings).toContainEqual(expect.stringMatching(/^cache\.max_size: ignored at the edge/));
     expect(warnings).toContainEqual(expect.stringMatching(/^cache\.cleanup_interval: ignored at the edge/));
     expect(warnings).toContainEqual(expect.stringMatching(/workers\.dev/));
+    await putConfig(config);
+  });
+
+  it("routes[].cache: true turns the cache on for that route alone, with Loom's defaults", async () => {
+    const { cache: _top, ...withoutTop } = config;
+    await putConfig({
+      ...withoutTop,
+      routes: config.routes.map((route) => (route.id === "pub" ? { ...route, cache: true } : route)),
+    });
+    const id = fresh("route-only");
+    await get(path(id));
+    expect((await get(path(id))).cache).toBe("HIT");
+    expect((await get(path(id, {}, "/keyed"), { headers: { "X-API-Key": "demo-key-123" } })).cache).toBeNull();
     await putConfig(config);
   });
 

@@ -27,6 +27,11 @@ function seconds(directives: Map<string, string | true>, name: string): number |
 export interface StoreDecision {
   /** Milliseconds the response stays fresh from now; undefined: it is not stored. */
   freshMs?: number;
+  /**
+   * The response forbids serving it stale (`must-revalidate`, `proxy-revalidate`, or `s-maxage`,
+   * which implies proxy-revalidate: RFC 9111 §5.2.2.2, §5.2.2.8, §5.2.2.10): no stale-while-revalidate.
+   */
+  neverStale?: boolean;
   /** Why not, for tests and the reader. */
   reason?: string;
 }
@@ -56,7 +61,9 @@ export function storeDecision(response: Response, options: { authenticated: bool
   const age = Number(headers.get("age") ?? 0) || 0;
   const lifetime = lifetimeSeconds(directives, sharedMaxAge, headers);
   const freshMs = lifetime === undefined ? options.defaultTtl : (lifetime - age) * 1000;
-  return freshMs > 0 ? { freshMs } : { reason: "expired" };
+  if (freshMs <= 0) return { reason: "expired" };
+  const neverStale = sharedMaxAge !== undefined || directives.has("must-revalidate") || directives.has("proxy-revalidate");
+  return { freshMs, neverStale };
 }
 
 /** The freshness lifetime the response states, in seconds; undefined when it states none. */

@@ -86,7 +86,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     const meta: EntryMeta = {
       storedAt,
       freshUntil: storedAt + decision.freshMs,
-      staleUntil: storedAt + decision.freshMs + rule.staleMs,
+      staleUntil: storedAt + decision.freshMs + (decision.neverStale ? 0 : rule.staleMs),
       varyDigest: digest,
       varyNames: names,
     };
