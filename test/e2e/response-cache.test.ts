@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 const url = (prefix: string, id: string, headers: Record<string, string> = {}) => {
-  const query = new URLSearchParams(Object.entries(headers).map(([name, value]) => [`h-${name}`, value])).toString();
+  const query = new URLSearchParams(Object.entries(headers).map(([name, value]): [string, string] => [`h-${name}`, value])).toString();
   return `/${prefix}/${id}${query ? `?${query}` : ""}`;
 };
 const hits = (id: string) => origin.seen.get(id)?.length ?? 0;
