@@ -24,17 +24,12 @@ function seconds(directives: Map<string, string | true>, name: string): number |
   return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-export interface StoreDecision {
-  /** Milliseconds the response stays fresh from now; undefined: it is not stored. */
-  freshMs?: number;
-  /**
-   * The response forbids serving it stale (`must-revalidate`, `proxy-revalidate`, or `s-maxage`,
-   * which implies proxy-revalidate: RFC 9111 §5.2.2.2, §5.2.2.8, §5.2.2.10): no stale-while-revalidate.
-   */
-  neverStale?: boolean;
-  /** Why not, for tests and the reader. */
-  reason?: string;
-}
+/**
+ * Stored, for `freshMs` from now; `neverStale`: the response forbids serving it stale
+ * (`must-revalidate`, `proxy-revalidate`, or `s-maxage`, which implies proxy-revalidate: RFC 9111
+ * §5.2.2.2, §5.2.2.8, §5.2.2.10), so no stale-while-revalidate. Or not stored, and why.
+ */
+export type StoreDecision = { store: true; freshMs: number; neverStale: boolean } | { store: false; reason: string };
 
 /**
  * Whether a response may be stored by a shared cache, and its freshness lifetime:
@@ -46,24 +41,24 @@ export interface StoreDecision {
  * cache to reuse it (§3.5: `public`, `s-maxage` or `must-revalidate`).
  */
 export function storeDecision(response: Response, options: { authenticated: boolean; defaultTtl: number }): StoreDecision {
-  if (!CACHEABLE_STATUSES.has(response.status)) return { reason: "status" };
+  if (!CACHEABLE_STATUSES.has(response.status)) return { store: false, reason: "status" };
   const headers = response.headers;
-  if (headers.has("set-cookie")) return { reason: "set-cookie" };
+  if (headers.has("set-cookie")) return { store: false, reason: "set-cookie" };
   const directives = cacheDirectives(headers.get("cache-control"));
   for (const name of ["no-store", "private", "no-cache"]) {
-    if (directives.has(name)) return { reason: name };
+    if (directives.has(name)) return { store: false, reason: name };
   }
-  if (headers.get("vary")?.includes("*")) return { reason: "vary-star" };
+  if (headers.get("vary")?.includes("*")) return { store: false, reason: "vary-star" };
   const sharedMaxAge = seconds(directives, "s-maxage");
   if (options.authenticated && !directives.has("public") && sharedMaxAge === undefined && !directives.has("must-revalidate")) {
-    return { reason: "authenticated" };
+    return { store: false, reason: "authenticated" };
   }
   const age = Number(headers.get("age") ?? 0) || 0;
   const lifetime = lifetimeSeconds(directives, sharedMaxAge, headers);
   const freshMs = lifetime === undefined ? options.defaultTtl : (lifetime - age) * 1000;
-  if (freshMs <= 0) return { reason: "expired" };
+  if (freshMs <= 0) return { store: false, reason: "expired" };
   const neverStale = sharedMaxAge !== undefined || directives.has("must-revalidate") || directives.has("proxy-revalidate");
-  return { freshMs, neverStale };
+  return { store: true, freshMs, neverStale };
 }
 
 /** The freshness lifetime the response states, in seconds; undefined when it states none. */

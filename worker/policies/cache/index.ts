@@ -26,7 +26,7 @@ import { targetOf } from "../../http/request-target";
 import { errorName, log } from "../../observability/logger";
 import { CONDITIONAL_HEADERS, notModified, notModifiedResponse } from "./conditional";
 import { clientCopy, entryMeta, storedCopy, upstreamHeaders, withoutGatewayHeaders, type EntryMeta } from "./entry";
-import { storeDecision } from "./freshness";
+import { storeDecision, type StoreDecision } from "./freshness";
 import { baseKey, variantKey, varyDigest, varyNames, type KeyParts } from "./key";
 import type { PurgeCheck } from "./purge";
 
@@ -65,20 +65,15 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
   /** Keys this isolate is revalidating: one background request per key at a time. */
   const revalidating = new Set<string>();
 
-  /** Stores the response when RFC 9111 allows; false when it may not be stored. */
+  /** Stores a response storeDecision allowed, for `freshMs` from now. */
   async function store(
     cache: Cache,
     parts: KeyParts,
     request: Headers,
     response: Response,
+    decision: Extract<StoreDecision, { store: true }>,
     rule: CacheRule,
-    authenticated: boolean,
-  ): Promise<boolean> {
-    const decision = storeDecision(response, { authenticated, defaultTtl: rule.defaultTtl });
-    if (decision.freshMs === undefined) {
-      void response.body?.cancel();
-      return false;
-    }
+  ): Promise<void> {
     const names = varyNames(response.headers.get("vary"));
     const base = baseKey(parts);
     const storedAt = now();
@@ -92,7 +87,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     };
     if (names.length === 0) {
       await cache.put(base, storedCopy(response, meta));
-      return true;
+      return;
     }
     // A varying response is stored under its variant's key, and under the base key as the
     // variant most recently stored, which a request with the same values finds in one lookup.
@@ -102,7 +97,6 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
       cache.put(base, storedCopy(new Response(forBase, init), meta)),
       cache.put(variantKey(parts, digest), storedCopy(new Response(forVariant, init), meta)),
     ]);
-    return true;
   }
 
   /** The entry for this request: the base key's, or its variant's when the base holds another variant. */
@@ -152,8 +146,11 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
       for (const [name, value] of response.headers) updated.set(name, value);
       fresh = new Response(stale.body, { status: stale.status, statusText: stale.statusText, headers: updated });
     } else void stale.body?.cancel();
+    const decision = storeDecision(fresh, { authenticated, defaultTtl: rule.defaultTtl });
+    if (decision.store) return store(cache, parts, request.headers, fresh, decision, rule);
     // An answer that may no longer be stored removes the entry it would have replaced.
-    if (!(await store(cache, parts, request.headers, fresh, rule, authenticated))) await cache.delete(key);
+    void fresh.body?.cancel();
+    await cache.delete(key);
   }
 
   function startRefresh(c: Context<AppEnv>, key: string, work: () => Promise<void>): void {
@@ -207,10 +204,12 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     }
     await forward(c, next, "MISS");
     const response = c.res;
-    if (method === "GET") {
+    // Decided on the headers first: an answer that may not be stored is never copied.
+    const decision = method === "GET" ? storeDecision(response, { authenticated, defaultTtl: rule.defaultTtl }) : undefined;
+    if (decision?.store) {
       const copy = response.clone();
       c.executionCtx.waitUntil(
-        store(cache, parts, request.headers, copy, rule, authenticated).catch((error: unknown) =>
+        store(cache, parts, request.headers, copy, decision, rule).catch((error: unknown) =>
           log.warn("cache_store_failed", { route: route.id, error: errorName(error) }),
         ),
       );
