@@ -237,10 +237,15 @@ describe("bypass_header", () => {
     expect((await get(path(id, {}, "/own"), { headers: { "X-Cache-Bypass": "1" } })).cache).toBe("HIT");
   });
 
-  it("Range requests are passed through too (a partial answer is never stored)", async () => {
-    const id = fresh("range");
-    expect((await get(path(id), { headers: { Range: "bytes=0-3" } })).cache).toBe("BYPASS");
-    expect((await get(path(id))).cache).toBe("MISS");
+  it.each([
+    ["Range (a partial answer is never stored)", { Range: "bytes=0-3" }],
+    ["If-Match (the upstream's precondition)", { "If-Match": '"x"' }],
+    ["If-Unmodified-Since", { "If-Unmodified-Since": "Mon, 01 Jan 2024 00:00:00 GMT" }],
+  ])("requests with %s are passed through, never stored", async (_name, headers) => {
+    const id = fresh("pass");
+    await get(path(id));
+    expect((await get(path(id), { headers })).cache).toBe("BYPASS");
+    expect(await originHits(id)).toBe(2);
   });
 });
 
@@ -261,6 +266,13 @@ describe("conditional requests answered from the cache", () => {
     await get(path(id, validators));
     expect((await get(path(id, validators), { headers: { "If-Modified-Since": "Tue, 02 Jan 2024 00:00:00 GMT" } })).status).toBe(304);
     expect((await get(path(id, validators), { headers: { "If-Modified-Since": "Sun, 31 Dec 2023 00:00:00 GMT" } })).status).toBe(200);
+  });
+
+  it("a status other than 2xx is never answered 304", async () => {
+    const id = fresh("inm-404");
+    const url = `${path(id, { "cache-control": "max-age=60", etag: '"v1"' })}&status=404`;
+    await get(url);
+    expect((await get(url, { headers: { "If-None-Match": '"v1"' } })).status).toBe(404);
   });
 
   it("on a miss the origin is asked without the client's validators, the full answer stored, the client answered 304", async () => {

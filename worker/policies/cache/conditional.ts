@@ -3,8 +3,11 @@
  * representation gets 304 Not Modified without a body.
  */
 
-/** The request's validators; the upstream never sees them on a cacheable request (it must answer in full to be stored). */
-export const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"] as const;
+/** The validators answered here; the upstream never sees them on a lookup (it must answer in full to be stored). */
+export const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since"] as const;
+
+/** Preconditions only the upstream can evaluate (a failed one is 412, RFC 9110 §13.1.1, §13.1.4): such requests bypass the cache. */
+export const UPSTREAM_PRECONDITIONS = ["if-match", "if-unmodified-since"] as const;
 
 /** Weak comparison (RFC 9110 §8.8.3.2): the opaque tags, without `W/`. */
 function opaqueTag(tag: string): string {
@@ -13,11 +16,14 @@ function opaqueTag(tag: string): string {
 }
 
 /**
- * RFC 9110 §13.2.2 for GET/HEAD: `If-None-Match` (weak comparison, `*` matches any) decides when
+ * Whether `response` (a 2xx: conditions apply only to those, RFC 9110 §13.2.1) answers the
+ * request's validators with 304. RFC 9110 §13.2.2 for GET/HEAD: `If-None-Match` (weak comparison, `*` matches any) decides when
  * present, and `If-Modified-Since` is then ignored (§13.1.3); otherwise `If-Modified-Since` is
  * met when the stored `Last-Modified` is no later than it.
  */
-export function notModified(request: Headers, stored: Headers): boolean {
+export function notModified(request: Headers, response: Response): boolean {
+  if (response.status < 200 || response.status > 299) return false;
+  const stored = response.headers;
   const ifNoneMatch = request.get("if-none-match");
   if (ifNoneMatch !== null) {
     const etag = stored.get("etag");

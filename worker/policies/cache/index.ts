@@ -5,9 +5,10 @@
  * plugins (pipeline/compile.ts), so a hit never skips access control; the response steps above
  * it (CORS headers, security headers, the access log) decorate a hit as any response.
  *
- * - Only GET and HEAD; a HEAD is answered from the GET entry. A request with `Range`, or with
- *   the route's `bypass_header`, goes to the upstream (X-Cache: BYPASS) and is never stored:
- *   a client must not be able to write entries others are served outside the usual rules.
+ * - Only GET and HEAD; a HEAD is answered from the GET entry. A request with `Range`,
+ *   `If-Match`/`If-Unmodified-Since` (the upstream's to evaluate), or the route's
+ *   `bypass_header` goes to the upstream (X-Cache: BYPASS) and is never stored: a client must
+ *   not be able to write entries others are served outside the usual rules.
  * - What is stored and how long it stays fresh: freshness.ts (RFC 9111). Each entry keeps the
  *   gateway's own freshness metadata (entry.ts); the key is route + tenant + host + path + query
  *   (key.ts), plus the varied request headers for a response with `Vary`.
@@ -24,7 +25,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { targetOf } from "../../http/request-target";
 import { errorName, log } from "../../observability/logger";
-import { CONDITIONAL_HEADERS, notModified, notModifiedResponse } from "./conditional";
+import { CONDITIONAL_HEADERS, notModified, notModifiedResponse, UPSTREAM_PRECONDITIONS } from "./conditional";
 import { clientCopy, entryMeta, storedCopy, upstreamHeaders, withoutGatewayHeaders, type EntryMeta } from "./entry";
 import { storeDecision, type StoreDecision } from "./freshness";
 import { baseKey, variantKey, varyDigest, varyNames, type KeyParts } from "./key";
@@ -169,7 +170,13 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     const method = c.req.method;
     if (!rule || (method !== "GET" && method !== "HEAD") || !rule.cachesPath(route.path)) return next();
     const request = c.req.raw;
-    if (request.headers.get(rule.bypassHeader) || request.headers.has("range")) return forward(c, next, "BYPASS");
+    if (
+      request.headers.get(rule.bypassHeader) ||
+      request.headers.has("range") ||
+      UPSTREAM_PRECONDITIONS.some((name) => request.headers.has(name))
+    ) {
+      return forward(c, next, "BYPASS");
+    }
 
     const target = targetOf(c);
     const parts: KeyParts = {
@@ -192,7 +199,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
         startRefresh(c, found.key, () => refresh(c, cache, found.key, parts, stale, found.meta, rule, authenticated));
       }
       entry = clientCopy(entry, found.meta, at, fresh ? "HIT" : "STALE", method === "HEAD");
-      return notModified(request.headers, entry.headers) ? notModifiedResponse(entry) : entry;
+      return notModified(request.headers, entry) ? notModifiedResponse(entry) : entry;
     }
     if (found) void found.entry.body?.cancel();
 
@@ -214,7 +221,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
         ),
       );
     }
-    if (notModified(request.headers, response.headers)) {
+    if (notModified(request.headers, response)) {
       c.res = undefined;
       c.res = notModifiedResponse(response);
     }
