@@ -12,7 +12,16 @@ import { CACHE_DEFAULTS } from "../http/schema-kit/defaults";
 /** Whether a normalised path matches one of `patterns` (route path syntax). */
 function pathSet(patterns: readonly string[]): ((path: string) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
-  const router = compileRouter(patterns.map((path, index) => ({ id: `p${index}`, path, upstream: "-", priority: 0 }) as never));
+  const router = compileRouter(
+    patterns.map((path, index) => ({
+      id: `p${index}`,
+      path,
+      upstream: "-",
+      priority: 0,
+      strip_prefix: false,
+      forward_override_headers: false,
+    })),
+  );
   return (path) => router.match("", path, "GET") !== undefined;
 }
 
