@@ -58,6 +58,9 @@ export interface ResponseCacheOptions {
 
 type CacheState = "HIT" | "MISS" | "STALE" | "BYPASS";
 
+/** Fields that describe the stored body, never taken from a 304 (RFC 9111 §3.2). */
+const BODY_FRAMING = new Set(["content-length", "content-encoding", "transfer-encoding", "content-range"]);
+
 export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<AppEnv> {
   const { rules, revalidate } = options;
   const cacheOf = options.cache ?? (() => caches.default);
@@ -144,7 +147,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     if (response.status === 304) {
       // RFC 9111 §4.3.4: the stored response, with the header fields the 304 carries.
       const updated = upstreamHeaders(stale.headers, meta);
-      for (const [name, value] of response.headers) updated.set(name, value);
+      for (const [name, value] of response.headers) if (!BODY_FRAMING.has(name)) updated.set(name, value);
       fresh = new Response(stale.body, { status: stale.status, statusText: stale.statusText, headers: updated });
     } else void stale.body?.cancel();
     const decision = storeDecision(fresh, { authenticated, defaultTtl: rule.defaultTtl });
