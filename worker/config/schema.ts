@@ -17,6 +17,7 @@ import { authFailureLimitSchema } from "../limits/schema";
 import { loggingSchema, metricsSchema, tracingSchema } from "../observability/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
+import { cacheSchema, routeCacheSchema } from "../policies/cache/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema, loomCorsSchema } from "../policies/cors/schema";
@@ -65,6 +66,7 @@ export const routeSchema = routeTargetSchema.extend({
   cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
   credential: credentialRefSchema.optional(),
+  cache: routeCacheSchema.optional(),
 });
 
 export const upstreamSchema = upstreamTargetSchema.extend({
@@ -211,6 +213,11 @@ export const configObject = z.strictObject({
     .optional()
     .describe(
       "Loom's tracing block: W3C Trace Context to the upstream and one OTLP/HTTP JSON span per sampled request; off unless enabled.",
+    ),
+  cache: cacheSchema
+    .optional()
+    .describe(
+      "Loom's response cache: every route's, unless the route's own `cache` replaces it; off unless enabled (README \"Response cache\").",
     ),
   plugins: z
     .array(wasmPluginSchema)

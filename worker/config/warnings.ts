@@ -106,6 +106,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...tracingWarnings(config));
   warnings.push(...pluginWarnings(config));
   warnings.push(...serviceDiscoveryWarnings(config));
+  if (config.cache?.enabled || config.routes.some((route) => route.cache?.enabled)) {
+    warnings.push(
+      "cache: the Workers Cache API stores nothing for requests to *.workers.dev: serve the gateway on a custom domain or route for responses to be cached (each data centre keeps its own copy)",
+    );
+  }
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],

@@ -4,34 +4,13 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { boundedDuration, duration, headerName, httpMethod, identifier, routePath, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { normalizePath } from "../http/normalize";
 import { endpointProblem } from "./upstream-url";
 import { variablesIn } from "../http/schema-kit/variables";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
-
-/** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
-const routePath = z
-  .string()
-  .max(1024)
-  .superRefine((path, ctx) => {
-    if (!path.startsWith("/")) ctx.addIssue({ code: "custom", message: "must start with /" });
-    const segments = path.split("/").slice(1);
-    segments.forEach((segment, index) => {
-      if (segment === "*" && index !== segments.length - 1) {
-        ctx.addIssue({ code: "custom", message: "`*` is only allowed as the last segment" });
-      } else if (segment !== "*" && segment.includes("*")) {
-        ctx.addIssue({ code: "custom", message: "`*` must be a whole segment, as in /api/*" });
-      } else if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
-        ctx.addIssue({ code: "custom", message: `bad parameter segment ${segment}` });
-      } else if (segment === "." || segment === ".." || /%2e|%2f|%5c/i.test(segment)) {
-        ctx.addIssue({ code: "custom", message: "must be in normal form (no dot segments or encoded dots/slashes)" });
-      }
-    });
-  })
-  .describe("Path pattern: exact segments, `:name` parameters, and a final `*` wildcard.");
 
 const hostPattern = z
   .string()

@@ -118,6 +118,9 @@ export const ERROR_CATALOGUE = {
     message: "the config store (KV) failed after the change was audited; check the current version and retry",
   },
 
+  // ---------------------------------------------------------------- the admin API: response cache
+  invalid_cache_purge: { status: 400, message: "the cache purge request is not valid; nothing was purged" },
+
   // ---------------------------------------------------------------- the admin API: consumers
   invalid_consumer: { status: 400, message: "the consumer is not valid; nothing was changed" },
   invalid_rotation: { status: 400, message: "the key rotation request is not valid; nothing was changed" },

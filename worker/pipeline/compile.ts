@@ -3,8 +3,8 @@
  * middleware is built here once per config version (Envoy's "filter config built at load
  * time"), so a request only runs code, never re-reads or re-validates options.
  */
-import type { Handler, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import { Context, type Handler, type MiddlewareHandler } from "hono";
+import type { AppEnv, RequestVars } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
@@ -18,6 +18,8 @@ import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
+import { responseCache } from "../policies/cache";
+import { compilePurges, type PurgeMarker } from "../policies/cache/purge";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
@@ -32,6 +34,7 @@ import { EMPTY_CONFIG } from "../config/normal-form";
 import type { Config, RouteConfig } from "../config/schema";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { pluginObjects, wasmOnlyNames } from "../config/plugin-names";
+import { cacheRules } from "./cache-rules";
 
 export interface CompiledConfig {
   /** Version of the stored config; 0 before the first `PUT /admin/config`. */
@@ -165,6 +168,7 @@ function pipelineSteps(
   config: Config,
   documents: ReadonlyMap<string, unknown>,
   { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
+  purges: readonly PurgeMarker[],
 ): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
@@ -218,11 +222,12 @@ function pipelineSteps(
   const circuits = circuitBreaker({
     upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
-  steps.push(circuits.guard);
+  // Everything from the circuit to the upstream: what a cache miss and a background revalidation run.
+  const upstreamSteps: MiddlewareHandler<AppEnv>[] = [circuits.guard];
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
-  if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
+  if (routes.some((route) => route.credential)) upstreamSteps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
-  steps.push(
+  upstreamSteps.push(
     proxy(served, {
       ...credentials,
       credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
@@ -231,7 +236,29 @@ function pipelineSteps(
       circuits,
     }),
   );
-  return chain(steps);
+  // After every access check (IP rules, auth, rate limits, plugins): a hit never skips one.
+  const rules = cacheRules(config);
+  if (rules.size > 0) {
+    steps.push(responseCache({ rules, revalidate: inContextOfItsOwn(chain(upstreamSteps)), purged: compilePurges(purges) }));
+  }
+  return chain([...steps, ...upstreamSteps]);
+}
+
+/**
+ * Runs `steps` for `request` in a context of its own that carries the variables of `c` (route,
+ * tenant, identity): the cache's background revalidation, which must not touch the response
+ * `c` is answering with.
+ */
+function inContextOfItsOwn(steps: MiddlewareHandler<AppEnv>): (c: Context<AppEnv>, request: Request) => Promise<Response> {
+  return async (c, request) => {
+    const context = new Context<AppEnv>(request, { env: c.env, executionCtx: c.executionCtx });
+    for (const [name, value] of Object.entries(c.var) as [keyof RequestVars, never][]) {
+      // The header scan is of the client's request, not this one.
+      if (name !== "headerScan") context.set(name, value);
+    }
+    await steps(context, async () => {});
+    return context.res;
+  };
 }
 
 /**
@@ -243,6 +270,7 @@ export function compileConfig(
   config: Config,
   documents: ReadonlyMap<string, unknown>,
   env: Record<string, unknown>,
+  purges: readonly PurgeMarker[] = [],
 ): CompiledConfig {
   const addresses = resolveUpstreams(config.upstreams, env);
   return Object.freeze({
@@ -251,7 +279,7 @@ export function compileConfig(
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents, addresses),
+    pipeline: pipelineSteps(config, documents, addresses, purges),
     unresolvedVariables: addresses.unresolved,
   });
 }
