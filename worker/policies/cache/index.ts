@@ -29,6 +29,8 @@ import { CONDITIONAL_HEADERS, notModified, notModifiedResponse, UPSTREAM_PRECOND
 import { clientCopy, entryMeta, storedCopy, upstreamHeaders, withoutGatewayHeaders, type EntryMeta } from "./entry";
 import { storeDecision, type StoreDecision } from "./freshness";
 import { baseKey, variantKey, varyDigest, varyNames, type KeyParts } from "./key";
+import { heldResponse, MAX_ENTRY_BYTES, MemoryTier } from "./memory-tier";
+import { contentLength } from "../../http/body";
 import type { PurgeCheck } from "./purge";
 
 /** One route's cache settings, compiled once per config (the top-level block merged with the route's). */
@@ -68,6 +70,36 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
   const now = options.now ?? Date.now;
   /** Keys this isolate is revalidating: one background request per key at a time. */
   const revalidating = new Set<string>();
+  const memory = new MemoryTier();
+
+  /** Puts a stored copy in the Cache API, and a small one in the memory tier too. */
+  async function put(cache: Cache, key: string, copy: Response, meta: EntryMeta): Promise<void> {
+    const declared = contentLength(copy.headers);
+    if (copy.body === null || declared === undefined || declared > MAX_ENTRY_BYTES) {
+      memory.delete(key);
+      return cache.put(key, copy);
+    }
+    const body = new Uint8Array(await copy.arrayBuffer());
+    memory.set(key, copy, body, meta);
+    await cache.put(key, new Response(body, copy));
+  }
+
+  /** The entry under `key`: from the memory tier, else from the Cache API (then kept in memory when small). */
+  async function match(cache: Cache, key: string): Promise<{ entry: Response; meta: EntryMeta } | undefined> {
+    const held = memory.get(key);
+    if (held) return { entry: heldResponse(held), meta: held.meta };
+    const entry = await cache.match(key);
+    const meta = entry && entryMeta(entry.headers);
+    if (!entry || !meta) {
+      void entry?.body?.cancel();
+      return undefined;
+    }
+    const declared = contentLength(entry.headers);
+    if (entry.body === null || declared === undefined || declared > MAX_ENTRY_BYTES) return { entry, meta };
+    const body = new Uint8Array(await entry.arrayBuffer());
+    memory.set(key, entry, body, meta);
+    return { entry: new Response(body, entry), meta };
+  }
 
   /** Stores a response storeDecision allowed, for `freshMs` from now. */
   async function store(
@@ -89,17 +121,14 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
       varyDigest: digest,
       varyNames: names,
     };
-    if (names.length === 0) {
-      await cache.put(base, storedCopy(response, meta));
-      return;
-    }
+    if (names.length === 0) return put(cache, base, storedCopy(response, meta), meta);
     // A varying response is stored under its variant's key, and under the base key as the
     // variant most recently stored, which a request with the same values finds in one lookup.
     const [forBase, forVariant] = response.body ? response.body.tee() : [null, null];
     const init = { status: response.status, statusText: response.statusText, headers: response.headers };
     await Promise.all([
-      cache.put(base, storedCopy(new Response(forBase, init), meta)),
-      cache.put(variantKey(parts, digest), storedCopy(new Response(forVariant, init), meta)),
+      put(cache, base, storedCopy(new Response(forBase, init), meta), meta),
+      put(cache, variantKey(parts, digest), storedCopy(new Response(forVariant, init), meta), meta),
     ]);
   }
 
@@ -110,18 +139,16 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     headers: Headers,
   ): Promise<{ entry: Response; meta: EntryMeta; key: string } | undefined> {
     const base = baseKey(parts);
-    const entry = await cache.match(base);
-    if (!entry) return undefined;
-    const meta = entryMeta(entry.headers);
-    if (!meta) return undefined;
+    const found = await match(cache, base);
+    if (!found) return undefined;
+    const { entry, meta } = found;
     if (meta.varyNames.length === 0) return { entry, meta, key: base };
     const digest = await varyDigest(meta.varyNames, headers);
     if (digest === meta.varyDigest) return { entry, meta, key: base };
     void entry.body?.cancel();
     const key = variantKey(parts, digest);
-    const variant = await cache.match(key);
-    const variantMeta = variant && entryMeta(variant.headers);
-    return variant && variantMeta ? { entry: variant, meta: variantMeta, key } : undefined;
+    const variant = await match(cache, key);
+    return variant ? { ...variant, key } : undefined;
   }
 
   /** Revalidates a stale entry in the background: a 304 refreshes it, anything else is stored as a miss would be. */
@@ -154,6 +181,7 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler<
     if (decision.store) return store(cache, parts, request.headers, fresh, decision, rule);
     // An answer that may no longer be stored removes the entry it would have replaced.
     void fresh.body?.cancel();
+    memory.delete(key);
     await cache.delete(key);
   }
 
