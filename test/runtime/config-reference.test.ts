@@ -76,6 +76,7 @@ describe("the config reference", () => {
         rate_limit: { enabled: true, rate: 10, burst: 10, cleanup_interval: "5m" },
         tracing: { enabled: false, batch_timeout: "5s" },
         plugins: [{ name: "custom", path: "/p.wasm" }],
+        cache: { enabled: true, max_size: "100MB", cleanup_interval: "1m" },
       },
       {},
     );

@@ -60,6 +60,9 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   audit: enforced,
   "audit.output": ignored("audit rows are written to the D1 database bound as DB (GET /admin/audit)"),
   security_txt: enforced,
+  cache: enforced,
+  "cache.max_size": ignored("responses are kept in the Workers Cache API of each data centre, whose size and eviction Cloudflare manages"),
+  "cache.cleanup_interval": ignored("Cloudflare evicts expired cache entries itself; the gateway never sweeps"),
   tracing: enforced,
   "tracing.batch_timeout": ignored(
     "nothing outlives a request in a Worker, so each sampled request's span is exported on its own, right after the response",

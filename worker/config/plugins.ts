@@ -81,12 +81,15 @@ function translated(entry: Loose): { ok: true; value: unknown } | { ok: false; i
   };
 }
 
+/** The built-ins whose top-level entry's `config` is read (translated into the built-in's options); the others' is not. */
+export const CONFIGURED_BUILT_INS: readonly unknown[] = ["jwt-auth", "rate-limit"];
+
 /** Problems with routes' plugin names, and the translated built-ins' configs, by path. */
 export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {
   const entries = Array.isArray(config.plugins) ? (config.plugins as Loose[]) : [];
   const issues: Issue[] = [];
   entries.forEach((entry, index) => {
-    if (entry?.name !== "jwt-auth" && entry?.name !== "rate-limit") return;
+    if (!CONFIGURED_BUILT_INS.includes(entry?.name)) return;
     const result = translated(entry);
     if (!result.ok) issues.push(...result.issues.map((issue) => ({ ...issue, path: ["plugins", index, "config", ...issue.path] })));
   });

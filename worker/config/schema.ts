@@ -17,6 +17,7 @@ import { authFailureLimitSchema } from "../limits/schema";
 import { loggingSchema, metricsSchema, tracingSchema } from "../observability/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
+import { cacheSchema, routeCacheSchema } from "../policies/cache/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema, loomCorsSchema } from "../policies/cors/schema";
@@ -28,7 +29,8 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
-import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
+import { variablesIn } from "../http/schema-kit/variables";
+import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -66,6 +68,7 @@ export const routeSchema = routeTargetSchema.extend({
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
   credential: credentialRefSchema.optional(),
   graphql: routeGraphqlSchema.optional(),
+  cache: routeCacheSchema.optional(),
 });
 
 export const upstreamSchema = upstreamTargetSchema.extend({
@@ -204,6 +207,11 @@ export const configObject = z.strictObject({
     .describe(
       "Loom's tracing block: W3C Trace Context to the upstream and one OTLP/HTTP JSON span per sampled request; off unless enabled.",
     ),
+  cache: cacheSchema
+    .optional()
+    .describe(
+      "Loom's response cache: every route's, unless the route's own `cache` replaces it; off unless enabled (README \"Response cache\").",
+    ),
   plugins: z
     .array(wasmPluginSchema)
     .default([])
@@ -256,6 +264,50 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
+/** The keys of the fields that hold a secret (`secretRef`: one whole `${VAR}`, resolved per request); `keys` is api_key's list. */
+const SECRET_FIELDS: readonly unknown[] = ["secret", "public_key", "password", "api_key"];
+
+/**
+ * Where a string may hold `${VAR}` references: upstream endpoints, which the proxy resolves once
+ * per config version (gateway/endpoint-variables.ts); the secret fields, whose own schema admits
+ * one whole reference; and the `config` of a plugin entry the edge never reads (WASM plugins,
+ * request-logger). Anywhere else a reference is refused rather than taken as literal text.
+ */
+function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
+  if (path[0] === "upstreams" && path[2] === "endpoints") return true;
+  if (SECRET_FIELDS.includes(path.at(-1)) || path.at(-2) === "keys") return true;
+  if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
+  if (path[0] === "plugins" && path[2] === "config") {
+    return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
+  }
+  return false;
+}
+
+function refuseVariablesElsewhere(
+  ctx: z.RefinementCtx,
+  config: Loose,
+  node: unknown = config,
+  path: (string | number)[] = [],
+  ancestors: ReadonlySet<unknown> = new Set(),
+): void {
+  // The data of a document that failed elsewhere may be partly unparsed, and can refer back to itself.
+  if (variablesAllowed(path, config) || ancestors.has(node)) return;
+  const within = new Set(ancestors).add(node);
+  if (typeof node === "string") {
+    const variables = variablesIn(node);
+    if (variables.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `\${${variables[0]}}: Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields; this field would take it as literal text (README "Worker variables")`,
+      });
+    }
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseVariablesElsewhere(ctx, config, item, [...path, index], within));
+  else if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) refuseVariablesElsewhere(ctx, config, value, [...path, key], within);
+  }
+}
+
 /** A route's headers and query_params conditions in one canonical text (names of headers folded). */
 function conditionsKey(route: Loose): string {
   const entries = (value: unknown, fold: boolean) =>
@@ -277,7 +329,10 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
   return seen;
 }
 
-/** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
+/**
+ * The first endpoint of `upstream` reached over plain http on a host other than loopback. With
+ * `${VAR}` references, only a literal `https://` before them guarantees TLS whatever the values.
+ */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
   // Parsed entries are `{ endpoint, weight }`; an entry that failed to parse may still be a string.
   const endpoints = list(upstream?.endpoints)
@@ -285,6 +340,7 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
     .concat(Array.isArray(upstream?.endpoints) ? upstream.endpoints : [])
     .filter((value): value is string => typeof value === "string");
   return endpoints.find((value) => {
+    if (variablesIn(value).length > 0) return !value.startsWith("https://");
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
   });
@@ -326,7 +382,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: "custom",
           path: ["routes", index, "credential"],
-          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host)`,
+          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host; an endpoint with \${VAR} references must begin with https://)`,
         });
       }
     }
@@ -374,6 +430,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  refuseVariablesElsewhere(ctx, config);
   for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {

@@ -5,6 +5,7 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { KEY_STATUS, tablePath } from "./key-status";
@@ -39,12 +40,18 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
   }
   for (const { path, variable } of findSecretRefs(document)) {
+    if (path[0] === "upstreams" && path[2] === "endpoints") continue; // a variable of an endpoint: below
     const value = env[variable];
     if (typeof value !== "string" || value.length === 0) {
       warnings.push(
         `${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`,
       );
     }
+  }
+  // The save's environment is the one the isolates of this deployment compile with, until a
+  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+    warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
   }
   config.upstreams.forEach((upstream, u) => {
     const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];
@@ -102,6 +109,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   if (config.graphql && !config.routes.some((route) => route.graphql === true)) {
     warnings.push(
       "graphql.security: no route has `graphql: true`, so it protects nothing; mark each GraphQL endpoint's route with `graphql: true` (a route's own `graphql: { security }` replaces it)",
+    );
+  }
+  if (config.cache?.enabled || config.routes.some((route) => route.cache?.enabled)) {
+    warnings.push(
+      "cache: the Workers Cache API stores nothing for requests to *.workers.dev: serve the gateway on a custom domain or route for responses to be cached (each data centre keeps its own copy)",
     );
   }
   const notEnforced: [unknown, string][] = [

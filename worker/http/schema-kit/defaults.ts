@@ -16,3 +16,10 @@ export const DEFAULT_GRAPHQL_SECURITY = {
   max_tokens: 5000,
   max_document_size: 64 * 1024,
 } as const;
+
+/** Loom's `cache` defaults (its code's dialect): what a route with `cache: true` gets without a top-level block. */
+export const CACHE_DEFAULTS = {
+  default_ttl: 300_000,
+  stale_while_revalidate: 30_000,
+  bypass_header: "X-Cache-Bypass",
+} as const;
