@@ -30,7 +30,7 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
 const ORIGIN_SCRIPT = `export default { fetch() { return new Response("origin"); } };`;
 const HOME_MODULE = `
-import worker, { CircuitBreaker, RateLimiter as BundledRateLimiter } from "./index.js";
+import worker, { Bulkhead, CircuitBreaker, RateLimiter as BundledRateLimiter } from "./index.js";
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -44,7 +44,7 @@ export class RateLimiter extends BundledRateLimiter {
   }
 }
 
-export { CircuitBreaker };
+export { Bulkhead, CircuitBreaker };
 export default worker;
 `;
 

@@ -135,6 +135,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...tracingWarnings(config));
   warnings.push(...pluginWarnings(config));
   warnings.push(...serviceDiscoveryWarnings(config));
+  warnings.push(...bulkheadWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.graphql, "graphql"],
@@ -217,6 +218,15 @@ function serviceDiscoveryWarnings(config: Config): string[] {
     }
   });
   return warnings;
+}
+
+/** A bulkhead block that is off, as Loom's code reads `enabled` unset: saying nothing would look like a limit. */
+function bulkheadWarnings(config: Config): string[] {
+  return config.upstreams.flatMap((upstream, u) =>
+    upstream.bulkhead && !upstream.bulkhead.enabled
+      ? [`upstreams[${u}].bulkhead: enabled is not true (Loom's code default is false): no concurrency limit applies to this upstream`]
+      : [],
+  );
 }
 
 /** What Loom's code dialect of `admin` does at the edge that its keys alone would not say. */

@@ -17,6 +17,7 @@ import { auditWanted, rateLimitAuditWindow, recordAuthFailure, recordRateLimited
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
+import { bulkhead } from "../policies/bulkhead";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
@@ -196,6 +197,9 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     upstreams: config.upstreams.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
   steps.push(circuits.guard);
+  // After the circuit (an open one refuses without taking a slot), before the vault's credential
+  // (no plaintext is held while a request queues); it holds a slot until the body has been passed on.
+  steps.push(bulkhead({ upstreams: config.upstreams }));
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
