@@ -10,15 +10,17 @@
  * - Each isolate holds a lease: slots it starts requests on without calling the object. It asks
  *   the object (one call in flight at a time, requests join it) when its requests need more, to
  *   give back slots it no longer needs (at once when the object says others wait for slots,
- *   else once idle for IDLE_RETURN_MS, keeping up to a share of `max_concurrent / 8` as spares),
+ *   which a release with spare slots asks at most every SPARE_CHECK_MS; else once idle for
+ *   IDLE_RETURN_MS, keeping up to twice `max_concurrent / 8`, rounded up, as spares),
  *   and to renew the lease while it holds slots (the holders' requests renew it, so it never
  *   lapses under a long download). While a call is in flight the isolate starts no more
  *   requests than it asked to keep, so a lease that shrinks is never overrun.
  * - Over the limit a request waits in the isolate's FIFO queue, bounded by the isolate's share of
  *   `queue_size` (divided by the isolates the object knows, rounded up; one isolate: exact);
  *   queued requests ask the object again every POLL_MS. A request still waiting after `timeout`
- *   is refused with 503 `bulkhead_full`; a full queue refuses at once (after one object call, if
- *   the isolate's last answer is older than POLL_MS); a waiter whose client went away leaves.
+ *   is refused with 503 `bulkhead_full`; one that finds the queue full is refused as soon as the
+ *   object's next answer has no slot for it (one round trip; it joins the call in flight, if
+ *   any, since another isolate may have given slots back); a waiter whose client went away leaves.
  * - The object failing: fail closed. A bulkhead protects the origin, and admitting without the
  *   object could exceed the limit it exists for. Slots already leased are used until the lease
  *   expires; requests that need the object are refused with 503 `bulkhead_unavailable`
@@ -48,6 +50,8 @@ export interface BulkheadOptions {
 export const LEASE_TTL_MS = 10_000;
 /** Queued requests ask the object again this often (jittered ±25 %) while no slot is free. */
 export const POLL_MS = 100;
+/** An isolate holding spare slots asks at most this often, on a release, whether others wait for them. */
+export const SPARE_CHECK_MS = 250;
 /** An isolate with nothing in flight gives its spare slots back after this long. */
 export const IDLE_RETURN_MS = 1_000;
 /** A failed call leaves the object alone this long: requests that need it are refused meanwhile. */
@@ -56,6 +60,8 @@ const FAILURE_PAUSE_MS = 1_000;
 const ABANDONED_CALL_MS = 5_000;
 
 interface Waiter {
+  /** A call to the object was sent since it queued: its answer may refuse it (a full queue). */
+  asked: boolean;
   /** Hands the waiter a slot. */
   admit(): void;
   refuse(error: Error): void;
@@ -75,7 +81,9 @@ class SlotPool {
   contended = false;
   answeredAt = -Infinity;
   failedAt = -Infinity;
-  idleReturn = false;
+  /** A spare check is scheduled (checkSpares). */
+  checking = false;
+  releasedAt = -Infinity;
 
   /** Slots requests may start on now. */
   usable(now: number): number {
@@ -168,16 +176,26 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
   /** Spare slots an isolate keeps while nobody else waits: its share of a handful of isolates. */
   const spares = (config: BulkheadConfig): number => Math.ceil(config.max_concurrent / 8);
 
-  /** Hands free slots to the queue in order; then refuses waiters beyond the isolate's share of the queue. */
-  function serveQueue(pool: SlotPool, config: BulkheadConfig): void {
+  /** Hands free slots to the queue in order. */
+  function serveQueue(pool: SlotPool): void {
     const now = clock();
     while (pool.queue.length > 0 && pool.inUse < pool.usable(now)) {
       pool.inUse += 1;
       pool.queue.shift()!.admit();
     }
+  }
+
+  /**
+   * After an answer: refuses the waiters beyond the isolate's share of the queue that the call
+   * asked for (a later one may still be served by the next answer, another isolate may have
+   * given slots back meanwhile).
+   */
+  function refuseOverflow(pool: SlotPool, config: BulkheadConfig): void {
     const share = Math.ceil(config.queue_size / pool.isolates);
-    for (const waiter of pool.queue.splice(share))
-      waiter.refuse(bulkheadFull("the upstream's concurrency limit is reached and its queue is full"));
+    const overflow = pool.queue.slice(share).filter((waiter) => waiter.asked);
+    if (overflow.length === 0) return;
+    pool.queue.splice(0, pool.queue.length, ...pool.queue.filter((waiter) => !overflow.includes(waiter)));
+    for (const waiter of overflow) waiter.refuse(bulkheadFull("the upstream's concurrency limit is reached and its queue is full"));
   }
 
   function adopt(pool: SlotPool, answer: LeaseAnswer, sentAt: number): void {
@@ -193,12 +211,14 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
    * join), again every POLL_MS while requests queue. The loop runs in `c`'s waitUntil, so it
    * carries on if that request ends first.
    */
-  function sync(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig): void {
+  function sync(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig, idle = false): void {
     if (pool.call && clock() - pool.call.sentAt < ABANDONED_CALL_MS) return;
+    if (clock() - pool.failedAt < FAILURE_PAUSE_MS) return;
     const run = async (): Promise<void> => {
       for (;;) {
         const need = pool.inUse + pool.queue.length;
-        const want = Math.min(config.max_concurrent, need + (pool.contended || need === 0 ? 0 : spares(config)));
+        const want = Math.min(config.max_concurrent, need + (pool.contended || idle ? 0 : spares(config)));
+        for (const waiter of pool.queue) waiter.asked = true;
         const call = { sentAt: clock(), want };
         pool.call = call;
         try {
@@ -224,13 +244,15 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
           return;
         }
         pool.call = undefined;
-        serveQueue(pool, config);
-        // Requests that ended during the call left spare slots others may need: once more for them.
+        serveQueue(pool);
+        refuseOverflow(pool, config);
         if (pool.queue.length === 0) {
-          if (pool.lease - pool.inUse > (pool.contended ? 0 : spares(config))) continue;
+          // Requests that ended during the call left spare slots another isolate waits for: once more for them.
+          if (pool.contended && pool.lease > pool.inUse) continue;
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, jittered(POLL_MS)));
+        // Requests that queued during the call were not asked for: at once. Else poll.
+        if (pool.queue.every((waiter) => waiter.asked)) await new Promise((resolve) => setTimeout(resolve, jittered(POLL_MS)));
         if (pool.queue.length === 0) return;
       }
     };
@@ -239,15 +261,30 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
 
   /** After a release: give back what others need now, or, once idle, what nobody here uses. */
   function giveBack(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig): void {
+    pool.releasedAt = clock();
     if (pool.queue.length > 0) return;
-    const spare = pool.lease - pool.inUse;
-    if (spare > (pool.contended ? 0 : spares(config))) return sync(c, upstream, pool, config);
-    if (pool.inUse > 0 || pool.lease === 0 || pool.idleReturn) return;
-    pool.idleReturn = true;
+    // Not contended: up to twice the spares stay, so steady traffic does not call per request.
+    if (pool.lease - pool.inUse > (pool.contended ? 0 : 2 * spares(config))) return sync(c, upstream, pool, config);
+    if (pool.lease > pool.inUse) checkSpares(c, upstream, pool, config);
+  }
+
+  /**
+   * While the isolate holds spare slots, it asks every SPARE_CHECK_MS whether another isolate
+   * waits for them (it is told nothing otherwise; a contended answer makes it give them back),
+   * and gives everything back once nothing was in flight for IDLE_RETURN_MS. One timer at a
+   * time, in the waitUntil of the request that released last.
+   */
+  function checkSpares(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig): void {
+    if (pool.checking) return;
+    pool.checking = true;
     c.executionCtx.waitUntil(
-      new Promise((resolve) => setTimeout(resolve, IDLE_RETURN_MS)).then(() => {
-        pool.idleReturn = false;
-        if (pool.inUse === 0 && pool.queue.length === 0 && pool.lease > 0) sync(c, upstream, pool, config);
+      new Promise((resolve) => setTimeout(resolve, SPARE_CHECK_MS)).then(() => {
+        pool.checking = false;
+        // An expired lease has nothing to give back: the object forgot it.
+        if (pool.queue.length > 0 || pool.lease <= pool.inUse || clock() >= pool.expiresAt) return;
+        const idle = pool.inUse === 0 && clock() - pool.releasedAt >= IDLE_RETURN_MS;
+        if (idle || clock() - pool.answeredAt >= SPARE_CHECK_MS) sync(c, upstream, pool, config, idle);
+        if (!idle) checkSpares(c, upstream, pool, config);
       }),
     );
   }
@@ -265,11 +302,6 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
       return;
     }
     if (now - pool.failedAt < FAILURE_PAUSE_MS) throw unavailable();
-    // The object said lately that no slot is free: a full queue refuses without asking again.
-    const share = Math.ceil(config.queue_size / pool.isolates);
-    if (pool.queue.length >= share && pool.contended && now - pool.answeredAt < POLL_MS) {
-      throw bulkheadFull("the upstream's concurrency limit is reached and its queue is full");
-    }
     const signal = c.req.raw.signal;
     await new Promise<void>((resolve, reject) => {
       const leave = (): boolean => {
@@ -290,7 +322,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
         signal?.removeEventListener("abort", onAbort);
         settle();
       };
-      const waiter: Waiter = { admit: () => finish(resolve), refuse: (error) => finish(() => reject(error)) };
+      const waiter: Waiter = { asked: false, admit: () => finish(resolve), refuse: (error) => finish(() => reject(error)) };
       pool.queue.push(waiter);
       signal?.addEventListener("abort", onAbort);
       sync(c, upstream, pool, config);
@@ -310,7 +342,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
       released = true;
       stopRenewal();
       pool.inUse -= 1;
-      serveQueue(pool, config);
+      serveQueue(pool);
       giveBack(c, upstream, pool, config);
     };
     try {
