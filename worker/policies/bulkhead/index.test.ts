@@ -40,15 +40,15 @@ class Origin {
   }
 }
 
-/** The BULKHEAD namespace, counting calls; `failing` makes every call reject. */
-function counting(failing = false) {
+/** The BULKHEAD namespace, counting calls; while `failing()` holds, every call rejects. */
+function counting(failing = () => false) {
   let calls = 0;
   const namespace = (bindings: AppEnv["Bindings"]) =>
     ({
       getByName: (name: string) => ({
         lease: (request: never) => {
           calls += 1;
-          return failing ? Promise.reject(new Error("object unreachable")) : bindings.BULKHEAD.getByName(name).lease(request);
+          return failing() ? Promise.reject(new Error("object unreachable")) : bindings.BULKHEAD.getByName(name).lease(request);
         },
       }),
     }) as unknown as DurableObjectNamespace<Bulkhead>;
@@ -248,7 +248,7 @@ describe("bulkhead", () => {
   });
 
   it("fails closed when the object cannot be reached: 503 bulkhead_unavailable, the upstream is not contacted", async () => {
-    const { namespace } = counting(true);
+    const { namespace } = counting(() => true);
     const { app, origin } = gateway({ upstream: "unreachable", bulkhead: { enabled: true, max_concurrent: 5, queue_size: 5 }, namespace });
     const refused = await settled(send(app, "a"));
     expect(refused.status).toBe(503);
@@ -280,25 +280,16 @@ describe("bulkhead", () => {
 
   it("renews its lease while requests hold slots, and starts none on a lease that expired unrenewed", async () => {
     let failing = false;
-    let calls = 0;
-    const namespace = (bindings: AppEnv["Bindings"]) =>
-      ({
-        getByName: (name: string) => ({
-          lease: (request: never) => {
-            calls += 1;
-            return failing ? Promise.reject(new Error("object unreachable")) : bindings.BULKHEAD.getByName(name).lease(request);
-          },
-        }),
-      }) as unknown as DurableObjectNamespace<Bulkhead>;
+    const { namespace, calls } = counting(() => failing);
     const { app, origin } = gateway({ upstream: "renewed", bulkhead: { enabled: true, max_concurrent: 16 }, namespace, clock });
     const a = send(app, "a");
     await until(() => origin.waiting === 1);
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     // Past half the lease: the next request starts on the lease and renews it.
     now += LEASE_TTL_MS / 2 + 1;
     const b = send(app, "b");
     await until(() => origin.waiting === 2);
-    await until(() => calls === 2);
+    await until(() => calls() === 2);
     // The object is gone and the renewed lease runs out: c is not started on it.
     failing = true;
     now += LEASE_TTL_MS + 1;
