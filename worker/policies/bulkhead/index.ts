@@ -10,8 +10,8 @@
  * - Each isolate holds a lease: slots it starts requests on without calling the object. It asks
  *   the object (one call in flight at a time, requests join it) when its requests need more, to
  *   give back slots it no longer needs (at once when the object says others wait for slots,
- *   which a release with spare slots asks at most every SPARE_CHECK_MS; else once idle for
- *   IDLE_RETURN_MS, keeping up to twice `max_concurrent / 8`, rounded up, as spares),
+ *   which it asks every SPARE_CHECK_MS while it holds spare ones; all of them once idle for
+ *   IDLE_RETURN_MS; otherwise it keeps up to twice `max_concurrent / 8`, rounded up, as spares),
  *   and to renew the lease while it holds slots (the holders' requests renew it, so it never
  *   lapses under a long download). While a call is in flight the isolate starts no more
  *   requests than it asked to keep, so a lease that shrinks is never overrun.
@@ -50,7 +50,7 @@ export interface BulkheadOptions {
 export const LEASE_TTL_MS = 10_000;
 /** Queued requests ask the object again this often (jittered ±25 %) while no slot is free. */
 export const POLL_MS = 100;
-/** An isolate holding spare slots asks at most this often, on a release, whether others wait for them. */
+/** An isolate holding spare slots asks this often whether other isolates wait for them. */
 export const SPARE_CHECK_MS = 250;
 /** An isolate with nothing in flight gives its spare slots back after this long. */
 export const IDLE_RETURN_MS = 1_000;
