@@ -224,6 +224,24 @@ describe("bulkhead", () => {
     expect(await last.text()).toBe("d first part;rest");
   });
 
+  it("passes the upstream's status and headers on unchanged", async () => {
+    const answer = () => {
+      const headers = new Headers({ "Content-Type": "application/json", ETag: '"v1"' });
+      headers.append("Set-Cookie", "a=1");
+      headers.append("Set-Cookie", "b=2");
+      return new Response('{"created":true}', { status: 201, headers });
+    };
+    const { app, origin } = gateway({ upstream: "headers", bulkhead: { enabled: true, max_concurrent: 1 }, answer });
+    const sent = send(app, "a");
+    await until(() => origin.waiting === 1);
+    origin.answerOne();
+    const res = await sent.response;
+    expect(res.status).toBe(201);
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(res.headers.get("ETag")).toBe('"v1"');
+    expect(await res.json()).toEqual({ created: true });
+  });
+
   it("frees the slot when forwarding fails", async () => {
     const { app, origin } = gateway({ upstream: "fails", bulkhead: { enabled: true, max_concurrent: 1 } });
     expect((await settled(send(app, "boom"))).status).toBe(500);

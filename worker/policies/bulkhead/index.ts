@@ -367,6 +367,8 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
         }
       })(),
     );
+    // Unset first: Hono would otherwise copy the old response's headers into the new one.
+    c.res = undefined;
     c.res = new Response(untilPassedOn(response.body, release), response);
   };
 };
