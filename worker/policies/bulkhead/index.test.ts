@@ -242,6 +242,22 @@ describe("bulkhead", () => {
     expect(await res.json()).toEqual({ created: true });
   });
 
+  it("frees the slot when the client goes away while the upstream has not answered", async () => {
+    const { app, origin } = gateway({ upstream: "client-gone", bulkhead: { enabled: true, max_concurrent: 1 } });
+    const client = new AbortController();
+    const gone = send(app, "gone", client.signal);
+    await until(() => origin.waiting === 1);
+    // The runtime drops the request's upstream call with it; its code after the call never runs.
+    client.abort();
+    const b = send(app, "b");
+    await until(() => origin.waiting === 2);
+    origin.answerOne();
+    origin.answerOne();
+    expect((await settled(b)).status).toBe(200);
+    await gone.response.catch(() => undefined);
+    expect(origin.order).toEqual(["gone", "b"]);
+  });
+
   it("frees the slot when forwarding fails", async () => {
     const { app, origin } = gateway({ upstream: "fails", bulkhead: { enabled: true, max_concurrent: 1 } });
     expect((await settled(send(app, "boom"))).status).toBe(500);

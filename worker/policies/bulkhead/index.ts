@@ -5,15 +5,15 @@
  *
  * - A request holds a slot from before the upstream call (this step runs after the circuit
  *   breaker, before the vault's credential and the proxy) until the response body has been
- *   passed on whole, the client cancelled it, or it failed; a gateway error answer releases it
- *   at once. Retries of one request stay on its one slot.
+ *   passed on whole, the client cancelled it or went away, or it failed; a gateway error answer
+ *   releases it at once. Retries of one request stay on its one slot.
  * - Each isolate holds a lease: slots it starts requests on without calling the object. It asks
  *   the object (one call in flight at a time, requests join it) when its requests need more, to
  *   give back slots it no longer needs (at once when the object says others wait for slots,
  *   which it asks every SPARE_CHECK_MS while it holds spare ones; all of them once idle for
  *   IDLE_RETURN_MS; otherwise it keeps up to twice `max_concurrent / 8`, rounded up, as spares),
- *   and to renew the lease while it holds slots (the holders' requests renew it, so it never
- *   lapses under a long download). While a call is in flight the isolate starts no more
+ *   and to renew the lease while it holds slots (each holder renews it from its waitUntil, so it
+ *   never lapses under a slow answer or a long download). While a call is in flight the isolate starts no more
  *   requests than it asked to keep, so a lease that shrinks is never overrun.
  * - Over the limit a request waits in the isolate's FIFO queue, bounded by the isolate's share of
  *   `queue_size` (divided by the isolates the object knows, rounded up; one isolate: exact);
@@ -293,6 +293,42 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
     if (pool.expiresAt - clock() < LEASE_TTL_MS / 2) sync(c, upstream, pool, config);
   }
 
+  /**
+   * The slot a request holds, and the function that frees it (once; later calls do nothing).
+   * Freed also when the client goes away (the request's signal, `enable_request_signal`): the
+   * runtime then drops the request's own I/O, the upstream call included, and no code after
+   * it runs, so neither an error nor the body's end would free the slot. The holder's
+   * waitUntil, which the runtime keeps going after the disconnect, lets that listener run, and
+   * renews the lease while the slot is held (a slow answer or a long download never outlives it).
+   */
+  function holdSlot(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig): () => void {
+    const signal = c.req.raw.signal;
+    let released = false;
+    let stopWaiting = (): void => {};
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      signal?.removeEventListener("abort", release);
+      stopWaiting();
+      pool.inUse -= 1;
+      serveQueue(pool);
+      giveBack(c, upstream, pool, config);
+    };
+    if (signal?.aborted) release();
+    signal?.addEventListener("abort", release);
+    c.executionCtx.waitUntil(
+      (async () => {
+        while (!released) {
+          const tick = cancellableSleep(LEASE_TTL_MS / 4);
+          stopWaiting = tick.cancel;
+          await tick.done;
+          if (!released) renewIfDue(c, upstream, pool, config);
+        }
+      })(),
+    );
+    return release;
+  }
+
   /** Resolves once the request holds a slot; rejects with the 503 that refuses it. */
   async function acquire(c: Context<AppEnv>, upstream: string, pool: SlotPool, config: BulkheadConfig): Promise<void> {
     const now = clock();
@@ -335,16 +371,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
     if (upstream === undefined || !config) return next();
     const pool = pools.pool(upstream);
     await acquire(c, upstream, pool, config);
-    let released = false;
-    let stopRenewal = (): void => {};
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      stopRenewal();
-      pool.inUse -= 1;
-      serveQueue(pool);
-      giveBack(c, upstream, pool, config);
-    };
+    const release = holdSlot(c, upstream, pool, config);
     try {
       await next();
     } catch (error) {
@@ -356,17 +383,6 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
       release();
       return;
     }
-    // The holder renews the lease while the body streams, so it never lapses under a long download.
-    c.executionCtx.waitUntil(
-      (async () => {
-        while (!released) {
-          const tick = cancellableSleep(LEASE_TTL_MS / 4);
-          stopRenewal = tick.cancel;
-          await tick.done;
-          if (!released) renewIfDue(c, upstream, pool, config);
-        }
-      })(),
-    );
     // Unset first: Hono would otherwise copy the old response's headers into the new one.
     c.res = undefined;
     c.res = new Response(untilPassedOn(response.body, release), response);
