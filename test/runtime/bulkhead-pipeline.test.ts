@@ -29,16 +29,36 @@ beforeAll(async () => {
     routes: [
       { id: "guarded", path: "/guarded/*", upstream: "guarded", strip_prefix: true },
       { id: "plain", path: "/plain/*", upstream: "plain", strip_prefix: true },
+      { id: "loom", path: "/loom/*", upstream: "backend-v1", strip_prefix: true },
     ],
     upstreams: [
       { name: "guarded", endpoints: ["https://origin.test"], bulkhead: { enabled: true, max_concurrent: 1 } },
       { name: "plain", endpoints: ["https://origin.test"] },
+      // LOOM-CONFIG.md's block as written, on the test origin.
+      {
+        name: "backend-v1",
+        endpoints: ["https://origin.test"],
+        load_balancer: "consistent_hash",
+        consistent_hash: { hash_key: "X-User-ID", replicas: 150 },
+        bulkhead: { enabled: true, max_concurrent: 100, queue_size: 50, timeout: "5s" },
+      },
     ],
   });
   expect(warnings.filter((warning) => warning.includes("bulkhead"))).toEqual([]);
 });
 
 describe("bulkhead through the pipeline", () => {
+  it("serves LOOM-CONFIG.md's upstream block as written, many requests at once", async () => {
+    const sent = Array.from({ length: 20 }, (_, i) => request(`/loom/flaky/bulkhead-loom-${i % 2}`));
+    for (const { response } of sent) {
+      const res = await response;
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await Promise.all(sent.map(({ settled }) => settled()));
+    expect((await hits("bulkhead-loom-0")) + (await hits("bulkhead-loom-1"))).toBe(20);
+  });
+
   it("refuses a second request to a full upstream with 503 bulkhead_full without contacting it; other upstreams serve", async () => {
     const held = request("/guarded/held/bulkhead-held");
     await until(async () => (await hits("bulkhead-held")) === 1);
