@@ -337,6 +337,47 @@ describe("bulkhead", () => {
     expect(origin.order).toEqual(["a", "b"]);
   });
 
+  it("after a call whose answer was lost, assumes the smaller lease the object may have recorded", async () => {
+    let loseAnswers = false;
+    // The object decides, then the answer never arrives (a dropped connection on the way back).
+    const lossy = (bindings: AppEnv["Bindings"]) =>
+      ({
+        getByName: (name: string) => ({
+          lease: async (request: never) => {
+            const answer = await bindings.BULKHEAD.getByName(name).lease(request);
+            if (loseAnswers) throw new Error("connection lost");
+            return answer;
+          },
+        }),
+      }) as unknown as DurableObjectNamespace<Bulkhead>;
+    const origin = new Origin();
+    const block = { enabled: true, max_concurrent: 2 };
+    const one = gateway({ upstream: "lost-answer", bulkhead: block, origin, namespace: lossy }).app;
+    const two = gateway({ upstream: "lost-answer", bulkhead: block, origin }).app;
+    const first = send(one, "one-a");
+    await until(() => origin.waiting === 1);
+    origin.answerOne();
+    await (await first.response).text();
+    expect((await env.BULKHEAD.getByName("lost-answer").state()).leased).toBe(2);
+    // Isolate one's spare check gives one slot back; the object records it, the answer is lost.
+    loseAnswers = true;
+    for (let turn = 0; turn < 100 && (await env.BULKHEAD.getByName("lost-answer").state()).leased !== 1; turn++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await env.BULKHEAD.getByName("lost-answer").state()).leased).toBe(1);
+    const taken = send(two, "two-a");
+    await until(() => origin.waiting === 1);
+    // Isolate one may use 1 slot now, not the 2 it was granted before.
+    const [b, c] = [send(one, "one-b"), send(one, "one-c")];
+    await until(() => origin.waiting === 2);
+    const refused = await settled(c);
+    expect(refused.status).toBe(503);
+    expect(origin.peak).toBe(2);
+    origin.answerOne();
+    origin.answerOne();
+    expect((await settled(taken)).status).toBe(200);
+    expect((await settled(b)).status).toBe(200);
+  });
+
   it("is off unless enabled: true (Loom's code default)", async () => {
     const { namespace, calls } = counting();
     const { app, origin } = gateway({ upstream: "off", bulkhead: { max_concurrent: 1 }, namespace });

@@ -198,6 +198,15 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
     for (const waiter of overflow) waiter.refuse(bulkheadFull("the upstream's concurrency limit is reached and its queue is full"));
   }
 
+  /**
+   * A call whose answer will not be read (it failed, or was taken as lost): the object may have
+   * set the lease to as little as min(the lease, its `want`) and given the rest away, so the
+   * isolate assumes that much (never more than the object may have recorded).
+   */
+  function unanswered(pool: SlotPool, call: { want: number }): void {
+    pool.lease = Math.min(pool.lease, call.want);
+  }
+
   function adopt(pool: SlotPool, answer: LeaseAnswer, sentAt: number): void {
     pool.lease = answer.slots;
     pool.expiresAt = sentAt + LEASE_TTL_MS;
@@ -220,6 +229,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
         const want = Math.min(config.max_concurrent, need + (pool.contended || idle ? 0 : spares(config)));
         for (const waiter of pool.queue) waiter.asked = true;
         const call = { sentAt: clock(), want };
+        if (pool.call) unanswered(pool, pool.call);
         pool.call = call;
         try {
           const answer = await namespace(c.env).getByName(upstream).lease({
@@ -233,6 +243,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
           adopt(pool, answer, call.sentAt);
         } catch (error) {
           if (pool.call !== call) return;
+          unanswered(pool, call);
           pool.call = undefined;
           pool.failedAt = clock();
           log.warn("bulkhead_unavailable", {
