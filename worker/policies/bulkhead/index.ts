@@ -26,7 +26,7 @@
  *   expires; requests that need the object are refused with 503 `bulkhead_unavailable`
  *   (Retry-After: 1), and for a second the object is left alone.
  * - A lease lasts LEASE_TTL_MS from the call that set it (counted by the isolate from before it
- *   sent the call, so it ends there first): the slots of an isolate that died come back after
+ *   sent the call, less CLOCK_MARGIN_MS for the clocks' skew, so it ends there first): the slots of an isolate that died come back after
  *   at most that long. An isolate whose renewals fail keeps the requests it started until they
  *   end, but starts none on an expired lease.
  */
@@ -54,6 +54,8 @@ export const POLL_MS = 100;
 export const SPARE_CHECK_MS = 250;
 /** An isolate with nothing in flight gives its spare slots back after this long. */
 export const IDLE_RETURN_MS = 1_000;
+/** The lease ends this much earlier here than at the object: their clocks are different machines' clocks. */
+const CLOCK_MARGIN_MS = 1_000;
 /** A failed call leaves the object alone this long: requests that need it are refused meanwhile. */
 const FAILURE_PAUSE_MS = 1_000;
 /** A call in flight this long is taken as lost (its request's context ended): the next request makes its own. */
@@ -209,7 +211,7 @@ export const bulkhead = (options: BulkheadOptions): MiddlewareHandler<AppEnv> =>
 
   function adopt(pool: SlotPool, answer: LeaseAnswer, sentAt: number): void {
     pool.lease = answer.slots;
-    pool.expiresAt = sentAt + LEASE_TTL_MS;
+    pool.expiresAt = sentAt + LEASE_TTL_MS - CLOCK_MARGIN_MS;
     pool.isolates = answer.isolates;
     pool.contended = answer.contended;
     pool.answeredAt = clock();
