@@ -125,6 +125,9 @@ const SCENARIOS = [
   // JWT ES256 checked against the JWKS (fetched once per isolate, then cached): the cost is the
   // signature verification and claim checks of every request.
   { name: "JWT", method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${JWT.token}` }, targets: PASS_THROUGH_TARGETS },
+  // Loom's route matching: a header condition and strip_prefix (`/v2/*` with X-API-Version: 2
+  // forwards /api/v1/items/42), against the pass-through forwarding the same request as it is.
+  { name: "MATCH", method: "GET", path: "/v2/api/v1/items/42", headers: { "x-api-version": "2" }, targets: PASS_THROUGH_TARGETS },
   // The hand-written Hono worker and the gateway doing its work (peer-config.yaml), and the same
   // config with JWT, a rate limit and a circuit breaker (gateway-guarded). All three get the
   // token; the first two just forward it.

@@ -44,6 +44,12 @@ export interface Env {
   AUDIT_HMAC_KEY?: string;
   /** The previous AUDIT_HMAC_KEY during a rotation: heads under it still verify. */
   AUDIT_HMAC_KEY_PREVIOUS?: string;
+  /** Zone id for purging the response cache through Cloudflare's API (worker/admin/cache-purge.ts); unset: purges are markers only. */
+  CACHE_PURGE_ZONE_ID?: string;
+  /** API token with the zone's Cache Purge permission, a Worker secret; needed with CACHE_PURGE_ZONE_ID. */
+  CACHE_PURGE_API_TOKEN?: string;
+  /** Tests and local development only: a loopback base URL standing in for Cloudflare's API (any other value is ignored). */
+  CACHE_PURGE_API_BASE?: string;
   /** Any other secret, referenced from the config as `${NAME}`. */
   [secret: string]: unknown;
 }
@@ -89,9 +95,10 @@ export interface RequestVars {
   identityHeaders?: readonly (readonly [name: string, value: string])[];
   /**
    * Headers for the upstream request only, set by the proxy after it cleaned the client's
-   * headers and set the identity headers (the vault's credential). Held for the upstream call, never logged.
+   * headers and set the identity headers (the vault's credential); a `null` value removes the
+   * client's copy. Held for the upstream call, never logged.
    */
-  upstreamHeaders?: readonly (readonly [name: string, value: string])[];
+  upstreamHeaders?: readonly (readonly [name: string, value: string | null])[];
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };

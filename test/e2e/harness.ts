@@ -248,11 +248,11 @@ function executeD1(persistDir: string, sql: string): Promise<D1Result> {
  * applied) and random secrets, and waits until the Worker answers. The temporary directory is
  * removed on stop, and when starting fails.
  */
-export async function startGateway(): Promise<Gateway> {
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   for (let attempt = 1; ; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), "loom-e2e-"));
     try {
-      return await launchGateway(dir);
+      return await launchGateway(dir, options);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
@@ -270,7 +270,12 @@ const PORT_ATTEMPTS = 3;
  */
 class PortTakenError extends Error {}
 
-async function launchGateway(dir: string): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Worker variables given to `wrangler dev` as `--var NAME:value` (what `[vars]` or the dashboard sets when deployed). */
+  vars?: Record<string, string>;
+}
+
+async function launchGateway(dir: string, { vars = {} }: GatewayOptions): Promise<Gateway> {
   const persistDir = join(dir, "state");
   const envFile = join(dir, "secrets.env");
   const secrets = {
@@ -312,6 +317,7 @@ async function launchGateway(dir: string): Promise<Gateway> {
       // (delivered within the consumer's max_batch_timeout, 5 s in wrangler.toml).
       "--var",
       "AUDIT_WINDOW_MS:0",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
     ],
     { detached: true },

@@ -70,6 +70,7 @@ describe("GET /openapi.json", () => {
         "GET /audit/verify",
         "POST /audit/export",
         "POST /audit/prune",
+        "POST /cache/purge",
         "GET /rate-limits/{key}",
         "DELETE /rate-limits/{key}",
         "GET /circuits",

@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker } from "../../durable-objects/circuit-breaker";
 import type { HealthState } from "../../durable-objects/health-check";
-import { putConfig, send, statuses } from "./admin-harness";
+import { admin, putConfig, send, statuses } from "./admin-harness";
 import { hits, setOrigin } from "../support/flaky-origin";
 
 const flaky = (...ids: string[]) => ids.map((id) => `https://origin.test/flaky/${id}`);
@@ -71,6 +71,17 @@ async function expectSkipped(name: string, id: string, count: number): Promise<v
   expect(await hits(id)).toBe(before);
 }
 
+/** The upstream's health check entry of GET /admin/circuits. */
+async function verdict(name: string): Promise<Record<string, unknown> | undefined> {
+  const res = await admin("/circuits");
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { circuits: { upstream: string }[]; health_checks: { upstream: string }[] };
+  // Only "guarded" has a circuit breaker; every upstream here has health checks.
+  expect(body.circuits.map(({ upstream }) => upstream)).toEqual(["guarded"]);
+  expect(body.health_checks.map(({ upstream }) => upstream)).toEqual(["pair", "all", "guarded"]);
+  return body.health_checks.find(({ upstream }) => upstream === name);
+}
+
 beforeAll(async () => {
   const result = await putConfig({ routes: upstreams.map(({ route }) => route), upstreams: upstreams.map(({ upstream }) => upstream) });
   expect(result.warnings).toEqual([]);
@@ -80,6 +91,14 @@ describe("an endpoint that fails its health checks", () => {
   it("gets no traffic once ejected, while the other serves; back after healthy_threshold passed checks", async () => {
     const stub = await failingChecks("pair", "hc-pair-a");
     await expectSkipped("pair", "hc-pair-a", 6);
+    expect(await verdict("pair")).toEqual({
+      upstream: "pair",
+      endpoints_down: flaky("hc-pair-a"),
+      path: "/health",
+      interval_ms: 60_000,
+      healthy_threshold: 2,
+      unhealthy_threshold: 2,
+    });
 
     await setOrigin("hc-pair-a", 200);
     await rounds(stub, 1);
@@ -92,6 +111,7 @@ describe("an endpoint that fails its health checks", () => {
     // Round robin over both again: two of four.
     expect(await statuses("/pair/x", 4)).toEqual(Array(4).fill(200));
     expect(await hits("hc-pair-a")).toBe(back + 2);
+    expect((await verdict("pair"))?.endpoints_down).toEqual([]);
     // Three waits for the isolate's refresh.
   }, 15_000);
 

@@ -65,6 +65,17 @@ describe("tracing, enabled", () => {
     expect(span.attributes).toContainEqual({ key: "http.response.status_code", value: { intValue: "404" } });
   });
 
+  it("does not pass the client's tracestate on with a trace it starts (an invalid traceparent came in)", async () => {
+    await putConfig({ ...base, tracing: { enabled: true, endpoint: "https://origin.test/release/trace-restarted" } });
+    const res = await send("https://gw.test/api/echo", {
+      headers: { traceparent: `00-${TRACE}-${PARENT}-zz`, tracestate: "vendor=stale" },
+    });
+    const echoed = ((await res.json()) as { headers: Record<string, string> }).headers;
+    expect(echoed.traceparent).not.toContain(TRACE);
+    expect(echoed.tracestate).toBeUndefined();
+    await collected("trace-restarted");
+  });
+
   it("answers as ever when the collector cannot be reached", async () => {
     await putConfig({ ...base, tracing: { enabled: true, endpoint: "https://origin.test/status/500" } });
     const res = await send("https://gw.test/api/echo");

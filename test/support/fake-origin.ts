@@ -23,6 +23,15 @@
  *                             given to it (held requests are counted for /hits/<id>)
  *   /release/<id>             answers every held request for <id>, and later ones at once, with
  *                             this request's body
+ *   /cacheable/<id>?h-<name>=<value>…
+ *                             counts a request for <id> (/hits/<id>) and answers with the
+ *                             response headers the query names (`status=<code>` for another
+ *                             status, else the one /flaky-status/<id> set); 304 when If-None-Match equals `h-etag`; the body names
+ *                             the hit, the X-Variant request header and any If-None-Match
+ *   /zones/<zone>/purge_cache Cloudflare's zone purge API, standing in: records the request
+ *                             (Authorization, body) for /zone-purges/<zone>; `success: false`
+ *                             and 403 for zone `refused`
+ *   /zone-purges/<zone>       JSON list of the purge requests recorded for <zone>
  *   (ids live as long as the test run: each test picks its own)
  */
 const flaky = new Map<string, { status: number; hits: number }>();
@@ -32,6 +41,9 @@ function flakyOrigin(id: string): { status: number; hits: number } {
   if (!origin) flaky.set(id, (origin = { status: 200, hits: 0 }));
   return origin;
 }
+
+/** Zone purge API calls per zone id. */
+const zonePurges = new Map<string, { authorization: string | null; body: unknown }[]>();
 
 /** Held requests per id, and the body that answers them once released. */
 const held = new Map<string, { waiting: ((body: string) => void)[]; released?: string }>();
@@ -67,6 +79,25 @@ export async function fakeOrigin(request: Request): Promise<Response> {
       for (const answer of origin.waiting.splice(0)) answer(origin.released);
       return new Response(null, { status: 204 });
     }
+    case "cacheable": {
+      const origin = flakyOrigin(id);
+      origin.hits += 1;
+      const headers = new Headers({ "Content-Type": "text/plain" });
+      for (const [name, value] of url.searchParams) if (name.startsWith("h-")) headers.append(name.slice(2), value);
+      const etag = url.searchParams.get("h-etag");
+      const conditional = request.headers.get("if-none-match");
+      if (etag !== null && conditional === etag) return new Response(null, { status: 304, headers });
+      const text = `cacheable ${id} #${origin.hits} variant=${request.headers.get("x-variant")} if-none-match=${conditional}`;
+      return new Response(text, { status: Number(url.searchParams.get("status") ?? origin.status), headers });
+    }
+    case "zones": {
+      const calls = zonePurges.get(id) ?? [];
+      zonePurges.set(id, calls);
+      calls.push({ authorization: request.headers.get("authorization"), body: await request.json() });
+      return id === "refused" ? Response.json({ success: false }, { status: 403 }) : Response.json({ success: true, result: { id } });
+    }
+    case "zone-purges":
+      return Response.json(zonePurges.get(id) ?? []);
     case "hits":
       return Response.json({ hits: flakyOrigin(id).hits });
     case "status":

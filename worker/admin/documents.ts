@@ -55,7 +55,7 @@ async function put(c: AdminContext) {
   const current = configSchema.safeParse(currentDocument(await readCurrent(c.env)));
   if (current.success && documentPaths(current.data).includes(path)) {
     const documents = await referencedDocuments(c.env, current.data);
-    assertCompiles(current.data, documents.set(path, document), "invalid_document");
+    assertCompiles(c.env, current.data, documents.set(path, document), "invalid_document");
   }
   const existed = (await readDocument(c.env.CONFIG, path)) !== undefined;
   const meta = await putDocument(c.env, changeAuthor(c), path, document);

@@ -10,6 +10,7 @@
 import { Hono } from "hono";
 import { httpError, methodNotAllowed } from "../http/errors";
 import { auditEndpoints } from "./audit";
+import { cacheEndpoints } from "./cache-purge";
 import { adminAuth } from "./auth";
 import { configEndpoints } from "./config-routes";
 import { consumerEndpoints } from "./consumers";
@@ -35,6 +36,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...consumerEndpoints,
     ...credentialEndpoints,
     ...protectionEndpoints,
+    ...cacheEndpoints,
     ...auditEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),

@@ -3,8 +3,8 @@
  * zod schemas the handlers validate with (z.toJSONSchema, JSON Schema 2020-12, which OpenAPI
  * 3.1 uses as is). api-docs.ts serves it, and docs-page.ts renders it as a page.
  */
-import { z } from "zod";
 import { ADMIN_REALM } from "./auth";
+import { annotateKeyStatus, jsonSchemaOf } from "./config-reference";
 import type { AdminEndpoint } from "./context";
 import { apiSchemas } from "./schemas";
 
@@ -43,7 +43,7 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
     ...(name === "path" ? { description: "The document path without its leading slash; may contain slashes." } : {}),
   }));
   if (endpoint.query) {
-    const { properties = {}, required = [] } = z.toJSONSchema(endpoint.query, { io: "input", unrepresentable: "any" }) as {
+    const { properties = {}, required = [] } = jsonSchemaOf(endpoint.query) as {
       properties?: Record<string, Record<string, unknown>>;
       required?: string[];
     };
@@ -99,11 +99,15 @@ function operation(endpoint: AdminEndpoint): OpenApiOperation {
   };
 }
 
+/** Where each config-shaped component stands in the config, for its `x-loom-edge` marks. */
+const CONFIG_COMPONENTS: Partial<Record<keyof typeof apiSchemas, string>> = { Config: "", Route: "routes[]", Upstream: "upstreams[]" };
+
 function componentSchemas(): Record<string, Record<string, unknown>> {
   return Object.fromEntries(
     Object.entries(apiSchemas).map(([name, schema]) => {
-      // The request shapes are what operators write (io: input): "10MB", "30s", ${VAR}.
-      const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+      const json = jsonSchemaOf(schema);
+      const base = CONFIG_COMPONENTS[name as keyof typeof apiSchemas];
+      if (base !== undefined) annotateKeyStatus(json, base);
       return [name, json];
     }),
   );

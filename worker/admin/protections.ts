@@ -8,7 +8,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import type { CircuitSnapshot } from "../../durable-objects/circuit-breaker";
+import type { CircuitSnapshot, UpstreamSnapshot } from "../../durable-objects/circuit-breaker";
 import type { CounterView } from "../../durable-objects/rate-limiter";
 import { bucketsOf } from "../../durable-objects/token-bucket";
 import { writeAuditEvent } from "../audit";
@@ -20,12 +20,13 @@ import { forgetRateLimitCounter } from "../policies/rate-limit";
 import { DENY_RECHECK_MS } from "../limits/local-limiter";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
-import type { circuitStateSchema, rateLimitStateSchema } from "./schemas";
+import type { circuitStateSchema, healthCheckStateSchema, rateLimitStateSchema } from "./schemas";
 import { compiledConfigOf } from "../pipeline/request-context";
 import { log, errorName } from "../observability/logger";
 
 type RateLimitState = z.output<typeof rateLimitStateSchema>;
 type CircuitState = z.output<typeof circuitStateSchema>;
+type HealthCheckState = z.output<typeof healthCheckStateSchema>;
 
 /** `<scope>|<key>`, the scope being what worker/policies/rate-limit names counters with. */
 const COUNTER_NAME = /^(?:default|route=[^|]+|consumer=[^|]+)\|./s;
@@ -138,14 +139,33 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
   };
 }
 
+type CheckedUpstream = UpstreamConfig & { health_check: NonNullable<UpstreamConfig["health_check"]> };
+
+/** The health checks' verdicts the object holds, with the settings of the config in force. */
+function healthCheckState(upstream: CheckedUpstream, view: UpstreamSnapshot): HealthCheckState {
+  const spec = upstream.health_check;
+  return {
+    upstream: upstream.name,
+    endpoints_down: view.down,
+    path: spec.path,
+    interval_ms: spec.interval,
+    healthy_threshold: spec.healthy_threshold,
+    unhealthy_threshold: spec.unhealthy_threshold,
+  };
+}
+
 async function listCircuits(c: AdminContext) {
-  const upstreams = compiledConfigOf(c).config.upstreams.filter(withCircuit);
-  const views = await fromObject("circuit", () =>
-    Promise.all(upstreams.map((upstream) => c.env.CIRCUIT_BREAKER.getByName(upstream.name).state())),
-  );
+  const { config, version } = compiledConfigOf(c);
+  const circuited = config.upstreams.filter(withCircuit);
+  const checked = config.upstreams.filter((upstream): upstream is CheckedUpstream => upstream.health_check !== undefined);
+  // One object per upstream holds both: one call each, whichever of the two it has.
+  const names = [...new Set([...circuited, ...checked].map((upstream) => upstream.name))];
+  const views = await fromObject("circuit", () => Promise.all(names.map((name) => c.env.CIRCUIT_BREAKER.getByName(name).state())));
+  const viewOf = (name: string) => views[names.indexOf(name)]!;
   return c.json({
-    version: compiledConfigOf(c).version,
-    circuits: upstreams.map((upstream, index) => circuitState(upstream, views[index]!)),
+    version,
+    circuits: circuited.map((upstream) => circuitState(upstream, viewOf(upstream.name))),
+    health_checks: checked.map((upstream) => healthCheckState(upstream, viewOf(upstream.name))),
   });
 }
 
@@ -206,9 +226,9 @@ export const protectionEndpoints: AdminEndpoint[] = [
   {
     method: "GET",
     path: "/circuits",
-    summary: "The circuit of every upstream with a circuit breaker",
+    summary: "The circuit of every upstream with a circuit breaker, and the health checks' verdicts",
     description:
-      "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force. Isolates act on copies refreshed every 2 s.",
+      "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force: its circuit, and the endpoints its health checks found down. Isolates act on copies refreshed every 2 s.",
     responses: { 200: { description: "The circuits.", schema: "CircuitList" }, 503: objectUnavailable },
     handler: listCircuits,
   },

@@ -15,6 +15,7 @@ import {
   auditPageSchema,
   auditPruneResultSchema,
 } from "../audit/api-schema";
+import { MAX_PURGE_MARKERS } from "../policies/cache/purge";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import {
   credentialInfoSchema,
@@ -23,6 +24,37 @@ import {
   vaultRotateResultSchema,
   vaultStatusSchema,
 } from "../vault/api-schema";
+
+const absoluteUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), "must be an absolute http(s) URL");
+
+/** `POST /admin/cache/purge` (cache-purge.ts). */
+export const cachePurgeSchema = z
+  .strictObject({
+    urls: z
+      .array(absoluteUrl)
+      .max(MAX_PURGE_MARKERS)
+      .default([])
+      .describe("Exact URLs (host, path and query; compared case-insensitively, trailing slash ignored). At most 100."),
+    prefixes: z
+      .array(z.string().max(2048))
+      .max(MAX_PURGE_MARKERS)
+      .default([])
+      .describe("`https://host/path` prefixes, or `/path` prefixes for every host: every path starting with it. At most 100."),
+    everything: z.boolean().default(false).describe("Every entry of every route."),
+  })
+  .refine((body) => body.everything || body.urls.length + body.prefixes.length > 0, "name urls, prefixes or everything: true");
+
+const cachePurgeResultSchema = z.object({
+  purged: z.object({ urls: z.array(z.string()), prefixes: z.array(z.string()), everything: z.boolean() }),
+  applies_within: z.string().describe("How soon every isolate treats the entries as purged."),
+  zone: z
+    .object({ purged: z.boolean(), status: z.number().int().optional() })
+    .nullable()
+    .describe("Cloudflare's zone purge API, when CACHE_PURGE_ZONE_ID and CACHE_PURGE_API_TOKEN are set; null otherwise."),
+});
 
 const version = z.number().int().nonnegative().describe("Config version; 0 is the empty config before the first save.");
 const issue = z.object({
@@ -74,6 +106,19 @@ export const rateLimitStateSchema = z.object({
 });
 
 const circuitStateName = z.enum(["closed", "open", "half_open"]);
+
+export const healthCheckStateSchema = z.object({
+  upstream: z.string(),
+  endpoints_down: z
+    .array(z.string())
+    .describe(
+      "Endpoints (as written in the config) that failed unhealthy_threshold checks in a row and have not passed healthy_threshold since: they get no traffic. Empty before the first round.",
+    ),
+  path: z.string().describe("From the config in force."),
+  interval_ms: z.number().int().positive().describe("From the config in force: between rounds."),
+  healthy_threshold: z.number().int().positive().describe("From the config in force."),
+  unhealthy_threshold: z.number().int().positive().describe("From the config in force."),
+});
 
 export const circuitStateSchema = z.object({
   upstream: z.string(),
@@ -165,10 +210,13 @@ export const apiSchemas = {
     reset: z.literal(true),
     previous: rateLimitStateSchema.describe("The counter just before the reset."),
   }),
+  CachePurge: cachePurgeSchema,
+  CachePurgeResult: cachePurgeResultSchema,
   CircuitState: circuitStateSchema,
   CircuitList: z.object({
     version,
     circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order."),
+    health_checks: z.array(healthCheckStateSchema).describe("Every upstream with a health_check in the config in force, in config order."),
   }),
   CircuitReset: circuitStateSchema.extend({ previous_state: circuitStateName.describe("The state before the reset.") }),
   AuditPage: auditPageSchema,

@@ -22,7 +22,7 @@ export async function validateForSave(env: Env, document: unknown, failure: Erro
   const result = validateConfig(document, env);
   if (!result.ok) throw invalid(failure, result.issues);
   const documents = await referencedDocuments(env, result.config);
-  assertCompiles(result.config, documents, failure);
+  assertCompiles(env, result.config, documents, failure);
   const missing = documentPaths(result.config).filter((path) => !documents.has(path));
   const prefix = adminPrefix(env);
   const warnings = [
@@ -52,9 +52,14 @@ export async function referencedDocuments(env: Env, config: Config): Promise<Map
  * Builds every policy as the gateway will, so options only a factory can judge (a JSON Schema,
  * a header value) are refused now, with their path, instead of failing at the edge later.
  */
-export function assertCompiles(config: Config, documents: ReadonlyMap<string, unknown>, failure: ErrorCode = "invalid_config"): void {
+export function assertCompiles(
+  env: Env,
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  failure: ErrorCode = "invalid_config",
+): void {
   try {
-    compileConfig(0, config, documents);
+    compileConfig(0, config, documents, env);
   } catch (error) {
     if (error instanceof ConfigCompileError) throw invalid(failure, [{ path: error.path, message: error.message }]);
     throw error;

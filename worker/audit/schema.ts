@@ -7,9 +7,17 @@ export const MIN_RETENTION_DAYS = 30;
 export const MAX_RETENTION_DAYS = 3650;
 
 export const auditSchema = z.strictObject({
-  enabled: z.boolean().default(true),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe("Record the request-path events listed in `events`. Changes made through the admin API are recorded whatever this says."),
   output: z.string().optional().describe("Ignored at the edge: audit rows go to the D1 database bound as DB."),
-  events: z.array(z.enum(AUDIT_EVENTS)).default([...DEFAULT_AUDIT_EVENTS]),
+  events: z
+    .array(z.enum(AUDIT_EVENTS))
+    .default([...DEFAULT_AUDIT_EVENTS])
+    .describe(
+      "The events recorded; request-path ones (auth_failure, rate_limit, route_match) are aggregated per window. Default: all but route_match.",
+    ),
   retention: z
     .string()
     .regex(/^[1-9]\d*d$/, "a number of days, such as 400d")

@@ -3,6 +3,7 @@
  * secret: config documents keep `${VAR}` references, the schema refuses literal secrets.
  */
 import type { Config } from "./schema";
+import type { PurgeMarker, StoredPurges } from "../policies/cache/purge";
 
 /** Who made a version, when and how (also the KV metadata of its key, so listing is cheap). */
 export interface VersionMeta {
@@ -43,6 +44,8 @@ export const KEYS = {
   pointer: "config:current",
   /** `{ revision, updated_at }`: changes whenever a document is written or deleted. */
   documentsRevision: "config:documents",
+  /** `StoredPurges`: the response cache's purge markers (policies/cache/purge.ts), read with the revision keys. */
+  cachePurges: "cache:purges",
   versionPrefix: "config:v:",
   /** Immutable `VersionRecord`. */
   version: (version: number) => `config:v:${version}`,
@@ -65,15 +68,39 @@ function pointerVersion(value: unknown): number {
 }
 
 /**
- * What the isolate cache checks every few seconds: the pointer and the documents revision,
- * in one KV operation (a bulk get). Read without `cacheTtl` so a change is seen as soon as KV
- * has it at this location.
+ * What the isolate cache checks every few seconds: the pointer, the documents revision and the
+ * response cache's purge markers, in one KV operation (a bulk get). Read without `cacheTtl` so
+ * a change is seen as soon as KV has it at this location.
  */
-export async function readRevision(kv: KVNamespace): Promise<{ version: number; revision: string }> {
-  const values = await kv.get([KEYS.pointer, KEYS.documentsRevision], "json");
+export async function readRevision(kv: KVNamespace): Promise<{ version: number; revision: string; purges: PurgeMarker[] }> {
+  const values = await kv.get([KEYS.pointer, KEYS.documentsRevision, KEYS.cachePurges], "json");
   const version = pointerVersion(values.get(KEYS.pointer));
   const documents = values.get(KEYS.documentsRevision);
-  return { version, revision: `${version}/${isRecord(documents) ? String(documents.revision) : "-"}` };
+  const purges = storedPurges(values.get(KEYS.cachePurges));
+  return {
+    version,
+    revision: `${version}/${isRecord(documents) ? String(documents.revision) : "-"}/${purges.revision}`,
+    purges: purges.markers,
+  };
+}
+
+/** The purge markers as stored; none when absent or unreadable. */
+export function storedPurges(value: unknown): StoredPurges {
+  if (!isRecord(value) || !Array.isArray(value.markers) || typeof value.revision !== "string") return { revision: "-", markers: [] };
+  const markers = value.markers.filter(
+    (marker): marker is PurgeMarker =>
+      isRecord(marker) &&
+      typeof marker.path === "string" &&
+      typeof marker.prefix === "boolean" &&
+      Number.isFinite(marker.at) &&
+      (marker.host === undefined || typeof marker.host === "string"),
+  );
+  return { revision: value.revision, markers };
+}
+
+/** The purge markers in force, for a purge to add to. */
+export async function readPurges(kv: KVNamespace): Promise<StoredPurges> {
+  return storedPurges(await kv.get(KEYS.cachePurges, "json"));
 }
 
 export async function readVersion(kv: KVNamespace, version: number): Promise<VersionRecord | undefined> {

@@ -23,7 +23,9 @@ import { jwtAuthSchema } from "../policies/auth/schema";
 const MIB = 1024 * 1024;
 
 export const wasmPluginSchema = z.strictObject({
-  name: identifier,
+  name: identifier.describe(
+    'The name routes give in `plugins`. jwt-auth, rate-limit, request-logger and request-validator are served by the built-ins (README "Plugins").',
+  ),
   path: z.string().optional().describe("A `.wasm` file. Never loaded at the edge (no file system); warned."),
   phase: z
     .enum(["on_request_headers", "on_request_body", "on_response_headers", "on_response_body", "on_log"])
@@ -42,7 +44,13 @@ export const wasmPluginSchema = z.strictObject({
     .refine((ms) => ms >= 1 && ms <= 60_000, "must be between 1ms and 60s")
     .default(100)
     .describe("Time limit of one call. Default 100ms, 1ms-60s. Accepted; a WASM plugin does not run at the edge."),
-  capabilities: z.strictObject({ allow_http: z.boolean().default(false), allow_filesystem: z.boolean().default(false) }).optional(),
+  capabilities: z
+    .strictObject({
+      allow_http: z.boolean().default(false).describe("Loom: may the plugin make HTTP calls. Default false."),
+      allow_filesystem: z.boolean().default(false).describe("Loom: may the plugin read files. Default false."),
+    })
+    .optional()
+    .describe("What Loom lets the WASM instance do. Accepted; a WASM plugin does not run at the edge."),
 });
 
 /** A route's plugin given by name only (Loom's list form). */
@@ -73,12 +81,15 @@ function translated(entry: Loose): { ok: true; value: unknown } | { ok: false; i
   };
 }
 
+/** The built-ins whose top-level entry's `config` is read (translated into the built-in's options); the others' is not. */
+export const CONFIGURED_BUILT_INS: readonly unknown[] = ["jwt-auth", "rate-limit"];
+
 /** Problems with routes' plugin names, and the translated built-ins' configs, by path. */
 export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {
   const entries = Array.isArray(config.plugins) ? (config.plugins as Loose[]) : [];
   const issues: Issue[] = [];
   entries.forEach((entry, index) => {
-    if (entry?.name !== "jwt-auth" && entry?.name !== "rate-limit") return;
+    if (!CONFIGURED_BUILT_INS.includes(entry?.name)) return;
     const result = translated(entry);
     if (!result.ok) issues.push(...result.issues.map((issue) => ({ ...issue, path: ["plugins", index, "config", ...issue.path] })));
   });

@@ -18,6 +18,7 @@ import { loggingSchema, metricsSchema, tracingSchema } from "../observability/sc
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { bulkheadSchema } from "../policies/bulkhead/schema";
+import { cacheSchema, routeCacheSchema } from "../policies/cache/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
 import { corsSchema, loomCorsSchema } from "../policies/cors/schema";
@@ -28,7 +29,8 @@ import { securityHeadersSchema } from "../policies/security-headers/schema";
 import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
-import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
+import { variablesIn } from "../http/schema-kit/variables";
+import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -65,6 +67,7 @@ export const routeSchema = routeTargetSchema.extend({
   cors: corsSchema.optional().describe("Replaces middleware.cors on this route."),
   ip_rules: ipRulesSchema.optional().describe("Client address rules for this route, checked after middleware.ip_rules."),
   credential: credentialRefSchema.optional(),
+  cache: routeCacheSchema.optional(),
 });
 
 export const upstreamSchema = upstreamTargetSchema.extend({
@@ -190,14 +193,19 @@ const graphqlSchema = z.strictObject({
 
 /** The document's blocks before the cross-block checks and the plugin resolution, which keep its output shape: what the normal form's fingerprint reads (normal-form.test.ts). */
 export const configObject = z.strictObject({
-  listeners: z.array(listenerSchema).default([]),
+  listeners: z
+    .array(listenerSchema)
+    .default([])
+    .describe("Loom's listeners: at the edge, which connections (TLS or not, its version, client certificates) a request may come on."),
   rate_limit: rateLimitSchema.optional(),
   auth_failure_limit: authFailureLimitSchema.prefault({}),
-  middleware: middlewareSchema.default({}),
-  admin: adminSchema.optional(),
-  ai_gateway: aiGatewaySchema.optional(),
-  routes: z.array(routeSchema).default([]),
-  upstreams: z.array(upstreamSchema).default([]),
+  middleware: middlewareSchema.default({}).describe("The security policy's protections of every route (a route's own block replaces one)."),
+  admin: adminSchema.optional().describe("The admin API (served under ADMIN_PREFIX, default /admin): on or off, and its logins."),
+  ai_gateway: aiGatewaySchema
+    .optional()
+    .describe("Loom's AI gateway: accepted and stored, not enforced by this release (a warning says so)."),
+  routes: z.array(routeSchema).default([]).describe('The routes, matched by priority, then specificity (README "Route matching").'),
+  upstreams: z.array(upstreamSchema).default([]).describe("The origins routes forward to."),
   cors: loomCorsSchema
     .optional()
     .describe("Loom's global CORS block: the policy of every route without a `cors` of its own; not together with middleware.cors."),
@@ -208,9 +216,21 @@ export const configObject = z.strictObject({
     .describe(
       "Loom's tracing block: W3C Trace Context to the upstream and one OTLP/HTTP JSON span per sampled request; off unless enabled.",
     ),
-  plugins: z.array(wasmPluginSchema).default([]),
-  audit: auditSchema.optional(),
-  graphql: graphqlSchema.optional(),
+  cache: cacheSchema
+    .optional()
+    .describe(
+      "Loom's response cache: every route's, unless the route's own `cache` replaces it; off unless enabled (README \"Response cache\").",
+    ),
+  plugins: z
+    .array(wasmPluginSchema)
+    .default([])
+    .describe(
+      'Loom\'s plugin entries, named by routes; built-in names are served by the built-ins, WASM ones fail closed (README "Plugins").',
+    ),
+  audit: auditSchema.optional().describe('The append-only audit log in D1 (README "The audit log").'),
+  graphql: graphqlSchema
+    .optional()
+    .describe("Loom's GraphQL protections: accepted and stored, not enforced by this release (a warning says so)."),
   security_txt: securityTxtSchema.optional(),
 });
 
@@ -255,6 +275,50 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
+/** The keys of the fields that hold a secret (`secretRef`: one whole `${VAR}`, resolved per request); `keys` is api_key's list. */
+const SECRET_FIELDS: readonly unknown[] = ["secret", "public_key", "password", "api_key"];
+
+/**
+ * Where a string may hold `${VAR}` references: upstream endpoints, which the proxy resolves once
+ * per config version (gateway/endpoint-variables.ts); the secret fields, whose own schema admits
+ * one whole reference; and the `config` of a plugin entry the edge never reads (WASM plugins,
+ * request-logger). Anywhere else a reference is refused rather than taken as literal text.
+ */
+function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
+  if (path[0] === "upstreams" && path[2] === "endpoints") return true;
+  if (SECRET_FIELDS.includes(path.at(-1)) || path.at(-2) === "keys") return true;
+  if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
+  if (path[0] === "plugins" && path[2] === "config") {
+    return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
+  }
+  return false;
+}
+
+function refuseVariablesElsewhere(
+  ctx: z.RefinementCtx,
+  config: Loose,
+  node: unknown = config,
+  path: (string | number)[] = [],
+  ancestors: ReadonlySet<unknown> = new Set(),
+): void {
+  // The data of a document that failed elsewhere may be partly unparsed, and can refer back to itself.
+  if (variablesAllowed(path, config) || ancestors.has(node)) return;
+  const within = new Set(ancestors).add(node);
+  if (typeof node === "string") {
+    const variables = variablesIn(node);
+    if (variables.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `\${${variables[0]}}: Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields; this field would take it as literal text (README "Worker variables")`,
+      });
+    }
+  } else if (Array.isArray(node)) node.forEach((item, index) => refuseVariablesElsewhere(ctx, config, item, [...path, index], within));
+  else if (node !== null && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) refuseVariablesElsewhere(ctx, config, value, [...path, key], within);
+  }
+}
+
 /** A route's headers and query_params conditions in one canonical text (names of headers folded). */
 function conditionsKey(route: Loose): string {
   const entries = (value: unknown, fold: boolean) =>
@@ -276,7 +340,10 @@ function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath
   return seen;
 }
 
-/** The first endpoint of `upstream` reached over plain http on a host other than loopback. */
+/**
+ * The first endpoint of `upstream` reached over plain http on a host other than loopback. With
+ * `${VAR}` references, only a literal `https://` before them guarantees TLS whatever the values.
+ */
 function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
   // Parsed entries are `{ endpoint, weight }`; an entry that failed to parse may still be a string.
   const endpoints = list(upstream?.endpoints)
@@ -284,6 +351,7 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
     .concat(Array.isArray(upstream?.endpoints) ? upstream.endpoints : [])
     .filter((value): value is string => typeof value === "string");
   return endpoints.find((value) => {
+    if (variablesIn(value).length > 0) return !value.startsWith("https://");
     const url = endpointUrl(value);
     return url?.protocol === "http:" && !isLoopbackHost(url.hostname);
   });
@@ -325,7 +393,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: "custom",
           path: ["routes", index, "credential"],
-          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host)`,
+          message: `upstream "${String(route.upstream)}" has the plain-http endpoint ${plain}: a vault credential would cross the network in clear; use https (plain http is allowed only to a loopback host; an endpoint with \${VAR} references must begin with https://)`,
         });
       }
     }
@@ -373,6 +441,7 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
       });
     }
   });
+  refuseVariablesElsewhere(ctx, config);
   for (const issue of pluginIssues(config, routes)) ctx.addIssue({ code: "custom", ...issue });
   const overrides = (config.rate_limit as Loose | undefined)?.routes;
   for (const routeId of Object.keys(overrides && typeof overrides === "object" ? overrides : {})) {

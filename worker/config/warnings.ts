@@ -5,48 +5,13 @@
  */
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
+import { KEY_STATUS, tablePath } from "./key-status";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otlpTracesUrl } from "../observability/otlp-endpoint";
-
-const IGNORED_AT_EDGE: { test: (path: (string | number)[]) => boolean; says: string }[] = [
-  {
-    test: (p) => p[0] === "listeners" && p[2] === "address",
-    says: "ignored at the edge: the Worker is reached on Cloudflare's anycast addresses and your routes/custom domains",
-  },
-  {
-    test: (p) => p[0] === "listeners" && p[3] === "cert_file",
-    says: "ignored at the edge: Cloudflare terminates TLS with the zone's edge certificate",
-  },
-  { test: (p) => p[0] === "listeners" && p[3] === "key_file", says: "ignored at the edge: Cloudflare holds the certificate's private key" },
-  {
-    test: (p) => p[0] === "listeners" && p[3] === "cipher_suites",
-    says: "ignored at the edge: choose cipher suites in the zone's SSL/TLS edge certificate settings",
-  },
-  {
-    test: (p) => p[0] === "listeners" && p[3] === "client_ca_file",
-    says: "ignored at the edge: upload the CA in Cloudflare's mTLS settings; the gateway checks request.cf.tlsClientAuth",
-  },
-  {
-    test: (p) => p[0] === "admin" && p[1] === "address",
-    says: "ignored at the edge: the admin API is served under ADMIN_PREFIX (default /admin) and always requires credentials",
-  },
-  {
-    test: (p) => p[0] === "audit" && p[1] === "output",
-    says: "ignored at the edge: audit rows are written to the D1 database bound as DB (GET /admin/audit)",
-  },
-  {
-    test: (p) => p[0] === "rate_limit" && p[1] === "cleanup_interval" && p.length === 2,
-    says: "ignored at the edge: each counter is a Durable Object that stops keeping state by itself once idle",
-  },
-  { test: (p) => p[0] === "plugins" && p[2] === "path", says: "ignored at the edge: there is no file system; WASM plugins are not loaded" },
-  {
-    test: (p) => p[0] === "tracing" && p[1] === "batch_timeout",
-    says: "ignored at the edge: nothing outlives a request in a Worker, so each sampled request's span is exported on its own, right after the response",
-  },
-];
 
 /** What the edge does with the listener protocols that are more than "TLS or not" in Loom. */
 const PROTOCOL_AT_EDGE: Partial<Record<Config["listeners"][number]["protocol"], string>> = {
@@ -71,16 +36,22 @@ function leafPaths(node: unknown, path: (string | number)[] = []): (string | num
 export function edgeWarnings(document: Record<string, unknown>, config: Config, env: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   for (const path of leafPaths(document)) {
-    const rule = IGNORED_AT_EDGE.find((candidate) => candidate.test(path));
-    if (rule) warnings.push(`${formatPath(path)}: ${rule.says}`);
+    const entry = KEY_STATUS[tablePath(path)];
+    if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
   }
   for (const { path, variable } of findSecretRefs(document)) {
+    if (path[0] === "upstreams" && path[2] === "endpoints") continue; // a variable of an endpoint: below
     const value = env[variable];
     if (typeof value !== "string" || value.length === 0) {
       warnings.push(
         `${formatPath(path)}: secret ${variable} is not set (wrangler secret put ${variable}); requests that need it fail closed with 500`,
       );
     }
+  }
+  // The save's environment is the one the isolates of this deployment compile with, until a
+  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+    warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
   }
   config.upstreams.forEach((upstream, u) => {
     const written = (document.upstreams as Record<string, unknown>[] | undefined)?.[u];
@@ -135,6 +106,11 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
   warnings.push(...tracingWarnings(config));
   warnings.push(...pluginWarnings(config));
   warnings.push(...serviceDiscoveryWarnings(config));
+  if (config.cache?.enabled || config.routes.some((route) => route.cache?.enabled)) {
+    warnings.push(
+      "cache: the Workers Cache API stores nothing for requests to *.workers.dev: serve the gateway on a custom domain or route for responses to be cached (each data centre keeps its own copy)",
+    );
+  }
   warnings.push(...bulkheadWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],

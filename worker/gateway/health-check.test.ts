@@ -22,4 +22,11 @@ describe("healthCheckSpec", () => {
       ],
     });
   });
+
+  it("checks a templated endpoint at its resolved address, under its written name", () => {
+    const endpoints = [{ endpoint: "${BACKEND_HOST}:${BACKEND_PORT}", weight: 1, address: "10.0.0.7:8080" }];
+    expect(healthCheckSpec({ endpoints, health_check: check })?.targets).toEqual([
+      { endpoint: "${BACKEND_HOST}:${BACKEND_PORT}", url: "http://10.0.0.7:8080/health" },
+    ]);
+  });
 });

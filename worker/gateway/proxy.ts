@@ -39,7 +39,7 @@ import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions
 import { targetOf } from "../http/request-target";
 import { loadBalancer, type LoadBalancer } from "./load-balancer";
 import { abortableSleep, retryPlan, type RetryPlan } from "./retry";
-import type { UpstreamTarget } from "./schema";
+import { addressOf, type AddressedUpstream } from "./endpoint-variables";
 import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
@@ -95,7 +95,7 @@ interface UpstreamPool {
 
 type Attempt = { response: Response; deadline: AttemptDeadline } | { failure: "timeout" | "unavailable" };
 
-export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
+export const proxy = (upstreams: AddressedUpstream[], options: ProxyOptions = {}): MiddlewareHandler<AppEnv> => {
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
   const pools = new Map<string, UpstreamPool>();
@@ -105,7 +105,7 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       name: upstream.name,
       names,
       all: names.map((_, index) => index),
-      endpoints: names.map(parseEndpoint),
+      endpoints: upstream.endpoints.map((endpoint) => parseEndpoint(addressOf(endpoint))),
       timeout: upstream.timeout,
       maxResponseSize: upstream.max_response_size,
       balancer: loadBalancer(
@@ -179,7 +179,10 @@ export const proxy = (upstreams: UpstreamTarget[], options: ProxyOptions = {}): 
       // Set after the cleaning, so they replace the client's copies and are not removed as the
       // client's gateway credentials (the vault's provider key may go in Authorization too).
       for (const [name, value] of identityHeaders) request.headers.set(name, value);
-      for (const [name, value] of extraHeaders) request.headers.set(name, value);
+      for (const [name, value] of extraHeaders) {
+        if (value === null) request.headers.delete(name);
+        else request.headers.set(name, value);
+      }
       deadline.onOver = pool.balancer.begin(index);
       try {
         attempt = { response: await fetcher(request), deadline };

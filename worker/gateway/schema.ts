@@ -4,33 +4,13 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { boundedDuration, duration, headerName, httpMethod, identifier, size } from "../http/schema-kit/fields";
+import { boundedDuration, duration, headerName, httpMethod, identifier, routePath, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { normalizePath } from "../http/normalize";
-import { endpointUrl } from "./upstream-url";
+import { endpointProblem } from "./upstream-url";
+import { variablesIn } from "../http/schema-kit/variables";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
-
-/** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
-const routePath = z
-  .string()
-  .max(1024)
-  .superRefine((path, ctx) => {
-    if (!path.startsWith("/")) ctx.addIssue({ code: "custom", message: "must start with /" });
-    const segments = path.split("/").slice(1);
-    segments.forEach((segment, index) => {
-      if (segment === "*" && index !== segments.length - 1) {
-        ctx.addIssue({ code: "custom", message: "`*` is only allowed as the last segment" });
-      } else if (segment !== "*" && segment.includes("*")) {
-        ctx.addIssue({ code: "custom", message: "`*` must be a whole segment, as in /api/*" });
-      } else if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
-        ctx.addIssue({ code: "custom", message: `bad parameter segment ${segment}` });
-      } else if (segment === "." || segment === ".." || /%2e|%2f|%5c/i.test(segment)) {
-        ctx.addIssue({ code: "custom", message: "must be in normal form (no dot segments or encoded dots/slashes)" });
-      }
-    });
-  })
-  .describe("Path pattern: exact segments, `:name` parameters, and a final `*` wildcard.");
 
 const hostPattern = z
   .string()
@@ -40,14 +20,6 @@ const hostPattern = z
   )
   .transform((host) => host.toLowerCase())
   .describe("Host name to match (case-insensitive); `*.example.com` matches any subdomain.");
-
-/** The reasons an endpoint string is refused, or undefined for a good one. */
-function endpointProblem(value: string): string | undefined {
-  const url = endpointUrl(value);
-  if (!url) return "must be host:port or an http(s) URL";
-  if (url.username || url.password || url.search || url.hash) return "must not carry credentials, a query or a fragment";
-  return undefined;
-}
 
 const endpointWeight = z
   .number()
@@ -61,6 +33,9 @@ const endpointWeight = z
  * Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path; or,
  * as Loom's website reference writes them, `{ host, port, weight }` or `{ url, weight }`.
  * Always read as `{ endpoint, weight }`, `endpoint` being the string form (a string keeps weight 1).
+ * A string or `url` with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`) is stored as
+ * written and checked once resolved: by the admin API with the save's environment (a warning),
+ * and by every isolate when it compiles the config (endpoint-variables.ts, fail closed).
  */
 const endpoint = z
   .union([
@@ -75,14 +50,16 @@ const endpoint = z
   ])
   .transform((value, ctx) => {
     const written = typeof value === "string" ? value : "url" in value ? value.url : `${value.host}:${value.port}`;
-    const problem = endpointProblem(written);
+    const problem = variablesIn(written).length > 0 ? undefined : endpointProblem(written);
     if (problem) {
       ctx.addIssue({ code: "custom", message: problem });
       return z.NEVER;
     }
     return { endpoint: written, weight: typeof value === "string" ? 1 : value.weight };
   })
-  .describe("An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`.");
+  .describe(
+    "An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`. The string and `url` forms may hold `${VAR}` references to Worker variables (`${HOST}:${PORT}`), checked once resolved; unset or invalid, the upstream answers 503 variable_unavailable.",
+  );
 
 const retrySchema = z
   .strictObject({

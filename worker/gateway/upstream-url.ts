@@ -26,12 +26,21 @@ export function endpointUrl(value: string): URL | undefined {
   }
 }
 
+/** Why an endpoint string is refused (no value quoted), or undefined for a good one. */
+export function endpointProblem(value: string): string | undefined {
+  const url = endpointUrl(value);
+  if (!url) return "must be host:port or an http(s) URL";
+  // WHATWG URLs take `$`, `{`, `!`… in a host name; no DNS name or address holds them, and one
+  // would only be a `${VAR}` or `$VAR` left unexpanded.
+  if (!/^([a-z0-9._-]+|\[[0-9a-f:.]+\])$/.test(url.hostname)) return "must name a host by DNS name or IP address";
+  if (url.username || url.password || url.search || url.hash) return "must not carry credentials, a query or a fragment";
+  return undefined;
+}
+
 /** Parses a configured endpoint (`host:port` or an http(s) URL); throws on a bad one. */
 export function parseEndpoint(endpoint: string): UpstreamEndpoint {
   const url = endpointUrl(endpoint);
-  if (!url || url.username || url.password || url.search || url.hash) {
-    throw new Error(`not an upstream endpoint: ${endpoint}`);
-  }
+  if (!url || endpointProblem(endpoint) !== undefined) throw new Error(`not an upstream endpoint: ${endpoint}`);
   return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
 }
 

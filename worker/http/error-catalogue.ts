@@ -75,6 +75,10 @@ export const ERROR_CATALOGUE = {
   plugin_unavailable: { status: 503, message: "this route runs a plugin the gateway cannot run" },
   document_unavailable: { status: 503, message: "a JSON Schema this route validates with has not been uploaded" },
   config_unavailable: { status: 503, message: "the gateway could not load its configuration; retry shortly" },
+  variable_unavailable: {
+    status: 503,
+    message: "a Worker variable the upstream of this route needs is not set or not valid; the operator has been told",
+  },
   secret_unavailable: {
     status: 500,
     message: "the gateway is missing a secret this request needs; the operator has been told",
@@ -115,6 +119,9 @@ export const ERROR_CATALOGUE = {
     status: 503,
     message: "the config store (KV) failed after the change was audited; check the current version and retry",
   },
+
+  // ---------------------------------------------------------------- the admin API: response cache
+  invalid_cache_purge: { status: 400, message: "the cache purge request is not valid; nothing was purged" },
 
   // ---------------------------------------------------------------- the admin API: consumers
   invalid_consumer: { status: 400, message: "the consumer is not valid; nothing was changed" },

@@ -21,19 +21,26 @@ export const ACCESS_LOG_FIELDS = [
   "referer",
 ] as const;
 
-export const loggingSchema = z.strictObject({
-  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  format: z.enum(["json"]).default("json"),
-  access_log: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      fields: z
-        .array(z.enum(ACCESS_LOG_FIELDS))
-        .min(1)
-        .default(["timestamp", "request_id", "client_ip", "method", "path", "status", "duration_ms"]),
-    })
-    .optional(),
-});
+export const loggingSchema = z
+  .strictObject({
+    level: z
+      .enum(["debug", "info", "warn", "error"])
+      .default("info")
+      .describe("The least severe of the gateway's own log lines written to the console (Workers Logs). Default info."),
+    format: z.enum(["json"]).default("json").describe("One JSON object per line, the only format Workers Logs indexes. Default json."),
+    access_log: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("One line per request. Default true."),
+        fields: z
+          .array(z.enum(ACCESS_LOG_FIELDS))
+          .min(1)
+          .default(["timestamp", "request_id", "client_ip", "method", "path", "status", "duration_ms"])
+          .describe("The fields of each line, in this order; credentials and secrets are redacted from every value."),
+      })
+      .optional()
+      .describe("The request log: one JSON line per request on the Worker's console."),
+  })
+  .describe("The gateway's logs on the Worker's console (Workers Logs, `wrangler tail`).");
 
 export type AccessLogOptions = NonNullable<NonNullable<z.output<typeof loggingSchema>>["access_log"]>;
 
@@ -44,15 +51,15 @@ export type AccessLogOptions = NonNullable<NonNullable<z.output<typeof loggingSc
 export const metricsSchema = z.strictObject({
   prometheus: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      path: z.string().default("/metrics"),
+      enabled: z.boolean().default(false).describe("Loom's Prometheus endpoint on or off. Default false."),
+      path: z.string().default("/metrics").describe("Loom's scrape path. Default `/metrics`."),
     })
     .optional()
     .describe("Not served yet: a Worker has no scrape port, and a metrics path under the gateway would be public."),
   opentelemetry: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      endpoint: z.string().optional(),
+      enabled: z.boolean().default(false).describe("Loom's OTLP metrics export on or off. Default false."),
+      endpoint: z.string().optional().describe("Loom's OTLP collector address for metrics."),
     })
     .optional()
     .describe("Not exported yet."),

@@ -23,7 +23,7 @@ function countingRandom(fraction: number): TraceRandom {
 interface Run {
   response: Response;
   /** The headers the proxy would add for the upstream, as the terminal handler saw them. */
-  upstreamHeaders: readonly (readonly [string, string])[];
+  upstreamHeaders: readonly (readonly [string, string | null])[];
   /** The export requests' bodies, parsed. */
   exported: Record<string, any>[];
   exportUrls: string[];
@@ -47,7 +47,7 @@ async function run(
 ): Promise<Run> {
   const exported: Record<string, any>[] = [];
   const exportUrls: string[] = [];
-  let upstreamHeaders: readonly (readonly [string, string])[] = [];
+  let upstreamHeaders: readonly (readonly [string, string | null])[] = [];
   const hono = appWithRequestContext();
   hono.use(async function earlierUpstreamHeader(c, next) {
     c.set("upstreamHeaders", [["x-earlier", "kept"]]);
@@ -149,6 +149,38 @@ describe("tracing", () => {
     expect(sent).toMatch(/^00-[0-9a-f]{32}-0102030405060708-01$/);
     expect(sent).not.toContain(TRACE);
     expect(spanOf(exported[0]!).parentSpanId).toBeUndefined();
+  });
+
+  it("removes the client's tracestate when it starts a new trace, and keeps it with a trace it continues", async () => {
+    const restarted = await run("https://gw.example.com/api/x", { headers: { traceparent: "garbage", tracestate: "vendor=old" } });
+    expect(restarted.upstreamHeaders).toContainEqual(["tracestate", null]);
+    const started = await run("https://gw.example.com/api/x", { headers: { tracestate: "vendor=orphan" } });
+    expect(started.upstreamHeaders).toContainEqual(["tracestate", null]);
+    const continued = await run("https://gw.example.com/api/x", {
+      headers: { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: "v=1" },
+    });
+    expect(continued.upstreamHeaders.map(([name]) => name)).not.toContain("tracestate");
+  });
+
+  it("gives up on a collector that does not answer within the export timeout, and logs it", async () => {
+    let signal: AbortSignal | undefined;
+    const { response } = await run(
+      "https://gw.example.com/api/x",
+      {},
+      {
+        dependencies: {
+          exportTimeoutMs: 20,
+          // A collector that never answers: only the signal ends the wait.
+          fetcher: (request: Request) => {
+            signal = request.signal;
+            return new Promise<Response>((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));
+          },
+        },
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(signal?.aborted).toBe(true);
+    expect(warn.mock.calls.flat().join(" ")).toMatch(/trace_export_failed/);
   });
 
   it("exports nothing for an unsampled request, and tells the upstream it was not sampled", async () => {

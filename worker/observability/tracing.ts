@@ -4,13 +4,16 @@
  * response (`waitUntil`), one export request per sampled request.
  *
  * - The upstream receives the gateway's `traceparent` (its span as the parent), set through
- *   `c.var.upstreamHeaders` so it replaces the client's copy; `tracestate` passes on unchanged
- *   with the client's other headers.
+ *   `c.var.upstreamHeaders` so it replaces the client's copy. `tracestate` passes on unchanged
+ *   with a trace the gateway continues, and is removed when it starts a new one (no valid
+ *   `traceparent` came in): it belonged to a trace that is not the upstream's (W3C Trace Context
+ *   §3.3.1: a vendor that failed to parse traceparent must not use tracestate).
  * - What the span carries is what the access log may write: the path and the user agent go
  *   through redactText (with the values of the gateway's and the config's secrets), the query
  *   string not at all, no request or response header besides the user agent.
  * - An export failure is logged (`trace_export_failed`) and never changes the answer: the export
- *   runs after the response, and its errors are caught.
+ *   runs after the response, and its errors are caught. A collector that does not answer within
+ *   EXPORT_TIMEOUT_MS is given up on, so a hung one cannot hold each request's isolate work open.
  * - Unsampled requests cost the ids and one header; nothing is built or sent for them. With
  *   tracing off the step is not compiled in at all (pipeline/compile.ts).
  */
@@ -30,11 +33,18 @@ export interface TracingDependencies {
   random?: TraceRandom;
   /** Sends the export request; `fetch` unless a test replaces it. */
   fetcher?: (request: Request) => Promise<Response>;
+  /** EXPORT_TIMEOUT_MS unless a test shortens it. */
+  exportTimeoutMs?: number;
 }
+
+/** The longest an export waits for the collector's answer. */
+export const EXPORT_TIMEOUT_MS = 5_000;
 
 /** The status a thrown error becomes (an HttpError carries its own), as Hono's error handler answers it. */
 const statusOf = (error: unknown): number =>
   typeof error === "object" && error !== null && "status" in error && typeof error.status === "number" ? error.status : 500;
+
+const DROP_TRACESTATE = ["tracestate", null] as const;
 
 export const tracing = (options: TracingOptions, dependencies: TracingDependencies = {}): MiddlewareHandler<AppEnv> => {
   const endpoint = otlpTracesUrl(options.endpoint);
@@ -44,6 +54,7 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
   const random = dependencies.random ?? CRYPTO_RANDOM;
   const fetcher = dependencies.fetcher ?? ((request: Request) => fetch(request));
   const secretsOf = secretsOfEnv(dependencies.secretVariables ?? []);
+  const exportTimeoutMs = dependencies.exportTimeoutMs ?? EXPORT_TIMEOUT_MS;
 
   function finishedSpan(c: Context<AppEnv>, context: SpanContext, startMs: number, status: number): FinishedSpan {
     const secrets = secretsOf(c.env ?? {});
@@ -78,6 +89,7 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify(otlpTraceRequest(serviceName, span)),
+          signal: AbortSignal.timeout(exportTimeoutMs),
         }),
       );
       // The body is not read: a collector's partial-success details are not acted on.
@@ -97,7 +109,8 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
     const startMs = c.var.startedAt ?? Date.now();
     const context = spanContextFor(c.req.header("traceparent"), sampleRate, random);
     const others = c.var.upstreamHeaders;
-    c.set("upstreamHeaders", [...(others ?? []), ["traceparent", formatTraceparent(context)]]);
+    const traceparent = ["traceparent", formatTraceparent(context)] as const;
+    c.set("upstreamHeaders", [...(others ?? []), traceparent, ...(context.parentSpanId === undefined ? [DROP_TRACESTATE] : [])]);
     try {
       await next();
     } catch (error) {

@@ -3,11 +3,12 @@
  * middleware is built here once per config version (Envoy's "filter config built at load
  * time"), so a request only runs code, never re-reads or re-validates options.
  */
-import type { Handler, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import { Context, type Handler, type MiddlewareHandler } from "hono";
+import type { AppEnv, RequestVars } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
+import { resolveUpstreams, type UnresolvedEndpoint } from "../gateway/endpoint-variables";
 import { healthCheckSpec } from "../gateway/health-check";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -18,6 +19,8 @@ import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { bulkhead } from "../policies/bulkhead";
+import { responseCache } from "../policies/cache";
+import { compilePurges, type PurgeMarker } from "../policies/cache/purge";
 import { circuitBreaker } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { ipRules } from "../policies/ip-rules";
@@ -32,6 +35,7 @@ import { EMPTY_CONFIG } from "../config/normal-form";
 import type { Config, RouteConfig } from "../config/schema";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { pluginObjects, wasmOnlyNames } from "../config/plugin-names";
+import { cacheRules } from "./cache-rules";
 
 export interface CompiledConfig {
   /** Version of the stored config; 0 before the first `PUT /admin/config`. */
@@ -43,6 +47,8 @@ export interface CompiledConfig {
   readonly securityTxt: Handler<AppEnv>;
   /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
   readonly pipeline: MiddlewareHandler<AppEnv>;
+  /** Endpoints whose `${VAR}` references could not be resolved in this isolate (their upstreams answer 503), by config path. */
+  readonly unresolvedVariables: readonly UnresolvedEndpoint[];
 }
 
 /**
@@ -130,10 +136,25 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
 }
 
 /**
+ * Routes to an upstream with an endpoint whose `${VAR}` references did not resolve are never
+ * served (fail closed): after authentication and rate limits, so the answer tells only a caller
+ * who may use the route that it is down, and before the circuit, which has nothing to check.
+ */
+function unresolvedUpstreams(names: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+  return async function unresolvedUpstreams(c, next) {
+    if (names.has(c.get("route")!.config.upstream)) throw httpError("variable_unavailable");
+    return next();
+  };
+}
+
+/**
  * `upstream` with the longest attempt timeout any route gives it: a route's own `timeout`
  * replaces the upstream's, and the circuit's half-open probe must be allowed that long.
  */
-export function withLongestRouteTimeout(upstream: Config["upstreams"][number], routes: RouteConfig[]): Config["upstreams"][number] {
+export function withLongestRouteTimeout<U extends Pick<Config["upstreams"][number], "name" | "timeout">>(
+  upstream: U,
+  routes: RouteConfig[],
+): U {
   const timeout = Math.max(upstream.timeout, ...routes.map((route) => (route.upstream === upstream.name ? (route.timeout ?? 0) : 0)));
   return { ...upstream, timeout };
 }
@@ -144,7 +165,12 @@ export function withLongestRouteTimeout(upstream: Config["upstreams"][number], r
  * no route needed), then the route, who may call it (IP rules, CORS before auth because
  * browsers send preflights without credentials, auth), the body, and the proxy.
  */
-function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>): MiddlewareHandler<AppEnv> {
+function pipelineSteps(
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
+  purges: readonly PurgeMarker[],
+): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
   const allowedMethods = middleware.request_validation?.allowed_methods;
@@ -193,18 +219,23 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
     steps.push(build("middleware.body_limit.max_size", () => bodyLimit({ maxSize })));
   }
   steps.push(routePlugins(routes, documents));
+  if (unresolved.length > 0) steps.push(unresolvedUpstreams(new Set(unresolved.map((endpoint) => endpoint.upstream))));
   const circuits = circuitBreaker({
-    upstreams: config.upstreams.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
+    upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
-  steps.push(circuits.guard);
-  // After the circuit (an open one refuses without taking a slot), before the vault's credential
-  // (no plaintext is held while a request queues); it holds a slot until the body has been passed on.
-  steps.push(bulkhead({ upstreams: config.upstreams }));
+  // Everything from the circuit to the upstream: what a cache miss and a background revalidation run.
+  const upstreamSteps: MiddlewareHandler<AppEnv>[] = [
+    circuits.guard,
+    // After the circuit (an open one refuses without taking a slot), before the vault's credential
+    // (no plaintext is held while a request queues); it holds a slot until the body has been passed
+    // on. A cache hit never gets here, so it takes no slot.
+    bulkhead({ upstreams: served }),
+  ];
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
-  if (routes.some((route) => route.credential)) steps.push(credentialInjection({ routes }));
+  if (routes.some((route) => route.credential)) upstreamSteps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
-  steps.push(
-    proxy(config.upstreams, {
+  upstreamSteps.push(
+    proxy(served, {
       ...credentials,
       credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
       injectedHeaders: routes.flatMap((route) => (route.credential ? [route.credential.header] : [])),
@@ -212,21 +243,55 @@ function pipelineSteps(config: Config, documents: ReadonlyMap<string, unknown>):
       circuits,
     }),
   );
-  return chain(steps);
+  // After every access check (IP rules, auth, rate limits, plugins): a hit never skips one.
+  const rules = cacheRules(config);
+  if (rules.size > 0) {
+    steps.push(responseCache({ rules, revalidate: inContextOfItsOwn(chain(upstreamSteps)), purged: compilePurges(purges) }));
+  }
+  return chain([...steps, ...upstreamSteps]);
 }
 
-export function compileConfig(version: number, config: Config, documents: ReadonlyMap<string, unknown>): CompiledConfig {
+/**
+ * Runs `steps` for `request` in a context of its own that carries the variables of `c` (route,
+ * tenant, identity): the cache's background revalidation, which must not touch the response
+ * `c` is answering with.
+ */
+function inContextOfItsOwn(steps: MiddlewareHandler<AppEnv>): (c: Context<AppEnv>, request: Request) => Promise<Response> {
+  return async (c, request) => {
+    const context = new Context<AppEnv>(request, { env: c.env, executionCtx: c.executionCtx });
+    for (const [name, value] of Object.entries(c.var) as [keyof RequestVars, never][]) {
+      // The header scan is of the client's request, not this one.
+      if (name !== "headerScan") context.set(name, value);
+    }
+    await steps(context, async () => {});
+    return context.res;
+  };
+}
+
+/**
+ * `env` is the isolate's environment, which never changes during its life: `${VAR}` references
+ * in endpoints are resolved here, once per config version (endpoint-variables.ts).
+ */
+export function compileConfig(
+  version: number,
+  config: Config,
+  documents: ReadonlyMap<string, unknown>,
+  env: Record<string, unknown>,
+  purges: readonly PurgeMarker[] = [],
+): CompiledConfig {
+  const addresses = resolveUpstreams(config.upstreams, env);
   return Object.freeze({
     version,
     config,
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents),
+    pipeline: pipelineSteps(config, documents, addresses, purges),
+    unresolvedVariables: addresses.unresolved,
   });
 }
 
 /** The config in force before anything was saved: no routes, so every request is a 404. */
 export function emptyCompiledConfig(): CompiledConfig {
-  return compileConfig(0, EMPTY_CONFIG, new Map());
+  return compileConfig(0, EMPTY_CONFIG, new Map(), {});
 }

@@ -1,12 +1,13 @@
 /**
  * The per-isolate cache of the compiled config that the request path reads: one bulk read of
- * the small revision keys at most every CONFIG_CACHE_TTL_MS, and a load and compile only when
- * they changed. Saving is config/store.ts's; it tells this cache of every change it saves.
+ * the small revision keys (and the response cache's purge markers) at most every
+ * CONFIG_CACHE_TTL_MS, and a load and compile only when they changed. Saving is config/store.ts's; it tells this cache of every change it saves.
  */
 import { readDocument, readRevision, readVersion } from "../config/kv";
 import { storedConfig } from "../config/normal-form";
 import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
+import type { PurgeMarker } from "../policies/cache/purge";
 import { httpError } from "../http/errors";
 import { sharedWork, type WaitUntil } from "../http/shared-work";
 import { log } from "../observability/logger";
@@ -84,8 +85,8 @@ export function invalidateCompiledConfig(): void {
 
 async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
   try {
-    const { version, revision } = await readRevision(env.CONFIG);
-    const compiled = entry?.revision === revision ? entry.compiled : await load(env.CONFIG, version);
+    const { version, revision, purges } = await readRevision(env.CONFIG);
+    const compiled = entry?.revision === revision ? entry.compiled : await load(env, version, purges);
     if (startedIn === generation) entry = { compiled, revision, checkedAt: Date.now() };
     return compiled;
   } catch (error) {
@@ -99,7 +100,8 @@ async function refresh(env: Env, startedIn: number): Promise<CompiledConfig> {
   }
 }
 
-async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
+async function load(env: Env, version: number, purges: readonly PurgeMarker[]): Promise<CompiledConfig> {
+  const kv = env.CONFIG;
   if (version === 0) return emptyCompiledConfig();
   const record = await readVersion(kv, version);
   if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
@@ -112,7 +114,13 @@ async function load(kv: KVNamespace, version: number): Promise<CompiledConfig> {
       if (stored) documents.set(path, stored.document);
     }),
   );
-  return compileConfig(version, config, documents);
+  const compiled = compileConfig(version, config, documents, env, purges);
+  // Once per config version per isolate: the compile is cached until the next version. The
+  // message names the variables, never a value.
+  for (const { path, upstream, message } of compiled.unresolvedVariables) {
+    log.error("config_variable_unresolved", { version, path, upstream, message });
+  }
+  return compiled;
 }
 
 /** Served by a cold isolate that could not load any config (not cached): the gateway fails closed. */

@@ -76,3 +76,24 @@ export const identifier = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
     "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
   );
+
+/** Route path: `/exact`, `/users/:id`, `/api/*` (a final `*` matches the rest of the path). */
+export const routePath = z
+  .string()
+  .max(1024)
+  .superRefine((path, ctx) => {
+    if (!path.startsWith("/")) ctx.addIssue({ code: "custom", message: "must start with /" });
+    const segments = path.split("/").slice(1);
+    segments.forEach((segment, index) => {
+      if (segment === "*" && index !== segments.length - 1) {
+        ctx.addIssue({ code: "custom", message: "`*` is only allowed as the last segment" });
+      } else if (segment !== "*" && segment.includes("*")) {
+        ctx.addIssue({ code: "custom", message: "`*` must be a whole segment, as in /api/*" });
+      } else if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
+        ctx.addIssue({ code: "custom", message: `bad parameter segment ${segment}` });
+      } else if (segment === "." || segment === ".." || /%2e|%2f|%5c/i.test(segment)) {
+        ctx.addIssue({ code: "custom", message: "must be in normal form (no dot segments or encoded dots/slashes)" });
+      }
+    });
+  })
+  .describe("Path pattern: exact segments, `:name` parameters, and a final `*` wildcard.");

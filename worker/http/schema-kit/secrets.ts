@@ -1,8 +1,11 @@
 /**
- * `${VAR}` references to Worker secrets. The config store (KV) only ever holds the reference;
+ * `${VAR}` references to Worker secrets (a whole field is one reference; see variables.ts for
+ * references inside a string). The config store (KV) only ever holds the reference;
  * the value is read from the Worker's environment at the moment a request needs it, so a
  * leaked KV namespace leaks no secret, and rotating a secret needs no config change.
  */
+
+import { variableValue } from "./variables";
 
 /** A whole-string reference such as `${API_KEY_1}`. Upper-case, like environment variables. */
 export const SECRET_REF_PATTERN = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
@@ -27,8 +30,8 @@ export function secretName(ref: string): string {
  */
 export function resolveSecret(ref: string, env: Record<string, unknown>): string {
   const name = secretName(ref);
-  const value = env[name];
-  if (typeof value !== "string" || value.length === 0) throw new SecretUnavailableError(name);
+  const value = variableValue(env, name);
+  if (value === undefined) throw new SecretUnavailableError(name);
   return value;
 }
 

@@ -11,7 +11,7 @@ const MINUTE_MS = 60_000;
 
 export const circuitBreakerSchema = z
   .strictObject({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe("Keep a circuit per endpoint of this upstream. Default true (with the block present)."),
     failure_threshold: z
       .number()
       .int()

@@ -26,7 +26,7 @@ const tlsSchema = z.strictObject({
 });
 
 export const listenerSchema = z.strictObject({
-  name: identifier,
+  name: identifier.describe("The listener's name, for a route's `listener: NAME`."),
   address: z.string().optional().describe("Ignored at the edge: Workers are reached on Cloudflare's anycast addresses."),
   protocol: z
     .enum(LISTENER_PROTOCOLS)
@@ -34,7 +34,7 @@ export const listenerSchema = z.strictObject({
     .describe(
       "`http`, `h2c`, `grpc`: plaintext and TLS admitted. `https`, `http3`, `grpcs`: TLS required (403 `tls_required`). HTTP/2 and HTTP/3 are terminated by Cloudflare's edge whatever is written here. On a route pinned to a `grpc`/`grpcs` listener, native gRPC (`application/grpc`) is answered 501 `grpc_unsupported`: a Worker's fetch cannot pass HTTP trailers, which carry gRPC's status; gRPC-Web is proxied.",
     ),
-  tls: tlsSchema.optional(),
+  tls: tlsSchema.optional().describe("What the listener asks of TLS connections: the version and client certificates."),
 });
 
 export type ListenerConfig = z.output<typeof listenerSchema>;
