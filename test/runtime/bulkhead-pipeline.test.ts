@@ -28,6 +28,7 @@ beforeAll(async () => {
   const { warnings } = await putConfig({
     routes: [
       { id: "guarded", path: "/guarded/*", upstream: "guarded", strip_prefix: true },
+      { id: "guarded-cached", path: "/guarded-cached/*", upstream: "guarded", strip_prefix: true, cache: { enabled: true } },
       { id: "plain", path: "/plain/*", upstream: "plain", strip_prefix: true },
       { id: "loom", path: "/loom/*", upstream: "backend-v1", strip_prefix: true },
     ],
@@ -48,6 +49,31 @@ beforeAll(async () => {
 });
 
 describe("bulkhead through the pipeline", () => {
+  it("answers a cache hit while the upstream's slots are all taken: a hit takes no slot", async () => {
+    const cached = "/guarded-cached/cacheable/bulkhead-cached";
+    const miss = request(cached);
+    expect((await miss.response).headers.get("X-Cache")).toBe("MISS");
+    await (await miss.response).text();
+    await miss.settled();
+
+    const held = request("/guarded/held/bulkhead-held-for-hit");
+    await until(async () => (await hits("bulkhead-held-for-hit")) === 1);
+    const full = request("/guarded/flaky/bulkhead-full-for-hit");
+    expect((await full.response).status).toBe(503);
+    await full.settled();
+
+    const hit = request(cached);
+    const res = await hit.response;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Cache")).toBe("HIT");
+    await res.text();
+    await hit.settled();
+
+    await fetch("https://origin.test/release/bulkhead-held-for-hit", { method: "POST", body: "{}" });
+    await (await held.response).text();
+    await held.settled();
+  });
+
   it("serves LOOM-CONFIG.md's upstream block as written, many requests at once", async () => {
     const sent = Array.from({ length: 20 }, (_, i) => request(`/loom/flaky/bulkhead-loom-${i % 2}`));
     for (const { response } of sent) {
