@@ -29,7 +29,7 @@ export const bulkheadSchema = z
       .max(10_000)
       .default(0)
       .describe(
-        "Requests that may wait for a slot, across all isolates (each isolate queues its share: queue_size divided by the isolates using the bulkhead, rounded up); beyond it 503 bulkhead_full at once. Default 0 (no queue), 0-10000.",
+        "Requests that may wait for a slot, across all isolates (each isolate queues its share: queue_size divided by the isolates using the bulkhead, rounded up); beyond it 503 bulkhead_full without waiting (once the upstream's object confirms no slot is free). Default 0 (no queue), 0-10000.",
       ),
     timeout: boundedDuration(1, 60_000, "1ms and 60s")
       .prefault("5s")
