@@ -23,7 +23,7 @@ import type { Config } from "./schema";
  * unit changes meaning (a refinement, a transform): stored versions are then validated again
  * by the new rules, as a deploy before normal forms did on every load.
  */
-export const NORMAL_FORM = "1-aac0da386206c315";
+export const NORMAL_FORM = "1-89abe7e7ebf84220";
 
 /** The config before the first save, as `configSchema.parse({})` gives it (pinned by normal-form.test.ts). */
 export const EMPTY_CONFIG: Config = {
