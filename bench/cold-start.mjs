@@ -161,7 +161,7 @@ async function coldStart(Miniflare, options, originBody) {
 }
 
 /**
- * The bare pass-through with the gateway's bindings (KV, D1, R2, queues, the two Durable Object
+ * The bare pass-through with the gateway's bindings (KV, D1, R2, queues, the three Durable Object
  * classes, which Miniflare sets up as services of their own in the same workerd): the gateway
  * minus this is what the gateway's own code costs a fresh isolate.
  */
@@ -169,6 +169,7 @@ const PASS_THROUGH_WITH_BINDINGS = `
 import { DurableObject } from "cloudflare:workers";
 export class RateLimiter extends DurableObject {}
 export class CircuitBreaker extends DurableObject {}
+export class Bulkhead extends DurableObject {}
 export default {
   fetch(request, env) {
     const url = new URL(request.url);

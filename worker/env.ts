@@ -3,6 +3,7 @@
  * Declared once here; `wrangler.toml` is the source of the binding names.
  */
 import type { JWTPayload } from "jose";
+import type { Bulkhead } from "../durable-objects/bulkhead";
 import type { CircuitBreaker } from "../durable-objects/circuit-breaker";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 
@@ -19,6 +20,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** One circuit per upstream (durable-objects/circuit-breaker.ts). */
   CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker>;
+  /** One set of concurrency slots per upstream with a bulkhead (durable-objects/bulkhead.ts). */
+  BULKHEAD: DurableObjectNamespace<Bulkhead>;
   /** Admin bearer token, a Worker secret. Without it the admin API refuses everyone. */
   ADMIN_TOKEN?: string;
   /** `on`: serve the admin API although the config says `admin.enabled: false` (worker/admin/switch.ts). */

@@ -25,5 +25,6 @@ export default {
       await (await import("./audit/retention")).runScheduledPrune(env, retentionDays, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env, unknown>;
+export { Bulkhead } from "../durable-objects/bulkhead";
 export { CircuitBreaker } from "../durable-objects/circuit-breaker";
 export { RateLimiter } from "../durable-objects/rate-limiter";

@@ -1,26 +1,34 @@
 /**
- * LOOM-CONFIG.md's routes example over real HTTP: saved as YAML through `PUT /admin/config` on
- * `wrangler dev`, then requests whose Host, headers and query decide between api-v1 (priority
- * 100, conditions, strip_prefix) and catchall (`/*`, priority 1), to a Node origin on 127.0.0.1.
- * test/fixtures/loom-routes.yaml holds the example, its endpoints adapted to the test origin.
+ * LOOM-CONFIG.md's example block over real HTTP: saved as YAML through `PUT /admin/config` on
+ * `wrangler dev` (test/fixtures/loom-routes.yaml, exactly as documented but for its two endpoints,
+ * which become two Node origins on 127.0.0.1). Requests whose Host, headers and query decide
+ * between api-v1 (priority 100, conditions, strip_prefix) and catchall (`/*`, priority 1); the
+ * upstream's consistent hash on X-User-ID and its bulkhead; the top-level cache.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { marker, rawRequest, startE2E, type E2E, type OriginRequest } from "./harness";
+import { marker, rawRequest, startE2E, startOrigin, type E2E, type Origin, type OriginRequest } from "./harness";
 
 const loomRoutesYaml = readFileSync(new URL("../fixtures/loom-routes.yaml", import.meta.url), "utf8");
 
 let e2e: E2E;
+let node2: Origin;
 let warnings: string[];
+
+/** What either origin received with marker `m`. */
+const received = (m: string) => [...e2e.origin.received(m), ...node2.received(m)];
 
 beforeAll(async () => {
   e2e = await startE2E();
-  const saved = await e2e.gateway.putConfig(loomRoutesYaml.replace("ORIGIN", e2e.origin.endpoint));
+  node2 = await startOrigin();
+  const config = loomRoutesYaml.replace("node1.internal:8080", e2e.origin.endpoint).replace("node2.internal:8080", node2.endpoint);
+  expect(config).not.toContain(".internal:");
+  const saved = await e2e.gateway.putConfig(config);
   const text = await saved.text();
   expect(saved.status, text).toBe(200);
   ({ warnings } = JSON.parse(text) as { warnings: string[] });
 });
-afterAll(() => e2e?.stop());
+afterAll(() => Promise.all([e2e?.stop(), node2?.stop()]));
 
 /** Sends GET `path` with `headers` to Host `host`; returns the status and what the origin received. */
 async function through(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; seen: OriginRequest }> {
@@ -29,7 +37,7 @@ async function through(host: string, path: string, headers: Record<string, strin
     path: `${path}${path.includes("?") ? "&" : "?"}m=${m}`,
     headers: { Host: host, ...headers },
   });
-  const [seen] = e2e.origin.received(m);
+  const [seen] = received(m);
   expect(seen, res.text).toBeDefined();
   return { status: res.status, seen: seen! };
 }
@@ -55,5 +63,34 @@ describe("LOOM-CONFIG.md's routes example through wrangler dev", () => {
     const { status, seen } = await through(host, path, headers);
     expect(status).toBe(200);
     expect(seen.path).toBe("/api/v1/users/7");
+  });
+
+  it("keeps one X-User-ID on one endpoint (consistent_hash), and spreads users over both", async () => {
+    const endpointOf = async (user: string) => {
+      const m = marker();
+      await rawRequest(e2e.gateway.url, {
+        path: `/users/${user}?m=${m}`,
+        headers: { Host: "www.example.com", "X-User-ID": user, "X-Cache-Bypass": "1" },
+      });
+      return e2e.origin.received(m).length === 1 ? "node1" : node2.received(m).length === 1 ? "node2" : "none";
+    };
+    const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+    const first = await Promise.all(users.map(endpointOf));
+    expect(first).not.toContain("none");
+    expect(await Promise.all(users.map(endpointOf))).toEqual(first);
+    expect(new Set(first).size).toBe(2);
+  });
+
+  it("caches GETs (the second is a HIT the origins never see), but not excluded_paths or with the bypass header", async () => {
+    const m = marker();
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      rawRequest(e2e.gateway.url, { path, headers: { Host: "www.example.com", ...headers } });
+    expect((await get(`/catalogue/${m}`)).headers["x-cache"]).toBe("MISS");
+    expect((await get(`/catalogue/${m}`)).headers["x-cache"]).toBe("HIT");
+    expect((await get(`/catalogue/${m}`, { "X-Cache-Bypass": "1" })).headers["x-cache"]).toBe("BYPASS");
+    expect(received(m)).toHaveLength(2);
+    const auth = marker();
+    for (let i = 0; i < 2; i++) expect((await get(`/api/auth/${auth}`)).headers["x-cache"]).toBeUndefined();
+    expect(received(auth)).toHaveLength(2);
   });
 });

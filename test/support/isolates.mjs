@@ -6,7 +6,8 @@
  *   --dry-run`), each a separate isolate on its own socket; their RATE_LIMITER and
  *   CIRCUIT_BREAKER bindings point at the classes of one home worker (`scriptName: "home"`),
  *   so every isolate calls the same objects; all share the KV namespace and the D1 database
- *   (same ids); every outbound fetch of a gateway goes to an origin worker.
+ *   (same ids); every outbound fetch of a gateway goes to an origin worker, or, with
+ *   `network: true`, to the network (a real origin on 127.0.0.1).
  *
  * The home worker's main module is HOME_MODULE, not the bundle: it re-exports the bundle and
  * wraps RateLimiter so that `objectDelayMs` can put an artificial round trip (half before, half
@@ -30,7 +31,7 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const CF = { colo: "LOC", country: "XX", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3", tlsCipher: "AEAD-AES128-GCM-SHA256" };
 const ORIGIN_SCRIPT = `export default { fetch() { return new Response("origin"); } };`;
 const HOME_MODULE = `
-import worker, { CircuitBreaker, RateLimiter as BundledRateLimiter } from "./index.js";
+import worker, { Bulkhead, CircuitBreaker, RateLimiter as BundledRateLimiter } from "./index.js";
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -44,7 +45,7 @@ export class RateLimiter extends BundledRateLimiter {
   }
 }
 
-export { CircuitBreaker };
+export { Bulkhead, CircuitBreaker };
 export default worker;
 `;
 
@@ -57,9 +58,12 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * `secrets`: Worker secrets the config references (`${NAME}`), set on every worker.
  *
- * @param {{ isolates: number, config: unknown, objectDelayMs?: number, secrets?: Record<string, string> }} options
+ * `network`: the gateways' fetches leave workerd (to an origin the test runs), rather than going
+ * to the origin worker.
+ *
+ * @param {{ isolates: number, config: unknown, objectDelayMs?: number, secrets?: Record<string, string>, network?: boolean }} options
  */
-export async function startIsolates({ isolates, config, objectDelayMs = 0, secrets = {} }) {
+export async function startIsolates({ isolates, config, objectDelayMs = 0, secrets = {}, network = false }) {
   const dir = await mkdtemp(join(tmpdir(), "loom-isolates-"));
   const adminToken = randomBytes(24).toString("hex");
   /** The Workers' console: errors kept to explain a failure, never printed. */
@@ -79,7 +83,7 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0, secre
       },
     );
     await writeFile(join(dir, "home.mjs"), HOME_MODULE);
-    mf = new Miniflare(workerOptions(dir, isolates, { ...secrets, ADMIN_TOKEN: adminToken }, objectDelayMs, problems));
+    mf = new Miniflare(workerOptions(dir, isolates, { ...secrets, ADMIN_TOKEN: adminToken }, objectDelayMs, problems, network));
     await mf.ready;
     const urls = await Promise.all(
       Array.from({ length: isolates }, async (_, index) => (await mf.unsafeGetDirectURL(`gw${index}`)).origin),
@@ -106,7 +110,7 @@ export async function startIsolates({ isolates, config, objectDelayMs = 0, secre
   }
 }
 
-function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
+function workerOptions(outdir, isolates, secrets, objectDelayMs, problems, network) {
   // Bindings, vars and compatibility settings from wrangler.toml; the code is the upload's modules,
   // listed (Miniflare cannot take wrangler's rules for finding them). (wrangler's types describe
   // the Miniflare it bundles; this one takes the same v4 shape.)
@@ -118,7 +122,7 @@ function workerOptions(outdir, isolates, secrets, objectDelayMs, problems) {
     modulesRoot: outdir,
     // The config is re-read once a second: the gateways follow a saved version within that.
     bindings: { ...fromToml.bindings, ...secrets, CONFIG_CACHE_TTL_MS: "1000" },
-    outboundService: "origin",
+    ...(network ? {} : { outboundService: "origin" }),
   };
   const durableObjects = Object.fromEntries(
     Object.entries(fromToml.durableObjects ?? {}).map(([binding, object]) => [

@@ -23,7 +23,7 @@ import type { Config } from "./schema";
  * unit changes meaning (a refinement, a transform): stored versions are then validated again
  * by the new rules, as a deploy before normal forms did on every load.
  */
-export const NORMAL_FORM = "1-3f44ce1a429f5ba1";
+export const NORMAL_FORM = "1-decdb61bc0c00e79";
 
 /** The config before the first save, as `configSchema.parse({})` gives it (pinned by normal-form.test.ts). */
 export const EMPTY_CONFIG: Config = {

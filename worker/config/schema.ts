@@ -17,6 +17,7 @@ import { authFailureLimitSchema } from "../limits/schema";
 import { loggingSchema, metricsSchema, tracingSchema } from "../observability/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
+import { bulkheadSchema } from "../policies/bulkhead/schema";
 import { cacheSchema, routeCacheSchema } from "../policies/cache/schema";
 import { requestValidatorPlugin } from "../policies/body-schema/schema";
 import { circuitBreakerSchema } from "../policies/circuit-breaker/schema";
@@ -73,6 +74,7 @@ export const routeSchema = routeTargetSchema.extend({
 
 export const upstreamSchema = upstreamTargetSchema.extend({
   circuit_breaker: circuitBreakerSchema.optional(),
+  bulkhead: bulkheadSchema.optional(),
 });
 
 // ---------------------------------------------------------------- other blocks

@@ -116,6 +116,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
       "cache: the Workers Cache API stores nothing for requests to *.workers.dev: serve the gateway on a custom domain or route for responses to be cached (each data centre keeps its own copy)",
     );
   }
+  warnings.push(...bulkheadWarnings(config));
   const notEnforced: [unknown, string][] = [
     [config.ai_gateway?.security, "ai_gateway.security"],
     [config.metrics, "metrics"],
@@ -197,6 +198,15 @@ function serviceDiscoveryWarnings(config: Config): string[] {
     }
   });
   return warnings;
+}
+
+/** A bulkhead block that is off, as Loom's code reads `enabled` unset: saying nothing would look like a limit. */
+function bulkheadWarnings(config: Config): string[] {
+  return config.upstreams.flatMap((upstream, u) =>
+    upstream.bulkhead && !upstream.bulkhead.enabled
+      ? [`upstreams[${u}].bulkhead: enabled is not true (Loom's code default is false): no concurrency limit applies to this upstream`]
+      : [],
+  );
 }
 
 /** What Loom's code dialect of `admin` does at the edge that its keys alone would not say. */

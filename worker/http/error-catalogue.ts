@@ -56,6 +56,8 @@ export const ERROR_CATALOGUE = {
   // ---------------------------------------------------------------- the upstream and the vault
   upstream_circuit_open: { status: 503, message: "the upstream is failing and requests to it are paused; retry later" },
   upstream_unhealthy: { status: 503, message: "every endpoint of the upstream fails its health check; retry later" },
+  bulkhead_full: { status: 503, message: "the upstream has as many requests in flight as it accepts, and none can wait; retry later" },
+  bulkhead_unavailable: { status: 503, message: "the upstream's concurrency limit cannot be checked right now; retry shortly" },
   upstream_timeout: { status: 504, message: "The upstream did not answer in time." },
   upstream_unavailable: { status: 502, message: "The upstream could not be reached." },
   upstream_response_too_large: { status: 502, message: "The upstream response is larger than the gateway passes on." },

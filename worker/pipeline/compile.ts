@@ -25,6 +25,7 @@ import {
 import { lookupConsumerKey } from "../consumers/lookup";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
+import { bulkhead } from "../policies/bulkhead";
 import { responseCache } from "../policies/cache";
 import { compilePurges, type PurgeMarker } from "../policies/cache/purge";
 import { circuitBreaker } from "../policies/circuit-breaker";
@@ -239,7 +240,13 @@ function pipelineSteps(
     upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
   // Everything from the circuit to the upstream: what a cache miss and a background revalidation run.
-  const upstreamSteps: MiddlewareHandler<AppEnv>[] = [circuits.guard];
+  const upstreamSteps: MiddlewareHandler<AppEnv>[] = [
+    circuits.guard,
+    // After the circuit (an open one refuses without taking a slot), before the vault's credential
+    // (no plaintext is held while a request queues); it holds a slot until the body has been passed
+    // on. A cache hit never gets here, so it takes no slot.
+    bulkhead({ upstreams: served }),
+  ];
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) upstreamSteps.push(credentialInjection({ routes }));
   const credentials = gatewayCredentials(...routeAuth);
