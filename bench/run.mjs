@@ -110,6 +110,25 @@ const VALID_ORDER = {
     { sku: "gadget-xl", quantity: 1 },
   ],
 };
+// A typical GraphQL request of about 1 KB: a named query with variables, nested selections,
+// an inline fragment, a fragment spread twice and a directive.
+const GRAPHQL_BODY = JSON.stringify({
+  operationName: "ProductPage",
+  variables: { id: "p_7f3k9q2m", reviews: 5, related: 4, withStock: true },
+  query: `query ProductPage($id: ID!, $reviews: Int = 3, $related: Int = 4, $withStock: Boolean!) {
+  product(id: $id) {
+    id name slug description
+    price { amount currency discount { percent endsAt } }
+    images(first: 4) { url width height alt }
+    stock @include(if: $withStock) { available warehouse { id city } }
+    category { id name parent { id name } }
+    reviews(first: $reviews) { edges { node { id rating title body author { ...UserCard } } } pageInfo { hasNextPage endCursor } }
+    related(first: $related) { id name price { amount currency } ... on Bundle { items { id name } } }
+  }
+  viewer { ...UserCard cart { id count total { amount currency } } }
+}
+fragment UserCard on User { id displayName avatar(size: 64) { url } }`,
+});
 // The targets of each scenario, measured in the same rounds. --self-check puts a second
 // pass-through in the gateway's place; --profile starts only the gateways.
 const PASS_THROUGH_TARGETS = SELF_CHECK ? ["pass-through", "pass-through-2"] : ["pass-through", "required-work", "gateway"];
@@ -133,6 +152,24 @@ const SCENARIOS = [
   // Loom's response cache: after the first request every answer is a hit (X-Cache: HIT), with
   // every access check still run; the pass-through forwards each request to the origin.
   { name: "CACHE", method: "GET", path: "/cached/items/42", targets: PASS_THROUGH_TARGETS },
+  // The GraphQL guard: the same 1 KB request to a route with `graphql: true` and to one without;
+  // the difference is what the guard adds (target: at most 0.2x the pass-through's CPU).
+  {
+    name: "GQL",
+    method: "POST",
+    path: "/graphql",
+    headers: { "content-type": "application/json" },
+    body: GRAPHQL_BODY,
+    targets: PASS_THROUGH_TARGETS,
+  },
+  {
+    name: "GQL-PLAIN",
+    method: "POST",
+    path: "/graphql-plain",
+    headers: { "content-type": "application/json" },
+    body: GRAPHQL_BODY,
+    targets: PASS_THROUGH_TARGETS,
+  },
   // The hand-written Hono worker and the gateway doing its work (peer-config.yaml), and the same
   // config with JWT, a rate limit and a circuit breaker (gateway-guarded). All three get the
   // token; the first two just forward it.
@@ -988,6 +1025,7 @@ async function gatewayVsPassThrough() {
     workerdProblems: Object.fromEntries(targets.map((t) => [t.label, t.logs.problems])),
     rounds: all,
   };
+  report.graphqlGuard = graphqlGuardCost(report.scenarios);
   mkdirSync(join(BENCH, "results"), { recursive: true });
   const file = join(BENCH, "results", SELF_CHECK ? "self-check.json" : "latest.json");
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -1001,7 +1039,31 @@ async function gatewayVsPassThrough() {
   for (const target of targets) {
     if (target.logs.problems.length > 0) console.log(`${target.label} logged problems: ${target.logs.problems.join(" | ")}`);
   }
+  if (report.graphqlGuard) {
+    const g = report.graphqlGuard;
+    console.log(
+      `GraphQL guard on a 1 KB query: +${fmt(g.addedCpuMsPerRequest, 3)} CPU ms/req = ${fmt(g.ratioToPassThrough)}x the pass-through's CPU per request: ${g.verdict} (<= ${GRAPHQL_GUARD_MAX}x)`,
+    );
+  }
   console.log(`written: ${file.slice(ROOT.length + 1)}`);
+}
+
+/** The most CPU per request the GraphQL guard may add, as a share of the pass-through's (issue 16). */
+const GRAPHQL_GUARD_MAX = 0.2;
+
+/** What the guard adds: the gateway's CPU on the GraphQL route less on the same route without the guard, over the pass-through's. */
+function graphqlGuardCost(scenarios) {
+  const guarded = scenarios.GQL?.targets;
+  const plain = scenarios["GQL-PLAIN"]?.targets;
+  if (!guarded?.gateway || !plain?.gateway || !guarded["pass-through"]) return undefined;
+  const added = guarded.gateway.cpuMsPerRequest - plain.gateway.cpuMsPerRequest;
+  const ratio = added / guarded["pass-through"].cpuMsPerRequest;
+  return {
+    addedCpuMsPerRequest: added,
+    ratioToPassThrough: ratio,
+    target: GRAPHQL_GUARD_MAX,
+    verdict: ratio <= GRAPHQL_GUARD_MAX ? "meets target" : "misses target",
+  };
 }
 
 /** Profiles every gateway of every measured scenario (the targets --profile starts). */
