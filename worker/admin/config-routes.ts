@@ -1,5 +1,5 @@
 /** The whole config: read, replace, dry-run, history and rollback. */
-import { listVersions, readVersion } from "../config/kv";
+import { listVersions, readVersion, type VersionRecord } from "../config/kv";
 import { formatPath } from "../http/schema-kit/paths";
 import { currentDocument, readCurrent, saveConfig } from "../config/store";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
@@ -57,13 +57,22 @@ async function rollback(c: AdminContext) {
   }
   const target = request.data.version;
   let warnings: string[] = [];
+  let restored: VersionRecord | undefined;
   const saved = await saveConfig(
     c.env,
     changeAuthor(c),
-    { action: "rollback", target: "config", ifMatch: c.req.header("If-Match"), details: { rolled_back_to: target } },
+    {
+      action: "rollback",
+      target: "config",
+      ifMatch: c.req.header("If-Match"),
+      details: { rolled_back_to: target },
+      // The version's GraphQL allow-list comes back with its document.
+      persistedQueries: () => restored?.persisted_queries,
+    },
     async () => {
       const record = await readVersion(c.env.CONFIG, target);
       if (!record) throw notFound(`config version ${target}`);
+      restored = record;
       const valid = await validateForSave(c.env, record.document);
       warnings = valid.warnings;
       return valid.document;

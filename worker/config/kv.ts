@@ -19,6 +19,15 @@ export interface VersionRecord extends VersionMeta {
   document: Record<string, unknown>;
   /** The document's normal form (normal-form.ts); absent in versions saved before it existed. */
   normal?: NormalForm;
+  /** The GraphQL persisted-query allow-list in force with this version (`PUT /admin/graphql/persisted-queries`). */
+  persisted_queries?: PersistedQueriesRef;
+}
+
+/** An uploaded allow-list, stored once under its own hash (`pq:<sha256>`), named by the versions that use it. */
+export interface PersistedQueriesRef {
+  /** Hex SHA-256 of the stored JSON map. */
+  sha256: string;
+  count: number;
 }
 
 /** The schema's output for a version's document, which isolates compile without zod (normal-form.ts). */
@@ -52,6 +61,8 @@ export const KEYS = {
   documentPrefix: "doc:",
   /** The uploaded JSON document itself; `StoredDocumentMeta` as KV metadata. */
   document: (path: string) => `doc:${path}`,
+  /** An immutable persisted-query allow-list: `{ "<sha256 of the query>": "<query>" }`. */
+  persistedQueries: (sha256: string) => `pq:${sha256}`,
 } as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -138,6 +149,16 @@ async function* listKeys<Meta>(kv: KVNamespace, prefix: string): AsyncGenerator<
 export async function readDocument(kv: KVNamespace, path: string): Promise<{ document: unknown; meta: StoredDocumentMeta } | undefined> {
   const { value, metadata } = await kv.getWithMetadata<unknown, StoredDocumentMeta>(KEYS.document(path), "json");
   return value === null || !metadata ? undefined : { document: value, meta: metadata };
+}
+
+/**
+ * A stored allow-list as a map; it is immutable under its hash, so a version naming one that
+ * cannot be read is a store failure (the config is not compiled without it: fail closed).
+ */
+export async function readPersistedQueries(kv: KVNamespace, sha256: string): Promise<Map<string, string>> {
+  const list = await kv.get<Record<string, string>>(KEYS.persistedQueries(sha256), "json");
+  if (!list) throw new Error(`persisted query list ${sha256} is named by the version but not readable`);
+  return new Map(Object.entries(list));
 }
 
 /**

@@ -14,7 +14,7 @@ import { sha256Hex } from "../audit/chain";
 import { auditUnavailable, type ChangeAuthor } from "../audit/change-author";
 import type { Env } from "../env";
 import { httpError } from "../http/errors";
-import { KEYS, putMutable, readPointer, readVersion, type StoredDocumentMeta, type VersionRecord } from "./kv";
+import { KEYS, putMutable, readPointer, readVersion, type PersistedQueriesRef, type StoredDocumentMeta, type VersionRecord } from "./kv";
 import { normalForm } from "./normal-form";
 import { ifMatchAllows } from "./version-tag";
 import { errorName, log } from "../observability/logger";
@@ -92,6 +92,11 @@ export interface ConfigChange {
   /** The request's If-Match header, if any. */
   ifMatch: string | undefined;
   details?: Record<string, unknown>;
+  /**
+   * The persisted-query allow-list of the new version, asked once the document is edited;
+   * without it, the current version's carries over (a config change never drops the list).
+   */
+  persistedQueries?: () => PersistedQueriesRef | undefined;
 }
 
 function preconditionFailed(currentVersion: number) {
@@ -148,6 +153,8 @@ export async function saveConfig(
     action: change.action,
     normal,
   };
+  const persistedQueries = change.persistedQueries ? change.persistedQueries() : current.record?.persisted_queries;
+  if (persistedQueries) record.persisted_queries = persistedQueries;
   await storeWrite(async () => {
     await env.CONFIG.put(KEYS.version(version), JSON.stringify(record), {
       metadata: { created_at: createdAt, actor: author.actor, action: change.action },

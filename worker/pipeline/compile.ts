@@ -178,6 +178,7 @@ function pipelineSteps(
   documents: ReadonlyMap<string, unknown>,
   { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
   purges: readonly PurgeMarker[],
+  persistedQueries: ReadonlyMap<string, string>,
 ): MiddlewareHandler<AppEnv> {
   const { middleware, routes } = config;
   const router = compileRouter(routes);
@@ -229,6 +230,7 @@ function pipelineSteps(
   const graphql = build("graphql", () =>
     graphqlGuard({
       security: config.graphql?.security,
+      persistedQueries,
       routes,
       onRefused: auditWanted(config, "graphql_refused") ? recordGraphqlRefused : undefined,
     }),
@@ -284,6 +286,14 @@ function inContextOfItsOwn(steps: MiddlewareHandler<AppEnv>): (c: Context<AppEnv
   };
 }
 
+/** What the store holds beside the config's document that the compiled pipeline serves from. */
+export interface CompileInputs {
+  /** The response cache's purge markers. */
+  purges?: readonly PurgeMarker[];
+  /** The GraphQL allow-list of the version: SHA-256 hex of a query → the query. */
+  persistedQueries?: ReadonlyMap<string, string>;
+}
+
 /**
  * `env` is the isolate's environment, which never changes during its life: `${VAR}` references
  * in endpoints are resolved here, once per config version (endpoint-variables.ts).
@@ -293,7 +303,7 @@ export function compileConfig(
   config: Config,
   documents: ReadonlyMap<string, unknown>,
   env: Record<string, unknown>,
-  purges: readonly PurgeMarker[] = [],
+  { purges = [], persistedQueries = new Map() }: CompileInputs = {},
 ): CompiledConfig {
   const addresses = resolveUpstreams(config.upstreams, env);
   return Object.freeze({
@@ -302,7 +312,7 @@ export function compileConfig(
     accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents, addresses, purges),
+    pipeline: pipelineSteps(config, documents, addresses, purges, persistedQueries),
     unresolvedVariables: addresses.unresolved,
   });
 }

@@ -3,7 +3,7 @@
  * the small revision keys (and the response cache's purge markers) at most every
  * CONFIG_CACHE_TTL_MS, and a load and compile only when they changed. Saving is config/store.ts's; it tells this cache of every change it saves.
  */
-import { readDocument, readRevision, readVersion } from "../config/kv";
+import { readDocument, readPersistedQueries, readRevision, readVersion } from "../config/kv";
 import { storedConfig } from "../config/normal-form";
 import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
@@ -114,7 +114,8 @@ async function load(env: Env, version: number, purges: readonly PurgeMarker[]): 
       if (stored) documents.set(path, stored.document);
     }),
   );
-  const compiled = compileConfig(version, config, documents, env, purges);
+  const persistedQueries = record.persisted_queries ? await readPersistedQueries(kv, record.persisted_queries.sha256) : undefined;
+  const compiled = compileConfig(version, config, documents, env, { purges, persistedQueries });
   // Once per config version per isolate: the compile is cached until the next version. The
   // message names the variables, never a value.
   for (const { path, upstream, message } of compiled.unresolvedVariables) {

@@ -18,8 +18,10 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { targetOf } from "../../http/request-target";
 import { DEFAULT_GRAPHQL_SECURITY } from "../../http/schema-kit/defaults";
 import type { OperationMeasure } from "./document";
+import { RegisteredQueries } from "./registered-queries";
 import { GraphqlRefusal, type GraphqlErrorCode } from "./refusal";
 import { readGraphqlRequest, type GraphqlHttpRequest, type GraphqlOperationRequest } from "./request";
 import type { GraphqlSecurity, RouteGraphql } from "./schema";
@@ -37,6 +39,8 @@ export interface GraphqlRefusedEvent {
 export interface GraphqlGuardOptions {
   /** The top-level `graphql.security`. */
   security: GraphqlSecurity | undefined;
+  /** The uploaded allow-list in force: SHA-256 hex of a query → the query. */
+  persistedQueries?: ReadonlyMap<string, string>;
   routes: readonly { id: string; graphql?: RouteGraphql }[];
   onRefused?: (event: GraphqlRefusedEvent, c: Context<AppEnv>) => void;
 }
@@ -55,6 +59,26 @@ const sha256Hex = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
     .map((byte) => byte.toString(16).padStart(2, "0"))
     .join("");
+
+/** Whose registered queries a request may use: its consumer's tenant, or the public's. */
+const tenantOf = (c: Context<AppEnv>) => c.var.tenant ?? "";
+
+/**
+ * Forwards the request with each operation's query filled in: the JSON body re-serialised
+ * (members as sent, plus `query`), or for GET the query string with `query` added.
+ */
+function forwardWithQueries(c: Context<AppEnv>, request: GraphqlHttpRequest): void {
+  if (request.safeMethod) {
+    const target = targetOf(c);
+    const separator = target.query === "" ? "?" : "&";
+    c.set("target", { ...target, query: `${target.query}${separator}query=${encodeURIComponent(request.operations[0]!.query!)}` });
+    return;
+  }
+  const sent = request.operations.map((operation) => ({ ...operation.sent, query: operation.query }));
+  const body = new TextEncoder().encode(JSON.stringify(request.batched ? sent : sent[0]));
+  c.set("body", body);
+  c.set("upstreamHeaders", [...(c.var.upstreamHeaders ?? []), ["content-length", String(body.byteLength)]]);
+}
 
 /** Apollo Server's answer to a hash it does not hold: 200, so Apollo Client's link sends the query. */
 function persistedQueryNotFound(c: Context<AppEnv>): Response {
@@ -89,6 +113,29 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
   const documents = import("./document");
   documents.catch(() => {});
   const { onRefused } = options;
+  const allowed = options.persistedQueries ?? new Map<string, string>();
+  const registered = new RegisteredQueries();
+
+  /**
+   * The document to check: the one sent, or the one its hash names in the allow-list or (when
+   * registration is allowed) among the queries this tenant registered. Undefined: answered
+   * `PERSISTED_QUERY_NOT_FOUND`, so the client sends the query.
+   */
+  async function documentOf(c: Context<AppEnv>, required: boolean, operation: GraphqlOperationRequest): Promise<string | undefined> {
+    const { query, persistedHash: hash, operationName } = operation;
+    const notAllowed = () =>
+      new GraphqlRefusal("PERSISTED_QUERY_NOT_ALLOWED", "this query is not in the persisted-query allow-list", operationName);
+    if (query === undefined) {
+      const known = allowed.get(hash!) ?? (required ? undefined : registered.get(tenantOf(c), hash!));
+      if (known === undefined && required) throw notAllowed();
+      return known;
+    }
+    const digest = await sha256Hex(query);
+    if (hash !== undefined && digest !== hash)
+      throw new GraphqlRefusal("PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query", operationName);
+    if (required && !allowed.has(digest)) throw notAllowed();
+    return query;
+  }
 
   async function check(
     c: Context<AppEnv>,
@@ -96,23 +143,15 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
     operation: GraphqlOperationRequest,
     request: GraphqlHttpRequest,
   ): Promise<Response | undefined> {
-    if (security.persisted_queries?.required) {
-      throw new GraphqlRefusal(
-        "PERSISTED_QUERY_NOT_ALLOWED",
-        "this endpoint serves persisted queries only, and none is registered",
-        operation.operationName,
-      );
-    }
-    if (operation.query === undefined) {
+    const required = security.persisted_queries?.required === true;
+    const query = await documentOf(c, required, operation);
+    if (query === undefined) {
       if (request.batched) throw new GraphqlRefusal("BAD_REQUEST", "a batched operation must carry its query", operation.operationName);
       return persistedQueryNotFound(c);
     }
-    if (operation.persistedHash !== undefined && (await sha256Hex(operation.query)) !== operation.persistedHash) {
-      throw new GraphqlRefusal("PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query", operation.operationName);
-    }
     const { measureDocument } = await documents;
     const measured = measureDocument(
-      operation.query,
+      query,
       { maxTokens: security.max_tokens, maxSourceLength: security.max_document_size },
       operation.variables,
     );
@@ -126,6 +165,11 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
     if (request.safeMethod && selected.some((op) => op.type === "mutation")) {
       throw new GraphqlRefusal("MUTATION_NOT_ALLOWED_WITH_GET", "a mutation must be sent with POST", operation.operationName);
     }
+    // Apollo's registration: a query sent with its hash, checked, is kept for the hash alone.
+    if (operation.query !== undefined && operation.persistedHash !== undefined && !required) {
+      registered.set(tenantOf(c), operation.persistedHash, query);
+    }
+    operation.query = query;
     return undefined;
   }
 
@@ -135,11 +179,14 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
     if (!security) return next();
     try {
       const request = await readGraphqlRequest(c, { maxDocumentSize: security.max_document_size, maxBatchSize: security.max_batch_size });
+      const hashOnly = request.operations.some((operation) => operation.query === undefined);
       for (const operation of request.operations) {
         // A hash the edge cannot check is answered at once: nothing unchecked goes upstream.
         const answer = await check(c, security, operation, request);
         if (answer) return answer;
       }
+      // The upstream gets the query the hash named, so it need not know the allow-list.
+      if (hashOnly) forwardWithQueries(c, request);
     } catch (error) {
       if (error instanceof GraphqlRefusal) onRefused?.({ route: route.id, rule: error.graphqlCode, operationName: error.operationName }, c);
       throw error;

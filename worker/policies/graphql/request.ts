@@ -21,6 +21,8 @@ export interface GraphqlOperationRequest {
   variables: Record<string, unknown>;
   /** `extensions.persistedQuery.sha256Hash`, lower-case, when the request names one. */
   persistedHash: string | undefined;
+  /** The object as sent (JSON and query-string requests), to forward with a query the edge filled in. */
+  sent: Record<string, unknown>;
 }
 
 export interface GraphqlHttpRequest {
@@ -67,6 +69,7 @@ function operationOf(value: unknown, at: string): GraphqlOperationRequest {
     operationName: typeof operationName === "string" ? operationName : undefined,
     variables: isRecord(variables) ? variables : {},
     persistedHash,
+    sent: value,
   };
 }
 
