@@ -5,7 +5,9 @@
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema";
-import { edgeWarnings } from "./warnings";
+import { resolveForSave } from "./resolved-config";
+import { maskValues, valueReferences } from "./variable-fields";
+import { edgeWarnings, variableWarnings } from "./warnings";
 import { formatPath } from "../http/schema-kit/paths";
 
 export interface ConfigIssue {
@@ -42,13 +44,29 @@ export function parseDocument(
   }
 }
 
-/** Validates a parsed document; on success also returns the edge warnings for it. */
+/**
+ * Validates a parsed document; on success also returns the edge warnings for it. A document with
+ * `${VAR}` references outside endpoints and secret fields is validated resolved with `env`, the
+ * environment of the deployment it is saved to (config/resolved-config.ts); `config` is then
+ * what its isolates serve, and must not be shown (it holds the values).
+ */
 export function validateConfig(document: unknown, env: Record<string, unknown>): ValidationResult {
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
     return { ok: false, issues: [{ path: "(root)", message: "the config must be a mapping (an object) of blocks" }] };
   }
+  const record = document as Record<string, unknown>;
+  if (valueReferences(record).length > 0) {
+    const resolution = resolveForSave(record, env);
+    if (!resolution.ok) return resolution;
+    const warnings = [...edgeWarnings(record, resolution.config, env), ...variableWarnings(resolution.unset)];
+    return {
+      ok: true,
+      document: record,
+      config: resolution.config,
+      warnings: warnings.map((warning) => maskValues(warning, resolution.values)),
+    };
+  }
   const result = configSchema.safeParse(document);
   if (!result.success) return { ok: false, issues: zodIssues(result.error) };
-  const record = document as Record<string, unknown>;
   return { ok: true, document: record, config: result.data, warnings: edgeWarnings(record, result.data, env) };
 }
