@@ -151,7 +151,9 @@ function issueMessage(issue: z.core.$ZodIssue, substituted: SubstitutedDocument)
   // The field's own references, or those inside the block it names (a union of shapes is refused whole).
   const fields = substituted.resolved.filter((reference) => isUnder(issue.path, reference.path) || isUnder(reference.path, issue.path));
   const variables = [...new Set(fields.flatMap((reference) => reference.variables))];
-  const message = maskValues(issue.message, substituted.values);
+  // The field's own value is masked whatever its length; other values from 4 characters (maskValues).
+  const own = fields.map((reference) => String(valueAt(substituted.document, reference.path)));
+  const message = own.reduce((text, value) => text.split(value).join("[value]"), maskValues(issue.message, substituted.values));
   return variables.length > 0 ? `with ${variables.join(", ")} resolved, ${message}` : message;
 }
 
