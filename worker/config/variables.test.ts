@@ -29,14 +29,32 @@ describe("${VAR} in upstream endpoints", () => {
     ["host and port", "${BACKEND_HOST}:${BACKEND_PORT}"],
     ["a whole endpoint", "${BACKEND_URL}"],
     ["a URL's host", "https://${AUTH_HOST}/v1"],
-    ["a { url } object", { url: "https://${AUTH_HOST}", weight: 3 }],
-  ])("accepts %s, stored as written", (_case, endpoint) => {
+    ["a { url } object", { url: "https://${AUTH_HOST}", weight: 3 }, "https://${AUTH_HOST}"],
+    ["a { host, port } object with a port variable", { host: "backend.test", port: "${BACKEND_PORT}" }, "backend.test:${BACKEND_PORT}"],
+    ["a { host, port } object with a host variable", { host: "${BACKEND_HOST}.internal", port: 8080 }, "${BACKEND_HOST}.internal:8080"],
+  ])("accepts %s, stored as written", (_case, endpoint, written?: string) => {
     const { config } = accepted(withEndpoints(endpoint));
-    expect(config.upstreams[0]!.endpoints[0]!.endpoint).toBe(typeof endpoint === "string" ? endpoint : endpoint.url);
+    expect(config.upstreams[0]!.endpoints[0]!.endpoint).toBe(written ?? endpoint);
   });
 
-  it("still refuses what is no endpoint whatever the variables: request expressions, bare $NAME, a port that is no number", () => {
-    for (const endpoint of ["${client_ip}:80", "$BACKEND_HOST:80", { host: "${BACKEND_HOST}", port: 80 }, { host: "h", port: "${PORT}" }]) {
+  it("resolves a { host, port } object's variables as the endpoint host:port, and checks the result", () => {
+    const document = withEndpoints({ host: "${BACKEND_HOST}", port: "${BACKEND_PORT}" });
+    expect(
+      accepted(document, { BACKEND_HOST: "api.example.com", BACKEND_PORT: "8443" }).warnings.filter((w) => w.startsWith("upstreams")),
+    ).toEqual([]);
+    expect(accepted(document, { BACKEND_HOST: "api.example.com", BACKEND_PORT: "99999" }).warnings).toContainEqual(
+      expect.stringContaining("upstreams[0].endpoints[0]: with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid"),
+    );
+  });
+
+  it("still refuses what is no endpoint whatever the variables: request expressions, bare $NAME, a port that is neither a number nor one whole reference", () => {
+    for (const endpoint of [
+      "${client_ip}:80",
+      "$BACKEND_HOST:80",
+      { host: "${backend}", port: 80 },
+      { host: "h", port: "80" },
+      { host: "h", port: "${PORT}x" },
+    ]) {
       const paths = issues(withEndpoints(endpoint)).map((issue) => issue.path);
       expect(
         paths.some((path) => path.startsWith("upstreams[0].endpoints[0]")),
