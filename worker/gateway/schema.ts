@@ -70,10 +70,13 @@ const endpoint = z
         .regex(
           /^((?:[A-Za-z0-9.-]|\$\{[A-Z_][A-Z0-9_]*\})+|\[[0-9A-Fa-f:.]+\])$/,
           "must be a host name or an IP address, or ${VAR} references",
-        ),
-      port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\$\{[A-Z_][A-Z0-9_]*\}$/)], {
-        error: "must be a port number (1-65535) or one whole ${VAR} reference",
-      }),
+        )
+        .describe("Host name or IP address, without scheme, path or credentials; may hold `${VAR}` references."),
+      port: z
+        .union([z.number().int().min(1).max(65535), z.string().regex(/^\$\{[A-Z_][A-Z0-9_]*\}$/)], {
+          error: "must be a port number (1-65535) or one whole ${VAR} reference",
+        })
+        .describe('Port, 1-65535, or one whole `${VAR}` reference (`"${PORT}"`), checked once resolved with the host.'),
       weight: endpointWeight,
     }),
     z.strictObject({ url: z.string(), weight: endpointWeight }),
