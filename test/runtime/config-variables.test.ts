@@ -206,6 +206,21 @@ describe("${VAR} in fields other than endpoints, through the worker", () => {
     expect(lines.join()).not.toContain("issuer.example");
   });
 
+  it("GET /admin/circuits shows a health check path resolved from a variable masked", async () => {
+    const document = {
+      ...VALUES,
+      upstreams: [VALUES.upstreams[0], { ...VALUES.upstreams[1], health_check: { path: "/${HEALTH_PATH}", interval: "1h" } }],
+    };
+    const vars = { ...VALUES_SET, HEALTH_PATH: "hidden-health" };
+    await saveDocument(document, vars);
+    expect((await call("/plain/echo", vars)).status).toBe(200);
+    const res = await admin("/circuits", { env: { ...env, ...vars } as Env });
+    const body = await res.text();
+    expect(res.status, body).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ health_checks: [{ upstream: "slow", path: "/[value]" }] });
+    expect(body).not.toContain("hidden-health");
+  });
+
   it("a value set only in the isolate's environment and invalid there: the route fails closed as if unset", async () => {
     await saveDocument(VALUES, VALUES_SET);
     const res = await call("/slow/echo", { ...VALUES_SET, SLOW_TIMEOUT: "soon" });

@@ -45,6 +45,8 @@ export interface CompiledConfig {
   readonly securityTxt: Handler<AppEnv>;
   /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
   readonly pipeline: MiddlewareHandler<AppEnv>;
+  /** The variables whose values fields other than endpoints hold: an admin view of the config in force masks their values. */
+  readonly variables: readonly string[];
   /** Fields whose `${VAR}` references could not be resolved to valid values in this isolate (their scopes answer 503), by config path. */
   readonly unresolvedVariables: readonly UnresolvedField[];
 }
@@ -299,6 +301,7 @@ export function compileConfig(
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
     pipeline: pipelineSteps(config, documents, { served, refused, unresolved, secretVariables }),
+    variables: loaded.variables ?? [],
     unresolvedVariables: unresolved,
   });
 }
