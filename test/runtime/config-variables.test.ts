@@ -221,6 +221,18 @@ describe("${VAR} in fields other than endpoints, through the worker", () => {
     expect(body).not.toContain("hidden-health");
   });
 
+  it("the access log redacts the values of the variables the config resolved, as it does secrets'", async () => {
+    const logs = vi.spyOn(console, "log").mockImplementation(() => {});
+    const document = { ...VALUES, logging: { access_log: { enabled: true } } };
+    const vars = { ...VALUES_SET, ISSUER: "issuer-hidden-value" };
+    await saveDocument(document, vars);
+    expect((await call("/plain/echo/issuer-hidden-value", vars)).status).toBe(200);
+    const lines = logs.mock.calls.map((c) => String(c[0])).filter((line) => line.includes('"path"'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join("\n")).toContain("/plain/echo/[REDACTED]");
+    expect(lines.join("\n")).not.toContain("issuer-hidden-value");
+  });
+
   it("a value set only in the isolate's environment and invalid there: the route fails closed as if unset", async () => {
     await saveDocument(VALUES, VALUES_SET);
     const res = await call("/slow/echo", { ...VALUES_SET, SLOW_TIMEOUT: "soon" });
