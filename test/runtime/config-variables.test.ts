@@ -64,13 +64,23 @@ describe("an upstream endpoint with ${VAR} references", () => {
     expect((await through("/plain/echo", {})).status).toBe(200);
   });
 
-  it("resolved to an invalid endpoint: warned on save and 503, and the value appears in neither", async () => {
+  it("resolved to an invalid endpoint: refused on save (400 by path); set so in an isolate, 503; the value appears in neither", async () => {
     const bad = { ORIGIN_HOST: "user:hunter2@origin.test", ORIGIN_BASE: "base" };
-    const warnings = await save(bad);
-    expect(warnings).toEqual([
-      expect.stringContaining("upstreams[0].endpoints[0]: with ORIGIN_HOST, ORIGIN_BASE resolved, the endpoint is not valid"),
-    ]);
-    expect(warnings.join()).not.toContain("hunter2");
+    const res = await admin("/config", { ...json("PUT", CONFIG), env: { ...env, ...bad } as Env });
+    expect(res.status).toBe(400);
+    const answer = await res.text();
+    expect(JSON.parse(answer)).toMatchObject({
+      error: "invalid_config",
+      issues: [
+        {
+          path: "upstreams[0].endpoints[0]",
+          message: expect.stringContaining("with ORIGIN_HOST, ORIGIN_BASE resolved, the endpoint is not valid"),
+        },
+      ],
+    });
+    expect(answer).not.toContain("hunter2");
+    // A variable changed after a good save: the isolate resolves it and fails closed.
+    await save(GOOD);
     const refused = await through("/vars/echo", bad);
     expect(refused.status).toBe(503);
     const body = await refused.text();

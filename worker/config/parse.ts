@@ -9,6 +9,7 @@ import { resolveForSave } from "./resolved-config";
 import { maskValues, valueReferences } from "./variable-fields";
 import { edgeWarnings, variableWarnings } from "./warnings";
 import { formatPath } from "../http/schema-kit/paths";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 
 export interface ConfigIssue {
   path: string;
@@ -45,6 +46,14 @@ export function parseDocument(
 }
 
 /**
+ * Endpoints whose `${VAR}` references are all set in the save's environment, the deployment's,
+ * but make no valid endpoint: refused now, where the operator sees it (an unset one is a warning).
+ */
+function invalidEndpoints(config: Config, env: Record<string, unknown>): ConfigIssue[] {
+  return resolveUpstreams(config.upstreams, env).unresolved.flatMap(({ path, message, unset }) => (unset ? [] : [{ path, message }]));
+}
+
+/**
  * Validates a parsed document; on success also returns the edge warnings for it. A document with
  * `${VAR}` references outside endpoints and secret fields is validated resolved with `env`, the
  * environment of the deployment it is saved to (config/resolved-config.ts); `config` is then
@@ -58,6 +67,8 @@ export function validateConfig(document: unknown, env: Record<string, unknown>):
   if (valueReferences(record).length > 0) {
     const resolution = resolveForSave(record, env);
     if (!resolution.ok) return resolution;
+    const invalid = invalidEndpoints(resolution.config, env);
+    if (invalid.length > 0) return { ok: false, issues: invalid };
     const warnings = [...edgeWarnings(record, resolution.config, env), ...variableWarnings(resolution.unset)];
     return {
       ok: true,
@@ -68,5 +79,7 @@ export function validateConfig(document: unknown, env: Record<string, unknown>):
   }
   const result = configSchema.safeParse(document);
   if (!result.success) return { ok: false, issues: zodIssues(result.error) };
+  const invalid = invalidEndpoints(result.data, env);
+  if (invalid.length > 0) return { ok: false, issues: invalid };
   return { ok: true, document: record, config: result.data, warnings: edgeWarnings(record, result.data, env) };
 }

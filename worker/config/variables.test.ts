@@ -1,7 +1,8 @@
 /**
  * `${VAR}` in the config as the save reads it: endpoints take references (checked once resolved),
- * a vault credential needs a literal https:// before them, and every unset or invalid variable of
- * an endpoint is a warning naming path and variable, never the value. Any other string field takes
+ * a vault credential needs a literal https:// before them, an unset variable of an endpoint is a
+ * warning naming path and variable, and a set one whose value is no endpoint is refused, never
+ * quoting the value. Any other string field takes
  * references too, validated resolved with the save's environment (an invalid value is refused,
  * an unset variable warned with the scope that will answer 503); names, ids, priorities, admin,
  * audit, request expressions and matching fields refuse them.
@@ -42,9 +43,13 @@ describe("${VAR} in upstream endpoints", () => {
     expect(
       accepted(document, { BACKEND_HOST: "api.example.com", BACKEND_PORT: "8443" }).warnings.filter((w) => w.startsWith("upstreams")),
     ).toEqual([]);
-    expect(accepted(document, { BACKEND_HOST: "api.example.com", BACKEND_PORT: "99999" }).warnings).toContainEqual(
-      expect.stringContaining("upstreams[0].endpoints[0]: with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid"),
-    );
+    const result = validateConfig(document, { BACKEND_HOST: "api.example.com", BACKEND_PORT: "99999" });
+    expect(result.ok ? [] : result.issues).toEqual([
+      {
+        path: "upstreams[0].endpoints[0]",
+        message: expect.stringContaining("with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid"),
+      },
+    ]);
   });
 
   it("still refuses what is no endpoint whatever the variables: request expressions, bare $NAME, a port that is neither a number nor one whole reference", () => {
@@ -73,14 +78,18 @@ describe("${VAR} in upstream endpoints", () => {
     expect(warnings.join("\n")).not.toMatch(/secret BACKEND/);
   });
 
-  it("warns on save for a resolved value that is not a valid endpoint, without the value", () => {
-    const { warnings } = accepted(withEndpoints("${BACKEND_HOST}:${BACKEND_PORT}"), {
+  it("refuses on save a set variable whose value is not a valid endpoint, by path, without the value", () => {
+    const result = validateConfig(withEndpoints("${BACKEND_HOST}:${BACKEND_PORT}"), {
       BACKEND_HOST: "user:hunter2@example.com",
       BACKEND_PORT: "80",
     });
-    const mine = warnings.filter((warning) => warning.startsWith("upstreams[0].endpoints[0]"));
-    expect(mine).toEqual([expect.stringContaining("with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid")]);
-    expect(mine[0]).not.toContain("hunter2");
+    expect(result.ok ? [] : result.issues).toEqual([
+      {
+        path: "upstreams[0].endpoints[0]",
+        message: expect.stringContaining("with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid"),
+      },
+    ]);
+    expect(JSON.stringify(result)).not.toContain("hunter2");
   });
 
   it("gives no warning when every variable resolves to a valid endpoint", () => {

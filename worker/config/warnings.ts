@@ -50,8 +50,9 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   }
   // The save's environment is the one the isolates of this deployment compile with, until a
-  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
-  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+  // variable is set; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message, unset } of resolveUpstreams(config.upstreams, env).unresolved) {
+    if (!unset) continue; // a set variable with an invalid value is refused (parse.ts)
     warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
   }
   config.upstreams.forEach((upstream, u) => {
