@@ -93,6 +93,26 @@ describe("a stored document with references, resolved by an isolate", () => {
     expect(config.routes.map((route) => route.auth ?? route.cors)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
+  it("a route's rate-limit override unset: that route alone; a block the edge does not enforce: no route", () => {
+    const document = {
+      ...DOCUMENT,
+      rate_limit: { default: { requests_per_minute: 600 }, routes: { open: { requests_per_minute: "${OPEN_RPM}" } } },
+      ai_gateway: { providers: [{ name: "openai", base_url: "https://${OPENAI_HOST}/v1" }] },
+    };
+    const { config, unresolved } = resolvedConfig(document, ALL_SET);
+    expect(unresolved.map(({ path, scopes }) => ({ path, scopes }))).toEqual([
+      { path: "rate_limit.routes.open.requests_per_minute", scopes: [{ kind: "route", id: "open" }] },
+      { path: "ai_gateway.providers[0].base_url", scopes: [] },
+    ]);
+    expect(config.rate_limit?.routes).toEqual({});
+    expect(config.routes[1]!.cors).toBeUndefined();
+    expect(config.routes[0]!.auth).toBeDefined();
+    // Set, a whole reference is read as the number the field wants.
+    const set = resolvedConfig(document, { ...ALL_SET, OPEN_RPM: "30", OPENAI_HOST: "api.openai.test" });
+    expect(set.unresolved).toEqual([]);
+    expect(set.config.rate_limit?.routes.open).toMatchObject({ requests_per_minute: 30 });
+  });
+
   it("a value the field refuses: refused like an unset one, naming the variable, never the value", () => {
     const { unresolved } = resolvedConfig(DOCUMENT, { ...ALL_SET, CHECKED_TIMEOUT: "hunter2-not-a-duration" });
     expect(unresolved).toEqual([

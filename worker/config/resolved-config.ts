@@ -22,7 +22,6 @@ import {
   substituteVariables,
   valueAt,
   withValueAt,
-  type ConfigPath,
   type SubstitutedDocument,
   type UnresolvedField,
   type VariableScope,
@@ -81,7 +80,7 @@ function routesNaming(document: Loose, name: unknown): VariableScope[] {
 const routeScope = (route: Loose | undefined): VariableScope => ({ kind: "route", id: String(route?.id) });
 
 /** Who cannot be served without the field at `path`. */
-export function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[] {
+function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[] {
   const [block, index, key] = path;
   const item = (list: string) => (document[list] as Loose[] | undefined)?.[index as number];
   if (block === "routes" && typeof index === "number") return [routeScope(item("routes"))];
