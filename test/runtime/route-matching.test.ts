@@ -14,11 +14,12 @@ interface Echo {
   headers: Record<string, string>;
 }
 
-/** LOOM-CONFIG.md's routes, api-v1 with auth that catchall lacks, and two routes with their own timeouts. */
-const example = parseYaml(loomRoutesYaml.replace("ORIGIN", "https://origin.test")) as {
-  routes: Record<string, unknown>[];
-  upstreams: unknown[];
-};
+/**
+ * LOOM-CONFIG.md's routes, api-v1 with auth that catchall lacks, and two routes with their own
+ * timeouts. Its upstream's balancing, bulkhead and the cache are the e2e test's
+ * (test/e2e/route-matching.test.ts); here the upstream is the fake origin alone.
+ */
+const example = parseYaml(loomRoutesYaml) as { routes: Record<string, unknown>[] };
 const config = {
   routes: [
     { ...example.routes[0], auth: { type: "api_key", keys: ["${DEMO_API_KEY}"] } },
@@ -27,7 +28,7 @@ const config = {
     example.routes[1],
   ],
   upstreams: [
-    ...example.upstreams,
+    { name: "backend-v1", endpoints: ["https://origin.test"] },
     { name: "patient-origin", endpoints: ["https://origin.test"], timeout: "1h", retries: 0 },
     { name: "hasty-origin", endpoints: ["https://origin.test"], timeout: "50ms", retries: 0 },
   ],

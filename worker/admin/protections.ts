@@ -13,6 +13,8 @@ import type { CounterView } from "../../durable-objects/rate-limiter";
 import { bucketsOf } from "../../durable-objects/token-bucket";
 import { writeAuditEvent } from "../audit";
 import type { UpstreamConfig } from "../config/schema";
+import { maskValues } from "../config/variable-fields";
+import { variableValue } from "../http/schema-kit/variables";
 import { auditUnavailable } from "../audit/change-author";
 import { httpError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
@@ -142,12 +144,13 @@ function circuitState(upstream: CircuitUpstream, view: CircuitSnapshot & { probe
 type CheckedUpstream = UpstreamConfig & { health_check: NonNullable<UpstreamConfig["health_check"]> };
 
 /** The health checks' verdicts the object holds, with the settings of the config in force. */
-function healthCheckState(upstream: CheckedUpstream, view: UpstreamSnapshot): HealthCheckState {
+function healthCheckState(upstream: CheckedUpstream, view: UpstreamSnapshot, values: readonly string[]): HealthCheckState {
   const spec = upstream.health_check;
   return {
     upstream: upstream.name,
     endpoints_down: view.down,
-    path: spec.path,
+    // A path written with `${VAR}` references holds their values in the config in force: masked.
+    path: maskValues(spec.path, values),
     interval_ms: spec.interval,
     healthy_threshold: spec.healthy_threshold,
     unhealthy_threshold: spec.unhealthy_threshold,
@@ -155,7 +158,8 @@ function healthCheckState(upstream: CheckedUpstream, view: UpstreamSnapshot): He
 }
 
 async function listCircuits(c: AdminContext) {
-  const { config, version } = compiledConfigOf(c);
+  const { config, version, variables } = compiledConfigOf(c);
+  const values = variables.flatMap((name) => variableValue(c.env, name) ?? []);
   const circuited = config.upstreams.filter(withCircuit);
   const checked = config.upstreams.filter((upstream): upstream is CheckedUpstream => upstream.health_check !== undefined);
   // One object per upstream holds both: one call each, whichever of the two it has.
@@ -165,7 +169,7 @@ async function listCircuits(c: AdminContext) {
   return c.json({
     version,
     circuits: circuited.map((upstream) => circuitState(upstream, viewOf(upstream.name))),
-    health_checks: checked.map((upstream) => healthCheckState(upstream, viewOf(upstream.name))),
+    health_checks: checked.map((upstream) => healthCheckState(upstream, viewOf(upstream.name), values)),
   });
 }
 

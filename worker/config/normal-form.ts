@@ -15,6 +15,8 @@
 import { sha256Hex } from "../audit/chain";
 import type { NormalForm, VersionRecord } from "./kv";
 import type { Config } from "./schema";
+import type { LoadedConfig } from "./resolved-config";
+import { valueReferences } from "./variable-fields";
 
 /**
  * Names the schema whose output a normal form is: `<revision>-<fingerprint>`. The fingerprint
@@ -35,21 +37,34 @@ export const EMPTY_CONFIG: Config = {
   plugins: [],
 };
 
-/** Validates `document` with the config schema (imported on first use) and returns its normal form. */
-export async function normalForm(document: Record<string, unknown>): Promise<NormalForm> {
+/**
+ * Validates `document` with the config schema (imported on first use) and returns its normal
+ * form; none for a document with `${VAR}` references outside endpoints and secret fields, whose
+ * config depends on each isolate's environment and must not be stored (a value may be a secret).
+ */
+export async function normalForm(document: Record<string, unknown>): Promise<NormalForm | undefined> {
+  if (valueReferences(document).length > 0) return undefined;
   const { configSchema } = await import("./schema");
   return { form: NORMAL_FORM, document_sha256: await documentHash(document), config: configSchema.parse(document) };
 }
 
 /**
  * The config of a stored version: its normal form when the record has one of this schema made
- * from its document, else the document validated again (throws when it is no longer valid).
+ * from its document, else the document validated again (throws when it is no longer valid);
+ * a document with value references is resolved with `env` first (config/resolved-config.ts,
+ * imported on first use with the schema).
  */
-export async function storedConfig(record: VersionRecord): Promise<Config> {
+export async function storedConfig(record: VersionRecord, env: Record<string, unknown>): Promise<LoadedConfig> {
   const normal = record.normal;
-  if (normal?.form === NORMAL_FORM && normal.document_sha256 === (await documentHash(record.document))) return normal.config;
+  if (normal?.form === NORMAL_FORM && normal.document_sha256 === (await documentHash(record.document))) {
+    return { config: normal.config, unresolved: [], variables: [] };
+  }
+  if (valueReferences(record.document).length > 0) {
+    const { resolvedConfig } = await import("./resolved-config");
+    return resolvedConfig(record.document, env);
+  }
   const { configSchema } = await import("./schema");
-  return configSchema.parse(record.document);
+  return { config: configSchema.parse(record.document), unresolved: [], variables: [] };
 }
 
 /** The document's hash as stored: KV returns the JSON it was given, keys in the same order. */

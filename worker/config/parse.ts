@@ -5,8 +5,11 @@
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema";
-import { edgeWarnings } from "./warnings";
+import { resolveForSave } from "./resolved-config";
+import { maskValues, valueReferences } from "./variable-fields";
+import { edgeWarnings, variableWarnings } from "./warnings";
 import { formatPath } from "../http/schema-kit/paths";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 
 export interface ConfigIssue {
   path: string;
@@ -42,13 +45,41 @@ export function parseDocument(
   }
 }
 
-/** Validates a parsed document; on success also returns the edge warnings for it. */
+/**
+ * Endpoints whose `${VAR}` references are all set in the save's environment, the deployment's,
+ * but make no valid endpoint: refused now, where the operator sees it (an unset one is a warning).
+ */
+function invalidEndpoints(config: Config, env: Record<string, unknown>): ConfigIssue[] {
+  return resolveUpstreams(config.upstreams, env).unresolved.flatMap(({ path, message, unset }) => (unset ? [] : [{ path, message }]));
+}
+
+/**
+ * Validates a parsed document; on success also returns the edge warnings for it. A document with
+ * `${VAR}` references outside endpoints and secret fields is validated resolved with `env`, the
+ * environment of the deployment it is saved to (config/resolved-config.ts); `config` is then
+ * what its isolates serve, and must not be shown (it holds the values).
+ */
 export function validateConfig(document: unknown, env: Record<string, unknown>): ValidationResult {
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
     return { ok: false, issues: [{ path: "(root)", message: "the config must be a mapping (an object) of blocks" }] };
   }
+  const record = document as Record<string, unknown>;
+  if (valueReferences(record).length > 0) {
+    const resolution = resolveForSave(record, env);
+    if (!resolution.ok) return resolution;
+    const invalid = invalidEndpoints(resolution.config, env);
+    if (invalid.length > 0) return { ok: false, issues: invalid };
+    const warnings = [...edgeWarnings(record, resolution.config, env), ...variableWarnings(resolution.unset)];
+    return {
+      ok: true,
+      document: record,
+      config: resolution.config,
+      warnings: warnings.map((warning) => maskValues(warning, resolution.values)),
+    };
+  }
   const result = configSchema.safeParse(document);
   if (!result.success) return { ok: false, issues: zodIssues(result.error) };
-  const record = document as Record<string, unknown>;
+  const invalid = invalidEndpoints(result.data, env);
+  if (invalid.length > 0) return { ok: false, issues: invalid };
   return { ok: true, document: record, config: result.data, warnings: edgeWarnings(record, result.data, env) };
 }

@@ -19,6 +19,7 @@ import { z } from "zod";
 import { duration, identifier, size } from "../http/schema-kit/fields";
 import { rateSchema } from "../http/schema-kit/rate";
 import { jwtAuthSchema } from "../policies/auth/schema";
+import { CONFIGURED_BUILT_INS } from "./variable-fields";
 
 const MIB = 1024 * 1024;
 
@@ -80,9 +81,6 @@ function translated(entry: Loose): { ok: true; value: unknown } | { ok: false; i
     })),
   };
 }
-
-/** The built-ins whose top-level entry's `config` is read (translated into the built-in's options); the others' is not. */
-export const CONFIGURED_BUILT_INS: readonly unknown[] = ["jwt-auth", "rate-limit"];
 
 /** Problems with routes' plugin names, and the translated built-ins' configs, by path. */
 export function pluginIssues(config: Loose, routes: Loose[]): Issue[] {

@@ -31,7 +31,8 @@ import { securityTxtSchema } from "../policies/security-txt/schema";
 import { listenerSchema } from "../policies/tls/schema";
 import { credentialRefSchema } from "../vault/schema";
 import { variablesIn } from "../http/schema-kit/variables";
-import { CONFIGURED_BUILT_INS, pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
+import { MATCHING_FIELDS, referenceKind } from "./variable-fields";
+import { pluginIssues, pluginName, resolvePlugins, wasmPluginSchema } from "./plugins";
 
 // Each block's schema lives with the code that reads it (policies/<name>/schema.ts,
 // gateway/schema.ts, audit/, observability/); this module composes them into the one document.
@@ -235,9 +236,6 @@ function matchedPattern(path: string): string {
 const list = (value: unknown): Loose[] =>
   Array.isArray(value) ? value.filter((item): item is Loose => item !== null && typeof item === "object") : [];
 
-/** The fields that decide which route a request reaches. */
-const MATCHING_FIELDS = ["path", "host", "methods", "headers", "query_params"] as const;
-
 /**
  * `${VAR}` in a field that decides matching: an unset or changed variable would move traffic to
  * another route (one with weaker policies, say) without any config change, so it is refused.
@@ -253,7 +251,7 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
       });
     }
   };
-  for (const field of MATCHING_FIELDS) {
+  for (const field of MATCHING_FIELDS as string[]) {
     const value = route[field];
     if (typeof value === "string") refuse([field], value);
     else if (Array.isArray(value)) value.forEach((item, i) => refuse([field, i], String(item)));
@@ -266,25 +264,11 @@ function refuseVariablesInMatching(ctx: z.RefinementCtx, route: Loose, index: nu
   }
 }
 
-/** The keys of the fields that hold a secret (`secretRef`: one whole `${VAR}`, resolved per request); `keys` is api_key's list. */
-const SECRET_FIELDS: readonly unknown[] = ["secret", "public_key", "password", "api_key"];
-
 /**
- * Where a string may hold `${VAR}` references: upstream endpoints, which the proxy resolves once
- * per config version (gateway/endpoint-variables.ts); the secret fields, whose own schema admits
- * one whole reference; and the `config` of a plugin entry the edge never reads (WASM plugins,
- * request-logger). Anywhere else a reference is refused rather than taken as literal text.
+ * A `${VAR}` in a field that must stay literal (a route's identity, the names routes refer to,
+ * request expressions, admin, audit: config/variable-fields.ts) is refused rather than taken as
+ * text. Fields of routes that decide matching have their own refusal above.
  */
-function variablesAllowed(path: readonly (string | number)[], config: Loose): boolean {
-  if (path[0] === "upstreams" && path[2] === "endpoints") return true;
-  if (SECRET_FIELDS.includes(path.at(-1)) || path.at(-2) === "keys") return true;
-  if (path[0] === "routes" && (MATCHING_FIELDS as readonly unknown[]).includes(path[2])) return true; // refused by refuseVariablesInMatching
-  if (path[0] === "plugins" && path[2] === "config") {
-    return !CONFIGURED_BUILT_INS.includes(list(config.plugins)[path[1] as number]?.name);
-  }
-  return false;
-}
-
 function refuseVariablesElsewhere(
   ctx: z.RefinementCtx,
   config: Loose,
@@ -293,15 +277,19 @@ function refuseVariablesElsewhere(
   ancestors: ReadonlySet<unknown> = new Set(),
 ): void {
   // The data of a document that failed elsewhere may be partly unparsed, and can refer back to itself.
-  if (variablesAllowed(path, config) || ancestors.has(node)) return;
+  if (ancestors.has(node)) return;
   const within = new Set(ancestors).add(node);
   if (typeof node === "string") {
     const variables = variablesIn(node);
-    if (variables.length > 0) {
+    const kind = variables.length > 0 ? referenceKind(path, config) : undefined;
+    if (kind === "literal" || kind === "expression") {
       ctx.addIssue({
         code: "custom",
         path,
-        message: `\${${variables[0]}}: Worker variables are read in upstreams[].endpoints and, as one whole reference, in secret fields; this field would take it as literal text (README "Worker variables")`,
+        message:
+          kind === "literal"
+            ? `\${${variables[0]}}: Worker variables are not read in names, route ids, priorities, admin or audit, which must not change with the environment (README "Worker variables")`
+            : `\${${variables[0]}}: this field reads request expressions (\${client_ip}, \${header.NAME}), not Worker variables (README "Worker variables")`,
       });
     }
   } else if (Array.isArray(node)) node.forEach((item, index) => refuseVariablesElsewhere(ctx, config, item, [...path, index], within));

@@ -8,6 +8,7 @@ import type { Config } from "./schema";
 import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../gateway/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
+import { referenceKind, scopeText, type UnresolvedField } from "./variable-fields";
 import { KEY_STATUS, tablePath } from "./key-status";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
@@ -40,7 +41,7 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
   }
   for (const { path, variable } of findSecretRefs(document)) {
-    if (path[0] === "upstreams" && path[2] === "endpoints") continue; // a variable of an endpoint: below
+    if (referenceKind(path, document) !== "secret") continue; // endpoints and other values: below
     const value = env[variable];
     if (typeof value !== "string" || value.length === 0) {
       warnings.push(
@@ -49,8 +50,9 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     }
   }
   // The save's environment is the one the isolates of this deployment compile with, until a
-  // variable is changed; so what fails here fails there, as 503 for the routes to the upstream.
-  for (const { path, upstream, message } of resolveUpstreams(config.upstreams, env).unresolved) {
+  // variable is set; so what fails here fails there, as 503 for the routes to the upstream.
+  for (const { path, upstream, message, unset } of resolveUpstreams(config.upstreams, env).unresolved) {
+    if (!unset) continue; // a set variable with an invalid value is refused (parse.ts)
     warnings.push(`${path}: ${message}; until it is, requests routed to upstream "${upstream}" fail closed with 503 variable_unavailable`);
   }
   config.upstreams.forEach((upstream, u) => {
@@ -125,6 +127,14 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
   }
   return warnings;
+}
+
+/** A field whose variables are unset when the config is saved: saved, and its scope answers 503 until they are set. */
+export function variableWarnings(unset: readonly UnresolvedField[]): string[] {
+  return unset.map(
+    ({ path, message, scopes }) =>
+      `${path}: ${message}; until then, requests to ${scopeText(scopes)} fail closed with 503 variable_unavailable`,
+  );
 }
 
 /** Where the spans of Loom's `tracing` block really go. */

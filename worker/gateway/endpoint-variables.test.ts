@@ -25,7 +25,7 @@ describe("resolveUpstream", () => {
     const resolution = resolveUpstream(upstream("ok.test:80", "${BACKEND_HOST}:${BACKEND_PORT}"), { BACKEND_PORT: "" });
     expect(resolution).toEqual({
       ok: false,
-      problems: [{ endpoint: 1, message: expect.stringContaining("variables BACKEND_HOST, BACKEND_PORT are not set") }],
+      problems: [{ endpoint: 1, message: expect.stringContaining("variables BACKEND_HOST, BACKEND_PORT are not set"), unset: true }],
     });
   });
 
@@ -39,6 +39,7 @@ describe("resolveUpstream", () => {
     expect(resolution.ok).toBe(false);
     if (resolution.ok) return;
     expect(resolution.problems).toHaveLength(1);
+    expect(resolution.problems[0]!.unset).toBe(false);
     expect(resolution.problems[0]!.message).toMatch(/^with BACKEND_HOST, BACKEND_PORT resolved, the endpoint is not valid/);
     for (const value of Object.values(env)) expect(resolution.problems[0]!.message).not.toContain(value);
   });

@@ -1,7 +1,8 @@
 /**
  * Upstream endpoints with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`), resolved from
  * the Worker's environment and checked with the rule of a literal endpoint (upstream-url.ts).
- * The admin API runs this when a config is saved (a warning per problem); every isolate runs it
+ * The admin API runs this when a config is saved (an unset variable is a warning, a set one whose
+ * value makes no valid endpoint is refused, by path); every isolate runs it
  * once per config version when it compiles the config, since an isolate's environment does not
  * change during its life. An upstream with an endpoint that cannot be resolved is not served at
  * all: the routes to it answer 503 `variable_unavailable` (pipeline/compile.ts), so a missing
@@ -32,6 +33,8 @@ export interface EndpointVariableProblem {
   endpoint: number;
   /** What is wrong, naming the variables only. */
   message: string;
+  /** A variable is unset (true), or they are all set and the value is no valid endpoint (false). */
+  unset: boolean;
 }
 
 export type UpstreamResolution<U extends Pick<UpstreamTarget, "endpoints">> =
@@ -53,12 +56,17 @@ export function resolveUpstream<U extends Pick<UpstreamTarget, "endpoints">>(
       problems.push({
         endpoint: index,
         message: `${plural(resolved.unset)} not set (wrangler.toml [vars], --var, or wrangler secret put)`,
+        unset: true,
       });
       return entry;
     }
     const problem = endpointProblem(resolved.value);
     if (problem) {
-      problems.push({ endpoint: index, message: `with ${variables.join(", ")} resolved, the endpoint is not valid: it ${problem}` });
+      problems.push({
+        endpoint: index,
+        message: `with ${variables.join(", ")} resolved, the endpoint is not valid: it ${problem}`,
+        unset: false,
+      });
       return entry;
     }
     return { ...entry, address: resolved.value };
@@ -71,6 +79,7 @@ export interface UnresolvedEndpoint {
   path: string;
   upstream: string;
   message: string;
+  unset: boolean;
 }
 
 /** The upstreams whose endpoints all resolved, and the endpoints of the others that did not. */
@@ -84,8 +93,8 @@ export function resolveUpstreams<U extends Pick<UpstreamTarget, "name" | "endpoi
     const resolution = resolveUpstream(upstream, env);
     if (resolution.ok) served.push(resolution.upstream);
     else {
-      for (const { endpoint, message } of resolution.problems) {
-        unresolved.push({ path: `upstreams[${u}].endpoints[${endpoint}]`, upstream: upstream.name, message });
+      for (const { endpoint, message, unset } of resolution.problems) {
+        unresolved.push({ path: `upstreams[${u}].endpoints[${endpoint}]`, upstream: upstream.name, message, unset });
       }
     }
   });

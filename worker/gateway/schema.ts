@@ -33,7 +33,8 @@ const endpointWeight = z
  * Upstream endpoint: `host:port` (http) or a full http(s) URL, optionally with a base path; or,
  * as Loom's website reference writes them, `{ host, port, weight }` or `{ url, weight }`.
  * Always read as `{ endpoint, weight }`, `endpoint` being the string form (a string keeps weight 1).
- * A string or `url` with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`) is stored as
+ * A string, `url`, `host` or `port` with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`,
+ * `port: "${BACKEND_PORT}"`, read as the string `host:${BACKEND_PORT}`) is stored as
  * written and checked once resolved: by the admin API with the save's environment (a warning),
  * and by every isolate when it compiles the config (endpoint-variables.ts, fail closed).
  */
@@ -42,8 +43,19 @@ const endpoint = z
     z.string(),
     z.strictObject({
       // A bare name or address only: a `/` or `@` would move the port into a path or userinfo.
-      host: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/, "must be a host name or an IP address"),
-      port: z.number().int().min(1).max(65535),
+      // `${VAR}` references are resolved with the endpoint and checked then (endpoint-variables.ts).
+      host: z
+        .string()
+        .regex(
+          /^((?:[A-Za-z0-9.-]|\$\{[A-Z_][A-Z0-9_]*\})+|\[[0-9A-Fa-f:.]+\])$/,
+          "must be a host name or an IP address, or ${VAR} references",
+        )
+        .describe("Host name or IP address, without scheme, path or credentials; may hold `${VAR}` references."),
+      port: z
+        .union([z.number().int().min(1).max(65535), z.string().regex(/^\$\{[A-Z_][A-Z0-9_]*\}$/)], {
+          error: "must be a port number (1-65535) or one whole ${VAR} reference",
+        })
+        .describe('Port, 1-65535, or one whole `${VAR}` reference (`"${PORT}"`), checked once resolved with the host.'),
       weight: endpointWeight,
     }),
     z.strictObject({ url: z.string(), weight: endpointWeight }),
@@ -58,7 +70,7 @@ const endpoint = z
     return { endpoint: written, weight: typeof value === "string" ? 1 : value.weight };
   })
   .describe(
-    "An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`. The string and `url` forms may hold `${VAR}` references to Worker variables (`${HOST}:${PORT}`), checked once resolved; unset or invalid, the upstream answers 503 variable_unavailable.",
+    "An origin: `host:port` (plain HTTP), `https://host[:port][/base]`, `{ host, port, weight }` or `{ url, weight }`. Every form may hold `${VAR}` references to Worker variables (`${HOST}:${PORT}`, `{ host: ${HOST}, port: ${PORT} }`), checked once resolved; unset or invalid, the upstream answers 503 variable_unavailable.",
   );
 
 const retrySchema = z

@@ -79,7 +79,7 @@ export const ERROR_CATALOGUE = {
   config_unavailable: { status: 503, message: "the gateway could not load its configuration; retry shortly" },
   variable_unavailable: {
     status: 503,
-    message: "a Worker variable the upstream of this route needs is not set or not valid; the operator has been told",
+    message: "a Worker variable this route needs is not set or not valid; the operator has been told",
   },
   secret_unavailable: {
     status: 500,

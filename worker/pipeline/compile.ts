@@ -8,7 +8,7 @@ import type { AppEnv, RequestVars } from "../env";
 import { chain, passThrough } from "../http/chain";
 import { httpError } from "../http/errors";
 import { overrideHeaders } from "../gateway/override-headers";
-import { resolveUpstreams, type UnresolvedEndpoint } from "../gateway/endpoint-variables";
+import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { healthCheckSpec } from "../gateway/health-check";
 import { proxy } from "../gateway/proxy";
 import { compileRouter, routeMatch } from "../gateway/router";
@@ -40,7 +40,9 @@ import { securityTxt } from "../policies/security-txt";
 import { routeListener, tlsPolicy } from "../policies/tls";
 import { credentialInjection } from "../vault";
 import { EMPTY_CONFIG } from "../config/normal-form";
+import type { LoadedConfig } from "../config/resolved-config";
 import type { Config, RouteConfig } from "../config/schema";
+import type { UnresolvedField } from "../config/variable-fields";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { pluginObjects, wasmOnlyNames } from "../config/plugin-names";
 import { cacheRules } from "./cache-rules";
@@ -55,8 +57,10 @@ export interface CompiledConfig {
   readonly securityTxt: Handler<AppEnv>;
   /** Everything between the client and the upstream: the steps of `pipelineSteps`, in that order. */
   readonly pipeline: MiddlewareHandler<AppEnv>;
-  /** Endpoints whose `${VAR}` references could not be resolved in this isolate (their upstreams answer 503), by config path. */
-  readonly unresolvedVariables: readonly UnresolvedEndpoint[];
+  /** The variables whose values fields other than endpoints hold: an admin view of the config in force masks their values. */
+  readonly variables: readonly string[];
+  /** Fields whose `${VAR}` references could not be resolved to valid values in this isolate (their scopes answer 503), by config path. */
+  readonly unresolvedVariables: readonly UnresolvedField[];
 }
 
 /**
@@ -156,6 +160,18 @@ function unresolvedUpstreams(names: ReadonlySet<string>): MiddlewareHandler<AppE
 }
 
 /**
+ * Routes that need a field whose `${VAR}` references did not resolve to a valid value (one of
+ * their own, a plugin entry's they name, or a global block's: `every`) are never served: right
+ * after matching, before any of their policies, since one of those lacks its value.
+ */
+function unresolvedRoutes(every: boolean, ids: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+  return async function unresolvedRoutes(c, next) {
+    if (every || ids.has(c.get("route")!.id)) throw httpError("variable_unavailable");
+    return next();
+  };
+}
+
+/**
  * `upstream` with the longest attempt timeout any route gives it: a route's own `timeout`
  * replaces the upstream's, and the circuit's half-open probe must be allowed that long.
  */
@@ -167,6 +183,17 @@ export function withLongestRouteTimeout<U extends Pick<Config["upstreams"][numbe
   return { ...upstream, timeout };
 }
 
+/** What the `${VAR}` references of a version came to in this isolate. */
+interface VariableOutcome {
+  /** The upstreams served: every endpoint resolved, no field refused. */
+  served: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>["served"];
+  /** Upstreams whose routes answer 503 variable_unavailable. */
+  refused: ReadonlySet<string>;
+  unresolved: readonly UnresolvedField[];
+  /** Variables whose values logs and spans mask. */
+  secretVariables: readonly string[];
+}
+
 /**
  * The request pipeline's steps, written once (README, app.ts and the policies' comments point
  * here), in the order of DESIGN.md's data flow: connection and request checks first (cheapest,
@@ -176,7 +203,7 @@ export function withLongestRouteTimeout<U extends Pick<Config["upstreams"][numbe
 function pipelineSteps(
   config: Config,
   documents: ReadonlyMap<string, unknown>,
-  { served, unresolved }: ReturnType<typeof resolveUpstreams<Config["upstreams"][number]>>,
+  { served, refused, unresolved, secretVariables }: VariableOutcome,
   purges: readonly PurgeMarker[],
   persistedQueries: ReadonlyMap<string, string>,
 ): MiddlewareHandler<AppEnv> {
@@ -189,13 +216,12 @@ function pipelineSteps(
   const tracingConfig = config.tracing;
   const steps: MiddlewareHandler<AppEnv>[] = [
     // First, so the span covers every refusal of the steps below; not compiled in when off.
-    ...(tracingConfig?.enabled
-      ? [build("tracing", () => tracing(tracingConfig, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }))]
-      : []),
+    ...(tracingConfig?.enabled ? [build("tracing", () => tracing(tracingConfig, { secretVariables }))] : []),
     tlsPolicy(config.listeners),
     requestValidation(middleware.request_validation),
     routeMatch(router, { corsRoutes: corsRouteIds({ cors: globalCors, routes }), allowedMethods, allowSemicolons }),
     overrideHeaders(routes, { router, allowedMethods, allowSemicolons }),
+    ...unresolvedRouteSteps(unresolved),
     ...(auditWanted(config, "route_match") ? [recordRouteMatch] : []),
     routeListener(config.listeners),
     ipRules({ rules: middleware.ip_rules, routes }),
@@ -237,7 +263,7 @@ function pipelineSteps(
   );
   if (graphql) steps.push(graphql);
   steps.push(routePlugins(routes, documents));
-  if (unresolved.length > 0) steps.push(unresolvedUpstreams(new Set(unresolved.map((endpoint) => endpoint.upstream))));
+  if (refused.size > 0) steps.push(unresolvedUpstreams(refused));
   const circuits = circuitBreaker({
     upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
@@ -286,9 +312,16 @@ function inContextOfItsOwn(steps: MiddlewareHandler<AppEnv>): (c: Context<AppEnv
   };
 }
 
-/** What the store holds beside the config's document that the compiled pipeline serves from. */
-export interface CompileInputs {
-  /** The response cache's purge markers. */
+/** The 503 step of the routes (or all of them) that fields with unresolved references refuse; none when there are none. */
+function unresolvedRouteSteps(unresolved: readonly UnresolvedField[]): MiddlewareHandler<AppEnv>[] {
+  const scopes = unresolved.flatMap((field) => field.scopes);
+  const every = scopes.some((scope) => scope.kind === "global");
+  const ids = new Set(scopes.flatMap((scope) => (scope.kind === "route" ? [scope.id] : [])));
+  return every || ids.size > 0 ? [unresolvedRoutes(every, ids)] : [];
+}
+
+/** What the store gives beside the validated config: the variables' outcome, the cache's purge markers, the GraphQL allow-list. */
+export interface CompileInputs extends Partial<Pick<LoadedConfig, "unresolved" | "variables">> {
   purges?: readonly PurgeMarker[];
   /** The GraphQL allow-list of the version: SHA-256 hex of a query → the query. */
   persistedQueries?: ReadonlyMap<string, string>;
@@ -296,24 +329,45 @@ export interface CompileInputs {
 
 /**
  * `env` is the isolate's environment, which never changes during its life: `${VAR}` references
- * in endpoints are resolved here, once per config version (endpoint-variables.ts).
+ * in endpoints are resolved here, once per config version (endpoint-variables.ts); those of other
+ * fields were resolved when the version was loaded (`inputs`, config/resolved-config.ts), and the
+ * fields that did not resolve refuse their scopes here.
  */
 export function compileConfig(
   version: number,
   config: Config,
   documents: ReadonlyMap<string, unknown>,
   env: Record<string, unknown>,
-  { purges = [], persistedQueries = new Map() }: CompileInputs = {},
+  inputs: CompileInputs = {},
 ): CompiledConfig {
   const addresses = resolveUpstreams(config.upstreams, env);
+  const unresolved: UnresolvedField[] = [
+    ...addresses.unresolved.map(({ path, upstream, message }) => ({
+      path,
+      message,
+      scopes: [{ kind: "upstream" as const, name: upstream }],
+    })),
+    ...(inputs.unresolved ?? []),
+  ];
+  const refused = new Set(unresolved.flatMap(({ scopes }) => scopes.flatMap((scope) => (scope.kind === "upstream" ? [scope.name] : []))));
+  const served = addresses.served.filter((upstream) => !refused.has(upstream.name));
+  // Values of variables may be secrets: the logs and spans mask them as they mask secrets.
+  const secretVariables = [...findSecretRefs(config).map((ref) => ref.variable), ...(inputs.variables ?? [])];
   return Object.freeze({
     version,
     config,
-    accessLog: accessLog(config.logging?.access_log, { secretVariables: findSecretRefs(config).map((ref) => ref.variable) }),
+    accessLog: accessLog(config.logging?.access_log, { secretVariables }),
     securityHeaders: build("middleware.security_headers", () => securityHeaders(config.middleware.security_headers)),
     securityTxt: securityTxt(config.security_txt),
-    pipeline: pipelineSteps(config, documents, addresses, purges, persistedQueries),
-    unresolvedVariables: addresses.unresolved,
+    pipeline: pipelineSteps(
+      config,
+      documents,
+      { served, refused, unresolved, secretVariables },
+      inputs.purges ?? [],
+      inputs.persistedQueries ?? new Map(),
+    ),
+    variables: inputs.variables ?? [],
+    unresolvedVariables: unresolved,
   });
 }
 

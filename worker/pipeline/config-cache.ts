@@ -5,6 +5,7 @@
  */
 import { readDocument, readPersistedQueries, readRevision, readVersion } from "../config/kv";
 import { storedConfig } from "../config/normal-form";
+import { scopeText } from "../config/variable-fields";
 import { onConfigSaved } from "../config/store";
 import type { Env } from "../env";
 import type { PurgeMarker } from "../policies/cache/purge";
@@ -106,7 +107,9 @@ async function load(env: Env, version: number, purges: readonly PurgeMarker[]): 
   const record = await readVersion(kv, version);
   if (!record) throw new Error(`config version ${version} is named by the pointer but not readable`);
   // Its normal form, or the document validated again when the schema may have changed since.
-  const config = await storedConfig(record);
+  // `${VAR}` references outside endpoints are resolved with this isolate's environment.
+  const loaded = await storedConfig(record, env);
+  const { config } = loaded;
   const documents = new Map<string, unknown>();
   await Promise.all(
     documentPaths(config).map(async (path) => {
@@ -115,11 +118,11 @@ async function load(env: Env, version: number, purges: readonly PurgeMarker[]): 
     }),
   );
   const persistedQueries = record.persisted_queries ? await readPersistedQueries(kv, record.persisted_queries.sha256) : undefined;
-  const compiled = compileConfig(version, config, documents, env, { purges, persistedQueries });
+  const compiled = compileConfig(version, config, documents, env, { ...loaded, purges, persistedQueries });
   // Once per config version per isolate: the compile is cached until the next version. The
   // message names the variables, never a value.
-  for (const { path, upstream, message } of compiled.unresolvedVariables) {
-    log.error("config_variable_unresolved", { version, path, upstream, message });
+  for (const { path, message, scopes } of compiled.unresolvedVariables) {
+    log.error("config_variable_unresolved", { version, path, message, refused: scopeText(scopes) });
   }
   return compiled;
 }
