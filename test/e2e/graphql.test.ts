@@ -59,7 +59,10 @@ beforeAll(async () => {
   gateway = await startGateway();
   const res = await gateway.putConfig({
     graphql: { security: { max_depth: 5, max_complexity: 200, introspection: false, max_aliases: 5, max_batch_size: 3 } },
-    routes: [{ id: "graphql", path: "/graphql", upstream: "api", graphql: true }],
+    routes: [
+      { id: "graphql", path: "/graphql", upstream: "api", graphql: true },
+      { id: "locked", path: "/locked", upstream: "api", graphql: { security: { persisted_queries: { required: true } } } },
+    ],
     upstreams: [{ name: "api", endpoints: [`127.0.0.1:${(server.address() as AddressInfo).port}`] }],
   });
   expect(res.status, await res.clone().text()).toBe(200);
@@ -170,6 +173,34 @@ describe("GraphQL at the edge, in front of a real GraphQL server", () => {
     expect(executed.length).toBe(before);
     const registered = await post({ query, extensions, operationName: "Named" });
     expect(await registered.json()).toEqual({ data: { me: { name: "user 1" } } });
+    // Registered: the hash alone is now served, the server getting the query from the edge.
+    const lookup = await post({ extensions, operationName: "Named" });
+    expect(await lookup.json()).toEqual({ data: { me: { name: "user 1" } } });
+    expect(executed.length).toBe(before + 2);
     await refused(() => post({ query: "{ me { id } }", extensions }), 400, "PERSISTED_QUERY_HASH_MISMATCH");
+  });
+
+  it("serves only the uploaded allow-list on a route that requires persisted queries", async () => {
+    const query = "query Listed { me { id } }";
+    const id = createHash("sha256").update(query).digest("hex");
+    const manifest = {
+      format: "apollo-persisted-query-manifest",
+      version: 1,
+      operations: [{ id, name: "Listed", type: "query", body: query }],
+    };
+    const upload = await gateway.admin("/graphql/persisted-queries", {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(manifest),
+    });
+    expect(upload.status, await upload.clone().text()).toBe(200);
+    const locked = (body: unknown) =>
+      gateway.fetch("/locked", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    // Isolates learn the new version within their 2 s config check.
+    await expect.poll(async () => (await locked({ query })).status, { timeout: 10_000, interval: 500 }).toBe(200);
+    expect(await (await locked({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } })).json()).toEqual({
+      data: { me: { id: "1" } },
+    });
+    await refused(() => locked({ query: "{ me { name } }" }), 400, "PERSISTED_QUERY_NOT_ALLOWED");
   });
 });

@@ -35,6 +35,8 @@ describe("GET /openapi.json", () => {
     );
     expect(operations.sort()).toEqual(
       [
+        "GET /graphql/persisted-queries",
+        "PUT /graphql/persisted-queries",
         "GET /config",
         "PUT /config",
         "POST /config/validate",

@@ -18,6 +18,7 @@ import { credentialEndpoints } from "./credentials";
 import { refuseCrossSite, requireDocumentedMediaType } from "./csrf";
 import type { AdminEndpoint, AdminEnv } from "./context";
 import { documentEndpoints } from "./documents";
+import { persistedQueryEndpoints } from "./persisted-queries";
 import { healthEndpoint } from "./health";
 import { limitBody } from "./http";
 import { apiDocsEndpoints } from "./api-docs";
@@ -33,6 +34,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...configEndpoints,
     ...resourceEndpoints,
     ...documentEndpoints,
+    ...persistedQueryEndpoints,
     ...consumerEndpoints,
     ...credentialEndpoints,
     ...protectionEndpoints,

@@ -184,6 +184,34 @@ export const apiSchemas = {
   RouteList: z.object({ version, routes: z.array(routeSchema) }),
   UpstreamList: z.object({ version, upstreams: z.array(upstreamSchema) }),
   DocumentInfo: documentInfo,
+  PersistedQueryUpload: z
+    .union([
+      z.object({
+        format: z.literal("apollo-persisted-query-manifest"),
+        version: z.literal(1),
+        operations: z.array(
+          z.object({
+            id: z.string().describe("SHA-256 hex of body."),
+            name: z.string().optional(),
+            type: z.string().optional(),
+            body: z.string(),
+          }),
+        ),
+      }),
+      z.record(z.string().describe("SHA-256 hex of the query."), z.string()),
+    ])
+    .describe("An Apollo persisted query manifest, or a { sha256: query } map. At most 10000 queries."),
+  PersistedQuerySaved: z.object({
+    version,
+    sha256: z.string().describe("SHA-256 hex of the stored list (its queries by hash, sorted)."),
+    count: z.number().int().nonnegative(),
+  }),
+  PersistedQueryList: z.object({
+    version,
+    sha256: z.string().nullable().describe("null before the first upload."),
+    count: z.number().int().nonnegative(),
+    queries: z.record(z.string(), z.string()).describe("SHA-256 hex → query."),
+  }),
   DocumentList: z.object({ documents: z.array(documentInfo) }),
   DocumentDeleted: z.object({ path: z.string(), deleted: z.literal(true) }),
   ConsumerCreate: consumerCreateSchema,

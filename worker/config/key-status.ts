@@ -27,11 +27,6 @@ const warned = (edge: string): KeyStatus => ({ status: "warned", edge });
 const WASM_ONLY =
   "accepted; a built-in entry (jwt-auth, rate-limit, request-logger, request-validator) does not use it, and a WASM entry cannot run at the edge: every route naming one answers 503 plugin_unavailable";
 
-const PERSISTED_QUERIES_NOT_YET: KeyStatus = {
-  status: "not yet",
-  edge: "`true` refuses every query (PERSISTED_QUERY_NOT_ALLOWED) until persisted-query allow-lists can be uploaded",
-};
-
 export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   listeners: enforced,
   "listeners[].address": ignored(
@@ -81,8 +76,6 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   ),
   ai_gateway: { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" },
   graphql: enforced,
-  "graphql.security.persisted_queries.required": PERSISTED_QUERIES_NOT_YET,
-  "routes[].graphql.security.persisted_queries.required": PERSISTED_QUERIES_NOT_YET,
 };
 
 /** `listeners[].tls.cert_file` → `listeners[].tls`; `a[]` → `a`; `a.*` → `a`; a top-level key → undefined. */

@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, message: "the request body is not valid UTF-8 JSON" },
   graphql_refused: { status: 400, message: "the GraphQL request was refused; errors[0].extensions.code says why" },
   graphql_too_large: { status: 413, message: "the GraphQL document is larger than this route accepts" },
+  invalid_persisted_queries: {
+    status: 400,
+    message: "the body must be an Apollo persisted query manifest or a { sha256: query } map of queries that parse",
+  },
   duplicate_key: { status: 400, message: "an object in the request body names the same member twice (RFC 8259 §4)" },
   validation_failed: { status: 400, message: "the request body does not match the route's JSON Schema" },
 

@@ -18,6 +18,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { sha256Hex } from "../../audit/chain";
 import { targetOf } from "../../http/request-target";
 import { DEFAULT_GRAPHQL_SECURITY } from "../../http/schema-kit/defaults";
 import type { OperationMeasure } from "./document";
@@ -54,11 +55,6 @@ export function graphqlRouteSecurity(options: Pick<GraphqlGuardOptions, "securit
   }
   return secured;
 }
-
-const sha256Hex = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
-    .map((byte) => byte.toString(16).padStart(2, "0"))
-    .join("");
 
 /** Whose registered queries a request may use: its consumer's tenant, or the public's. */
 const tenantOf = (c: Context<AppEnv>) => c.var.tenant ?? "";
