@@ -194,8 +194,17 @@ export async function recordRateLimited(limited: RateLimitedEvent, c: Context<Ap
   });
 }
 
-/** An operation name as a key: GraphQL's Name syntax (spec §2.1.9) and at most this long, else `(other)`. */
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** GraphQL's Name syntax (spec §2.1.9). */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+/** The longest operation name kept in a key; longer ones are cut, with `…`. */
+const MAX_OPERATION_NAME = 64;
+
+/** An operation name as a key: a GraphQL name, cut to MAX_OPERATION_NAME; anything else `(other)`. */
+function operationKey(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (!GRAPHQL_NAME.test(name)) return "(other)";
+  return name.length > MAX_OPERATION_NAME ? `${name.slice(0, MAX_OPERATION_NAME)}…` : name;
+}
 
 const graphqlRefusals = new EventWindows<GraphqlRefusedEvent & { ip: string; userAgent: string }, RequestContext>({
   sink: (refused, occurrences, c) =>
@@ -216,11 +225,11 @@ const graphqlRefusals = new EventWindows<GraphqlRefusedEvent & { ip: string; use
 /**
  * The GraphQL guard's refusal hook, set when the config records `graphql_refused`: the rule and
  * the operation's name, never the document or its variables. The name is the client's text, so
- * one that is not a GraphQL name of at most 64 characters is keyed as `(other)`.
+ * it is cut to 64 characters, and one that is not a GraphQL name is keyed as `(other)`; the
+ * windows' key cap bounds how many distinct names make rows.
  */
 export function recordGraphqlRefused(refused: GraphqlRefusedEvent, c: Context<AppEnv>): void {
-  const operationName =
-    refused.operationName === undefined ? undefined : OPERATION_NAME.test(refused.operationName) ? refused.operationName : "(other)";
+  const operationName = operationKey(refused.operationName);
   const keyed = {
     ...refused,
     operationName,
