@@ -123,15 +123,23 @@ async function fromBody(c: Context<AppEnv>, limit: number, maxBatch: number): Pr
   }
   const declared = contentLength(c.req.raw.headers);
   if (declared !== undefined && declared > limit) throw tooLarge(limit);
-  const bytes = c.req.raw.body ? await readAtMost(c.req.raw.body, limit, () => tooLarge(limit)) : new Uint8Array();
+  // A declared length within the limit is read natively (the runtime never delivers more than
+  // the declared length); a chunked body is counted as it arrives and cut at the limit.
+  const body = c.req.raw.body;
+  const bytes = !body
+    ? new Uint8Array()
+    : declared !== undefined
+      ? new Uint8Array(await c.req.raw.arrayBuffer())
+      : await readAtMost(body, limit, () => tooLarge(limit));
   c.set("body", bytes);
   const text = decoded(bytes);
   if (!json) return { operations: [operationOf({ query: text }, "the body")], batched: false, safeMethod: false };
-  const body = parseJson(text, "the request body");
-  if (!Array.isArray(body)) return { operations: [operationOf(body, "the body")], batched: false, safeMethod: false };
-  if (body.length === 0) throw bad("an empty batch");
-  if (body.length > maxBatch) throw new GraphqlRefusal("BATCH_LIMIT_EXCEEDED", `a batch of ${body.length} operations; at most ${maxBatch}`);
-  return { operations: body.map((item, index) => operationOf(item, `body[${index}]`)), batched: true, safeMethod: false };
+  const parsed = parseJson(text, "the request body");
+  if (!Array.isArray(parsed)) return { operations: [operationOf(parsed, "the body")], batched: false, safeMethod: false };
+  if (parsed.length === 0) throw bad("an empty batch");
+  if (parsed.length > maxBatch)
+    throw new GraphqlRefusal("BATCH_LIMIT_EXCEEDED", `a batch of ${parsed.length} operations; at most ${maxBatch}`);
+  return { operations: parsed.map((item, index) => operationOf(item, `body[${index}]`)), batched: true, safeMethod: false };
 }
 
 /** The operations of a GraphQL request; a method other than GET, HEAD and POST is 405. */
