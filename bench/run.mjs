@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
+import { GRAPHQL_BODY } from "./graphql-request.mjs";
 import { cpuMs, machineBusyMs, workerdChildren } from "./proc.mjs";
 import { freePort, profileWorker } from "./profile.mjs";
 
@@ -110,25 +111,6 @@ const VALID_ORDER = {
     { sku: "gadget-xl", quantity: 1 },
   ],
 };
-// A typical GraphQL request of about 1 KB: a named query with variables, nested selections,
-// an inline fragment, a fragment spread twice and a directive.
-const GRAPHQL_BODY = JSON.stringify({
-  operationName: "ProductPage",
-  variables: { id: "p_7f3k9q2m", reviews: 5, related: 4, withStock: true },
-  query: `query ProductPage($id: ID!, $reviews: Int = 3, $related: Int = 4, $withStock: Boolean!) {
-  product(id: $id) {
-    id name slug description
-    price { amount currency discount { percent endsAt } }
-    images(first: 4) { url width height alt }
-    stock @include(if: $withStock) { available warehouse { id city } }
-    category { id name parent { id name } }
-    reviews(first: $reviews) { edges { node { id rating title body author { ...UserCard } } } pageInfo { hasNextPage endCursor } }
-    related(first: $related) { id name price { amount currency } ... on Bundle { items { id name } } }
-  }
-  viewer { ...UserCard cart { id count total { amount currency } } }
-}
-fragment UserCard on User { id displayName avatar(size: 64) { url } }`,
-});
 // The targets of each scenario, measured in the same rounds. --self-check puts a second
 // pass-through in the gateway's place; --profile starts only the gateways.
 const PASS_THROUGH_TARGETS = SELF_CHECK ? ["pass-through", "pass-through-2"] : ["pass-through", "required-work", "gateway"];
