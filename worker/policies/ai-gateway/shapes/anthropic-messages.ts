@@ -1,0 +1,179 @@
+/**
+ * Anthropic's Messages API (`POST /v1/messages`): the texts of `system` (a string or text blocks)
+ * and of every `messages[].content` (a string or content blocks).
+ *
+ * Blocks the model reads as text: `text`; `tool_use.input` (every string value, the assistant's
+ * earlier call); `tool_result.content` (a string or text / image / document / search_result
+ * blocks); `document` with a `text` or `content` source plus its `title` and `context`;
+ * `search_result` title and text. `image`, and documents sent as base64 PDF, URL or file id, are
+ * opaque. `thinking` / `redacted_thinking` blocks are skipped: Anthropic verifies their signature,
+ * so a client can neither forge nor edit them. Any other block type is not understood (a new type
+ * may carry text the edge would not check).
+ */
+import {
+  isRecord,
+  notUnderstood,
+  optionalBoolean,
+  optionalString,
+  optionalTokenCount,
+  recordAt,
+  requiredArray,
+  requiredString,
+  SlotCollector,
+  type JsonPath,
+  type RecognisedRequest,
+  type TextKind,
+} from "./shape";
+
+const ROLES = new Set(["user", "assistant"]);
+
+export function readAnthropicMessages(body: Record<string, unknown>): RecognisedRequest {
+  const slots = new SlotCollector();
+  readSystem(body.system, slots);
+  const messages = requiredArray(body, "messages", []);
+  messages.forEach((entry, index) => {
+    const path = ["messages", index];
+    const message = recordAt(entry, path);
+    const role = requiredString(message, "role", path);
+    if (!ROLES.has(role)) throw notUnderstood([...path, "role"], "is not a Messages API role");
+    readContent(message.content, [...path, "content"], role, slots);
+  });
+  return {
+    api: "anthropic-messages",
+    texts: slots.texts,
+    opaque: slots.opaque,
+    model: optionalString(body, "model", []),
+    maxOutputTokens: optionalTokenCount(body, "max_tokens"),
+    completions: 1,
+    stream: optionalBoolean(body, "stream") ?? false,
+  };
+}
+
+function readSystem(system: unknown, slots: SlotCollector): void {
+  if (system === undefined || system === null) return;
+  if (typeof system === "string") return slots.text(["system"], "instructions", "system", system);
+  if (!Array.isArray(system)) throw notUnderstood(["system"], "is neither a string nor blocks");
+  system.forEach((entry, index) => {
+    const path = ["system", index];
+    const block = recordAt(entry, path);
+    if (block.type !== "text") throw notUnderstood([...path, "type"], "is not text");
+    slots.text([...path, "text"], "instructions", "system", requiredString(block, "text", path));
+  });
+}
+
+function readContent(content: unknown, path: JsonPath, role: string, slots: SlotCollector): void {
+  if (typeof content === "string") return slots.text(path, "message", role, content);
+  if (!Array.isArray(content)) throw notUnderstood(path, "is neither a string nor content blocks");
+  content.forEach((entry, index) => readBlock(recordAt(entry, [...path, index]), [...path, index], role, slots));
+}
+
+function readBlock(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
+  switch (block.type) {
+    case "text":
+      return slots.text([...path, "text"], "message", role, requiredString(block, "text", path));
+    case "image":
+      return slots.opaqueInput(path, "image");
+    case "document":
+      return readDocument(block, path, role, slots);
+    case "search_result":
+      return readSearchResult(block, path, role, slots);
+    case "tool_use":
+      return readStringLeaves(block.input, [...path, "input"], "tool_call", role, slots);
+    case "tool_result":
+      return readToolResult(block, path, role, slots);
+    case "thinking":
+    case "redacted_thinking":
+      return;
+    default:
+      throw notUnderstood([...path, "type"], "is not a content block type the edge understands");
+  }
+}
+
+function readToolResult(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
+  const content = block.content;
+  const contentPath = [...path, "content"];
+  if (content === undefined || content === null) return;
+  if (typeof content === "string") return slots.text(contentPath, "tool_output", role, content);
+  if (!Array.isArray(content)) throw notUnderstood(contentPath, "is neither a string nor content blocks");
+  content.forEach((entry, index) => {
+    const itemPath = [...contentPath, index];
+    const item = recordAt(entry, itemPath);
+    switch (item.type) {
+      case "text":
+        return slots.text([...itemPath, "text"], "tool_output", role, requiredString(item, "text", itemPath));
+      case "image":
+        return slots.opaqueInput(itemPath, "image");
+      case "document":
+        return readDocument(item, itemPath, role, slots);
+      case "search_result":
+        return readSearchResult(item, itemPath, role, slots);
+      default:
+        throw notUnderstood([...itemPath, "type"], "is not a tool result block type the edge understands");
+    }
+  });
+}
+
+function readDocument(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
+  for (const key of ["title", "context"]) {
+    const value = optionalString(block, key, path);
+    if (value !== undefined) slots.text([...path, key], "document", role, value);
+  }
+  const sourcePath = [...path, "source"];
+  const source = recordAt(block.source, sourcePath);
+  switch (source.type) {
+    case "text":
+      return slots.text([...sourcePath, "data"], "document", role, requiredString(source, "data", sourcePath));
+    case "content": {
+      const content = source.content;
+      const contentPath = [...sourcePath, "content"];
+      if (typeof content === "string") return slots.text(contentPath, "document", role, content);
+      if (!Array.isArray(content)) throw notUnderstood(contentPath, "is neither a string nor content blocks");
+      content.forEach((entry, index) => {
+        const itemPath = [...contentPath, index];
+        const item = recordAt(entry, itemPath);
+        if (item.type === "text") slots.text([...itemPath, "text"], "document", role, requiredString(item, "text", itemPath));
+        else if (item.type === "image") slots.opaqueInput(itemPath, "image");
+        else throw notUnderstood([...itemPath, "type"], "is not a document content block type the edge understands");
+      });
+      return;
+    }
+    case "base64":
+    case "url":
+    case "file":
+      return slots.opaqueInput(path, `document:${source.type}`);
+    default:
+      throw notUnderstood([...sourcePath, "type"], "is not a document source type the edge understands");
+  }
+}
+
+function readSearchResult(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
+  const title = optionalString(block, "title", path);
+  if (title !== undefined) slots.text([...path, "title"], "document", role, title);
+  requiredArray(block, "content", path).forEach((entry, index) => {
+    const itemPath = [...path, "content", index];
+    const item = recordAt(entry, itemPath);
+    if (item.type !== "text") throw notUnderstood([...itemPath, "type"], "is not text");
+    slots.text([...itemPath, "text"], "document", role, requiredString(item, "text", itemPath));
+  });
+}
+
+/** Deeper tool inputs are not understood: each slot's path costs its depth, so a deep chain would cost quadratic memory. */
+const MAX_TOOL_INPUT_DEPTH = 32;
+
+/**
+ * Every string value of a JSON value (a tool call's `input`), walked with an explicit stack: the
+ * nesting is the client's choice, and recursion would let a deep one overflow the call stack.
+ */
+function readStringLeaves(root: unknown, rootPath: JsonPath, kind: TextKind, role: string, slots: SlotCollector): void {
+  const pending: [unknown, JsonPath][] = [[root, rootPath]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (path.length - rootPath.length > MAX_TOOL_INPUT_DEPTH) throw notUnderstood(rootPath, "is nested too deeply");
+    if (typeof value === "string") slots.text(path, kind, role, value);
+    else if (Array.isArray(value)) for (let index = value.length - 1; index >= 0; index--) pending.push([value[index], [...path, index]]);
+    else if (isRecord(value)) {
+      const keys = Object.keys(value);
+      for (let index = keys.length - 1; index >= 0; index--) pending.push([value[keys[index]!], [...path, keys[index]!]]);
+    }
+  }
+}
