@@ -13,7 +13,6 @@
 import {
   isRecord,
   notUnderstood,
-  optionalBoolean,
   optionalString,
   optionalTokenCount,
   recordAt,
@@ -36,17 +35,9 @@ export function readAnthropicMessages(body: Record<string, unknown>): Recognised
     const message = recordAt(entry, path);
     const role = requiredString(message, "role", path);
     if (!ROLES.has(role)) throw notUnderstood([...path, "role"], "is not a Messages API role");
-    readContent(message.content, [...path, "content"], role, slots);
+    readContent(message.content, [...path, "content"], role, "message", MESSAGE_BLOCKS, slots);
   });
-  return {
-    api: "anthropic-messages",
-    texts: slots.texts,
-    opaque: slots.opaque,
-    model: optionalString(body, "model", []),
-    maxOutputTokens: optionalTokenCount(body, "max_tokens"),
-    completions: 1,
-    stream: optionalBoolean(body, "stream") ?? false,
-  };
+  return slots.result("anthropic-messages", body, optionalTokenCount(body, "max_tokens"));
 }
 
 function readSystem(system: unknown, slots: SlotCollector): void {
@@ -61,56 +52,52 @@ function readSystem(system: unknown, slots: SlotCollector): void {
   });
 }
 
-function readContent(content: unknown, path: JsonPath, role: string, slots: SlotCollector): void {
-  if (typeof content === "string") return slots.text(path, "message", role, content);
+/** The block types each place accepts (Anthropic's Messages API reference). */
+const MESSAGE_BLOCKS = new Set(["text", "image", "document", "search_result", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+const TOOL_RESULT_BLOCKS = new Set(["text", "image", "document", "search_result"]);
+const DOCUMENT_BLOCKS = new Set(["text", "image"]);
+const SEARCH_RESULT_BLOCKS = new Set(["text"]);
+
+/** A string or content blocks of the `allowed` types; `kind` is what their text is. */
+function readContent(
+  content: unknown,
+  path: JsonPath,
+  role: string,
+  kind: TextKind,
+  allowed: ReadonlySet<string>,
+  slots: SlotCollector,
+): void {
+  if (typeof content === "string") return slots.text(path, kind, role, content);
   if (!Array.isArray(content)) throw notUnderstood(path, "is neither a string nor content blocks");
-  content.forEach((entry, index) => readBlock(recordAt(entry, [...path, index]), [...path, index], role, slots));
+  content.forEach((entry, index) => {
+    const blockPath = [...path, index];
+    const block = recordAt(entry, blockPath);
+    if (typeof block.type !== "string" || !allowed.has(block.type))
+      throw notUnderstood([...blockPath, "type"], "is not a block type the edge understands here");
+    readBlock(block, blockPath, role, kind, slots);
+  });
 }
 
-function readBlock(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
+function readBlock(block: Record<string, unknown>, path: JsonPath, role: string, kind: TextKind, slots: SlotCollector): void {
   switch (block.type) {
     case "text":
-      return slots.text([...path, "text"], "message", role, requiredString(block, "text", path));
+      return slots.text([...path, "text"], kind, role, requiredString(block, "text", path));
     case "image":
       return slots.opaqueInput(path, "image");
     case "document":
       return readDocument(block, path, role, slots);
-    case "search_result":
-      return readSearchResult(block, path, role, slots);
+    case "search_result": {
+      const title = optionalString(block, "title", path);
+      if (title !== undefined) slots.text([...path, "title"], "document", role, title);
+      return readContent(requiredArray(block, "content", path), [...path, "content"], role, "document", SEARCH_RESULT_BLOCKS, slots);
+    }
     case "tool_use":
       return readStringLeaves(block.input, [...path, "input"], "tool_call", role, slots);
     case "tool_result":
-      return readToolResult(block, path, role, slots);
-    case "thinking":
-    case "redacted_thinking":
-      return;
-    default:
-      throw notUnderstood([...path, "type"], "is not a content block type the edge understands");
+      if (block.content === undefined || block.content === null) return;
+      return readContent(block.content, [...path, "content"], role, "tool_output", TOOL_RESULT_BLOCKS, slots);
+    // thinking, redacted_thinking: signed by Anthropic, not texts (see the header)
   }
-}
-
-function readToolResult(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
-  const content = block.content;
-  const contentPath = [...path, "content"];
-  if (content === undefined || content === null) return;
-  if (typeof content === "string") return slots.text(contentPath, "tool_output", role, content);
-  if (!Array.isArray(content)) throw notUnderstood(contentPath, "is neither a string nor content blocks");
-  content.forEach((entry, index) => {
-    const itemPath = [...contentPath, index];
-    const item = recordAt(entry, itemPath);
-    switch (item.type) {
-      case "text":
-        return slots.text([...itemPath, "text"], "tool_output", role, requiredString(item, "text", itemPath));
-      case "image":
-        return slots.opaqueInput(itemPath, "image");
-      case "document":
-        return readDocument(item, itemPath, role, slots);
-      case "search_result":
-        return readSearchResult(item, itemPath, role, slots);
-      default:
-        throw notUnderstood([...itemPath, "type"], "is not a tool result block type the edge understands");
-    }
-  });
 }
 
 function readDocument(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
@@ -123,20 +110,8 @@ function readDocument(block: Record<string, unknown>, path: JsonPath, role: stri
   switch (source.type) {
     case "text":
       return slots.text([...sourcePath, "data"], "document", role, requiredString(source, "data", sourcePath));
-    case "content": {
-      const content = source.content;
-      const contentPath = [...sourcePath, "content"];
-      if (typeof content === "string") return slots.text(contentPath, "document", role, content);
-      if (!Array.isArray(content)) throw notUnderstood(contentPath, "is neither a string nor content blocks");
-      content.forEach((entry, index) => {
-        const itemPath = [...contentPath, index];
-        const item = recordAt(entry, itemPath);
-        if (item.type === "text") slots.text([...itemPath, "text"], "document", role, requiredString(item, "text", itemPath));
-        else if (item.type === "image") slots.opaqueInput(itemPath, "image");
-        else throw notUnderstood([...itemPath, "type"], "is not a document content block type the edge understands");
-      });
-      return;
-    }
+    case "content":
+      return readContent(source.content, [...sourcePath, "content"], role, "document", DOCUMENT_BLOCKS, slots);
     case "base64":
     case "url":
     case "file":
@@ -144,17 +119,6 @@ function readDocument(block: Record<string, unknown>, path: JsonPath, role: stri
     default:
       throw notUnderstood([...sourcePath, "type"], "is not a document source type the edge understands");
   }
-}
-
-function readSearchResult(block: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {
-  const title = optionalString(block, "title", path);
-  if (title !== undefined) slots.text([...path, "title"], "document", role, title);
-  requiredArray(block, "content", path).forEach((entry, index) => {
-    const itemPath = [...path, "content", index];
-    const item = recordAt(entry, itemPath);
-    if (item.type !== "text") throw notUnderstood([...itemPath, "type"], "is not text");
-    slots.text([...itemPath, "text"], "document", role, requiredString(item, "text", itemPath));
-  });
 }
 
 /** Deeper tool inputs are not understood: each slot's path costs its depth, so a deep chain would cost quadratic memory. */

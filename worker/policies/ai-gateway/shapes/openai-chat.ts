@@ -14,7 +14,6 @@ import {
   isRecord,
   largestLimit,
   notUnderstood,
-  optionalBoolean,
   optionalString,
   optionalTokenCount,
   recordAt,
@@ -42,15 +41,12 @@ export function readOpenaiChat(body: Record<string, unknown>): RecognisedRequest
   requiredArray(body, "messages", []).forEach((entry, index) =>
     readMessage(recordAt(entry, ["messages", index]), ["messages", index], slots),
   );
-  return {
-    api: "openai-chat",
-    texts: slots.texts,
-    opaque: slots.opaque,
-    model: optionalString(body, "model", []),
-    maxOutputTokens: largestLimit(optionalTokenCount(body, "max_tokens"), optionalTokenCount(body, "max_completion_tokens")),
-    completions: optionalTokenCount(body, "n") ?? 1,
-    stream: optionalBoolean(body, "stream") ?? false,
-  };
+  return slots.result(
+    "openai-chat",
+    body,
+    largestLimit(optionalTokenCount(body, "max_tokens"), optionalTokenCount(body, "max_completion_tokens")),
+    optionalTokenCount(body, "n") ?? 1,
+  );
 }
 
 function readMessage(message: Record<string, unknown>, path: JsonPath, slots: SlotCollector): void {

@@ -3,7 +3,7 @@
  * `input` as a string or an array of strings. Token arrays (`number[]` or `number[][]`) are
  * opaque: they decode to text only with the model's tokenizer, which the edge does not carry.
  */
-import { notUnderstood, optionalString, SlotCollector, type RecognisedRequest } from "./shape";
+import { notUnderstood, SlotCollector, type RecognisedRequest } from "./shape";
 
 export function readOpenaiEmbeddings(body: Record<string, unknown>): RecognisedRequest {
   const slots = new SlotCollector();
@@ -18,14 +18,7 @@ export function readOpenaiEmbeddings(body: Record<string, unknown>): RecognisedR
       else if (Array.isArray(entry) && entry.every(isTokenId)) slots.opaqueInput(["input", index], "token_array");
       else throw notUnderstood(["input", index], "is neither a string nor a token array");
     });
-  return {
-    api: "openai-embeddings",
-    texts: slots.texts,
-    opaque: slots.opaque,
-    model: optionalString(body, "model", []),
-    completions: 1,
-    stream: false,
-  };
+  return slots.result("openai-embeddings", body, undefined);
 }
 
 const isTokenId = (value: unknown): boolean => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;

@@ -14,7 +14,6 @@
 import {
   isRecord,
   notUnderstood,
-  optionalBoolean,
   optionalString,
   optionalTokenCount,
   recordAt,
@@ -44,15 +43,7 @@ export function readOpenaiResponses(body: Record<string, unknown>): RecognisedRe
   if (instructions !== undefined) slots.text(["instructions"], "instructions", "system", instructions);
   readInput(body.input, slots);
   readPromptVariables(body.prompt, slots);
-  return {
-    api: "openai-responses",
-    texts: slots.texts,
-    opaque: slots.opaque,
-    model: optionalString(body, "model", []),
-    maxOutputTokens: optionalTokenCount(body, "max_output_tokens"),
-    completions: 1,
-    stream: optionalBoolean(body, "stream") ?? false,
-  };
+  return slots.result("openai-responses", body, optionalTokenCount(body, "max_output_tokens"));
 }
 
 function readInput(input: unknown, slots: SlotCollector): void {

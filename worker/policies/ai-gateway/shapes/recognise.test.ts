@@ -61,7 +61,7 @@ describe("recognise", () => {
       max_tokens: 1,
       messages: [{ role: "user", content: [{ type: "video", secret: "s3cr3t" }] }],
     });
-    expect(result).toEqual({ api: "unknown", reason: "messages.0.content.0.type is not a content block type the edge understands" });
+    expect(result).toEqual({ api: "unknown", reason: "messages.0.content.0.type is not a block type the edge understands here" });
   });
 
   it("gives each slot its path, role and kind (Anthropic)", () => {
@@ -220,3 +220,24 @@ function replacedAt(root: unknown, path: (string | number)[], value: unknown): u
   parent[path.at(-1)!] = value;
   return copy;
 }
+
+describe("recognise: where each block type is accepted (Anthropic)", () => {
+  const withContent = (content: unknown) => ({ model: "m", max_tokens: 1, messages: [{ role: "user", content }] });
+  it.each([
+    [
+      "a tool_use inside a tool_result",
+      [{ type: "tool_result", tool_use_id: "t", content: [{ type: "tool_use", id: "u", name: "f", input: {} }] }],
+    ],
+    [
+      "a document inside a document",
+      [{ type: "document", source: { type: "content", content: [{ type: "document", source: { type: "text", data: "x" } }] } }],
+    ],
+    ["an image in a search result", [{ type: "search_result", source: "s", title: "t", content: [{ type: "image", source: {} }] }]],
+    ["a search result whose content is a string", [{ type: "search_result", source: "s", title: "t", content: "x" }]],
+    ["a block type that is an object's own key", [{ type: "constructor" }]],
+  ])("refuses %s", (_, content) => expect(recognise("/v1/messages", withContent(content)).api).toBe("unknown"));
+
+  it("ignores a stream field of an Embeddings body (the API has no stream mode)", () => {
+    expect(recognised("/v1/embeddings", { model: "m", input: "x", stream: true }).stream).toBe(false);
+  });
+});

@@ -81,6 +81,20 @@ export class SlotCollector {
   opaqueInput(path: JsonPath, type: string): void {
     this.opaque.push({ path, type });
   }
+
+  /** The recognised request: the slots, and the fields every API spells alike (`model`, `stream`). */
+  result(api: ProviderApi, body: Record<string, unknown>, maxOutputTokens: number | undefined, completions = 1): RecognisedRequest {
+    return {
+      api,
+      texts: this.texts,
+      opaque: this.opaque,
+      model: optionalString(body, "model", []),
+      maxOutputTokens,
+      completions,
+      // Embeddings have no stream mode: a `stream` field there is not the provider's.
+      stream: api !== "openai-embeddings" && (optionalBoolean(body, "stream") ?? false),
+    };
+  }
 }
 
 // Providers accept `null` for an optional field as if it were absent (OpenAI's schemas are
