@@ -24,6 +24,7 @@ import {
   type RecognisedRequest,
   type TextKind,
 } from "./shape";
+import { readParts, type PartTypes } from "./openai-parts";
 
 const KIND_BY_ROLE = new Map<string, TextKind>([
   ["system", "instructions"],
@@ -34,7 +35,8 @@ const KIND_BY_ROLE = new Map<string, TextKind>([
   ["function", "tool_output"],
 ]);
 
-const OPAQUE_PARTS = new Set(["image_url", "input_audio", "file"]);
+/** `input_text` is Responses' name, which some OpenAI-compatible servers accept here too. */
+const PART_TYPES: PartTypes = { text: new Set(["text", "input_text"]), opaque: new Set(["image_url", "input_audio", "file"]) };
 
 export function readOpenaiChat(body: Record<string, unknown>): RecognisedRequest {
   const slots = new SlotCollector();
@@ -55,26 +57,12 @@ function readMessage(message: Record<string, unknown>, path: JsonPath, slots: Sl
   if (kind === undefined) throw notUnderstood([...path, "role"], "is not a Chat Completions role");
   const name = optionalString(message, "name", path);
   if (name !== undefined) slots.text([...path, "name"], "name", role, name);
-  readContent(message.content, [...path, "content"], role, kind, slots);
+  if (message.content !== undefined && message.content !== null)
+    readParts(message.content, [...path, "content"], role, kind, PART_TYPES, slots);
   const refusal = optionalString(message, "refusal", path);
   if (refusal !== undefined) slots.text([...path, "refusal"], "message", role, refusal);
   if (message.audio !== undefined && message.audio !== null) slots.opaqueInput([...path, "audio"], "audio");
   readToolCalls(message, path, role, slots);
-}
-
-function readContent(content: unknown, path: JsonPath, role: string, kind: TextKind, slots: SlotCollector): void {
-  if (content === undefined || content === null) return;
-  if (typeof content === "string") return slots.text(path, kind, role, content);
-  if (!Array.isArray(content)) throw notUnderstood(path, "is neither a string nor content parts");
-  content.forEach((entry, index) => {
-    const partPath = [...path, index];
-    const part = recordAt(entry, partPath);
-    const type = part.type;
-    if (type === "text" || type === "input_text") slots.text([...partPath, "text"], kind, role, requiredString(part, "text", partPath));
-    else if (type === "refusal") slots.text([...partPath, "refusal"], kind, role, requiredString(part, "refusal", partPath));
-    else if (typeof type === "string" && OPAQUE_PARTS.has(type)) slots.opaqueInput(partPath, type);
-    else throw notUnderstood([...partPath, "type"], "is not a content part type the edge understands");
-  });
 }
 
 function readToolCalls(message: Record<string, unknown>, path: JsonPath, role: string, slots: SlotCollector): void {

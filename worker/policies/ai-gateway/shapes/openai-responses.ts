@@ -21,11 +21,14 @@ import {
   SlotCollector,
   type JsonPath,
   type RecognisedRequest,
-  type TextKind,
 } from "./shape";
+import { readPart, readParts, type PartTypes } from "./openai-parts";
 
 const MESSAGE_ROLES = new Set(["user", "assistant", "system", "developer"]);
-const OPAQUE_PARTS = new Set(["input_image", "input_file", "input_audio"]);
+const PART_TYPES: PartTypes = {
+  text: new Set(["input_text", "output_text"]),
+  opaque: new Set(["input_image", "input_file", "input_audio"]),
+};
 /** Items of the provider's hosted tools: what they carry came from the provider, not the client. */
 const OPAQUE_ITEMS = new Set([
   "item_reference",
@@ -60,7 +63,7 @@ function readItem(item: Record<string, unknown>, path: JsonPath, slots: SlotColl
       const role = requiredString(item, "role", path);
       if (!MESSAGE_ROLES.has(role)) throw notUnderstood([...path, "role"], "is not a Responses message role");
       const kind = role === "system" || role === "developer" ? "instructions" : "message";
-      return readContent(item.content, [...path, "content"], role, kind, slots);
+      return readParts(item.content, [...path, "content"], role, kind, PART_TYPES, slots);
     }
     case "function_call":
       return slots.text([...path, "arguments"], "tool_call", "assistant", requiredString(item, "arguments", path));
@@ -68,7 +71,7 @@ function readItem(item: Record<string, unknown>, path: JsonPath, slots: SlotColl
       return slots.text([...path, "input"], "tool_call", "assistant", requiredString(item, "input", path));
     case "function_call_output":
     case "custom_tool_call_output":
-      return readContent(item.output, [...path, "output"], "tool", "tool_output", slots);
+      return readParts(item.output, [...path, "output"], "tool", "tool_output", PART_TYPES, slots);
     case "mcp_call": {
       slots.text([...path, "arguments"], "tool_call", "assistant", requiredString(item, "arguments", path));
       const output = optionalString(item, "output", path);
@@ -81,21 +84,6 @@ function readItem(item: Record<string, unknown>, path: JsonPath, slots: SlotColl
       if (typeof type === "string" && OPAQUE_ITEMS.has(type)) return slots.opaqueInput(path, type);
       throw notUnderstood([...path, "type"], "is not an input item type the edge understands");
   }
-}
-
-function readContent(content: unknown, path: JsonPath, role: string, kind: TextKind, slots: SlotCollector): void {
-  if (typeof content === "string") return slots.text(path, kind, role, content);
-  if (!Array.isArray(content)) throw notUnderstood(path, "is neither a string nor content parts");
-  content.forEach((entry, index) => readPart(entry, [...path, index], role, kind, slots));
-}
-
-function readPart(entry: unknown, path: JsonPath, role: string, kind: TextKind, slots: SlotCollector): void {
-  const part = recordAt(entry, path);
-  const type = part.type;
-  if (type === "input_text" || type === "output_text") slots.text([...path, "text"], kind, role, requiredString(part, "text", path));
-  else if (type === "refusal") slots.text([...path, "refusal"], kind, role, requiredString(part, "refusal", path));
-  else if (typeof type === "string" && OPAQUE_PARTS.has(type)) slots.opaqueInput(path, type);
-  else throw notUnderstood([...path, "type"], "is not a content part type the edge understands");
 }
 
 function readReasoning(item: Record<string, unknown>, path: JsonPath, slots: SlotCollector): void {
@@ -120,6 +108,6 @@ function readPromptVariables(prompt: unknown, slots: SlotCollector): void {
   for (const [name, value] of Object.entries(variables)) {
     const path = ["prompt", "variables", name];
     if (typeof value === "string") slots.text(path, "prompt_variable", "user", value);
-    else readPart(value, path, "user", "prompt_variable", slots);
+    else readPart(value, path, "user", "prompt_variable", PART_TYPES, slots);
   }
 }
