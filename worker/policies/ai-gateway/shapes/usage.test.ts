@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ProviderApi } from "./shape";
 import {
   ANTHROPIC_STREAM,
@@ -53,6 +53,28 @@ describe("StreamUsageMeter", () => {
     const usageMeter = meter("openai-responses", OPENAI_RESPONSES_STREAM);
     expect(usageMeter.usage).toEqual({ inputTokens: 37, outputTokens: 11 });
     expect(usageMeter.complete).toBe(true);
+  });
+
+  it("parses only the events that carry a usage object, not the deltas nor `usage: null` chunks", () => {
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      meter("openai-chat", OPENAI_CHAT_STREAM_WITH_USAGE);
+      expect(parse).toHaveBeenCalledTimes(1);
+      parse.mockClear();
+      meter("openai-responses", OPENAI_RESPONSES_STREAM);
+      expect(parse).toHaveBeenCalledTimes(1);
+      parse.mockClear();
+      meter("anthropic-messages", ANTHROPIC_STREAM);
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("reads the usage at the end of a long stream in small chunks", () => {
+    const delta = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"token "}}],"usage":null}\n\n';
+    const usageMeter = meter("openai-chat", delta.repeat(20_000) + OPENAI_CHAT_STREAM_WITH_USAGE, 1000);
+    expect(usageMeter.usage).toEqual({ inputTokens: 9, outputTokens: 12 });
   });
 
   it("ignores malformed events and usage of the wrong shape without throwing", () => {

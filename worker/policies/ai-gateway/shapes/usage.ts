@@ -69,8 +69,7 @@ export class StreamUsageMeter {
   }
 
   private read(event: string, data: string): void {
-    // Only events that can carry usage are parsed: the text deltas (nearly all of a stream) are not.
-    if (!data.includes('"usage"')) return;
+    if (!carriesUsageObject(data)) return;
     let payload: unknown;
     try {
       payload = JSON.parse(data);
@@ -106,6 +105,26 @@ export class StreamUsageMeter {
     this.complete = true;
   }
 }
+
+/**
+ * Whether an event's JSON has a `"usage": {` member: only those are parsed. The text deltas, nearly
+ * all of a stream, are not, nor Chat Completions' chunks with `"usage": null` (every chunk once
+ * `include_usage` is on). A `"usage"` inside a string value is escaped (`\"usage\"`), so never matches.
+ */
+function carriesUsageObject(data: string): boolean {
+  for (let at = data.indexOf('"usage"'); at !== -1; at = data.indexOf('"usage"', at + 1)) {
+    let next = at + 7;
+    while (isJsonSpace(data.charCodeAt(next))) next++;
+    if (data.charCodeAt(next) !== 0x3a) continue;
+    next++;
+    while (isJsonSpace(data.charCodeAt(next))) next++;
+    if (data.charCodeAt(next) === 0x7b) return true;
+  }
+  return false;
+}
+
+/** RFC 8259 §2 insignificant whitespace. */
+const isJsonSpace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 
 const isFinal = (type: unknown): boolean => type === "response.completed" || type === "response.incomplete" || type === "response.failed";
 
