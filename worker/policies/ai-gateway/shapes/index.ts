@@ -22,10 +22,18 @@
  *   the usage the provider reports; `withIncludeUsage(body)` makes a Chat Completions stream report it.
  *
  * Tool DEFINITIONS (`tools[].description`, JSON schemas) are not slots: the application, not the
- * end user, writes them, and masking must leave them unchanged. Measured on the labelled corpus
- * of corpus.test-data.ts (`npx vitest run worker/policies/ai-gateway/shapes/corpus.test.ts
- * --reporter verbose` prints it): every body recognised as its API or refused as unknown as
- * labelled, and every labelled text found (accuracy 1.00 per class).
+ * end user, writes them, and masking must leave them unchanged. Top-level fields a reader does not
+ * name are ignored (sampling options, metadata, provider extensions).
+ *
+ * The caller must refuse a body with duplicate member names before `recognise` (JSON.parse keeps
+ * the last, a provider's parser may keep the first: the edge would check one text and the model
+ * read another).
+ *
+ * Measured on the labelled corpus of corpus.test-data.ts, 57 bodies after the providers'
+ * documented examples plus malformed and unsupported ones (`npx vitest run
+ * worker/policies/ai-gateway/shapes/corpus.test.ts --reporter verbose` prints the table): accuracy
+ * 1.00 for each API, recognised (7 Anthropic, 5 Chat, 4 Responses, 4 Embeddings; every labelled
+ * text and opaque input found, in order) and refused as unknown (14, 12, 7, 4).
  */
 export { recognise, apiOfPath } from "./recognise";
 export { applyReplacements, type TextReplacement } from "./replace";
