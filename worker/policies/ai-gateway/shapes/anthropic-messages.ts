@@ -5,8 +5,10 @@
  * Blocks the model reads as text: `text`; `tool_use.input` (every string value, the assistant's
  * earlier call); `tool_result.content` (a string or text / image / document / search_result
  * blocks); `document` with a `text` or `content` source plus its `title` and `context`;
- * `search_result` title and text. `image`, and documents sent as base64 PDF, URL or file id, are
- * opaque. `thinking` / `redacted_thinking` blocks are skipped: Anthropic verifies their signature,
+ * `search_result` title and text; the server and MCP tools' `server_tool_use` / `mcp_tool_use`
+ * input and `mcp_tool_result` content. `image`, documents sent as base64 PDF, URL or file id,
+ * `web_search_tool_result` (its page contents are encrypted by Anthropic) and `container_upload`
+ * are opaque. `thinking` / `redacted_thinking` blocks are skipped: Anthropic verifies their signature,
  * so a client can neither forge nor edit them. Any other block type is not understood (a new type
  * may carry text the edge would not check).
  */
@@ -53,7 +55,22 @@ function readSystem(system: unknown, slots: SlotCollector): void {
 }
 
 /** The block types each place accepts (Anthropic's Messages API reference). */
-const MESSAGE_BLOCKS = new Set(["text", "image", "document", "search_result", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+const MESSAGE_BLOCKS = new Set([
+  "text",
+  "image",
+  "document",
+  "search_result",
+  "tool_use",
+  "tool_result",
+  "thinking",
+  "redacted_thinking",
+  "server_tool_use",
+  "web_search_tool_result",
+  "mcp_tool_use",
+  "mcp_tool_result",
+  "container_upload",
+]);
+const MCP_RESULT_BLOCKS = new Set(["text"]);
 const TOOL_RESULT_BLOCKS = new Set(["text", "image", "document", "search_result"]);
 const DOCUMENT_BLOCKS = new Set(["text", "image"]);
 const SEARCH_RESULT_BLOCKS = new Set(["text"]);
@@ -92,7 +109,15 @@ function readBlock(block: Record<string, unknown>, path: JsonPath, role: string,
       return readContent(requiredArray(block, "content", path), [...path, "content"], role, "document", SEARCH_RESULT_BLOCKS, slots);
     }
     case "tool_use":
+    case "server_tool_use":
+    case "mcp_tool_use":
       return readStringLeaves(block.input, [...path, "input"], "tool_call", role, slots);
+    case "mcp_tool_result":
+      if (block.content === undefined || block.content === null) return;
+      return readContent(block.content, [...path, "content"], role, "tool_output", MCP_RESULT_BLOCKS, slots);
+    case "web_search_tool_result":
+    case "container_upload":
+      return slots.opaqueInput(path, block.type);
     case "tool_result":
       if (block.content === undefined || block.content === null) return;
       return readContent(block.content, [...path, "content"], role, "tool_output", TOOL_RESULT_BLOCKS, slots);

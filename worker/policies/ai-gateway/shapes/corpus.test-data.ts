@@ -257,6 +257,84 @@ export const ANTHROPIC: LabelledBody[] = [
     api: "anthropic-messages",
     texts: ["API Reference", "All endpoints require an API key."],
   },
+  {
+    name: "server web search and MCP tool blocks passed back, a container upload",
+    path: "/v1/messages",
+    body: {
+      model: "claude-sonnet-4-5",
+      max_tokens: 1024,
+      tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 5 }],
+      mcp_servers: [{ type: "url", url: "https://example-server.modelcontextprotocol.io/sse", name: "example-mcp" }],
+      messages: [
+        { role: "user", content: "How do I update a web app to TypeScript 5.5?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "I'll search for that." },
+            {
+              type: "server_tool_use",
+              id: "srvtoolu_01WYG3ziw53XMcoyKL4XcZmE",
+              name: "web_search",
+              input: { query: "TypeScript 5.5 upgrade guide" },
+            },
+            {
+              type: "web_search_tool_result",
+              tool_use_id: "srvtoolu_01WYG3ziw53XMcoyKL4XcZmE",
+              content: [
+                {
+                  type: "web_search_result",
+                  url: "https://devblogs.microsoft.com/typescript/announcing-typescript-5-5/",
+                  title: "Announcing TypeScript 5.5",
+                  encrypted_content: "EqgfCioIARgBIiQ3YTAwMjY1Mi1mZjM5LTQ1NGUtODgxNC1kNjNjNTk1ZWI3Y2Y...",
+                  page_age: "June 20, 2024",
+                },
+              ],
+            },
+            {
+              type: "mcp_tool_use",
+              id: "mcptoolu_014Q35RayjACSWkSj4X2yov1",
+              name: "echo",
+              server_name: "example-mcp",
+              input: { param1: "value1" },
+            },
+            {
+              type: "mcp_tool_result",
+              tool_use_id: "mcptoolu_014Q35RayjACSWkSj4X2yov1",
+              is_error: false,
+              content: [{ type: "text", text: "Tool result text" }],
+            },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "container_upload", file_id: "file_011CNha8iCJcU1wXNR6q4V8w" },
+            { type: "text", text: "Analyse this CSV." },
+          ],
+        },
+      ],
+    },
+    api: "anthropic-messages",
+    texts: [
+      "How do I update a web app to TypeScript 5.5?",
+      "I'll search for that.",
+      "TypeScript 5.5 upgrade guide",
+      "value1",
+      "Tool result text",
+      "Analyse this CSV.",
+    ],
+    opaque: ["web_search_tool_result", "container_upload"],
+  },
+  {
+    name: "an MCP tool result with an image block",
+    path: "/v1/messages",
+    body: {
+      model: "m",
+      max_tokens: 1,
+      messages: [{ role: "assistant", content: [{ type: "mcp_tool_result", tool_use_id: "m", content: [{ type: "image", source: {} }] }] }],
+    },
+    api: "unknown",
+  },
   { name: "messages missing", path: "/v1/messages", body: { model: "claude-sonnet-4-5", max_tokens: 10 }, api: "unknown" },
   {
     name: "messages an object",

@@ -29,11 +29,11 @@
  * the last, a provider's parser may keep the first: the edge would check one text and the model
  * read another).
  *
- * Measured on the labelled corpus of corpus.test-data.ts, 57 bodies after the providers'
+ * Measured on the labelled corpus of corpus.test-data.ts, 59 bodies after the providers'
  * documented examples plus malformed and unsupported ones (`npx vitest run
  * worker/policies/ai-gateway/shapes/corpus.test.ts --reporter verbose` prints the table): accuracy
- * 1.00 for each API, recognised (7 Anthropic, 5 Chat, 4 Responses, 4 Embeddings; every labelled
- * text and opaque input found, in order) and refused as unknown (14, 12, 7, 4).
+ * 1.00 for each API, recognised (8 Anthropic, 5 Chat, 4 Responses, 4 Embeddings; every labelled
+ * text and opaque input found, in order) and refused as unknown (15, 12, 7, 4).
  */
 export { recognise, apiOfPath } from "./recognise";
 export { applyReplacements, type TextReplacement } from "./replace";
