@@ -6,9 +6,9 @@
  * Read as text: `content` as a string or `text` / `input_text` / `refusal` parts (by role: system
  * and developer are instructions, tool and function are tool outputs); the participant `name`;
  * an assistant's `refusal`; the `arguments` of its earlier `tool_calls` (and legacy
- * `function_call`) and custom tool `input`, the raw strings the model wrote (JSON for functions:
- * a masked span inside a JSON string value keeps it JSON, as the placeholders hold no quote or
- * backslash). `image_url`, `input_audio`, `file` parts and `audio` references are opaque.
+ * `function_call`) and custom tool `input`, the raw strings the model wrote. Function arguments
+ * are JSON text: a check sees its escapes as written (`\u0040` for `@`), and a masked span keeps
+ * it valid JSON only if the span holds no quote or backslash. `image_url`, `input_audio`, `file` parts and `audio` references are opaque.
  */
 import {
   isRecord,
