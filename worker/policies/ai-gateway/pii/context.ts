@@ -1,0 +1,48 @@
+import type { Candidate } from "./types";
+
+/** How far before a candidate a context word counts: a label and a few words ("SSN no.: "). */
+const CONTEXT_WINDOW = 40;
+
+/** Whether `words` matches in the few characters before `start` (bounded: never the whole text). */
+export function hasContextBefore(text: string, start: number, words: RegExp): boolean {
+  return words.test(text.slice(Math.max(0, start - CONTEXT_WINDOW), start));
+}
+
+export const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
+
+/** The digits of a span, separators dropped. */
+export const digitsOf = (span: string): string => span.replace(/\D+/g, "");
+
+/** Luhn's mod-10 check (ISO/IEC 7812-1 annex B): payment card numbers end with its check digit. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** "1111111111111111", "0000 0000": placeholders, not data. */
+export const isOneRepeatedDigit = (digits: string): boolean => /^(\d)\1*$/.test(digits);
+
+/**
+ * Runs a global `pattern` over `text`, letting `accept` take a match or a prefix of it: it returns
+ * the end of what it found, or -1. Scanning resumes after a finding, or one character after a
+ * rejected match, so a greedy pattern that swallowed a neighbour ("DE89 … 00 and GB82…") still
+ * lets the neighbour be found; patterns start only at token boundaries, so this stays linear.
+ */
+export function scanMatches(pattern: RegExp, text: string, accept: (match: RegExpExecArray) => number): Candidate[] {
+  const found: Candidate[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const end = accept(match);
+    if (end > match.index) found.push({ start: match.index, end });
+    pattern.lastIndex = end > match.index ? end : match.index + 1;
+  }
+  return found;
+}
