@@ -34,7 +34,7 @@ export function findEmails(text: string): Candidate[] {
     while (start < at && text.charCodeAt(start) === 46) start++;
     if (start === at || text.charCodeAt(at - 1) === 46) continue;
     const end = domainEnd(text, at + 1);
-    if (end > 0) found.push({ start, end });
+    if (end > 0 && !IMAGE_NAME.test(text.slice(at + 1, end))) found.push({ start, end });
   }
   return found;
 }
@@ -61,4 +61,6 @@ function domainEnd(text: string, from: number): number {
   return end;
 }
 
+/** "icon@2x.png": an image at a pixel density, named as iOS and the web name them; not a domain. */
+const IMAGE_NAME = /^\d+(?:\.\d+)?x\.(?:png|jpe?g|gif|svg|webp|avif)$|\.(?:png|jpe?g|gif|svg|webp|avif|ico|bmp)$/i;
 const isTopLevelLabel = (label: string) => /^(?:[\p{L}]{2,63}|xn--[a-z0-9-]{1,59})$/iu.test(label);

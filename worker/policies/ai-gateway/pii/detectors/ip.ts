@@ -18,7 +18,7 @@ const IPV4 = new RegExp(`(?<![\\w.\\-])${OCTET}(?:\\.${OCTET}){3}(?![\\w\\-]|\\.
 const VERSION_WORD = /\b(?:version|ver\.?|release|build|firmware|v)\s*$/i;
 
 // Colon-terminated groups are unambiguous; the validator below checks the group count.
-const IPV6_LIKE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:.]|\.\d)/g;
+const IPV6_LIKE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)/g;
 const IPV4_STRICT = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
 export function findIpAddresses(text: string): Candidate[] {

@@ -21,14 +21,17 @@ import { hasContextBefore, scanMatches } from "../context";
 
 // Bounded character class: at most 24 characters are tried from a start, and a start is only a
 // "+", "(" or digit that does not continue a number or word.
-const PHONE_LIKE = /(?<![\w+.,\-\/()])(?:\+ ?|\()?\d[\d \-.()]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
+const PHONE_LIKE = /(?<![\w+.,\-\/)]|\((?!\+))(?:\+ ?|\()?\d[\d \-.()]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
 const PHONE_LABEL =
   /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
+// Numbers that are labelled as something else: publication, order and parcel numbers.
+const OTHER_NUMBER_LABEL = /\b(?:isbn(?:-1[03])?|issn|doi|order|invoice|tracking|sku|serial|part|ref)\b[\s#:.no-]{0,6}$/i;
 const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|rs|kr)\.?)\s?$/i;
 
 export function findPhones(text: string): Candidate[] {
   return scanMatches(PHONE_LIKE, text, (match) => {
     if (CURRENCY_BEFORE.test(text.slice(Math.max(0, match.index - 5), match.index))) return -1;
+    if (hasContextBefore(text, match.index, OTHER_NUMBER_LABEL)) return -1;
     const labelled = hasContextBefore(text, match.index, PHONE_LABEL);
     // The whole run, then shorter runs ending before a space: "212-555-0134 555-0199" is two.
     for (let span = match[0]; span !== ""; span = span.slice(0, Math.max(0, span.lastIndexOf(" "))).trimEnd()) {
@@ -73,7 +76,9 @@ function isWrittenAsPhone(span: string, groups: string[]): boolean {
   if (digits.startsWith("00")) return groups.length >= 3 && digits.length >= 10 && digits.length <= 17 && digits[2] !== "0";
   if (isNanp(digits) && (lengths === "3-3-4" || lengths === "1-3-3-4")) return true;
   if (groups.length < 2) return false;
-  if (digits[0] === "0") return digits.length >= 9 && digits.length <= 12 && groups[0]!.length <= 5;
+  // 3-2-4 is the SSN's layout, not a national phone number's ("078-05-1120").
+  if (digits[0] === "0")
+    return digits.length >= 9 && digits.length <= 12 && groups[0]!.length >= 2 && groups[0]!.length <= 5 && lengths !== "3-2-4";
   if (parenthesised) return digits.length >= 9 && digits.length <= 12;
   if (lengths === "5-5" || lengths === "3-2-2-2") return /^[6-9]/.test(digits);
   return lengths === "3-4-4" && /^1[3-9]/.test(digits);

@@ -38,13 +38,15 @@ const PROVIDER_FORMATS = [
 const PROVIDER_KEY = new RegExp(`${TOKEN_EDGE_BEFORE}(?:${PROVIDER_FORMATS.join("|")})${TOKEN_EDGE_AFTER}`, "g");
 
 const SECRET_LABEL =
-  "\\b(?:authorization[:=]?\\s{0,3}(?:basic|bearer|token)|password|passwd|pwd|passphrase|secret|client[_ -]?secret|api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|token|bearer|credentials?|private[_ -]?key|mot de passe|contraseña|passwort|senha|kennwort)";
+  "\\b(?:key(?=\\s{0,3}[:=])|authorization[:=]?\\s{0,3}(?:basic|bearer|token)|password|passwd|pwd|passphrase|secret|client[_ -]?secret|api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|token|bearer|credentials?|private[_ -]?key|mot de passe|contraseña|passwort|senha|kennwort)";
 const LABELLED_VALUE = new RegExp(
   `${SECRET_LABEL}["']?\\s{0,3}(?:[:=]|=>|\\bis\\b|\\bwas\\b)?\\s{0,3}["']?([^\\s"'<>,;()\\[\\]{}]{8,200})`,
   "gi",
 );
 
 const TOKEN = /(?<![\w+\/=\-])[A-Za-z0-9+\/_\-]{20,}={0,2}(?![\w+\/=\-])/g;
+// Stripe's object ids and publishable keys: public identifiers that look random.
+const PUBLIC_ID = /^(?:ch|cus|pi|pm|py|price|prod|sub|si|in|ii|txn|evt|acct|req|seti|src|card|ba|po|re|tr|pk_live|pk_test)_[A-Za-z0-9]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]+$/i;
 const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY( BLOCK)?-----/g;
@@ -93,7 +95,7 @@ function characterClasses(value: string): number {
 /** Whether a token without a label looks like a random key rather than a word, id or digest. */
 export function isRandomToken(raw: string): boolean {
   const token = raw.replace(/=+$/, "");
-  if (token.length < 20 || UUID.test(token) || HEX.test(token.replace(/-/g, ""))) return false;
+  if (token.length < 20 || UUID.test(token) || HEX.test(token.replace(/-/g, "")) || PUBLIC_ID.test(token)) return false;
   if (token.includes("/") && (token.startsWith("/") || token.includes("//") || /^[a-z0-9_\/\-]+$/.test(token))) {
     return false; // a path or URL, not base64
   }
