@@ -5,7 +5,8 @@
  * - international: "+" or "00", a country code not starting with 0, 8–15 digits in all
  *   ("+44 20 7946 0958", "+1-212-555-0134", "+33 1 23 45 67 89", "0049 30 1234567");
  * - North American (NANP): 10 digits as 3-3-4, with a leading "1" or the area code in parentheses
- *   ("(212) 555-0134", "1-212-555-0134", "212.555.0134"); area and exchange start with 2–9;
+ *   ("(212) 555-0134", "1-212-555-0134", "212.555.0134"); the NANP's rule that area code and
+ *   exchange start with 2–9 is not applied, as text is full of "555-123-4567"-style numbers;
  * - national with the trunk prefix 0, 9–12 digits in at least two groups ("020 7946 0958",
  *   "07700 900123", "01 23 45 67 89", "030 12345678", "03-1234-5678", "(02) 9876 5432");
  * - a parenthesised area code first, 9–12 digits ("(11) 91234-5678");
@@ -23,7 +24,7 @@ import { hasContextBefore, scanMatches } from "../context";
 // "+", "(" or digit that does not continue a number or word.
 const PHONE_LIKE = /(?<![\w+.,\-\/)]|\((?!\+))(?:\+ ?|\()?\d[\d \-.()]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
 const PHONE_LABEL =
-  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
+  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare|rufnummer|(?:my|his|her|their|your|our)\s+number)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
 // Numbers that are labelled as something else: publication, order and parcel numbers.
 const OTHER_NUMBER_LABEL = /\b(?:isbn(?:-1[03])?|issn|doi|order|invoice|tracking|sku|serial|part|ref)\b[\s#:.no-]{0,6}$/i;
 const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|rs|kr)\.?)\s?$/i;
@@ -72,9 +73,9 @@ function isWrittenAsPhone(span: string, groups: string[]): boolean {
   const parenthesised = span.startsWith("(") || /^\+ ?\d{1,3}[ \-]?\(/.test(span);
   if (span.startsWith("+"))
     return digits[0] !== "0" && digits.length >= 8 && digits.length <= 15 && (groups.length > 1 || digits.length >= 10);
-  if (span.includes(".")) return lengths === "3-3-4" && isNanp(digits);
+  if (span.includes(".")) return lengths === "3-3-4";
   if (digits.startsWith("00")) return groups.length >= 3 && digits.length >= 10 && digits.length <= 17 && digits[2] !== "0";
-  if (isNanp(digits) && (lengths === "3-3-4" || lengths === "1-3-3-4")) return true;
+  if (lengths === "3-3-4" || (lengths === "1-3-3-4" && digits[0] === "1")) return true;
   if (groups.length < 2) return false;
   // 3-2-4 is the SSN's layout, not a national phone number's ("078-05-1120").
   if (digits[0] === "0")
@@ -82,12 +83,6 @@ function isWrittenAsPhone(span: string, groups: string[]): boolean {
   if (parenthesised) return digits.length >= 9 && digits.length <= 12;
   if (lengths === "5-5" || lengths === "3-2-2-2") return /^[6-9]/.test(digits);
   return lengths === "3-4-4" && /^1[3-9]/.test(digits);
-}
-
-/** 10 digits (or 11 after a "1") with area code and exchange starting 2–9 (NANP numbering plan). */
-function isNanp(digits: string): boolean {
-  const national = digits.length === 11 && digits[0] === "1" ? digits.slice(1) : digits;
-  return national.length === 10 && /^[2-9]\d\d[2-9]/.test(national);
 }
 
 function isDateLike(groups: string[], span: string): boolean {

@@ -6,14 +6,15 @@
  *    "xoxr-", "xoxs-", "xapp-", Stripe "sk_live_", "rk_live_" (and their "_test_"), Google
  *    "AIza" + 35, Hugging Face "hf_", npm "npm_", SendGrid "SG.", JSON Web Tokens (RFC 7519:
  *    two base64url JSON segments, "eyJ…", and a signature), and PEM private key blocks.
- * 2. A value right after a secret's label ("password: …", "api_key=…", "Bearer …"): 8 or more
+ * 2. A value right after a secret's label ("password: …", "api_key=…", "Bearer …"): 6 or more
  *    characters of at least two character classes (a plain word is not a secret).
  * 3. High-entropy tokens without a label: 20+ characters of the base64/base64url alphabets with
  *    upper case, lower case and digits mixed as random strings mix them (Shannon entropy ≥ 3.5
  *    bits per character, few vowels or frequent case changes, so "getUserAccountSettings2" and
- *    other identifiers stay), and not the base64 of readable text. Not secrets without a label:
- *    UUIDs (RFC 9562) and hex strings (digests, commit ids), which are identifiers far more
- *    often than keys; with a label they are.
+ *    other identifiers stay), and not the base64 of readable text nor a data: URI's payload. Not secrets without a label:
+ *    UUIDs (RFC 9562), hex strings (digests, commit ids, "0x" addresses) and Stripe's object ids
+ *    ("ch_…", "cus_…", publishable "pk_live_…"), which are public identifiers far more often than
+ *    keys; with a label they are secrets.
  */
 import type { Candidate } from "../types";
 
@@ -23,13 +24,13 @@ const PROVIDER_FORMATS = [
   "sk-ant-[\\w\\-]{20,300}",
   "sk-(?:proj-|svcacct-|admin-)?[\\w\\-]{20,300}",
   "(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}",
-  "gh[pousr]_[A-Za-z0-9]{30,255}",
+  "gh[pousr]_[A-Za-z0-9]{20,255}",
   "github_pat_\\w{22,255}",
   "glpat-[\\w\\-]{20,64}",
   "xox[abprs]-[A-Za-z0-9\\-]{10,250}",
   "xapp-\\d-[A-Za-z0-9\\-]{10,250}",
   "[rs]k_(?:live|test)_[A-Za-z0-9]{10,247}",
-  "AIza[\\w\\-]{35}",
+  "AIza[\\w\\-]{20,40}",
   "hf_[A-Za-z]{30,40}",
   "npm_[A-Za-z0-9]{36}",
   "SG\\.[\\w\\-]{22}\\.[\\w\\-]{43}",
@@ -40,7 +41,7 @@ const PROVIDER_KEY = new RegExp(`${TOKEN_EDGE_BEFORE}(?:${PROVIDER_FORMATS.join(
 const SECRET_LABEL =
   "\\b(?:key(?=\\s{0,3}[:=])|authorization[:=]?\\s{0,3}(?:basic|bearer|token)|password|passwd|pwd|passphrase|secret|client[_ -]?secret|api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|token|bearer|credentials?|private[_ -]?key|mot de passe|contraseña|passwort|senha|kennwort)";
 const LABELLED_VALUE = new RegExp(
-  `${SECRET_LABEL}["']?\\s{0,3}(?:[:=]|=>|\\bis\\b|\\bwas\\b)?\\s{0,3}["']?([^\\s"'<>,;()\\[\\]{}]{8,200})`,
+  `${SECRET_LABEL}["']?\\s{0,3}(?:[:=]|=>|\\bis\\b|\\bwas\\b)?\\s{0,3}["']?([^\\s"'<>,;()\\[\\]{}]{6,200})`,
   "gi",
 );
 
@@ -54,7 +55,7 @@ const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY( BLOCK)?-----/g;
 export function findSecrets(text: string): Candidate[] {
   const found: Candidate[] = [];
   for (const match of text.matchAll(PROVIDER_KEY)) {
-    if (match[0].startsWith("sk-") && !/\d/.test(match[0])) continue; // "sk-learn-style-words"
+    if (/^sk-(?:[a-z]+-)+[a-z]+$/.test(match[0])) continue; // "sk-learn-style-hyphenated-words"
     found.push({ start: match.index, end: match.index + match[0].length });
   }
   for (const match of text.matchAll(LABELLED_VALUE)) {
@@ -65,7 +66,7 @@ export function findSecrets(text: string): Candidate[] {
     }
   }
   for (const match of text.matchAll(TOKEN)) {
-    if (isRandomToken(match[0])) {
+    if (isRandomToken(match[0]) && !text.startsWith("base64,", match.index - 7)) {
       found.push({ start: match.index, end: match.index + match[0].length });
     }
   }
@@ -95,7 +96,7 @@ function characterClasses(value: string): number {
 /** Whether a token without a label looks like a random key rather than a word, id or digest. */
 export function isRandomToken(raw: string): boolean {
   const token = raw.replace(/=+$/, "");
-  if (token.length < 20 || UUID.test(token) || HEX.test(token.replace(/-/g, "")) || PUBLIC_ID.test(token)) return false;
+  if (token.length < 20 || UUID.test(token) || HEX.test(token.replace(/^0x|-/g, "")) || PUBLIC_ID.test(token)) return false;
   if (token.includes("/") && (token.startsWith("/") || token.includes("//") || /^[a-z0-9_\/\-]+$/.test(token))) {
     return false; // a path or URL, not base64
   }
@@ -121,8 +122,42 @@ export function isRandomToken(raw: string): boolean {
   if (shannonEntropy(token) < 3.5) return false;
   const fewVowels = vowels / letters < 0.3;
   const choppy = caseChanges / token.length >= 0.3;
-  if (!(fewVowels || choppy) || (!mixed && !(fewVowels && choppy))) return false;
+  if (!(fewVowels || choppy) || (!mixed && !(fewVowels && choppy)) || isMadeOfWords(token)) return false;
   return !isBase64OfText(raw);
+}
+
+/**
+ * "getUserAccountSettingsById2", "MAX_RETRY_COUNT_V2": words of three letters or more on average,
+ * nearly all with a vowel. A random token splits into short vowel-less pieces ("Xk", "pQ", "mN").
+ * Words run from one case or digit change to the next, except upper to lower ("User").
+ */
+function isMadeOfWords(token: string): boolean {
+  let words = 0;
+  let wordsWithVowel = 0;
+  let letters = 0;
+  let hasVowel = false;
+  let inWord = false;
+  let previous = "";
+  const endWord = () => {
+    if (inWord) {
+      words++;
+      if (hasVowel) wordsWithVowel++;
+    }
+    inWord = false;
+    hasVowel = false;
+  };
+  for (const char of token) {
+    const kind = char >= "a" && char <= "z" ? "l" : char >= "A" && char <= "Z" ? "u" : "other";
+    if (kind === "other" || (kind !== previous && !(previous === "u" && kind === "l"))) endWord();
+    if (kind !== "other") {
+      inWord = true;
+      letters++;
+      if ("aeiouyAEIOUY".includes(char)) hasVowel = true;
+    }
+    previous = kind;
+  }
+  endWord();
+  return words > 0 && wordsWithVowel / words >= 0.8 && letters / words >= 3;
 }
 
 function shannonEntropy(value: string): number {
