@@ -32,17 +32,24 @@ export const isOneRepeatedDigit = (digits: string): boolean => /^(\d)\1*$/.test(
 
 /**
  * Runs a global `pattern` over `text`, letting `accept` take a match or a prefix of it: it returns
- * the end of what it found, or -1. Scanning resumes after a finding, or one character after a
- * rejected match, so a greedy pattern that swallowed a neighbour ("DE89 … 00 and GB82…") still
- * lets the neighbour be found; patterns start only at token boundaries, so this stays linear.
+ * the end of what it found, or -1. Scanning resumes after a finding; after a rejected match, one
+ * character further ("next-char": a greedy pattern that swallowed a neighbour, "XX12 3456 GB82…",
+ * still lets the neighbour be found) or after the match ("after-match": when `accept` already
+ * tried the match's prefixes, and re-trying from each digit of a long run would cost as much again
+ * for every position). Patterns start only at token boundaries, so either way this stays linear.
  */
-export function scanMatches(pattern: RegExp, text: string, accept: (match: RegExpExecArray) => number): Candidate[] {
+export function scanMatches(
+  pattern: RegExp,
+  text: string,
+  accept: (match: RegExpExecArray) => number,
+  onReject: "next-char" | "after-match",
+): Candidate[] {
   const found: Candidate[] = [];
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const end = accept(match);
     if (end > match.index) found.push({ start: match.index, end });
-    pattern.lastIndex = end > match.index ? end : match.index + 1;
+    pattern.lastIndex = end > match.index ? end : onReject === "next-char" ? match.index + 1 : match.index + match[0].length;
   }
   return found;
 }

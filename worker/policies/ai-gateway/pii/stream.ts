@@ -13,7 +13,8 @@
  *   recognisable on its own, as the lines of a PEM key block are).
  * The last CONTEXT (64) code units already emitted stay as read-only context, so labels ("SSN:",
  * "call") and boundaries before the held tail count as they would in the whole text.
- * Delay: a byte leaves the masker once 320 more have arrived or the stream ends.
+ * Delay: text leaves the masker once 320 (to 384: it rescans every 64 new characters) more have
+ * arrived, or when the stream ends.
  */
 import { detectPii } from "./detect";
 import { maskText } from "./mask";
@@ -22,6 +23,7 @@ import type { PiiFinding, PiiType } from "./types";
 export const HOLD_BACK = 320;
 export const MAX_PENDING = 8192;
 const CONTEXT = 64;
+const SCAN_STEP = 64;
 
 export class PiiStreamMasker {
   private context = "";
@@ -33,7 +35,9 @@ export class PiiStreamMasker {
   /** The masked text that can be emitted now (possibly ""). */
   push(chunk: string): string {
     this.pending += chunk;
-    if (this.pending.length <= HOLD_BACK) return "";
+    // Scanning again only once SCAN_STEP more characters have come bounds the re-scanning of the
+    // held tail to a few times the text, even when a provider streams one character at a time.
+    if (this.pending.length < HOLD_BACK + SCAN_STEP) return "";
     const findings = this.pendingFindings();
     return this.emit(this.cutFor(findings), findings);
   }

@@ -106,11 +106,16 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 const IBAN_LIKE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){10,30}/g;
 
 export function findIbans(text: string): Candidate[] {
-  return scanMatches(IBAN_LIKE, text, (match) => {
-    const length = IBAN_LENGTHS[match[0].slice(0, 2).toUpperCase()];
-    const end = length === undefined ? -1 : endOfIban(text, match.index, length);
-    return end > 0 && passesMod97(text.slice(match.index, end).replace(/ /g, "").toUpperCase()) ? end : -1;
-  });
+  return scanMatches(
+    IBAN_LIKE,
+    text,
+    (match) => {
+      const length = IBAN_LENGTHS[match[0].slice(0, 2).toUpperCase()];
+      const end = length === undefined ? -1 : endOfIban(text, match.index, length);
+      return end > 0 && passesMod97(text.slice(match.index, end).replace(/ /g, "").toUpperCase()) ? end : -1;
+    },
+    "next-char",
+  );
 }
 
 /** The end of exactly `length` characters in one of the two layouts, or -1. */

@@ -30,16 +30,21 @@ const OTHER_NUMBER_LABEL = /\b(?:isbn(?:-1[03])?|issn|doi|order|invoice|tracking
 const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|rs|kr)\.?)\s?$/i;
 
 export function findPhones(text: string): Candidate[] {
-  return scanMatches(PHONE_LIKE, text, (match) => {
-    if (CURRENCY_BEFORE.test(text.slice(Math.max(0, match.index - 5), match.index))) return -1;
-    if (hasContextBefore(text, match.index, OTHER_NUMBER_LABEL)) return -1;
-    const labelled = hasContextBefore(text, match.index, PHONE_LABEL);
-    // The whole run, then shorter runs ending before a space: "212-555-0134 555-0199" is two.
-    for (let span = match[0]; span !== ""; span = span.slice(0, Math.max(0, span.lastIndexOf(" "))).trimEnd()) {
-      if (isPhone(span, labelled)) return match.index + span.length;
-    }
-    return -1;
-  });
+  return scanMatches(
+    PHONE_LIKE,
+    text,
+    (match) => {
+      if (CURRENCY_BEFORE.test(text.slice(Math.max(0, match.index - 5), match.index))) return -1;
+      if (hasContextBefore(text, match.index, OTHER_NUMBER_LABEL)) return -1;
+      const labelled = hasContextBefore(text, match.index, PHONE_LABEL);
+      // The whole run, then shorter runs ending before a space: "212-555-0134 555-0199" is two.
+      for (let span = match[0]; span !== ""; span = span.slice(0, Math.max(0, span.lastIndexOf(" "))).trimEnd()) {
+        if (isPhone(span, labelled)) return match.index + span.length;
+      }
+      return -1;
+    },
+    "after-match",
+  );
 }
 
 function isPhone(span: string, labelled: boolean): boolean {
