@@ -30,9 +30,9 @@ interface Score {
   falseNegatives: number;
 }
 
-/** A finding counts when it has the expected type and covers the whole expected span. */
+/** A finding counts when it has the expected type and exactly the expected span. */
 const covers = (finding: PiiFinding, expected: PiiFinding) =>
-  finding.type === expected.type && finding.start <= expected.start && finding.end >= expected.end;
+  finding.type === expected.type && finding.start === expected.start && finding.end === expected.end;
 
 function score(examples: readonly Labelled[]): { scores: Map<PiiType, Score>; errors: string[] } {
   const scores = new Map(PII_TYPES.map((type) => [type, { truePositives: 0, falsePositives: 0, falseNegatives: 0 }]));

@@ -244,3 +244,16 @@ describe("maskText and countByType", () => {
     ]);
   });
 });
+
+describe("detectPii: e-mail addresses in context", () => {
+  it("stops at the scripts written without spaces around it", () => {
+    expect(masked("私のメールはtanaka.taro@example.jpです。")).toBe("私のメールは[EMAIL]です。");
+  });
+  it("does not take a URL's query key or a quote into the address", () => {
+    expect(masked("?email=jane@example.com&x=1 'bob@example.org'")).toBe("?email=[EMAIL]&x=1 '[EMAIL]'");
+  });
+  it("finds addresses written with [at] and [dot]", () => {
+    expect(masked("jane.doe [at] example [dot] com, bob(at)example.org")).toBe("[EMAIL], [EMAIL]");
+    expect(typesIn("look at [at] the cat")).toEqual([]);
+  });
+});

@@ -2,10 +2,12 @@
  * E-mail addresses (RFC 5322 addr-spec, with RFC 6531's non-ASCII letters): found from each "@"
  * outwards, so the scan is linear whatever the text (no regex runs from every position).
  * - Local part: atext and dots (RFC 5322 §3.2.3), at most 64 characters (RFC 5321 §4.5.3.1.1);
- *   a longer run is not an address. Leading dots are dropped (". john@…" in prose).
+ *   a longer run is not an address. Leading dots and quotes are dropped ("'john@…'" in prose).
  * - Domain: at least two labels of letters, digits and inner hyphens, each ≤ 63 characters, the
  *   whole ≤ 253; the last label (TLD) is letters only, or an A-label ("xn--…"). A final "." is
  *   the sentence's, not the domain's. Address literals ("user@[192.0.2.1]") are not matched.
+ * - Written to dodge harvesters, with the "@" and dots in brackets: "jane [at] example [dot] com",
+ *   "jane(at)example.com".
  */
 import type { Candidate } from "../types";
 
@@ -13,9 +15,13 @@ const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 const MAX_LABEL = 63;
 
-// RFC 5322 atext minus the characters that end addresses in prose ("<>()[],;:\"" are specials).
-const LOCAL_SYMBOLS = "!#$%&'*+-/=?^_`{|}~.";
-const NON_ASCII_WORD = /[\p{L}\p{M}\p{N}]/u;
+// RFC 5322 atext (§3.2.3) without "&", "/", "=", "?", "`", "{", "|" and "}": allowed, but in
+// text they join an address to what precedes it ("?email=jane@…", "a/b@…") far more often than
+// they are part of one.
+const LOCAL_SYMBOLS = "!#$%'*+-^_~.";
+// Letters of scripts written without spaces (Han, kana, Hangul) do not continue an address: in
+// "私のメールはtanaka@example.jpです" they are the sentence around it.
+const NON_ASCII_WORD = /(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{M}\p{N}]/u;
 
 const isAsciiAlnum = (code: number) => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 const isWordChar = (text: string, i: number) => {
@@ -31,13 +37,21 @@ export function findEmails(text: string): Candidate[] {
     let start = at;
     while (start > 0 && at - start <= MAX_LOCAL && isLocalChar(text, start - 1)) start--;
     if (at - start > MAX_LOCAL) continue;
-    while (start < at && text.charCodeAt(start) === 46) start++;
+    while (start < at && (text.charCodeAt(start) === 46 || text.charCodeAt(start) === 39)) start++;
     if (start === at || text.charCodeAt(at - 1) === 46) continue;
     const end = domainEnd(text, at + 1);
     if (end > 0 && !IMAGE_NAME.test(text.slice(at + 1, end))) found.push({ start, end });
   }
+  if (BRACKETED_AT.test(text)) {
+    for (const match of text.matchAll(OBFUSCATED)) found.push({ start: match.index, end: match.index + match[0].length });
+  }
   return found;
 }
+
+// Every quantifier is bounded and each separator is required, so a match is tried in one way.
+const BRACKETED_AT = /[[({]\s?at\s?[\])}]/i;
+const OBFUSCATED =
+  /(?<![\w.+\-])[\w.+\-]{1,64}\s?[[({]\s?at\s?[\])}]\s?[\w\-]{1,63}(?:\s?(?:[[({]\s?dot\s?[\])}]|\.)\s?[\w\-]{1,63}){0,3}(?:\s?(?:[[({]\s?dot\s?[\])}]|\.)\s?[A-Za-z]{2,24})(?![\w\-])/gi;
 
 /** The end of a valid domain starting at `from`, or -1. */
 function domainEnd(text: string, from: number): number {

@@ -3,7 +3,7 @@
  * - IPv4: four decimal octets 0–255 in dotted-quad form, without leading zeros (RFC 6943 §3.1.1
  *   warns those are read as octal by some parsers; "010.001.002.003" is rather an identifier).
  *   Not part of a longer dotted run ("1.2.3.4.5", "10.0.19045.3803"), not after a letter
- *   ("v1.2.3.4"), and not right after the word "version", "release" or "build".
+ *   ("v1.2.3.4"), and not right after a word that announces a version ("version", "build", "patch"…).
  * - IPv6 (RFC 4291 §2.2): eight groups of 1–4 hex digits, or fewer with one "::", optionally
  *   ending in a dotted IPv4 ("::ffff:192.0.2.1"); zone ids ("%eth0") are not part of the match.
  *   Without a decimal digit ("dead::beef", "Foo::Bar") it is taken for code, not an address,
@@ -15,7 +15,7 @@ import { hasContextBefore } from "../context";
 
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`(?<![\\w.\\-])${OCTET}(?:\\.${OCTET}){3}(?![\\w\\-]|\\.\\d)`, "g");
-const VERSION_WORD = /\b(?:version|ver\.?|release|build|firmware|v)\s*$/i;
+const VERSION_WORD = /\b(?:version|ver\.?|release|build|firmware|v|rev|revision|patch|update|driver|assembly|sdk|bios)\s*:?\s*$/i;
 
 // Colon-terminated groups are unambiguous; the validator below checks the group count.
 const IPV6_LIKE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)/g;

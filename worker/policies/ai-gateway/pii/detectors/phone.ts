@@ -24,7 +24,7 @@ import { hasContextBefore, scanMatches } from "../context";
 // "+", "(" or digit that does not continue a number or word.
 const PHONE_LIKE = /(?<![\w+.,\-\/)]|\((?!\+))(?:\+ ?|\()?\d[\d \-.()]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
 const PHONE_LABEL =
-  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare|rufnummer|(?:my|his|her|their|your|our)\s+number)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
+  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|contact|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare|rufnummer|(?:my|his|her|their|your|our)\s+number)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
 // Numbers that are labelled as something else: publication, order and parcel numbers.
 const OTHER_NUMBER_LABEL = /\b(?:isbn(?:-1[03])?|issn|doi|order|invoice|tracking|sku|serial|part|ref)\b[\s#:.no-]{0,6}$/i;
 const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|rs|kr)\.?)\s?$/i;
