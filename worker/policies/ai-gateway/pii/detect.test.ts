@@ -159,8 +159,13 @@ describe("detectPii: secrets", () => {
   ])("finds %s", (secret) => expect(masked(`x ${secret} y`)).toBe("x [SECRET] y"));
   it("finds a labelled value of two character classes, not a labelled word", () => {
     expect(masked("password: hunter22")).toBe("password: [SECRET]");
+    expect(masked("The token is a1b2c3d4.")).toBe("The token is [SECRET].");
     expect(masked("api_key=a8f5f167f44f4964e6c998dee827110c")).toBe("api_key=[SECRET]");
     expect(typesIn("the password is required")).toEqual([]);
+  });
+  it("reads labels inside environment variable names, not inside longer words", () => {
+    expect(masked("AZURE_STORAGE_KEY=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6==")).toBe("AZURE_STORAGE_KEY=[SECRET]");
+    expect(typesIn("max_tokens=4096, secret_santa_list=alice2")).toEqual([]);
   });
   it("masks a PEM private key block whole", () => {
     const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----";

@@ -15,7 +15,7 @@ import { hasContextBefore } from "../context";
 
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`(?<![\\w.\\-])${OCTET}(?:\\.${OCTET}){3}(?![\\w\\-]|\\.\\d)`, "g");
-const VERSION_WORD = /\b(?:version|ver\.?|release|build|firmware|v|rev|revision|patch|update|driver|assembly|sdk|bios)\s*:?\s*$/i;
+const VERSION_WORD = /(?:version|\b(?:ver\.?|release|build|firmware|v|rev|revision|patch|update|driver|sdk|bios))\s*:?\s*$/i;
 
 // Colon-terminated groups are unambiguous; the validator below checks the group count.
 const IPV6_LIKE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)/g;

@@ -39,13 +39,13 @@ const PROVIDER_FORMATS = [
 const PROVIDER_KEY = new RegExp(`${TOKEN_EDGE_BEFORE}(?:${PROVIDER_FORMATS.join("|")})${TOKEN_EDGE_AFTER}`, "g");
 
 const SECRET_LABEL =
-  "\\b(?:key(?=\\s{0,3}[:=])|authorization[:=]?\\s{0,3}(?:basic|bearer|token)|password|passwd|pwd|passphrase|secret|client[_ -]?secret|api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|token|bearer|credentials?|private[_ -]?key|mot de passe|contraseña|passwort|senha|kennwort)";
+  "(?<![A-Za-z0-9])(?:key(?=\\s{0,3}[:=])|authorization[:=]?\\s{0,3}(?:basic|bearer|token)|password|passwd|pwd|passphrase|secret|client[_ -]?secret|api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|token|bearer|credentials?|private[_ -]?key|mot de passe|contraseña|passwort|senha|kennwort)(?![A-Za-z0-9_])";
 const LABELLED_VALUE = new RegExp(
   `${SECRET_LABEL}["']?\\s{0,3}(?:[:=]|=>|\\bis\\b|\\bwas\\b)?\\s{0,3}["']?([^\\s"'<>,;()\\[\\]{}]{6,200})`,
   "gi",
 );
 
-const TOKEN = /(?<![\w+\/=\-])[A-Za-z0-9+\/_\-]{20,}={0,2}(?![\w+\/=\-])/g;
+const TOKEN = /(?<![\w+\/\-])[A-Za-z0-9+\/_\-]{20,}={0,2}(?![\w+\/=\-])/g;
 // Stripe's object ids and publishable keys: public identifiers that look random.
 const PUBLIC_ID = /^(?:ch|cus|pi|pm|py|price|prod|sub|si|in|ii|txn|evt|acct|req|seti|src|card|ba|po|re|tr|pk_live|pk_test)_[A-Za-z0-9]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,10 +59,11 @@ export function findSecrets(text: string): Candidate[] {
     found.push({ start: match.index, end: match.index + match[0].length });
   }
   for (const match of text.matchAll(LABELLED_VALUE)) {
-    const value = match[1]!;
-    if (characterClasses(value) >= 2 && !/^https?:/i.test(value)) {
-      const end = match.index + match[0].length;
-      found.push({ start: end - value.length, end });
+    // A final "." ends the sentence ("The token is a1b2c3d4."), not the value.
+    const value = match[1]!.replace(/\.$/, "");
+    if (value.length >= 6 && characterClasses(value) >= 2 && !/^https?:/i.test(value)) {
+      const start = match.index + match[0].length - match[1]!.length;
+      found.push({ start, end: start + value.length });
     }
   }
   for (const match of text.matchAll(TOKEN)) {
