@@ -29,7 +29,12 @@
  *
  * Measured on the labelled corpus (corpus.test-data.ts; `npx vitest run
  * worker/policies/ai-gateway/pii/corpus.test.ts --reporter verbose` prints the table):
- * SCORES
+ * 389 examples (244 sentences with 286 labelled findings, 145 hard negatives); a finding counts
+ * only with the labelled type and exact span. Recall and precision are 1.000 for every type
+ * (EMAIL 39, PHONE 61, CREDIT_CARD 34, US_SSN 32, IBAN 38, IP_ADDRESS 42, SECRET 40 labelled).
+ * That is the corpus the rules were tuned on; its second batch, written before being run, first
+ * scored SECRET recall 0.95 (a key after "AZURE_STORAGE_KEY=", a password glued to mysql's -p)
+ * and IP_ADDRESS precision 0.98 ("AssemblyVersion 1.0.0.0"). Expect less on unseen text.
  */
 export { PII_TYPES, type PiiFinding, type PiiType } from "./types";
 export { detectPii } from "./detect";
