@@ -185,11 +185,13 @@ describe("detectPii: secrets", () => {
 });
 
 describe("detectPii: evasion and offsets", () => {
-  it("reads full-width digits, NBSP, Unicode dashes and zero-width characters as the plain text", () => {
+  it("reads full-width and Arabic-Indic or Devanagari digits, NBSP, Unicode dashes and zero-width characters as the plain text", () => {
     expect(masked("card ４１１１ １１１１ １１１１ １１１１!")).toBe("card [CREDIT_CARD]!");
     expect(masked("ssn 536\u201122\u20118726")).toBe("ssn [US_SSN]");
     expect(masked("tel +44\u00a020\u00a07946\u00a00958")).toBe("tel [PHONE]");
     expect(masked("ja\u200bne@exa\u200dmple.com")).toBe("[EMAIL]");
+    expect(masked("رقمي ٠٢٠ ٧٩٤٦ ٠٩٥٨")).toBe("رقمي [PHONE]");
+    expect(masked("कार्ड ४१११ ११११ ११११ ११११")).toBe("कार्ड [CREDIT_CARD]");
   });
   it("returns offsets of the original text, invisible characters included", () => {
     const text = "a\u200b\u200b 4111\u200b1111\u200b1111\u200b1111 z";
