@@ -8,28 +8,6 @@ export function hasContextBefore(text: string, start: number, words: RegExp): bo
   return words.test(text.slice(Math.max(0, start - CONTEXT_WINDOW), start));
 }
 
-export const isDigitCode = (code: number): boolean => code >= 48 && code <= 57;
-
-/** The digits of a span, separators dropped. */
-export const digitsOf = (span: string): string => span.replace(/\D+/g, "");
-
-/** Luhn's mod-10 check (ISO/IEC 7812-1 annex B): payment card numbers end with its check digit. */
-export function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
-/** "1111111111111111", "0000 0000": placeholders, not data. */
-export const isOneRepeatedDigit = (digits: string): boolean => /^(\d)\1*$/.test(digits);
-
 /**
  * Runs a global `pattern` over `text`, letting `accept` take a match or a prefix of it: it returns
  * the end of what it found, or -1. Scanning resumes after a finding; after a rejected match, one

@@ -7,7 +7,6 @@
  * placeholders, not cards.
  */
 import type { Candidate } from "../types";
-import { digitsOf, isOneRepeatedDigit, passesLuhn } from "../context";
 
 // Bounded and unambiguous (a digit, then an optional separator that is never a digit): at most
 // 19 digits are tried from a position, and only from a position that does not continue a number.
@@ -54,3 +53,23 @@ function isIssuedPrefix(digits: string): boolean {
   if (two === 50 || (two >= 56 && two <= 69)) return length >= 13 && length <= 19; // Maestro and national schemes
   return false;
 }
+
+/** The digits of a span, separators dropped. */
+const digitsOf = (span: string): string => span.replace(/\D+/g, "");
+
+/** Luhn's mod-10 check (ISO/IEC 7812-1 annex B): payment card numbers end with its check digit. */
+function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** "1111111111111111", "0000 0000": placeholders, not data. */
+const isOneRepeatedDigit = (digits: string): boolean => /^(\d)\1*$/.test(digits);

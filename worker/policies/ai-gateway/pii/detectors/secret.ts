@@ -95,7 +95,7 @@ function characterClasses(value: string): number {
 }
 
 /** Whether a token without a label looks like a random key rather than a word, id or digest. */
-export function isRandomToken(raw: string): boolean {
+function isRandomToken(raw: string): boolean {
   const token = raw.replace(/=+$/, "");
   if (token.length < 20 || UUID.test(token) || HEX.test(token.replace(/^0x|-/g, "")) || PUBLIC_ID.test(token)) return false;
   if (token.includes("/") && (token.startsWith("/") || token.includes("//") || /^[a-z0-9_\/\-]+$/.test(token))) {
