@@ -44,6 +44,8 @@ describe("detectPii: phone numbers", () => {
     "98765 43210",
     "612 34 56 78",
     "138 1234 5678",
+    "0171/1234567",
+    "089 / 1234567",
   ])("finds %s", (phone) => {
     expect(masked(`number ${phone} here`)).toBe("number [PHONE] here");
   });
@@ -62,6 +64,9 @@ describe("detectPii: phone numbers", () => {
     "1700000000",
     "12.500.000",
     "078-05-1120",
+    "01/02/2024",
+    "2023/2024",
+    "12345/67890",
   ])("does not take %s for a phone number", (text) => {
     expect(typesIn(`see ${text} now`)).toEqual([]);
   });

@@ -8,7 +8,8 @@
  *   ("(212) 555-0134", "1-212-555-0134", "212.555.0134"); the NANP's rule that area code and
  *   exchange start with 2–9 is not applied, as text is full of "555-123-4567"-style numbers;
  * - national with the trunk prefix 0, 9–12 digits in at least two groups ("020 7946 0958",
- *   "07700 900123", "01 23 45 67 89", "030 12345678", "03-1234-5678", "(02) 9876 5432");
+ *   "07700 900123", "01 23 45 67 89", "030 12345678", "03-1234-5678", "(02) 9876 5432"), and
+ *   the German slash after the area code ("0171/1234567");
  * - a parenthesised area code first, 9–12 digits ("(11) 91234-5678");
  * - common mobile layouts without a prefix: India 5-5 from 6–9 ("98765 43210"), Spain 3-2-2-2
  *   from 6–9 ("612 34 56 78"), China 3-4-4 from 13–19 ("138 1234 5678");
@@ -22,9 +23,9 @@ import { hasContextBefore, scanMatches } from "../context";
 
 // Bounded character class: at most 24 characters are tried from a start, and a start is only a
 // "+", "(" or digit that does not continue a number or word.
-const PHONE_LIKE = /(?<![\w+.,\-\/)]|\((?!\+))(?:\+ ?|\()?\d[\d \-.()]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
+const PHONE_LIKE = /(?<![\w+.,\-\/)]|\((?!\+))(?:\+ ?|\()?\d[\d \-.()\/]{5,22}\d(?![\w\/%]|[.,\-:]\d)/g;
 const PHONE_LABEL =
-  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|contact|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare|rufnummer|(?:my|his|her|their|your|our)\s+number)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
+  /(?:\b(?:tel|tél|phone|telephone|call|ring|mobile|mob|cell|fax|whats ?app|sms|reach|contact|dial|hotline|telefon|telefono|teléfono|telefone|téléphone|handy|portable|móvil|celular|cellulare|rufnummer|telefonnummer|handynummer|mobilnummer|(?:my|his|her|their|your|our)\s+number)\b|電話|电话|手机|携帯)[\s\S]{0,25}$/i;
 // Numbers that are labelled as something else: publication, order and parcel numbers.
 const OTHER_NUMBER_LABEL = /\b(?:isbn(?:-1[03])?|issn|doi|order|invoice|tracking|sku|serial|part|ref)\b[\s#:.no-]{0,6}$/i;
 const CURRENCY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|chf|jpy|inr|rs|kr)\.?)\s?$/i;
@@ -62,7 +63,7 @@ function groupsOf(span: string): string[] | null {
   if (open >= 0 && (close < open || !/^\(\d{1,5}\)$/.test(span.slice(open, close + 1)))) return null;
   // Between two groups: one separator, ")" with at most one, or one before "(".
   for (const separator of span.match(/[^\d+]+/g) ?? []) {
-    if (!/^(?:[ \-.]|\) ?|[ \-]?\(|\)[\-.])$/.test(separator)) return null;
+    if (!/^(?:[ \-.]|\) ?|[ \-]?\(|\)[\-.]| ?\/ ?)$/.test(separator)) return null;
   }
   const dotted = span.includes(".");
   if (dotted && /[ \-]/.test(span.replace(/^\+ /, "+"))) return null;
@@ -79,6 +80,8 @@ function isWrittenAsPhone(span: string, groups: string[]): boolean {
   if (span.startsWith("+"))
     return digits[0] !== "0" && digits.length >= 8 && digits.length <= 15 && (groups.length > 1 || digits.length >= 10);
   if (span.includes(".")) return lengths === "3-3-4";
+  // German and Austrian numbers put a slash after the area code ("0171/1234567", "089 / 123456").
+  if (span.includes("/")) return /^0\d{1,4} ?\/ ?\d[\d \-]*$/.test(span) && digits.length >= 9 && digits.length <= 12;
   if (digits.startsWith("00")) return groups.length >= 3 && digits.length >= 10 && digits.length <= 17 && digits[2] !== "0";
   if (lengths === "3-3-4" || (lengths === "1-3-3-4" && digits[0] === "1")) return true;
   if (groups.length < 2) return false;
