@@ -20,12 +20,16 @@
  * Not matched on purpose: dates, UUIDs, order/invoice numbers, version strings, prices and
  * amounts, ISBNs, tracking numbers, timestamps, identifiers; Luhn- or mod-97-failing numbers.
  *
- * Evasion (normalize.ts): zero-width characters are ignored, full-width forms read as ASCII,
- * NBSP and Unicode spaces as spaces, Unicode dashes as "-"; offsets always map back to the
- * original text, so masking replaces exactly what the user sent, invisible characters included.
+ * Evasion (normalize.ts): zero-width characters are ignored, full-width forms and Arabic-Indic or
+ * Devanagari digits read as ASCII, NBSP and Unicode spaces as spaces, Unicode dashes as "-";
+ * "jane [at] example [dot] com" is an address. Offsets always map back to the original text, so
+ * masking replaces exactly what the user sent, invisible characters included. Not handled: digits
+ * spaced one by one or spelt out, Latin lookalike letters inside numbers, a number split by a
+ * line break.
  * Overlaps (detect.ts): EMAIL > IBAN > CREDIT_CARD > US_SSN > IP_ADDRESS > SECRET > PHONE.
  * Cost: every detector is linear in the text (scans from anchors, bounded regex quantifiers that
- * start only where a token starts); a 1 MB adversarial text is scanned, not backtracked.
+ * start only where a token starts); a 1 MB adversarial text is scanned, not backtracked. About
+ * 75 µs per 2 KB prompt (detect and mask, Node 24 on the 2-core dev machine).
  *
  * Measured on the labelled corpus (corpus.test-data.ts; `npx vitest run
  * worker/policies/ai-gateway/pii/corpus.test.ts --reporter verbose` prints the table):
@@ -33,8 +37,9 @@
  * only with the labelled type and exact span. Recall and precision are 1.000 for every type
  * (EMAIL 39, PHONE 61, CREDIT_CARD 34, US_SSN 32, IBAN 38, IP_ADDRESS 42, SECRET 40 labelled).
  * That is the corpus the rules were tuned on; its second batch, written before being run, first
- * scored SECRET recall 0.95 (a key after "AZURE_STORAGE_KEY=", a password glued to mysql's -p)
- * and IP_ADDRESS precision 0.98 ("AssemblyVersion 1.0.0.0"). Expect less on unseen text.
+ * scored SECRET recall 0.95 (a key after "AZURE_STORAGE_KEY=", now read as a label; a password
+ * glued to mysql's -p, dropped as out of scope) and IP_ADDRESS precision 0.98 ("AssemblyVersion
+ * 1.0.0.0", now a version word). Expect less on unseen text.
  */
 export { PII_TYPES, type PiiFinding, type PiiType } from "./types";
 export { detectPii } from "./detect";
