@@ -168,6 +168,13 @@ const ROLE_PLAY = anyOf([
   "activate",
   "you are",
   "you're",
+  "if you had",
+  "if you were",
+  "if you didn't have",
+  "imagine you had",
+  "imagine you were",
+  "suppose you had",
+  "suppose you were",
 ]);
 const REVEAL_VERBS = anyOf([
   "reveal",
@@ -346,7 +353,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:ignore|disregard|forget)${SEP}(?:everything|all|anything)(?:${SEP}(?:that|which|you|i|of|the|text|was|were|have|been|what|it|said|written|told|know|learned|learnt|before|so)){0,4}${SEP}(?:above|before|previously|prior|so far|up to now|until now|earlier|you were told|you know|you have been told|you've been told)\\b`,
+      `\\b(?:ignore|disregard|forget)${SEP}(?:everything|all|anything)(?:${SEP}(?:that|which|you|i|of|the|text|was|were|have|been|what|it|said|written|told|know|learned|learnt|before|so)){0,4}${SEP}(?:above|before|previously|prior|so far|up to now|until now|earlier|you were told|you know|you have been told|you've been told)\\b|\\b(?:ignore|disregard|forget)${SEP}(?:what|whatever|anything|everything)${SEP}(?:you were|you've been|you have been|they|someone|others|anyone|the developers?|openai|anthropic|your (?:creators?|developers?))${SEP}(?:told|taught|instructed|said|programmed|trained)\\b`,
       "g",
     ),
     contextual: true,
@@ -477,6 +484,23 @@ export const ENGLISH_RULES: PatternRule[] = [
     contextual: true,
   },
   {
+    id: "exfiltration.said-before",
+    weight: 0.65,
+    view: "latin",
+    pattern:
+      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?)\b|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b/g,
+    contextual: true,
+  },
+  {
+    // Naming the model's own system prompt: weak alone, it adds to a request to use it.
+    id: "exfiltration.names-system-prompt",
+    weight: 0.45,
+    view: "latin",
+    pattern:
+      /\byour (?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
+    contextual: true,
+  },
+  {
     id: "exfiltration.prompt-prefix",
     weight: 0.6,
     view: "latin",
@@ -497,6 +521,14 @@ export const ENGLISH_RULES: PatternRule[] = [
     view: "latin",
     pattern:
       /\b(?:password|passphrase|secret word|access code|passcode)\b[^.\n]{0,40}\b(?:backwards|reversed|in reverse|letter by letter|each letter|one letter at a time|spelled out|separated by|in base64|encoded|acrostic|first letter|characters of|in pig latin|as a poem|rhym\w*|hint)/g,
+    contextual: true,
+  },
+  {
+    id: "exfiltration.guarded-secret",
+    weight: 0.6,
+    view: "latin",
+    pattern:
+      /\b(?:secret|password|word|code|key) (?:that |which )?you(?: are|'re| were) (?:protecting|guarding|hiding|keeping|told not to (?:reveal|share|say))\b/g,
     contextual: true,
   },
   {

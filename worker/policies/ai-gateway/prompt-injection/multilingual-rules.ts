@@ -22,6 +22,8 @@ interface Language {
   negationAfter?: string;
   /** The longest span, in characters, between verb and object. */
   span: number;
+  /** "You are now ... without restrictions": role-play openers and the unrestricted qualities. */
+  persona?: { verbs: string[]; qualities: string[] };
   /** A word the match must contain, where the lists overlap with English. */
   marker?: RegExp;
 }
@@ -29,6 +31,33 @@ interface Language {
 const LANGUAGES: Language[] = [
   {
     code: "fr",
+    persona: {
+      verbs: [
+        "tu es maintenant",
+        "vous êtes maintenant",
+        "à partir de maintenant",
+        "désormais tu es",
+        "fais semblant",
+        "faites semblant",
+        "agis comme",
+        "agissez comme",
+        "comporte-toi comme",
+      ],
+      qualities: [
+        "sans restrictions",
+        "sans aucune restriction",
+        "sans filtre",
+        "sans règles",
+        "sans limites",
+        "non censuré",
+        "non censurée",
+        "sans censure",
+        "libre de toute",
+        "mode développeur",
+        "aucune restriction",
+        "aucune règle",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "ignore",
@@ -48,7 +77,20 @@ const LANGUAGES: Language[] = [
       "annule",
       "annulez",
     ],
-    instructions: ["instructions", "instruction", "consignes", "consigne", "directives", "règles", "ordres", "indications"],
+    instructions: [
+      "instructions",
+      "instruction",
+      "consignes",
+      "consigne",
+      "directives",
+      "règles",
+      "ordres",
+      "indications",
+      "tout ce qui précède",
+      "tout ce qui a été dit",
+      "tout ce que tu sais",
+      "tout ce qu'on t'a dit",
+    ],
     revealVerbs: [
       "révèle",
       "révélez",
@@ -92,11 +134,39 @@ const LANGUAGES: Language[] = [
     ],
     negationBefore: "n'|n’|ne ",
     // "ignore ... instructions" is English too: a French match needs a French word in it.
-    marker: /(?:^|[\s'’])(?:les|toutes|tous|tes|vos|ces|des|la|le|ton|ta|votre|mes|du|précédentes?|antérieures?|ci-dessus)(?=[\s,.!?]|$)/u,
+    marker:
+      /(?:^|[\s'’])(?:les|toutes|tous|tes|vos|ces|des|la|le|ton|ta|votre|mes|du|tout|précédentes?|antérieures?|ci-dessus)(?=[\s,.!?]|$)/u,
     span: 40,
   },
   {
     code: "de",
+    persona: {
+      verbs: [
+        "du bist jetzt",
+        "sie sind jetzt",
+        "ab jetzt bist du",
+        "von nun an bist du",
+        "tu so",
+        "tun sie so",
+        "verhalte dich wie",
+        "agiere als",
+        "spiele",
+      ],
+      qualities: [
+        "unzensiert",
+        "unzensierter",
+        "unzensierte",
+        "ohne regeln",
+        "ohne einschränkungen",
+        "ohne grenzen",
+        "ohne filter",
+        "uneingeschränkt",
+        "uneingeschränkter",
+        "entwicklermodus",
+        "keine regeln",
+        "keine einschränkungen",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "ignoriere",
@@ -114,7 +184,22 @@ const LANGUAGES: Language[] = [
       "verwerfen sie",
       "überschreibe",
     ],
-    instructions: ["anweisungen", "anweisung", "instruktionen", "befehle", "regeln", "vorgaben", "richtlinien", "anordnungen"],
+    instructions: [
+      "anweisungen",
+      "anweisung",
+      "instruktionen",
+      "befehle",
+      "regeln",
+      "vorgaben",
+      "richtlinien",
+      "anordnungen",
+      "alles davor",
+      "alles vorher",
+      "alles zuvor",
+      "alles bisherige",
+      "alles oben",
+      "alles was dir gesagt",
+    ],
     revealVerbs: [
       "zeig",
       "zeige",
@@ -156,6 +241,30 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "es",
+    persona: {
+      verbs: [
+        "ahora eres",
+        "ahora usted es",
+        "a partir de ahora eres",
+        "desde ahora eres",
+        "finge",
+        "finja",
+        "actúa como",
+        "actúe como",
+        "compórtate como",
+      ],
+      qualities: [
+        "sin restricciones",
+        "sin filtros",
+        "sin reglas",
+        "sin límites",
+        "sin censura",
+        "no censurado",
+        "modo desarrollador",
+        "ninguna restricción",
+        "ninguna regla",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "ignora",
@@ -174,7 +283,19 @@ const LANGUAGES: Language[] = [
       "desobedece",
       "deja de lado",
     ],
-    instructions: ["instrucciones", "instrucción", "reglas", "indicaciones", "órdenes", "directrices", "directivas", "normas"],
+    instructions: [
+      "instrucciones",
+      "instrucción",
+      "reglas",
+      "indicaciones",
+      "órdenes",
+      "directrices",
+      "directivas",
+      "normas",
+      "todo lo anterior",
+      "todo lo que te dijeron",
+      "todo lo dicho",
+    ],
     revealVerbs: [
       "revela",
       "revele",
@@ -213,6 +334,20 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "it",
+    persona: {
+      verbs: ["ora sei", "adesso sei", "da ora in poi sei", "d'ora in poi sei", "fingi", "fai finta", "comportati come", "agisci come"],
+      qualities: [
+        "senza restrizioni",
+        "senza filtri",
+        "senza regole",
+        "senza limiti",
+        "senza censura",
+        "non censurato",
+        "modalità sviluppatore",
+        "nessuna restrizione",
+        "nessuna regola",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "ignora",
@@ -227,7 +362,18 @@ const LANGUAGES: Language[] = [
       "non considerare",
       "non tenere conto",
     ],
-    instructions: ["istruzioni", "istruzione", "regole", "indicazioni", "direttive", "ordini", "consegne"],
+    instructions: [
+      "istruzioni",
+      "istruzione",
+      "regole",
+      "indicazioni",
+      "direttive",
+      "ordini",
+      "consegne",
+      "tutto quello che precede",
+      "tutto ciò che precede",
+      "tutto quanto detto",
+    ],
     revealVerbs: [
       "rivela",
       "rivelami",
@@ -263,6 +409,20 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "pt",
+    persona: {
+      verbs: ["agora você é", "agora tu és", "a partir de agora você é", "finja", "finge", "aja como", "comporte-se como", "atue como"],
+      qualities: [
+        "sem restrições",
+        "sem filtros",
+        "sem regras",
+        "sem limites",
+        "sem censura",
+        "não censurado",
+        "modo desenvolvedor",
+        "nenhuma restrição",
+        "nenhuma regra",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "ignore",
@@ -280,7 +440,21 @@ const LANGUAGES: Language[] = [
       "despreze",
       "deixe de lado",
     ],
-    instructions: ["instruções", "instrucoes", "instrução", "regras", "orientações", "diretrizes", "ordens", "comandos", "indicações"],
+    instructions: [
+      "instruções",
+      "instrucoes",
+      "instrução",
+      "regras",
+      "orientações",
+      "diretrizes",
+      "ordens",
+      "comandos",
+      "indicações",
+      "tudo o que foi dito",
+      "tudo acima",
+      "tudo anterior",
+      "tudo o que te disseram",
+    ],
     revealVerbs: [
       "revele",
       "revela",
@@ -318,9 +492,34 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "nl",
+    persona: {
+      verbs: ["je bent nu", "u bent nu", "vanaf nu ben je", "doe alsof", "gedraag je als", "speel"],
+      qualities: [
+        "zonder beperkingen",
+        "zonder filters",
+        "zonder regels",
+        "zonder grenzen",
+        "ongecensureerd",
+        "ongecensureerde",
+        "ontwikkelaarsmodus",
+        "geen regels",
+        "geen beperkingen",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: ["negeer", "negeren", "negeert", "vergeet", "vergeten", "verwerp", "schend"],
-    instructions: ["instructies", "instructie", "regels", "opdrachten", "aanwijzingen", "richtlijnen", "voorschriften"],
+    instructions: [
+      "instructies",
+      "instructie",
+      "regels",
+      "opdrachten",
+      "aanwijzingen",
+      "richtlijnen",
+      "voorschriften",
+      "alles hierboven",
+      "alles daarvoor",
+      "alles wat je is verteld",
+    ],
     revealVerbs: ["toon", "laat", "geef", "onthul", "herhaal", "print", "vertel", "schrijf", "wat is", "wat zijn", "deel"],
     systemPrompt: [
       "systeemprompt",
@@ -342,6 +541,28 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "ru",
+    persona: {
+      verbs: [
+        "теперь ты",
+        "теперь вы",
+        "с этого момента ты",
+        "отныне ты",
+        "притворись",
+        "представь, что ты",
+        "веди себя как",
+        "действуй как",
+      ],
+      qualities: [
+        "без ограничений",
+        "без фильтров",
+        "без правил",
+        "без цензуры",
+        "нецензурированн",
+        "режим разработчика",
+        "никаких ограничений",
+        "никаких правил",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "игнорируй",
@@ -402,6 +623,25 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "zh",
+    persona: {
+      verbs: ["你现在是", "你現在是", "从现在开始你是", "從現在開始你是", "从现在起", "假装", "假裝", "扮演"],
+      qualities: [
+        "没有任何限制",
+        "沒有任何限制",
+        "没有限制",
+        "沒有限制",
+        "不受限制",
+        "无限制",
+        "無限制",
+        "没有规则",
+        "沒有規則",
+        "不受任何",
+        "开发者模式",
+        "開發者模式",
+        "无审查",
+        "無審查",
+      ],
+    },
     order: "verb-object",
     overrideVerbs: [
       "忽略",
@@ -634,4 +874,15 @@ export const MULTILINGUAL_RULES: PatternRule[] = LANGUAGES.flatMap((language) =>
     contextual: false,
     adjust: languageMarker(language),
   },
+  ...(language.persona
+    ? [
+        {
+          id: `multilingual.${language.code}.unrestricted-persona`,
+          weight: 0.8,
+          view: "plain" as const,
+          pattern: pair({ ...language, span: 60 }, language.persona.verbs, language.persona.qualities),
+          contextual: false,
+        },
+      ]
+    : []),
 ]);
