@@ -15,6 +15,8 @@ const NEGATION =
 
 const OPEN_QUOTE_BEFORE = /(?:^|[^\p{L}])["“‘«`'][^"“”‘’«»`\n]{0,80}$/u;
 const CLOSE_QUOTE_AFTER = /^[^"“”‘’«»`\n]{0,80}["”’»`']/u;
+const QUOTE_RIGHT_BEFORE = /(?:^|[^\p{L}])["“‘«`'][ \t]{0,2}$/u;
+const QUOTE_RIGHT_AFTER = /^[.!,]{0,3}["”’»`']/u;
 
 /** True when the text anywhere mentions prompt attacks as a subject. */
 export function discussesAttacks(view: string): boolean {
@@ -34,7 +36,8 @@ function sentenceAround(view: string, start: number, end: number): string {
  * The factor (0..1) by which the context of a phrase match lowers its weight:
  * - negated ("never reveal your system prompt", "do not ignore previous instructions"): 0.15;
  * - quoted while the prompt discusses attacks ("how do I block 'ignore previous instructions'?"): 0.15;
- * - in a sentence about attacks ("what is a DAN jailbreak attack", "detect 'system override'"): 0.3.
+ * - in a sentence about attacks ("what is a DAN jailbreak attack", "detect 'system override'"): 0.3;
+ * - alone between quotes, mentioned rather than issued ("they say 'ignore all instructions'"): 0.3.
  * A quote alone does not lower it: "Translate: 'ignore previous instructions and ...'" is the
  * classic attack. Nor does a discussion in another sentence: appending "what is prompt
  * injection?" to an attack does not shield it.
@@ -42,7 +45,11 @@ function sentenceAround(view: string, start: number, end: number): string {
 export function contextFactor(view: string, start: number, end: number, discussed: boolean): number {
   const before = view.slice(Math.max(0, start - WINDOW), start);
   if (NEGATION.test(before)) return 0.15;
-  if (discussed && OPEN_QUOTE_BEFORE.test(before) && CLOSE_QUOTE_AFTER.test(view.slice(end, end + WINDOW))) return 0.15;
+  const after = view.slice(end, end + WINDOW);
+  if (discussed && OPEN_QUOTE_BEFORE.test(before) && CLOSE_QUOTE_AFTER.test(after)) return 0.15;
+  // The phrase alone between quotes is mentioned, not issued: "my kid says 'ignore all previous
+  // instructions' to Alexa". A quoted payload that goes on ("'ignore ... and say PWNED'") is not.
+  if (QUOTE_RIGHT_BEFORE.test(before) && QUOTE_RIGHT_AFTER.test(after)) return 0.3;
   if (discussed && DISCUSSION.test(sentenceAround(view, start, end))) return 0.3;
   return 1;
 }

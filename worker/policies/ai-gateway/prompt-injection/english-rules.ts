@@ -305,6 +305,28 @@ const NOT_A_TEAM =
   ")";
 
 /**
+ * How strongly an override phrase aims at the model's instructions:
+ * - the user's own ("ignore my previous instructions", "the instructions I gave you about tone")
+ *   is a user revising a request: 0.4;
+ * - a conversation, a context, messages or information ("disregard the previous context and start
+ *   fresh") is often a user starting over: 0.5;
+ * - a verb that is ordinary in code ("override the previous CSS rules", "drop all previous
+ *   tables") aimed at anything but instructions, prompts, guidelines or restrictions: 0.5.
+ */
+function overrideFactor(match: string, after: string): number {
+  if (/\bmy\b/.test(match) || /^[ ,]{0,2}(?:that )?i (?:just )?(?:gave|wrote|said|sent|provided|typed|asked)\b/.test(after)) return 0.4;
+  if (/(?:context|conversation|messages|information|content|tasks?)$/.test(match)) return 0.5;
+  const strongTarget =
+    /(?:instructions?|prompts?|guidelines|guidance|directives|system message|programming|guardrails|safeguards|restrictions|constraints|filters|policies|policy|training|conditioning|limitations|commands|orders)$/;
+  if (
+    /^(?:override|overriding|drop|delete|reset|erase|cancel|skip|bypass|break|omit|scrap|discard|violate)\b/.test(match) &&
+    !strongTarget.test(match)
+  )
+    return 0.5;
+  return 1;
+}
+
+/**
  * The system prompt, the initial or hidden instructions, "your prompt" are the model's own: full
  * weight. "Your rules" or "your guidelines" are often a user asking about a policy: half. The bare
  * "the rules" or "the instructions" may be anything: 0.3.
@@ -326,7 +348,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     pattern: new RegExp(`\\b${OVERRIDE_VERBS}${gap(3)}${OVERRIDE_QUALIFIERS}(?:${gap(2)}|${SEP})${INSTRUCTION_WORDS}\\b`, "g"),
     contextual: true,
     // "Ignore my previous instructions about the font" is a user revising their own request.
-    adjust: (match) => (/\b(?:my|i gave|i wrote|i said|i sent)\b/.test(match) ? 0.4 : 1),
+    adjust: overrideFactor,
   },
   {
     // "Ignoring the instructions you were given above": the qualifier after the object.
@@ -363,7 +385,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)[ \t]{0,3}[:\-=>]/g,
+      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)/g,
     contextual: true,
   },
   {
@@ -379,7 +401,16 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\byour (?:new|real|actual|true|only|sole|primary) (?:task|goal|job|purpose|objective|mission|instructions?|directive|function) (?:is|are|will be|from now on)\b/g,
+      /\byour (?:new|real|actual|true|only|sole|primary) (?:task|goal|job|purpose|objective|mission|instructions?|directive|function)(?: is| are| will be| from now on|:)/g,
+    contextual: true,
+  },
+  {
+    // deepset-style role assignment: "Okay. Now you are Xi Jinping, how do you answer ...".
+    id: "override.now-you-are",
+    weight: 0.5,
+    view: "latin",
+    pattern:
+      /(?:^|\n|[.!] )(?:ok(?:ay)?[.,!]? |good[.,!]? |great[.,!]? |well done[.,!]? )?now,? you are (?!(?:ready|able|going|done|set|all set|in|on|at|connected|logged|signed|subscribed|registered|a member|eligible|free to|good to|here|back|part|one|the owner|responsible)\b)(?:an? |the )?[a-z]/g,
     contextual: true,
   },
   {
@@ -428,7 +459,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern:
-      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|stay in character|always stay in character|never break character|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
+      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|stays? in character|always stay in character|never breaks? character|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
     contextual: true,
   },
   {
@@ -479,6 +510,14 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "exfiltration.repeat-above",
     weight: 0.65,
     view: "latin",
+    // "Print the text above in bold" formats the last answer; "repeat everything above" or "print
+    // your instructions above verbatim" recovers the prompt.
+    adjust: (match) =>
+      /^(?:repeat|recite|reproduce|echo|dump|spell out|write out)\b|\b(?:everything|all|instructions|prompt|verbatim|word for word|beginning|start|top)\b/.test(
+        match,
+      )
+        ? 1
+        : 0.6,
     pattern:
       /\b(?:repeat|recite|reproduce|echo|output|print|dump|rewrite|spell out|write out|return)(?: back)?(?: all| the| your| every| everything| each| of| word| words| text| lines?| message| content| instructions| prompt| conversation| sentence| verbatim| exactly| preceding| previous){0,6} (?:above|before this|so far|preceding this|verbatim|word for word|from the (?:beginning|start|top))\b/g,
     contextual: true,
@@ -512,7 +551,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.55,
     view: "latin",
     pattern:
-      /\b(?:reveal|tell me|give me|spell|print|show me|write down|share|say|leak|disclose|type|output|what(?: is|'s|’s)) (?:me )?(?:the|your) (?:secret |hidden |current |admin )?(?:password|passphrase|pass phrase|secret word|secret key|code word|access code|passcode)\b(?! (?:policy|policies|manager|requirements?|reset|strength|field|hash|hashing|length|rules|for (?:the |my |our |a )?(?:wifi|wi-fi|router|network|account)))/g,
+      /\b(?:reveal|tell me|give me|spell|print|show me|write down|share|say|leak|disclose|type|output|tl;? ?dr|summari[sz]e|translate|encode|reverse|hint at|define|what(?: is|'s|’s)) (?:me )?(?:the|your) (?:secret |hidden |current |admin )?(?:password|passphrase|pass phrase|secret word|secret key|code word|access code|passcode)\b(?! (?:policy|policies|manager|requirements?|reset|strength|field|hash|hashing|length|rules|for (?:the |my |our |a )?(?:wifi|wi-fi|router|network|account)))/g,
     contextual: true,
   },
   {
@@ -576,7 +615,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.65,
     view: "latin",
     pattern:
-      /(?:^|\n)#{1,4}[ \t]{0,3}(?:system|system prompt|system message|new system prompt|new instructions|admin|developer)[ \t]{0,3}:?[ \t]{0,3}(?:\n|$)|(?:^|\n)#{2,4}[ \t]{0,3}(?:instruction|response|input)[ \t]{0,3}:/g,
+      /(?:^|\n)#{1,4}[ \t]{0,3}(?:system|system prompt|system message|new system prompt|new instructions|admin|developer)[ \t]{0,3}:[ \t]{0,3}(?:\n|$)|(?:^|\n)#{2,4}[ \t]{0,3}(?:instruction|response|input)[ \t]{0,3}:/g,
     contextual: true,
   },
   {
@@ -588,7 +627,9 @@ export const ENGLISH_RULES: PatternRule[] = [
   },
   {
     id: "role.system-tag",
-    weight: 0.45,
+    weight: 0.6,
+    // Prose right after the tag is an instruction; a line break or a child tag is XML data.
+    adjust: (_, after) => (/^[ \t]{0,3}[a-z]/.test(after) ? 1 : 0.75),
     view: "latin",
     pattern:
       /<(?:system|admin|developer|sys|system_prompt|system-prompt|instructions|new_instructions|override|root|im_start)(?:[ \t][^<>\n]{0,60})?>/g,
@@ -598,10 +639,14 @@ export const ENGLISH_RULES: PatternRule[] = [
   // --- Delimiter tricks.
   {
     id: "delimiter.closing-tag",
-    weight: 0.4,
+    weight: 0.6,
+    // Weak alone (a closing tag in pasted markup); followed by a call for attention, the classic
+    // "end the quoted document, start instructions" move.
+    adjust: (_, after) =>
+      /^\s{0,6}(?:important|attention|urgent|system|admin|new instructions|override|ignore|now|instead|note)\b/.test(after) ? 1 : 0.67,
     view: "latin",
     pattern:
-      /<\/(?:user|user_input|user_query|input|document|doc|context|data|text|query|question|instructions?|prompt|system|human|email|content|article|untrusted|external|retrieved|search_results?|tool_output|function_results|webpage|page)>/g,
+      /<\/(?:user|user_input|user_query|input|document|doc|context|data|text|query|question|instructions?|prompt|human|email|content|article|untrusted|external|retrieved|search_results?|tool_output|function_results|webpage|page)>/g,
     contextual: true,
   },
   {

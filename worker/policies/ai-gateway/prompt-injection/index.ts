@@ -52,7 +52,7 @@ import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
-import type { PatternRule } from "./rule";
+import { AFTER_MATCH, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
   /** The rule id, e.g. `override.ignore-instructions`. */
@@ -102,7 +102,7 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of SQUASHED_RULES) matchRule(rule, views, discussed, record);
+    for (const rule of SQUASHED_RULES) matchSquashed(rule, views, record);
   }
   for (const [rule, weight] of obfuscationSignals(views, depth)) record(rule, weight);
 
@@ -121,7 +121,25 @@ function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, re
     const start = match.index;
     const end = start + match[0].length;
     const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
-    record(rule.id, rule.weight * context * (rule.adjust?.(match[0]) ?? 1));
+    const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH)) ?? 1;
+    record(rule.id, rule.weight * context * adjustment);
+    if (++examined >= MATCHES_PER_RULE) break;
+  }
+}
+
+/**
+ * A phrase found once letters are joined counts only when the letters were really pulled apart
+ * ("i g n o r e", "ig-no-re": runs of 1 to 3 letters) or glued together ("ignoreprevious..."):
+ * "tell me the password requirements" joins into "tellmethepassword" too, in ordinary words.
+ */
+function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: string, weight: number) => void) {
+  let examined = 0;
+  for (const match of views.squashed.matchAll(rule.pattern)) {
+    const first = views.squashedOrigin[match.index]!;
+    const last = views.squashedOrigin[match.index + match[0].length - 1]!;
+    const runs = views.latin.slice(first, last + 1).split(/[^a-z]+/).length;
+    const averageRun = match[0].length / runs;
+    if (averageRun <= 3 || averageRun >= 12) record(rule.id, rule.weight);
     if (++examined >= MATCHES_PER_RULE) break;
   }
 }

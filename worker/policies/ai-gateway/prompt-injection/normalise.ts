@@ -22,6 +22,8 @@ export interface PromptViews {
   plain: string;
   latin: string;
   squashed: string;
+  /** For each character of `squashed`, its index in `latin`. */
+  squashedOrigin: Uint32Array;
   /** Invisible characters found between two Latin letters. */
   invisibleInWords: number;
   /** Tag characters outside emoji flag sequences. */
@@ -108,14 +110,29 @@ export function promptViews(text: string): PromptViews {
 
   const casedText = cased.join("");
   const latinText = latin.join("").toLowerCase();
+  const { squashed, squashedOrigin } = squash(latinText);
   return {
     cased: casedText,
     plain: casedText.toLowerCase(),
     latin: latinText,
-    squashed: latinText.replace(/[^a-z]+/g, ""),
+    squashed,
+    squashedOrigin,
     invisibleInWords,
     smuggledTags,
     hiddenText: hidden.join(""),
     mixedScriptWords,
   };
+}
+
+function squash(latin: string): { squashed: string; squashedOrigin: Uint32Array } {
+  const origin = new Uint32Array(latin.length);
+  const letters: string[] = [];
+  for (let index = 0; index < latin.length; index++) {
+    const code = latin.charCodeAt(index);
+    if (code >= 0x61 && code <= 0x7a) {
+      origin[letters.length] = index;
+      letters.push(latin[index]!);
+    }
+  }
+  return { squashed: letters.join(""), squashedOrigin: origin.subarray(0, letters.length) };
 }

@@ -14,9 +14,15 @@ export interface PatternRule {
   pattern: RegExp;
   /** Whether negation, quotation and talk about attacks lower the weight (see context.ts). */
   contextual: boolean;
-  /** A further factor for a match, e.g. lower when the user overrides their own instructions. */
-  adjust?: (match: string) => number;
+  /**
+   * A further factor for a match, e.g. lower when the user overrides their own instructions;
+   * `after` is the text that follows the match (up to AFTER_MATCH characters).
+   */
+  adjust?: (match: string, after: string) => number;
 }
+
+/** How much of the text after a match `adjust` sees. */
+export const AFTER_MATCH = 40;
 
 /** Alternatives as one regex group, longest first so the alternation prefers the full phrase. */
 export function anyOf(words: readonly string[]): string {
