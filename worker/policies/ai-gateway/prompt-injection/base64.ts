@@ -18,8 +18,11 @@ const WORDS = /\p{L}{2,}\s\p{L}/u;
 /** Decode one run to text, or undefined when it is not base64 of readable UTF-8 text. */
 function decodeRun(run: string): string | undefined {
   const body = run.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
-  const whole = body.slice(0, Math.min(MAX_RUN, body.length - (body.length % 4)));
-  if (whole.length < MIN_RUN) return undefined;
+  // Padding is optional in practice (RFC 4648 §3.2): restore it so the last bytes decode too.
+  const cut = body.slice(0, MAX_RUN);
+  const remainder = cut.length % 4;
+  if (cut.length < MIN_RUN || remainder === 1) return undefined;
+  const whole = remainder === 0 ? cut : cut + "=".repeat(4 - remainder);
   // Ordinary words and identifiers are runs too; real base64 of text mixes cases and digits
   // or ends in padding. A lowercase-only run ("internationalization") is not decoded.
   if (!/[A-Z]/.test(whole) || !/[a-z]/.test(whole)) return undefined;

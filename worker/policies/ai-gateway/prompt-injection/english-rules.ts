@@ -175,6 +175,9 @@ const ROLE_PLAY = anyOf([
   "imagine you were",
   "suppose you had",
   "suppose you were",
+  "you have",
+  "you now have",
+  "where you have",
 ]);
 const REVEAL_VERBS = anyOf([
   "reveal",
@@ -392,8 +395,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "override.new-task",
     weight: 0.4,
     view: "latin",
-    pattern:
-      /(?:^|\n|[.!] )(?:new|next|real|actual|your (?:new|real|actual|true)) (?:task|goal|job|assignment|role|purpose|objective)(?: is|:| =)/g,
+    pattern: /(?:^|\n|[.!] )(?:new|next|real|actual) (?:task|goal|job|assignment|role|purpose|objective)(?: is|:| =)/g,
     contextual: true,
   },
   {
@@ -411,6 +413,14 @@ export const ENGLISH_RULES: PatternRule[] = [
     view: "latin",
     pattern:
       /(?:^|\n|[.!] )(?:ok(?:ay)?[.,!]? |good[.,!]? |great[.,!]? |well done[.,!]? )?now,? you are (?!(?:ready|able|going|done|set|all set|in|on|at|connected|logged|signed|subscribed|registered|a member|eligible|free to|good to|here|back|part|one|the owner|responsible)\b)(?:an? |the )?[a-z]/g,
+    contextual: true,
+  },
+  {
+    id: "override.grant-permission",
+    weight: 0.6,
+    view: "latin",
+    pattern:
+      /\bi (?:hereby )?(?:authori[sz]e|permit|allow|give you permission|grant you permission|order|command) (?:you )?to (?:ignore|disable|bypass|break|skip|override|turn off|forget|violate|disregard)\b|\b(?:your|all|the) (?:restrictions|rules|filters|guidelines|safety (?:filters|guidelines|rules|settings)|limitations|content polic(?:y|ies)|guardrails) (?:are|have been|were|is|has been) (?:now )?(?:lifted|removed|disabled|suspended|turned off|deactivated|void|revoked|no longer (?:in effect|active|valid|apply))\b/g,
     contextual: true,
   },
   {
@@ -434,7 +444,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:i am|i'm|this is) (?:your|the|an?) (?:developer|creator|administrator|admin|system administrator|owner|programmer|operator|openai|anthropic)(?: (?:staff|employee|engineer|team))?\b/g,
+      /\b(?:(?:i am|i'm|this is) (?:your|the|an?)|as your) (?:developer|creator|administrator|admin|system administrator|owner|programmer|operator|openai|anthropic)(?: (?:staff|employee|engineer|team))?\b|\b(?:a |this is a )?message from (?:openai|anthropic|the developers?|your developers?|your creators?|the system administrator)\b/g,
     contextual: true,
   },
 
@@ -459,7 +469,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern:
-      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|stays? in character|always stay in character|never breaks? character|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
+      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|stays? in character|let'?s break (?:the|the fucking|all the) rules|always stay in character|never breaks? character|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
     contextual: true,
   },
   {
@@ -500,7 +510,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern: new RegExp(
-      `\\b${REVEAL_VERBS}${gap(3)}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous))?${SEP}${SECRET_PROMPTS}\\b`,
+      `\\b${REVEAL_VERBS}${gap(5)}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous))?${SEP}${SECRET_PROMPTS}\\b`,
       "g",
     ),
     contextual: true,
@@ -527,7 +537,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.65,
     view: "latin",
     pattern:
-      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?)\b|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b/g,
+      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?)\b|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b|\bwhat (?:did|do|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?|operators?)) (?:tell|told|instruct|instructed|ask|asked|forbid|forbidden|forbade) you(?: not)? to\b/g,
     contextual: true,
   },
   {
@@ -594,6 +604,14 @@ export const ENGLISH_RULES: PatternRule[] = [
     view: "latin",
     pattern:
       /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer))/g,
+    contextual: true,
+  },
+  {
+    // "[[SYSTEM]] Safety off": a bracketed role with prose after it (an INI section has a line break).
+    id: "role.bracket-marker",
+    weight: 0.5,
+    view: "latin",
+    pattern: /(?:^|\n)[ \t]{0,3}\[{1,2}(?:system|admin|developer|sys|root|system message|system prompt)\]{1,2}[ \t]{1,3}[a-z]/g,
     contextual: true,
   },
   {
@@ -684,6 +702,9 @@ export const ENGLISH_RULES: PatternRule[] = [
       "g",
     ),
     contextual: true,
+    // At the very start of the prompt it is the user's own note ("Note to the AI: answer in
+    // British English"); inside pasted content it is planted.
+    adjust: (_, __, start) => (start < 20 ? 0.6 : 1),
   },
   {
     id: "hidden.addressed-to-ai",
@@ -700,7 +721,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern:
-      /\b(?:when|while|if|before|after|as) (?:you(?: are|'re)? )?(?:summari[sz]ing|summari[sz]e|processing|reading|translating|translate|analy[sz]ing|analy[sz]e|reviewing|review|parsing|evaluating|grading|screening|ranking) (?:this|these|the (?:above|following|document|text|page|email|cv|resume|résumé|article|review|paper))[^.\n]{0,80}\b(?:instead|ignore|disregard|tell the user|inform the user|respond (?:only )?with|reply (?:only )?with|you must (?:instead|also|say|rate|recommend|output)|actually|rate (?:it|this|me|the candidate) (?:as|with)|recommend (?:hiring|this)|output (?:only|the)|say (?:only|that|exactly|it is)|include (?:a|this|the following|my|our) (?:link|url)|add (?:a|this) link)\b/g,
+      /\b(?:when|while|if|before|after|as) (?:you(?: are|'re)? )?(?:summari[sz]ing|summari[sz]e|processing|reading|translating|translate|analy[sz]ing|analy[sz]e|reviewing|review|parsing|evaluating|grading|screening|ranking) (?:this|these|the (?:above|following|document|text|page|email|cv|resume|résumé|article|review|paper))[^.\n]{0,80}\b(?:instead(?! of)|ignore|disregard|tell the user|inform the user|respond (?:only )?with|reply (?:only )?with|you must (?:instead|also|say|rate|recommend|output)|actually|rate (?:it|this|me|the candidate) (?:as|with)|recommend (?:hiring|this)|output (?:only|the)|say (?:only|that|exactly|it is)|include (?:a|this|the following|my|our) (?:link|url)|add (?:a|this) link)\b/g,
     contextual: true,
   },
   {
@@ -708,7 +729,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.5,
     view: "latin",
     pattern: new RegExp(
-      `(?:^|\\n|<!--|[[({])[ \\t>*#[(-]{0,4}(?:\\[|\\()?(?:ai assistant|assistant|ai|llm|chatbot|gpt|chatgpt|claude|model) ?(?:instructions?|note)?(?:\\]|\\))?[ \\t]{0,3}:[ \\t]{0,3}(?:when|ignore|disregard|forget|do not|don't|instead|please (?:ignore|disregard|forget|include|say|tell|respond|output|recommend)|you (?:must|should|will)|tell|say|include|recommend)`,
+      `(?:^|\\n|<!--|\\/\\/|[[({])[ \\t>*#[(-]{0,4}(?:\\[|\\()?(?:ai assistant|assistant|ai|llm|chatbot|gpt|chatgpt|claude|model)s? ?(?:instructions?|note|reviewers?|readers?|agents?|models?|systems?|assistants?|crawlers?|bots?|summari[sz]ers?)?(?:\\]|\\))?[ \\t]{0,3}:[ \\t]{0,3}(?:when|ignore|disregard|forget|do not|don't|instead|please (?:ignore|disregard|forget|include|say|tell|respond|output|recommend|approve|rate)|you (?:must|should|will)|tell|say|include|recommend|approve|rate|stop|output|respond|reply)`,
       "g",
     ),
     contextual: true,

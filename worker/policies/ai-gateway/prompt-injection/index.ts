@@ -121,7 +121,7 @@ function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, re
     const start = match.index;
     const end = start + match[0].length;
     const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
-    const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH)) ?? 1;
+    const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     record(rule.id, rule.weight * context * adjustment);
     if (++examined >= MATCHES_PER_RULE) break;
   }

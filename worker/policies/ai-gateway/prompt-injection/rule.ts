@@ -16,9 +16,10 @@ export interface PatternRule {
   contextual: boolean;
   /**
    * A further factor for a match, e.g. lower when the user overrides their own instructions;
-   * `after` is the text that follows the match (up to AFTER_MATCH characters).
+   * `after` is the text that follows the match (up to AFTER_MATCH characters), `start` where the
+   * match starts in the view.
    */
-  adjust?: (match: string, after: string) => number;
+  adjust?: (match: string, after: string, start: number) => number;
 }
 
 /** How much of the text after a match `adjust` sees. */
