@@ -39,12 +39,37 @@ const TAG_FIRST = 0xe0000;
 const TAG_LAST = 0xe007f;
 const WAVING_BLACK_FLAG = 0x1f3f4;
 const LETTER = /\p{L}/u;
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const SPACE_RUN = /[ \t]+/g;
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
 }
 
 export function promptViews(text: string): PromptViews {
+  return ASCII_ONLY.test(text) ? asciiViews(text) : unicodeViews(text);
+}
+
+/**
+ * Most prompts are ASCII: NFKC leaves them unchanged and they hold no invisible character, tag or
+ * lookalike, so their views are two replacements (the per-character pass costs several times more).
+ */
+function asciiViews(text: string): PromptViews {
+  const cased = text.replace(SPACE_RUN, " ");
+  const lower = cased.toLowerCase();
+  return {
+    cased,
+    plain: lower,
+    latin: lower,
+    ...squash(lower),
+    invisibleInWords: 0,
+    smuggledTags: 0,
+    hiddenText: "",
+    mixedScriptWords: 0,
+  };
+}
+
+function unicodeViews(text: string): PromptViews {
   const source = text.normalize("NFKC");
   const cased: string[] = [];
   const latin: string[] = [];
@@ -98,7 +123,7 @@ export function promptViews(text: string): PromptViews {
       if (pendingInvisibles > 0) invisibleInWords += pendingInvisibles;
       if (folded === undefined) wordHasAscii = true;
       else wordHasLookalike = true;
-    } else if (!LETTER.test(char)) {
+    } else if (code < 0x80 || !LETTER.test(char)) {
       endWord();
     }
     pendingInvisibles = 0;
@@ -110,13 +135,11 @@ export function promptViews(text: string): PromptViews {
 
   const casedText = cased.join("");
   const latinText = latin.join("").toLowerCase();
-  const { squashed, squashedOrigin } = squash(latinText);
   return {
     cased: casedText,
     plain: casedText.toLowerCase(),
     latin: latinText,
-    squashed,
-    squashedOrigin,
+    ...squash(latinText),
     invisibleInWords,
     smuggledTags,
     hiddenText: hidden.join(""),
