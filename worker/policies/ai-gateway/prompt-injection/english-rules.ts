@@ -140,6 +140,7 @@ const UNRESTRICTED = anyOf([
   "(?:no|without any|without|zero) (?:restrictions|rules|limits|limitations|filters|guidelines|censorship|ethics|morals|boundaries|content polic(?:y|ies)|safety|safeguards|guardrails|ethical|moral)",
   "(?:developer|god|admin|sudo|jailbreak|dan|debug|unrestricted|evil) mode",
   "not (?:an ai|chatgpt|claude|a language model|an assistant)",
+  "(?:rules|restrictions|guidelines|filters|policies|content policy|laws|limits) (?:don't|do not|doesn't|does not|no longer) (?:exist|apply|matter)",
   "no longer (?:an ai|chatgpt|claude|an assistant)",
 ]);
 const ROLE_PLAY = anyOf([
@@ -334,7 +335,14 @@ function overrideFactor(match: string, after: string): number {
  * weight. "Your rules" or "your guidelines" are often a user asking about a policy: half. The bare
  * "the rules" or "the instructions" may be anything: 0.3.
  */
-function secretPromptFactor(match: string): number {
+function secretPromptFactor(match: string, after: string): number {
+  // "the prompt you were initialised with", "the instructions you received from the system".
+  if (
+    /^ (?:you (?:were|have been|got|received|are) (?:given|initiali[sz]ed|configured|provided|told|set up|started|loaded|programmed)|you (?:received|got|were given)|(?:given to|provided to) you|from (?:the system|your developers?|openai|anthropic))\b/.test(
+      after,
+    )
+  )
+    return 1;
   if (/\b(?:system|initial|original|hidden|secret|pre-?prompt|meta ?prompt|developer message|first message|context window)\b/.test(match))
     return 1;
   if (/\b(?:your|ur)\b[^]*\b(?:prompt|instructions|directives)\b/.test(match)) return 1;
@@ -388,7 +396,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)/g,
+      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b/g,
     contextual: true,
   },
   {
@@ -698,13 +706,13 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:note|message|instructions?|instruction|directive|reminder|attention|p\\.?s\\.?|psa|important) (?:to|for) (?:the |any |all |an? |you, )?(?:[a-z]{1,15} )?${AI_NAMES}s?${NOT_A_TEAM}\\b|\\b${AI_NAMES} (?:instructions?|directives?|note|only|eyes only)[ \\t]{0,2}:`,
+      `\\b(?:note|message|instructions?|instruction|directive|reminder|attention|p\\.?s\\.?|psa|important|hidden text|text|comment) (?:to|for) (?:the |any |all |an? |you, )?(?:[a-z]{1,15} )?${AI_NAMES}s?${NOT_A_TEAM}\\b|\\b${AI_NAMES} (?:instructions?|directives?|note|only|eyes only)[ \\t]{0,2}:`,
       "g",
     ),
     contextual: true,
     // At the very start of the prompt it is the user's own note ("Note to the AI: answer in
     // British English"); inside pasted content it is planted.
-    adjust: (_, __, start) => (start < 20 ? 0.6 : 1),
+    adjust: (_, __, start) => (start < 3 ? 0.6 : 1),
   },
   {
     id: "hidden.addressed-to-ai",
