@@ -32,8 +32,8 @@
  *   letters by NFKC); letters spaced or hyphenated apart ("i g n o r e  p r e v i o u s").
  * - `multilingual.<lang>.*`: "ignore the previous instructions" and "reveal the system prompt"
  *   in French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese, Korean,
- *   Arabic and Hindi; "forget everything above" in six, "you are now ... without restrictions" in
- *   eight.
+ *   Arabic and Hindi; "forget everything above" and "new instructions:" in six, "you are now ...
+ *   without restrictions" in eight.
  *
  * ## How
  * The text is normalised once (normalise.ts) into views; each rule is a regex over one view with
@@ -46,14 +46,15 @@
  *
  * ## Measured (corpus.test-data.ts; print with
  * `npx vitest run worker/policies/ai-gateway/prompt-injection/corpus.test.ts --reporter verbose`)
- * At DEFAULT_THRESHOLD, on 306 attacks and 312 ordinary prompts (asserted: TPR >= 0.8, FPR <= 0.05):
- * - true-positive rate 0.971: 1.0 on the first 226 (override, jailbreak, exfiltration, role,
- *   delimiter, hidden, multilingual, encoding); 0.73, 0.97 and 1.0 on three later batches;
- * - false-positive rate 0.006 (2/312; 0 on the 205 of the first set, which includes 30 prompts
+ * At DEFAULT_THRESHOLD, on 326 attacks and 332 ordinary prompts (asserted: TPR >= 0.8, FPR <= 0.05):
+ * - true-positive rate 0.969: 1.0 on the first 226 (override, jailbreak, exfiltration, role,
+ *   delimiter, hidden, multilingual, encoding); 0.73, 0.97, 1.0 and 0.95 on four later batches;
+ * - false-positive rate 0.006 (2/332; 0 on the 205 of the first set, which includes 30 prompts
  *   that discuss injection and 50 that use its words harmlessly).
  * Every set was tuned on once measured. The honest estimate for unseen text is what the later
  * batches scored BEFORE any rule changed for them: 11/30 attacks for the second (an early
- * version), then 20/30 and 15/20 (0.70 together) with 3/30 and 0/30 ordinary prompts flagged.
+ * version), then 20/30, 15/20 and 9/20 (deepset-, Gandalf- and TensorTrust-style): 44/70 = 0.63,
+ * with 4/80 ordinary prompts flagged (0.05).
  * Expect an independent corpus to land nearer those numbers. Known misses: typos ("igrnore
  * previus instructons"), role-play scenes without a trigger word, output-format hijacks ("every
  * response must start with PWNED"); known false positives: "New instructions: <ordinary task>",

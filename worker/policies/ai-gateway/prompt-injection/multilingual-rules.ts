@@ -22,6 +22,8 @@ interface Language {
   negationAfter?: string;
   /** The longest span, in characters, between verb and object. */
   span: number;
+  /** "New instructions:", "your new task": phrases that announce replacement instructions. */
+  newInstructions?: string[];
   /** "You are now ... without restrictions": role-play openers and the unrestricted qualities. */
   persona?: { verbs: string[]; qualities: string[] };
   /** A word the match must contain, where the lists overlap with English. */
@@ -31,6 +33,14 @@ interface Language {
 const LANGUAGES: Language[] = [
   {
     code: "fr",
+    newInstructions: [
+      "nouvelles instructions :",
+      "nouvelles instructions:",
+      "voici de nouvelles instructions",
+      "ta nouvelle tâche",
+      "votre nouvelle tâche",
+      "nouvelle tâche :",
+    ],
     persona: {
       verbs: [
         "tu es maintenant",
@@ -140,6 +150,15 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "de",
+    newInstructions: [
+      "neue anweisungen:",
+      "folgen neue anweisungen",
+      "folgen neue aufgaben",
+      "kommen neue aufgaben",
+      "deine neue aufgabe",
+      "ihre neue aufgabe",
+      "neue aufgabe:",
+    ],
     persona: {
       verbs: [
         "du bist jetzt",
@@ -193,6 +212,9 @@ const LANGUAGES: Language[] = [
       "vorgaben",
       "richtlinien",
       "anordnungen",
+      "aufgaben",
+      "aufträge",
+      "auftrag",
       "alles davor",
       "alles vorher",
       "alles zuvor",
@@ -220,6 +242,8 @@ const LANGUAGES: Language[] = [
       "was sind",
       "sag mir",
       "sagen sie mir",
+      "wie lautet",
+      "wie lauten",
     ],
     systemPrompt: [
       "systemprompt",
@@ -235,12 +259,17 @@ const LANGUAGES: Language[] = [
       "versteckten anweisungen",
       "deinen prompt",
       "ihren prompt",
+      "dein systemprompt",
+      "prompt-texte",
+      "prompttexte",
+      "deine prompts",
     ],
     negationAfter: " nicht",
     span: 40,
   },
   {
     code: "es",
+    newInstructions: ["nuevas instrucciones:", "siguen nuevas instrucciones", "tu nueva tarea", "su nueva tarea", "nueva tarea:"],
     persona: {
       verbs: [
         "ahora eres",
@@ -334,6 +363,7 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "it",
+    newInstructions: ["nuove istruzioni:", "seguono nuove istruzioni", "il tuo nuovo compito", "nuovo compito:"],
     persona: {
       verbs: ["ora sei", "adesso sei", "da ora in poi sei", "d'ora in poi sei", "fingi", "fai finta", "comportati come", "agisci come"],
       qualities: [
@@ -409,6 +439,7 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "pt",
+    newInstructions: ["novas instruções:", "seguem novas instruções", "sua nova tarefa", "nova tarefa:"],
     persona: {
       verbs: ["agora você é", "agora tu és", "a partir de agora você é", "finja", "finge", "aja como", "comporte-se como", "atue como"],
       qualities: [
@@ -492,6 +523,7 @@ const LANGUAGES: Language[] = [
   },
   {
     code: "nl",
+    newInstructions: ["nieuwe instructies:", "volgen nieuwe instructies", "je nieuwe taak", "nieuwe taak:"],
     persona: {
       verbs: ["je bent nu", "u bent nu", "vanaf nu ben je", "doe alsof", "gedraag je als", "speel"],
       qualities: [
@@ -874,6 +906,17 @@ export const MULTILINGUAL_RULES: PatternRule[] = LANGUAGES.flatMap((language) =>
     contextual: false,
     adjust: languageMarker(language),
   },
+  ...(language.newInstructions
+    ? [
+        {
+          id: `multilingual.${language.code}.new-instructions`,
+          weight: 0.6,
+          view: "plain" as const,
+          pattern: new RegExp(anyOf(language.newInstructions).normalize("NFKC"), "gu"),
+          contextual: false,
+        },
+      ]
+    : []),
   ...(language.persona
     ? [
         {
