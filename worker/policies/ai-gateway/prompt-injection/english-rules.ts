@@ -10,6 +10,12 @@ const gap = (max: number) => `(?:${SEP}${WORD}){0,${max}}${SEP}`;
 const OVERRIDE_VERBS = anyOf([
   "ignore",
   "ignoring",
+  "ignored",
+  "disregarded",
+  "forgot",
+  "forgotten",
+  "bypassed",
+  "overrode",
   "disregard",
   "disregarding",
   "forget",
@@ -137,6 +143,7 @@ const UNRESTRICTED = anyOf([
   "free from",
   "freed from",
   "free of",
+  "no (?:previous|prior|more|other|further|longer any) (?:instructions|rules|restrictions|guidelines)",
   "(?:no|without any|without|zero) (?:restrictions|rules|limits|limitations|filters|guidelines|censorship|ethics|morals|boundaries|content polic(?:y|ies)|safety|safeguards|guardrails|ethical|moral)",
   "(?:developer|god|admin|sudo|jailbreak|dan|debug|unrestricted|evil) mode",
   "not (?:an ai|chatgpt|claude|a language model|an assistant)",
@@ -477,7 +484,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the )?(?:restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
+      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the )?(?:content filters?|safety filters?|restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
     contextual: true,
   },
   {
@@ -526,7 +533,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern: new RegExp(
-      `\\b${REVEAL_VERBS}(?:s|es|ed|ing)?${gap(5)}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous))?${SEP}${SECRET_PROMPTS}\\b`,
+      `\\b${REVEAL_VERBS}(?:s|es|ed|ing)?${gap(5)}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous|raw|real|actual|underlying|internal))?${SEP}${SECRET_PROMPTS}\\b`,
       "g",
     ),
     contextual: true,
@@ -563,6 +570,14 @@ export const ENGLISH_RULES: PatternRule[] = [
     view: "latin",
     pattern:
       /\byour (?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
+    contextual: true,
+  },
+  {
+    id: "exfiltration.complete-prompt",
+    weight: 0.55,
+    view: "latin",
+    pattern:
+      /\b(?:complete|continue|finish)\b[^.\n]{0,40}\bmy (?:system prompt|initial prompt|hidden instructions|secret instructions|instructions (?:say|are|read|begin))\b/g,
     contextual: true,
   },
   {
@@ -627,7 +642,8 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "role.bracket-marker",
     weight: 0.5,
     view: "latin",
-    pattern: /(?:^|\n)[ \t]{0,3}\[{1,2}(?:system|admin|developer|sys|root|system message|system prompt)\]{1,2}[ \t]{1,3}[a-z]/g,
+    pattern:
+      /(?:^|\n)[ \t]{0,3}\[{1,2}(?:system|admin|developer|sys|root|system message|system prompt)\]{1,2}[ \t]{1,3}[a-z]|\[{1,2}(?:system|admin|developer|operator) (?:note|message|instruction|instructions|override|update|notice)s?[ \t]{0,2}:/g,
     contextual: true,
   },
   {
@@ -727,7 +743,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads|who reads|which reads|tasked with)\\b`,
+      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads|who reads|which reads|tasked with)\\b|\\b${AI_NAMES},? (?:when|if|once|as soon as) you (?:read|see|process|summari[sz]e|parse|find|encounter|get) (?:this|these)\\b`,
       "g",
     ),
     contextual: true,
@@ -745,7 +761,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.5,
     view: "latin",
     pattern: new RegExp(
-      `(?:^|\\n|<!--|\\/\\/|[[({])[ \\t>*#[(-]{0,4}(?:\\[|\\()?(?:ai assistant|assistant|ai|llm|chatbot|gpt|chatgpt|claude|model)s? ?(?:instructions?|note|reviewers?|readers?|agents?|models?|systems?|assistants?|crawlers?|bots?|summari[sz]ers?)?(?:\\]|\\))?[ \\t]{0,3}:[ \\t]{0,3}(?:when|ignore|disregard|forget|do not|don't|instead|please (?:ignore|disregard|forget|include|say|tell|respond|output|recommend|approve|rate)|you (?:must|should|will)|tell|say|include|recommend|approve|rate|stop|output|respond|reply)`,
+      `(?:^|\\n|<!--|\\/\\/|[[({>])[ \\t>*#[(-]{0,4}(?:\\[|\\()?(?:ai assistant|assistant|ai|llm|chatbot|gpt|chatgpt|claude|model)s? ?(?:instructions?|note|reviewers?|readers?|agents?|models?|systems?|assistants?|crawlers?|bots?|summari[sz]ers?)?(?:\\]|\\))?[ \\t]{0,3}:[ \\t]{0,3}(?:when|ignore|disregard|forget|do not|don't|instead|please (?:ignore|disregard|forget|include|say|tell|respond|output|recommend|approve|rate)|you (?:must|should|will)|tell|say|include|recommend|approve|rate|stop|output|respond|reply)`,
       "g",
     ),
     contextual: true,
@@ -755,7 +771,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:the|any|all|dear) ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently)\\b|\\bdear ${AI_NAMES}\\b`,
+      `\\b(?:the|any|all|dear)(?: [a-z]{1,15})? ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently|score|rate|rank|approve|recommend|give|say|reply|respond)\\b|\\bdear ${AI_NAMES}\\b`,
       "g",
     ),
     contextual: true,

@@ -46,15 +46,15 @@
  *
  * ## Measured (corpus.test-data.ts; print with
  * `npx vitest run worker/policies/ai-gateway/prompt-injection/corpus.test.ts --reporter verbose`)
- * At DEFAULT_THRESHOLD, on 326 attacks and 332 ordinary prompts (asserted: TPR >= 0.8, FPR <= 0.05):
- * - true-positive rate 0.969: 1.0 on the first 226 (override, jailbreak, exfiltration, role,
- *   delimiter, hidden, multilingual, encoding); 0.73, 0.97, 1.0 and 0.95 on four later batches;
- * - false-positive rate 0.006 (2/332; 0 on the 205 of the first set, which includes 30 prompts
+ * At DEFAULT_THRESHOLD, on 346 attacks and 352 ordinary prompts (asserted: TPR >= 0.8, FPR <= 0.05):
+ * - true-positive rate 0.971: 1.0 on the first 226 (override, jailbreak, exfiltration, role,
+ *   delimiter, hidden, multilingual, encoding); 0.73 to 1.0 on five later batches;
+ * - false-positive rate 0.006 (2/352; 0 on the 205 of the first set, which includes 30 prompts
  *   that discuss injection and 50 that use its words harmlessly).
  * Every set was tuned on once measured. The honest estimate for unseen text is what the later
  * batches scored BEFORE any rule changed for them: 11/30 attacks for the second (an early
- * version), then 20/30, 15/20 and 9/20 (deepset-, Gandalf- and TensorTrust-style): 44/70 = 0.63,
- * with 4/80 ordinary prompts flagged (0.05).
+ * version), then 20/30, 15/20, 9/20 (deepset-, Gandalf- and TensorTrust-style) and 10/20:
+ * 54/90 = 0.60, with 4/100 ordinary prompts flagged (0.04).
  * Expect an independent corpus to land nearer those numbers. Known misses: typos ("igrnore
  * previus instructons"), role-play scenes without a trigger word, output-format hijacks ("every
  * response must start with PWNED"); known false positives: "New instructions: <ordinary task>",
