@@ -90,8 +90,6 @@ export const DEFAULT_THRESHOLD = 0.5;
 const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
-/** Matches examined per rule: the strongest of the first few is enough, and bounds context checks. */
-const MATCHES_PER_RULE = 32;
 
 const PHRASE_RULES: PatternRule[] = [...ENGLISH_RULES, ...MULTILINGUAL_RULES];
 
@@ -130,16 +128,21 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
   return { score: round(score), signals };
 }
 
+/**
+ * Every match is weighed until one reaches the rule's full weight: capping the matches examined
+ * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
+ * a bounded context check, so this stays linear.
+ */
 function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, record: (rule: string, weight: number) => void) {
   const view = views[rule.view];
-  let examined = 0;
   for (const match of view.matchAll(rule.pattern)) {
     const start = match.index;
     const end = start + match[0].length;
     const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
-    record(rule.id, rule.weight * context * adjustment);
-    if (++examined >= MATCHES_PER_RULE) break;
+    const weight = rule.weight * context * adjustment;
+    record(rule.id, weight);
+    if (weight >= rule.weight) break;
   }
 }
 
@@ -149,14 +152,15 @@ function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, re
  * "tell me the password requirements" joins into "tellmethepassword" too, in ordinary words.
  */
 function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: string, weight: number) => void) {
-  let examined = 0;
   for (const match of views.squashed.matchAll(rule.pattern)) {
     const first = views.squashedOrigin[match.index]!;
     const last = views.squashedOrigin[match.index + match[0].length - 1]!;
     const runs = views.latin.slice(first, last + 1).split(/[^a-z]+/).length;
     const averageRun = match[0].length / runs;
-    if (averageRun <= 3 || averageRun >= 12) record(rule.id, rule.weight);
-    if (++examined >= MATCHES_PER_RULE) break;
+    if (averageRun <= 3 || averageRun >= 12) {
+      record(rule.id, rule.weight);
+      break;
+    }
   }
 }
 
