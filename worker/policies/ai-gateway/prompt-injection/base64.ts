@@ -1,0 +1,59 @@
+/**
+ * Base64 payloads (RFC 4648 §4, and the URL-safe alphabet of §5) that may hide an instruction:
+ * "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM=" is "ignore all previous instructions".
+ * Decoding is bounded: the first MAX_RUNS runs are decoded, each cut to MAX_RUN characters, until
+ * MAX_DECODED characters were decoded in all, so a 1 MB blob costs one linear scan plus a fixed
+ * amount of decoding (and of scoring what it decoded to).
+ */
+const MIN_RUN = 16;
+const MAX_RUN = 4096;
+const MAX_RUNS = 64;
+const MAX_DECODED = 32 * 1024;
+// A run of base64 characters; a single character class, so matching is linear.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n]/u;
+const WORDS = /\p{L}{2,}\s\p{L}/u;
+
+/** Decode one run to text, or undefined when it is not base64 of readable UTF-8 text. */
+function decodeRun(run: string): string | undefined {
+  const body = run.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
+  // Padding is optional in practice (RFC 4648 §3.2): restore it so the last bytes decode too.
+  const cut = body.slice(0, MAX_RUN);
+  const remainder = cut.length % 4;
+  if (cut.length < MIN_RUN || remainder === 1) return undefined;
+  const whole = remainder === 0 ? cut : cut + "=".repeat(4 - remainder);
+  // Ordinary words and identifiers are runs too; real base64 of text mixes cases and digits
+  // or ends in padding. A lowercase-only run ("internationalization") is not decoded.
+  if (!/[A-Z]/.test(whole) || !/[a-z]/.test(whole)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(whole), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  // Readable: mostly letters, digits, spaces and punctuation, no control characters.
+  let readable = 0;
+  for (const char of text) if (READABLE.test(char)) readable++;
+  return readable >= text.length * 0.9 && WORDS.test(text) ? text : undefined;
+}
+
+/** The readable texts hidden in the prompt's base64 runs (the first ones, within the budget). */
+export function decodedBase64Texts(cased: string): string[] {
+  const texts: string[] = [];
+  let runs = 0;
+  let decoded = 0;
+  for (const match of cased.matchAll(BASE64_RUN)) {
+    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) break;
+    decoded += Math.min(match[0].length, MAX_RUN);
+    const text = decodeRun(match[0]);
+    if (text !== undefined) texts.push(text);
+  }
+  return texts;
+}
