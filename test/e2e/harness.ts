@@ -228,7 +228,24 @@ export interface Gateway {
 
 export type D1Result = { ok: true; rows: Record<string, unknown>[] } | { ok: false; output: string };
 
-function executeD1(persistDir: string, sql: string): Promise<D1Result> {
+/**
+ * A statement run by a second process on the SQLite file the running `wrangler dev` writes to
+ * (its audit queue consumer commits in the background) can meet the file locked, which
+ * wrangler reports as an internal error: such a run is tried again, at most D1_ATTEMPTS times.
+ * A statement the database refuses (a trigger, a constraint) is answered at once.
+ */
+const D1_ATTEMPTS = 3;
+const LOCKED = /internal error|SQLITE_BUSY|database is locked/i;
+
+async function executeD1(persistDir: string, sql: string): Promise<D1Result> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await executeD1Once(persistDir, sql);
+    if (result.ok || !LOCKED.test(result.output) || attempt === D1_ATTEMPTS) return result;
+    await sleep(500 * attempt);
+  }
+}
+
+function executeD1Once(persistDir: string, sql: string): Promise<D1Result> {
   const child = runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", sql]);
   let stdout = "";
   child.stdout?.on("data", (chunk) => (stdout += chunk));
