@@ -59,7 +59,7 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
   function finishedSpan(c: Context<AppEnv>, context: SpanContext, startMs: number, status: number): FinishedSpan {
     const secrets = secretsOf(c.env ?? {});
     const target = targetOf(c);
-    const route = c.var.route;
+    const route = c.get("route");
     const userAgent = c.req.header("user-agent");
     return {
       context,
@@ -74,10 +74,10 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
         "url.scheme": target.scheme,
         "server.address": new URL(`${target.scheme}://${target.authority}`).hostname,
         "user_agent.original": userAgent === undefined ? undefined : redactText(userAgent, secrets),
-        "client.address": c.var.clientIp,
+        "client.address": c.get("clientIp"),
         "http.response.status_code": status,
         "loom.route": route?.id,
-        "loom.upstream": c.var.upstream,
+        "loom.upstream": c.get("upstream"),
       },
     };
   }
@@ -106,9 +106,9 @@ export const tracing = (options: TracingOptions, dependencies: TracingDependenci
   }
 
   return async function tracing(c, next) {
-    const startMs = c.var.startedAt ?? Date.now();
+    const startMs = c.get("startedAt") ?? Date.now();
     const context = spanContextFor(c.req.header("traceparent"), sampleRate, random);
-    const others = c.var.upstreamHeaders;
+    const others = c.get("upstreamHeaders");
     const traceparent = ["traceparent", formatTraceparent(context)] as const;
     c.set("upstreamHeaders", [...(others ?? []), traceparent, ...(context.parentSpanId === undefined ? [DROP_TRACESTATE] : [])]);
     try {

@@ -21,9 +21,11 @@ export const requestContext: MiddlewareHandler<AppEnv> = async function requestC
 };
 
 /**
- * The compiled config in force for this request. `c.var.compiledConfig` is typed `unknown` in env.ts,
+ * The compiled config in force for this request. `compiledConfig` is typed `unknown` in env.ts,
  * which sits below the config it holds; this module sets it (above) and reads it back here.
+ * Read with `get`: Hono's `c.var` builds a new object of every variable at each access, and this
+ * is read several times per request.
  */
-export function compiledConfigOf(c: { var: Pick<RequestVars, "compiledConfig"> }): CompiledConfig {
-  return c.var.compiledConfig as CompiledConfig;
+export function compiledConfigOf(c: { get(key: "compiledConfig"): RequestVars["compiledConfig"] }): CompiledConfig {
+  return c.get("compiledConfig") as CompiledConfig;
 }

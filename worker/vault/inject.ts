@@ -46,9 +46,9 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
   }
 
   return async function credentialInjection(c, next) {
-    const injection = byRoute.get(c.var.route?.id ?? "");
+    const injection = byRoute.get(c.get("route")?.id ?? "");
     if (!injection) return next();
-    const tenant = c.var.tenant;
+    const tenant = c.get("tenant");
     if (!tenant) {
       throw httpError("tenant_required");
     }
@@ -56,8 +56,8 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     try {
       secret = await readCredentialSecret(c.env, tenant, injection.provider);
     } catch (error) {
-      if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.var.requestId, "gateway");
-      if (error instanceof CredentialUnreadableError) throw credentialUnavailable(error, c.var.requestId, tenant, injection.provider);
+      if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.get("requestId"), "gateway");
+      if (error instanceof CredentialUnreadableError) throw credentialUnavailable(error, c.get("requestId"), tenant, injection.provider);
       throw error;
     }
     if (secret === undefined) {
@@ -67,7 +67,7 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
     }
     // Concatenation, not String#replace: a `$&` or `$'` in a secret must stay literal.
     const value = injection.before + secret + injection.after;
-    const others = c.var.upstreamHeaders;
+    const others = c.get("upstreamHeaders");
     c.set("upstreamHeaders", [...(others ?? []), [injection.header, value]]);
     try {
       await next();

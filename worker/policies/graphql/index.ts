@@ -57,7 +57,7 @@ export function graphqlRouteSecurity(options: Pick<GraphqlGuardOptions, "securit
 }
 
 /** Whose registered queries a request may use: its consumer's tenant, or the public's. */
-const tenantOf = (c: Context<AppEnv>) => c.var.tenant ?? "";
+const tenantOf = (c: Context<AppEnv>) => c.get("tenant") ?? "";
 
 /**
  * Forwards the request with each operation's query filled in: the JSON body re-serialised
@@ -73,7 +73,7 @@ function forwardWithQueries(c: Context<AppEnv>, request: GraphqlHttpRequest): vo
   const sent = request.operations.map((operation) => ({ ...operation.sent, query: operation.query }));
   const body = new TextEncoder().encode(JSON.stringify(request.batched ? sent : sent[0]));
   c.set("body", body);
-  c.set("upstreamHeaders", [...(c.var.upstreamHeaders ?? []), ["content-length", String(body.byteLength)]]);
+  c.set("upstreamHeaders", [...(c.get("upstreamHeaders") ?? []), ["content-length", String(body.byteLength)]]);
 }
 
 /** Apollo Server's answer to a hash it does not hold: 200, so Apollo Client's link sends the query. */
@@ -170,7 +170,7 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
   }
 
   return async function graphqlGuard(c, next) {
-    const route = c.var.route!;
+    const route = c.get("route")!;
     const security = secured.get(route.id);
     if (!security) return next();
     try {
