@@ -15,6 +15,7 @@ import { KEYS } from "../config/kv";
 import { currentDocument, readCurrent, saveConfig } from "../config/store";
 import type { ConfigIssue } from "../config/parse";
 import { httpError } from "../http/errors";
+import { isRecord } from "../http/json-value";
 import { measureDocument } from "../policies/graphql/document";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { invalid, readBodyText, setVersionHeaders } from "./http";
@@ -24,8 +25,6 @@ export const MAX_PERSISTED_QUERIES = 10_000;
 /** The parser's limits for an uploaded query: those of the largest route setting. */
 const PARSE_LIMITS = { maxTokens: 100_000, maxSourceLength: 1024 * 1024 };
 const HASH = /^[0-9a-f]{64}$/;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The body's `[hash, query, path]` entries, in either shape. */
 function entriesOf(body: unknown): [string, unknown, string][] {

@@ -3,6 +3,7 @@
  * secret: config documents keep `${VAR}` references, the schema refuses literal secrets.
  */
 import type { Config } from "./schema";
+import { isRecord } from "../http/json-value";
 import type { PurgeMarker, StoredPurges } from "../policies/cache/purge";
 
 /** Who made a version, when and how (also the KV metadata of its key, so listing is cheap). */
@@ -64,10 +65,6 @@ export const KEYS = {
   /** An immutable persisted-query allow-list: `{ "<sha256 of the query>": "<query>" }`. */
   persistedQueries: (sha256: string) => `pq:${sha256}`,
 } as const;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** The version the pointer names (0 when nothing was ever saved). */
 export async function readPointer(kv: KVNamespace): Promise<number> {

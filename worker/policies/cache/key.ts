@@ -19,6 +19,8 @@
  * a request through the rate limits, and the data centre's cache evicts what is least used.
  */
 
+import { sha256Hex } from "../../audit/chain";
+
 /** The Cache-Tag of every stored entry: what the zone purge API deletes them all by. */
 export const CACHE_TAG = "loom-edge-cache";
 
@@ -62,8 +64,7 @@ export function varyNames(vary: string | null): string[] {
 /** A digest of the request's values of the varied headers (absent and empty differ). */
 export async function varyDigest(names: readonly string[], headers: Headers): Promise<string> {
   const text = names.map((name) => `${name}\n${headers.get(name) ?? "\u0000"}\n`).join("");
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(text);
 }
 
 /** The key of one variant of a resource whose response varies on request headers. */

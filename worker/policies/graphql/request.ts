@@ -12,6 +12,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
+import { isRecord } from "../../http/json-value";
 import { GraphqlRefusal } from "./refusal";
 
 export interface GraphqlOperationRequest {
@@ -34,8 +35,6 @@ export interface GraphqlHttpRequest {
 
 const bad = (message: string) => new GraphqlRefusal("BAD_REQUEST", message);
 const tooLarge = (limit: number) => new GraphqlRefusal("DOCUMENT_TOO_LARGE", `the GraphQL request is larger than ${limit} bytes`);
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** An APQ hash as Apollo sends it: `extensions.persistedQuery { version: 1, sha256Hash }`. */
 function persistedHashOf(extensions: unknown): string | undefined {

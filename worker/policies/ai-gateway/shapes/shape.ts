@@ -3,6 +3,7 @@
  * walkers share. A walker that meets anything it does not understand throws `NotUnderstood`;
  * `recognise` turns that into `{ api: "unknown", reason }` so the caller can fail closed.
  */
+import { isRecord } from "../../../http/json-value";
 
 export type ProviderApi = "anthropic-messages" | "openai-chat" | "openai-responses" | "openai-embeddings";
 
@@ -66,8 +67,7 @@ export class NotUnderstood extends Error {}
 export const notUnderstood = (path: JsonPath, what: string): NotUnderstood =>
   new NotUnderstood(`${path.length === 0 ? "the body" : path.join(".")} ${what}`);
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+export { isRecord };
 
 /** What the walkers fill in; one per recognised body. */
 export class SlotCollector {
