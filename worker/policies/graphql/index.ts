@@ -126,6 +126,8 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
       if (known === undefined && required) throw notAllowed();
       return known;
     }
+    // Hashed only when a hash is sent or the allow-list is required: most requests need no digest.
+    if (hash === undefined && !required) return query;
     const digest = await sha256Hex(query);
     if (hash !== undefined && digest !== hash)
       throw new GraphqlRefusal("PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query", operationName);

@@ -1,0 +1,63 @@
+/**
+ * The AI cache's keys. Two digests of one request:
+ *
+ * - the exact key: tenant, provider, API path, model, the `vary_by_headers` values and the whole
+ *   body in canonical JSON (members sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one
+ *   request; arrays keep their order, since the order of messages is the conversation);
+ * - the semantic scope: the same with every text the model reads blanked. Two requests in one
+ *   scope differ only in their texts (same tenant, provider, model, sampling options, tools,
+ *   roles and turn structure), which is the only case a similar prompt may be answered from
+ *   another's entry.
+ *
+ * Both are SHA-256 hex (64 characters): never a prompt in a URL, a log or a vector id.
+ */
+import { canonicalJson } from "../../../audit/canonical";
+import { sha256Hex } from "../../../audit/chain";
+import { applyReplacements, type RecognisedRequest } from "../shapes";
+
+export interface AiCacheRequest {
+  /** The consumer's tenant; undefined for a request without one (its own scope, never a tenant's). */
+  tenant: string | undefined;
+  /** The provider's name in the config. */
+  provider: string;
+  /** The path as forwarded to the provider (the API it names). */
+  path: string;
+  /** The parsed JSON body, as it will be sent. */
+  body: unknown;
+  recognised: RecognisedRequest;
+  /** The request's headers, for `vary_by_headers`. */
+  headers: Headers;
+}
+
+export interface AiCacheKeys {
+  exact: string;
+  scope: string;
+  /** The prompt's texts, one line per slot (`role: text`), which semantic matching embeds. */
+  prompt: string;
+}
+
+/** `vary_by_headers`' names, lower case, sorted, each once; an absent header and an empty one differ. */
+function variedValues(names: readonly string[], headers: Headers): [string, string | null][] {
+  return [...new Set(names.map((name) => name.toLowerCase()))].sort().map((name) => [name, headers.get(name)]);
+}
+
+export async function aiCacheKeys(request: AiCacheRequest, varyByHeaders: readonly string[]): Promise<AiCacheKeys> {
+  const { tenant, provider, path, body, recognised, headers } = request;
+  const common = {
+    v: 1,
+    tenant: tenant ?? null,
+    provider,
+    path,
+    model: recognised.model ?? null,
+    vary: variedValues(varyByHeaders, headers),
+  };
+  const blanked = applyReplacements(
+    body,
+    recognised.texts.map((slot) => ({ path: slot.path, text: "" })),
+  );
+  const [exact, scope] = await Promise.all([
+    sha256Hex(canonicalJson({ ...common, body })),
+    sha256Hex(canonicalJson({ ...common, body: blanked })),
+  ]);
+  return { exact, scope, prompt: recognised.texts.map((slot) => `${slot.role ?? slot.kind}: ${slot.text}`).join("\n") };
+}
