@@ -11,6 +11,8 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
+        // Workers AI and Vectorize (the AI cache's semantic matching) run only on Cloudflare: tests use a stand-in.
+        remoteBindings: false,
         // The source, not wrangler.toml's built `main` (dist/, scripts/build.mjs): tests need no build.
         main: "./worker/index.ts",
         miniflare: {

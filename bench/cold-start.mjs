@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { localWorkerOptions } from "../test/support/local-worker-options.mjs";
 import { UPLOAD_MAIN, uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
 import { cpuMs, workerdChildren } from "./proc.mjs";
 
@@ -182,8 +183,7 @@ export default {
 /** Miniflare options of the three targets; the two with bindings keep KV, D1 and the objects in `stateDir`. */
 async function targetOptions(outdir, originHostPort, stateDir) {
   const { convertV4MiniflareOptions } = await import("miniflare");
-  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
-  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
+  const workerOptions = await localWorkerOptions(join(ROOT, "wrangler.toml"));
   const adminToken = randomBytes(24).toString("hex");
   const origin = `http://${originHostPort}`;
   const withBindings = (options) => ({

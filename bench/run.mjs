@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { localWorkerOptions } from "../test/support/local-worker-options.mjs";
 import { uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
 import { GRAPHQL_BODY } from "./graphql-request.mjs";
 import { cpuMs, machineBusyMs, workerdChildren } from "./proc.mjs";
@@ -97,7 +98,7 @@ const TEMP = mkdtempSync(join(tmpdir(), "loom-bench-"));
 const JWKS_TLS = selfSignedCertificate(TEMP);
 process.env.NODE_EXTRA_CA_CERTS = JWKS_TLS.certFile;
 const { convertV4MiniflareOptions, Log, LogLevel, Miniflare } = await import("miniflare");
-const { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } = await import("wrangler");
+const { unstable_splitSqlQuery } = await import("wrangler");
 const { benchIsolates, ISOLATES_DEADLINE_MS } = await import("./ratelimit-isolates.mjs");
 const { benchColdStart, COLD_START_DEADLINE_MS } = await import("./cold-start.mjs");
 const JWT = await jwtCredentials();
@@ -424,7 +425,7 @@ async function startGateway(label, originHostPort, jwksHostPort, inspectorPort) 
   const adminToken = randomBytes(24).toString("hex");
   // Bindings, vars and compatibility settings from wrangler.toml; the code is the upload's
   // modules, listed (Miniflare cannot take wrangler's rules for finding them).
-  const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions;
+  const workerOptions = await localWorkerOptions(join(ROOT, "wrangler.toml"));
   const gateway = await startWorkerd(label, {
     ...workerOptions,
     name: "loom-edge",

@@ -118,7 +118,9 @@ function startWrangler() {
   // is stopped together.
   const child = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--ip", HOST, "--port", String(PORT), "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"],
+    // --local: Workers AI and Vectorize (wrangler.toml) run only on Cloudflare; without it wrangler
+    // would open a remote session, which needs an account.
+    [WRANGLER, "dev", "--local", "--ip", HOST, "--port", String(PORT), "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"],
     { cwd: ROOT, env: wranglerEnv, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   prefixLines(child.stdout, "[wrangler] ", process.stdout);

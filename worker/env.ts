@@ -22,6 +22,10 @@ export interface Env {
   CIRCUIT_BREAKER: DurableObjectNamespace<CircuitBreaker>;
   /** One set of concurrency slots per upstream with a bulkhead (durable-objects/bulkhead.ts). */
   BULKHEAD: DurableObjectNamespace<Bulkhead>;
+  /** Workers AI: the embeddings of the AI cache's semantic matching (worker/policies/ai-gateway/cache/). Only on Cloudflare. */
+  AI?: Ai;
+  /** Vectorize index of those embeddings (768 dimensions, cosine). Only on Cloudflare. */
+  AI_CACHE_INDEX?: Vectorize;
   /** Admin bearer token, a Worker secret. Without it the admin API refuses everyone. */
   ADMIN_TOKEN?: string;
   /** `on`: serve the admin API although the config says `admin.enabled: false` (worker/admin/switch.ts). */

@@ -315,6 +315,8 @@ async function launchGateway(dir: string, { vars = {} }: GatewayOptions): Promis
   const child = runWrangler(
     [
       "dev",
+      // Workers AI and Vectorize (wrangler.toml) run only on Cloudflare: no remote session.
+      "--local",
       "--ip",
       HOST,
       "--port",
