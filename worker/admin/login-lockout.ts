@@ -21,6 +21,7 @@
 import { failureCounterName, isolateFailureLimiter, objectFailureIo, type FailureLimitSpec } from "../limits/failure-limit";
 import { clientBlock } from "../observability/client-block";
 import type { AdminContext } from "./context";
+import { hex } from "../http/hex";
 
 export const ADMIN_LOGIN_LIMIT: FailureLimitSpec = { maxFailures: 5, windowMs: 60_000, blockMs: 15 * 60_000 };
 
@@ -28,7 +29,7 @@ const encoder = new TextEncoder();
 
 async function loginCounters(c: AdminContext, username: string): Promise<string[]> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(username)));
-  const user = Array.from(digest.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const user = hex(digest.subarray(0, 16));
   return [failureCounterName("admin-ip", clientBlock(c.var.clientIp)), failureCounterName("admin-user", user)];
 }
 

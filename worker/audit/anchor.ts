@@ -16,6 +16,7 @@
  */
 import type { Env } from "../env";
 import { log } from "../observability/logger";
+import { hex } from "../http/hex";
 
 export type AuditStore = Pick<Env, "DB" | "AUDIT_HMAC_KEY" | "AUDIT_HMAC_KEY_PREVIOUS">;
 
@@ -37,10 +38,6 @@ export interface AnchorKeys {
 }
 
 const encoder = new TextEncoder();
-
-export function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 async function importKey(secret: string): Promise<AnchorKey> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);

@@ -8,9 +8,10 @@
  * where `fields` is every column except id, prev_hash and hash (details as its stored text),
  * and the first row's prev_hash is 64 zeros.
  */
-import { anchorKeys, anchorMacValid, checkpointMacValid, hex, keyById, UNANCHORED_WARNING, type AuditStore } from "./anchor";
+import { anchorKeys, anchorMacValid, checkpointMacValid, keyById, UNANCHORED_WARNING, type AuditStore } from "./anchor";
 import { canonicalJson } from "./canonical";
 import type { AuditRow, HashedFields } from "./types";
+import { hex } from "../http/hex";
 
 export const GENESIS_HASH = "0".repeat(64);
 

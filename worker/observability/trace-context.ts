@@ -8,6 +8,7 @@
  *   sampler: a caller that sampled expects the whole trace).
  * - An absent or invalid one starts a new trace, sampled with probability `sampleRate`.
  */
+import { hex } from "../http/hex";
 
 export interface SpanContext {
   /** 32 lower-case hex digits, not all zero (§3.2.2.3). */
@@ -63,9 +64,7 @@ function randomHex(random: TraceRandom, bytes: number): string {
   const array = random.bytes(new Uint8Array(bytes));
   // An all-zero id is invalid (§3.2.2.3, §3.2.2.4); 2^-64 at worst, but then the last bit is set.
   if (array.every((byte) => byte === 0)) array[bytes - 1] = 1;
-  let hex = "";
-  for (const byte of array) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return hex(array);
 }
 
 /** The gateway span's context for a request that carried `incoming` (the `traceparent` header, or null). */

@@ -13,6 +13,7 @@
  * The derived keys are cached per isolate as non-extractable CryptoKeys (their bytes cannot be
  * read back, not even by this code); decrypted credentials are never cached.
  */
+import { hex } from "../http/hex";
 
 const ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY";
 const PREVIOUS_ROOT_KEY_VARIABLE = "VAULT_ROOT_KEY_PREVIOUS";
@@ -91,7 +92,7 @@ async function importRoot(variable: string, value: unknown): Promise<RootKey> {
   const material = await crypto.subtle.importKey("raw", bytes, "HKDF", false, ["deriveBits", "deriveKey"]);
   bytes.fill(0);
   const idBits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: KEY_ID_INFO }, material, 64);
-  const id = [...new Uint8Array(idBits)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const id = hex(idBits);
   return { id, variable, material };
 }
 

@@ -9,8 +9,7 @@ import { resolveSecret, secretName } from "../../http/schema-kit/secrets";
 import type { KeyHashLookup } from "../../consumers/stored-consumer";
 import type { ApiKeyAuthConfig } from "./schema";
 import { admit, headerSafe, refuse, sameDigest, sha256, type Identity, type Scheme } from "./scheme";
-
-const hex = (digest: ArrayBuffer): string => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+import { hex } from "../../http/hex";
 
 export function apiKeyScheme(config: ApiKeyAuthConfig, lookupKeyHash?: KeyHashLookup): Scheme {
   /** Digests of the configured keys, per reference; recomputed only when the secret's value changes. */

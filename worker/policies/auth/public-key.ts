@@ -5,6 +5,7 @@
  * (WebCrypto alone is not enough: some runtimes import any SPKI as Ed25519 without complaint.)
  */
 import type { JwtAlgorithm } from "../../http/schema-kit/jwt-algorithms";
+import { hex } from "../../http/hex";
 
 /** DER contents of the OIDs we recognise, hex (X.690 §8.19). */
 const RSA_ENCRYPTION = "2a864886f70d010101"; // 1.2.840.113549.1.1.1, RFC 8017
@@ -39,8 +40,6 @@ function element(der: Uint8Array, offset: number): Element {
   if (!(end <= der.length)) throw new RangeError("truncated DER");
   return { tag, start, end };
 }
-
-const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 
 /** The algorithms a PEM `PUBLIC KEY` can verify; throws when the text is not one we recognise. */
 export function publicKeyAlgorithms(pem: string): JwtAlgorithm[] {
