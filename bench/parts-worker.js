@@ -2,7 +2,11 @@
 // loop, so that the CPU workerd spends on it can be read from /proc and divided by N. The values
 // are those of a benchmark request (peer-config.yaml, hono-peer.js).
 import { Hono } from "hono";
+import { detectPii, maskText } from "../worker/policies/ai-gateway/pii";
+import { scoreInjection } from "../worker/policies/ai-gateway/prompt-injection";
+import { recognise } from "../worker/policies/ai-gateway/shapes";
 import { measureDocument } from "../worker/policies/graphql/document";
+import { AI_CHAT_BODY } from "./ai-request.mjs";
 import { GRAPHQL_BODY } from "./graphql-request.mjs";
 
 const LINE = {
@@ -28,6 +32,7 @@ const SECURITY_HEADERS = [
 /** Some of what headers.ts removes from every response: hop-by-hop (RFC 9110 §7.6.1) and fingerprints. */
 const REMOVED = ["connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer", "server", "x-powered-by"];
 const noop = () => {};
+const GRAPHQL_BYTES = new TextEncoder().encode(JSON.parse(GRAPHQL_BODY).query);
 
 /** Hono apps with `frames` pass-through middleware before a handler: what a middleware frame costs. */
 function honoApp(frames) {
@@ -61,6 +66,23 @@ const PARTS = {
     const { query, variables } = JSON.parse(GRAPHQL_BODY);
     return measureDocument(query, { maxTokens: 5000, maxSourceLength: 65536 }, variables);
   },
+  // The AI gateway's checks on the AI scenario's 2 KB chat request: every text the model reads
+  // found, its PII masked, its injection score computed.
+  "AI checks on a 2 KB chat (JSON.parse, recognise, PII mask, injection score)": () => {
+    const recognised = recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY));
+    let score = 0;
+    for (const slot of recognised.texts) {
+      maskText(slot.text, detectPii(slot.text));
+      score = Math.max(score, scoreInjection(slot.text).score);
+    }
+    return score;
+  },
+  "PII detect + mask on a 2 KB chat's texts": () => {
+    for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) maskText(slot.text, detectPii(slot.text));
+  },
+  "injection score on a 2 KB chat's texts": () => {
+    for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) scoreInjection(slot.text);
+  },
   "delete 8 absent response headers": () => {
     const headers = new Headers();
     for (const name of REMOVED) headers.delete(name);
@@ -74,6 +96,7 @@ const PARTS = {
 const ASYNC_PARTS = {
   "Hono app.fetch, 1 middleware frame": (request) => hono1.fetch(request),
   "Hono app.fetch, 5 middleware frames": (request) => hono5.fetch(request),
+  "SHA-256 of a 1 KB query (crypto.subtle.digest)": () => crypto.subtle.digest("SHA-256", GRAPHQL_BYTES),
 };
 
 const PART_NAMES = [...Object.keys(PARTS), ...Object.keys(ASYNC_PARTS)];
