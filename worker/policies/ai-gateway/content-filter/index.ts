@@ -1,0 +1,55 @@
+/**
+ * # AI gateway content filter (issue 15, `content_filtering`)
+ *
+ * `compileContentFilter({ denyList, categories })`, once per config version, returns
+ * `match(text)`: how often each rule occurs in one text a model reads, by rule id: a category's
+ * id, or `deny_list` for the operator's phrases (never which phrase: the caller records ids and
+ * counts only).
+ *
+ * - `deny_list`: words and phrases matched as whole words, case- and accent-insensitive, after
+ *   the prompt-injection scorer's normalisation against evasion: zero-width and tag characters
+ *   removed, full-width letters and Cyrillic or Greek lookalikes read as Latin, punctuation and
+ *   extra spaces between words ignored, letters spelled out one by one ("b o m b") joined, a
+ *   phrase glued into one word ("killyourself") found (words.ts, phrases.ts). `*` in an entry
+ *   stands for one word of any spelling. "bomb" matches "BOMB", "Bömb", "b-o-m-b" and "bomb!",
+ *   not "bombastic" nor "bombs" (list each form you mean).
+ * - `categories`: built-in curated phrase lists (categories.ts says exactly what each catches):
+ *   `violence`, `self_harm`, `sexual_minors`, `weapons`, `hate`, `malware`. They name clear
+ *   requests, not words ordinary prompts use; the tests keep a labelled set of both.
+ *
+ * Not handled: words run together with other text ("xbomb"), text in images or files,
+ * paraphrases, languages written without spaces (Chinese, Japanese, Thai: a phrase is words).
+ * Cost: linear in the text (phrases.ts); the phrase trie is built once per config version.
+ */
+import { CATEGORY_PHRASES, CONTENT_CATEGORIES, type ContentCategory } from "./categories";
+import { PhraseMatcher } from "./phrases";
+
+export { CONTENT_CATEGORIES, type ContentCategory } from "./categories";
+
+/** The rule id of the operator's deny-list. */
+export const DENY_LIST_RULE = "deny_list";
+
+export interface ContentFilterOptions {
+  denyList: readonly string[];
+  categories: readonly string[];
+}
+
+export interface ContentFilter {
+  /** Occurrences by rule id (a category, or `deny_list`); empty when nothing matched. */
+  match(text: string): Map<string, number>;
+}
+
+const isCategory = (id: string): id is ContentCategory => (CONTENT_CATEGORIES as readonly string[]).includes(id);
+
+/** Throws on an unknown category or an entry with no word: configuration errors, caught when the config compiles. */
+export function compileContentFilter(options: ContentFilterOptions): ContentFilter {
+  const matcher = new PhraseMatcher();
+  for (const entry of options.denyList) matcher.add(DENY_LIST_RULE, entry);
+  for (const category of new Set(options.categories)) {
+    if (!isCategory(category)) throw new Error(`content filter: no category "${category}" (known: ${CONTENT_CATEGORIES.join(", ")})`);
+    const { phrases, exceptions } = CATEGORY_PHRASES[category];
+    for (const phrase of phrases) matcher.add(category, phrase);
+    for (const phrase of exceptions) matcher.add(category, phrase, "exceptions");
+  }
+  return { match: (text) => matcher.match(text) };
+}
