@@ -34,6 +34,13 @@ export type ContentCategory = (typeof CONTENT_CATEGORIES)[number];
 const expand = (templates: readonly string[], values: readonly string[]): string[] =>
   templates.flatMap((template) => values.map((value) => template.replaceAll("{x}", value)));
 
+/** `templates` filled with each of `heads` followed by each of `tails`: the longer phrases an exception names. */
+const followedBy = (templates: readonly string[], heads: readonly string[], tails: readonly string[]): string[] =>
+  expand(
+    templates,
+    heads.flatMap((head) => tails.map((tail) => `${head} ${tail}`)),
+  );
+
 const PERSON = ["someone", "somebody", "a person", "a human", "people", "my wife", "my husband", "my boss", "my neighbor", "my neighbour"];
 
 const VIOLENCE = [
@@ -72,13 +79,18 @@ const VIOLENCE = [
   "how to kidnap a child",
 ];
 
-const SELF_HARM_STARTS = ["how to", "how do i", "best way to", "easiest way to", "ways to", "help me", "i want to"];
+const SELF_HARM_TEMPLATES = [
+  "how to {x}",
+  "how do i {x}",
+  "best way to {x}",
+  "easiest way to {x}",
+  "ways to {x}",
+  "help me {x}",
+  "i want to {x}",
+];
 
 const SELF_HARM = [
-  ...expand(
-    SELF_HARM_STARTS.map((start) => `${start} {x}`),
-    ["kill myself", "commit suicide", "end my life", "hang myself", "self harm"],
-  ),
+  ...expand(SELF_HARM_TEMPLATES, ["kill myself", "commit suicide", "end my life", "hang myself", "self harm"]),
   "painless way to die",
   "painless ways to die",
   "painless suicide",
@@ -271,22 +283,16 @@ export const CATEGORY_PHRASES: Readonly<Record<ContentCategory, CategoryPhrases>
   violence: { phrases: VIOLENCE, exceptions: [] },
   self_harm: {
     phrases: SELF_HARM,
-    exceptions: ["end my life insurance", "hang myself upside down"].flatMap((tail) => SELF_HARM_STARTS.map((start) => `${start} ${tail}`)),
+    exceptions: expand(SELF_HARM_TEMPLATES, ["end my life insurance", "hang myself upside down"]),
   },
   sexual_minors: { phrases: SEXUAL_MINORS, exceptions: [] },
   weapons: {
     phrases: WEAPONS,
-    exceptions: expand(
-      WEAPON_TEMPLATES,
-      WEAPON.flatMap((weapon) => NOT_A_WEAPON.map((word) => `${weapon} ${word}`)),
-    ),
+    exceptions: followedBy(WEAPON_TEMPLATES, WEAPON, NOT_A_WEAPON),
   },
   hate: { phrases: HATE, exceptions: [] },
   malware: {
     phrases: MALWARE,
-    exceptions: expand(
-      MALWARE_TEMPLATES,
-      MALWARE_KIND.flatMap((kind) => DEFENCE.map((word) => `${kind} ${word}`)),
-    ),
+    exceptions: followedBy(MALWARE_TEMPLATES, MALWARE_KIND, DEFENCE),
   },
 };
