@@ -294,7 +294,7 @@ describe("every text slot of every shape in the shapes corpus", () => {
 });
 
 describe("a 1 MB prompt", () => {
-  it("is checked to the end by every check, and masked correctly", () => {
+  it("is checked to the end by every check, and masked correctly", { timeout: 120_000 }, () => {
     const filler = "The quarterly report covers revenue, costs and the outlook for next year. ";
     const middle = filler.repeat(Math.ceil(1_000_000 / filler.length));
     const text = `Start: ${EMAIL}. ${middle} ${ATTACK} ${BOMB} End: ${CARD}.`;
@@ -316,14 +316,22 @@ describe("a 1 MB prompt", () => {
     expect(decision.events.find((event) => event.rule === "pii")?.counts).toEqual({ CREDIT_CARD: 1, EMAIL: 1 });
   });
 
-  it("of adversarial text (one unbroken run, digits, separators) finishes", () => {
-    const checks = compileAiChecks(EVERY_CHECK_BLOCKS);
-    for (const unit of ["a", "1", "@", "a.", "1-", " \u200b", "ignore "]) {
-      const decision = checks.inspectRequest(
-        CHAT,
-        JSON.stringify(chat({ role: "user", content: unit.repeat(Math.ceil(1_000_000 / unit.length)) })),
-      );
-      expect(["pass", "refuse"], JSON.stringify(unit)).toContain(decision.kind);
-    }
+  // Each unit repeated to 1 MB: one unbroken run, digit runs, separators, invisible characters.
+  const ADVERSARIAL: [string, RequestDecision["kind"]][] = [
+    ["a", "pass"],
+    ["1", "pass"],
+    ["@", "pass"],
+    ["a.", "pass"],
+    ["1-", "pass"],
+    [" \u200b", "pass"],
+    ["ignore ", "pass"],
+    ["4111 1111 1111 1111 ", "refuse"],
+  ];
+  const everyCheck = compileAiChecks(EVERY_CHECK_BLOCKS);
+
+  it.each(ADVERSARIAL)("of adversarial text (%j repeated) finishes, decided right", { timeout: 120_000 }, (unit, kind) => {
+    const content = unit.repeat(Math.ceil(1_000_000 / unit.length));
+    const decision = everyCheck.inspectRequest(CHAT, JSON.stringify(chat({ role: "user", content })));
+    expect(decision.kind).toBe(kind);
   });
 });

@@ -86,7 +86,7 @@ describe("the deny-list", () => {
 });
 
 describe("cost", () => {
-  it("scans a 1 MB prompt to the end, however it is made (finishes, finds what is at the end)", () => {
+  it("scans a 1 MB prompt to the end, however it is made (finishes, finds what is at the end)", { timeout: 120_000 }, () => {
     const filter = compileContentFilter({ denyList: ["needle in the haystack"], categories: [...CONTENT_CATEGORIES] });
     const tails = " needle in the haystack";
     for (const filler of ["how to make a ", "a ", "kill all ", "x".repeat(1000) + " ", "\u200b", "b o m b "]) {
