@@ -19,10 +19,12 @@
  *
  * Not handled: words run together with other text ("xbomb"), text in images or files,
  * paraphrases, languages written without spaces (Chinese, Japanese, Thai: a phrase is words).
- * Cost: linear in the text (phrases.ts); the phrase trie is built once per config version.
+ * Cost: linear in the text (phrases.ts); the deny-list's trie is built once per config version,
+ * the categories' once per isolate.
  */
 import { CATEGORY_PHRASES, CONTENT_CATEGORIES, type ContentCategory } from "./categories";
 import { PhraseMatcher } from "./phrases";
+import { contentWords } from "./words";
 
 export { CONTENT_CATEGORIES, type ContentCategory } from "./categories";
 
@@ -41,15 +43,45 @@ export interface ContentFilter {
 
 const isCategory = (id: string): id is ContentCategory => (CONTENT_CATEGORIES as readonly string[]).includes(id);
 
+/**
+ * The built-in categories' trie for each set of categories configured, built once per isolate:
+ * its thousands of phrases take a while to insert, and a new config version rarely changes the set.
+ */
+const categoryTries = new Map<string, PhraseMatcher>();
+
+function categoryMatcher(categories: readonly ContentCategory[]): PhraseMatcher {
+  const key = [...new Set(categories)].sort().join(",");
+  let matcher = categoryTries.get(key);
+  if (matcher === undefined) {
+    matcher = new PhraseMatcher();
+    for (const category of new Set(categories)) {
+      const { phrases, exceptions } = CATEGORY_PHRASES[category];
+      for (const phrase of phrases) matcher.add(category, phrase);
+      for (const phrase of exceptions) matcher.add(category, phrase, "exceptions");
+    }
+    categoryTries.set(key, matcher);
+  }
+  return matcher;
+}
+
 /** Throws on an unknown category or an entry with no word: configuration errors, caught when the config compiles. */
 export function compileContentFilter(options: ContentFilterOptions): ContentFilter {
-  const matcher = new PhraseMatcher();
-  for (const entry of options.denyList) matcher.add(DENY_LIST_RULE, entry);
-  for (const category of new Set(options.categories)) {
+  for (const category of options.categories)
     if (!isCategory(category)) throw new Error(`content filter: no category "${category}" (known: ${CONTENT_CATEGORIES.join(", ")})`);
-    const { phrases, exceptions } = CATEGORY_PHRASES[category];
-    for (const phrase of phrases) matcher.add(category, phrase);
-    for (const phrase of exceptions) matcher.add(category, phrase, "exceptions");
+  const matchers: PhraseMatcher[] = [];
+  if (options.categories.length > 0) matchers.push(categoryMatcher(options.categories as ContentCategory[]));
+  if (options.denyList.length > 0) {
+    const denied = new PhraseMatcher();
+    for (const entry of options.denyList) denied.add(DENY_LIST_RULE, entry);
+    matchers.push(denied);
   }
-  return { match: (text) => matcher.match(text) };
+  return {
+    match(text) {
+      const counts = new Map<string, number>();
+      if (matchers.length === 0) return counts;
+      const words = contentWords(text);
+      for (const matcher of matchers) matcher.count(words, counts);
+      return counts;
+    },
+  };
 }

@@ -17,6 +17,8 @@ import { contentWords } from "./words";
 export const MAX_PHRASE_WORDS = 8;
 export const MAX_WILDCARDS = 2;
 const WILDCARD = "*";
+/** A word contentWords would return as it is, so read as it is: the built-in categories insert thousands. */
+const PLAIN_WORD = /^[a-z0-9]+$/;
 
 interface Found {
   rules: Set<string>;
@@ -39,7 +41,6 @@ const newNode = (): TrieNode => ({ words: new Map(), rules: [], exceptions: [] }
 
 export class PhraseMatcher {
   private readonly root = newNode();
-  private phraseCount = 0;
 
   /**
    * Adds `phrase` (words; `*` one word of any spelling) for `rule`, or as an exception to it: a
@@ -51,25 +52,17 @@ export class PhraseMatcher {
     const words = phrase
       .trim()
       .split(/\s+/)
-      .flatMap((part) => (part === WILDCARD ? [WILDCARD] : contentWords(part)));
+      .flatMap((part) => (part === WILDCARD ? [WILDCARD] : PLAIN_WORD.test(part) ? [part] : contentWords(part)));
     if (words.length === 0 || words.every((word) => word === WILDCARD)) throw new Error(`"${phrase}" has no word to match`);
     if (words.length > MAX_PHRASE_WORDS) throw new Error(`"${phrase}" has more than ${MAX_PHRASE_WORDS} words`);
     if (words.filter((word) => word === WILDCARD).length > MAX_WILDCARDS)
       throw new Error(`"${phrase}" has more than ${MAX_WILDCARDS} wildcards`);
     this.insert(rule, words, kind);
     if (words.length > 1 && !words.includes(WILDCARD)) this.insert(rule, [words.join("")], kind);
-    if (kind === "rules") this.phraseCount++;
   }
 
-  get size(): number {
-    return this.phraseCount;
-  }
-
-  /** How many times each rule's phrases occur in `text` (counted once per rule and starting word). */
-  match(text: string): Map<string, number> {
-    const counts = new Map<string, number>();
-    if (this.phraseCount === 0) return counts;
-    const words = contentWords(text);
+  /** Adds how many times each rule's phrases occur in `words` (contentWords of a text) to `counts`: once per rule and starting word. */
+  count(words: readonly string[], counts: Map<string, number>): void {
     const found: Found = { rules: new Set(), exceptions: new Set() };
     for (let start = 0; start < words.length; start++) {
       if (!this.root.words.has(words[start]!) && this.root.anyWord === undefined) continue;
@@ -78,7 +71,6 @@ export class PhraseMatcher {
       this.walk(this.root, words, start, found);
       for (const rule of found.rules) if (!found.exceptions.has(rule)) counts.set(rule, (counts.get(rule) ?? 0) + 1);
     }
-    return counts;
   }
 
   private insert(rule: string, words: readonly string[], kind: PhraseKind): void {
