@@ -21,7 +21,8 @@
  *
  * With `log` nothing is changed: the deltas are only scanned, to count.
  * An event larger than the parser keeps (1 MiB) cannot be read, so cannot be masked: the
- * stream fails there (fail closed) rather than pass it on unread.
+ * stream fails there (fail closed) rather than pass it on unread; so does a stream that writes
+ * more than MAX_OPEN_TEXTS texts at once.
  */
 import { isRecord } from "../../../http/json-value";
 import { PiiStreamMasker } from "../pii";
@@ -29,6 +30,12 @@ import { SseParser, type ProviderApi, type SseEvent } from "../shapes";
 import { addCounts, maskedResponse, maskedText } from "./response-json";
 
 type Json = Record<string, unknown>;
+
+/**
+ * Texts being written at once, each holding up to 8192 characters: Chat Completions' `n` is at
+ * most 128, and a message has a few content blocks or parts. More fails the stream (bounded memory).
+ */
+export const MAX_OPEN_TEXTS = 128;
 
 interface Channel {
   masker: PiiStreamMasker;
@@ -205,6 +212,7 @@ export class SseTextMasker {
   private channel(key: string, event: string, template: Json, setText: Channel["setText"]): Channel {
     let channel = this.channels.get(key);
     if (channel === undefined) {
+      if (this.channels.size >= MAX_OPEN_TEXTS) throw new Error(`a response stream writes more than ${MAX_OPEN_TEXTS} texts at once`);
       channel = { masker: new PiiStreamMasker(), event, template, setText };
       this.channels.set(key, channel);
     } else {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { detectPii, maskText } from "../pii";
 import { SseParser, type ProviderApi } from "../shapes";
 import { compileAiChecks, type AiCheckEvent, type ResponseMasker } from "./index";
-import { SseTextMasker } from "./response-stream";
+import { MAX_OPEN_TEXTS, SseTextMasker } from "./response-stream";
 
 const EMAIL = "jane.doe@example.com";
 const PHONE = "+44 20 7946 0958";
@@ -252,7 +252,7 @@ describe.each(Object.entries(STREAMS))("maskStream, %s", (name, streamCase) => {
     expect(streamCase.text(eventsOf(whole.output))).toBe(maskedWhole(TEXT));
     const bytes = new TextEncoder().encode(streamCase.stream([TEXT.slice(0, PII_START + 5), TEXT.slice(PII_START + 5)]));
     const once = run(api, [bytes]).output;
-    for (let cut = 0; cut <= bytes.length; cut += 7)
+    for (let cut = 0; cut <= bytes.length; cut++)
       expect(run(api, [bytes.subarray(0, cut), bytes.subarray(cut)]).output, `cut at ${cut}`).toBe(once);
   });
 
@@ -325,6 +325,13 @@ describe("maskStream: the rest", () => {
     const body = new Response(huge).body!.pipeThrough(masker().maskStream("anthropic-messages", (facts) => events.push(facts)));
     await expect(new Response(body).text()).rejects.toThrow(/too large/);
     expect(events).toEqual([]);
+  });
+
+  it("fails the stream when it writes more texts at once than it may hold", () => {
+    const streamMasker = new SseTextMasker("openai-chat", true);
+    const chunk = (index: number) => chatChunk({ index, delta: { content: "held" }, finish_reason: null });
+    for (let index = 0; index < MAX_OPEN_TEXTS; index++) streamMasker.push(chunk(index));
+    expect(() => streamMasker.push(chunk(MAX_OPEN_TEXTS))).toThrow(/more than 128 texts/);
   });
 
   it("as a TransformStream: masks, and reports the audit facts once the stream has ended", async () => {
