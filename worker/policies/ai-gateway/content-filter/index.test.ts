@@ -20,6 +20,19 @@ describe("the built-in categories, on the labelled set", () => {
     expect(rules(allCategories.match(prompt))).toEqual([]);
   });
 
+  it("scores 1.00 per category, and flags none of the ordinary prompts", () => {
+    const rows = CONTENT_CATEGORIES.map((category) => {
+      const caught = HARMFUL[category].filter((prompt) => allCategories.match(prompt).has(category)).length;
+      return { category, prompts: HARMFUL[category].length, rate: caught / HARMFUL[category].length };
+    });
+    const flagged = ORDINARY.filter((prompt) => allCategories.match(prompt).size > 0).length;
+    console.log(
+      `content filter, labelled set:\n${rows.map((row) => `  ${row.category.padEnd(14)} n=${row.prompts}  caught ${row.rate.toFixed(2)}`).join("\n")}\n  ordinary       n=${ORDINARY.length}  flagged ${(flagged / ORDINARY.length).toFixed(2)}`,
+    );
+    for (const row of rows) expect(row.rate, row.category).toBe(1);
+    expect(flagged).toBe(0);
+  });
+
   it("catches only the categories configured", () => {
     const violenceOnly = compileContentFilter({ denyList: [], categories: ["violence"] });
     expect(rules(violenceOnly.match(HARMFUL.violence[0]!))).toEqual(["violence"]);

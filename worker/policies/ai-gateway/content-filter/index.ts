@@ -17,6 +17,14 @@
  *   `violence`, `self_harm`, `sexual_minors`, `weapons`, `hate`, `malware`. They name clear
  *   requests, not words ordinary prompts use; the tests keep a labelled set of both.
  *
+ * Measured on the labelled set (labelled.test-data.ts; `npx vitest run
+ * worker/policies/ai-gateway/content-filter --reporter verbose` prints the table): 43 harmful
+ * prompts, every category caught 1.00; 51 ordinary prompts that use the same words, none
+ * flagged. The set was written with the lists: four of its ordinary prompts (a bomb shelter, a
+ * grenade-shaped cake, malware detection rules, ending a life insurance policy) are why the
+ * categories have exceptions. Known false positives: a game ("how to kill someone in GTA"), a
+ * generator's silencer, "women are animals" said of biology, reports that name abuse material.
+ *
  * Not handled: words run together with other text ("xbomb"), text in images or files,
  * paraphrases, languages written without spaces (Chinese, Japanese, Thai: a phrase is words).
  * Cost: linear in the text (phrases.ts); the deny-list's trie is built once per config version,
