@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CATALOGUE } from "../../../http/error-catalogue";
+import { httpError } from "../../../http/errors";
 import { CORPUS } from "../shapes/corpus.test-data";
 import { applyReplacements, recognise, type RecognisedRequest } from "../shapes";
 import { compileAiChecks, type AiChecks, type RequestDecision } from "./index";
@@ -212,6 +213,25 @@ describe("inspectRequest: content filter", () => {
 
   it("throws when compiled with an unknown category (a configuration error)", () => {
     expect(() => compileAiChecks({ contentFilter: { action: "block", denyList: [], categories: ["gossip"] } })).toThrow(/gossip/);
+  });
+});
+
+describe("a refusal as the gateway answers it", () => {
+  it("is httpError(code, message, { extra: details }): 400, the code, the fields, nothing of the prompt", async () => {
+    const refused = expectRefused(
+      inspect({ pii: { action: "block", responses: false } }, chat({ role: "user", content: `mail ${EMAIL}` })),
+      "ai_pii_detected",
+    );
+    const response = httpError(refused.code, refused.message, { extra: refused.details }).getResponse("req-1");
+    expect(response.status).toBe(refused.status);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      error: "ai_pii_detected",
+      message: ERROR_CATALOGUE.ai_pii_detected.message,
+      pii_types: ["EMAIL"],
+      request_id: "req-1",
+    });
+    expect(text).not.toContain("jane");
   });
 });
 
