@@ -33,11 +33,13 @@
  *   started, and withholding the values is what `block` is for); `log` counts only. Their audit
  *   fact is `pii.response`.
  *
- * Not looked at in responses: tool-call arguments, refusals and reasoning summaries the model
- * writes, Chat Completions streams' `delta.refusal`; the model's own JSON completions' `logprobs`.
+ * Not looked at in responses: tool-call arguments (masking them would break the call an
+ * application makes with them), refusals, reasoning summaries and Anthropic `thinking` blocks.
+ * Chat Completions' `logprobs` repeat the text token by token: with `mask` they are sent as null
+ * (in a stream always, in a JSON completion once one of its texts was masked).
  *
  * Cost: linear in the texts (each detector, the scorer and the filter are); a 1 MB prompt is
- * checked (index.test.ts). The caller bounds the body's size before reading it.
+ * checked (request.test.ts). The caller bounds the body's size before reading it.
  */
 import type { ProviderApi } from "../shapes";
 import { maskJsonResponse } from "./response-json";

@@ -1,9 +1,11 @@
 /**
  * PII in a JSON completion (not streamed): each text the model wrote (response-texts.ts) is
  * scanned; with `mask` its findings are replaced by typed placeholders (`[EMAIL]`, ...), the rest
- * of the body unchanged (shapes' applyReplacements); with `log` they are only counted. A body
+ * of the body unchanged (shapes' applyReplacements) but Chat Completions' `logprobs`, which
+ * repeat the text token by token and are then sent as null; with `log` they are only counted. A body
  * that is not JSON, or holds no such text (an error, embeddings), is returned as it came.
  */
+import { isRecord } from "../../../http/json-value";
 import { countByType, detectPii, maskText, type PiiType } from "../pii";
 import { applyReplacements, type ProviderApi, type TextReplacement } from "../shapes";
 import { outputTexts } from "./response-texts";
@@ -45,5 +47,15 @@ export function maskJsonResponse(api: ProviderApi, body: string, mask: boolean):
     return { body, counts };
   }
   const masked = maskedResponse(api, parsed, mask, counts);
-  return { body: masked === undefined ? body : JSON.stringify(masked), counts };
+  if (masked === undefined) return { body, counts };
+  return { body: JSON.stringify(api === "openai-chat" ? withoutLogprobs(masked) : masked), counts };
+}
+
+/** Chat Completions' `logprobs` repeat each choice's text token by token: once the text is masked, they are sent as null. */
+function withoutLogprobs(body: unknown): unknown {
+  if (!isRecord(body) || !Array.isArray(body.choices)) return body;
+  const choices = body.choices.map((choice: unknown) =>
+    isRecord(choice) && choice.logprobs !== null && choice.logprobs !== undefined ? { ...choice, logprobs: null } : choice,
+  );
+  return { ...body, choices };
 }

@@ -24,7 +24,12 @@ describe("maskJson", () => {
     object: "chat.completion",
     model: "gpt-4o-mini",
     choices: [
-      { index: 0, message: { role: "assistant", content: `Write to ${EMAIL}.`, refusal: null }, logprobs: null, finish_reason: "stop" },
+      {
+        index: 0,
+        message: { role: "assistant", content: `Write to ${EMAIL}.`, refusal: null },
+        logprobs: { content: [{ token: "jane", logprob: -0.1 }] },
+        finish_reason: "stop",
+      },
       { index: 1, message: { role: "assistant", content: "Nothing here." }, finish_reason: "stop" },
     ],
     usage: { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 },
@@ -50,7 +55,15 @@ describe("maskJson", () => {
     usage: { input_tokens: 3, output_tokens: 4 },
   };
   const cases: [ProviderApi, object, (copy: any) => void, Record<string, number>][] = [
-    ["openai-chat", chat, (copy) => (copy.choices[0].message.content = "Write to [EMAIL]."), { EMAIL: 1 }],
+    [
+      "openai-chat",
+      chat,
+      (copy) => {
+        copy.choices[0].message.content = "Write to [EMAIL].";
+        copy.choices[0].logprobs = null;
+      },
+      { EMAIL: 1 },
+    ],
     ["anthropic-messages", anthropic, (copy) => (copy.content[0].text = "Call [PHONE] or mail [EMAIL]"), { EMAIL: 1, PHONE: 1 }],
     ["openai-responses", responses, (copy) => (copy.output[1].content[0].text = "Mail [EMAIL]"), { EMAIL: 1 }],
   ];
