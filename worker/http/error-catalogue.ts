@@ -39,6 +39,19 @@ export const ERROR_CATALOGUE = {
   },
   duplicate_key: { status: 400, message: "an object in the request body names the same member twice (RFC 8259 §4)" },
   validation_failed: { status: 400, message: "the request body does not match the route's JSON Schema" },
+  ai_request_not_understood: {
+    status: 400,
+    message: "this route checks what reaches the model, and this request is not a provider request the gateway can read; `reason` says why",
+  },
+  ai_pii_detected: {
+    status: 400,
+    message: "the prompt holds personal data or secrets this route does not forward; `pii_types` names the kinds found",
+  },
+  ai_prompt_injection: { status: 400, message: "the prompt looks like a prompt-injection attempt and was not forwarded" },
+  ai_content_blocked: {
+    status: 400,
+    message: "the prompt asks for content this route does not forward; `rules` names the filters it matched",
+  },
 
   // ---------------------------------------------------------------- who may call
   tls_required: { status: 403, message: "this service is only available over HTTPS" },

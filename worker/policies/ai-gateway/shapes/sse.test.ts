@@ -70,3 +70,54 @@ describe("SseParser", () => {
     expect(parser.droppedEvents).toBe(2);
   });
 });
+
+describe("SseParser in raw mode", () => {
+  const STREAM = "\ufeff: keep-alive\r\nid: 7\r\nevent: a\r\ndata: 1\r\n\r\nevent: empty\n\ndata: 2\rdata: 3\r\rretry: 10\n\ndata: last";
+  const rawAll = (chunks: string[]) => {
+    const parser = new SseParser(1 << 20, { raw: true });
+    return [...chunks.flatMap((chunk) => parser.push(chunk)), ...parser.end()];
+  };
+
+  it("returns every block with its text as received: the raw texts make up the stream (less the BOM), however it is cut", () => {
+    const whole = rawAll([STREAM]);
+    expect(whole.map(({ event, data }) => ({ event, data }))).toEqual([
+      { event: "a", data: "1" },
+      { event: "empty", data: "" },
+      { event: "message", data: "2\n3" },
+      { event: "message", data: "" },
+      { event: "message", data: "last" },
+    ]);
+    expect(whole.map((event) => event.raw)).toEqual([
+      ": keep-alive\r\nid: 7\r\nevent: a\r\ndata: 1\r\n\r",
+      "\nevent: empty\n\n",
+      "data: 2\rdata: 3\r\r",
+      "retry: 10\n\n",
+      "data: last",
+    ]);
+    for (let cut = 0; cut <= STREAM.length; cut++) {
+      const events = rawAll([STREAM.slice(0, cut), STREAM.slice(cut)]);
+      expect(events.map((event) => event.raw).join(""), `cut at ${cut}`).toBe(STREAM.slice(1));
+      expect(
+        events.map(({ event, data }) => ({ event, data })),
+        `cut at ${cut}`,
+      ).toEqual(whole.map(({ event, data }) => ({ event, data })));
+    }
+  });
+
+  it("keeps the LF of a final CRLF as a block of its own", () => {
+    expect(rawAll(["data: x\r\n\r", "\n"]).map((event) => event.raw)).toEqual(["data: x\r\n\r", "\n"]);
+  });
+
+  it("drops an event that grows too large, its raw text with it, and counts it", () => {
+    const parser = new SseParser(16, { raw: true });
+    const events = [...parser.push(`data: ${"x".repeat(40)}\n\ndata: ok\n\n`), ...parser.end()];
+    // The line too long to keep ends the dropped event; the blank line after it is a block of its own.
+    expect(events.map((event) => event.raw)).toEqual(["\n", "data: ok\n\n"]);
+    expect(parser.droppedEvents).toBe(1);
+  });
+
+  it("adds nothing in the default mode", () => {
+    const parser = new SseParser();
+    expect([...parser.push(STREAM), ...parser.end()].every((event) => event.raw === undefined)).toBe(true);
+  });
+});

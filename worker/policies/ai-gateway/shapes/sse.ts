@@ -11,12 +11,21 @@
  *
  * Unlike a browser, `end()` dispatches an event the stream left unterminated: usage in a last
  * event without its blank line is still usage the provider reported.
+ *
+ * With `{ raw: true }` (for a caller that rewrites some events and passes the rest on as they
+ * came), every block a blank line ends is returned, with data or without (then `data` is ""),
+ * each with `raw`: its text as received, line ends, comments and `id:` fields included, so the
+ * concatenated `raw`s are the stream itself (less a leading BOM). The LF of a CRLF that ends a
+ * block comes at the start of the next block's `raw`. An event too large is dropped, its raw
+ * text with it: such a caller must treat `droppedEvents > 0` as a failed stream.
  */
 
 export interface SseEvent {
   /** The `event:` field, "message" when there is none. */
   event: string;
   data: string;
+  /** The block's text as received; only with `{ raw: true }`. */
+  raw?: string;
 }
 
 /** 1 MiB: a provider's final usage event is a few hundred bytes; a text delta a few kilobytes. */
@@ -34,9 +43,14 @@ export class SseParser {
   private dataParts: string[] = [];
   private dataLength = 0;
   private tooLarge = false;
+  /** With `raw`: the current block's text before the chunk being scanned, else undefined. */
+  private rawParts: string[] | undefined;
+  private rawLength = 0;
+  private dispatched = false;
 
-  constructor(maxEventLength = DEFAULT_MAX_EVENT_LENGTH) {
+  constructor(maxEventLength = DEFAULT_MAX_EVENT_LENGTH, options: { raw?: boolean } = {}) {
     this.maxEventLength = maxEventLength;
+    if (options.raw) this.rawParts = [];
   }
 
   /** The events the chunk completes. */
@@ -49,7 +63,8 @@ export class SseParser {
   end(): SseEvent[] {
     const events = this.scan(this.decoder.decode());
     if (this.lineLength > 0 || this.lineParts.length > 0) this.line(events);
-    this.dispatch(events);
+    if (this.rawParts === undefined || this.rawLength > 0) this.dispatch(events);
+    this.takeRaw(events, "");
     return events;
   }
 
@@ -61,6 +76,7 @@ export class SseParser {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     let start = 0;
+    let rawStart = 0;
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
       if (code !== 0x0a && code !== 0x0d) continue;
@@ -74,12 +90,38 @@ export class SseParser {
       this.line(events);
       this.afterCarriageReturn = code === 0x0d;
       start = index + 1;
+      if (this.dispatched) {
+        this.takeRaw(events, text.slice(rawStart, start));
+        rawStart = start;
+      }
     }
     if (start < text.length) {
       this.afterCarriageReturn = false;
       this.appendToLine(text.slice(start));
     }
+    if (this.rawParts !== undefined) this.keepRaw(text.slice(rawStart));
     return events;
+  }
+
+  /** Raw mode: the text of the block not dispatched yet, bounded like an event's data. */
+  private keepRaw(piece: string): void {
+    if (this.rawParts === undefined || piece.length === 0) return;
+    this.rawLength += piece.length;
+    if (this.rawLength <= 2 * this.maxEventLength) this.rawParts.push(piece);
+    else {
+      this.rawParts = [];
+      this.tooLarge = true;
+    }
+  }
+
+  /** Raw mode: the block just dispatched gets its text (the pieces kept, then `tail`). */
+  private takeRaw(events: SseEvent[], tail: string): void {
+    if (!this.dispatched || this.rawParts === undefined) return;
+    this.dispatched = false;
+    const event = events[events.length - 1];
+    if (event !== undefined && event.raw === undefined) event.raw = this.rawParts.join("") + tail;
+    this.rawParts = [];
+    this.rawLength = 0;
   }
 
   private appendToLine(piece: string): void {
@@ -108,8 +150,10 @@ export class SseParser {
   }
 
   private dispatch(events: SseEvent[]): void {
+    if (this.rawParts !== undefined) this.dispatched = true;
     if (this.tooLarge) this.droppedEvents++;
-    else if (this.dataParts.length > 0) events.push({ event: this.eventType || "message", data: this.dataParts.join("\n") });
+    else if (this.dataParts.length > 0 || this.rawParts !== undefined)
+      events.push({ event: this.eventType || "message", data: this.dataParts.join("\n") });
     this.eventType = "";
     this.dataParts = [];
     this.dataLength = 0;

@@ -1,0 +1,104 @@
+/**
+ * The decision on one provider request: every text slot the model reads (shapes/) goes through
+ * each check that is on, each text on its own (a text is what the scorer and the detectors were
+ * measured on). All checks run, so the audit facts say everything that was found; then the first
+ * refusal in this order wins: prompt injection, content filter, PII `block`. Otherwise PII
+ * `mask` rewrites the slots that hold findings (typed placeholders, shapes' applyReplacements:
+ * every other field, key order and role unchanged), and anything else passes.
+ */
+import { compileContentFilter } from "../content-filter";
+import { countByType, detectPii, maskText, type PiiType } from "../pii";
+import { scoreInjection } from "../prompt-injection";
+import { applyReplacements, type TextReplacement, type TextSlot } from "../shapes";
+import { readProviderRequest, refusal } from "./body";
+import type { AiCheckEvent, AiChecks, AiRefusalCode, RequestDecision } from "./types";
+
+type Counts = Map<string, number>;
+
+const add = (counts: Counts, key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+
+/** Keys in a stable order, so events and error bodies do not depend on the order of the texts. */
+const sortedKeys = (counts: Counts): string[] => [...counts.keys()].sort();
+
+/** What one check found in a request's texts. */
+interface Verdict {
+  events: AiCheckEvent[];
+  /** Set when the check refuses the request. */
+  refusal?: { code: AiRefusalCode; details: Record<string, unknown> };
+  /** The masked texts, when the check masks. */
+  replacements?: TextReplacement[];
+}
+
+type SlotCheck = (slots: readonly TextSlot[]) => Verdict;
+
+/** Each text scored on its own; one at or above the threshold is an injection, reported by the scorer's rules. */
+function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]>): SlotCheck {
+  return (slots) => {
+    const texts: Counts = new Map();
+    for (const slot of slots) {
+      const { score, signals } = scoreInjection(slot.text);
+      if (score < threshold) continue;
+      for (const signal of signals) add(texts, signal.rule);
+    }
+    const events = sortedKeys(texts).map((rule) => ({ rule: `prompt_injection.${rule}`, counts: { texts: texts.get(rule)! }, action }));
+    return events.length > 0 && action === "block" ? { events, refusal: { code: "ai_prompt_injection", details: {} } } : { events };
+  };
+}
+
+function contentCheck(options: NonNullable<AiChecks["contentFilter"]>): SlotCheck {
+  const filter = compileContentFilter(options);
+  return (slots) => {
+    const matches: Counts = new Map();
+    for (const slot of slots) for (const [rule, count] of filter.match(slot.text)) add(matches, rule, count);
+    const rules = sortedKeys(matches);
+    const events = rules.map((rule) => ({
+      rule: `content_filter.${rule}`,
+      counts: { matches: matches.get(rule)! },
+      action: options.action,
+    }));
+    return rules.length > 0 && options.action === "block"
+      ? { events, refusal: { code: "ai_content_blocked", details: { rules } } }
+      : { events };
+  };
+}
+
+/** PII counts by type; with `mask`, the masked texts of the slots that hold any. */
+function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
+  return (slots) => {
+    const counts: Counts = new Map();
+    const replacements: TextReplacement[] = [];
+    for (const slot of slots) {
+      const findings = detectPii(slot.text);
+      if (findings.length === 0) continue;
+      for (const [type, count] of Object.entries(countByType(findings)) as [PiiType, number][]) add(counts, type, count);
+      if (action === "mask") replacements.push({ path: slot.path, text: maskText(slot.text, findings) });
+    }
+    const types = sortedKeys(counts);
+    if (types.length === 0) return { events: [] };
+    const events = [{ rule: "pii", counts: Object.fromEntries(types.map((type) => [type, counts.get(type)!])), action }];
+    return action === "block" ? { events, refusal: { code: "ai_pii_detected", details: { pii_types: types } } } : { events, replacements };
+  };
+}
+
+export type RequestInspector = (path: string, body: Uint8Array | string) => RequestDecision;
+
+export function requestInspector(checks: AiChecks): RequestInspector {
+  // In the order their refusals win.
+  const slotChecks: SlotCheck[] = [];
+  if (checks.injection) slotChecks.push(injectionCheck(checks.injection));
+  if (checks.contentFilter) slotChecks.push(contentCheck(checks.contentFilter));
+  if (checks.pii) slotChecks.push(piiCheck(checks.pii));
+  if (slotChecks.length === 0) return () => ({ kind: "pass", events: [] });
+
+  return function inspectRequest(path, body) {
+    const read = readProviderRequest(path, body);
+    if (!read.ok) return read.refusal;
+    const verdicts = slotChecks.map((check) => check(read.request.texts));
+    const events = verdicts.flatMap((verdict) => verdict.events);
+    const refused = verdicts.find((verdict) => verdict.refusal !== undefined)?.refusal;
+    if (refused) return refusal(refused.code, refused.details, events);
+    const replacements = verdicts.flatMap((verdict) => verdict.replacements ?? []);
+    if (replacements.length > 0) return { kind: "rewrite", body: JSON.stringify(applyReplacements(read.body, replacements)), events };
+    return { kind: "pass", events };
+  };
+}
