@@ -7,7 +7,7 @@ import { z } from "zod";
 import { boundedDuration, duration, headerName, httpMethod, identifier, routePath, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { normalizePath } from "../http/normalize";
-import { endpointProblem } from "./upstream-url";
+import { endpointProblem } from "../http/upstream-url";
 import { variablesIn } from "../http/schema-kit/variables";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -205,7 +205,9 @@ export const routeTargetSchema = z.strictObject({
     .describe(
       "Between routes that both match a request, the higher priority wins, before specificity. Default 0, from -1000000 to 1000000.",
     ),
-  upstream: identifier,
+  upstream: identifier
+    .optional()
+    .describe("The upstream this route forwards to; required unless the route has `ai` (config/schema.ts checks)."),
   timeout: positiveDuration
     .optional()
     .describe(

@@ -8,7 +8,7 @@ import type { Handler } from "hono";
 import type { AppEnv } from "../../env";
 import { forwardedBody } from "../../http/body";
 import { testApp } from "../test-app.test-helper";
-import { hasDuplicateKey } from "./duplicate-keys";
+import { hasDuplicateKey } from "../../http/duplicate-keys";
 import { requestValidator } from "./index";
 import { DEFAULT_MAX_BODY_SIZE } from "../../http/schema-kit/defaults";
 

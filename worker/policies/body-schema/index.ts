@@ -7,7 +7,7 @@
  *   it is held in memory and parsed whole) → else 413 `payload_too_large`, before a byte is read
  *   when Content-Length says so, else as soon as the excess arrives.
  * - The body must be UTF-8 JSON (RFC 8259 §8.1) → else 400 `invalid_json`.
- * - No object in it may name a member twice (RFC 8259 §4, RFC 7493 §2.3; duplicate-keys.ts)
+ * - No object in it may name a member twice (RFC 8259 §4, RFC 7493 §2.3; http/duplicate-keys.ts)
  *   → else 400 `duplicate_key`.
  * - It must match the schema → else 400 `validation_failed` with `issues: [{ path, message }]`,
  *   `path` a JSON Pointer (RFC 6901) into the body, at most MAX_ISSUES of them.
@@ -24,7 +24,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
 import { httpError } from "../../http/errors";
-import { hasDuplicateKey } from "./duplicate-keys";
+import { hasDuplicateKey } from "../../http/duplicate-keys";
 import { compileFastCheck } from "./fast-check";
 import { META_SCHEMA } from "./meta-schema";
 import { DEFAULT_MAX_BODY_SIZE } from "../../http/schema-kit/defaults";
