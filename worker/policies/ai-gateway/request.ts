@@ -72,22 +72,25 @@ export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | un
 }
 
 /**
- * 400 `ai_token_limit` when the request's output limit, or its estimated prompt tokens
+ * 400 `ai_token_limit` when the request's output limit (any of OUTPUT_LIMIT_FIELDS), or its estimated prompt tokens
  * (shapes/token-estimate.ts: the texts the model reads; for a body the edge cannot read, its
  * whole text), exceed `max`.
  */
 export function checkTokenLimit(request: AiRequest, max: number | undefined): void {
   if (max === undefined || request.text === undefined) return;
-  const recognised = request.recognition?.api !== "unknown" ? request.recognition : undefined;
-  const outputs = recognised
-    ? [recognised.maxOutputTokens]
-    : OUTPUT_LIMIT_FIELDS.map((field) => (isRecord(request.json) ? request.json[field] : undefined));
-  const output = Math.max(0, ...outputs.filter((value): value is number => typeof value === "number"));
+  // Read at the top level whatever the shape: a field the API does not define costs nothing to
+  // check, and a provider that reads it anyway cannot then exceed the limit.
+  const json = isRecord(request.json) ? request.json : {};
+  const output = Math.max(
+    0,
+    ...OUTPUT_LIMIT_FIELDS.map((field) => json[field]).filter((value): value is number => typeof value === "number"),
+  );
   if (output > max) {
     throw httpError("ai_token_limit", `the request asks for up to ${output} output tokens; this route allows ${max}`, {
       extra: { limit: max, requested: output },
     });
   }
+  const recognised = request.recognition?.api !== "unknown" ? request.recognition : undefined;
   const prompt = recognised ? estimateTokens(recognised.texts) : estimateTokens([request.text]);
   if (prompt > max) {
     throw httpError("ai_token_limit", `the prompt is estimated at ${prompt} tokens; this route allows ${max} per request`, {
