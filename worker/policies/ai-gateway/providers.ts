@@ -11,10 +11,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { httpError } from "../../http/errors";
-import { resolveSecret, SECRET_REF_PATTERN, SecretUnavailableError } from "../../http/schema-kit/secrets";
+import { resolveSecret, SECRET_REF_PATTERN, SecretUnavailableError, VAULT_REF_PATTERN } from "../../http/schema-kit/secrets";
 import { parseEndpoint, type UpstreamEndpoint } from "../../http/upstream-url";
 import { tenantSecret } from "../../vault";
-import { VAULT_KEY_PATTERN, type AiProvider, type ProviderKind } from "./schema";
+import type { AiProvider, ProviderKind } from "./schema";
 
 /** Where a provider's key comes from. */
 export type KeySource = { from: "none" } | { from: "variable"; ref: string } | { from: "vault"; provider: string };
@@ -44,7 +44,7 @@ export const PROVIDER_KEY_HEADERS = ["authorization", "x-api-key", "api-key"] as
 function keySource(apiKey: string | undefined): KeySource {
   if (apiKey === undefined) return { from: "none" };
   if (SECRET_REF_PATTERN.test(apiKey)) return { from: "variable", ref: apiKey };
-  const vault = VAULT_KEY_PATTERN.exec(apiKey);
+  const vault = VAULT_REF_PATTERN.exec(apiKey);
   if (vault) return { from: "vault", provider: vault[1]! };
   // The schema admits nothing else: a bug, never a key taken literally.
   throw new Error("ai_gateway: api_key is neither ${VAR} nor vault:<provider>");

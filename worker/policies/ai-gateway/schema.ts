@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { duration, headerName, identifier, isLoopbackHost } from "../../http/schema-kit/fields";
-import { SECRET_REF_PATTERN } from "../../http/schema-kit/secrets";
+import { SECRET_REF_PATTERN, VAULT_REF_PATTERN } from "../../http/schema-kit/secrets";
 
 export const PROVIDER_KINDS = ["openai", "anthropic", "azure", "local", "openai_compatible"] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -28,9 +28,6 @@ const DEFAULT_ENDPOINTS: Partial<Record<ProviderKind, string>> = {
 
 export const ROUTING_STRATEGIES = ["priority", "round_robin", "weighted", "cost_optimized", "latency_optimized"] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
-
-/** `vault:<provider>`: the calling consumer's tenant's credential, named as the vault stores provider names. */
-export const VAULT_KEY_PATTERN = /^vault:([a-z0-9_-]{1,64})$/;
 
 /** Headers a provider's `headers` may not set: they frame the message, or the gateway sets them. */
 const RESERVED_PROVIDER_HEADERS = new Set([
@@ -76,7 +73,7 @@ const providerEndpoint = z
 const providerKey = z
   .string()
   .refine(
-    (value) => SECRET_REF_PATTERN.test(value) || VAULT_KEY_PATTERN.test(value),
+    (value) => SECRET_REF_PATTERN.test(value) || VAULT_REF_PATTERN.test(value),
     "must be a ${VAR} reference to a Worker secret, or vault:<provider> (1-64 lower-case letters, digits, '_' or '-'); the config store never holds a key",
   )
   .describe(
