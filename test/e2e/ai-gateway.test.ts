@@ -226,19 +226,22 @@ describe("spreading", () => {
     routes: [{ id: "spread", path: "/spread/*", ai: true, strip_prefix: true }],
   });
 
+  /** How many of `requests` requests each provider got under `strategy`. */
+  async function spread(strategy: string, requests: number): Promise<number[]> {
+    await saveConfig(spreadConfig(strategy));
+    for (let i = 0; i < requests; i++) expect((await post("/spread/v1/chat/completions", chat())).status).toBe(200);
+    return ["spread-a", "spread-b"].map((name) => provider.callsTo(`${strategy}-${name}`).length);
+  }
+
   it("round_robin takes the providers in turn", async () => {
-    await saveConfig(spreadConfig("round_robin"));
-    for (let i = 0; i < 8; i++) expect((await post("/spread/v1/chat/completions", chat())).status).toBe(200);
-    // The dev server may run more than one isolate, each with its own turn: both get some, none all.
-    const counts = ["spread-a", "spread-b"].map((name) => provider.callsTo(`round_robin-${name}`).length);
+    const counts = await spread("round_robin", 8);
     expect(counts[0]! + counts[1]!).toBe(8);
+    // The dev server may run more than one isolate, each with its own turn: both get some, none all.
     expect(Math.min(...counts)).toBeGreaterThan(0);
   });
 
   it("weighted sends to both providers, each request to one", async () => {
-    await saveConfig(spreadConfig("weighted"));
-    for (let i = 0; i < 40; i++) expect((await post("/spread/v1/chat/completions", chat())).status).toBe(200);
-    const counts = ["spread-a", "spread-b"].map((name) => provider.callsTo(`weighted-${name}`).length);
+    const counts = await spread("weighted", 40);
     expect(counts[0]! + counts[1]!).toBe(40);
     // Weight 1 against 3: the chance that either gets none in 40 draws is below 1e-4.
     expect(Math.min(...counts)).toBeGreaterThan(0);

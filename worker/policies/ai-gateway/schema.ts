@@ -14,7 +14,7 @@
  * `provider` and `endpoint`, and `endpoint` gets the provider's public API when it has one.
  */
 import { z } from "zod";
-import { duration, headerName, identifier, isLoopbackHost } from "../../http/schema-kit/fields";
+import { duration, headerName, identifier, isLoopbackHost, priority } from "../../http/schema-kit/fields";
 import { SECRET_REF_PATTERN, VAULT_REF_PATTERN } from "../../http/schema-kit/secrets";
 
 export const PROVIDER_KINDS = ["openai", "anthropic", "azure", "local", "openai_compatible"] as const;
@@ -123,15 +123,9 @@ const providerInput = z.strictObject({
     .max(1000)
     .default(1)
     .describe("Share of the requests under routing_strategy weighted, 1-1000. Default 1."),
-  priority: z
-    .number()
-    .int()
-    .min(-1_000_000)
-    .max(1_000_000)
-    .default(0)
-    .describe(
-      "Order under routing_strategy priority, and of the fallbacks: LOWER first (as DNS SRV, RFC 2782), ties in list order. Note: route priority is the other way round. Default 0.",
-    ),
+  priority: priority.describe(
+    "Order under routing_strategy priority, and of the fallbacks: LOWER first (as DNS SRV, RFC 2782), ties in list order. Note: route priority is the other way round. Default 0.",
+  ),
   cost_per_1k: z.number().min(0).optional().describe("USD per 1000 tokens: cost_optimized tries the cheapest first (unset: last)."),
   rate_limit: z.number().int().positive().optional().describe("Requests per minute."),
   timeout: duration
