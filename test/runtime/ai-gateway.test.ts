@@ -5,7 +5,7 @@
  * released (a provider that hangs).
  */
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
 import { admin, json, putConfig, send } from "./admin-harness";
 
@@ -65,6 +65,7 @@ describe("forwarding", () => {
         allowed_models: ["gpt-4o-mini", "claude-sonnet"],
       },
       middleware: { body_limit: { max_size: "64KB" } },
+      logging: { access_log: { enabled: true, fields: ["request_id", "status", "route", "upstream"] } },
       routes: [
         { id: "openai", path: "/ai/*", ai: { provider: "openai" }, strip_prefix: true },
         { id: "claude", path: "/claude/*", ai: { provider: "claude" }, strip_prefix: true },
@@ -97,6 +98,24 @@ describe("forwarding", () => {
     expect(echo.headers["x-request-id"]).toBe(res.headers.get("X-Request-Id"));
   });
 
+  it("logs the provider that answered as the upstream, never its key", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const res = await post("/claude/v1/messages", {
+        model: "claude-sonnet",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(res.status).toBe(200);
+      const lines = log.mock.calls.map((args) => args.map(String).join(" "));
+      const line = lines.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.route === "claude");
+      expect(line).toMatchObject({ status: 200, upstream: "claude" });
+      expect(lines.join("\n")).not.toContain(env.DEMO_API_KEY);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it("sends Anthropic's key in x-api-key with a default anthropic-version, Azure's in api-key", async () => {
     const anthropic = { model: "claude-sonnet", max_tokens: 100, messages: [{ role: "user", content: "Hi" }] };
     const claude = await (await post("/claude/v1/messages", anthropic, { Authorization: "Bearer client" })).json<Echo>();
@@ -127,6 +146,10 @@ describe("forwarding", () => {
     await refusal(await post("/ai/v1/chat/completions", { messages: [] }), 403, "ai_model_not_allowed");
     await refusal(await post("/ai/v1/chat/completions", "not json"), 403, "ai_model_not_allowed");
     await refusal(await post("/local/v1/chat/completions", chat()), 403, "ai_model_not_allowed");
+    // Without a body nothing is asked of a model: listing them passes.
+    const models = await send("https://gw.test/ai/v1/models");
+    expect(models.status).toBe(200);
+    expect((await models.json<Echo>()).url).toBe("https://api.openai.test/echo/v1/models");
   });
 
   it("refuses output limits and estimated prompts over max_tokens_per_request", async () => {

@@ -58,9 +58,12 @@ export async function readAiRequest(c: Context<AppEnv>, forwardPath: string, lim
   return { bytes, json, text, recognition: recognise(forwardPath, json) };
 }
 
-/** 403 `ai_model_not_allowed` unless the body's `model` is in `allowed` (when there is a list). */
+/**
+ * 403 `ai_model_not_allowed` unless the body's `model` is in `allowed` (when there is a list). A
+ * request without a body (`GET /v1/models`) asks no model for anything and passes.
+ */
 export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | undefined): void {
-  if (allowed === undefined) return;
+  if (allowed === undefined || request.bytes === null) return;
   const model = isRecord(request.json) ? request.json.model : undefined;
   if (typeof model !== "string")
     throw httpError("ai_model_not_allowed", "this route serves only the models it lists; the request names none");
