@@ -320,6 +320,12 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
  * provider. Both at once is refused rather than one silently winning: an operator who added
  * `ai` to a route with `upstream` must see that its traffic no longer reaches that upstream.
  */
+const AI_ROUTE_REFUSED_KEYS: readonly [string, string][] = [
+  ["credential", "an AI route sends each provider's own key: write api_key: vault:<provider> on the provider"],
+  ["timeout", "an AI route waits for providers as ai_gateway.request_timeout and providers[].timeout say"],
+  ["cache", "the response cache does not serve AI routes (ai_gateway.cache is to come)"],
+];
+
 function aiRouteIssues(route: Loose, providers: ReadonlySet<string>, aiGateway: Loose | undefined): { path: string[]; message: string }[] {
   const ai = route.ai as Loose | boolean | undefined;
   const on = ai !== undefined && ai !== false;
@@ -331,11 +337,9 @@ function aiRouteIssues(route: Loose, providers: ReadonlySet<string>, aiGateway: 
   if (route.upstream !== undefined) {
     issues.push({ path: ["upstream"], message: "a route with ai forwards to the AI gateway's providers, not to an upstream: keep one" });
   }
-  if (route.credential !== undefined) {
-    issues.push({
-      path: ["credential"],
-      message: "an AI route sends each provider's own key: write api_key: vault:<provider> on the provider",
-    });
+  // Keys of upstream routes the AI gateway does not read: refused rather than silently without effect.
+  for (const [key, message] of AI_ROUTE_REFUSED_KEYS) {
+    if (route[key] !== undefined && route[key] !== false) issues.push({ path: [key], message });
   }
   const pinned = typeof ai === "object" && ai !== null ? ai.provider : undefined;
   if (typeof pinned === "string" && !providers.has(pinned)) {

@@ -208,6 +208,8 @@ describe("refusals, each with its path", () => {
     ],
     [{ ai_gateway: { providers: [openai] }, routes: [{ ...aiRoute, credential: "openai" }] }, "routes[0].credential"],
     [{ routes: [{ id: "plain", path: "/p" }] }, "routes[0].upstream"],
+    [{ ai_gateway: { providers: [openai] }, routes: [{ ...aiRoute, timeout: "5s" }] }, "routes[0].timeout"],
+    [{ ai_gateway: { providers: [openai] }, routes: [{ ...aiRoute, cache: true }] }, "routes[0].cache"],
     [{ ai_gateway: { providers: [openai] }, routes: [{ ...aiRoute, ai: { provider: "${PROVIDER}" } }] }, "routes[0].ai.provider"],
   ])("%j at %s", (document, path) => {
     expect(issues(document as Record<string, unknown>).map((issue) => issue.path)).toContain(path);
