@@ -139,7 +139,8 @@ export interface MatchedRoute {
   id: string;
   /** What the steps after routing read of the route's config (the whole is config/schema.ts's RouteConfig). */
   config: {
-    readonly upstream: string;
+    /** Unset on a route served by the AI gateway (`ai`). */
+    readonly upstream?: string;
     readonly listener?: string;
     readonly forward_override_headers?: boolean;
     /** Milliseconds; replaces the upstream's `timeout` for this route's attempts. */

@@ -23,6 +23,7 @@ export type KeyStatus =
 const enforced: KeyStatus = { status: "enforced" };
 const ignored = (edge: string): KeyStatus => ({ status: "warned", edge, ignored: true });
 const warned = (edge: string): KeyStatus => ({ status: "warned", edge });
+const notYet: KeyStatus = { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" };
 
 const WASM_ONLY =
   "accepted; a built-in entry (jwt-auth, rate-limit, request-logger, request-validator) does not use it, and a WASM entry cannot run at the edge: every route naming one answers 503 plugin_unavailable";
@@ -74,7 +75,16 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   metrics: warned(
     "accepted and stored, not exported: metrics come in a later release (a Worker has no scrape port, and a metrics path on the gateway's own host would be public)",
   ),
-  ai_gateway: { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" },
+  ai_gateway: enforced,
+  "ai_gateway.providers[].model": warned("documentation only: each request names its model in its body, forwarded as sent"),
+  "ai_gateway.providers[].rate_limit": notYet,
+  "ai_gateway.providers[].health_path": notYet,
+  "ai_gateway.token_counting": notYet,
+  "ai_gateway.prompt_guard": notYet,
+  "ai_gateway.cache": notYet,
+  "ai_gateway.quotas": notYet,
+  "ai_gateway.security": notYet,
+  "ai_gateway.security.max_tokens_per_request": enforced,
   graphql: enforced,
 };
 

@@ -93,7 +93,7 @@ describe("a stored document with references, resolved by an isolate", () => {
     expect(config.routes.map((route) => route.auth ?? route.cors)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it("a route's rate-limit override unset: that route alone; a block the edge does not enforce: no route", () => {
+  it("a route's rate-limit override unset: that route alone; the AI gateway's field: its routes alone", () => {
     const document = {
       ...DOCUMENT,
       rate_limit: { default: { requests_per_minute: 600 }, routes: { open: { requests_per_minute: "${OPEN_RPM}" } } },
@@ -104,6 +104,18 @@ describe("a stored document with references, resolved by an isolate", () => {
       { path: "rate_limit.routes.open.requests_per_minute", scopes: [{ kind: "route", id: "open" }] },
       { path: "ai_gateway.providers[0].base_url", scopes: [] },
     ]);
+    const withAiRoute = {
+      ...document,
+      routes: [...(document.routes as object[]), { id: "chat", path: "/ai/*", ai: { provider: "openai" }, strip_prefix: true }],
+    };
+    const aiRefused = resolvedConfig(withAiRoute, ALL_SET);
+    expect(aiRefused.unresolved.at(-1)).toMatchObject({
+      path: "ai_gateway.providers[0].base_url",
+      scopes: [{ kind: "route", id: "chat" }],
+    });
+    expect(aiRefused.config.ai_gateway?.enabled).toBe(false);
+    expect(aiRefused.config.routes.at(-1)).toMatchObject({ id: "chat", ai: {} });
+    expect(aiRefused.config.routes.at(-1)!.strip_prefix).toBe(false);
     expect(config.rate_limit?.routes).toEqual({});
     expect(config.routes[1]!.cors).toBeUndefined();
     expect(config.routes[0]!.auth).toBeDefined();

@@ -31,12 +31,17 @@ type Loose = Record<string, unknown>;
 type Parsed = ReturnType<typeof configSchema.safeParse>;
 
 /** Blocks the edge accepts without enforcing: a field of theirs that cannot be resolved refuses no request. */
-const NOT_ENFORCED: readonly unknown[] = ["ai_gateway", "graphql", "metrics"];
+const NOT_ENFORCED: readonly unknown[] = ["graphql", "metrics"];
 /** Read outside the pipeline (the admin API, the audit jobs); they hold no references, and are never removed. */
 const NEVER_REMOVED: readonly unknown[] = ["admin", "audit"];
 
-/** What a route keeps when it is refused: what matching and the other blocks' references need. */
+/** What a route keeps when it is refused: what matching and the other blocks' references need (an AI route's `ai` as `true`). */
 const SKELETON_ROUTE_KEYS: readonly string[] = ["id", "upstream", "priority", ...(MATCHING_FIELDS as string[])];
+
+function skeletonRoute(route: Loose): Loose {
+  const skeleton = Object.fromEntries(Object.entries(route).filter(([name]) => SKELETON_ROUTE_KEYS.includes(name)));
+  return route.ai !== undefined && route.ai !== false ? { ...skeleton, ai: true } : skeleton;
+}
 
 const isUnder = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]) => prefix.every((key, index) => path[index] === key);
 
@@ -78,6 +83,7 @@ function routesNaming(document: Loose, name: unknown): VariableScope[] {
 }
 
 const routeScope = (route: Loose | undefined): VariableScope => ({ kind: "route", id: String(route?.id) });
+const isAiRoute = (route: Loose | undefined): boolean => route?.ai !== undefined && route.ai !== false;
 
 /** Who cannot be served without the field at `path`. */
 function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[] {
@@ -87,6 +93,8 @@ function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[
   if (block === "upstreams" && typeof index === "number") return [{ kind: "upstream", name: String(item("upstreams")?.name) }];
   if (block === "plugins" && typeof index === "number") return routesNaming(document, item("plugins")?.name);
   if (block === "rate_limit" && index === "routes" && typeof key === "string") return [{ kind: "route", id: key }];
+  // The AI gateway's providers and checks serve the routes with `ai` only.
+  if (block === "ai_gateway") return ((document.routes as Loose[] | undefined) ?? []).filter(isAiRoute).map(routeScope);
   if (NOT_ENFORCED.includes(block)) return [];
   return [{ kind: "global" }];
 }
@@ -114,17 +122,15 @@ function degrade(document: Loose, failing: readonly (readonly PropertyKey[])[]):
     else if (NEVER_REMOVED.includes(block))
       throw new Error(`${formatPath(path)} is not valid, and admin and audit are never served without it`);
     else if (block === "middleware" && typeof index === "string") delete middleware[index];
+    // Its routes are refused (scopesOf) and reduced to `ai: true`, which a disabled gateway accepts without providers.
+    else if (block === "ai_gateway") result.ai_gateway = { enabled: false };
     else delete result[block as string];
   }
   if (document.middleware !== undefined) result.middleware = middleware;
   if (result.rate_limit !== undefined && rateLimit?.routes !== undefined) result.rate_limit = { ...rateLimit, routes: overrides };
   if (Array.isArray(document.plugins)) result.plugins = document.plugins.filter((_entry, index) => !plugins.has(index));
   if (Array.isArray(document.routes)) {
-    result.routes = (document.routes as Loose[]).map((route) =>
-      global || routeIds.has(String(route?.id))
-        ? Object.fromEntries(Object.entries(route).filter(([name]) => SKELETON_ROUTE_KEYS.includes(name)))
-        : route,
-    );
+    result.routes = (document.routes as Loose[]).map((route) => (global || routeIds.has(String(route?.id)) ? skeletonRoute(route) : route));
   }
   if (Array.isArray(document.upstreams)) {
     result.upstreams = (document.upstreams as Loose[]).map((upstream) =>

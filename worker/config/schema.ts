@@ -11,10 +11,11 @@
 import { z } from "zod";
 import { auditSchema } from "../audit/schema";
 import { routeTargetSchema, upstreamTargetSchema } from "../gateway/schema";
-import { endpointUrl } from "../gateway/upstream-url";
-import { isLoopbackHost, identifier, secretRef } from "../http/schema-kit/fields";
+import { endpointUrl } from "../http/upstream-url";
+import { isLoopbackHost } from "../http/schema-kit/fields";
 import { authFailureLimitSchema } from "../limits/schema";
 import { loggingSchema, metricsSchema, tracingSchema } from "../observability/schema";
+import { aiGatewaySchema, routeAiSchema } from "../policies/ai-gateway/schema";
 import { authSchema, basicAuthSchema, routeAuthSchema } from "../policies/auth/schema";
 import { bodyLimitSchema } from "../policies/body-limit/schema";
 import { bulkheadSchema } from "../policies/bulkhead/schema";
@@ -71,6 +72,7 @@ export const routeSchema = routeTargetSchema.extend({
   credential: credentialRefSchema.optional(),
   graphql: routeGraphqlSchema.optional(),
   cache: routeCacheSchema.optional(),
+  ai: routeAiSchema.optional(),
 });
 
 export const upstreamSchema = upstreamTargetSchema.extend({
@@ -160,29 +162,6 @@ const adminSchema = z.strictObject({
 
 export type AdminAuthConfig = z.output<typeof adminAuthSchema>;
 
-const aiGatewaySchema = z.strictObject({
-  providers: z
-    .array(
-      z.strictObject({
-        name: identifier,
-        api_key: secretRef.optional(),
-        credential: credentialRefSchema.optional(),
-        base_url: z.url().optional(),
-      }),
-    )
-    .default([]),
-  security: z
-    .strictObject({
-      prompt_injection_detection: z.boolean().default(false),
-      content_filtering: z.boolean().default(false),
-      pii_detection: z.boolean().default(false),
-      pii_action: z.enum(["mask", "block", "log"]).default("mask"),
-      max_tokens_per_request: z.number().int().positive().optional(),
-      max_tokens_per_minute: z.number().int().positive().optional(),
-    })
-    .optional(),
-});
-
 // ---------------------------------------------------------------- the whole config
 
 /** The document's blocks before the cross-block checks and the plugin resolution, which keep its output shape: what the normal form's fingerprint reads (normal-form.test.ts). */
@@ -197,7 +176,7 @@ export const configObject = z.strictObject({
   admin: adminSchema.optional().describe("The admin API (served under ADMIN_PREFIX, default /admin): on or off, and its logins."),
   ai_gateway: aiGatewaySchema
     .optional()
-    .describe("Loom's AI gateway: accepted and stored, not enforced by this release (a warning says so)."),
+    .describe('Loom\'s AI gateway: the providers the routes with `ai` forward to, and their checks (README "AI gateway").'),
   routes: z.array(routeSchema).default([]).describe('The routes, matched by priority, then specificity (README "Route matching").'),
   upstreams: z.array(upstreamSchema).default([]).describe("The origins routes forward to."),
   cors: loomCorsSchema
@@ -309,11 +288,11 @@ function conditionsKey(route: Loose): string {
 }
 
 /** Reports duplicates of `key` within a list; returns the set of names for reference checks. */
-function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, listPath: string): Set<string> {
+function checkUnique(ctx: z.RefinementCtx, items: Loose[], key: string, ...listPath: string[]): Set<string> {
   const seen = new Set<string>();
   items.forEach((item, index) => {
     const name = String(item[key]);
-    if (seen.has(name)) ctx.addIssue({ code: "custom", path: [listPath, index, key], message: `duplicate ${key} "${name}"` });
+    if (seen.has(name)) ctx.addIssue({ code: "custom", path: [...listPath, index, key], message: `duplicate ${key} "${name}"` });
     seen.add(name);
   });
   return seen;
@@ -337,6 +316,41 @@ function plainHttpEndpoint(upstream: Loose | undefined): string | undefined {
 }
 
 /**
+ * A route goes either to an upstream or through the AI gateway, and `ai.provider` names a
+ * provider. Both at once is refused rather than one silently winning: an operator who added
+ * `ai` to a route with `upstream` must see that its traffic no longer reaches that upstream.
+ */
+const AI_ROUTE_REFUSED_KEYS: readonly [string, string][] = [
+  ["credential", "an AI route sends each provider's own key: write api_key: vault:<provider> on the provider"],
+  ["timeout", "an AI route waits for providers as ai_gateway.request_timeout and providers[].timeout say"],
+  ["cache", "the response cache does not serve AI routes (ai_gateway.cache is to come)"],
+];
+
+function aiRouteIssues(route: Loose, providers: ReadonlySet<string>, aiGateway: Loose | undefined): { path: string[]; message: string }[] {
+  const ai = route.ai as Loose | boolean | undefined;
+  const on = ai !== undefined && ai !== false;
+  if (!on)
+    return route.upstream === undefined
+      ? [{ path: ["upstream"], message: "a route needs upstream (or ai, to go through the AI gateway)" }]
+      : [];
+  const issues: { path: string[]; message: string }[] = [];
+  if (route.upstream !== undefined) {
+    issues.push({ path: ["upstream"], message: "a route with ai forwards to the AI gateway's providers, not to an upstream: keep one" });
+  }
+  // Keys of upstream routes the AI gateway does not read: refused rather than silently without effect.
+  for (const [key, message] of AI_ROUTE_REFUSED_KEYS) {
+    if (route[key] !== undefined && route[key] !== false) issues.push({ path: [key], message });
+  }
+  const pinned = typeof ai === "object" && ai !== null ? ai.provider : undefined;
+  if (typeof pinned === "string" && !providers.has(pinned)) {
+    issues.push({ path: ["ai", "provider"], message: `provider "${pinned}" is not defined in ai_gateway.providers` });
+  } else if (pinned === undefined && providers.size === 0 && aiGateway?.enabled !== false) {
+    issues.push({ path: ["ai"], message: "ai_gateway.providers is empty: this route would have nowhere to go" });
+  }
+  return issues;
+}
+
+/**
  * Checks across blocks: unique names, references that resolve, routes that can match. They run
  * even when other fields are invalid (`when`), so one response lists every problem; the data
  * may then be partly unparsed, hence the loose reads.
@@ -351,7 +365,12 @@ function crossReferences(config: Loose, ctx: z.RefinementCtx): void {
   const validation = (config.middleware as Loose | undefined)?.request_validation as Loose | undefined;
   const allowed = Array.isArray(validation?.allowed_methods) ? new Set(validation.allowed_methods) : undefined;
   const matchKeys = new Map<string, string>();
+  const aiGateway = config.ai_gateway as Loose | undefined;
+  const providerNames = checkUnique(ctx, list(aiGateway?.providers), "name", "ai_gateway", "providers");
   routes.forEach((route, index) => {
+    aiRouteIssues(route, providerNames, aiGateway).forEach(({ path, message }) =>
+      ctx.addIssue({ code: "custom", path: ["routes", index, ...path], message }),
+    );
     if (typeof route.upstream === "string" && !upstreamNames.has(route.upstream)) {
       ctx.addIssue({
         code: "custom",

@@ -10,8 +10,9 @@
  * config/resolved-config.ts decides that with the schema. Refused, by path, where a variable
  * could move traffic or change who may administer the gateway (config/schema.ts):
  * - the fields that decide matching and a route's identity: a route's `id`, `path`, `host`,
- *   `methods`, `headers`, `query_params`, `priority`, `upstream`, `listener`, its plugin names,
- *   and the names of upstreams, listeners and plugin entries that routes refer to;
+ *   `methods`, `headers`, `query_params`, `priority`, `upstream`, `listener`, `ai.provider`, its
+ *   plugin names, and the names of upstreams, listeners, plugin entries and AI providers that
+ *   routes refer to;
  * - request expressions (`rate_limit.key`, `consistent_hash.hash_key`), which read `${client_ip}`;
  * - `admin` (its password is a secret field) and `audit`: read outside the request pipeline, by
  *   the admin API and the audit jobs, which must never depend on a variable being set.
@@ -53,6 +54,9 @@ export function referenceKind(path: ConfigPath, document: Loose): ReferenceKind 
   if (block === "routes" && field === "plugins") return path.length === 4 || path[4] === "name" ? "literal" : "value";
   if (block === "routes" && ROUTE_LITERALS.includes(field) && path.length === 3) return "literal";
   if ((block === "upstreams" || block === "listeners" || block === "plugins") && field === "name" && path.length === 3) return "literal";
+  // What an AI route names, and the names it can name.
+  if (block === "routes" && field === "ai" && path[3] === "provider") return "literal";
+  if (block === "ai_gateway" && path[1] === "providers" && path[3] === "name" && path.length === 4) return "literal";
   if (block === "plugins" && field === "config")
     return CONFIGURED_BUILT_INS.includes(entryName(document, "plugins", path[1])) ? "value" : "opaque";
   if (block === "admin" || block === "audit") return "literal";

@@ -3,13 +3,14 @@
  * gateway that mean nothing at the edge (each says what the edge does instead), secrets that
  * are not set, and blocks that this release accepts but does not enforce yet.
  */
+import { securityConfigured } from "../policies/ai-gateway/schema";
 import type { JwtAuthConfig } from "../policies/auth/schema";
 import type { Config } from "./schema";
 import { resolveUpstreams } from "../gateway/endpoint-variables";
-import { endpointUrl } from "../gateway/upstream-url";
+import { endpointUrl } from "../http/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { referenceKind, scopeText, type UnresolvedField } from "./variable-fields";
-import { KEY_STATUS, tablePath } from "./key-status";
+import { KEY_STATUS, keyStatus, tablePath } from "./key-status";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otlpTracesUrl } from "../observability/otlp-endpoint";
@@ -34,11 +35,24 @@ function leafPaths(node: unknown, path: (string | number)[] = []): (string | num
   return [];
 }
 
+/** Paths of the values a document sets: its scalars and lists (a list is one value). */
+function valuePaths(node: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (node === null || typeof node !== "object" || Array.isArray(node)) return path.length > 0 ? [path] : [];
+  return Object.entries(node).flatMap(([key, value]) => valuePaths(value, [...path, key]));
+}
+
 export function edgeWarnings(document: Record<string, unknown>, config: Config, env: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   for (const path of leafPaths(document)) {
     const entry = KEY_STATUS[tablePath(path)];
     if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
+    else if (entry?.status === "not yet")
+      warnings.push(`${formatPath(path)}: accepted and stored, but not enforced by this release of Loom Edge`);
+  }
+  for (const path of valuePaths(document)) {
+    if (keyStatus(tablePath(path))?.status === "not yet") {
+      warnings.push(`${formatPath(path)}: accepted and stored, but not enforced by this release of Loom Edge`);
+    }
   }
   for (const { path, variable } of findSecretRefs(document)) {
     if (referenceKind(path, document) !== "secret") continue; // endpoints and other values: below
@@ -119,13 +133,13 @@ export function edgeWarnings(document: Record<string, unknown>, config: Config, 
     );
   }
   warnings.push(...bulkheadWarnings(config));
-  const notEnforced: [unknown, string][] = [
-    [config.ai_gateway?.security, "ai_gateway.security"],
-    [config.metrics, "metrics"],
-  ];
-  for (const [block, name] of notEnforced) {
-    if (block !== undefined) warnings.push(`${name}: accepted and stored, but not enforced by this release of Loom Edge`);
+  // An unedited Loom file must not look protected: its checks apply only to routes with `ai`.
+  if (config.ai_gateway && securityConfigured(config.ai_gateway.security) && !config.routes.some((route) => route.ai !== undefined)) {
+    warnings.push(
+      "ai_gateway.security: no route has `ai`, so it protects nothing; send AI traffic through the AI gateway with `ai: true` (or `ai: { provider }`) on its route",
+    );
   }
+  if (config.metrics !== undefined) warnings.push("metrics: accepted and stored, but not enforced by this release of Loom Edge");
   return warnings;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Upstream endpoints with `${VAR}` references (`"${BACKEND_HOST}:${BACKEND_PORT}"`), resolved from
- * the Worker's environment and checked with the rule of a literal endpoint (upstream-url.ts).
+ * the Worker's environment and checked with the rule of a literal endpoint (http/upstream-url.ts).
  * The admin API runs this when a config is saved (an unset variable is a warning, a set one whose
  * value makes no valid endpoint is refused, by path); every isolate runs it
  * once per config version when it compiles the config, since an isolate's environment does not
@@ -15,7 +15,7 @@
  */
 import { resolveVariables, variablesIn } from "../http/schema-kit/variables";
 import type { UpstreamTarget } from "./schema";
-import { endpointProblem } from "./upstream-url";
+import { endpointProblem } from "../http/upstream-url";
 
 /** An endpoint and the address it resolved to (undefined: the endpoint has no variables). */
 export type AddressedEndpoint = UpstreamTarget["endpoints"][number] & { address?: string };

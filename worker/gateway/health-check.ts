@@ -1,12 +1,12 @@
 /**
  * An upstream's `health_check` as its CircuitBreaker object takes it (durable-objects/health-check.ts),
  * compiled once per config: each endpoint's check URL is built like a forwarded request's
- * (upstream-url.ts), so the path can only follow the endpoint's origin and base path. A
+ * (http/upstream-url.ts), so the path can only follow the endpoint's origin and base path. A
  * templated endpoint is checked at its resolved address and known by its written name.
  */
 import type { HealthCheckSpec } from "../../durable-objects/health-check";
 import { addressOf, type AddressedUpstream } from "./endpoint-variables";
-import { parseEndpoint, upstreamUrl } from "./upstream-url";
+import { parseEndpoint, upstreamUrl } from "../http/upstream-url";
 
 export function healthCheckSpec({
   endpoints,

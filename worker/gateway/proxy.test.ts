@@ -7,7 +7,7 @@ import { gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { proxy, type Fetcher, type ProxyOptions } from "./proxy";
 import { rawRequest } from "../http/raw-request.test-helper";
 import { compileRouter, routeMatch } from "./router";
-import { parseEndpoint, upstreamUrl, withoutQueryParams } from "./upstream-url";
+import { parseEndpoint, upstreamUrl, withoutQueryParams } from "../http/upstream-url";
 
 // ---------------------------------------------------------------- a fake origin and a small gateway
 

@@ -4,7 +4,7 @@
  *
  * - The upstream's balancer (load-balancer.ts, one per upstream and per compiled config) gives
  *   the order to try the endpoints the circuit has not ejected.
- * - The URL is built by upstream-url.ts: the client's path can never change scheme, host or
+ * - The URL is built by http/upstream-url.ts: the client's path can never change scheme, host or
  *   port. Headers are cleaned by headers.ts, both ways, with rules built once per config: the
  *   gateway credentials named in the options (`gatewayCredentials` of the auth policy) are never
  *   forwarded, neither as headers nor in the query, nor in an underscore spelling; method and
@@ -15,7 +15,7 @@
  *   never followed (`redirect: "manual"`).
  * - `timeout` (the route's, when it sets one, else the upstream's) bounds each attempt's wait for the response headers (504 `upstream_timeout`)
  *   and then every wait for a body chunk (the client's stream errors), never the whole body:
- *   a long download or event stream that keeps sending is not cut (attempt-deadline.ts). A
+ *   a long download or event stream that keeps sending is not cut (http/attempt-deadline.ts). A
  *   body of declared length up to 64 KB, too small to be a stream, is passed natively and must
  *   end within `timeout` of its headers. A
  *   connection failure is 502 `upstream_unavailable`. Neither error says which endpoint failed
@@ -31,16 +31,17 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { AttemptDeadline } from "./attempt-deadline";
-import { contentLength, forwardedBody } from "../http/body";
+import { AttemptDeadline } from "../http/attempt-deadline";
+import { forwardedBody } from "../http/body";
 import { httpError } from "../http/errors";
 import { headerScan } from "../http/header-scan";
-import { forClient, forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
+import { forUpstream, upstreamHeaderRules, type UpstreamHeaderOptions } from "../http/headers";
 import { targetOf } from "../http/request-target";
+import { clientResponse } from "../http/upstream-response";
 import { loadBalancer, type LoadBalancer } from "./load-balancer";
 import { abortableSleep, retryPlan, type RetryPlan } from "./retry";
 import { addressOf, type AddressedUpstream } from "./endpoint-variables";
-import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "./upstream-url";
+import { parseEndpoint, upstreamUrl, withoutQueryParams, type UpstreamEndpoint } from "../http/upstream-url";
 
 /** Sends one upstream request. The default is the runtime's `fetch`; tests pass a fake origin. */
 export type Fetcher = (request: Request) => Promise<Response>;
@@ -71,14 +72,6 @@ export interface ProxyOptions extends UpstreamHeaderOptions {
 /** RFC 9110 §9.2.2. */
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
-/**
- * Bodies of a declared length up to this size are passed on natively, bounded as a whole by
- * `timeout` from their headers: watching every chunk in JS costs about half a millisecond of CPU
- * per response (measured with `npm run bench`), and a body this small is no long stream.
- */
-const NATIVE_BODY_MAX = 64 * 1024;
-/** Statuses whose responses never carry content (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 interface UpstreamPool {
   name: string;
@@ -128,7 +121,7 @@ export const proxy = (upstreams: AddressedUpstream[], options: ProxyOptions = {}
   return async function proxy(c) {
     const route = c.get("route");
     if (!route) throw new Error("proxy: no matched route; routeMatch must run first");
-    const pool = pools.get(route.config.upstream);
+    const pool = pools.get(route.config.upstream ?? "");
     if (!pool) throw new Error(`proxy: route ${route.id} names an unknown upstream`);
 
     const incoming = c.req.raw;
@@ -219,90 +212,4 @@ function usableEndpoints(pool: UpstreamPool, circuits: ProxyOptions["circuits"])
   if (healthy.length === 0 || healthy.length === pool.names.length) return pool.all;
   const names = new Set(healthy);
   return pool.all.filter((index) => names.has(pool.names[index]!));
-}
-
-/**
- * The upstream's response for the client: cleaned headers, a streaming body watched by the
- * attempt's deadline (idle gaps) and capped in size.
- */
-function clientResponse(upstream: Response, method: string, maxSize: number, deadline: AttemptDeadline): Response {
-  deadline.responded();
-  const init = { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers };
-  if (method === "HEAD" || !upstream.body) {
-    deadline.stop();
-    return cleaned(new Response(upstream.body, init));
-  }
-  if (NULL_BODY_STATUSES.has(upstream.status)) {
-    deadline.stop();
-    void upstream.body.cancel();
-    return cleaned(new Response(null, init));
-  }
-  const length = contentLength(upstream.headers);
-  if (length !== undefined && length > maxSize) {
-    deadline.stop();
-    void upstream.body.cancel();
-    throw httpError("upstream_response_too_large");
-  }
-  // With an identity body and a declared length within the limit, HTTP framing already bounds
-  // the body (the runtime reads exactly Content-Length bytes), so the byte count is skipped. A
-  // compressed body is counted: the runtime decompresses it, and its decoded size is what
-  // could be huge.
-  const encoding = upstream.headers.get("content-encoding");
-  const bounded = length !== undefined && (encoding === null || encoding === "identity");
-  if (bounded && length <= NATIVE_BODY_MAX) {
-    deadline.boundWhole();
-    return cleaned(new Response(upstream.body, init));
-  }
-  return cleaned(new Response(watched(upstream.body, deadline, bounded ? Infinity : maxSize), init));
-}
-
-/** The response with its own copy of the upstream's headers, cleaned for the client in place. */
-function cleaned(response: Response): Response {
-  forClient(response.headers);
-  return response;
-}
-
-/**
- * The body, read from the upstream only as the client asks for it (no read-ahead), so the
- * deadline times the upstream's silences and never the client's slowness. It errors (is cut
- * off) when the deadline expires or as soon as more than `limit` bytes have passed: one stream
- * for both.
- */
-function watched(body: ReadableStream<Uint8Array>, deadline: AttemptDeadline, limit: number): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let seen = 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        deadline.onExpire = () => controller.error(new Error("upstream response body idle for longer than timeout"));
-      },
-      async pull(controller) {
-        deadline.wait();
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          // The upstream failed mid-body, or the deadline aborted it.
-          deadline.stop();
-          throw error;
-        }
-        deadline.arrived();
-        if (chunk.done) {
-          deadline.stop();
-          return controller.close();
-        }
-        seen += chunk.value.byteLength;
-        if (seen <= limit) return controller.enqueue(chunk.value);
-        deadline.stop();
-        controller.error(new Error("upstream response exceeds max_response_size"));
-        await reader.cancel();
-      },
-      // The client went away.
-      cancel(reason) {
-        deadline.stop();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

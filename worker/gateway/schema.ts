@@ -4,10 +4,10 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { boundedDuration, duration, headerName, httpMethod, identifier, routePath, size } from "../http/schema-kit/fields";
+import { boundedDuration, duration, headerName, httpMethod, identifier, priority, routePath, size } from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
 import { normalizePath } from "../http/normalize";
-import { endpointProblem } from "./upstream-url";
+import { endpointProblem } from "../http/upstream-url";
 import { variablesIn } from "../http/schema-kit/variables";
 
 const positiveDuration = duration.refine((ms) => ms > 0, "must be longer than 0");
@@ -196,16 +196,12 @@ export const routeTargetSchema = z.strictObject({
   methods: z.array(httpMethod).min(1).optional(),
   headers: headerConditions,
   query_params: queryConditions,
-  priority: z
-    .number()
-    .int()
-    .min(-1_000_000)
-    .max(1_000_000)
-    .default(0)
-    .describe(
-      "Between routes that both match a request, the higher priority wins, before specificity. Default 0, from -1000000 to 1000000.",
-    ),
-  upstream: identifier,
+  priority: priority.describe(
+    "Between routes that both match a request, the higher priority wins, before specificity. Default 0, from -1000000 to 1000000.",
+  ),
+  upstream: identifier
+    .optional()
+    .describe("The upstream this route forwards to; required unless the route has `ai` (config/schema.ts checks)."),
   timeout: positiveDuration
     .optional()
     .describe(

@@ -52,6 +52,10 @@ export const ERROR_CATALOGUE = {
     status: 400,
     message: "the prompt asks for content this route does not forward; `rules` names the filters it matched",
   },
+  ai_token_limit: {
+    status: 400,
+    message: "the request asks for more tokens (its output limit or its estimated prompt) than this route allows per request",
+  },
 
   // ---------------------------------------------------------------- who may call
   tls_required: { status: 403, message: "this service is only available over HTTPS" },
@@ -65,12 +69,14 @@ export const ERROR_CATALOGUE = {
   cors_forbidden: { status: 403, message: "this cross-origin request is not allowed" },
   unauthorized: { status: 401, message: "valid credentials are required for this route" },
   route_not_allowed: { status: 403, message: "these credentials are not allowed on this route" },
+  ai_model_not_allowed: { status: 403, message: "this route does not serve the model the request names" },
   too_many_auth_failures: { status: 429, message: "too many failed authentications from this address; retry later" },
   auth_unavailable: { status: 503, message: "API keys cannot be checked right now; retry shortly" },
   rate_limited: { status: 429, message: "too many requests; retry later" },
   rate_limit_unavailable: { status: 503, message: "the rate limiter is unavailable; retry shortly" },
 
   // ---------------------------------------------------------------- the upstream and the vault
+  ai_gateway_disabled: { status: 503, message: "the AI gateway is turned off (ai_gateway.enabled: false)" },
   upstream_circuit_open: { status: 503, message: "the upstream is failing and requests to it are paused; retry later" },
   upstream_unhealthy: { status: 503, message: "every endpoint of the upstream fails its health check; retry later" },
   bulkhead_full: { status: 503, message: "the upstream has as many requests in flight as it accepts, and none can wait; retry later" },

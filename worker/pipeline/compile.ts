@@ -23,6 +23,7 @@ import {
   recordRouteMatch,
 } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
+import { aiGateway } from "../policies/ai-gateway";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { bulkhead } from "../policies/bulkhead";
@@ -154,7 +155,7 @@ function routePlugins(routes: RouteConfig[], documents: ReadonlyMap<string, unkn
  */
 function unresolvedUpstreams(names: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
   return async function unresolvedUpstreams(c, next) {
-    if (names.has(c.get("route")!.config.upstream)) throw httpError("variable_unavailable");
+    if (names.has(c.get("route")!.config.upstream ?? "")) throw httpError("variable_unavailable");
     return next();
   };
 }
@@ -264,6 +265,21 @@ function pipelineSteps(
   if (graphql) steps.push(graphql);
   steps.push(routePlugins(routes, documents));
   if (refused.size > 0) steps.push(unresolvedUpstreams(refused));
+  const credentials = gatewayCredentials(...routeAuth);
+  const credentialHeaders = [...credentials.credentialHeaders, ...identityHeaders];
+  // Where the proxy would run, for the routes with `ai` (the others pass on): after every access
+  // check, and before the response cache, which does not serve AI routes.
+  const ai = build("ai_gateway", () =>
+    aiGateway({
+      config: config.ai_gateway,
+      routes,
+      maxBodySize: middleware.body_limit?.max_size,
+      credentialHeaders,
+      credentialQueryParams: credentials.credentialQueryParams,
+      underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
+    }),
+  );
+  if (ai) steps.push(ai);
   const circuits = circuitBreaker({
     upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
   });
@@ -277,11 +293,10 @@ function pipelineSteps(
   ];
   // Last before the upstream call, so the plaintext exists only for requests that passed every check.
   if (routes.some((route) => route.credential)) upstreamSteps.push(credentialInjection({ routes }));
-  const credentials = gatewayCredentials(...routeAuth);
   upstreamSteps.push(
     proxy(served, {
       ...credentials,
-      credentialHeaders: [...credentials.credentialHeaders, ...identityHeaders],
+      credentialHeaders,
       injectedHeaders: routes.flatMap((route) => (route.credential ? [route.credential.header] : [])),
       underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
       circuits,

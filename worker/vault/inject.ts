@@ -11,7 +11,7 @@
  * - The plaintext lives for this request only: read and decrypted per request, never cached,
  *   dropped from the context once the upstream has answered, never logged.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { httpError } from "../http/errors";
 import { CredentialUnreadableError } from "./cipher";
@@ -34,6 +34,31 @@ interface Injection {
   after: string;
 }
 
+/**
+ * The calling consumer's tenant's secret for `provider`, decrypted for this request only (the
+ * caller must not keep it beyond the upstream call, nor log it). Refuses with 403
+ * `tenant_required` without a tenant (never a shared or another tenant's secret), 403
+ * `credential_missing` when the tenant stored none, 503 when the vault cannot be read.
+ */
+export async function tenantSecret(c: Context<AppEnv>, provider: string): Promise<string> {
+  const tenant = c.get("tenant");
+  if (!tenant) throw httpError("tenant_required");
+  let secret: string | undefined;
+  try {
+    secret = await readCredentialSecret(c.env, tenant, provider);
+  } catch (error) {
+    if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.get("requestId"), "gateway");
+    if (error instanceof CredentialUnreadableError) throw credentialUnavailable(error, c.get("requestId"), tenant, provider);
+    throw error;
+  }
+  if (secret === undefined) {
+    throw httpError("credential_missing", `your tenant has no credential for provider "${provider}", which this route needs`, {
+      extra: { provider },
+    });
+  }
+  return secret;
+}
+
 export const credentialInjection = (options: CredentialInjectionOptions): MiddlewareHandler<AppEnv> => {
   const byRoute = new Map<string, Injection>();
   for (const route of options.routes) {
@@ -48,23 +73,7 @@ export const credentialInjection = (options: CredentialInjectionOptions): Middle
   return async function credentialInjection(c, next) {
     const injection = byRoute.get(c.get("route")?.id ?? "");
     if (!injection) return next();
-    const tenant = c.get("tenant");
-    if (!tenant) {
-      throw httpError("tenant_required");
-    }
-    let secret: string | undefined;
-    try {
-      secret = await readCredentialSecret(c.env, tenant, injection.provider);
-    } catch (error) {
-      if (error instanceof VaultUnavailableError) throw vaultUnavailable(error, c.get("requestId"), "gateway");
-      if (error instanceof CredentialUnreadableError) throw credentialUnavailable(error, c.get("requestId"), tenant, injection.provider);
-      throw error;
-    }
-    if (secret === undefined) {
-      throw httpError("credential_missing", `your tenant has no credential for provider "${injection.provider}", which this route needs`, {
-        extra: { provider: injection.provider },
-      });
-    }
+    const secret = await tenantSecret(c, injection.provider);
     // Concatenation, not String#replace: a `$&` or `$'` in a secret must stay literal.
     const value = injection.before + secret + injection.after;
     const others = c.get("upstreamHeaders");

@@ -67,17 +67,3 @@ describe("the save-time warning", () => {
     expect(warningsOf(own)).toEqual([]);
   });
 });
-
-describe("ai_gateway.providers[].credential", () => {
-  it("takes the same reference", () => {
-    const result = validateConfig({ ai_gateway: { providers: [{ name: "openai", credential: "openai" }] } }, {});
-    expect(result.ok && result.config.ai_gateway?.providers[0]!.credential).toEqual({
-      provider: "openai",
-      header: "Authorization",
-      format: "Bearer {secret}",
-    });
-    expect(issues({ ai_gateway: { providers: [{ name: "openai", credential: "Not A Provider" }] } })[0]!.path).toBe(
-      "ai_gateway.providers[0].credential",
-    );
-  });
-});

@@ -69,6 +69,9 @@ export function isLoopbackHost(hostname: string): boolean {
   return name === "localhost" || name.endsWith(".localhost") || name === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
+/** An order between items (routes, AI providers), from -1000000 to 1000000, default 0; each field says which way it sorts. */
+export const priority = z.number().int().min(-1_000_000).max(1_000_000).default(0);
+
 /** A name: route ids, upstream and listener names, consumer ids and tenants. */
 export const identifier = z
   .string()

@@ -10,6 +10,13 @@ import { variableValue } from "./variables";
 /** A whole-string reference such as `${API_KEY_1}`. Upper-case, like environment variables. */
 export const SECRET_REF_PATTERN = /^\$\{([A-Z_][A-Z0-9_]*)\}$/;
 
+/**
+ * `vault:<provider>` (an AI provider's `api_key`): the calling consumer's tenant's credential,
+ * named as the vault stores provider names (vault/schema.ts). Here, beside `${VAR}`, because the
+ * request path reads it without loading the config schema (zod).
+ */
+export const VAULT_REF_PATTERN = /^vault:([a-z0-9_-]{1,64})$/;
+
 export class SecretUnavailableError extends Error {
   constructor(readonly variable: string) {
     super(`secret ${variable} is not set in the Worker environment`);

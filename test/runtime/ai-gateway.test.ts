@@ -1,0 +1,321 @@
+/**
+ * Routes with `ai` through the whole worker, the fake origin (test/support/fake-origin.ts)
+ * standing in for the providers: `/echo` shows what a provider received, `/flaky/<id>` answers
+ * with the status a test set and counts the requests it got, `/held/<id>` never answers until
+ * released (a provider that hangs).
+ */
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../worker/env";
+import { admin, json, putConfig, send } from "./admin-harness";
+
+interface Echo {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+/** Ids of this run, so the fake origin's counters start at 0. */
+const run = hex(4);
+const flaky = (name: string) => `https://${name}.test/flaky/${run}-${name}`;
+const setStatus = (name: string, status: number) => fetch(`https://origin.test/flaky-status/${run}-${name}/${status}`);
+const hits = async (name: string) => (await (await fetch(`https://origin.test/hits/${run}-${name}`)).json<{ hits: number }>()).hits;
+
+const chat = (body: Record<string, unknown> = {}) => ({
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "Say hello." }],
+  ...body,
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, envOverride?: Env) =>
+  send(`https://gw.test${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    env: envOverride,
+  });
+
+async function refusal(res: Response, status: number, error: string): Promise<Record<string, unknown>> {
+  const body = await res.json<Record<string, unknown>>();
+  expect({ status: res.status, error: body.error }).toEqual({ status, error });
+  return body;
+}
+
+describe("forwarding", () => {
+  beforeAll(async () => {
+    await putConfig({
+      ai_gateway: {
+        providers: [
+          {
+            name: "openai",
+            provider: "openai_compatible",
+            endpoint: "https://api.openai.test/echo",
+            api_key: "${DEMO_API_KEY}",
+            org_id: "org-7",
+            headers: { "X-Team": "search" },
+          },
+          { name: "claude", provider: "anthropic", endpoint: "https://api.anthropic.test/echo", api_key: "${DEMO_API_KEY}" },
+          { name: "azure", provider: "azure", endpoint: "https://azure.test/echo", api_key: "${DEMO_API_KEY}" },
+          { name: "unset", provider: "openai_compatible", endpoint: "https://unset.test/echo", api_key: "${AI_KEY_NOT_SET}" },
+          { name: "keyless", provider: "local", endpoint: "http://localhost:11434/echo" },
+        ],
+        max_tokens_per_request: 1000,
+        allowed_models: ["gpt-4o-mini", "claude-sonnet"],
+      },
+      middleware: { body_limit: { max_size: "64KB" } },
+      logging: { access_log: { enabled: true, fields: ["request_id", "status", "route", "upstream"] } },
+      routes: [
+        { id: "openai", path: "/ai/*", ai: { provider: "openai" }, strip_prefix: true },
+        { id: "claude", path: "/claude/*", ai: { provider: "claude" }, strip_prefix: true },
+        { id: "azure", path: "/azure/*", ai: { provider: "azure" }, strip_prefix: true },
+        { id: "unset", path: "/unset/*", ai: { provider: "unset" }, strip_prefix: true },
+        { id: "local", path: "/local/*", ai: { provider: "keyless", allowed_models: ["llama3"] }, strip_prefix: true },
+      ],
+    });
+  });
+
+  it("keeps the path after the prefix and the query, sends the body as it came, and the key from ${VAR}", async () => {
+    const body = JSON.stringify(chat());
+    const res = await post("/ai/v1/chat/completions?trace=1", body, {
+      Authorization: "Bearer the-clients-gateway-key",
+      "X-Api-Key": "client-key",
+      "Api-Key": "client-key-2",
+      X_Api_Key: "underscored",
+    });
+    expect(res.status).toBe(200);
+    const echo = await res.json<Echo>();
+    expect(echo.url).toBe("https://api.openai.test/echo/v1/chat/completions?trace=1");
+    expect(echo.method).toBe("POST");
+    expect(echo.body).toBe(body);
+    expect(echo.headers.authorization).toBe(`Bearer ${env.DEMO_API_KEY}`);
+    expect(echo.headers["openai-organization"]).toBe("org-7");
+    expect(echo.headers["x-team"]).toBe("search");
+    expect(echo.headers).not.toHaveProperty("x-api-key");
+    expect(echo.headers).not.toHaveProperty("api-key");
+    expect(echo.headers).not.toHaveProperty("x_api_key");
+    expect(echo.headers["x-request-id"]).toBe(res.headers.get("X-Request-Id"));
+  });
+
+  it("logs the provider that answered as the upstream, never its key", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const res = await post("/claude/v1/messages", {
+        model: "claude-sonnet",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Hi" }],
+      });
+      expect(res.status).toBe(200);
+      const lines = log.mock.calls.map((args) => args.map(String).join(" "));
+      const line = lines.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.route === "claude");
+      expect(line).toMatchObject({ status: 200, upstream: "claude" });
+      expect(lines.join("\n")).not.toContain(env.DEMO_API_KEY);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("sends Anthropic's key in x-api-key with a default anthropic-version, Azure's in api-key", async () => {
+    const anthropic = { model: "claude-sonnet", max_tokens: 100, messages: [{ role: "user", content: "Hi" }] };
+    const claude = await (await post("/claude/v1/messages", anthropic, { Authorization: "Bearer client" })).json<Echo>();
+    expect(claude.headers["x-api-key"]).toBe(env.DEMO_API_KEY);
+    expect(claude.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(claude.headers).not.toHaveProperty("authorization");
+    const own = await (await post("/claude/v1/messages", anthropic, { "anthropic-version": "2024-01-01" })).json<Echo>();
+    expect(own.headers["anthropic-version"]).toBe("2024-01-01");
+    const azure = await (await post("/azure/openai/deployments/d/chat/completions?api-version=2024-10-21", chat())).json<Echo>();
+    expect(azure.headers["api-key"]).toBe(env.DEMO_API_KEY);
+    expect(azure.headers).not.toHaveProperty("authorization");
+  });
+
+  it("sends no key to a provider without one, and never the client's", async () => {
+    const echo = await (
+      await post("/local/v1/chat/completions", chat({ model: "llama3" }), { Authorization: "Bearer client" })
+    ).json<Echo>();
+    expect(echo.headers).not.toHaveProperty("authorization");
+  });
+
+  it("answers 503 variable_unavailable when the provider's ${VAR} key is unset", async () => {
+    await refusal(await post("/unset/v1/chat/completions", chat()), 503, "variable_unavailable");
+  });
+
+  it("refuses a model outside the allow-list, or a body naming none; a route's list replaces the gateway's", async () => {
+    const other = await refusal(await post("/ai/v1/chat/completions", chat({ model: "gpt-5" })), 403, "ai_model_not_allowed");
+    expect(other.model).toBe("gpt-5");
+    await refusal(await post("/ai/v1/chat/completions", { messages: [] }), 403, "ai_model_not_allowed");
+    await refusal(await post("/ai/v1/chat/completions", "not json"), 403, "ai_model_not_allowed");
+    await refusal(await post("/local/v1/chat/completions", chat()), 403, "ai_model_not_allowed");
+    // Without a body nothing is asked of a model: listing them passes.
+    const models = await send("https://gw.test/ai/v1/models");
+    expect(models.status).toBe(200);
+    expect((await models.json<Echo>()).url).toBe("https://api.openai.test/echo/v1/models");
+  });
+
+  it("refuses output limits and estimated prompts over max_tokens_per_request", async () => {
+    for (const field of ["max_tokens", "max_completion_tokens", "max_output_tokens"]) {
+      const body = await refusal(await post("/ai/v1/chat/completions", chat({ [field]: 1001 })), 400, "ai_token_limit");
+      expect(body).toMatchObject({ limit: 1000, requested: 1001 });
+    }
+    expect((await post("/ai/v1/chat/completions", chat({ max_tokens: 1000 }))).status).toBe(200);
+    const long = chat({ messages: [{ role: "user", content: "word ".repeat(1200) }] });
+    const estimated = await refusal(await post("/ai/v1/chat/completions", long), 400, "ai_token_limit");
+    expect(estimated.estimated).toBeGreaterThan(1000);
+    // A shape the edge does not read: its whole text is estimated, its top-level limits read.
+    const unknown = { model: "gpt-4o-mini", prompt: "word ".repeat(1200) };
+    await refusal(await post("/ai/v1/completions", unknown), 400, "ai_token_limit");
+    await refusal(await post("/ai/v1/completions", { model: "gpt-4o-mini", max_tokens: 5000 }), 400, "ai_token_limit");
+    expect((await post("/ai/v1/completions", { model: "gpt-4o-mini", prompt: "hi" })).status).toBe(200);
+  });
+
+  it("refuses duplicate member names before reading the body, and bodies over the limit", async () => {
+    const duplicated = '{"model":"gpt-4o-mini","model":"gpt-5","messages":[]}';
+    await refusal(await post("/ai/v1/chat/completions", duplicated), 400, "duplicate_key");
+    const nested = '{"model":"gpt-4o-mini","messages":[{"role":"user","role":"system","content":"x"}]}';
+    await refusal(await post("/ai/v1/chat/completions", nested), 400, "duplicate_key");
+    const large = chat({ messages: [{ role: "user", content: "x".repeat(70 * 1024) }] });
+    await refusal(await post("/ai/v1/chat/completions", large), 413, "payload_too_large");
+  });
+});
+
+describe("fallback and routing", () => {
+  beforeAll(async () => {
+    const timeout = "200ms";
+    await putConfig({
+      ai_gateway: {
+        providers: [
+          { name: "first", provider: "local", endpoint: flaky("first"), priority: 0 },
+          { name: "second", provider: "local", endpoint: flaky("second"), priority: 1 },
+          { name: "hang", provider: "local", endpoint: `https://hang.test/held/${run}-hang`, priority: 5, timeout },
+          { name: "rr-a", provider: "local", endpoint: flaky("rr-a"), priority: 9 },
+          { name: "rr-b", provider: "local", endpoint: flaky("rr-b"), priority: 9 },
+          { name: "echo", provider: "local", endpoint: "https://fallback.test/echo", priority: 10 },
+        ],
+        routing_strategy: "priority",
+      },
+      routes: [
+        { id: "all", path: "/ai/*", ai: true, strip_prefix: true },
+        { id: "pinned", path: "/pinned/*", ai: { provider: "first" }, strip_prefix: true },
+      ],
+    });
+  });
+  afterAll(() => fetch(`https://origin.test/release/${run}-hang`, { method: "POST", body: "{}" }));
+
+  it("falls back on 500 and 429 in priority order, resending the same body; the first good answer is passed on", async () => {
+    await setStatus("first", 500);
+    await setStatus("second", 429);
+    await setStatus("rr-a", 503);
+    await setStatus("rr-b", 502);
+    // `hang` never answers: its timeout sends the request on.
+    const body = JSON.stringify(chat());
+    const res = await post("/ai/v1/chat/completions", body);
+    expect(res.status).toBe(200);
+    const echo = await res.json<Echo>();
+    expect(echo.url).toBe("https://fallback.test/echo/v1/chat/completions");
+    expect(echo.body).toBe(body);
+    expect([await hits("first"), await hits("second"), await hits("rr-a"), await hits("rr-b")]).toEqual([1, 1, 1, 1]);
+  });
+
+  it("uses the first provider that answers well, trying none after it", async () => {
+    await setStatus("first", 200);
+    const before = await hits("second");
+    const res = await post("/ai/v1/chat/completions", chat());
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^flaky .*first: 200$/);
+    expect(await hits("second")).toBe(before);
+  });
+
+  it("passes a 4xx other than 429 on without falling back", async () => {
+    await setStatus("first", 400);
+    const before = await hits("second");
+    expect((await post("/ai/v1/chat/completions", chat())).status).toBe(400);
+    expect(await hits("second")).toBe(before);
+  });
+
+  it("never falls back from a pinned provider: its 500 is the answer", async () => {
+    await setStatus("first", 500);
+    const before = await hits("second");
+    const res = await post("/pinned/v1/chat/completions", chat());
+    expect(res.status).toBe(500);
+    expect(await hits("second")).toBe(before);
+  });
+});
+
+describe("round robin and a disabled gateway", () => {
+  it("spreads requests over the providers in turn", async () => {
+    await putConfig({
+      ai_gateway: {
+        providers: [
+          { name: "spread-a", provider: "local", endpoint: flaky("spread-a") },
+          { name: "spread-b", provider: "local", endpoint: flaky("spread-b") },
+        ],
+        routing_strategy: "round_robin",
+      },
+      routes: [{ id: "all", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    for (let i = 0; i < 6; i++) expect((await post("/ai/v1/chat/completions", chat())).status).toBe(200);
+    expect([await hits("spread-a"), await hits("spread-b")]).toEqual([3, 3]);
+  });
+
+  it("answers 503 ai_gateway_disabled with enabled: false, contacting no provider", async () => {
+    await putConfig({
+      ai_gateway: { enabled: false, providers: [{ name: "off", provider: "local", endpoint: flaky("off") }] },
+      routes: [{ id: "all", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    await refusal(await post("/ai/v1/chat/completions", chat()), 503, "ai_gateway_disabled");
+    expect(await hits("off")).toBe(0);
+  });
+});
+
+describe("keys from the vault", () => {
+  const root = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+  const vaultEnv: Env = { ...env, VAULT_ROOT_KEY: root };
+  const tenantA = `ai-a-${run}`;
+  const tenantB = `ai-b-${run}`;
+  const secretA = `AiSecretOfTenantA${hex(12)}`;
+  const secretB = `AiSecretOfTenantB${hex(12)}`;
+  const keys: Record<string, string> = {};
+
+  async function consumerKey(id: string, tenant: string): Promise<string> {
+    expect((await admin("/consumers", json("POST", { id, tenant }))).status).toBe(201);
+    const issued = await admin(`/consumers/${id}/keys`, { method: "POST" });
+    return (await issued.json<{ key: string }>()).key;
+  }
+
+  beforeAll(async () => {
+    await putConfig({
+      middleware: { auth: { type: "api_key" } },
+      ai_gateway: {
+        providers: [{ name: "openai", provider: "openai_compatible", endpoint: "https://vault.test/echo", api_key: "vault:openai" }],
+      },
+      routes: [
+        { id: "ai", path: "/ai/*", ai: true, strip_prefix: true },
+        { id: "open", path: "/open/*", ai: true, strip_prefix: true, auth: "none" },
+      ],
+    });
+    keys.a = await consumerKey(`ai-app-a-${run}`, tenantA);
+    keys.b = await consumerKey(`ai-app-b-${run}`, tenantB);
+    for (const [tenant, secret] of [
+      [tenantA, secretA],
+      [tenantB, secretB],
+    ]) {
+      const stored = await admin(`/tenants/${tenant}/credentials/openai`, { ...json("PUT", { secret }), env: vaultEnv });
+      expect(stored.status).toBe(201);
+    }
+  });
+
+  it("sends each tenant its own key, never the client's", async () => {
+    const a = await (await post("/ai/v1/chat/completions", chat(), { "X-API-Key": keys.a! }, vaultEnv)).json<Echo>();
+    expect(a.headers.authorization).toBe(`Bearer ${secretA}`);
+    expect(a.headers).not.toHaveProperty("x-api-key");
+    const b = await (await post("/ai/v1/chat/completions", chat(), { "X-API-Key": keys.b! }, vaultEnv)).json<Echo>();
+    expect(b.headers.authorization).toBe(`Bearer ${secretB}`);
+  });
+
+  it("refuses 403 without a consumer, never falling back to another key", async () => {
+    const open = await post("/open/v1/chat/completions", chat(), {}, vaultEnv);
+    const text = await open.clone().text();
+    await refusal(open, 403, "tenant_required");
+    expect(text).not.toContain(secretA);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * # The AI gateway (issue 15): routes with `ai` forward to `ai_gateway.providers`
+ *
+ * One pipeline step, where the proxy would run for other routes (after IP rules, auth, rate
+ * limits, the body limit and the route's plugins: pipeline/compile.ts). For a route with `ai`:
+ *
+ * 1. `ai_gateway.enabled: false` → 503 `ai_gateway_disabled`.
+ * 2. The body is read once, whole, within the body limit (`middleware.body_limit.max_size`, else
+ *    1 MB; 413 beyond), so that a fallback can send the same bytes (request.ts). JSON with a
+ *    member named twice in an object is 400 `duplicate_key`.
+ * 3. The model allow-list (the route's `ai.allowed_models`, else `ai_gateway.allowed_models`;
+ *    403 `ai_model_not_allowed`) and `max_tokens_per_request` (400 `ai_token_limit`, on the
+ *    output limit asked for and on the estimated prompt) refuse before any provider is called.
+ * 4. The providers are tried in the `routing_strategy`'s order (routing.ts), or only the route's
+ *    pinned `ai.provider` (no fallback), and the answer streams back (forward.ts). The access
+ *    log's `upstream` is the provider that answered (or was tried last); keys are never logged.
+ *
+ * The path after the route's prefix is kept (with `strip_prefix: true`, `/ai/v1/chat/completions`
+ * reaches `<endpoint>/v1/chat/completions`), and so is the query.
+ *
+ * Libraries of the checks to come (not wired here): shapes/, pii/, prompt-injection/.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
+import { httpError } from "../../http/errors";
+import { upstreamHeaderRules, type UpstreamHeaderOptions } from "../../http/headers";
+import { forwardToProviders, type Fetcher, type ForwardRules } from "./forward";
+import { PROVIDER_KEY_HEADERS, providerTargets, type ProviderTarget } from "./providers";
+import { checkModel, checkTokenLimit, readAiRequest } from "./request";
+import { providerRouting, type ProviderRouting } from "./routing";
+import type { AiGatewayConfig, RouteAiConfig } from "./schema";
+
+export type { AiGatewayConfig, AiProvider, AiQuotas, AiSecurity, RouteAiConfig } from "./schema";
+export type { Fetcher } from "./forward";
+
+/** The body read when no body limit is configured: a prompt, even a long one, is well within it. */
+export const DEFAULT_AI_BODY_LIMIT = 1024 * 1024;
+
+export interface AiGatewayOptions extends UpstreamHeaderOptions {
+  config: AiGatewayConfig | undefined;
+  /** The routes of the config; only `id` and `ai` are read. */
+  routes: readonly { id: string; ai?: RouteAiConfig }[];
+  /** Largest body read, in bytes: `middleware.body_limit.max_size`; default DEFAULT_AI_BODY_LIMIT. */
+  maxBodySize?: number;
+  /** Query parameters that carry gateway credentials; removed before forwarding. */
+  credentialQueryParams?: readonly string[];
+  fetcher?: Fetcher;
+  /** A number in [0, 1): the weighted draw. Tests pass their own. */
+  random?: () => number;
+}
+
+interface AiRoute {
+  /** Every provider in strategy order, or the pinned one. */
+  routing: ProviderRouting;
+  allowedModels?: ReadonlySet<string>;
+}
+
+/** The step, or undefined when no route has `ai` (nothing compiled in). */
+export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> | undefined {
+  const { config } = options;
+  const aiRoutes = options.routes.filter((route) => route.ai !== undefined);
+  if (aiRoutes.length === 0) return undefined;
+  const enabled = config?.enabled ?? false;
+  const targets = providerTargets(config?.providers ?? [], config?.request_timeout ?? 30_000);
+  const random = options.random ?? Math.random;
+  const shared = providerRouting(config?.routing_strategy ?? "priority", targets, random);
+  const routes = new Map<string, AiRoute>();
+  for (const route of aiRoutes) {
+    const pinned = route.ai!.provider === undefined ? undefined : targets.find((target) => target.name === route.ai!.provider);
+    const allowed = route.ai!.allowed_models ?? config?.allowed_models;
+    routes.set(route.id, {
+      routing: pinned ? pinnedRouting(pinned, shared) : shared,
+      allowedModels: allowed ? new Set(allowed) : undefined,
+    });
+  }
+  const rules: ForwardRules = {
+    // The underscore spellings of the key headers are guarded too (`x_api_key` with underscores_in_headers).
+    headers: upstreamHeaderRules({ ...options, injectedHeaders: [...(options.injectedHeaders ?? []), ...PROVIDER_KEY_HEADERS] }),
+    credentialQueryParams: new Set(options.credentialQueryParams),
+    fetcher: options.fetcher ?? ((request) => fetch(request)),
+  };
+  const maxBodySize = options.maxBodySize ?? DEFAULT_AI_BODY_LIMIT;
+  const maxTokens = config?.security.max_tokens_per_request;
+
+  return async function aiGateway(c, next) {
+    const matched = c.get("route")!;
+    const route = routes.get(matched.id);
+    if (!route) return next();
+    if (!enabled) throw httpError("ai_gateway_disabled");
+    const request = await readAiRequest(c, matched.forwardPath, maxBodySize);
+    checkModel(request, route.allowedModels);
+    checkTokenLimit(request, maxTokens);
+    const order = route.routing.order();
+    if (order.length === 0) throw httpError("upstream_unavailable");
+    return forwardToProviders(c, order, route.routing, request.bytes, rules);
+  };
+}
+
+/** A route's own provider: always that one, no fallback; its measures still feed the shared averages. */
+function pinnedRouting(target: ProviderTarget, shared: ProviderRouting): ProviderRouting {
+  const order = [target];
+  return { order: () => order, measured: shared.measured };
+}
