@@ -21,6 +21,24 @@ function issues(document: Record<string, unknown>): { path: string; message: str
 const aiRoute = { id: "ai", path: "/ai/*", ai: true, strip_prefix: true };
 const openai = { name: "openai", provider: "openai", api_key: "${OPENAI_API_KEY}" };
 
+describe("ai_gateway of earlier releases", () => {
+  it("reads a provider's `credential` (a vault provider's name, or { provider }) as api_key vault:<provider>", () => {
+    const { config } = accepted({
+      ai_gateway: {
+        providers: [
+          { name: "openai", credential: "openai" },
+          { name: "anthropic", credential: { provider: "claude-team", header: "x-api-key" } },
+        ],
+      },
+    });
+    expect(config.ai_gateway?.providers.map((provider) => [provider.name, provider.api_key])).toEqual([
+      ["openai", "vault:openai"],
+      ["anthropic", "vault:claude-team"],
+    ]);
+    expect(config.ai_gateway?.providers[0]).not.toHaveProperty("credential");
+  });
+});
+
 describe("ai_gateway in Loom's code dialect", () => {
   it("loads `enabled: true` and every key of LOOM-CONFIG.md, with their defaults", () => {
     const { config } = accepted({
@@ -189,7 +207,8 @@ describe("refusals, each with its path", () => {
     [{ ai_gateway: { providers: [{ ...openai, headers: { "X-Bad": "a\r\nInjected: 1" } }] } }, "ai_gateway.providers[0].headers.X-Bad"],
     [{ ai_gateway: { providers: [{ ...openai, headers: { Host: "evil.test" } }] } }, "ai_gateway.providers[0].headers.Host"],
     [{ ai_gateway: { providers: [openai, { ...openai, api_key: undefined }] } }, "ai_gateway.providers[1].name"],
-    [{ ai_gateway: { providers: [{ ...openai, credential: "openai" }] } }, "ai_gateway.providers[0]"],
+    [{ ai_gateway: { providers: [{ ...openai, credential: "openai" }] } }, "ai_gateway.providers[0].credential"],
+    [{ ai_gateway: { providers: [{ name: "openai", credential: "Open AI" }] } }, "ai_gateway.providers[0].credential"],
     [{ ai_gateway: { routing_strategy: "fastest" } }, "ai_gateway.routing_strategy"],
     [{ ai_gateway: { security: { pii_action: "redact" } } }, "ai_gateway.security.pii_action"],
     [

@@ -109,6 +109,12 @@ const providerInput = z.strictObject({
   endpoint: providerEndpoint.optional(),
   base_url: providerEndpoint.optional().describe("Synonym of `endpoint`."),
   api_key: providerKey.optional(),
+  credential: z
+    .union([z.string(), z.looseObject({ provider: z.string() })])
+    .optional()
+    .describe(
+      "Earlier releases' way to name the tenant's vault credential (`credential: openai` or `{ provider: openai }`): read as `api_key: vault:openai`.",
+    ),
   org_id: headerValue.min(1).optional().describe("Sent as `OpenAI-Organization` (openai, openai_compatible, local)."),
   model: z
     .string()
@@ -145,13 +151,26 @@ type ProviderInput = z.output<typeof providerInput>;
  * A provider as the AI gateway reads it. Every kind is named by its synonym-free key, and
  * `endpoint` is always set (the kind's public API, or what the config wrote).
  */
-export interface AiProvider extends Omit<ProviderInput, "type" | "base_url" | "provider" | "endpoint"> {
+export interface AiProvider extends Omit<ProviderInput, "type" | "base_url" | "provider" | "endpoint" | "credential"> {
   provider: ProviderKind;
   endpoint: string;
 }
 
 const aiProviderSchema = providerInput.transform((input, ctx): AiProvider => {
-  const { type, base_url: baseUrl, provider, endpoint, ...rest } = input;
+  const { type, base_url: baseUrl, provider, endpoint, credential, ...rest } = input;
+  if (credential !== undefined) {
+    const name = typeof credential === "string" ? credential : credential.provider;
+    const key = `vault:${name}`;
+    if (rest.api_key !== undefined)
+      ctx.addIssue({ code: "custom", path: ["credential"], message: "credential and api_key both name the key: keep api_key" });
+    else if (!VAULT_REF_PATTERN.test(key))
+      ctx.addIssue({
+        code: "custom",
+        path: ["credential"],
+        message: "must name a vault provider: 1-64 lower-case letters, digits, '_' or '-'",
+      });
+    else rest.api_key = key;
+  }
   if (type !== undefined && provider !== undefined) {
     ctx.addIssue({ code: "custom", path: ["type"], message: "type is a synonym of provider: keep one" });
   }
