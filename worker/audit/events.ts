@@ -21,6 +21,7 @@ export const AUDIT_EVENTS = [
   "rate_limit",
   "admin_auth_failure",
   "graphql_refused",
+  "ai_check",
 ] as const;
 
 /** Recorded when the config has no `audit.events`: every event but route_match, which writes a row per route and window even when nothing is wrong. */

@@ -80,11 +80,9 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   "ai_gateway.providers[].rate_limit": notYet,
   "ai_gateway.providers[].health_path": notYet,
   "ai_gateway.token_counting": notYet,
-  "ai_gateway.prompt_guard": notYet,
   "ai_gateway.cache": notYet,
   "ai_gateway.quotas": notYet,
-  "ai_gateway.security": notYet,
-  "ai_gateway.security.max_tokens_per_request": enforced,
+  "ai_gateway.security.max_tokens_per_minute": notYet,
   graphql: enforced,
 };
 

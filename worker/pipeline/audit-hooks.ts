@@ -16,6 +16,7 @@
  *   route_match         per route (actor `gateway`, no IP: the row counts every caller)
  *   rate_limit          per counter and route (by the rate-limit policy, in the same windows)
  *   graphql_refused     per route, rule, operation name (bounded) and client block
+ *   ai_check            per route, rule (an id of the code), action and client block
  *
  * No aggregation key holds text the client chose, so a client cannot open a window (a row) per
  * request by varying what it sends: the route is the matched route's id (`unmatched` without
@@ -31,6 +32,7 @@ import type { Config } from "../config/schema";
 import type { AppEnv, Env } from "../env";
 import { clientBlock } from "../observability/client-block";
 import { EventWindows, type Occurrences, type WindowContext } from "../observability/event-windows";
+import type { AiCheckedEvent } from "../policies/ai-gateway";
 import type { AuthFailureEvent } from "../policies/auth";
 import type { GraphqlRefusedEvent } from "../policies/graphql";
 import type { RateLimitedEvent } from "../policies/rate-limit";
@@ -237,4 +239,35 @@ export function recordGraphqlRefused(refused: GraphqlRefusedEvent, c: Context<Ap
     userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
   };
   graphqlRefusals.note([keyed.route, keyed.rule, operationName ?? "", keyed.ip].join("\n"), keyed, slim(c));
+}
+
+const aiChecks = new EventWindows<AiCheckedEvent & { ip: string; userAgent: string }, RequestContext>({
+  sink: (checked, occurrences, c) =>
+    send(c, {
+      event: "ai_check",
+      actor: "anonymous",
+      action: checked.action,
+      target: checked.route ? `routes/${checked.route}` : "(overflow)",
+      ip: checked.ip,
+      userAgent: checked.userAgent,
+      details: { rule: checked.rule, counts: checked.counts ?? null, ...counted(occurrences) },
+    }),
+  windowMs: windowOf,
+  overflow: { route: "", rule: "(overflow)", action: "log", ip: "", userAgent: "" },
+  failureEvent: "ai_check_audit_failed",
+});
+
+/**
+ * The AI gateway's decisions (a block, a mask, a logged finding), set when the config records
+ * `ai_check`: the rule id (from the code: `pii`, `prompt_injection.<rule>`,
+ * `content_filter.<category>`, ...) and the counts by type, never a value or a text of the
+ * prompt. A window's row carries the counts of its first request and how many requests it counted.
+ */
+export function recordAiCheck(checked: AiCheckedEvent, c: Context<AppEnv>): void {
+  const keyed = {
+    ...checked,
+    ip: clientBlock(c.var.clientIp ?? ""),
+    userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
+  };
+  aiChecks.note([keyed.route, keyed.rule, keyed.action, keyed.ip].join("\n"), keyed, slim(c));
 }

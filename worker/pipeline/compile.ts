@@ -17,6 +17,7 @@ import { tracing } from "../observability/tracing";
 import {
   auditWanted,
   rateLimitAuditWindow,
+  recordAiCheck,
   recordAuthFailure,
   recordGraphqlRefused,
   recordRateLimited,
@@ -277,6 +278,7 @@ function pipelineSteps(
       credentialHeaders,
       credentialQueryParams: credentials.credentialQueryParams,
       underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
+      onChecked: auditWanted(config, "ai_check") ? recordAiCheck : undefined,
     }),
   );
   if (ai) steps.push(ai);

@@ -18,17 +18,23 @@
  * The path after the route's prefix is kept (with `strip_prefix: true`, `/ai/v1/chat/completions`
  * reaches `<endpoint>/v1/chat/completions`), and so is the query.
  *
- * Libraries of the checks to come (not wired here): shapes/, pii/, prompt-injection/.
+ * 5. Before any provider is called, the content checks of `ai_gateway.security` (checks/): prompt
+ *    injection, the content filter and PII, on every text the model reads; a refusal is 400, a
+ *    masked body is forwarded instead of the client's. With `pii_responses`, what the model
+ *    writes is masked too (response-checks.ts). Each finding is an `ai_check` audit fact.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { httpError } from "../../http/errors";
 import { upstreamHeaderRules, type UpstreamHeaderOptions } from "../../http/headers";
+import { compileAiChecks, type AiCheckEvent, type AiChecks } from "./checks";
+import { CONTENT_CATEGORIES } from "./content-filter";
 import { forwardToProviders, type Fetcher, type ForwardRules } from "./forward";
 import { PROVIDER_KEY_HEADERS, providerTargets, type ProviderTarget } from "./providers";
 import { checkModel, checkTokenLimit, readAiRequest } from "./request";
+import { maskedResponse } from "./response-checks";
 import { providerRouting, type ProviderRouting } from "./routing";
-import type { AiGatewayConfig, RouteAiConfig } from "./schema";
+import type { AiGatewayConfig, AiSecurity, RouteAiConfig } from "./schema";
 
 export type { AiGatewayConfig, AiProvider, AiQuotas, AiSecurity, RouteAiConfig } from "./schema";
 export type { Fetcher } from "./forward";
@@ -47,6 +53,25 @@ export interface AiGatewayOptions extends UpstreamHeaderOptions {
   fetcher?: Fetcher;
   /** A number in [0, 1): the weighted draw. Tests pass their own. */
   random?: () => number;
+  /** Each finding of a content check on a request or a response (audit `ai_check`). */
+  onChecked?: (event: AiCheckedEvent, c: Context<AppEnv>) => void;
+}
+
+/** A content check's audit fact on one request of a route: rule ids and counts, never a value or a text. */
+export interface AiCheckedEvent extends AiCheckEvent {
+  route: string;
+}
+
+/** `ai_gateway.security`'s content checks as the checks module reads them; `content_filtering` without categories refuses them all. */
+export function aiChecksOf(security: AiSecurity): AiChecks {
+  const { prompt_injection_detection: injection, content_filtering: content } = security;
+  return {
+    ...(injection.enabled && { injection: { action: injection.action, threshold: injection.threshold } }),
+    ...(content.enabled && {
+      contentFilter: { action: content.action, denyList: content.deny_list, categories: content.categories ?? [...CONTENT_CATEGORIES] },
+    }),
+    ...(security.pii_detection && { pii: { action: security.pii_action, responses: security.pii_responses } }),
+  };
 }
 
 interface AiRoute {
@@ -81,6 +106,10 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
   };
   const maxBodySize = options.maxBodySize ?? DEFAULT_AI_BODY_LIMIT;
   const maxTokens = config?.security.max_tokens_per_request;
+  const checks = compileAiChecks(config ? aiChecksOf(config.security) : {});
+  const masker = checks.responseMasker();
+  const { onChecked } = options;
+  const encoder = new TextEncoder();
 
   return async function aiGateway(c, next) {
     const matched = c.get("route")!;
@@ -90,9 +119,17 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     const request = await readAiRequest(c, matched.forwardPath, maxBodySize);
     checkModel(request, route.allowedModels);
     checkTokenLimit(request, maxTokens);
+    const record = (events: readonly AiCheckEvent[]) => {
+      for (const event of events) onChecked?.({ ...event, route: matched.id }, c);
+    };
+    const decision = checks.inspectRequest(request.read);
+    record(decision.events);
+    if (decision.kind === "refuse") throw httpError(decision.code, decision.message, { extra: decision.details });
     const order = route.routing.order();
     if (order.length === 0) throw httpError("upstream_unavailable");
-    return forwardToProviders(c, order, route.routing, request.bytes, rules);
+    const body = decision.kind === "rewrite" ? encoder.encode(decision.body) : request.bytes;
+    const response = await forwardToProviders(c, order, route.routing, body, rules);
+    return masker && request.read?.ok ? maskedResponse(response, masker, request.read.request.api, record) : response;
   };
 }
 

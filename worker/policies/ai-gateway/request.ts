@@ -11,10 +11,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { contentLength, readAtMost } from "../../http/body";
-import { hasDuplicateKey } from "../../http/duplicate-keys";
 import { httpError } from "../../http/errors";
 import { isRecord } from "../../http/json-value";
-import { estimateTokens, recognise, type Recognition } from "./shapes";
+import { readProviderRequest, type ReadRequest } from "./checks";
+import { estimateTokens } from "./shapes";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 /** The output-token limits of the APIs the edge knows (Chat Completions, Messages, Responses). */
@@ -23,10 +23,8 @@ const OUTPUT_LIMIT_FIELDS = ["max_tokens", "max_completion_tokens", "max_output_
 export interface AiRequest {
   /** The body as received, sent to each provider tried; null without one. */
   bytes: Uint8Array | null;
-  /** The parsed body when it is UTF-8 JSON. */
-  json?: unknown;
-  text?: string;
-  recognition?: Recognition;
+  /** The body read once for every check (checks/body.ts); with its text and JSON when it is UTF-8 JSON. */
+  read?: ReadRequest;
 }
 
 /**
@@ -44,18 +42,12 @@ export async function readAiRequest(c: Context<AppEnv>, forwardPath: string, lim
     bytes = await readAtMost(request.body, limit, tooLarge);
   }
   if (bytes === null) return { bytes };
-  let text: string;
-  let json: unknown;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    json = JSON.parse(text);
-  } catch {
-    return { bytes };
-  }
-  // JSON.parse keeps the last of two equal names, a provider's parser may keep the first: the
-  // gateway would check one model or text and the provider act on another (RFC 8259 §4).
-  if (hasDuplicateKey(text)) throw httpError("duplicate_key");
-  return { bytes, json, text, recognition: recognise(forwardPath, json) };
+  const read = readProviderRequest(forwardPath, bytes);
+  // Refused whether or not a content check is on: JSON.parse keeps the last of two equal names, a
+  // provider's parser may keep the first, so the gateway would check one model or text and the
+  // provider act on another (RFC 8259 §4).
+  if (!read.ok && read.refusal.kind === "refuse" && read.refusal.code === "duplicate_key") throw httpError("duplicate_key");
+  return { bytes, read };
 }
 
 /**
@@ -64,7 +56,8 @@ export async function readAiRequest(c: Context<AppEnv>, forwardPath: string, lim
  */
 export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | undefined): void {
   if (allowed === undefined || request.bytes === null) return;
-  const model = isRecord(request.json) ? request.json.model : undefined;
+  const body = request.read?.body;
+  const model = isRecord(body) ? body.model : undefined;
   if (typeof model !== "string")
     throw httpError("ai_model_not_allowed", "this route serves only the models it lists; the request names none");
   if (!allowed.has(model)) {
@@ -80,10 +73,11 @@ export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | un
  * whole text), exceed `max`.
  */
 export function checkTokenLimit(request: AiRequest, max: number | undefined): void {
-  if (max === undefined || request.text === undefined) return;
+  const text = request.read?.text;
+  if (max === undefined || text === undefined) return;
   // Read at the top level whatever the shape: a field the API does not define costs nothing to
   // check, and a provider that reads it anyway cannot then exceed the limit.
-  const json = isRecord(request.json) ? request.json : {};
+  const json = isRecord(request.read!.body) ? request.read!.body : {};
   const output = Math.max(
     0,
     ...OUTPUT_LIMIT_FIELDS.map((field) => json[field]).filter((value): value is number => typeof value === "number"),
@@ -93,8 +87,7 @@ export function checkTokenLimit(request: AiRequest, max: number | undefined): vo
       extra: { limit: max, requested: output },
     });
   }
-  const recognised = request.recognition?.api !== "unknown" ? request.recognition : undefined;
-  const prompt = recognised ? estimateTokens(recognised.texts) : estimateTokens([request.text]);
+  const prompt = request.read!.ok ? estimateTokens(request.read!.request.texts) : estimateTokens([text]);
   if (prompt > max) {
     throw httpError("ai_token_limit", `the prompt is estimated at ${prompt} tokens; this route allows ${max} per request`, {
       extra: { limit: max, estimated: prompt },

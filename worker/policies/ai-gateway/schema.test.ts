@@ -120,7 +120,7 @@ describe("ai_gateway in Loom's code dialect", () => {
       token_counting: false,
       security: {
         prompt_injection_detection: { enabled: false, action: "block", threshold: 0.5 },
-        content_filtering: { enabled: false, action: "block", deny_list: [], categories: [] },
+        content_filtering: { enabled: false, action: "block", deny_list: [], categories: undefined },
         pii_detection: false,
         pii_action: "mask",
         pii_responses: false,

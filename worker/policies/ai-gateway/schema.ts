@@ -216,11 +216,17 @@ const contentObject = z.strictObject({
   enabled: z.boolean().default(true).describe("Default true."),
   action: checkAction.default("block").describe("block or log. Default block."),
   deny_list: z.array(z.string().min(1).max(256)).max(1000).default([]).describe("Words and phrases refused (case-insensitive)."),
-  categories: z.array(identifier).max(100).default([]).describe("Built-in content categories refused."),
+  categories: z
+    .array(identifier)
+    .max(100)
+    .optional()
+    .describe(
+      'Built-in categories refused: violence, self_harm, sexual_minors, weapons, hate, malware (README, "AI gateway"). Default: all of them.',
+    ),
 });
 
 const OFF_INJECTION = { enabled: false, action: "block" as const, threshold: 0.5 };
-const OFF_CONTENT = { enabled: false, action: "block" as const, deny_list: [], categories: [] };
+const OFF_CONTENT = { enabled: false, action: "block" as const, deny_list: [] as string[], categories: undefined };
 
 const maxTokens = z.number().int().positive().max(10_000_000);
 

@@ -12,7 +12,13 @@ import { ERROR_CATALOGUE } from "../../../http/error-catalogue";
 import { recognise, type RecognisedRequest } from "../shapes";
 import type { AiRefusalCode, RequestDecision } from "./types";
 
-export type ReadRequest = { ok: true; body: unknown; request: RecognisedRequest } | { ok: false; refusal: RequestDecision };
+/**
+ * A body read for the checks. `text` and `body` are there whenever the bytes were UTF-8 JSON, also
+ * for a refused one: the gateway's lenient checks (model allow-list, token limit) read them.
+ */
+export type ReadRequest =
+  | { ok: true; text: string; body: unknown; request: RecognisedRequest }
+  | { ok: false; refusal: RequestDecision; text?: string; body?: unknown };
 
 // A BOM is dropped (ignoreBOM false), as the request-body validator does; invalid UTF-8 throws.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -28,11 +34,12 @@ export function readProviderRequest(path: string, body: Uint8Array | string): Re
   }
   if (hasDuplicateKey(text)) return notUnderstood("duplicate_key");
   const recognised = recognise(path, parsed);
-  if (recognised.api === "unknown") return notUnderstood("ai_request_not_understood", { reason: recognised.reason });
-  return { ok: true, body: parsed, request: recognised };
+  if (recognised.api === "unknown")
+    return { ...notUnderstood("ai_request_not_understood", { reason: recognised.reason }), text, body: parsed };
+  return { ok: true, text, body: parsed, request: recognised };
 }
 
-function notUnderstood(code: AiRefusalCode, details: Record<string, unknown> = {}): ReadRequest {
+function notUnderstood(code: AiRefusalCode, details: Record<string, unknown> = {}): ReadRequest & { ok: false } {
   return { ok: false, refusal: refusal(code, details, [{ rule: "request_not_understood", action: "block" }]) };
 }
 

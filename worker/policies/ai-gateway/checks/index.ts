@@ -4,8 +4,9 @@
  * `compileAiChecks(checks)`, once per config version (it builds the content filter's phrase
  * trie; bad configuration throws here), returns:
  *
- * - `inspectRequest(path, body)`: the decision on one provider request, a body of bytes or text
- *   and the path after the route's prefix (`/v1/chat/completions`, ...):
+ * - `inspectRequest(readProviderRequest(path, body))`: the decision on one provider request, read
+ *   once (body.ts) from its bytes and the path after the route's prefix (`/v1/chat/completions`,
+ *   ...); the AI gateway's step reads it so for its own checks too:
  *   - `{ kind: "pass" }`; `{ kind: "rewrite", body }`: forward this body instead (PII masked);
  *     `{ kind: "refuse", status, code, message, details }`: answer
  *     `httpError(code, message, { extra: details })`, never forward;
@@ -48,6 +49,7 @@ import { requestInspector, type RequestInspector } from "./request";
 import type { AiCheckEvent, AiChecks } from "./types";
 
 export type { AiCheckAction, AiCheckEvent, AiChecks, AiRefusalCode, RequestDecision } from "./types";
+export { readProviderRequest, type ReadRequest } from "./body";
 
 export interface ResponseMasker {
   /** A JSON completion's body with PII in the model's texts masked (or, with `log`, as it came), and its audit facts. */

@@ -10,7 +10,7 @@ import { compileContentFilter } from "../content-filter";
 import { countByType, detectPii, maskText, type PiiType } from "../pii";
 import { scoreInjection } from "../prompt-injection";
 import { applyReplacements, type TextReplacement, type TextSlot } from "../shapes";
-import { readProviderRequest, refusal } from "./body";
+import { refusal, type ReadRequest } from "./body";
 import type { AiCheckEvent, AiChecks, AiRefusalCode, RequestDecision } from "./types";
 
 type Counts = Map<string, number>;
@@ -80,7 +80,8 @@ function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
   };
 }
 
-export type RequestInspector = (path: string, body: Uint8Array | string) => RequestDecision;
+/** The decision on a body read by `readProviderRequest` (body.ts); undefined for a request without a body. */
+export type RequestInspector = (read: ReadRequest | undefined) => RequestDecision;
 
 export function requestInspector(checks: AiChecks): RequestInspector {
   // In the order their refusals win.
@@ -90,8 +91,9 @@ export function requestInspector(checks: AiChecks): RequestInspector {
   if (checks.pii) slotChecks.push(piiCheck(checks.pii));
   if (slotChecks.length === 0) return () => ({ kind: "pass", events: [] });
 
-  return function inspectRequest(path, body) {
-    const read = readProviderRequest(path, body);
+  return function inspectRequest(read) {
+    // Without a body (GET /v1/models) the model reads nothing of the client's.
+    if (read === undefined) return { kind: "pass", events: [] };
     if (!read.ok) return read.refusal;
     const verdicts = slotChecks.map((check) => check(read.request.texts));
     const events = verdicts.flatMap((verdict) => verdict.events);
