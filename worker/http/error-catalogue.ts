@@ -56,6 +56,9 @@ export const ERROR_CATALOGUE = {
   auth_unavailable: { status: 503, message: "API keys cannot be checked right now; retry shortly" },
   rate_limited: { status: 429, message: "too many requests; retry later" },
   rate_limit_unavailable: { status: 503, message: "the rate limiter is unavailable; retry shortly" },
+  ai_token_budget_exceeded: { status: 429, message: "the token budget per minute is spent; retry later" },
+  ai_quota_exceeded: { status: 429, message: "the daily AI quota is spent; it starts again at 00:00 UTC" },
+  ai_provider_rate_limited: { status: 429, message: "the AI provider takes no more requests this minute; retry later" },
 
   // ---------------------------------------------------------------- the upstream and the vault
   upstream_circuit_open: { status: 503, message: "the upstream is failing and requests to it are paused; retry later" },

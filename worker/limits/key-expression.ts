@@ -11,7 +11,7 @@
  * claims) are percent-encoded so that they cannot spell the separators of another key.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../env";
 
 type Part = (c: Context<AppEnv>) => string | undefined;
 
