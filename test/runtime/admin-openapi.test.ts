@@ -72,6 +72,7 @@ describe("GET /openapi.json", () => {
         "GET /audit/verify",
         "POST /audit/export",
         "POST /audit/prune",
+        "GET /ai/usage",
         "POST /cache/purge",
         "GET /rate-limits/{key}",
         "DELETE /rate-limits/{key}",

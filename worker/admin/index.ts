@@ -9,6 +9,7 @@
  */
 import { Hono } from "hono";
 import { httpError, methodNotAllowed } from "../http/errors";
+import { aiUsageEndpoints } from "./ai-usage";
 import { auditEndpoints } from "./audit";
 import { cacheEndpoints } from "./cache-purge";
 import { adminAuth } from "./auth";
@@ -40,6 +41,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...protectionEndpoints,
     ...cacheEndpoints,
     ...auditEndpoints,
+    ...aiUsageEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),
   ];

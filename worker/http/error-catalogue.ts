@@ -180,6 +180,9 @@ export const ERROR_CATALOGUE = {
   audit_prune_refused: { status: 409, message: "nothing was pruned" },
   audit_store_unavailable: { status: 503, message: "the audit log (D1) cannot be reached; retry shortly" },
   archive_unavailable: { status: 503, message: "the audit archive (R2) cannot be reached; retry shortly" },
+
+  // ---------------------------------------------------------------- the admin API: AI usage
+  ai_usage_unavailable: { status: 503, message: "the AI usage table (D1) cannot be reached; retry shortly" },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** A code the gateway answers with; anything else does not compile. */

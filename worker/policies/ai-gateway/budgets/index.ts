@@ -26,5 +26,5 @@
 export { reserveBudget, providerRequestWait, providerRateLimited, costMicros } from "./reserve";
 export type { BudgetHold, BudgetRequest, BudgetSpec, DailyLimits, ProviderBudget } from "./reserve";
 export { settleBudget, type ChargedUsage, type SettleOutcome } from "./settle";
-export { recordUsage, type UsageRecord } from "./usage-table";
 export { utcDay, nextUtcMidnight } from "./names";
+export { recordUsage, queryUsage, USAGE_GROUPS, type UsageRecord, type UsageGroup, type UsageQuery, type UsageReport } from "./usage-table";
