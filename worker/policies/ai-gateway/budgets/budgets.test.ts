@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Context, Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RateLimiter } from "../../../../durable-objects/rate-limiter";
 import type { AppEnv, Env } from "../../../env";
 import { compileKey } from "../../../limits/key-expression";
@@ -229,6 +229,43 @@ describe("the usage table", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tenant: "", consumer: "", requests: 1 });
     expect((rows[0]!.model as string).length).toBe(200);
+  });
+});
+
+describe("token_counting", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const usageLines = (info: { mock: { calls: unknown[][] } }) =>
+    info.mock.calls.map(([line]) => JSON.parse(line as string) as Record<string, unknown>).filter((line) => line.event === "ai_usage");
+
+  it("writes each settled request's counts, never its contents, as an ai_usage line", async () => {
+    const info = vi.spyOn(console, "info").mockImplementation(() => undefined);
+    const app = aiApp({ tokenCounting: true });
+    await send(app, { "x-consumer": "count-a", "x-tenant": "acme", "x-usage": "12,3", "x-model": "gpt-4o" });
+    await send(app, { "x-consumer": "count-a", "x-prompt": "40", "x-max-out": "8" });
+    expect(usageLines(info)).toEqual([
+      {
+        level: "info",
+        event: "ai_usage",
+        request_id: "test-request",
+        route: null,
+        consumer: "count-a",
+        tenant: "acme",
+        provider: "openai",
+        model: "gpt-4o",
+        input_tokens: 12,
+        output_tokens: 3,
+        cost: 0.00003,
+        metered: true,
+      },
+      expect.objectContaining({ consumer: "count-a", tenant: null, input_tokens: 40, output_tokens: 8, metered: false }),
+    ]);
+  });
+
+  it("writes none without it", async () => {
+    const info = vi.spyOn(console, "info").mockImplementation(() => undefined);
+    await send(aiApp({}), { "x-consumer": "count-b", "x-usage": "1,1" });
+    expect(usageLines(info)).toEqual([]);
   });
 });
 

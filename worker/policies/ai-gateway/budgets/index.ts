@@ -12,14 +12,17 @@
  *    (requests per minute, one budget per provider name); `providerRateLimited` is its 429.
  * 3. `settleBudget(c, hold, { provider, model, usage })` once the answer is complete: charges
  *    the reported usage instead of the reservation (refund or more), and adds it to the usage
- *    table that `GET /admin/ai/usage` reads. Returns the counts for the access log and audit rows.
+ *    table that `GET /admin/ai/usage` reads. Returns the counts (for the checks' audit rows);
+ *    with `tokenCounting` (`token_counting: true`) also logs them as an `ai_usage` line.
  *
  * Exactness: each budget and each quota-day is one RateLimiter object (names in ./names.ts),
  * which takes one call at a time, so parallel reservations never hold more than a limit (tested
- * with the object: durable-objects/token-budget.test.ts). What can exceed a limit is only what
- * the provider reports beyond the reservations (an answer longer than its `max_tokens`
- * cannot be, so only an estimate under the real prompt), charged as a debt that later requests
- * wait out. A quota is exact for its day: the D1 usage table is for reporting, never asked
+ * with the object: durable-objects/token-budget.test.ts). What can end above a limit is only
+ * usage beyond the reservations: a prompt the estimate under-counted, an answer longer than the
+ * `maxOutputTokens` reserved (when the request set no `max_tokens` and the provider's default is
+ * larger), or a single request larger than the whole limit (it holds the whole limit, once the
+ * budget is full). That is charged as a debt that later requests wait out.
+A quota is exact for its day: the D1 usage table is for reporting, never asked
  * before forwarding (it lags by a request's lifetime and is not read in one transaction).
  * A reservation never settled (the isolate died) is charged in full after `settleWithinMs`.
  */

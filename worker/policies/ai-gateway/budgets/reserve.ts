@@ -45,6 +45,8 @@ export interface BudgetSpec {
   settleWithinMs: number;
   /** The rate limit's `fail_open`: a failed object call admits (true) or refuses with 503. */
   failOpen: boolean;
+  /** `token_counting`: each settled request's counts as an `ai_usage` log line (settle.ts). */
+  tokenCounting?: boolean;
   /** Tests: a simulated clock, sent with every object call. */
   clock?: () => number;
   /** Tests: the namespace to call (default `RATE_LIMITER`). */

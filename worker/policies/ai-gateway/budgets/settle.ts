@@ -9,7 +9,7 @@ import type { AppEnv } from "../../../env";
 import { errorName, log } from "../../../observability/logger";
 import type { TokenUsage } from "../shapes";
 import { costMicros, settleReservations, type BudgetHold, type ProviderBudget } from "./reserve";
-import { recordUsage } from "./usage-table";
+import { MAX_MODEL_LENGTH, recordUsage } from "./usage-table";
 
 export interface SettleOutcome {
   /** The provider that answered (with a fallback, maybe not the one reserved for). */
@@ -47,5 +47,19 @@ export function settleBudget(c: Context<AppEnv>, hold: BudgetHold, outcome: Sett
     ...charged,
   }).catch((error: unknown) => log.warn("ai_usage_not_recorded", { request_id: c.get("requestId"), name: errorName(error) }));
   c.executionCtx.waitUntil(Promise.all([settleReservations(c, hold, usage, charged.costMicros), counted]));
+  if (hold.spec.tokenCounting) {
+    log.info("ai_usage", {
+      request_id: c.get("requestId"),
+      route: c.get("route")?.id ?? null,
+      consumer: c.get("consumer") ?? null,
+      tenant: c.get("tenant") ?? null,
+      provider: outcome.provider.name,
+      model: outcome.model.slice(0, MAX_MODEL_LENGTH),
+      input_tokens: charged.inputTokens,
+      output_tokens: charged.outputTokens,
+      cost: charged.costMicros / 1_000_000,
+      metered: charged.metered,
+    });
+  }
   return charged;
 }
