@@ -88,7 +88,8 @@ export class BudgetStore {
       this.kv.put<StoredBudget>(BUDGET_KEY, { ...stored, open });
       return false;
     }
-    const deltas = actual.map((used, index) => Math.max(0, used) - reservation.held[index]!);
+    // A usage that is no number charges the reservation as it is.
+    const deltas = actual.map((used, index) => (Number.isFinite(used) ? Math.max(0, used) - reservation.held[index]! : 0));
     const state = charge(stored, stored.meters, deltas, now);
     // A quota's meters never drain: its state is forgotten with its period (reserve set that).
     const idle = idleAt(state, stored.meters);

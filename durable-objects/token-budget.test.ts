@@ -2,7 +2,8 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { QuotaReservationRequest, RateLimiter, TokenReservationRequest } from "./rate-limiter";
-import { charge, drain, reserve } from "./token-budget";
+import { BudgetStore } from "./budget-store";
+import { charge, drain, heldAmounts, reserve } from "./token-budget";
 
 const T0 = 1_000_000;
 const MINUTE = 60_000;
@@ -28,6 +29,14 @@ const quota = (overrides: Partial<QuotaReservationRequest> = {}): QuotaReservati
 const stored = (name: string) =>
   runInDurableObject(env.RATE_LIMITER.getByName(name), (_instance: RateLimiter, state) => [...state.storage.kv.list()].map(([key]) => key));
 
+/** What the alarm does at `at` (simulated time), on the object `name`; then when it is due next. */
+const sweep = (name: string, at: number) =>
+  runInDurableObject(env.RATE_LIMITER.getByName(name), (_instance: RateLimiter, state) => {
+    const budget = new BudgetStore(state.storage.kv);
+    budget.sweep(at);
+    return budget.alarmAt();
+  });
+
 describe("token budget arithmetic", () => {
   const meters = [{ limit: 600, windowMs: MINUTE }];
 
@@ -46,6 +55,13 @@ describe("token budget arithmetic", () => {
     const two = [{ limit: 100 }, { limit: 10 }];
     expect(reserve({ spent: [0, 5], at: T0 }, two, [50, 6], T0)).toMatchObject({ allowed: false, retryAfterMs: Infinity });
     expect(reserve({ spent: [0, 5], at: T0 }, two, [50, 5], T0)).toMatchObject({ allowed: true, remaining: [50, 0] });
+  });
+
+  it("holds at most a meter's whole limit, and the whole limit for an amount that is no number", () => {
+    const two = [{ limit: 600, windowMs: MINUTE }, { limit: Infinity }];
+    expect(heldAmounts(two, [5_000, 7])).toEqual([600, 7]);
+    expect(heldAmounts(two, [-3, 1e12])).toEqual([0, 1e12]);
+    expect(heldAmounts(two, [Number.NaN, Number.NaN])).toEqual([600, 0]);
   });
 
   it("charges a debt beyond the limit and refunds down to nothing spent, never below", () => {
@@ -90,6 +106,11 @@ describe("RateLimiter token budgets", () => {
     // Refilled by 10 s at 1000/min (166.7), nothing refunded.
     expect(await stub.reserveTokens(tokens({ tokens: 200, now: T0 + 10_001 }))).toMatchObject({ allowed: false });
     expect(await stub.settleTokens({ reservationId: "not-a-reservation", actual: 0, now: T0 })).toEqual({ settled: false });
+    // A usage that is no number charges the reservation as it is.
+    const late = T0 + 10 * MINUTE;
+    const odd = await stub.reserveTokens(tokens({ tokens: 1_000, now: late }));
+    expect(await stub.settleTokens({ reservationId: odd.reservationId!, actual: Number.NaN, now: late })).toEqual({ settled: true });
+    expect(await stub.reserveTokens(tokens({ tokens: 1, now: late }))).toMatchObject({ allowed: false });
   });
 
   it("keeps the budget and its reservations across eviction", async () => {
@@ -120,18 +141,34 @@ describe("RateLimiter token budgets", () => {
     expect(await stored("ai-provider|final")).toEqual(["budget"]);
   });
 
-  it("on its alarm, drops expired reservations (charged in full) and deletes a budget that means nothing", async () => {
+  it("drops a reservation past its deadline (charged in full), then the budget once it means nothing", async () => {
+    const stub = env.RATE_LIMITER.getByName("ai-tokens|sweep");
+    const held = await stub.reserveTokens(tokens({ tokens: 1_000, settleWithinMs: 10_000 }));
+    expect(await sweep("ai-tokens|sweep", T0 + 9_999)).toBe(T0 + 10_000);
+    expect(await stored("ai-tokens|sweep")).toEqual(["budget", `budget-reservation:${held.reservationId}`]);
+    // The reservation goes; the 1000 tokens it held drain over the minute.
+    expect(await sweep("ai-tokens|sweep", T0 + 10_000)).toBe(T0 + MINUTE);
+    expect(await stored("ai-tokens|sweep")).toEqual(["budget"]);
+    expect(await sweep("ai-tokens|sweep", T0 + MINUTE)).toBeUndefined();
+    expect(await stored("ai-tokens|sweep")).toEqual([]);
+  });
+
+  it("runs the sweep on its alarm, set for the first deadline", async () => {
     const stub = env.RATE_LIMITER.getByName("ai-tokens|alarm");
+    const before = Date.now();
     const held = await stub.reserveTokens({ limit: 1_000, windowMs: 50, tokens: 10, settleWithinMs: 1 });
     expect(held.allowed).toBe(true);
-    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
-    expect(alarm).toBeGreaterThan(Date.now() - 1_000);
-    expect(await stored("ai-tokens|alarm")).toEqual(["budget", `budget-reservation:${held.reservationId}`]);
-    // Past the deadline, the alarm has run or runs now.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await runDurableObjectAlarm(stub);
+    // The alarm runs by itself at the deadline; runDurableObjectAlarm runs it now if it has not yet.
+    for (let round = 0; round < 50 && (await stored("ai-tokens|alarm")).length > 0; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await runDurableObjectAlarm(stub);
+    }
     expect(await stored("ai-tokens|alarm")).toEqual([]);
     expect(await stub.settleTokens({ reservationId: held.reservationId!, actual: 0 })).toEqual({ settled: false });
+    const later = await stub.reserveTokens({ limit: 1_000, windowMs: MINUTE, tokens: 10, settleWithinMs: MINUTE });
+    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(before + MINUTE);
+    expect(later.allowed).toBe(true);
   });
 
   it("forgets the budget on reset", async () => {
@@ -172,14 +209,21 @@ describe("RateLimiter daily quotas", () => {
     expect(unlimited).toMatchObject({ allowed: true, remaining: { tokens: null, costMicros: 49_000 } });
   });
 
-  it("sets its alarm to the end of its day and settlement window, and then deletes the quota", async () => {
+  it("keeps a quota after its day until late settlements are past their deadline", async () => {
+    const stub = env.RATE_LIMITER.getByName("ai-quota|late");
+    await stub.reserveQuota(quota());
+    expect(await sweep("ai-quota|late", DAY_END)).toBe(DAY_END + 600_000);
+    expect(await sweep("ai-quota|late", DAY_END + 600_000)).toBeUndefined();
+  });
+
+  it("sets its alarm to the end of its day, and is deleted then, not before", async () => {
     const stub = env.RATE_LIMITER.getByName("ai-quota|forgotten");
-    const periodEndsAt = Date.now() + 20;
+    const periodEndsAt = Date.now() + 3_600_000;
     await stub.reserveQuota({ maxTokens: 100, tokens: 10, costMicros: 0, periodEndsAt, settleWithinMs: 0 });
-    const alarm = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
-    expect(alarm).toBe(periodEndsAt);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm())).toBe(periodEndsAt);
+    await sweep("ai-quota|forgotten", periodEndsAt - 1);
+    expect(await stored("ai-quota|forgotten")).toEqual(["budget"]);
+    await sweep("ai-quota|forgotten", periodEndsAt);
     expect(await stored("ai-quota|forgotten")).toEqual([]);
   });
 });

@@ -55,9 +55,15 @@ export function drain(state: BudgetState, meters: readonly BudgetMeter[], now: n
   return { spent, at: Math.max(now, state.at) };
 }
 
-/** What a reservation holds on each meter: its amount, at most the meter's whole limit. */
+/**
+ * What a reservation holds on each meter: its amount, at most the meter's whole limit. An amount
+ * that is no number (NaN, Infinity) holds the whole limit: it must never corrupt the state.
+ */
 export const heldAmounts = (meters: readonly BudgetMeter[], amounts: readonly number[]): number[] =>
-  amounts.map((amount, index) => Math.min(Math.max(0, amount), meters[index]!.limit));
+  amounts.map((amount, index) => {
+    const { limit } = meters[index]!;
+    return Number.isFinite(amount) ? Math.min(Math.max(0, amount), limit) : Number.isFinite(limit) ? limit : 0;
+  });
 
 /** Takes `amounts` (already capped by `heldAmounts`) from every meter, or nothing. */
 export function reserve(

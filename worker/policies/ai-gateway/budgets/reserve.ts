@@ -113,7 +113,7 @@ export async function reserveBudget(c: Context<AppEnv>, spec: BudgetSpec, reques
         const answer = await namespace
           .getByName(name)
           .reserveTokens({ limit, windowMs: MINUTE_MS, tokens, settleWithinMs: spec.settleWithinMs, now: sentNow });
-        if (answer.allowed) return { reservation: { kind: "tokens", name, id: answer.reservationId! } };
+        if (answer.allowed) return held("tokens", name, answer.reservationId);
         const seconds = retryAfterSeconds(answer.retryAfterMs);
         return {
           refused: retryLater(
@@ -144,7 +144,7 @@ export async function reserveBudget(c: Context<AppEnv>, spec: BudgetSpec, reques
           settleWithinMs: spec.settleWithinMs,
           now: sentNow,
         });
-        if (answer.allowed) return { reservation: { kind: "quota", name, id: answer.reservationId! } };
+        if (answer.allowed) return held("quota", name, answer.reservationId);
         const seconds = retryAfterSeconds(answer.retryAfterMs);
         return {
           refused: retryLater(
@@ -210,6 +210,10 @@ export function providerRateLimited(provider: string, retryAfterMs: number): Htt
     seconds,
   );
 }
+
+/** An admission; with no reservation id (nothing to settle), nothing is held. */
+const held = (kind: HeldReservation["kind"], name: string, id: string | undefined): Verdict =>
+  id === undefined ? {} : { reservation: { kind, name, id } };
 
 async function verdict(ask: () => Promise<Verdict>): Promise<Verdict> {
   try {
