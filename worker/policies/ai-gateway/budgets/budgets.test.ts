@@ -55,9 +55,9 @@ function aiApp(spec: Partial<BudgetSpec>, provider: ProviderBudget = OPENAI): Ho
   );
 }
 
-async function send(app: Hono<AppEnv>, headers: Record<string, string>): Promise<Response> {
+async function send(app: Hono<AppEnv>, headers: Record<string, string>, bindings: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await app.request("http://gw.test/ai/v1/chat/completions", { method: "POST", headers }, env, ctx);
+  const response = await app.request("http://gw.test/ai/v1/chat/completions", { method: "POST", headers }, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -229,6 +229,37 @@ describe("the usage table", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tenant: "", consumer: "", requests: 1 });
     expect((rows[0]!.model as string).length).toBe(200);
+  });
+});
+
+describe("settling when the stores fail", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers anyway and logs the settlement and the usage row that failed, by error class only", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const settleFails = ((bindings: Env) => ({
+      getByName: (name: string) => ({
+        reserveTokens: (request: never) => bindings.RATE_LIMITER.getByName(name).reserveTokens(request),
+        settleTokens: () => Promise.reject(new TypeError("object down")),
+      }),
+    })) as unknown as (env: Env) => DurableObjectNamespace<RateLimiter>;
+    const brokenDb = { prepare: () => ({ bind: () => ({ run: () => Promise.reject(new RangeError("D1 down")) }) }) };
+    const response = await send(
+      aiApp({ tokensPerMinute: 1_000, namespace: settleFails }),
+      { "x-consumer": "settle-a", "x-usage": "1,1" },
+      {
+        ...env,
+        DB: brokenDb as unknown as D1Database,
+      },
+    );
+    expect(response.status).toBe(200);
+    const lines = warn.mock.calls.map(([line]) => JSON.parse(line as string) as Record<string, unknown>);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        { level: "warn", event: "ai_budget_settle_failed", request_id: "test-request", name: "TypeError" },
+        { level: "warn", event: "ai_usage_not_recorded", request_id: "test-request", name: "RangeError" },
+      ]),
+    );
   });
 });
 
