@@ -88,73 +88,76 @@ export interface BudgetHold {
 export const costMicros = (provider: ProviderBudget, tokens: number): number =>
   provider.costPer1k === undefined ? 0 : Math.round(tokens * provider.costPer1k * 1_000);
 
-const namespaceOf = (c: Context<AppEnv>, spec: Pick<BudgetSpec, "namespace">) =>
+type Namespace = DurableObjectNamespace<RateLimiter>;
+
+const namespaceOf = (c: Context<AppEnv>, spec: Pick<BudgetSpec, "namespace">): Namespace =>
   (spec.namespace ?? ((env: Env) => env.RATE_LIMITER))(c.env);
 
 type Verdict = { reservation?: HeldReservation } | { refused: HttpError } | { failed: unknown };
 
+/** What one reservation asks, and of which object. */
+interface Ask {
+  namespace: Namespace;
+  name: string;
+  tokens: number;
+  spec: BudgetSpec;
+  /** Sent only with a simulated clock. */
+  now: number | undefined;
+}
+
+function askMinuteBudget({ namespace, name, tokens, spec, now }: Ask, limit: number): Promise<Verdict> {
+  return verdict(async () => {
+    const answer = await namespace
+      .getByName(name)
+      .reserveTokens({ limit, windowMs: MINUTE_MS, tokens, settleWithinMs: spec.settleWithinMs, now });
+    if (answer.allowed) return held("tokens", name, answer.reservationId);
+    const seconds = retryAfterSeconds(answer.retryAfterMs);
+    const message = `the token budget of ${limit} tokens per minute is spent; retry in ${seconds} s`;
+    return { refused: retryLater("ai_token_budget_exceeded", message, seconds) };
+  });
+}
+
+function askQuota(
+  { namespace, name, tokens, spec, now }: Ask,
+  scope: "consumer" | "tenant",
+  limits: DailyLimits,
+  cost: number,
+  periodEndsAt: number,
+): Promise<Verdict> {
+  return verdict(async () => {
+    const answer = await namespace.getByName(name).reserveQuota({
+      maxTokens: limits.tokens,
+      maxCostMicros: limits.cost === undefined ? undefined : Math.round(limits.cost * 1_000_000),
+      tokens,
+      costMicros: cost,
+      periodEndsAt,
+      settleWithinMs: spec.settleWithinMs,
+      now,
+    });
+    if (answer.allowed) return held("quota", name, answer.reservationId);
+    const seconds = retryAfterSeconds(answer.retryAfterMs);
+    const message = `the daily AI quota of your ${scope} is spent; it starts again at 00:00 UTC, in ${seconds} s`;
+    return { refused: retryLater("ai_quota_exceeded", message, seconds) };
+  });
+}
+
 /** Reserves the request's tokens on every budget and quota it falls under; throws the refusal. */
 export async function reserveBudget(c: Context<AppEnv>, spec: BudgetSpec, request: BudgetRequest): Promise<BudgetHold> {
   const now = spec.clock?.() ?? Date.now();
-  const sentNow = spec.clock ? now : undefined;
-  const day = utcDay(now);
   const tokens = request.promptTokens + request.maxOutputTokens;
-  const cost = costMicros(request.provider, tokens);
-  const namespace = namespaceOf(c, spec);
+  const ask = (name: string): Ask => ({ namespace: namespaceOf(c, spec), name, tokens, spec, now: spec.clock ? now : undefined });
   const consumer = c.get("consumer");
-  const tenant = c.get("tenant");
+  const day = utcDay(now);
   const asks: Promise<Verdict>[] = [];
-
-  if (spec.tokensPerMinute !== undefined) {
-    const name = tokenBudgetName(consumer, () => spec.anonymousKey(c));
-    const limit = spec.tokensPerMinute;
-    asks.push(
-      verdict(async () => {
-        const answer = await namespace
-          .getByName(name)
-          .reserveTokens({ limit, windowMs: MINUTE_MS, tokens, settleWithinMs: spec.settleWithinMs, now: sentNow });
-        if (answer.allowed) return held("tokens", name, answer.reservationId);
-        const seconds = retryAfterSeconds(answer.retryAfterMs);
-        return {
-          refused: retryLater(
-            "ai_token_budget_exceeded",
-            `the token budget of ${limit} tokens per minute is spent; retry in ${seconds} s`,
-            seconds,
-          ),
-        };
-      }),
-    );
-  }
+  if (spec.tokensPerMinute !== undefined)
+    asks.push(askMinuteBudget(ask(tokenBudgetName(consumer, () => spec.anonymousKey(c))), spec.tokensPerMinute));
   const quotas: ["consumer" | "tenant", string | undefined, DailyLimits | undefined][] = [
     ["consumer", consumer, spec.quotas?.consumer],
-    ["tenant", tenant, spec.quotas?.tenant],
+    ["tenant", c.get("tenant"), spec.quotas?.tenant],
   ];
   for (const [scope, subject, limits] of quotas) {
     if (subject === undefined || limits === undefined) continue;
-    const name = quotaName(scope, subject, day);
-    const periodEndsAt = nextUtcMidnight(now);
-    asks.push(
-      verdict(async () => {
-        const answer = await namespace.getByName(name).reserveQuota({
-          maxTokens: limits.tokens,
-          maxCostMicros: limits.cost === undefined ? undefined : Math.round(limits.cost * 1_000_000),
-          tokens,
-          costMicros: cost,
-          periodEndsAt,
-          settleWithinMs: spec.settleWithinMs,
-          now: sentNow,
-        });
-        if (answer.allowed) return held("quota", name, answer.reservationId);
-        const seconds = retryAfterSeconds(answer.retryAfterMs);
-        return {
-          refused: retryLater(
-            "ai_quota_exceeded",
-            `the daily AI quota of your ${scope} is spent; it starts again at 00:00 UTC, in ${seconds} s`,
-            seconds,
-          ),
-        };
-      }),
-    );
+    asks.push(askQuota(ask(quotaName(scope, subject, day)), scope, limits, costMicros(request.provider, tokens), nextUtcMidnight(now)));
   }
 
   const verdicts = await Promise.all(asks);
@@ -165,16 +168,20 @@ export async function reserveBudget(c: Context<AppEnv>, spec: BudgetSpec, reques
     spec,
   };
   const failed = verdicts.find((answer): answer is { failed: unknown } => "failed" in answer);
-  if (failed) {
-    log.warn("ai_budget_store_unavailable", { request_id: c.get("requestId"), fail_open: spec.failOpen, name: errorName(failed.failed) });
-  }
   const refusals = verdicts.flatMap((answer) => ("refused" in answer ? [answer.refused] : []));
-  if (refusals.length > 0 || (failed && !spec.failOpen)) {
+  const unavailable = failed && storeUnavailable(c, spec.failOpen, failed.failed);
+  if (refusals.length > 0 || unavailable) {
     release(c, hold);
-    if (refusals.length === 0) throw httpError("rate_limit_unavailable", undefined, { headers: { "Retry-After": "1" } });
-    throw refusals.reduce((longest, refusal) => (refusalSeconds(refusal) > refusalSeconds(longest) ? refusal : longest));
+    // The longest wait is the true one (a spent quota outlasts a spent minute budget).
+    throw refusals.sort((a, b) => refusalSeconds(b) - refusalSeconds(a))[0] ?? unavailable;
   }
   return hold;
+}
+
+/** Logs a failed object call; the 503 to throw when `failOpen` is false. */
+function storeUnavailable(c: Context<AppEnv>, failOpen: boolean, error: unknown): HttpError | undefined {
+  log.warn("ai_budget_store_unavailable", { request_id: c.get("requestId"), fail_open: failOpen, name: errorName(error) });
+  return failOpen ? undefined : httpError("rate_limit_unavailable", undefined, { headers: { "Retry-After": "1" } });
 }
 
 /**
@@ -195,9 +202,9 @@ export async function providerRequestWait(
       .reserveTokens({ limit: provider.requestsPerMinute, windowMs: MINUTE_MS, tokens: 1, now });
     return answer.allowed ? 0 : Math.max(1, answer.retryAfterMs);
   } catch (error) {
-    log.warn("ai_budget_store_unavailable", { request_id: c.get("requestId"), fail_open: options.failOpen, name: errorName(error) });
-    if (options.failOpen) return 0;
-    throw httpError("rate_limit_unavailable", undefined, { headers: { "Retry-After": "1" } });
+    const unavailable = storeUnavailable(c, options.failOpen, error);
+    if (unavailable) throw unavailable;
+    return 0;
   }
 }
 
