@@ -34,6 +34,15 @@ interface Reservation {
   expiresAt: number;
 }
 
+/** A budget as the admin API shows it: refilled to now. */
+export interface BudgetView {
+  meters: BudgetMeter[];
+  /** Per meter, what reservations and settled usage hold now (may exceed the limit: a debt). */
+  spent: number[];
+  /** Reservations not yet settled nor expired. */
+  open: number;
+}
+
 export interface Reserved {
   allowed: boolean;
   remaining: number[];
@@ -96,6 +105,13 @@ export class BudgetStore {
     const forgetAt = Number.isFinite(idle) ? Math.max(stored.forgetAt, idle) : stored.forgetAt;
     this.kv.put<StoredBudget>(BUDGET_KEY, { ...stored, ...state, open, forgetAt });
     return true;
+  }
+
+  /** The budget refilled to `now`; takes nothing. Undefined when nothing is stored. */
+  view(now: number): BudgetView | undefined {
+    const stored = this.kv.get<StoredBudget>(BUDGET_KEY);
+    if (!stored) return undefined;
+    return { meters: stored.meters, spent: drain(stored, stored.meters, now).spent, open: stored.open };
   }
 
   /** The earliest time the alarm must run for this budget; undefined when nothing is stored. */

@@ -33,10 +33,11 @@ import {
 } from "./token-bucket";
 
 import { countFailures, emptyFailureState, type FailureLimitSpec, type FailureState } from "./failure-count";
-import { BudgetStore } from "./budget-store";
+import { BudgetStore, type BudgetView } from "./budget-store";
 
 export type { AcquireResult, LimitStatus, RateLimitSpec } from "./token-bucket";
 export type { FailureLimitSpec } from "./failure-count";
+export type { BudgetView } from "./budget-store";
 
 /** Failed authentications to add to a failure limit's count (worker/limits/failure-limit.ts). */
 export interface FailureReport extends FailureLimitSpec {
@@ -233,6 +234,11 @@ export class RateLimiter extends DurableObject<unknown> {
       retryAfterMs: result.allowed ? 0 : Math.max(0, request.periodEndsAt - now),
       reservationId: result.reservationId,
     };
+  }
+
+  /** The AI budget or quota this object keeps, refilled to now, for the admin API; takes nothing. */
+  budgetState(now?: number): BudgetView | undefined {
+    return this.#budget.view(now ?? Date.now());
   }
 
   /** Replaces a quota reservation by what was used; false when it expired (charged in full) or is unknown. */

@@ -73,6 +73,8 @@ describe("GET /openapi.json", () => {
         "POST /audit/export",
         "POST /audit/prune",
         "GET /ai/usage",
+        "GET /ai/budgets/{name}",
+        "DELETE /ai/budgets/{name}",
         "POST /cache/purge",
         "GET /rate-limits/{key}",
         "DELETE /rate-limits/{key}",

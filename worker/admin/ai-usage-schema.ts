@@ -1,4 +1,4 @@
-/** The shapes of `GET /admin/ai/usage` (ai-usage.ts), for validation and OpenAPI. */
+/** The shapes of `GET /admin/ai/usage` (ai-usage.ts) and `/admin/ai/budgets/:name` (ai-budgets.ts), for validation and OpenAPI. */
 import { z } from "zod";
 import { USAGE_GROUPS } from "../policies/ai-gateway/budgets";
 
@@ -77,4 +77,25 @@ export const aiUsageReportSchema = z.object({
     .describe("Sorted by the group_by columns."),
   totals: z.object(totals).describe("Everything the filters select, whatever the limit."),
   truncated: z.boolean().describe("More rows than limit: narrow the filters or raise the limit."),
+});
+
+const budgetMeter = z.object({
+  meter: z.enum(["tokens", "requests", "cost"]).describe("cost: in the unit of the providers' cost_per_1k."),
+  limit: z.number().nullable().describe("null: counted, not limited."),
+  window_ms: z.number().int().nullable().describe("Refilled continuously over this window; null: a daily quota, never refilled."),
+  spent: z.number().describe("Held by reservations and settled usage, refilled to now; above limit: a debt later requests wait out."),
+  remaining: z.number().nullable().describe("What a reservation can take now; null when not limited."),
+});
+
+export const aiBudgetStateSchema = z.object({
+  name: z.string().describe("The object's name, as in the path."),
+  kind: z.enum(["tokens", "provider", "quota"]),
+  meters: z.array(budgetMeter),
+  open_reservations: z.number().int().nonnegative().describe("Requests in flight whose usage is not settled yet."),
+});
+
+export const aiBudgetResetSchema = z.object({
+  name: z.string(),
+  reset: z.literal(true),
+  previous: aiBudgetStateSchema.describe("The budget just before the reset."),
 });

@@ -9,6 +9,7 @@
  */
 import { Hono } from "hono";
 import { httpError, methodNotAllowed } from "../http/errors";
+import { aiBudgetEndpoints } from "./ai-budgets";
 import { aiUsageEndpoints } from "./ai-usage";
 import { auditEndpoints } from "./audit";
 import { cacheEndpoints } from "./cache-purge";
@@ -42,6 +43,7 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...cacheEndpoints,
     ...auditEndpoints,
     ...aiUsageEndpoints,
+    ...aiBudgetEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),
   ];

@@ -15,7 +15,7 @@ import {
   auditPageSchema,
   auditPruneResultSchema,
 } from "../audit/api-schema";
-import { aiUsageReportSchema } from "./ai-usage-schema";
+import { aiBudgetResetSchema, aiBudgetStateSchema, aiUsageReportSchema } from "./ai-usage-schema";
 import { MAX_PURGE_MARKERS } from "../policies/cache/purge";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import {
@@ -256,6 +256,8 @@ export const apiSchemas = {
   AuditExportMismatch: auditExportMismatchSchema,
   AuditPruneResult: auditPruneResultSchema,
   AiUsageReport: aiUsageReportSchema,
+  AiBudgetState: aiBudgetStateSchema,
+  AiBudgetReset: aiBudgetResetSchema,
   Health: z.object({
     status: z.enum(["ok", "degraded"]),
     config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),

@@ -181,7 +181,12 @@ export const ERROR_CATALOGUE = {
   audit_store_unavailable: { status: 503, message: "the audit log (D1) cannot be reached; retry shortly" },
   archive_unavailable: { status: 503, message: "the audit archive (R2) cannot be reached; retry shortly" },
 
-  // ---------------------------------------------------------------- the admin API: AI usage
+  // ---------------------------------------------------------------- the admin API: AI usage and budgets
+  invalid_ai_budget: {
+    status: 400,
+    message:
+      "name an AI budget as `ai-tokens|consumer=<id>`, `ai-tokens|key=<key>`, `ai-provider|<name>` or `ai-quota|consumer=<id>|<YYYY-MM-DD>` (or tenant=), percent-encoded",
+  },
   ai_usage_unavailable: { status: 503, message: "the AI usage table (D1) cannot be reached; retry shortly" },
 } as const satisfies Record<string, ErrorEntry>;
 
