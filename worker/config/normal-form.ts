@@ -25,7 +25,7 @@ import { valueReferences } from "./variable-fields";
  * unit changes meaning (a refinement, a transform): stored versions are then validated again
  * by the new rules, as a deploy before normal forms did on every load.
  */
-export const NORMAL_FORM = "1-decdb61bc0c00e79";
+export const NORMAL_FORM = "1-5c5fc87c46791a02";
 
 /** The config before the first save, as `configSchema.parse({})` gives it (pinned by normal-form.test.ts). */
 export const EMPTY_CONFIG: Config = {

@@ -1,10 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RateLimiter } from "../../../../durable-objects/rate-limiter";
 import type { AppEnv, Env } from "../../../env";
 import { compileKey } from "../../../limits/key-expression";
+import { accessLog } from "../../../observability/access-log";
 import { testApp } from "../../test-app.test-helper";
 import { providerRateLimited, providerRequestWait, reserveBudget, settleBudget, type BudgetSpec, type ProviderBudget } from "./index";
 
@@ -21,7 +22,7 @@ const OPENAI: ProviderBudget = { name: "openai", costPer1k: 0.002 };
  * calls (x-consumer, x-tenant, cf-connecting-ip), the estimate (x-prompt, x-max-out), and what
  * the provider reports (x-usage: `input,output`, or absent for none).
  */
-function aiApp(spec: Partial<BudgetSpec>, provider: ProviderBudget = OPENAI): Hono<AppEnv> {
+function aiApp(spec: Partial<BudgetSpec>, provider: ProviderBudget = OPENAI, before: MiddlewareHandler<AppEnv>[] = []): Hono<AppEnv> {
   const full: BudgetSpec = {
     anonymousKey: compileKey("${client_ip}"),
     settleWithinMs: 600_000,
@@ -31,6 +32,7 @@ function aiApp(spec: Partial<BudgetSpec>, provider: ProviderBudget = OPENAI): Ho
   };
   return testApp(
     [
+      ...before,
       async (c, next) => {
         c.set("requestId", "test-request");
         c.set("clientIp", c.req.header("cf-connecting-ip") ?? "");
@@ -290,6 +292,18 @@ describe("token_counting", () => {
         metered: true,
       },
       expect.objectContaining({ consumer: "count-a", tenant: null, input_tokens: 40, output_tokens: 8, metered: false }),
+    ]);
+  });
+
+  it("puts the counts of an answer settled before its access log line in that line", async () => {
+    vi.spyOn(console, "info").mockImplementation(() => undefined);
+    const lines = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const logged = accessLog({ enabled: true, fields: ["request_id", "ai_input_tokens", "ai_output_tokens", "ai_cost"] });
+    await send(aiApp({ tokenCounting: true }, OPENAI, [logged]), { "x-consumer": "count-c", "x-usage": "100,400" });
+    await send(aiApp({}, OPENAI, [logged]), { "x-consumer": "count-c", "x-usage": "100,400" });
+    expect(lines.mock.calls.map(([line]) => JSON.parse(line as string))).toEqual([
+      { request_id: "test-request", ai_input_tokens: 100, ai_output_tokens: 400, ai_cost: 0.001 },
+      { request_id: "test-request", ai_input_tokens: null, ai_output_tokens: null, ai_cost: null },
     ]);
   });
 

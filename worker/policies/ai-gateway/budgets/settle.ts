@@ -5,7 +5,7 @@
  * that sends none) is charged what was reserved, and counted as unmetered.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../../env";
+import type { AiUsageCounts, AppEnv } from "../../../env";
 import { errorName, log } from "../../../observability/logger";
 import type { TokenUsage } from "../shapes";
 import { costMicros, settleReservations, type BudgetHold, type ProviderBudget } from "./reserve";
@@ -21,10 +21,7 @@ export interface SettleOutcome {
 }
 
 /** What the request was charged: counts for the access log and audit rows (`token_counting`). */
-export interface ChargedUsage extends TokenUsage {
-  costMicros: number;
-  metered: boolean;
-}
+export type ChargedUsage = AiUsageCounts;
 
 /**
  * Charges the request and counts its usage, after the response (`waitUntil`: for a stream, call
@@ -48,6 +45,7 @@ export function settleBudget(c: Context<AppEnv>, hold: BudgetHold, outcome: Sett
   }).catch((error: unknown) => log.warn("ai_usage_not_recorded", { request_id: c.get("requestId"), name: errorName(error) }));
   c.executionCtx.waitUntil(Promise.all([settleReservations(c, hold, usage, charged.costMicros), counted]));
   if (hold.spec.tokenCounting) {
+    c.set("aiUsage", charged);
     log.info("ai_usage", {
       request_id: c.get("requestId"),
       route: c.get("route")?.id ?? null,
