@@ -19,6 +19,10 @@
  * at once. Admissions are lost only to leases that expire unused (at most one period of the
  * isolate's share) and to a hot isolate waiting out one batch of its share after draining the
  * bucket. A key that stays under its limit (its bucket never drained) has no request refused.
+ *
+ * The same class keeps, under names of their own, failure limits (failure-count.ts) and the AI
+ * gateway's token budgets and daily quotas (budget-store.ts, token-budget.ts): reserved before a
+ * request is forwarded and settled with the provider's reported usage.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
