@@ -7,7 +7,15 @@ import type { AppEnv, Env } from "../../../env";
 import { compileKey } from "../../../limits/key-expression";
 import { accessLog } from "../../../observability/access-log";
 import { testApp } from "../../test-app.test-helper";
-import { providerRateLimited, providerRequestWait, reserveBudget, settleBudget, type BudgetSpec, type ProviderBudget } from "./index";
+import {
+  providerRateLimited,
+  providerRequestWait,
+  releaseBudget,
+  reserveBudget,
+  settleBudget,
+  type BudgetSpec,
+  type ProviderBudget,
+} from "./index";
 
 const DAY = 86_400_000;
 /** 2026-12-07T23:59:00Z */
@@ -117,6 +125,33 @@ describe("per-minute token budgets", () => {
     expect(await (await send(app, who)).json()).toEqual({ inputTokens: 400, outputTokens: 100, costMicros: 1_000, metered: false });
     expect((await send(app, who)).status).toBe(200);
     expect((await send(app, who)).status).toBe(429);
+  });
+
+  it("gives everything back and counts nothing when no provider did any work", async () => {
+    const spec: BudgetSpec = {
+      tokensPerMinute: 1_000,
+      quotas: { tenant: { tokens: 1_000 } },
+      anonymousKey: () => "",
+      settleWithinMs: 60_000,
+      failOpen: false,
+      clock,
+    };
+    const app = testApp(
+      [
+        async (c, next) => {
+          c.set("consumer", "release-a");
+          c.set("tenant", "release-t");
+          await next();
+        },
+      ],
+      async (c) => {
+        releaseBudget(c, await reserveBudget(c, spec, { promptTokens: 900, maxOutputTokens: 100, provider: OPENAI }));
+        return c.text("no provider answered", 502);
+      },
+    );
+    for (let i = 0; i < 3; i++) expect((await send(app, {})).status).toBe(502);
+    expect(await minuteBudgetAdmits("ai-tokens|consumer=release-a", 1_000, 1_000)).toBe(true);
+    expect(await usageRows("release-a")).toEqual([]);
   });
 
   it("keeps one budget per consumer, and per value of the rate limit's key without one", async () => {

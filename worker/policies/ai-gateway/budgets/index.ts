@@ -14,6 +14,8 @@
  *    the reported usage instead of the reservation (refund or more), and adds it to the usage
  *    table that `GET /admin/ai/usage` reads. Returns the counts (for the checks' audit rows);
  *    with `tokenCounting` (`token_counting: true`) also logs them as an `ai_usage` line.
+ *    `releaseBudget(c, hold)` instead when no provider did any work (every attempt failed before
+ *    an answer began): everything is given back and nothing is counted.
  *
  * Exactness: each budget and each quota-day is one RateLimiter object (names in ./names.ts),
  * which takes one call at a time, so parallel reservations never hold more than a limit (tested
@@ -26,7 +28,7 @@ A quota is exact for its day: the D1 usage table is for reporting, never asked
  * before forwarding (it lags by a request's lifetime and is not read in one transaction).
  * A reservation never settled (the isolate died) is charged in full after `settleWithinMs`.
  */
-export { reserveBudget, providerRequestWait, providerRateLimited, costMicros } from "./reserve";
+export { reserveBudget, releaseBudget, providerRequestWait, providerRateLimited, costMicros } from "./reserve";
 export type { BudgetHold, BudgetRequest, BudgetSpec, DailyLimits, ProviderBudget } from "./reserve";
 export { settleBudget, type ChargedUsage, type SettleOutcome } from "./settle";
 export { utcDay, nextUtcMidnight } from "./names";

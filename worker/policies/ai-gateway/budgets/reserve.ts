@@ -171,7 +171,7 @@ export async function reserveBudget(c: Context<AppEnv>, spec: BudgetSpec, reques
   const refusals = verdicts.flatMap((answer) => ("refused" in answer ? [answer.refused] : []));
   const unavailable = failed && storeUnavailable(c, spec.failOpen, failed.failed);
   if (refusals.length > 0 || unavailable) {
-    release(c, hold);
+    releaseBudget(c, hold);
     // The longest wait is the true one (a spent quota outlasts a spent minute budget).
     throw refusals.sort((a, b) => refusalSeconds(b) - refusalSeconds(a))[0] ?? unavailable;
   }
@@ -232,8 +232,12 @@ async function verdict(ask: () => Promise<Verdict>): Promise<Verdict> {
 
 const refusalSeconds = (refusal: HttpError): number => Number(refusal.headers.get("Retry-After"));
 
-/** Gives back what a refused request had reserved elsewhere, after the response. */
-function release(c: Context<AppEnv>, hold: BudgetHold): void {
+/**
+ * Gives back everything `hold` reserved, after the response, and counts nothing: for a request
+ * no provider did any work for (every attempt failed to connect, or answered 429 or 5xx before
+ * any byte reached the client), and for a request refused by another budget.
+ */
+export function releaseBudget(c: Context<AppEnv>, hold: BudgetHold): void {
   if (hold.reservations.length === 0) return;
   c.executionCtx.waitUntil(settleReservations(c, hold, { inputTokens: 0, outputTokens: 0 }, 0));
 }
