@@ -27,6 +27,12 @@
 A quota is exact for its day: the D1 usage table is for reporting, never asked
  * before forwarding (it lags by a request's lifetime and is not read in one transaction).
  * A reservation never settled (the isolate died) is charged in full after `settleWithinMs`.
+ *
+ * Cost per AI request: one object round trip before forwarding (the budget and quotas asked in
+ * parallel; none without limits), and after the answer, in `waitUntil`, one settlement per
+ * reservation and one D1 upsert. No isolate-side leases as for request limits (limits/
+ * local-limiter.ts): an AI request takes seconds, a round trip milliseconds, and leases would
+ * give up exactness.
  */
 export { reserveBudget, releaseBudget, providerRequestWait, providerRateLimited, costMicros } from "./reserve";
 export type { BudgetHold, BudgetRequest, BudgetSpec, DailyLimits, ProviderBudget } from "./reserve";
