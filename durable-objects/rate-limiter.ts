@@ -19,6 +19,10 @@
  * at once. Admissions are lost only to leases that expire unused (at most one period of the
  * isolate's share) and to a hot isolate waiting out one batch of its share after draining the
  * bucket. A key that stays under its limit (its bucket never drained) has no request refused.
+ *
+ * The same class keeps, under names of their own, failure limits (failure-count.ts) and the AI
+ * gateway's token budgets and daily quotas (budget-store.ts, token-budget.ts): reserved before a
+ * request is forwarded and settled with the provider's reported usage.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -33,9 +37,11 @@ import {
 } from "./token-bucket";
 
 import { countFailures, emptyFailureState, type FailureLimitSpec, type FailureState } from "./failure-count";
+import { BudgetStore, type BudgetView } from "./budget-store";
 
 export type { AcquireResult, LimitStatus, RateLimitSpec } from "./token-bucket";
 export type { FailureLimitSpec } from "./failure-count";
+export type { BudgetView } from "./budget-store";
 
 /** Failed authentications to add to a failure limit's count (worker/limits/failure-limit.ts). */
 export interface FailureReport extends FailureLimitSpec {
@@ -64,6 +70,52 @@ export interface AcquireRequest extends RateLimitSpec {
   held?: number;
   /** Simulated time, ms, for tests and simulations; production callers omit it. */
   now?: number;
+}
+
+/** A token budget (`max_tokens_per_minute`) or a provider's `rate_limit`: see token-budget.ts. */
+export interface TokenReservationRequest {
+  /** Tokens (or requests) per window. */
+  limit: number;
+  windowMs: number;
+  /** What to reserve: the request's estimate (or 1 request); more than `limit` holds the whole limit. */
+  tokens: number;
+  /** How long the isolate may take to settle (stream included); absent or 0: the charge is final. */
+  settleWithinMs?: number;
+  /** Simulated time, ms, for tests; production callers omit it (then the alarm is set). */
+  now?: number;
+}
+
+export interface TokenReservation {
+  allowed: boolean;
+  /** Tokens left after this call. */
+  remaining: number;
+  /** When refused: the wait until the budget holds the reservation. */
+  retryAfterMs: number;
+  /** Pass to `settleTokens`; present when allowed with `settleWithinMs`. */
+  reservationId?: string;
+}
+
+/** A daily quota (per consumer or tenant): the object is named by its UTC day. */
+export interface QuotaReservationRequest {
+  /** The day's limits; absent: counted, not limited. */
+  maxTokens?: number;
+  maxCostMicros?: number;
+  tokens: number;
+  /** Millionths of the cost unit of `cost_per_1k`. */
+  costMicros: number;
+  /** Epoch ms of the period's end (the next UTC midnight): the state is deleted after it and `settleWithinMs`. */
+  periodEndsAt: number;
+  settleWithinMs: number;
+  now?: number;
+}
+
+export interface QuotaReservation {
+  allowed: boolean;
+  /** What is left of each limit after this call; null when it is not limited. */
+  remaining: { tokens: number | null; costMicros: number | null };
+  /** When refused: until the period's end. */
+  retryAfterMs: number;
+  reservationId?: string;
 }
 
 export interface CounterView {
@@ -96,6 +148,7 @@ function limitsOf({ rate, burst, windows }: RateLimitSpec): RateLimitSpec {
 export class RateLimiter extends DurableObject<unknown> {
   #counter: CounterState;
   #calls: number;
+  readonly #budget: BudgetStore;
   /** Latest demand reported by each calling isolate: memory only, an estimate by nature. */
   readonly #demand = new Map<string, { perSecond: number; at: number }>();
 
@@ -103,6 +156,7 @@ export class RateLimiter extends DurableObject<unknown> {
     super(ctx, env);
     this.#counter = ctx.storage.kv.get<CounterState>(STATE_KEY) ?? emptyState();
     this.#calls = ctx.storage.kv.get<number>(CALLS_KEY) ?? 0;
+    this.#budget = new BudgetStore(ctx.storage.kv);
   }
 
   /** Takes `want` tokens or refuses; leases more to a hot isolate. Never waits. */
@@ -142,6 +196,59 @@ export class RateLimiter extends DurableObject<unknown> {
     this.#counter = emptyState();
     this.#calls = 0;
     this.#demand.clear();
+    this.#budget.clear();
+  }
+
+  /**
+   * Reserves tokens of this object's budget, or refuses; never waits. Parallel calls are taken one
+   * at a time, so reservations never hold more than the budget.
+   */
+  async reserveTokens(request: TokenReservationRequest): Promise<TokenReservation> {
+    const now = request.now ?? Date.now();
+    const meters = [{ limit: request.limit, windowMs: request.windowMs }];
+    const result = this.#budget.reserve(meters, [request.tokens], request.settleWithinMs ?? 0, now);
+    if (request.now === undefined && result.allowed) await this.#armAlarm();
+    return {
+      allowed: result.allowed,
+      remaining: result.remaining[0]!,
+      retryAfterMs: result.retryAfterMs,
+      reservationId: result.reservationId,
+    };
+  }
+
+  /** Replaces a reservation by the tokens used; false when it expired (and was charged in full) or is unknown. */
+  settleTokens(settlement: { reservationId: string; actual: number; now?: number }): { settled: boolean } {
+    return { settled: this.#budget.settle(settlement.reservationId, [settlement.actual], settlement.now ?? Date.now()) };
+  }
+
+  /** Reserves tokens and cost of this object's daily quota (both, or neither), or refuses until the period's end. */
+  async reserveQuota(request: QuotaReservationRequest): Promise<QuotaReservation> {
+    const now = request.now ?? Date.now();
+    const meters = [{ limit: request.maxTokens ?? Infinity }, { limit: request.maxCostMicros ?? Infinity }];
+    const amounts = [request.tokens, request.costMicros];
+    const result = this.#budget.reserve(meters, amounts, request.settleWithinMs, now, request.periodEndsAt);
+    if (request.now === undefined && result.allowed) await this.#armAlarm();
+    const limited = (limit: number | undefined, remaining: number) => (limit === undefined ? null : remaining);
+    return {
+      allowed: result.allowed,
+      remaining: {
+        tokens: limited(request.maxTokens, result.remaining[0]!),
+        costMicros: limited(request.maxCostMicros, result.remaining[1]!),
+      },
+      retryAfterMs: result.allowed ? 0 : Math.max(0, request.periodEndsAt - now),
+      reservationId: result.reservationId,
+    };
+  }
+
+  /** The AI budget or quota this object keeps, refilled to now, for the admin API; takes nothing. */
+  budgetState(now?: number): BudgetView | undefined {
+    return this.#budget.view(now ?? Date.now());
+  }
+
+  /** Replaces a quota reservation by what was used; false when it expired (charged in full) or is unknown. */
+  settleQuota(settlement: { reservationId: string; tokens: number; costMicros: number; now?: number }): { settled: boolean } {
+    const actual = [settlement.tokens, settlement.costMicros];
+    return { settled: this.#budget.settle(settlement.reservationId, actual, settlement.now ?? Date.now()) };
   }
 
   /**
@@ -155,16 +262,27 @@ export class RateLimiter extends DurableObject<unknown> {
     const now = report.now ?? Date.now();
     const state = countFailures(this.ctx.storage.kv.get<FailureState>(FAILURES_KEY) ?? emptyFailureState(), report, report.failures, now);
     this.ctx.storage.kv.put(FAILURES_KEY, state);
-    if (report.now === undefined) await this.ctx.storage.setAlarm(state.forgetAt);
+    if (report.now === undefined) await this.#armAlarm();
     return { blockedUntil: state.blockedUntil > now ? state.blockedUntil : 0 };
   }
 
-  /** Deletes a failure count that means nothing any more; the only use of this object's alarm. */
+  /**
+   * Deletes a failure count that means nothing any more, charges expired budget reservations in
+   * full and deletes a budget that means nothing; then arms the alarm for what is left.
+   */
   override async alarm(): Promise<void> {
+    const now = Date.now();
     const state = this.ctx.storage.kv.get<FailureState>(FAILURES_KEY);
-    if (!state) return;
-    if (state.forgetAt <= Date.now()) this.ctx.storage.kv.delete(FAILURES_KEY);
-    else await this.ctx.storage.setAlarm(state.forgetAt);
+    if (state && state.forgetAt <= now) this.ctx.storage.kv.delete(FAILURES_KEY);
+    this.#budget.sweep(now);
+    await this.#armAlarm();
+  }
+
+  /** One alarm serves the failure count and the budget: the earlier of their next times. */
+  async #armAlarm(): Promise<void> {
+    const at = Math.min(this.ctx.storage.kv.get<FailureState>(FAILURES_KEY)?.forgetAt ?? Infinity, this.#budget.alarmAt() ?? Infinity);
+    if (at === Infinity) return;
+    if ((await this.ctx.storage.getAlarm()) !== at) await this.ctx.storage.setAlarm(at);
   }
 
   /** Until when this object's key is blocked by its failure limit; counts nothing. */

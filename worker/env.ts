@@ -103,6 +103,11 @@ export interface RequestVars {
    * client's copy. Held for the upstream call, never logged.
    */
   upstreamHeaders?: readonly (readonly [name: string, value: string | null])[];
+  /**
+   * Set by the AI gateway's budgets with `token_counting` once the provider's usage is known, for
+   * the access log (policies/ai-gateway/budgets/settle.ts). Counts only, never contents.
+   */
+  aiUsage?: AiUsageCounts;
 }
 
 export type AppEnv = { Bindings: Env; Variables: RequestVars };
@@ -155,6 +160,16 @@ export interface MatchedRoute {
    * `strip_prefix` the part matched by `*` (always starts with `/`).
    */
   forwardPath: string;
+}
+
+/** What an AI request was charged (policies/ai-gateway/budgets). */
+export interface AiUsageCounts {
+  inputTokens: number;
+  outputTokens: number;
+  /** Millionths of the unit of the provider's `cost_per_1k`. */
+  costMicros: number;
+  /** False when the provider reported no usage and the reservation was counted instead. */
+  metered: boolean;
 }
 
 /** The authentication schemes (policies/auth). */

@@ -9,6 +9,8 @@
  */
 import { Hono } from "hono";
 import { httpError, methodNotAllowed } from "../http/errors";
+import { aiBudgetEndpoints } from "./ai-budgets";
+import { aiUsageEndpoints } from "./ai-usage";
 import { auditEndpoints } from "./audit";
 import { cacheEndpoints } from "./cache-purge";
 import { adminAuth } from "./auth";
@@ -40,6 +42,8 @@ export function createAdminApp(): Hono<AdminEnv> {
     ...protectionEndpoints,
     ...cacheEndpoints,
     ...auditEndpoints,
+    ...aiUsageEndpoints,
+    ...aiBudgetEndpoints,
     healthEndpoint,
     ...apiDocsEndpoints(() => endpoints),
   ];

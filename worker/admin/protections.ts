@@ -35,7 +35,7 @@ const COUNTER_NAME = /^(?:default|route=[^|]+|consumer=[^|]+)\|./s;
 const MAX_COUNTER_NAME = 1024;
 
 /** An object call that failed (unreachable, overloaded): 503, nothing changed. */
-async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => Promise<T>): Promise<T> {
+export async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
@@ -50,9 +50,9 @@ async function fromObject<T>(store: "rate_limit" | "circuit", operation: () => P
 }
 
 /** The audit row of a reset, written before it. */
-async function audit(
+export async function auditReset(
   c: AdminContext,
-  action: "rate_limit_reset" | "circuit_reset",
+  action: "rate_limit_reset" | "circuit_reset" | "ai_budget_reset",
   target: string,
   details: Record<string, unknown>,
 ): Promise<void> {
@@ -99,7 +99,11 @@ async function readCounter(c: AdminContext) {
 
 async function resetCounter(c: AdminContext) {
   const { name, stub, state } = await readCounter(c);
-  await audit(c, "rate_limit_reset", `rate-limits/${name}`, { limiter: name, buckets: state.buckets, leased_tokens: state.leased_tokens });
+  await auditReset(c, "rate_limit_reset", `rate-limits/${name}`, {
+    limiter: name,
+    buckets: state.buckets,
+    leased_tokens: state.leased_tokens,
+  });
   await fromObject("rate_limit", () => stub.reset());
   forgetRateLimitCounter(name);
   return c.json({ key: name, reset: true as const, previous: state });
@@ -184,7 +188,7 @@ async function resetCircuit(c: AdminContext) {
     );
   const stub = c.env.CIRCUIT_BREAKER.getByName(name);
   const before = await fromObject("circuit", () => stub.state());
-  await audit(c, "circuit_reset", `circuits/${name}`, {
+  await auditReset(c, "circuit_reset", `circuits/${name}`, {
     previous_state: before.state,
     failures: before.failures,
     ejected_endpoints: before.endpoints.filter((endpoint) => endpoint.ejectedForMs > 0).map((endpoint) => endpoint.endpoint),
@@ -196,7 +200,7 @@ async function resetCircuit(c: AdminContext) {
 
 // ---------------------------------------------------------------- the table
 
-const objectUnavailable = { description: "The Durable Object cannot be reached; nothing changed.", schema: "Error" } as const;
+export const objectUnavailable = { description: "The Durable Object cannot be reached; nothing changed.", schema: "Error" } as const;
 const recheckSeconds = DENY_RECHECK_MS / 1000;
 
 export const protectionEndpoints: AdminEndpoint[] = [

@@ -15,6 +15,7 @@ import {
   auditPageSchema,
   auditPruneResultSchema,
 } from "../audit/api-schema";
+import { aiBudgetResetSchema, aiBudgetStateSchema, aiUsageReportSchema } from "./ai-usage-schema";
 import { MAX_PURGE_MARKERS } from "../policies/cache/purge";
 import { apiKeySchema, consumerCreateSchema, consumerSchema, issuedApiKeySchema, keyRotationSchema } from "../consumers/schema";
 import {
@@ -254,6 +255,9 @@ export const apiSchemas = {
   AuditExportResult: auditExportResultSchema,
   AuditExportMismatch: auditExportMismatchSchema,
   AuditPruneResult: auditPruneResultSchema,
+  AiUsageReport: aiUsageReportSchema,
+  AiBudgetState: aiBudgetStateSchema,
+  AiBudgetReset: aiBudgetResetSchema,
   Health: z.object({
     status: z.enum(["ok", "degraded"]),
     config_version: version.nullable().describe("Version the KV pointer names; null when KV cannot be read."),

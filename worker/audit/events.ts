@@ -4,8 +4,8 @@
  *
  * `consumer_change`: a consumer or one of its keys created, disabled, revoked or rotated;
  * `credential_change`: a vault credential stored, replaced or deleted, or re-encrypted by a root
- * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`) or an
- * upstream's circuit (`circuit_reset`), or purged the response cache (`cache_purge`); `audit_export`: a day of the audit log exported to R2
+ * rotation; `state_reset`: an operator reset a rate-limit counter (`rate_limit_reset`), an AI
+ * token budget or quota (`ai_budget_reset`) or an upstream's circuit (`circuit_reset`), or purged the response cache (`cache_purge`); `audit_export`: a day of the audit log exported to R2
  * (worker/audit/archive.ts); `audit_prune`: the retention job pruned old rows
  * (worker/audit/retention.ts). All six are always written, like `config_change`.
  */

@@ -25,7 +25,7 @@ import { valueReferences } from "./variable-fields";
  * unit changes meaning (a refinement, a transform): stored versions are then validated again
  * by the new rules, as a deploy before normal forms did on every load.
  */
-export const NORMAL_FORM = "2-c273ad55a409971d";
+export const NORMAL_FORM = "2-27de248d3fc4c480";
 
 /** The config before the first save, as `configSchema.parse({})` gives it (pinned by normal-form.test.ts). */
 export const EMPTY_CONFIG: Config = {

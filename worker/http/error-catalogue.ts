@@ -74,6 +74,9 @@ export const ERROR_CATALOGUE = {
   auth_unavailable: { status: 503, message: "API keys cannot be checked right now; retry shortly" },
   rate_limited: { status: 429, message: "too many requests; retry later" },
   rate_limit_unavailable: { status: 503, message: "the rate limiter is unavailable; retry shortly" },
+  ai_token_budget_exceeded: { status: 429, message: "the token budget per minute is spent; retry later" },
+  ai_quota_exceeded: { status: 429, message: "the daily AI quota is spent; it starts again at 00:00 UTC" },
+  ai_provider_rate_limited: { status: 429, message: "the AI provider takes no more requests this minute; retry later" },
 
   // ---------------------------------------------------------------- the upstream and the vault
   ai_gateway_disabled: { status: 503, message: "the AI gateway is turned off (ai_gateway.enabled: false)" },
@@ -196,6 +199,14 @@ export const ERROR_CATALOGUE = {
   audit_prune_refused: { status: 409, message: "nothing was pruned" },
   audit_store_unavailable: { status: 503, message: "the audit log (D1) cannot be reached; retry shortly" },
   archive_unavailable: { status: 503, message: "the audit archive (R2) cannot be reached; retry shortly" },
+
+  // ---------------------------------------------------------------- the admin API: AI usage and budgets
+  invalid_ai_budget: {
+    status: 400,
+    message:
+      "name an AI budget as `ai-tokens|consumer=<id>`, `ai-tokens|key=<key>`, `ai-provider|<name>` or `ai-quota|consumer=<id>|<YYYY-MM-DD>` (or tenant=), percent-encoded",
+  },
+  ai_usage_unavailable: { status: 503, message: "the AI usage table (D1) cannot be reached; retry shortly" },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** A code the gateway answers with; anything else does not compile. */

@@ -19,6 +19,9 @@ export const ACCESS_LOG_FIELDS = [
   "bytes_sent",
   "user_agent",
   "referer",
+  "ai_input_tokens",
+  "ai_output_tokens",
+  "ai_cost",
 ] as const;
 
 export const loggingSchema = z

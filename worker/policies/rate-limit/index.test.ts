@@ -8,7 +8,7 @@ import type { MatchedRoute } from "../../env";
 import { testApp } from "../test-app.test-helper";
 import { rateLimit, type LimiterNamespace, type RateLimitedEvent, type RateLimitOptions } from "./index";
 import { rateLimitSchema } from "./schema";
-import { compileKey } from "./key";
+import { compileKey } from "../../limits/key-expression";
 import { ABANDONED_CALL_MS, DENY_RECHECK_MS, LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 
 let now = 1_000_000;

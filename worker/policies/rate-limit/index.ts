@@ -24,7 +24,7 @@ import { passThrough } from "../../http/chain";
 import { httpError, retryAfterSeconds, retryLater } from "../../http/errors";
 import { refusalWindows, type AuditWindow, type OnLimited } from "./audit";
 import { exhaustedHeader, loomLimitHeader, loomRemainingHeader, policyHeader, rateLimitHeader } from "./headers";
-import { compileKey } from "./key";
+import { compileKey } from "../../limits/key-expression";
 import { LocalLimiter, type RequestIo } from "../../limits/local-limiter";
 import type { RateConfig } from "../../http/schema-kit/rate";
 import type { RateLimitConfig } from "./schema";

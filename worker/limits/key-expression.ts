@@ -1,6 +1,7 @@
 /**
- * Key expressions (`rate_limit.key`): text with `${client_ip}`, `${consumer}`, `${tenant}`,
- * `${route}`, `${method}`, `${host}`, `${jwt.CLAIM}` (dotted for nested claims) and
+ * Key expressions (`rate_limit.key`; also the key of an AI token budget without a consumer):
+ * text with `${client_ip}`, `${consumer}`, `${tenant}`, `${route}`, `${method}`, `${host}`,
+ * `${jwt.CLAIM}` (dotted for nested claims) and
  * `${header.NAME}`, compiled once into a function of the request. `${header.NAME}` of an identity
  * header the gateway asserts (a claim, consumer or certificate header) is the verified value
  * authentication found, never the client's copy: the value the upstream receives.
@@ -11,7 +12,7 @@
  * claims) are percent-encoded so that they cannot spell the separators of another key.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../env";
+import type { AppEnv } from "../env";
 
 type Part = (c: Context<AppEnv>) => string | undefined;
 
