@@ -452,3 +452,97 @@ describe("content checks", () => {
     expect(JSON.stringify(await res.json())).toMatch(/gossip/);
   });
 });
+
+describe("token budgets, provider rate limits and usage", () => {
+  const today = () => new Date().toISOString().slice(0, 10);
+  const completion = (content: string, usage = { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 }) =>
+    JSON.stringify({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content } }], usage });
+  const usageRows = async (provider: string) => {
+    const res = await admin(`/ai/usage?from=${today()}&to=${today()}&provider=${provider}&group_by=provider,model`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { rows: Record<string, unknown>[] }).rows;
+  };
+
+  it("charges what the provider reported, counts it in the usage table, and refuses with 429 once the minute's budget is spent", async () => {
+    const name = `metered-${run}`;
+    await fetch(`https://origin.test/release/${run}-${name}`, {
+      method: "POST",
+      body: completion("Hi!", { prompt_tokens: 300, completion_tokens: 100, total_tokens: 400 }),
+    });
+    await putConfig({
+      ai_gateway: {
+        providers: [{ name, provider: "openai_compatible", endpoint: `https://p.test/held/${run}-${name}`, cost_per_1k: 0.5 }],
+        security: { max_tokens_per_minute: 1000 },
+      },
+      routes: [{ id: "ai", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    const ask = () => post("/ai/v1/chat/completions", chat({ max_tokens: 200 }));
+    // Each reserves about 200 + its prompt, and is charged the 400 reported.
+    for (let i = 0; i < 2; i++) {
+      const res = await ask();
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { usage: unknown }).usage).toEqual({ prompt_tokens: 300, completion_tokens: 100, total_tokens: 400 });
+    }
+    // 800 charged: a third reservation of ~205 does not fit in 1000.
+    const spent = await ask();
+    const body = await refusal(spent, 429, "ai_token_budget_exceeded");
+    expect(Number(spent.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(body.retry_after).toEqual(Number(spent.headers.get("Retry-After")));
+    expect(await usageRows(name)).toEqual([
+      expect.objectContaining({ provider: name, model: "gpt-4o-mini", requests: 2, input_tokens: 600, output_tokens: 200, cost: 0.4 }),
+    ]);
+  });
+
+  it("charges the reservation when the answer reports no usage, and nothing when the provider fails", async () => {
+    const name = `unmetered-${run}`;
+    await putConfig({
+      ai_gateway: {
+        providers: [
+          { name, provider: "openai_compatible", endpoint: "https://api.openai.test/echo" },
+          { name: `${name}-down`, provider: "openai_compatible", endpoint: "https://down.test/status/500" },
+        ],
+      },
+      routes: [
+        { id: "ai", path: "/ai/*", ai: { provider: name }, strip_prefix: true },
+        { id: "down", path: "/down/*", ai: { provider: `${name}-down` }, strip_prefix: true },
+      ],
+    });
+    const res = await post("/ai/v1/chat/completions", chat({ max_tokens: 50 }));
+    expect(res.status).toBe(200);
+    await res.text();
+    const [row] = await usageRows(name);
+    expect(row).toMatchObject({ requests: 1, output_tokens: 50, unmetered_requests: 1 });
+    expect((await post("/down/v1/chat/completions", chat())).status).toBe(500);
+    expect(await usageRows(`${name}-down`)).toEqual([]);
+  });
+
+  it("passes over a provider whose rate_limit is spent, and answers 429 when every one is", async () => {
+    const name = `limited-${run}`;
+    await putConfig({
+      ai_gateway: {
+        routing_strategy: "priority",
+        providers: [
+          { name, provider: "openai_compatible", endpoint: flaky(name), rate_limit: 2, priority: 0 },
+          { name: `${name}-2`, provider: "openai_compatible", endpoint: flaky(`${name}-2`), rate_limit: 1, priority: 1 },
+        ],
+      },
+      routes: [{ id: "ai", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    for (let i = 0; i < 3; i++) expect((await post("/ai/v1/chat/completions", chat())).status).toBe(200);
+    expect([await hits(name), await hits(`${name}-2`)]).toEqual([2, 1]);
+    const spent = await post("/ai/v1/chat/completions", chat());
+    await refusal(spent, 429, "ai_provider_rate_limited");
+    expect(Number(spent.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+
+  it("asks an OpenAI stream for its usage when the client did not", async () => {
+    await putConfig({
+      ai_gateway: { providers: [{ name: "openai", provider: "openai_compatible", endpoint: "https://api.openai.test/echo" }] },
+      routes: [{ id: "ai", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    const echo = await (await post("/ai/v1/chat/completions", chat({ stream: true, stream_options: { other: 1 } }))).json<Echo>();
+    expect(JSON.parse(echo.body!)).toMatchObject({ stream: true, stream_options: { other: 1, include_usage: true } });
+    const asked = JSON.stringify(chat({ stream: true, stream_options: { include_usage: true } }));
+    expect((await (await post("/ai/v1/chat/completions", asked)).json<Echo>()).body).toBe(asked);
+  });
+});

@@ -57,7 +57,7 @@ describe("the config reference", () => {
       /\| `middleware\.auth\.header`<br>`routes\[\]\.auth\.header`<br>`routes\[\]\.auth\[\]\.header` \| enforced \| \(`api_key`\) .* \(`jwt`\) /,
     );
     expect(table).toMatch(/\| `ai_gateway\.security\.pii_action` \| enforced \| /);
-    expect(table).toMatch(/\| `ai_gateway\.quotas` \| not yet: /);
+    expect(table).toMatch(/\| `ai_gateway\.cache` \| not yet: /);
     expect(table).toMatch(/\| `listeners\[\]\.tls\.cert_file` \| warned: ignored; Cloudflare terminates TLS/);
   });
 

@@ -77,12 +77,8 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   ),
   ai_gateway: enforced,
   "ai_gateway.providers[].model": warned("documentation only: each request names its model in its body, forwarded as sent"),
-  "ai_gateway.providers[].rate_limit": notYet,
   "ai_gateway.providers[].health_path": notYet,
-  "ai_gateway.token_counting": notYet,
   "ai_gateway.cache": notYet,
-  "ai_gateway.quotas": notYet,
-  "ai_gateway.security.max_tokens_per_minute": notYet,
   graphql: enforced,
 };
 

@@ -24,6 +24,7 @@ import {
   recordRouteMatch,
 } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
+import { compileKey } from "../limits/key-expression";
 import { aiGateway } from "../policies/ai-gateway";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
@@ -279,6 +280,11 @@ function pipelineSteps(
       credentialQueryParams: credentials.credentialQueryParams,
       underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
       onChecked: auditWanted(config, "ai_check") ? recordAiCheck : undefined,
+      // A request without a consumer spends the budget of the rate limit's key (default: its address).
+      budgets: {
+        anonymousKey: compileKey(rateLimitConfig?.key ?? "${client_ip}", identityHeaders),
+        failOpen: rateLimitConfig?.fail_open ?? true,
+      },
     }),
   );
   if (ai) steps.push(ai);

@@ -14,6 +14,8 @@
  *   same bytes to the next provider; the failed answer's body is cancelled unread, so nothing of
  *   it reached the client. The last provider's answer is passed on whatever it is; when it gave
  *   none, 504 `upstream_timeout` or 502 `upstream_unavailable` (never saying which provider).
+ * - A provider whose `rate_limit` is spent this minute is passed over (budgets/); when every one
+ *   was, 429 `ai_provider_rate_limited` with the soonest `Retry-After`.
  * - The body streams back chunk by chunk as the client reads it (http/upstream-response.ts); the
  *   provider's timeout bounds each wait for a chunk, never the whole of a stream that keeps sending.
  */
@@ -27,6 +29,7 @@ import { targetOf } from "../../http/request-target";
 import { clientResponse } from "../../http/upstream-response";
 import { upstreamUrl, withoutQueryParams } from "../../http/upstream-url";
 import { ANTHROPIC_VERSION, keyHeader, PROVIDER_KEY_HEADERS, providerKey, type ProviderTarget } from "./providers";
+import { providerRateLimited } from "./budgets";
 import type { ProviderRouting } from "./routing";
 
 /** Sends one provider request. The default is the runtime's `fetch`; tests pass a fake provider. */
@@ -45,6 +48,11 @@ export interface ForwardRules {
   /** Query parameters that carry gateway credentials; removed. */
   credentialQueryParams: ReadonlySet<string>;
   fetcher: Fetcher;
+  /**
+   * Whether a provider takes one more request now (its `rate_limit`): 0, or how many ms until it
+   * would. A provider that would not is passed over for the next, as a failed one is.
+   */
+  admit: (c: Context<AppEnv>, target: ProviderTarget) => Promise<number>;
 }
 
 /** The request for one provider: its URL, the cleaned headers, its key, the body's bytes. */
@@ -91,9 +99,15 @@ export async function forwardToProviders(
   const started = Date.now();
   const incoming = c.req.raw;
   let attempt: Attempt = { failure: "unavailable" };
+  let limited: { provider: string; waitMs: number } | undefined;
   for (const [i, target] of order.entries()) {
     // Never try another provider for a client that went away: the answer would go nowhere.
     if (i > 0 && incoming.signal?.aborted) break;
+    const waitMs = await rules.admit(c, target);
+    if (waitMs > 0) {
+      if (!limited || waitMs < limited.waitMs) limited = { provider: target.name, waitMs };
+      continue;
+    }
     c.set("upstream", target.name);
     // Read only now, for the providers actually tried; a refusal (no tenant, unset secret) ends the request.
     const key = await providerKey(c, target);
@@ -115,6 +129,8 @@ export async function forwardToProviders(
     void attempt.response.body?.cancel();
   }
   c.set("upstreamMs", Date.now() - started);
+  // Every provider passed over for its rate limit, none tried: 429 with the soonest one's wait.
+  if (limited && c.get("upstream") === undefined) throw providerRateLimited(limited.provider, limited.waitMs);
   if ("failure" in attempt) throw httpError(attempt.failure === "timeout" ? "upstream_timeout" : "upstream_unavailable");
   return clientResponse(attempt.response, incoming.method, NO_RESPONSE_CAP, attempt.deadline);
 }

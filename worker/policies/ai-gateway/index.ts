@@ -27,12 +27,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { httpError } from "../../http/errors";
 import { upstreamHeaderRules, type UpstreamHeaderOptions } from "../../http/headers";
-import { compileAiChecks, type AiCheckEvent, type AiChecks } from "./checks";
+import { accountedResponse, budgetSpec, providerBudget, reservedTokens, type BudgetOptions } from "./accounting";
+import { providerRequestWait, releaseBudget, reserveBudget } from "./budgets";
+import { compileAiChecks, type AiCheckEvent, type AiChecks, type ReadRequest } from "./checks";
 import { CONTENT_CATEGORIES } from "./content-filter";
 import { forwardToProviders, type Fetcher, type ForwardRules } from "./forward";
 import { PROVIDER_KEY_HEADERS, providerTargets, type ProviderTarget } from "./providers";
 import { checkModel, checkTokenLimit, readAiRequest } from "./request";
 import { maskedResponse } from "./response-checks";
+import { withIncludeUsage } from "./shapes";
 import { providerRouting, type ProviderRouting } from "./routing";
 import type { AiGatewayConfig, AiSecurity, RouteAiConfig } from "./schema";
 
@@ -55,6 +58,8 @@ export interface AiGatewayOptions extends UpstreamHeaderOptions {
   random?: () => number;
   /** Each finding of a content check on a request or a response (audit `ai_check`). */
   onChecked?: (event: AiCheckedEvent, c: Context<AppEnv>) => void;
+  /** The token budgets' key without a consumer (the rate limit's `key`) and their `fail_open`. */
+  budgets: BudgetOptions;
 }
 
 /** A content check's audit fact on one request of a route: rule ids and counts, never a value or a text. */
@@ -103,7 +108,9 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     headers: upstreamHeaderRules({ ...options, injectedHeaders: [...(options.injectedHeaders ?? []), ...PROVIDER_KEY_HEADERS] }),
     credentialQueryParams: new Set(options.credentialQueryParams),
     fetcher: options.fetcher ?? ((request) => fetch(request)),
+    admit: (c, target) => providerRequestWait(c, providerBudget(target), options.budgets),
   };
+  const budgets = budgetSpec(config, options.budgets);
   const maxBodySize = options.maxBodySize ?? DEFAULT_AI_BODY_LIMIT;
   const maxTokens = config?.security.max_tokens_per_request;
   const checks = compileAiChecks(config ? aiChecksOf(config.security) : {});
@@ -122,15 +129,42 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     const record = (events: readonly AiCheckEvent[]) => {
       for (const event of events) onChecked?.({ ...event, route: matched.id }, c);
     };
-    const decision = checks.inspectRequest(request.read);
+    const read = withUsageReported(request.read);
+    const decision = checks.inspectRequest(read);
     record(decision.events);
     if (decision.kind === "refuse") throw httpError(decision.code, decision.message, { extra: decision.details });
     const order = route.routing.order();
     if (order.length === 0) throw httpError("upstream_unavailable");
-    const body = decision.kind === "rewrite" ? encoder.encode(decision.body) : request.bytes;
-    const response = await forwardToProviders(c, order, route.routing, body, rules);
-    return masker && request.read?.ok ? maskedResponse(response, masker, request.read.request.api, record) : response;
+    const body =
+      decision.kind === "rewrite"
+        ? encoder.encode(decision.body)
+        : read !== request.read
+          ? encoder.encode(JSON.stringify(read!.body))
+          : request.bytes;
+    const hold = await reserveBudget(c, budgets, { ...reservedTokens(read, maxTokens), provider: providerBudget(order[0]!) });
+    let response: Response;
+    try {
+      response = await forwardToProviders(c, order, route.routing, body, rules);
+    } catch (error) {
+      releaseBudget(c, hold);
+      throw error;
+    }
+    const answered = order.find((target) => target.name === c.get("upstream"))!;
+    response = accountedResponse(c, hold, response, answered, read);
+    return masker && read?.ok ? maskedResponse(response, masker, read.request.api, record) : response;
   };
+}
+
+/**
+ * An OpenAI Chat Completions stream reports its usage only when asked (`stream_options.include_usage`):
+ * the gateway asks for it when the client did not, so the budget is charged what was used. The
+ * client then gets that usage chunk too (one chunk with empty `choices` before `[DONE]`, as OpenAI
+ * sends it to any client that asks).
+ */
+function withUsageReported(read: ReadRequest | undefined): ReadRequest | undefined {
+  if (!read?.ok || read.request.api !== "openai-chat") return read;
+  const { body, added } = withIncludeUsage(read.body);
+  return added ? { ...read, body } : read;
 }
 
 /** A route's own provider: always that one, no fallback; its measures still feed the shared averages. */

@@ -33,6 +33,8 @@ export interface ProviderTarget {
   weight: number;
   priority: number;
   costPer1k?: number;
+  /** `rate_limit`: requests per minute, on a budget of its own (budgets/). */
+  requestsPerMinute?: number;
 }
 
 /** Anthropic's API refuses a request without a version; the one its documentation pins. */
@@ -67,6 +69,7 @@ export function providerTargets(providers: readonly AiProvider[], requestTimeout
     weight: provider.weight,
     priority: provider.priority,
     costPer1k: provider.cost_per_1k,
+    requestsPerMinute: provider.rate_limit,
   }));
 }
 
