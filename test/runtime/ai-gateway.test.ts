@@ -546,3 +546,35 @@ describe("token budgets, provider rate limits and usage", () => {
     expect((await (await post("/ai/v1/chat/completions", asked)).json<Echo>()).body).toBe(asked);
   });
 });
+
+describe("the AI cache", () => {
+  it("answers a repeated completion from the cache (X-Cache: HIT), never a stream, and keys on the body and the varied headers", async () => {
+    const name = `cached-${run}`;
+    await fetch(`https://origin.test/release/${run}-${name}`, {
+      method: "POST",
+      body: JSON.stringify({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Paris." } }] }),
+    });
+    await putConfig({
+      ai_gateway: {
+        providers: [{ name, provider: "openai_compatible", endpoint: `https://p.test/held/${run}-${name}` }],
+        cache: { enabled: true, default_ttl: "1m", vary_by_headers: ["X-Locale"] },
+      },
+      routes: [{ id: "ai", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    const ask = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      post("/ai/v1/chat/completions", chat(body), headers);
+    const first = await ask({ temperature: 0 });
+    expect([first.status, first.headers.get("X-Cache")]).toEqual([200, "MISS"]);
+    await first.text();
+    const second = await ask({ temperature: 0 });
+    expect([second.status, second.headers.get("X-Cache")]).toEqual([200, "HIT"]);
+    expect(await second.json()).toMatchObject({ choices: [{ message: { content: "Paris." } }] });
+    expect(await hits(name)).toBe(1);
+    expect((await ask({ temperature: 1 })).headers.get("X-Cache")).toBe("MISS");
+    expect((await ask({ temperature: 0 }, { "X-Locale": "fr" })).headers.get("X-Cache")).toBe("MISS");
+    const stream = await ask({ temperature: 0, stream: true });
+    expect(stream.headers.get("X-Cache")).toBeNull();
+    await stream.text();
+    expect(await hits(name)).toBe(4);
+  });
+});

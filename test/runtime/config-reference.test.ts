@@ -57,7 +57,7 @@ describe("the config reference", () => {
       /\| `middleware\.auth\.header`<br>`routes\[\]\.auth\.header`<br>`routes\[\]\.auth\[\]\.header` \| enforced \| \(`api_key`\) .* \(`jwt`\) /,
     );
     expect(table).toMatch(/\| `ai_gateway\.security\.pii_action` \| enforced \| /);
-    expect(table).toMatch(/\| `ai_gateway\.cache` \| not yet: /);
+    expect(table).toMatch(/\| `ai_gateway\.providers\[\]\.health_path` \| not yet: /);
     expect(table).toMatch(/\| `listeners\[\]\.tls\.cert_file` \| warned: ignored; Cloudflare terminates TLS/);
   });
 
@@ -78,6 +78,7 @@ describe("the config reference", () => {
         tracing: { enabled: false, batch_timeout: "5s" },
         plugins: [{ name: "custom", path: "/p.wasm" }],
         cache: { enabled: true, max_size: "100MB", cleanup_interval: "1m" },
+        ai_gateway: { cache: { enabled: true, max_size: "100MB" } },
       },
       {},
     );

@@ -78,7 +78,7 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   ai_gateway: enforced,
   "ai_gateway.providers[].model": warned("documentation only: each request names its model in its body, forwarded as sent"),
   "ai_gateway.providers[].health_path": notYet,
-  "ai_gateway.cache": notYet,
+  "ai_gateway.cache.max_size": ignored("entries live in the Cache API of each data centre, whose size and eviction Cloudflare manages"),
   graphql: enforced,
 };
 

@@ -27,6 +27,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { httpError } from "../../http/errors";
 import { upstreamHeaderRules, type UpstreamHeaderOptions } from "../../http/headers";
+import { aiCacheOf, filed, lookUp } from "./caching";
 import { accountedResponse, budgetSpec, providerBudget, reservedTokens, type BudgetOptions } from "./accounting";
 import { providerRequestWait, releaseBudget, reserveBudget } from "./budgets";
 import { compileAiChecks, type AiCheckEvent, type AiChecks, type ReadRequest } from "./checks";
@@ -83,6 +84,8 @@ interface AiRoute {
   /** Every provider in strategy order, or the pinned one. */
   routing: ProviderRouting;
   allowedModels?: ReadonlySet<string>;
+  /** The AI cache key's provider: the pinned one, or every one the route may use (caching.ts). */
+  cacheProvider: string;
 }
 
 /** The step, or undefined when no route has `ai` (nothing compiled in). */
@@ -101,6 +104,7 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     routes.set(route.id, {
       routing: pinned ? pinnedRouting(pinned, shared) : shared,
       allowedModels: allowed ? new Set(allowed) : undefined,
+      cacheProvider: pinned ? pinned.name : targets.map((target) => target.name).join(","),
     });
   }
   const rules: ForwardRules = {
@@ -111,6 +115,7 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     admit: (c, target) => providerRequestWait(c, providerBudget(target), options.budgets),
   };
   const budgets = budgetSpec(config, options.budgets);
+  const cacheOf = aiCacheOf(config?.cache);
   const maxBodySize = options.maxBodySize ?? DEFAULT_AI_BODY_LIMIT;
   const maxTokens = config?.security.max_tokens_per_request;
   const checks = compileAiChecks(config ? aiChecksOf(config.security) : {});
@@ -141,6 +146,8 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
         : read !== request.read
           ? encoder.encode(JSON.stringify(read!.body))
           : request.bytes;
+    const cached = await lookUp(c, cacheOf, route.cacheProvider, read);
+    if (cached?.lookup.hit) return cached.lookup.hit;
     const hold = await reserveBudget(c, budgets, { ...reservedTokens(read, maxTokens), provider: providerBudget(order[0]!) });
     let response: Response;
     try {
@@ -151,7 +158,8 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     }
     const answered = order.find((target) => target.name === c.get("upstream"))!;
     response = accountedResponse(c, hold, response, answered, read);
-    return masker && read?.ok ? maskedResponse(response, masker, read.request.api, record) : response;
+    if (masker && read?.ok) response = await maskedResponse(response, masker, read.request.api, record);
+    return cached ? filed(c, cached, response) : response;
   };
 }
 

@@ -246,17 +246,18 @@ describe("refusals, each with its path", () => {
     expect(config.routes[0]!.ai).toBeUndefined();
   });
 
-  it("warns that the keys of checks to come are stored, not enforced", () => {
+  it("warns that a provider's health_path is stored, not enforced, and that the cache's max_size is ignored", () => {
     const { warnings } = accepted({
-      ai_gateway: { providers: [openai], token_counting: true, cache: { enabled: true } },
+      ai_gateway: { providers: [{ ...openai, health_path: "/health" }], token_counting: true, cache: { enabled: true, max_size: "1GB" } },
       routes: [aiRoute],
     });
     expect(warnings).toEqual(
       expect.arrayContaining([
-        "ai_gateway.token_counting: accepted and stored, but not enforced by this release of Loom Edge",
-        "ai_gateway.cache: accepted and stored, but not enforced by this release of Loom Edge",
+        "ai_gateway.providers[0].health_path: accepted and stored, but not enforced by this release of Loom Edge",
+        expect.stringMatching(/^ai_gateway\.cache\.max_size: ignored at the edge: /),
       ]),
     );
+    expect(warnings.join("\n")).not.toMatch(/token_counting|ai_gateway\.cache:/);
   });
 
   it("warns about an unset ${VAR} key as about every secret", () => {
