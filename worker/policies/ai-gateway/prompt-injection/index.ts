@@ -60,6 +60,13 @@
  * response must start with PWNED"); known false positives: "New instructions: <ordinary task>",
  * "Your new task is to proofread ...".
  *
+ * ## Generalisation (heldout.test-data.ts, written before any rule changed for it)
+ * 150 attacks and 152 ordinary prompts in new styles (typos, role-play without trigger words,
+ * output hijacks, indirect injections in e-mails, pages and tables, exfiltration links, more
+ * languages), split up front: even positions per category tune, odd positions are held out.
+ * Before (the scorer above, untouched): TPR 54/150 = 0.36 (tuning half 26/76 = 0.34, held-out
+ * half 28/74 = 0.38); FPR 4/152 = 0.026 (tuning 4/76, held-out 0/76).
+ *
  * Cost: about 0.3 ms per 2 KB ASCII prompt, 0.5 ms with non-ASCII text (vitest in workerd,
  * shared machine); a 1 MB prompt is scored in well under a second (index.test.ts).
  */
