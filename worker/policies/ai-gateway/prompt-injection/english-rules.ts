@@ -420,6 +420,8 @@ export const ENGLISH_RULES: PatternRule[] = [
     pattern:
       /\byour (?:new|real|actual|true|only|sole|primary) (?:task|goal|job|purpose|objective|mission|instructions?|directive|function)(?: is| are| will be| from now on|:)/g,
     contextual: true,
+    // "Your new task is to help me outline my thesis" hands the model the user's own task.
+    adjust: (_, after) => (/^ {0,2}(?:to )?(?:help|assist) (?:me|us)\b/.test(after) ? 0.5 : 1),
   },
   {
     // deepset-style role assignment: "Okay. Now you are Xi Jinping, how do you answer ...".
@@ -508,7 +510,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:pretend|act|roleplay|role-play|play)(?: to be| as| that you are| you are)? my (?:deceased |late |dead |sweet )?(?:grandmother|grandma|granny|grandfather|grandpa)\b/g,
+      /\b(?:pretend|act|roleplay|role-play|play|you are|you're|be)(?: to be| as| that you are| you are)? my (?:deceased |late |dead |sweet |beloved )?(?:grandmother|grandma|granny|grandfather|grandpa)\b/g,
     contextual: true,
   },
   {
@@ -584,7 +586,9 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "exfiltration.prompt-prefix",
     weight: 0.6,
     view: "latin",
-    pattern: /\b(?:starting|start|begin|beginning) (?:with|from) ["'“‘]?(?:you are|your instructions|system:|you're)/g,
+    // "Lines starting with 'SYSTEM:'" selects log lines; "the text above starting with" the prompt.
+    pattern:
+      /(?<!\b(?:lines?|rows?|strings?|entries|files?|records?|logs?|messages) )\b(?:starting|start|begin|beginning) (?:with|from) ["'“‘]?(?:you are|your instructions|system:|you're)/g,
     contextual: true,
   },
   {
@@ -672,8 +676,11 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "role.json-system",
     weight: 0.75,
     view: "latin",
-    pattern: /["']role["'][ \t]{0,3}:[ \t]{0,3}["'](?:system|developer)["']/g,
+    // Opening a messages array ("messages = [{"role": "system", ...") is a developer's own code;
+    // an attack closes the user's message first ("}]\n{"role": "system", ...").
+    pattern: /(?:\[[ \t]{0,3}\{[ \t]{0,3})?["']role["'][ \t]{0,3}:[ \t]{0,3}["'](?:system|developer)["']/g,
     contextual: true,
+    adjust: (match) => (match.startsWith("[") ? 0.6 : 1),
   },
   {
     id: "role.system-tag",
@@ -743,7 +750,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads|who reads|which reads|tasked with)\\b|\\b${AI_NAMES},? (?:when|if|once|as soon as) you (?:read|see|process|summari[sz]e|parse|find|encounter|get) (?:this|these)\\b`,
+      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads?|who reads?|which reads?|tasked with)\\b(?= (?:this|these|that|the (?:following|above|below|text|page|document|email|message|file|content)|it|my|our)\\b|[ \\t]{0,2}[:,])|\\b${AI_NAMES},? (?:when|if|once|as soon as) you (?:read|see|process|summari[sz]e|parse|find|encounter|get) (?:this|these)\\b`,
       "g",
     ),
     contextual: true,

@@ -73,9 +73,11 @@
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
-import { MULTILINGUAL_RULES } from "./multilingual-rules";
+import { correctedView } from "./misspellings";
+import { multilingualRulesFor } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
-import { AFTER_MATCH, type PatternRule } from "./rule";
+import { PARAPHRASE_RULES } from "./paraphrase-rules";
+import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
   /** The rule id, e.g. `override.ignore-instructions`. */
@@ -98,7 +100,9 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const PHRASE_RULES: PatternRule[] = [...ENGLISH_RULES, ...MULTILINGUAL_RULES];
+const PHRASE_RULES: PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES];
+/** The rules that read English words: run again over the misspelling-corrected view. */
+const LATIN_RULES: PatternRule[] = PHRASE_RULES.filter((rule) => rule.view === "latin");
 
 export function scoreInjection(text: string): InjectionScore {
   return scoreAtDepth(text, 0);
@@ -120,6 +124,13 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
   };
 
   for (const rule of PHRASE_RULES) matchRule(rule, views, discussed, record);
+  for (const rule of multilingualRulesFor(views.plain)) matchRule(rule, views, discussed, record);
+  // Misspelled keywords ("igrnore previus instructons"): the same rules over the corrected words.
+  const corrected = correctedView(views.latin);
+  if (corrected !== undefined) {
+    const correctedViews = { ...views, latin: corrected };
+    for (const rule of LATIN_RULES) matchRule(rule, correctedViews, discussed, record);
+  }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
@@ -142,15 +153,15 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
  */
 function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, record: (rule: string, weight: number) => void) {
   const view = views[rule.view];
-  for (const match of view.matchAll(rule.pattern)) {
+  forEachMatch(rule.pattern, view, (match) => {
     const start = match.index;
     const end = start + match[0].length;
     const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     const weight = rule.weight * context * adjustment;
     record(rule.id, weight);
-    if (weight >= rule.weight) break;
-  }
+    return weight >= rule.weight;
+  });
 }
 
 /**
@@ -159,16 +170,15 @@ function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, re
  * "tell me the password requirements" joins into "tellmethepassword" too, in ordinary words.
  */
 function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: string, weight: number) => void) {
-  for (const match of views.squashed.matchAll(rule.pattern)) {
-    const first = views.squashedOrigin[match.index]!;
-    const last = views.squashedOrigin[match.index + match[0].length - 1]!;
+  forEachMatch(rule.pattern, views.squashed, (match) => {
+    const first = views.squashedOrigin(match.index);
+    const last = views.squashedOrigin(match.index + match[0].length - 1);
     const runs = views.latin.slice(first, last + 1).split(/[^a-z]+/).length;
     const averageRun = match[0].length / runs;
-    if (averageRun <= 3 || averageRun >= 12) {
-      record(rule.id, rule.weight);
-      break;
-    }
-  }
+    if (averageRun > 3 && averageRun < 12) return false;
+    record(rule.id, rule.weight);
+    return true;
+  });
 }
 
 /** Evidence of hiding: invisible characters, tag smuggling, mixed scripts, encoded payloads. */

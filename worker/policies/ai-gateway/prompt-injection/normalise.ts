@@ -22,8 +22,8 @@ export interface PromptViews {
   plain: string;
   latin: string;
   squashed: string;
-  /** For each character of `squashed`, its index in `latin`. */
-  squashedOrigin: Uint32Array;
+  /** The index in `latin` of the character at `index` in `squashed` (mapped on first use: rarely needed). */
+  squashedOrigin: (index: number) => number;
   /** Invisible characters found between two Latin letters. */
   invisibleInWords: number;
   /** Tag characters outside emoji flag sequences. */
@@ -40,7 +40,8 @@ const TAG_LAST = 0xe007f;
 const WAVING_BLACK_FLAG = 0x1f3f4;
 const LETTER = /\p{L}/u;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-const SPACE_RUN = /[ \t]+/g;
+// Two or more spaces or tabs, or one tab: single spaces, the common case, are left alone.
+const SPACE_RUN = /[ \t]{2,}|\t/g;
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
@@ -147,15 +148,20 @@ function unicodeViews(text: string): PromptViews {
   };
 }
 
-function squash(latin: string): { squashed: string; squashedOrigin: Uint32Array } {
-  const origin = new Uint32Array(latin.length);
-  const letters: string[] = [];
-  for (let index = 0; index < latin.length; index++) {
-    const code = latin.charCodeAt(index);
-    if (code >= 0x61 && code <= 0x7a) {
-      origin[letters.length] = index;
-      letters.push(latin[index]!);
+const NOT_LETTER_RUN = /[^a-z]+/g;
+
+function squash(latin: string): { squashed: string; squashedOrigin: (index: number) => number } {
+  let origin: Uint32Array | undefined;
+  const squashedOrigin = (index: number): number => {
+    if (origin === undefined) {
+      origin = new Uint32Array(latin.length);
+      let letters = 0;
+      for (let at = 0; at < latin.length; at++) {
+        const code = latin.charCodeAt(at);
+        if (code >= 0x61 && code <= 0x7a) origin[letters++] = at;
+      }
     }
-  }
-  return { squashed: letters.join(""), squashedOrigin: origin.subarray(0, letters.length) };
+    return origin[index]!;
+  };
+  return { squashed: latin.replace(NOT_LETTER_RUN, ""), squashedOrigin };
 }
