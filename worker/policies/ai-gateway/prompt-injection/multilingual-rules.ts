@@ -1,4 +1,5 @@
-import { anyOf, forEachMatch, type PatternRule } from "./rule";
+import { PhraseGate } from "./prefilter";
+import { anyOf, type PatternRule } from "./rule";
 
 /**
  * "Ignore the previous instructions" and "reveal the system prompt" in twelve languages, on the
@@ -1197,24 +1198,10 @@ const RULES_BY_LANGUAGE = new Map(LANGUAGES.map((language) => [language.code, la
 /** Every language's rules, for callers that list them (tests, audits). */
 export const MULTILINGUAL_RULES: PatternRule[] = [...RULES_BY_LANGUAGE.values()].flat();
 
-/**
- * For each leading phrase, the languages whose rules can start where it matched: its own, and
- * those of the shorter phrases it begins with (the gate's alternation takes the longest phrase
- * at a position, "ignorați" hides "ignora").
- */
-const LANGUAGES_AT = new Map<string, Set<string>>();
-{
-  const owners = new Map<string, string[]>();
-  for (const language of LANGUAGES)
-    for (const phrase of leadingPhrases(language)) owners.set(phrase, [...(owners.get(phrase) ?? []), language.code]);
-  for (const phrase of owners.keys()) {
-    const codes = new Set<string>();
-    for (const [shorter, languages] of owners) if (phrase.startsWith(shorter)) for (const code of languages) codes.add(code);
-    LANGUAGES_AT.set(phrase, codes);
-  }
-}
-// A zero-width match at every place a leading phrase starts, so none hides another that starts inside it.
-const GATE = new RegExp(`(?=(${anyOf([...LANGUAGES_AT.keys()])}))`, "gu");
+const GATE = new PhraseGate(
+  LANGUAGES.flatMap((language) => leadingPhrases(language).map((text) => [{ text }, language.code] as const)),
+  "gu",
+);
 
 /**
  * The rules that can match the `plain` view: one scan finds which languages' leading phrases
@@ -1222,9 +1209,5 @@ const GATE = new RegExp(`(?=(${anyOf([...LANGUAGES_AT.keys()])}))`, "gu");
  * of some seventy patterns each scanning the whole prompt).
  */
 export function multilingualRulesFor(plain: string): PatternRule[] {
-  const present = new Set<string>();
-  forEachMatch(GATE, plain, (match) => {
-    for (const code of LANGUAGES_AT.get(match[1]!)!) present.add(code);
-  });
-  return [...present].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
+  return [...GATE.present(plain)].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
 }

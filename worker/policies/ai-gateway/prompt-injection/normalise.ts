@@ -1,4 +1,4 @@
-import { latinLookalike } from "./confusables";
+import { LOOKALIKE_LETTERS, latinLookalike } from "./confusables";
 
 /**
  * The views of a prompt the rules match on, built in one linear pass:
@@ -47,15 +47,24 @@ function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
 }
 
+/** What the per-character pass is for: invisible characters, tag characters, lookalikes. */
+const NEEDS_CHARACTER_PASS = new RegExp(
+  `[${[...INVISIBLE].map((code) => String.fromCharCode(code)).join("")}${LOOKALIKE_LETTERS.join("")}\\u{E0000}-\\u{E007F}]`,
+  "u",
+);
+
 export function promptViews(text: string): PromptViews {
-  return ASCII_ONLY.test(text) ? asciiViews(text) : unicodeViews(text);
+  if (ASCII_ONLY.test(text)) return plainViews(text);
+  const source = text.normalize("NFKC");
+  return NEEDS_CHARACTER_PASS.test(source) ? unicodeViews(source) : plainViews(source);
 }
 
 /**
- * Most prompts are ASCII: NFKC leaves them unchanged and they hold no invisible character, tag or
- * lookalike, so their views are two replacements (the per-character pass costs several times more).
+ * Most prompts are ASCII (NFKC leaves them unchanged), and most others ("Séville", "日本") hold no
+ * invisible character, tag or lookalike either: their views are two replacements, as the
+ * per-character pass would build them at several times the cost.
  */
-function asciiViews(text: string): PromptViews {
+function plainViews(text: string): PromptViews {
   const cased = text.replace(SPACE_RUN, " ");
   const lower = cased.toLowerCase();
   return {
@@ -70,8 +79,8 @@ function asciiViews(text: string): PromptViews {
   };
 }
 
-function unicodeViews(text: string): PromptViews {
-  const source = text.normalize("NFKC");
+/** The per-character pass, over NFKC text. */
+function unicodeViews(source: string): PromptViews {
   const cased: string[] = [];
   const latin: string[] = [];
   const hidden: string[] = [];
