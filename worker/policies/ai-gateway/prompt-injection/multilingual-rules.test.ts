@@ -68,6 +68,8 @@ describe("languages beyond the first twelve", () => {
     "Jangan abaikan instruksi dokter.",
     "Tôi quên mật khẩu, hướng dẫn tôi đặt lại với.",
     "Visit the instructions page for the visa rules.",
+    "Ignora mis instrucciones anteriores sobre el formato, usa una tabla.", // the user's own (0.4x)
+    "Vergiss meine Anweisungen zum Layout, nimm einfach eine Liste.",
   ])("does not flag the negated or ordinary %j", (text) => {
     expect(scoreInjection(text).score).toBeLessThan(DEFAULT_THRESHOLD);
   });

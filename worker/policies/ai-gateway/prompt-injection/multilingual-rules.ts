@@ -1139,6 +1139,33 @@ function languageMarker(language: Language): ((match: string) => number) | undef
   return marker && ((match) => (marker.test(match) ? 1 : 0));
 }
 
+/**
+ * First-person possessives between verb and object: "ignora mis instrucciones anteriores sobre
+ * el formato" revises the user's own request, weighed 0.4x as "ignore my previous instructions".
+ */
+const OWN_INSTRUCTIONS: Record<string, RegExp> = {
+  fr: /\s(?:mes|ma|mon)\s/u,
+  de: /\s(?:meine|meinen|meiner|meinem)\s/u,
+  es: /\s(?:mis|mi)\s/u,
+  it: /\s(?:mie|miei|mia|mio)\s/u,
+  pt: /\s(?:minhas|meus|minha|meu)\s/u,
+  nl: /\smijn\s/u,
+  ru: /\s(?:мои|мою|моих|мой|моё)\s/u,
+  uk: /\s(?:мої|мою|моїх|мій)\s/u,
+  pl: /\s(?:moje|moich|mojej|moją)\s/u,
+  cs: /\s(?:mé|moje|mých|mou)\s/u,
+  sv: /\s(?:mina|min|mitt)\s/u,
+  "da-no": /\s(?:mine|min|mit)\s/u,
+  ro: /\s(?:mele|mea|meu)\s/u,
+};
+
+function overrideAdjust(language: Language): ((match: string) => number) | undefined {
+  const marker = languageMarker(language);
+  const own = OWN_INSTRUCTIONS[language.code];
+  if (!own) return marker;
+  return (match) => (marker ? marker(match) : 1) * (own.test(match) ? 0.4 : 1);
+}
+
 function languageRules(language: Language): PatternRule[] {
   return [
     {
@@ -1147,7 +1174,7 @@ function languageRules(language: Language): PatternRule[] {
       view: "plain" as const,
       pattern: pair(language, language.overrideVerbs, language.instructions),
       contextual: false,
-      adjust: languageMarker(language),
+      adjust: overrideAdjust(language),
     },
     {
       id: `multilingual.${language.code}.reveal-system-prompt`,

@@ -68,7 +68,8 @@ const COPULA = "(?:is|are|was|were|be|been|become|became|considered|treated as)"
 const MODIFIER =
   "(?:(?:the|your|my|our|all|any|those|these|its)\\s)?(?:(?:previous|prior|earlier|above|preceding|initial|original|old|existing|system|current)\\s)?";
 /** The model's earlier instructions: by a qualifier before the target ("the previous rules")... */
-const EARLIER_QUALIFIER = /^(?:[a-z]+\s)?(?:previous|prior|earlier|above|preceding|initial|original|old|existing|system|current)\s/;
+// Not "old" or "current": "the old guidelines no longer apply after the reorg" is news.
+const EARLIER_QUALIFIER = /^(?:[a-z]+\s)?(?:previous|prior|earlier|above|preceding|initial|original|system)\s/;
 /** ...or by a clause after it ("the rules you were given", "the guidance from earlier"). */
 const EARLIER_CLAUSE =
   /\b(?:you (?:were|have been|'ve been|got|received)|given to you|above|earlier|before|previously|so far|until now|up to now)\b/;
@@ -147,6 +148,11 @@ const COLON_IMPERATIVES = anyOf([
   "don't",
   "you must",
 ]);
+/** Imperatives a user rarely gives the model they are talking to: they act on data or approvals. */
+const STRONG_IMPERATIVE =
+  /\b(?:forward|send|delete|add|approve|ignore|disregard|forget|include|recommend|rank|rate|end|append|from now on|do not|don't|email|share|mark|move|transfer|execute|run|visit|grant|stop)$/;
+/** How far into a prompt its opening words end. */
+const OPENING = 40;
 const VOCATIVE_FILLERS =
   "(?:(?:please|kindly|also|now|then|first|quickly|while you're (?:here|at it)|when you (?:read|see|summari[sz]e|process) this|after (?:summari[sz]ing|reading|processing|translating|answering)(?: this| it)?|before (?:answering|summari[sz]ing|responding|replying)),?[ \\t]{1,3}){0,3}";
 const SENSITIVE_PLACEHOLDER =
@@ -296,6 +302,10 @@ export const PARAPHRASE_RULES: PatternRule[] = [
       "g",
     ),
     contextual: true,
+    // "Hey ChatGPT, write me a poem" opening a prompt is the user talking to the model: half,
+    // unless the name comes inside content (a bracket, a quote, further into the text) or the
+    // imperative acts on data ("forward", "delete", "approve").
+    adjust: (match, _, start) => (/^[[("“'>]/.test(match) || start >= OPENING || STRONG_IMPERATIVE.test(match) ? 1 : 0.5),
   },
   {
     id: "hidden.whoever-reads",
