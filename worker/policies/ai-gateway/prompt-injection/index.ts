@@ -109,7 +109,7 @@ import { correctedView } from "./misspellings";
 import { multilingualRulesFor } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
 import { PARAPHRASE_RULES } from "./paraphrase-rules";
-import { GatedRules } from "./prefilter";
+import { builtOnFirstUse, GatedRules } from "./prefilter";
 import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -133,10 +133,8 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const PHRASE_RULES = new GatedRules([...ENGLISH_RULES, ...PARAPHRASE_RULES]);
-/** The rules that read English words: run again over the misspelling-corrected view. */
-const LATIN_RULES = new GatedRules([...ENGLISH_RULES, ...PARAPHRASE_RULES].filter((rule) => rule.view === "latin"));
-const SPACED_RULES = new GatedRules(SQUASHED_RULES);
+const phraseRules = builtOnFirstUse(() => new GatedRules([...ENGLISH_RULES, ...PARAPHRASE_RULES]));
+const spacedRules = builtOnFirstUse(() => new GatedRules(SQUASHED_RULES));
 
 export function scoreInjection(text: string): InjectionScore {
   return scoreAtDepth(text, 0);
@@ -157,18 +155,19 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
 
-  for (const rule of PHRASE_RULES.applicable(views)) matchRule(rule, views, discussed, record);
+  for (const rule of phraseRules().applicable(views)) matchRule(rule, views, discussed, record);
   for (const rule of multilingualRulesFor(views.plain)) matchRule(rule, views, discussed, record);
   // Misspelled keywords ("igrnore previus instructons"): the same rules over the corrected words.
   const corrected = correctedView(views.latin);
   if (corrected !== undefined) {
     const correctedViews = { ...views, latin: corrected };
-    for (const rule of LATIN_RULES.applicable(correctedViews)) matchRule(rule, correctedViews, discussed, record);
+    // The rules that read English words run again over the corrected view.
+    for (const rule of phraseRules().applicableOn("latin", corrected)) matchRule(rule, correctedViews, discussed, record);
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of SPACED_RULES.applicable(views)) matchSquashed(rule, views, record);
+    for (const rule of spacedRules().applicable(views)) matchSquashed(rule, views, record);
   }
   for (const [rule, weight] of obfuscationSignals(views, depth)) record(rule, weight);
 

@@ -1,4 +1,4 @@
-import { PhraseGate } from "./prefilter";
+import { builtOnFirstUse, PhraseGate } from "./prefilter";
 import { anyOf, type PatternRule } from "./rule";
 
 /**
@@ -1225,9 +1225,12 @@ const RULES_BY_LANGUAGE = new Map(LANGUAGES.map((language) => [language.code, la
 /** Every language's rules, for callers that list them (tests, audits). */
 export const MULTILINGUAL_RULES: PatternRule[] = [...RULES_BY_LANGUAGE.values()].flat();
 
-const GATE = new PhraseGate(
-  LANGUAGES.flatMap((language) => leadingPhrases(language).map((text) => [{ text }, language.code] as const)),
-  "gu",
+const gate = builtOnFirstUse(
+  () =>
+    new PhraseGate(
+      LANGUAGES.flatMap((language) => leadingPhrases(language).map((text) => [{ text }, language.code] as const)),
+      "gu",
+    ),
 );
 
 /**
@@ -1236,5 +1239,5 @@ const GATE = new PhraseGate(
  * of some seventy patterns each scanning the whole prompt).
  */
 export function multilingualRulesFor(plain: string): PatternRule[] {
-  return [...GATE.present(plain)].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
+  return [...gate().present(plain)].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
 }

@@ -32,9 +32,34 @@ const CONTROL_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", f: 
 
 class Unreadable extends Error {}
 
+/** One literal character's facts, shared: facts are never changed once made. */
+const LITERALS = new Map<string, Facts>();
+function literal(char: string): Facts {
+  let facts = LITERALS.get(char);
+  if (!facts) LITERALS.set(char, (facts = { exact: new Set([char]) }));
+  return facts;
+}
+
+// Sticky: matched where the parser stands.
+const QUANTIFIER = /(?:\?|\*|\+|\{(\d+)(?:,(\d*))?\})\??/y;
+const LOOKAROUND = /\?(?:=|!|<=|<!)/y;
+
 /** The better of two any-of sets: the one whose shortest string is longer (fewer false hits). */
+const SHORTEST = new WeakMap<Set<string>, number>();
+
+/** The length of the shortest string in `set` (0 for none), computed once per set. */
+function shortest(set: Set<string> | undefined): number {
+  if (!set) return 0;
+  let length = SHORTEST.get(set);
+  if (length === undefined) {
+    length = Infinity;
+    for (const string of set) length = Math.min(length, string.length);
+    SHORTEST.set(set, length);
+  }
+  return length;
+}
+
 function selective(a: Set<string> | undefined, b: Set<string> | undefined): Set<string> | undefined {
-  const shortest = (set: Set<string> | undefined) => (set ? Math.min(...[...set].map((s) => s.length)) : 0);
   if (shortest(a) === 0) return shortest(b) === 0 ? undefined : b;
   if (shortest(b) === 0) return a;
   return shortest(b) > shortest(a) ? b : a;
@@ -61,10 +86,8 @@ class Parser {
       branches.push(this.sequence());
     }
     if (branches.length === 1) return branches[0]!;
-    if (branches.every((branch) => branch.exact)) {
-      const exact = new Set(branches.flatMap((branch) => [...branch.exact!]));
-      if (exact.size <= MAX_EXACT) return { exact };
-    }
+    if (branches.every((branch) => branch.exact) && branches.reduce((size, branch) => size + branch.exact!.size, 0) <= MAX_EXACT)
+      return { exact: new Set(branches.flatMap((branch) => [...branch.exact!])) };
     const required = branches.map(requiredOf);
     if (required.some((set) => set === undefined)) return UNKNOWN;
     return { required: new Set(required.flatMap((set) => [...set!])) };
@@ -72,9 +95,21 @@ class Parser {
 
   private sequence(): Facts {
     let exact: Set<string> | undefined = new Set([""]);
+    // A run of single strings (most pieces are one literal character) is appended to `exact` in
+    // one go: a cross product per character would cost a set per character.
+    let tail = "";
+    const flush = () => {
+      if (exact && tail) exact = new Set([...exact].map((left) => left + tail));
+      tail = "";
+    };
     let best: Set<string> | undefined;
     while (this.at < this.source.length && this.source[this.at] !== "|" && this.source[this.at] !== ")") {
       const piece = this.quantified();
+      if (exact && piece.exact?.size === 1) {
+        tail += piece.exact.values().next().value;
+        continue;
+      }
+      flush();
       if (exact && piece.exact && exact.size * piece.exact.size <= MAX_EXACT) {
         exact = new Set([...exact].flatMap((left) => [...piece.exact!].map((right) => left + right)));
         continue;
@@ -84,13 +119,14 @@ class Parser {
       best = selective(best, requiredOf(piece));
       exact = piece.exact;
     }
+    flush();
     if (best === undefined) return { exact };
     return { required: selective(best, exact) ?? best };
   }
 
   private quantified(): Facts {
     const atom = this.atom();
-    const quantifier = /^(?:\?|\*|\+|\{(\d+)(?:,(\d*))?\})\??/.exec(this.source.slice(this.at));
+    const quantifier = this.sticky(QUANTIFIER);
     if (!quantifier) return atom;
     this.at += quantifier[0].length;
     const symbol = quantifier[0][0];
@@ -119,11 +155,11 @@ class Parser {
     if (char === ".") return UNKNOWN;
     if (char === "^" || char === "$") return EMPTY;
     if ("*+?{}])|".includes(char)) throw new Unreadable();
-    return { exact: new Set([char]) };
+    return literal(char);
   }
 
   private group(): Facts {
-    const lookaround = /^\?(?:=|!|<=|<!)/.exec(this.source.slice(this.at));
+    const lookaround = this.sticky(LOOKAROUND);
     if (lookaround) {
       this.at += lookaround[0].length;
       this.alternation();
@@ -169,13 +205,19 @@ class Parser {
       return UNKNOWN;
     }
     if (/[0-9kcxu]/.test(char)) throw new Unreadable(); // back-references, named groups, code points
-    return { exact: new Set([CONTROL_ESCAPES[char] ?? char]) };
+    return literal(CONTROL_ESCAPES[char] ?? char);
   }
 
   private skipProperty() {
     const end = this.source.indexOf("}", this.at);
     if (this.source[this.at] !== "{" || end < 0) throw new Unreadable();
     this.at = end + 1;
+  }
+
+  /** `pattern` (sticky) matched at the current position, without copying the rest of the source. */
+  private sticky(pattern: RegExp): RegExpExecArray | null {
+    pattern.lastIndex = this.at;
+    return pattern.exec(this.source);
   }
 
   private expect(char: string) {
@@ -232,14 +274,19 @@ export class PhraseGate<Owner> {
   private readonly pattern: RegExp;
 
   constructor(entries: Iterable<readonly [phrase: GatePhrase, owner: Owner]>, flags = "g") {
-    const all = [...entries].map(([phrase, owner]) => ({ ...phrase, owner }));
-    const texts = new Set(all.map((entry) => entry.text));
-    for (const text of texts)
-      this.entriesAt.set(
-        text,
-        all.filter((entry) => text.startsWith(entry.text)),
-      );
-    const escaped = [...texts].map((text) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+    const byText = new Map<string, GateEntry<Owner>[]>();
+    for (const [phrase, owner] of entries) {
+      const list = byText.get(phrase.text) ?? [];
+      list.push({ ...phrase, owner });
+      byText.set(phrase.text, list);
+    }
+    // Each phrase's prefixes looked up by length: linear in the phrases' total length.
+    for (const text of byText.keys()) {
+      const prefixed: GateEntry<Owner>[] = [];
+      for (let length = 1; length <= text.length; length++) prefixed.push(...(byText.get(text.slice(0, length)) ?? []));
+      this.entriesAt.set(text, prefixed);
+    }
+    const escaped = [...byText.keys()].map((text) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
     this.pattern = new RegExp(anyOf(escaped), flags);
   }
 
@@ -299,8 +346,9 @@ export class GatedRules {
         this.ungated.push(rule);
         continue;
       }
-      const entries = literals.map((literal) => [gateKey(literal), rule] as [GatePhrase, PatternRule]);
-      byView.set(rule.view, [...(byView.get(rule.view) ?? []), ...entries]);
+      const entries = byView.get(rule.view) ?? [];
+      for (const literal of literals) entries.push([gateKey(literal), rule]);
+      byView.set(rule.view, entries);
     }
     for (const [view, entries] of byView) this.gates.set(view, new PhraseGate(entries));
   }
@@ -311,4 +359,19 @@ export class GatedRules {
     for (const [view, gate] of this.gates) rules.push(...gate.present(views[view]));
     return rules;
   }
+
+  /** The rules over `view` that can match `text` (another text for that view: a corrected one). */
+  applicableOn(view: PatternRule["view"], text: string): PatternRule[] {
+    return [...this.ungated.filter((rule) => rule.view === view), ...(this.gates.get(view)?.present(text) ?? [])];
+  }
+}
+
+/**
+ * `build()` on the first call, its result after: the gates take tens of milliseconds to build
+ * (reading every rule's source), which a Worker's global scope would pay at startup, within its
+ * startup CPU limit, for isolates that may never score a prompt.
+ */
+export function builtOnFirstUse<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
 }
