@@ -7,6 +7,7 @@ import { PARAPHRASE_RULES } from "./paraphrase-rules";
 import { builtOnFirstUse, GatedRules, PhraseGate, requiredLiterals } from "./prefilter";
 import { forEachMatch } from "./rule";
 
+const WORDS = Array.from({ length: 70 }, (_, index) => `word${index}`);
 const RULES = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...SQUASHED_RULES];
 const ALL_TEXTS = [ATTACKS, ORDINARY, HELDOUT_ATTACKS, HELDOUT_ORDINARY].flatMap((groups) => Object.values(groups).flat());
 
@@ -20,6 +21,9 @@ describe("requiredLiterals", () => {
     [/https?:\/\//g, ["http://", "https://"]],
     [/abc(?:de|fg)+/g, ["abc"]], // the repeated part is too short: the fixed one
     [/(?:ignore|.)xyz/g, ["xyz"]],
+    [/\b(?:alpha|beta|gamma) x/g, ["alpha x", "beta x", "gamma x"]], // a word list, read whole
+    [new RegExp(`(?:${WORDS.join("|")})`, "g"), WORDS], // too many to combine: still required
+    [/(?:abc|d\.ef)+/g, ["abc", "d.ef"]], // an escape: read character by character
   ])("%s must contain one of %j", (pattern, expected) => {
     expect(requiredLiterals(pattern)?.sort()).toEqual(expected.sort());
   });

@@ -43,6 +43,8 @@ function literal(char: string): Facts {
 // Sticky: matched where the parser stands.
 const QUANTIFIER = /(?:\?|\*|\+|\{(\d+)(?:,(\d*))?\})\??/y;
 const LOOKAROUND = /\?(?:=|!|<=|<!)/y;
+// Plain words separated by "|" up to the group's end: no escape, class, group or quantifier.
+const WORD_LIST = /([^\\()[\]{}|?*+.^$]+(?:\|[^\\()[\]{}|?*+.^$]+)*)\)/y;
 
 /** The better of two any-of sets: the one whose shortest string is longer (fewer false hits). */
 const SHORTEST = new WeakMap<Set<string>, number>();
@@ -126,6 +128,7 @@ class Parser {
 
   private quantified(): Facts {
     const atom = this.atom();
+    if (!"?*+{".includes(this.source[this.at] ?? "")) return atom;
     const quantifier = this.sticky(QUANTIFIER);
     if (!quantifier) return atom;
     this.at += quantifier[0].length;
@@ -168,6 +171,13 @@ class Parser {
     }
     if (this.source.startsWith("?:", this.at)) this.at += 2;
     else if (this.source[this.at] === "?") throw new Unreadable();
+    // The word lists (`anyOf`) are most of the rules' source: read as a whole, not character by character.
+    const words = this.sticky(WORD_LIST);
+    if (words) {
+      this.at += words[0].length;
+      const alternatives = new Set(words[1]!.split("|"));
+      return alternatives.size <= MAX_EXACT ? { exact: alternatives } : { required: alternatives };
+    }
     const inner = this.alternation();
     this.expect(")");
     return inner;
