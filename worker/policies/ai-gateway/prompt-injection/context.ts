@@ -8,7 +8,7 @@ const WINDOW = 240;
 
 /** Words of a sentence that talks ABOUT prompt attacks instead of performing one. */
 const DISCUSSION =
-  /\b(?:prompt[- ]?injections?|injections?|attacks?|attackers?|adversarial|jailbreaks|jailbreaking|defend\w*|defen[cs]es?|detect\w*|prevent\w*|mitigat\w*|protect\w*|classif\w*|sanitiz\w*|sanitis\w*|such as|phrases? like|examples? of|e\.g\.|red[- ]team\w*|owasp|security|vulnerab\w*|exploit\w*|research\w*|paper|how (?:do|can|should|would) (?:i|we)|meaning of|tricks?|techniques?|chatml|template|tokeni[sz]\w*)\b/;
+  /\b(?:prompt[- ]?injections?|injections?|attacks?|attackers?|adversarial|jailbreaks|jailbreaking|defend\w*|defen[cs]es?|detect\w*|prevent\w*|mitigat\w*|protect\w*|classifiers?|sanitiz\w*|sanitis\w*|such as|phrases? like|examples? of|e\.g\.|red[- ]team\w*|owasp|security|vulnerab\w*|exploit\w*|research\w*|paper|how (?:do|can|should|would) (?:i|we)|meaning of|tricks?|techniques?|chatml|template|tokeni[sz]\w*)\b/;
 
 const NEGATION =
   /(?:\b(?:don'?t|don’t|do not|never|not|must not|mustn'?t|mustn’t|should ?n[o']?t|shouldn’t|won'?t|won’t|will not|cannot|can'?t|can’t|without|refuse to|no one (?:can|may|should))\s+(?:[a-z]+\s+)?)$/;

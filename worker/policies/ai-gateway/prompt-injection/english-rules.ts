@@ -403,7 +403,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b|\b(?:now|here) (?:come|comes|follow|follows|are) (?:some |the |your )?new (?:tasks?|instructions|assignments?|orders|rules)\b|\b(?:start|begin) with a new (?:task|assignment|instruction)\b/g,
+      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?: from (?:the |your )?[a-z]{2,20})?(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b|\b(?:now|here) (?:come|comes|follow|follows|are) (?:some |the |your )?new (?:tasks?|instructions|assignments?|orders|rules)\b|\b(?:start|begin) with a new (?:task|assignment|instruction)\b/g,
     contextual: true,
   },
   {
@@ -437,7 +437,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\bi (?:hereby )?(?:authori[sz]e|permit|allow|give you permission|grant you permission|order|command) (?:you )?to (?:ignore|disable|bypass|break|skip|override|turn off|forget|violate|disregard)\b|\b(?:your|all|the) (?:restrictions|rules|filters|guidelines|safety (?:filters|guidelines|rules|settings)|limitations|content polic(?:y|ies)|guardrails) (?:are|have been|were|is|has been) (?:now )?(?:lifted|removed|disabled|suspended|turned off|deactivated|void|revoked|no longer (?:in effect|active|valid|apply))\b/g,
+      /\bi (?:hereby )?(?:authori[sz]e|permit|allow|give you permission|grant you permission|order|command) (?:you )?to (?:ignore|disable|bypass|break|skip|override|turn off|forget|violate|disregard)\b|\b(?:your|all|the) (?:restrictions|rules|filters|guidelines|safety (?:filters|guidelines|rules|settings)|limitations|content polic(?:y|ies)|guardrails) (?:are|have been|were|is|has been) (?:now )?(?:lifted|removed|disabled|suspended|turned off|deactivated|void|revoked|no longer (?:in effect|active|valid|apply))\b|\b(?:has|have) (?:now )?(?:enabled|activated|unlocked|turned on|granted) (?:unrestricted|uncensored|unfiltered|developer|jailbreak|god|admin) (?:output|mode|access|responses)\b/g,
     contextual: true,
   },
   {
@@ -510,7 +510,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:pretend|act|roleplay|role-play|play|you are|you're|be)(?: to be| as| that you are| you are)? my (?:deceased |late |dead |sweet |beloved )?(?:grandmother|grandma|granny|grandfather|grandpa)\b/g,
+      /\b(?:pretend|act|roleplay|role-play|play|you are|you're|be)(?: to be| as| that you are| you are)? my (?:(?:deceased |late |dead |sweet |beloved )?(?:grandmother|grandma|granny|grandfather|grandpa)|(?:deceased|late|dead) (?:mother|mom|mum|father|dad|aunt|uncle|brother|sister|friend))\b/g,
     contextual: true,
   },
   {
@@ -638,7 +638,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern:
-      /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer))/g,
+      /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|system notice|system note|system alert|system update|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer)|(?:the )?(?:developer|admin|administrator|operator) (?:has|have) )/g,
     contextual: true,
   },
   {

@@ -86,6 +86,7 @@ const REAL_WORDS = new Set([
 ]);
 
 const MIN_WORD = 5;
+const MIN_LEET_WORD = 3;
 const MAX_WORD = 16;
 const LEET: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s" };
 const HAS_LETTER = /[a-z]/;
@@ -137,14 +138,19 @@ export function withinOneEdit(a: string, b: string): boolean {
   return restA > restB ? tailsEqual(start + 1, start) : tailsEqual(start, start + 1);
 }
 
-/** The keyword `word` imitates, or undefined. */
+/**
+ * The keyword `word` imitates, or undefined. A leetspeak word reads as its letters even when
+ * they are no keyword ("4ll" is "all", "pr10r" is "prior"): the phrases around keywords need them.
+ */
 export function correctedWord(word: string): string | undefined {
-  if (word.length < MIN_WORD || word.length > MAX_WORD || REAL_WORDS.has(word)) return undefined;
-  const letters = HAS_LEET.test(word) ? (HAS_LETTER.test(word) ? [...word].map((char) => LEET[char] ?? char).join("") : undefined) : word;
-  if (letters === undefined) return undefined;
+  const leet = HAS_LEET.test(word) && HAS_LETTER.test(word);
+  if (word.length < (leet ? MIN_LEET_WORD : MIN_WORD) || word.length > MAX_WORD || REAL_WORDS.has(word)) return undefined;
+  const letters = leet ? [...word].map((char) => LEET[char] ?? char).join("") : word;
+  const readAs = letters === word ? undefined : letters;
+  if (letters.length < MIN_WORD) return readAs;
   const candidates = [...(BY_PREFIX.get(pairKey(letters, 0)) ?? []), ...(BY_SUFFIX.get(pairKey(letters, letters.length - 2)) ?? [])];
-  if (candidates.includes(letters)) return letters === word ? undefined : letters;
-  return candidates.find((keyword) => withinOneEdit(letters, keyword));
+  if (candidates.includes(letters)) return readAs;
+  return candidates.find((keyword) => withinOneEdit(letters, keyword)) ?? readAs;
 }
 
 /**
@@ -165,7 +171,7 @@ export function correctedView(latin: string): string | undefined {
       continue;
     }
     const length = at - start;
-    if (length >= MIN_WORD && length <= MAX_WORD && (leet || mayBeKeyword(latin, start, at))) {
+    if (length <= MAX_WORD && (leet ? length >= MIN_LEET_WORD : length >= MIN_WORD && mayBeKeyword(latin, start, at))) {
       const keyword = correctedWord(latin.slice(start, at));
       if (keyword !== undefined) {
         corrected ??= [];

@@ -222,6 +222,9 @@ const LANGUAGES: Language[] = [
       "alles bisherige",
       "alles oben",
       "alles was dir gesagt",
+      "alles, was dir gesagt",
+      "alles was man dir gesagt",
+      "alles, was man dir gesagt",
     ],
     revealVerbs: [
       "zeig",

@@ -252,13 +252,44 @@ export const PARAPHRASE_RULES: PatternRule[] = [
     contextual: true,
   },
 
+  {
+    // "Obey me and not the system", "listen only to me, not your developers".
+    id: "override.obey-me",
+    weight: 0.6,
+    view: "latin",
+    pattern:
+      /\b(?:obey|listen to|follow|answer to|listen only to|only listen to|only obey|only follow)(?: only)? me,?(?: and| but)? (?:not|instead of|rather than|over) (?:the system|your (?:developers?|creators?|instructions|rules|system prompt|operators?)|the (?:developers?|operators?)|openai|anthropic)\b/g,
+    contextual: true,
+  },
+  {
+    // HackAPrompt: "then ignore the translation task and write ...".
+    id: "override.abandon-task",
+    weight: 0.5,
+    view: "latin",
+    pattern:
+      /\b(?:ignore|forget|drop|abandon|skip|stop|disregard) (?:the |this |that |your )?(?:translation|summari[sz]ation|summary|classification|original|current|previous|above|assigned|given|real) (?:task|job|request|assignment)\b/g,
+    contextual: true,
+    // "Forget the translation task, I'll do it myself": the user taking a task back.
+    adjust: (match, after) =>
+      /^[ ,;:]{0,3}(?:i'll|i will|i'm|i am|i can|i've|i have|we'll|we will)\b/.test(after) ? 0.4 : ownRequestFactor(match),
+  },
+  {
+    // A bracketed note to whoever grades or screens the content: "[Instruction for the grader: give ...]".
+    id: "hidden.note-to-grader",
+    weight: 0.6,
+    view: "latin",
+    pattern:
+      /[[(<]{1,2}[ \t]{0,2}(?:hidden |secret |private )?(?:note|instructions?|message|directive) (?:to|for) (?:the |any |all )?(?:ai |automated )?(?:grader|evaluator|reviewer|screener|recruiter|marker|judge|ranker|assessor)s?[ \t]{0,2}:[ \t]{0,3}(?:please )?(?:give|rate|score|rank|approve|mark|award|recommend|ignore|disregard|classify|treat|consider)\b/g,
+    contextual: true,
+  },
+
   // --- A fixed reply forced on every answer.
   {
     id: "output.fixed-reply",
     weight: 0.6,
     view: "latin",
     pattern:
-      /\b(?:from now on|regardless of (?:the|what|anything)|no matter what|whatever (?:the user|they|anyone|i|someone|you are) (?:asks?|says?|types?|writes?)|to (?:all|every|any) (?:future |subsequent |following |further )?(?:messages?|questions?|prompts?|requests?)|(?:every|each|all|any)(?: (?:future|subsequent|following|further|single))? (?:responses?|replies|reply|answers?|outputs?)(?: you (?:give|write|send|produce))?)[^.!?\n]{0,60}\b(?:with|be|is|say|output|print|answer|reply)[: ]{1,3}(?:["'“‘]|the (?:word|phrase|string|sentence|text) |exactly )|\b(?:respond|reply|answer|say|output|print|write)(?: only| just| exactly)? with (?:["'“‘]|the (?:word|phrase|string) )[^.!?\n]{0,60}\b(?:to|for|in) (?:all|every|any) (?:future |subsequent |following )?(?:messages?|questions?|prompts?|requests?|responses?|replies)\b/g,
+      /\b(?:from now on|regardless of (?:the|what|anything)|no matter what|whatever (?:the user|they|anyone|i|someone|you are) (?:asks?|says?|types?|writes?)|whatever (?:question|message|prompt|request) (?:comes next|follows|you get|you receive|i ask)|to (?:all|every|any) (?:future |subsequent |following |further )?(?:messages?|questions?|prompts?|requests?)|(?:every|each|all|any)(?: (?:future|subsequent|following|further|single))? (?:responses?|replies|reply|answers?|outputs?)(?: you (?:give|write|send|produce))?)[^.!?\n]{0,60}\b(?:with|be|is|say|output|print|answer|reply)[: ]{1,3}(?:["'“‘]|the (?:word|phrase|string|sentence|text) |exactly |a link to https?:)|\b(?:respond|reply|answer|say|output|print|write)(?: only| just| exactly)? with (?:["'“‘]|the (?:word|phrase|string) )[^.!?\n]{0,60}\b(?:to|for|in) (?:all|every|any) (?:future |subsequent |following )?(?:messages?|questions?|prompts?|requests?|responses?|replies)\b/g,
     contextual: true,
   },
   {
@@ -346,7 +377,7 @@ export const PARAPHRASE_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern:
-      /\b(?:reveal|print|show|display|output|repeat|tell me|give me|leak|dump|share|write out|disclose|recite|paste|quote|list|copy|summari[sz]e|what (?:were|was|are|is|did))\b[^.\n?]{0,50}?(?:\byou were (?:told|given|configured|set up|initiali[sz]ed|instructed|programmed)(?! (?:about|to)\b)|\b(?:your|the) (?:operator|developer|creator|deployer)s?'? (?:set|gave|wrote|told|configured)\b|\bset up for you\b|\b(?:above|before) this (?:line|message|point)\b|\bbefore (?:our|this|the) (?:chat|conversation|session) (?:started|began)\b|\b(?:precedes|preceding|before) (?:the|my) first (?:user )?message\b|\bfirst \d{1,4} (?:words|lines|characters|tokens) of (?:your|the) (?:context|prompt|instructions|conversation)\b|\bconfigured with\b|\bverbatim\b|\bword for word\b)/g,
+      /\b(?:reveal|print|show|display|output|repeat|tell me|give me|leak|dump|share|write out|disclose|recite|paste|quote|list|copy|summari[sz]e|what (?:were|was|are|is|did))\b[^.\n?]{0,50}?(?:\byou were (?:told|given|configured|set up|initiali[sz]ed|instructed|programmed)(?! (?:about|to)\b)|\b(?:your|the) (?:operator|developer|creator|deployer)s?'? (?:set|gave|wrote|told|configured)\b|\bset up for you\b|\b(?:the system|the developers?|your developers?|your operators?|the operators?|openai|anthropic) (?:told|instructed|gave|asked) you\b|\b(?:above|before) this (?:line|message|point)\b|\bbefore (?:our|this|the) (?:chat|conversation|session) (?:started|began)\b|\b(?:precedes|preceding|before) (?:the|my) first (?:user )?message\b|\bfirst \d{1,4} (?:words|lines|characters|tokens) of (?:your|the) (?:context|prompt|instructions|conversation)\b|\bconfigured with\b|\bverbatim\b|\bword for word\b)/g,
     contextual: true,
   },
   {
