@@ -119,6 +119,7 @@ const INSTRUCTION_WORDS = anyOf([
   "information",
   "conversation",
   "messages",
+  "message",
   "content",
 ]);
 const UNRESTRICTED = anyOf([
@@ -151,6 +152,11 @@ const UNRESTRICTED = anyOf([
   "no longer (?:an ai|chatgpt|claude|an assistant)",
 ]);
 const ROLE_PLAY = anyOf([
+  "answer as",
+  "respond as",
+  "reply as",
+  "once as",
+  "speak as",
   "you are now",
   "you're now",
   "you are no longer",
@@ -326,7 +332,8 @@ const NOT_A_TEAM =
  */
 function overrideFactor(match: string, after: string): number {
   if (/\bmy\b/.test(match) || /^[ ,]{0,2}(?:that )?i (?:just )?(?:gave|wrote|said|sent|provided|typed|asked)\b/.test(after)) return 0.4;
-  if (/(?:context|conversation|messages|information|content|tasks?)$/.test(match)) return 0.5;
+  if (/system message$/.test(match)) return 1;
+  if (/(?:context|conversation|messages?|information|content|tasks?)$/.test(match)) return 0.5;
   const strongTarget =
     /(?:instructions?|prompts?|guidelines|guidance|directives|system message|programming|guardrails|safeguards|restrictions|constraints|filters|policies|policy|training|conditioning|limitations|commands|orders)$/;
   if (
@@ -486,7 +493,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the )?(?:content filters?|safety filters?|restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
+      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the |usual |normal |typical |standard |current ){0,4}(?:content filters?|content filtering|content moderation|safety filters?|safety filtering|safety checks?|safety features|moderation|restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
     contextual: true,
   },
   {
@@ -562,7 +569,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.65,
     view: "latin",
     pattern:
-      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?)\b|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b|\bwhat (?:did|do|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?|operators?)) (?:tell|told|instruct|instructed|ask|asked|forbid|forbidden|forbade) you(?: not)? to\b/g,
+      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?|["'“‘])|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b|\bwhat (?:did|do|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?|operators?)) (?:tell|told|instruct|instructed|ask|asked|forbid|forbidden|forbade) you(?: not)? to\b/g,
     contextual: true,
   },
   {
@@ -571,7 +578,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\byour (?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
+      /\byour (?:full |entire |complete |whole |exact |original |real )?(?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
     contextual: true,
   },
   {
@@ -579,7 +586,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.55,
     view: "latin",
     pattern:
-      /\b(?:complete|continue|finish)\b[^.\n]{0,40}\bmy (?:system prompt|initial prompt|hidden instructions|secret instructions|instructions (?:say|are|read|begin))\b/g,
+      /\b(?:complete|continue|finish)\b[^.\n]{0,40}\bmy (?:system prompt|initial prompt|hidden instructions|secret instructions|instructions (?:say|are|read|begin))\b|\b(?:complete|continue|finish)\b[^.\n]{0,40}\b(?:the|your) (?:secret |hidden )?(?:password|passphrase|secret word|access code|system prompt|instructions) (?:is|are|says|reads|begins)\b/g,
     contextual: true,
   },
   {
@@ -778,7 +785,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:the|any|all|dear)(?: [a-z]{1,15})? ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently|score|rate|rank|approve|recommend|give|say|reply|respond)\\b|\\bdear ${AI_NAMES}\\b`,
+      `\\b(?:the|any|all|dear|ai)(?: [a-z]{1,15})? ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently|score|rate|rank|approve|recommend|give|say|reply|respond|tell|inform|describe|mention)\\b|\\bdear ${AI_NAMES}\\b`,
       "g",
     ),
     contextual: true,
@@ -788,7 +795,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern:
-      /\b(?:tell|inform|convince|persuade|instruct|urge|advise|direct) the (?:user|reader|human|person)s? (?:to|that)\b|\b(?:do not|don't|never) (?:tell|inform|alert|warn|mention (?:this )?to|reveal (?:this )?to) the (?:user|human|reader)\b/g,
+      /\b(?:tell|inform|convince|persuade|instruct|urge|advise|direct) (?:the )?(?:user|reader|human|person|customer|visitor|buyer|shopper)s? (?:to|that|this|it)\b|\b(?:do not|don't|never) (?:tell|inform|alert|warn|mention (?:this )?to|reveal (?:this )?to) the (?:user|human|reader)\b/g,
     contextual: true,
   },
   {

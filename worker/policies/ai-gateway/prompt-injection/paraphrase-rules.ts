@@ -94,6 +94,7 @@ const AI_ADDRESSEE = anyOf([
 ]);
 /** Imperatives that act on the user's data or the answer; after a vocative comma. */
 const COMMA_IMPERATIVES = anyOf([
+  "post",
   "forward",
   "send",
   "delete",
@@ -150,7 +151,7 @@ const COLON_IMPERATIVES = anyOf([
 ]);
 /** Imperatives a user rarely gives the model they are talking to: they act on data or approvals. */
 const STRONG_IMPERATIVE =
-  /\b(?:forward|send|delete|add|approve|ignore|disregard|forget|include|recommend|rank|rate|end|append|from now on|do not|don't|email|share|mark|move|transfer|execute|run|visit|grant|stop)$/;
+  /\b(?:forward|send|delete|add|approve|ignore|disregard|forget|include|recommend|rank|rate|end|append|from now on|do not|don't|email|share|mark|move|transfer|execute|run|visit|grant|stop|post)$/;
 /** How far into a prompt its opening words end. */
 const OPENING = 40;
 const VOCATIVE_FILLERS =
@@ -329,7 +330,7 @@ export const PARAPHRASE_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern: new RegExp(
-      `(?:^|[\\[("“'>.!?;]|\\bby the way,?|\\b(?:hey|hi|hello|dear|ok|okay|psst|p\\.?s\\.?),?)[ \\t]{0,3}(?:[a-z]{1,15}[ -])?${AI_ADDRESSEE}(?:,[ \\t]{0,3}${VOCATIVE_FILLERS}${COMMA_IMPERATIVES}|[ \\t]{0,2}:[ \\t]{0,3}${VOCATIVE_FILLERS}${COLON_IMPERATIVES})\\b`,
+      `(?:^|[\\[("“'>.!?;-]|\\bby the way,?|\\b(?:hey|hi|hello|dear|ok|okay|psst|attention|p\\.?s\\.?),?)[ \\t]{0,3}(?:[a-z]{1,15}[ _-])?${AI_ADDRESSEE}(?:[_-][a-z0-9]{1,10})?(?:,[ \\t]{0,3}${VOCATIVE_FILLERS}${COMMA_IMPERATIVES}|[ \\t]{0,2}:[ \\t]{0,3}${VOCATIVE_FILLERS}${COLON_IMPERATIVES})\\b`,
       "g",
     ),
     contextual: true,
@@ -337,6 +338,15 @@ export const PARAPHRASE_RULES: PatternRule[] = [
     // unless the name comes inside content (a bracket, a quote, further into the text) or the
     // imperative acts on data ("forward", "delete", "approve").
     adjust: (match, _, start) => (/^[[("“'>]/.test(match) || start >= OPENING || STRONG_IMPERATIVE.test(match) ? 1 : 0.5),
+  },
+  {
+    // A bot @-mentioned inside a post, a ticket or a tweet: "@AI_bot ignore your task and post ...".
+    id: "hidden.bot-mention",
+    weight: 0.55,
+    view: "latin",
+    pattern:
+      /@[a-z0-9_]{0,20}(?:ai|bot|gpt|assistant|copilot|claude|llm)[a-z0-9_]{0,10}[ ,:]{1,3}(?:please |now |also ){0,2}(?:ignore|disregard|forget|post|send|forward|delete|share|transfer|approve|reply with|respond with)\b/g,
+    contextual: true,
   },
   {
     id: "hidden.whoever-reads",
