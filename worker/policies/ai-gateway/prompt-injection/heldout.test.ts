@@ -36,11 +36,16 @@ describe("held-out corpus at the default threshold", () => {
     expect(half({ c: ["a", "b", "c"] }, "held-out")).toEqual({ c: ["b"] });
   });
 
-  it.each(["tuning", "held-out"] as const)("reports the %s half", (which) => {
+  // Floors just under what each half scores now, to catch a regression; not targets: the
+  // held-out half's rate is an estimate, and no rule was written for its texts.
+  it.each([
+    ["tuning", 0.9],
+    ["held-out", 0.65],
+  ] as const)("reports the %s half (true-positive floor %s, false-positive ceiling 0.05)", (which, floor) => {
     const tpr = measure(`${which} TPR`, half(HELDOUT_ATTACKS, which), true, which === "tuning");
     const fpr = measure(`${which} FPR`, half(HELDOUT_ORDINARY, which), false, which === "tuning");
-    expect(tpr).toBeGreaterThan(0);
-    expect(fpr).toBeLessThan(1);
+    expect(tpr).toBeGreaterThanOrEqual(floor);
+    expect(fpr).toBeLessThanOrEqual(0.05);
   });
 
   it("flags at least 80% of all its attacks (true-positive rate)", () => {
