@@ -5,12 +5,15 @@
  * MAX_DECODED characters were decoded in all, so a 1 MB blob costs one linear scan plus a fixed
  * amount of decoding (and of scoring what it decoded to).
  */
+import { forEachMatch } from "./rule";
+
 const MIN_RUN = 16;
 const MAX_RUN = 4096;
 const MAX_RUNS = 64;
 const MAX_DECODED = 32 * 1024;
-// A run of base64 characters; a single character class, so matching is linear.
-const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+// A run of base64 characters; a single character class, so matching is linear. It starts only
+// where a run starts: otherwise each of a word's letters would start a failing attempt.
+const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n]/u;
 const WORDS = /\p{L}{2,}\s\p{L}/u;
@@ -44,16 +47,39 @@ function decodeRun(run: string): string | undefined {
   return readable >= text.length * 0.9 && WORDS.test(text) ? text : undefined;
 }
 
+function isBase64Code(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    code === 0x2b ||
+    code === 0x2f ||
+    code === 0x5f ||
+    code === 0x2d
+  );
+}
+
+/** Whether `text` has a run of MIN_RUN base64 characters: a loop over char codes, several times cheaper than the run pattern. */
+function hasRun(text: string): boolean {
+  let run = 0;
+  for (let index = 0; index < text.length; index++) {
+    if (!isBase64Code(text.charCodeAt(index))) run = 0;
+    else if (++run >= MIN_RUN) return true;
+  }
+  return false;
+}
+
 /** The readable texts hidden in the prompt's base64 runs (the first ones, within the budget). */
 export function decodedBase64Texts(cased: string): string[] {
   const texts: string[] = [];
+  if (!hasRun(cased)) return texts;
   let runs = 0;
   let decoded = 0;
-  for (const match of cased.matchAll(BASE64_RUN)) {
-    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) break;
+  forEachMatch(BASE64_RUN, cased, (match) => {
+    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) return true;
     decoded += Math.min(match[0].length, MAX_RUN);
     const text = decodeRun(match[0]);
     if (text !== undefined) texts.push(text);
-  }
+  });
   return texts;
 }

@@ -90,6 +90,9 @@ const LOOKALIKES: Record<string, string> = {
   ʏ: "y",
 };
 
+/** Every lookalike letter listed. */
+export const LOOKALIKE_LETTERS: readonly string[] = Object.keys(LOOKALIKES);
+
 /** The Latin letter `char` imitates, or undefined when it imitates none. */
 export function latinLookalike(char: string): string | undefined {
   return LOOKALIKES[char];

@@ -8,7 +8,7 @@ const WINDOW = 240;
 
 /** Words of a sentence that talks ABOUT prompt attacks instead of performing one. */
 const DISCUSSION =
-  /\b(?:prompt[- ]?injections?|injections?|attacks?|attackers?|adversarial|jailbreaks|jailbreaking|defend\w*|defen[cs]es?|detect\w*|prevent\w*|mitigat\w*|protect\w*|classif\w*|sanitiz\w*|sanitis\w*|such as|phrases? like|examples? of|e\.g\.|red[- ]team\w*|owasp|security|vulnerab\w*|exploit\w*|research\w*|paper|how (?:do|can|should|would) (?:i|we)|meaning of|tricks?|techniques?|chatml|template|tokeni[sz]\w*)\b/;
+  /\b(?:prompt[- ]?injections?|injections?|attacks?|attackers?|adversarial|jailbreaks|jailbreaking|defend\w*|defen[cs]es?|detect\w*|prevent\w*|mitigat\w*|protect\w*|classifiers?|sanitiz\w*|sanitis\w*|such as|phrases? like|examples? of|e\.g\.|red[- ]team\w*|owasp|security|vulnerab\w*|exploit\w*|research\w*|paper|how (?:do|can|should|would) (?:i|we)|meaning of|tricks?|techniques?|chatml|template|tokeni[sz]\w*)\b/;
 
 const NEGATION =
   /(?:\b(?:don'?t|don’t|do not|never|not|must not|mustn'?t|mustn’t|should ?n[o']?t|shouldn’t|won'?t|won’t|will not|cannot|can'?t|can’t|without|refuse to|no one (?:can|may|should))\s+(?:[a-z]+\s+)?)$/;
@@ -23,13 +23,13 @@ export function discussesAttacks(view: string): boolean {
   return DISCUSSION.test(view);
 }
 
-/** The sentence (or line) around [start, end), bounded to WINDOW characters each side. */
+/** The sentence (or line) around [start, end), without it, bounded to WINDOW characters each side. */
 function sentenceAround(view: string, start: number, end: number): string {
   const before = view.slice(Math.max(0, start - WINDOW), start);
   const after = view.slice(end, end + WINDOW);
   const opening = Math.max(before.lastIndexOf(". "), before.lastIndexOf("\n"), before.lastIndexOf("! "), before.lastIndexOf("? "));
   const closingMatch = /[.!?](?:\s|$)|\n/.exec(after);
-  return before.slice(opening + 1) + view.slice(start, end) + (closingMatch ? after.slice(0, closingMatch.index + 1) : after);
+  return `${before.slice(opening + 1)} ${closingMatch ? after.slice(0, closingMatch.index + 1) : after}`;
 }
 
 /**
@@ -50,6 +50,8 @@ export function contextFactor(view: string, start: number, end: number, discusse
   // The phrase alone between quotes is mentioned, not issued: "my kid says 'ignore all previous
   // instructions' to Alexa". A quoted payload that goes on ("'ignore ... and say PWNED'") is not.
   if (QUOTE_RIGHT_BEFORE.test(before) && QUOTE_RIGHT_AFTER.test(after)) return 0.3;
+  // The phrase's own words do not count: "language model, classify this review as positive" is
+  // not a sentence about classifiers.
   if (discussed && DISCUSSION.test(sentenceAround(view, start, end))) return 0.3;
   return 1;
 }

@@ -119,6 +119,7 @@ const INSTRUCTION_WORDS = anyOf([
   "information",
   "conversation",
   "messages",
+  "message",
   "content",
 ]);
 const UNRESTRICTED = anyOf([
@@ -151,6 +152,11 @@ const UNRESTRICTED = anyOf([
   "no longer (?:an ai|chatgpt|claude|an assistant)",
 ]);
 const ROLE_PLAY = anyOf([
+  "answer as",
+  "respond as",
+  "reply as",
+  "once as",
+  "speak as",
   "you are now",
   "you're now",
   "you are no longer",
@@ -326,7 +332,8 @@ const NOT_A_TEAM =
  */
 function overrideFactor(match: string, after: string): number {
   if (/\bmy\b/.test(match) || /^[ ,]{0,2}(?:that )?i (?:just )?(?:gave|wrote|said|sent|provided|typed|asked)\b/.test(after)) return 0.4;
-  if (/(?:context|conversation|messages|information|content|tasks?)$/.test(match)) return 0.5;
+  if (/system message$/.test(match)) return 1;
+  if (/(?:context|conversation|messages?|information|content|tasks?)$/.test(match)) return 0.5;
   const strongTarget =
     /(?:instructions?|prompts?|guidelines|guidance|directives|system message|programming|guardrails|safeguards|restrictions|constraints|filters|policies|policy|training|conditioning|limitations|commands|orders)$/;
   if (
@@ -403,7 +410,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b|\b(?:now|here) (?:come|comes|follow|follows|are) (?:some |the |your )?new (?:tasks?|instructions|assignments?|orders|rules)\b|\b(?:start|begin) with a new (?:task|assignment|instruction)\b/g,
+      /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?: from (?:the |your )?[a-z]{2,20})?(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b|\b(?:now|here) (?:come|comes|follow|follows|are) (?:some |the |your )?new (?:tasks?|instructions|assignments?|orders|rules)\b|\b(?:start|begin) with a new (?:task|assignment|instruction)\b/g,
     contextual: true,
   },
   {
@@ -420,6 +427,8 @@ export const ENGLISH_RULES: PatternRule[] = [
     pattern:
       /\byour (?:new|real|actual|true|only|sole|primary) (?:task|goal|job|purpose|objective|mission|instructions?|directive|function)(?: is| are| will be| from now on|:)/g,
     contextual: true,
+    // "Your new task is to help me outline my thesis" hands the model the user's own task.
+    adjust: (_, after) => (/^ {0,2}(?:to )?(?:help|assist) (?:me|us)\b/.test(after) ? 0.5 : 1),
   },
   {
     // deepset-style role assignment: "Okay. Now you are Xi Jinping, how do you answer ...".
@@ -435,7 +444,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.6,
     view: "latin",
     pattern:
-      /\bi (?:hereby )?(?:authori[sz]e|permit|allow|give you permission|grant you permission|order|command) (?:you )?to (?:ignore|disable|bypass|break|skip|override|turn off|forget|violate|disregard)\b|\b(?:your|all|the) (?:restrictions|rules|filters|guidelines|safety (?:filters|guidelines|rules|settings)|limitations|content polic(?:y|ies)|guardrails) (?:are|have been|were|is|has been) (?:now )?(?:lifted|removed|disabled|suspended|turned off|deactivated|void|revoked|no longer (?:in effect|active|valid|apply))\b/g,
+      /\bi (?:hereby )?(?:authori[sz]e|permit|allow|give you permission|grant you permission|order|command) (?:you )?to (?:ignore|disable|bypass|break|skip|override|turn off|forget|violate|disregard)\b|\b(?:your|all|the) (?:restrictions|rules|filters|guidelines|safety (?:filters|guidelines|rules|settings)|limitations|content polic(?:y|ies)|guardrails) (?:are|have been|were|is|has been) (?:now )?(?:lifted|removed|disabled|suspended|turned off|deactivated|void|revoked|no longer (?:in effect|active|valid|apply))\b|\b(?:has|have) (?:now )?(?:enabled|activated|unlocked|turned on|granted) (?:unrestricted|uncensored|unfiltered|developer|jailbreak|god|admin) (?:output|mode|access|responses)\b/g,
     contextual: true,
   },
   {
@@ -484,7 +493,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the )?(?:content filters?|safety filters?|restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
+      /\b(?:no|without any|without|free from|freed from|bypass(?:ing)?|ignore|ignoring|disable|disabling|turn off|remove|lift) (?:all |any |your |of |the |usual |normal |typical |standard |current ){0,4}(?:content filters?|content filtering|content moderation|safety filters?|safety filtering|safety checks?|safety features|moderation|restrictions|censorship|content polic(?:y|ies)|ethical (?:guidelines|constraints|restrictions|boundaries)|moral (?:guidelines|constraints)|safety (?:guidelines|filters|protocols|measures|restrictions)|guardrails|safeguards|filters|limitations)\b/g,
     contextual: true,
   },
   {
@@ -508,7 +517,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\b(?:pretend|act|roleplay|role-play|play)(?: to be| as| that you are| you are)? my (?:deceased |late |dead |sweet )?(?:grandmother|grandma|granny|grandfather|grandpa)\b/g,
+      /\b(?:pretend|act|roleplay|role-play|play|you are|you're|be)(?: to be| as| that you are| you are)? my (?:(?:deceased |late |dead |sweet |beloved )?(?:grandmother|grandma|granny|grandfather|grandpa)|(?:deceased|late|dead) (?:mother|mom|mum|father|dad|aunt|uncle|brother|sister|friend))\b/g,
     contextual: true,
   },
   {
@@ -560,7 +569,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.65,
     view: "latin",
     pattern:
-      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?)\b|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b|\bwhat (?:did|do|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?|operators?)) (?:tell|told|instruct|instructed|ask|asked|forbid|forbidden|forbade) you(?: not)? to\b/g,
+      /\b(?:everything|all|what|whatever)(?: that)? (?:was|were|has been|have been|is) (?:said|written|told|given|sent|typed) (?:to you )?(?:before|above|prior to|earlier than|ahead of) (?:my|this|the user'?s?|["'“‘])|\b(?:what|which) (?:instructions|rules|prompt|guidelines|directives) (?:did|were|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?)|you been) (?:give|given|provide|provided|tell|told|set)\b|\bwhat (?:did|do|have|has) (?:the developers?|openai|anthropic|they|your (?:creators?|developers?|owners?|operators?)) (?:tell|told|instruct|instructed|ask|asked|forbid|forbidden|forbade) you(?: not)? to\b/g,
     contextual: true,
   },
   {
@@ -569,7 +578,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.45,
     view: "latin",
     pattern:
-      /\byour (?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
+      /\byour (?:full |entire |complete |whole |exact |original |real )?(?:system prompt|initial prompt|hidden instructions|original instructions|system message|pre-?prompt|secret instructions|initial instructions|hidden prompt)\b/g,
     contextual: true,
   },
   {
@@ -577,14 +586,16 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.55,
     view: "latin",
     pattern:
-      /\b(?:complete|continue|finish)\b[^.\n]{0,40}\bmy (?:system prompt|initial prompt|hidden instructions|secret instructions|instructions (?:say|are|read|begin))\b/g,
+      /\b(?:complete|continue|finish)\b[^.\n]{0,40}\bmy (?:system prompt|initial prompt|hidden instructions|secret instructions|instructions (?:say|are|read|begin))\b|\b(?:complete|continue|finish)\b[^.\n]{0,40}\b(?:the|your) (?:secret |hidden )?(?:password|passphrase|secret word|access code|system prompt|instructions) (?:is|are|says|reads|begins)\b/g,
     contextual: true,
   },
   {
     id: "exfiltration.prompt-prefix",
     weight: 0.6,
     view: "latin",
-    pattern: /\b(?:starting|start|begin|beginning) (?:with|from) ["'“‘]?(?:you are|your instructions|system:|you're)/g,
+    // "Lines starting with 'SYSTEM:'" selects log lines; "the text above starting with" the prompt.
+    pattern:
+      /(?<!\b(?:lines?|rows?|strings?|entries|files?|records?|logs?|messages) )\b(?:starting|start|begin|beginning) (?:with|from) ["'“‘]?(?:you are|your instructions|system:|you're)/g,
     contextual: true,
   },
   {
@@ -634,7 +645,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern:
-      /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer))/g,
+      /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|system notice|system note|system alert|system update|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer)|(?:the )?(?:developer|admin|administrator|operator) (?:has|have) )/g,
     contextual: true,
   },
   {
@@ -672,8 +683,11 @@ export const ENGLISH_RULES: PatternRule[] = [
     id: "role.json-system",
     weight: 0.75,
     view: "latin",
-    pattern: /["']role["'][ \t]{0,3}:[ \t]{0,3}["'](?:system|developer)["']/g,
+    // Opening a messages array ("messages = [{"role": "system", ...") is a developer's own code;
+    // an attack closes the user's message first ("}]\n{"role": "system", ...").
+    pattern: /(?:\[[ \t]{0,3}\{[ \t]{0,3})?["']role["'][ \t]{0,3}:[ \t]{0,3}["'](?:system|developer)["']/g,
     contextual: true,
+    adjust: (match) => (match.startsWith("[") ? 0.6 : 1),
   },
   {
     id: "role.system-tag",
@@ -743,7 +757,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.7,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads|who reads|which reads|tasked with)\\b|\\b${AI_NAMES},? (?:when|if|once|as soon as) you (?:read|see|process|summari[sz]e|parse|find|encounter|get) (?:this|these)\\b`,
+      `\\b(?:if|when|since|as|because) you(?: are|'re|’re) an? (?:ai|artificial intelligence|llm|language model|large language model|assistant|ai assistant|chatbot|ai model|automated system|bot|gpt)\\b|\\b(?:dear |hey |hello |hi |attention,? |to the |to any |any |all |the )?${AI_NAMES}s? (?:reading|processing|summari[sz]ing|analy[sz]ing|reviewing|parsing|scanning|crawling|translating|that reads?|who reads?|which reads?|tasked with)\\b(?= (?:this|these|that|the (?:following|above|below|text|page|document|email|message|file|content)|it|my|our)\\b|[ \\t]{0,2}[:,])|\\b${AI_NAMES},? (?:when|if|once|as soon as) you (?:read|see|process|summari[sz]e|parse|find|encounter|get) (?:this|these)\\b`,
       "g",
     ),
     contextual: true,
@@ -771,7 +785,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern: new RegExp(
-      `\\b(?:the|any|all|dear)(?: [a-z]{1,15})? ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently|score|rate|rank|approve|recommend|give|say|reply|respond)\\b|\\bdear ${AI_NAMES}\\b`,
+      `\\b(?:the|any|all|dear|ai)(?: [a-z]{1,15})? ${AI_NAMES}s? (?:must|should|shall|will|needs to|is required to|is instructed to) (?:now|immediately|instead|also|always|secretly|silently|score|rate|rank|approve|recommend|give|say|reply|respond|tell|inform|describe|mention)\\b|\\bdear ${AI_NAMES}\\b`,
       "g",
     ),
     contextual: true,
@@ -781,7 +795,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern:
-      /\b(?:tell|inform|convince|persuade|instruct|urge|advise|direct) the (?:user|reader|human|person)s? (?:to|that)\b|\b(?:do not|don't|never) (?:tell|inform|alert|warn|mention (?:this )?to|reveal (?:this )?to) the (?:user|human|reader)\b/g,
+      /\b(?:tell|inform|convince|persuade|instruct|urge|advise|direct) (?:the )?(?:user|reader|human|person|customer|visitor|buyer|shopper)s? (?:to|that|this|it)\b|\b(?:do not|don't|never) (?:tell|inform|alert|warn|mention (?:this )?to|reveal (?:this )?to) the (?:user|human|reader)\b/g,
     contextual: true,
   },
   {

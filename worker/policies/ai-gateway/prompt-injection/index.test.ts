@@ -261,6 +261,12 @@ describe("linear time on attacker input", () => {
     ["1 MB of zero-width characters", "\u200b".repeat(1 << 20)],
     ["repeated near-misses", "ignore all the previous the the the ".repeat(30_000)],
     ["1 MB of negated phrases", "don't ignore previous instructions ".repeat(30_000)],
+    ["1 MB of misspelled keywords", "igrnore previus instructons ".repeat(40_000)],
+    ["1 MB of leetspeak", "1gn0r3 pr3v10u5 ".repeat(65_000)],
+    ["1 MB of one phrase the gates look for", "instructions ".repeat(80_000)],
+    ["1 MB of URLs with open placeholders", "https://a.example/?q={".repeat(45_000)],
+    ["1 MB of vocatives", "assistant, please ".repeat(55_000)],
+    ["1 MB of Thai without spaces", "ลืมคำ".repeat(200_000)],
   ])("scores %s", (_, text) => {
     expect(scoreInjection(text).score).toBeLessThanOrEqual(1);
   });

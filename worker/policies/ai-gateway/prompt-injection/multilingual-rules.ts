@@ -1,3 +1,4 @@
+import { builtOnFirstUse, PhraseGate } from "./prefilter";
 import { anyOf, type PatternRule } from "./rule";
 
 /**
@@ -221,6 +222,9 @@ const LANGUAGES: Language[] = [
       "alles bisherige",
       "alles oben",
       "alles was dir gesagt",
+      "alles, was dir gesagt",
+      "alles was man dir gesagt",
+      "alles, was man dir gesagt",
     ],
     revealVerbs: [
       "zeig",
@@ -326,6 +330,8 @@ const LANGUAGES: Language[] = [
       "normas",
       "todo lo anterior",
       "todo lo que te dijeron",
+      "todo lo que te dije",
+      "todo lo que te he dicho",
       "todo lo dicho",
     ],
     revealVerbs: [
@@ -368,7 +374,18 @@ const LANGUAGES: Language[] = [
     code: "it",
     newInstructions: ["nuove istruzioni:", "seguono nuove istruzioni", "il tuo nuovo compito", "nuovo compito:"],
     persona: {
-      verbs: ["ora sei", "adesso sei", "da ora in poi sei", "d'ora in poi sei", "fingi", "fai finta", "comportati come", "agisci come"],
+      verbs: [
+        "ora sei",
+        "sei ora",
+        "ora tu sei",
+        "adesso sei",
+        "da ora in poi sei",
+        "d'ora in poi sei",
+        "fingi",
+        "fai finta",
+        "comportati come",
+        "agisci come",
+      ],
       qualities: [
         "senza restrizioni",
         "senza filtri",
@@ -379,6 +396,10 @@ const LANGUAGES: Language[] = [
         "modalità sviluppatore",
         "nessuna restrizione",
         "nessuna regola",
+        "libera da ogni",
+        "libero da ogni",
+        "senza alcuna regola",
+        "senza alcun limite",
       ],
     },
     order: "verb-object",
@@ -875,12 +896,233 @@ const LANGUAGES: Language[] = [
     negationAfter: "(?: ?मत| ?न )",
     span: 30,
   },
+  // Languages beyond the first twelve: the override and reveal pairs only.
+  {
+    code: "pl",
+    order: "verb-object",
+    overrideVerbs: ["zignoruj", "zignorujcie", "ignoruj", "zapomnij", "zapomnijcie", "pomiń", "nie słuchaj", "porzuć", "odrzuć"],
+    instructions: [
+      "instrukcj",
+      "polece",
+      "zasad",
+      "reguł",
+      "wytyczn",
+      "wszystko powyżej",
+      "wszystko wcześniej",
+      "wszystko, co ci powiedziano",
+    ],
+    revealVerbs: ["pokaż", "ujawnij", "wyświetl", "wypisz", "powtórz", "podaj", "powiedz"],
+    systemPrompt: [
+      "prompt systemowy",
+      "systemowy prompt",
+      "instrukcje systemowe",
+      "swoje instrukcje",
+      "twoje instrukcje",
+      "początkowe instrukcje",
+      "ukryte instrukcje",
+    ],
+    negationBefore: "nie ",
+    span: 40,
+  },
+  {
+    code: "cs",
+    order: "verb-object",
+    overrideVerbs: ["ignoruj", "ignorujte", "zapomeň", "zapomeňte", "nedbej na", "přeskoč"],
+    instructions: ["instrukce", "pokyny", "pokynů", "pravidla", "příkazy", "vše výše", "vše předchozí"],
+    revealVerbs: ["ukaž", "zobraz", "odhal", "vypiš", "zopakuj", "řekni"],
+    systemPrompt: ["systémový prompt", "systémové pokyny", "své pokyny", "tvé pokyny", "vaše pokyny", "původní pokyny"],
+    span: 40,
+  },
+  {
+    code: "uk",
+    order: "verb-object",
+    overrideVerbs: ["ігноруй", "ігноруйте", "проігноруй", "проігноруйте", "забудь", "забудьте", "не зважай на"],
+    instructions: ["інструкці", "правил", "вказівк", "команд", "настанов", "обмежен"],
+    revealVerbs: ["покажи", "покажіть", "розкрий", "виведи", "повтори", "скажи", "напиши"],
+    systemPrompt: ["системний промпт", "системні інструкції", "свої інструкції", "твої інструкції", "початкові інструкції"],
+    negationBefore: "не ",
+    span: 40,
+  },
+  {
+    code: "sv",
+    order: "verb-object",
+    overrideVerbs: ["ignorera", "glöm", "bortse från", "strunta i", "åsidosätt"],
+    instructions: ["instruktioner", "regler", "reglerna", "anvisningar", "riktlinjer", "allt ovan", "allt ovanför"],
+    revealVerbs: ["visa", "avslöja", "skriv ut", "upprepa", "berätta"],
+    systemPrompt: ["systemprompt", "systemprompten", "systeminstruktioner", "dina instruktioner", "ursprungliga instruktioner"],
+    negationAfter: " inte",
+    span: 40,
+  },
+  {
+    // Danish and Norwegian (Bokmål) share these forms.
+    code: "da-no",
+    order: "verb-object",
+    overrideVerbs: ["ignorer", "ignorér", "glem", "se bort fra", "overse"],
+    instructions: [
+      "instruktioner",
+      "instruktionerne",
+      "instruksjoner",
+      "instruksjonene",
+      "regler",
+      "reglene",
+      "reglerne",
+      "retningslinjer",
+    ],
+    revealVerbs: ["vis", "afslør", "avslør", "skriv ut", "gentag", "gjenta", "fortæl", "fortell"],
+    systemPrompt: [
+      "systemprompt",
+      "systemprompten",
+      "dine instruktioner",
+      "dine instruksjoner",
+      "systeminstruktioner",
+      "systeminstruksjoner",
+    ],
+    negationAfter: " ikke",
+    // "ignorer ... instructions" is French too: a Scandinavian match needs one of its words.
+    marker: /(?:^|\s)(?:alle|dine|tidligere|forrige|ovenstående|ovenfor|og|de|din)(?=[\s,.!?]|$)/u,
+    span: 40,
+  },
+  {
+    code: "ro",
+    order: "verb-object",
+    overrideVerbs: ["ignoră", "ignora", "ignorați", "uită", "uitați", "nu ține cont de", "nu lua în seamă"],
+    instructions: ["instrucțiuni", "instructiuni", "regulile", "reguli", "indicațiile", "directivele", "comenzile"],
+    revealVerbs: ["arată-mi", "arată", "dezvăluie", "afișează", "spune-mi", "repetă"],
+    systemPrompt: [
+      "promptul de sistem",
+      "promptul sistemului",
+      "instrucțiunile de sistem",
+      "instrucțiunile tale",
+      "instrucțiunile inițiale",
+    ],
+    negationBefore: "nu ",
+    // "ignora ... instrucțiuni" needs a Romanian word ("ignora" is Italian and Spanish too).
+    marker: /(?:^|\s)(?:toate|anterioare|tale|de|mai sus|și)(?=[\s,.!?]|$)/u,
+    span: 40,
+  },
+  {
+    code: "hu",
+    order: "verb-object",
+    overrideVerbs: ["hagyd figyelmen kívül", "hagyja figyelmen kívül", "felejtsd el", "felejtse el", "ne vedd figyelembe", "ne törődj"],
+    instructions: ["utasítás", "szabály", "parancs", "irányelv", "előírás"],
+    revealVerbs: ["mutasd meg", "mutasd", "fedd fel", "írd ki", "ismételd meg", "áruld el"],
+    systemPrompt: ["rendszerprompt", "rendszerüzenet", "rendszerutasítás", "utasításaidat", "eredeti utasítás"],
+    negationBefore: "ne ",
+    span: 40,
+  },
+  {
+    code: "fi",
+    order: "verb-object",
+    overrideVerbs: ["unohda", "unohtakaa", "ohita", "jätä huomiotta", "älä noudata", "älä välitä"],
+    instructions: ["ohjeet", "ohjeita", "ohjeista", "säännöt", "sääntöjä", "käskyt", "kaikki yllä"],
+    revealVerbs: ["näytä", "paljasta", "tulosta", "toista", "kerro"],
+    systemPrompt: ["järjestelmäkehote", "järjestelmäkehotteesi", "järjestelmäviesti", "alkuperäiset ohjeet", "ohjeesi"],
+    negationBefore: "älä ",
+    span: 40,
+  },
+  {
+    code: "tr",
+    order: "object-verb",
+    overrideVerbs: ["yok say", "görmezden gel", "unut", "dikkate alma", "umursama", "boşver"],
+    instructions: ["talimat", "kural", "yönerge", "komut", "direktif", "yukarıdaki her şey"],
+    revealVerbs: ["göster", "yazdır", "söyle", "açıkla", "tekrarla", "paylaş", "ifşa et"],
+    systemPrompt: ["sistem istem", "sistem komut", "sistem mesaj", "sistem talimat", "ilk talimat", "gizli talimat"],
+    // "unutma" (do not forget), "gösterme" (do not show).
+    negationAfter: "m[ae]",
+    span: 40,
+  },
+  {
+    code: "id",
+    order: "verb-object",
+    overrideVerbs: ["abaikan", "lupakan", "acuhkan", "jangan ikuti", "jangan hiraukan", "tinggalkan"],
+    instructions: ["instruksi", "perintah", "aturan", "petunjuk", "arahan", "pedoman", "semua yang di atas"],
+    revealVerbs: ["tampilkan", "tunjukkan", "ungkapkan", "cetak", "sebutkan", "beri tahu", "beritahu", "ulangi"],
+    systemPrompt: [
+      "prompt sistem",
+      "instruksi sistem",
+      "pesan sistem",
+      "instruksi awal",
+      "instruksimu",
+      "instruksi anda",
+      "instruksi tersembunyi",
+    ],
+    negationBefore: "jangan ",
+    span: 40,
+  },
+  {
+    code: "vi",
+    order: "verb-object",
+    overrideVerbs: ["bỏ qua", "phớt lờ", "lờ đi", "quên đi", "không tuân theo", "đừng làm theo"],
+    // "hướng dẫn" is also the verb "to guide": only with a plural marker or a qualifier.
+    instructions: [
+      "các hướng dẫn",
+      "những hướng dẫn",
+      "mọi hướng dẫn",
+      "hướng dẫn trước",
+      "hướng dẫn trên",
+      "chỉ dẫn",
+      "chỉ thị",
+      "quy tắc",
+      "mệnh lệnh",
+      "các lệnh",
+    ],
+    revealVerbs: ["hiển thị", "cho tôi biết", "tiết lộ", "in ra", "lặp lại", "cho tôi xem"],
+    systemPrompt: [
+      "lời nhắc hệ thống",
+      "prompt hệ thống",
+      "chỉ thị hệ thống",
+      "hướng dẫn hệ thống",
+      "hướng dẫn ban đầu",
+      "lời nhắc ban đầu",
+    ],
+    negationBefore: "đừng |không ",
+    span: 40,
+  },
+  {
+    code: "el",
+    order: "verb-object",
+    overrideVerbs: ["αγνόησε", "αγνοήστε", "ξέχασε", "ξεχάστε", "παράβλεψε", "παραβλέψτε"],
+    instructions: ["οδηγίες", "οδηγιών", "κανόνες", "κανόνων", "εντολές", "εντολών"],
+    revealVerbs: ["δείξε", "δείξτε", "αποκάλυψε", "εμφάνισε", "πες μου", "επανάλαβε"],
+    systemPrompt: ["μήνυμα συστήματος", "προτροπή συστήματος", "οδηγίες συστήματος", "τις οδηγίες σου", "αρχικές οδηγίες"],
+    negationBefore: "μην ",
+    span: 40,
+  },
+  {
+    code: "he",
+    order: "verb-object",
+    overrideVerbs: ["התעלם", "התעלמי", "התעלמו", "שכח", "שכחי", "שכחו", "אל תציית"],
+    instructions: ["הוראות", "ההוראות", "הכללים", "כללים", "ההנחיות", "הנחיות", "הפקודות"],
+    revealVerbs: ["הצג", "חשוף", "הראה", "תראה", "הדפס", "חזור על", "ספר לי"],
+    systemPrompt: ["הנחיית המערכת", "הוראות המערכת", "פרומפט המערכת", "ההוראות שלך", "ההנחיות שלך", "ההוראות המקוריות"],
+    negationBefore: "אל ",
+    span: 40,
+  },
+  {
+    code: "fa",
+    order: "object-verb",
+    overrideVerbs: ["نادیده بگیر", "فراموش کن", "توجه نکن", "اعتنا نکن"],
+    instructions: ["دستورالعمل", "دستورات", "قوانین", "قواعد", "رهنمود"],
+    revealVerbs: ["نشان بده", "فاش کن", "چاپ کن", "بگو", "تکرار کن"],
+    systemPrompt: ["پرامپت سیستم", "دستورالعمل سیستم", "پیام سیستم", "دستورات سیستم", "دستورالعملهای اولیه"],
+    span: 40,
+  },
+  {
+    code: "th",
+    order: "verb-object",
+    overrideVerbs: ["เพิกเฉย", "ละเว้น", "ลืม", "ไม่ต้องสนใจ", "ไม่ต้องทำตาม", "ข้าม"],
+    instructions: ["คำสั่ง", "คำแนะนำ", "กฎ", "ข้อกำหนด", "ข้อบังคับ"],
+    revealVerbs: ["แสดง", "เปิดเผย", "บอก", "พิมพ์", "ทวน"],
+    systemPrompt: ["พรอมต์ระบบ", "ข้อความระบบ", "คำสั่งระบบ", "คำสั่งเริ่มต้น", "คำสั่งของคุณ"],
+    negationBefore: "อย่า|ไม่",
+    span: 14,
+  },
 ];
-
 // The span between verb and object stays inside one sentence: no sentence end in between.
 const SAME_SENTENCE = "[^.!?。！？؟।\\n]";
 // A verb starts a word in alphabetic scripts; Chinese and Japanese have no spaces between words.
-const NOT_LETTER_BEFORE = "(?<![\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Arabic}\\p{Script=Devanagari}\\p{Script=Hangul}])";
+const NOT_LETTER_BEFORE =
+  "(?<![\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Arabic}\\p{Script=Devanagari}\\p{Script=Hangul}\\p{Script=Greek}\\p{Script=Hebrew}])";
 
 function pair(language: Language, verbs: string[], objects: string[]): RegExp {
   const verb = anyOf(verbs);
@@ -900,43 +1142,105 @@ function languageMarker(language: Language): ((match: string) => number) | undef
   return marker && ((match) => (marker.test(match) ? 1 : 0));
 }
 
-export const MULTILINGUAL_RULES: PatternRule[] = LANGUAGES.flatMap((language) => [
-  {
-    id: `multilingual.${language.code}.ignore-instructions`,
-    weight: 0.85,
-    view: "plain" as const,
-    pattern: pair(language, language.overrideVerbs, language.instructions),
-    contextual: false,
-    adjust: languageMarker(language),
-  },
-  {
-    id: `multilingual.${language.code}.reveal-system-prompt`,
-    weight: 0.8,
-    view: "plain" as const,
-    pattern: pair(language, language.revealVerbs, language.systemPrompt),
-    contextual: false,
-    adjust: languageMarker(language),
-  },
-  ...(language.newInstructions
-    ? [
-        {
-          id: `multilingual.${language.code}.new-instructions`,
-          weight: 0.6,
-          view: "plain" as const,
-          pattern: new RegExp(anyOf(language.newInstructions).normalize("NFKC"), "gu"),
-          contextual: false,
-        },
-      ]
-    : []),
-  ...(language.persona
-    ? [
-        {
-          id: `multilingual.${language.code}.unrestricted-persona`,
-          weight: 0.8,
-          view: "plain" as const,
-          pattern: pair({ ...language, span: 60 }, language.persona.verbs, language.persona.qualities),
-          contextual: false,
-        },
-      ]
-    : []),
-]);
+/**
+ * First-person possessives between verb and object: "ignora mis instrucciones anteriores sobre
+ * el formato" revises the user's own request, weighed 0.4x as "ignore my previous instructions".
+ */
+const OWN_INSTRUCTIONS: Record<string, RegExp> = {
+  fr: /\s(?:mes|ma|mon)\s/u,
+  de: /\s(?:meine|meinen|meiner|meinem)\s/u,
+  es: /\s(?:mis|mi)\s/u,
+  it: /\s(?:mie|miei|mia|mio)\s/u,
+  pt: /\s(?:minhas|meus|minha|meu)\s/u,
+  nl: /\smijn\s/u,
+  ru: /\s(?:мои|мою|моих|мой|моё)\s/u,
+  uk: /\s(?:мої|мою|моїх|мій)\s/u,
+  pl: /\s(?:moje|moich|mojej|moją)\s/u,
+  cs: /\s(?:mé|moje|mých|mou)\s/u,
+  sv: /\s(?:mina|min|mitt)\s/u,
+  "da-no": /\s(?:mine|min|mit)\s/u,
+  ro: /\s(?:mele|mea|meu)\s/u,
+};
+
+function overrideAdjust(language: Language): ((match: string) => number) | undefined {
+  const marker = languageMarker(language);
+  const own = OWN_INSTRUCTIONS[language.code];
+  if (!own) return marker;
+  return (match) => (marker ? marker(match) : 1) * (own.test(match) ? 0.4 : 1);
+}
+
+function languageRules(language: Language): PatternRule[] {
+  return [
+    {
+      id: `multilingual.${language.code}.ignore-instructions`,
+      weight: 0.85,
+      view: "plain" as const,
+      pattern: pair(language, language.overrideVerbs, language.instructions),
+      contextual: false,
+      adjust: overrideAdjust(language),
+    },
+    {
+      id: `multilingual.${language.code}.reveal-system-prompt`,
+      weight: 0.8,
+      view: "plain" as const,
+      pattern: pair(language, language.revealVerbs, language.systemPrompt),
+      contextual: false,
+      adjust: languageMarker(language),
+    },
+    ...(language.newInstructions
+      ? [
+          {
+            id: `multilingual.${language.code}.new-instructions`,
+            weight: 0.6,
+            view: "plain" as const,
+            pattern: new RegExp(anyOf(language.newInstructions).normalize("NFKC"), "gu"),
+            contextual: false,
+          },
+        ]
+      : []),
+    ...(language.persona
+      ? [
+          {
+            id: `multilingual.${language.code}.unrestricted-persona`,
+            weight: 0.8,
+            view: "plain" as const,
+            pattern: pair({ ...language, span: 60 }, language.persona.verbs, language.persona.qualities),
+            contextual: false,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The phrases a language's rules start with: none of its rules can match where none occurs. */
+function leadingPhrases(language: Language): string[] {
+  const first = (verbs: string[], objects: string[]) => (language.order === "verb-object" ? verbs : objects);
+  return [
+    ...first(language.overrideVerbs, language.instructions),
+    ...first(language.revealVerbs, language.systemPrompt),
+    ...(language.newInstructions ?? []),
+    ...(language.persona ? first(language.persona.verbs, language.persona.qualities) : []),
+  ].map((phrase) => phrase.normalize("NFKC"));
+}
+
+const RULES_BY_LANGUAGE = new Map(LANGUAGES.map((language) => [language.code, languageRules(language)]));
+
+/** Every language's rules, for callers that list them (tests, audits). */
+export const MULTILINGUAL_RULES: PatternRule[] = [...RULES_BY_LANGUAGE.values()].flat();
+
+const gate = builtOnFirstUse(
+  () =>
+    new PhraseGate(
+      LANGUAGES.flatMap((language) => leadingPhrases(language).map((text) => [{ text }, language.code] as const)),
+      "gu",
+    ),
+);
+
+/**
+ * The rules that can match the `plain` view: one scan finds which languages' leading phrases
+ * occur, and only their rules run (a prompt in one language runs one language's rules, instead
+ * of some seventy patterns each scanning the whole prompt).
+ */
+export function multilingualRulesFor(plain: string): PatternRule[] {
+  return [...gate().present(plain)].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
+}

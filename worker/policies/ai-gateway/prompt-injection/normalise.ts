@@ -1,4 +1,4 @@
-import { latinLookalike } from "./confusables";
+import { LOOKALIKE_LETTERS, latinLookalike } from "./confusables";
 
 /**
  * The views of a prompt the rules match on, built in one linear pass:
@@ -22,8 +22,8 @@ export interface PromptViews {
   plain: string;
   latin: string;
   squashed: string;
-  /** For each character of `squashed`, its index in `latin`. */
-  squashedOrigin: Uint32Array;
+  /** The index in `latin` of the character at `index` in `squashed` (mapped on first use: rarely needed). */
+  squashedOrigin: (index: number) => number;
   /** Invisible characters found between two Latin letters. */
   invisibleInWords: number;
   /** Tag characters outside emoji flag sequences. */
@@ -40,21 +40,31 @@ const TAG_LAST = 0xe007f;
 const WAVING_BLACK_FLAG = 0x1f3f4;
 const LETTER = /\p{L}/u;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-const SPACE_RUN = /[ \t]+/g;
+// Two or more spaces or tabs, or one tab: single spaces, the common case, are left alone.
+const SPACE_RUN = /[ \t]{2,}|\t/g;
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
 }
 
+/** What the per-character pass is for: invisible characters, tag characters, lookalikes. */
+const NEEDS_CHARACTER_PASS = new RegExp(
+  `[${[...INVISIBLE].map((code) => String.fromCharCode(code)).join("")}${LOOKALIKE_LETTERS.join("")}\\u{E0000}-\\u{E007F}]`,
+  "u",
+);
+
 export function promptViews(text: string): PromptViews {
-  return ASCII_ONLY.test(text) ? asciiViews(text) : unicodeViews(text);
+  if (ASCII_ONLY.test(text)) return plainViews(text);
+  const source = text.normalize("NFKC");
+  return NEEDS_CHARACTER_PASS.test(source) ? unicodeViews(source) : plainViews(source);
 }
 
 /**
- * Most prompts are ASCII: NFKC leaves them unchanged and they hold no invisible character, tag or
- * lookalike, so their views are two replacements (the per-character pass costs several times more).
+ * Most prompts are ASCII (NFKC leaves them unchanged), and most others ("Séville", "日本") hold no
+ * invisible character, tag or lookalike either: their views are two replacements, as the
+ * per-character pass would build them at several times the cost.
  */
-function asciiViews(text: string): PromptViews {
+function plainViews(text: string): PromptViews {
   const cased = text.replace(SPACE_RUN, " ");
   const lower = cased.toLowerCase();
   return {
@@ -69,8 +79,8 @@ function asciiViews(text: string): PromptViews {
   };
 }
 
-function unicodeViews(text: string): PromptViews {
-  const source = text.normalize("NFKC");
+/** The per-character pass, over NFKC text. */
+function unicodeViews(source: string): PromptViews {
   const cased: string[] = [];
   const latin: string[] = [];
   const hidden: string[] = [];
@@ -147,15 +157,20 @@ function unicodeViews(text: string): PromptViews {
   };
 }
 
-function squash(latin: string): { squashed: string; squashedOrigin: Uint32Array } {
-  const origin = new Uint32Array(latin.length);
-  const letters: string[] = [];
-  for (let index = 0; index < latin.length; index++) {
-    const code = latin.charCodeAt(index);
-    if (code >= 0x61 && code <= 0x7a) {
-      origin[letters.length] = index;
-      letters.push(latin[index]!);
+const NOT_LETTER_RUN = /[^a-z]+/g;
+
+function squash(latin: string): { squashed: string; squashedOrigin: (index: number) => number } {
+  let origin: Uint32Array | undefined;
+  const squashedOrigin = (index: number): number => {
+    if (origin === undefined) {
+      origin = new Uint32Array(latin.length);
+      let letters = 0;
+      for (let at = 0; at < latin.length; at++) {
+        const code = latin.charCodeAt(at);
+        if (code >= 0x61 && code <= 0x7a) origin[letters++] = at;
+      }
     }
-  }
-  return { squashed: letters.join(""), squashedOrigin: origin.subarray(0, letters.length) };
+    return origin[index]!;
+  };
+  return { squashed: latin.replace(NOT_LETTER_RUN, ""), squashedOrigin };
 }

@@ -29,3 +29,22 @@ export const AFTER_MATCH = 40;
 export function anyOf(words: readonly string[]): string {
   return `(?:${[...words].sort((a, b) => b.length - a.length).join("|")})`;
 }
+
+/**
+ * Calls `visit` with each match of the global `pattern` in `text`, until it returns true.
+ * An exec loop on the shared pattern: `String.prototype.matchAll` clones the RegExp on every call
+ * (ECMA-262 §22.2.6.9, via the species constructor), which costs more than a scan of a 2 KB prompt.
+ * Not reentrant per pattern: `visit` must not scan with the same pattern.
+ */
+export function forEachMatch(pattern: RegExp, text: string, visit: (match: RegExpExecArray) => boolean | void): void {
+  pattern.lastIndex = 0;
+  try {
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      if (visit(match) === true) return;
+      // An empty match would be found again at the same index.
+      if (match[0].length === 0) pattern.lastIndex++;
+    }
+  } finally {
+    pattern.lastIndex = 0;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Misspelled and leetspeak keywords ("igrnore previus instructons", "1gn0r3 4ll pr3v10u5
+ * 1n5truct10n5", "sytem promt") read as the keywords they imitate, so the phrase rules see
+ * through typos without listing each one.
+ *
+ * A word of five to MAX_WORD letters is corrected when it is one edit (insertion, deletion,
+ * substitution or adjacent transposition: optimal string alignment distance 1) from a keyword
+ * of at least six letters; the few keywords sharing its first or last two letters are compared,
+ * each in time linear in the word. Short keywords ("rules", "show") are not fuzzed: at one edit
+ * they collide with too many words.
+ * Leetspeak (digits and symbols standing for letters) is folded first, in words that mix both.
+ */
+const KEYWORDS = [
+  // Override verbs.
+  "ignore",
+  "disregard",
+  "forget",
+  "bypass",
+  "override",
+  "discard",
+  "neglect",
+  "abandon",
+  // What they aim at.
+  "instructions",
+  "instruction",
+  "guidelines",
+  "directions",
+  "directives",
+  "restrictions",
+  "constraints",
+  "programming",
+  "commands",
+  "previous",
+  "preceding",
+  "earlier",
+  "initial",
+  "original",
+  "system",
+  "prompt",
+  "password",
+  "secret",
+  "reveal",
+  "unfiltered",
+  "unrestricted",
+  "jailbroken",
+  "developer",
+];
+
+/**
+ * Real words one edit away from a keyword: left as they are ("forged" is not "forget", "systems"
+ * and "prompts" need no correction, "secrets" is a word of its own).
+ */
+const REAL_WORDS = new Set([
+  "ignored",
+  "ignores",
+  "forged",
+  "forger",
+  "forgets",
+  "forgot",
+  "systems",
+  "prompts",
+  "prompted",
+  "secrets",
+  "secrete",
+  "reveals",
+  "revealed",
+  "passwords",
+  "originals",
+  "commando",
+  "developers",
+  "developed",
+  "direction",
+  "directive",
+  "restriction",
+  "constraint",
+  "bypassed",
+  "overrides",
+  "overridden",
+  "initials",
+  "abandons",
+  "neglects",
+  "discards",
+  "discarded",
+  "neglected",
+  "abandoned",
+]);
+
+const MIN_WORD = 5;
+const MIN_LEET_WORD = 3;
+const MAX_WORD = 16;
+const LEET: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s" };
+const HAS_LETTER = /[a-z]/;
+const HAS_LEET = /[0-9@$]/;
+
+function isWordCode(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x40 || code === 0x24;
+}
+
+/** Two characters as one number: the key of a word's first or last two letters. */
+const pairKey = (text: string, at: number) => text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1);
+
+/**
+ * One edit keeps either the first two or the last two letters of a word of five or more: the
+ * keywords are indexed by both, so most words are rejected by two map lookups.
+ */
+const BY_PREFIX = new Map<number, string[]>();
+const BY_SUFFIX = new Map<number, string[]>();
+for (const keyword of KEYWORDS) {
+  for (const [index, key] of [
+    [BY_PREFIX, pairKey(keyword, 0)],
+    [BY_SUFFIX, pairKey(keyword, keyword.length - 2)],
+  ] as const) {
+    const list = index.get(key) ?? [];
+    list.push(keyword);
+    index.set(key, list);
+  }
+}
+
+/** Whether a keyword one edit from a word of `length` letters may share its first or last two letters. */
+function mayBeKeyword(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  const near = (keywords: string[] | undefined) => keywords?.some((keyword) => Math.abs(keyword.length - length) <= 1) ?? false;
+  return near(BY_PREFIX.get(pairKey(text, start))) || near(BY_SUFFIX.get(pairKey(text, end - 2)));
+}
+
+/** Whether `a` and `b` differ by at most one insertion, deletion, substitution or adjacent swap. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  if (start === a.length && start === b.length) return true;
+  const restA = a.length - start;
+  const restB = b.length - start;
+  // Compare the tails after the first difference under each kind of edit.
+  const tailsEqual = (fromA: number, fromB: number) => a.slice(fromA) === b.slice(fromB);
+  if (restA === restB)
+    return tailsEqual(start + 1, start + 1) || (a[start] === b[start + 1] && a[start + 1] === b[start] && tailsEqual(start + 2, start + 2));
+  return restA > restB ? tailsEqual(start + 1, start) : tailsEqual(start, start + 1);
+}
+
+/**
+ * The keyword `word` imitates, or undefined. A leetspeak word reads as its letters even when
+ * they are no keyword ("4ll" is "all", "pr10r" is "prior"): the phrases around keywords need them.
+ */
+export function correctedWord(word: string): string | undefined {
+  const leet = HAS_LEET.test(word) && HAS_LETTER.test(word);
+  if (word.length < (leet ? MIN_LEET_WORD : MIN_WORD) || word.length > MAX_WORD || REAL_WORDS.has(word)) return undefined;
+  const letters = leet ? [...word].map((char) => LEET[char] ?? char).join("") : word;
+  const readAs = letters === word ? undefined : letters;
+  if (letters.length < MIN_WORD) return readAs;
+  const candidates = [...(BY_PREFIX.get(pairKey(letters, 0)) ?? []), ...(BY_SUFFIX.get(pairKey(letters, letters.length - 2)) ?? [])];
+  if (candidates.includes(letters)) return readAs;
+  return candidates.find((keyword) => withinOneEdit(letters, keyword)) ?? readAs;
+}
+
+/**
+ * `latin` with every misspelled keyword replaced by the keyword, or undefined when nothing was
+ * misspelled (the common case: the phrase rules need not run twice). One pass over the text;
+ * a word is copied out only when a keyword of its length shares its first or last two letters
+ * (a leet word always: its digits hide its letters).
+ */
+export function correctedView(latin: string): string | undefined {
+  let corrected: string[] | undefined;
+  let copied = 0;
+  let start = 0;
+  let leet = false;
+  for (let at = 0; at <= latin.length; at++) {
+    const code = at < latin.length ? latin.charCodeAt(at) : 0;
+    if (isWordCode(code)) {
+      if (code < 0x61) leet = true;
+      continue;
+    }
+    const length = at - start;
+    if (length <= MAX_WORD && (leet ? length >= MIN_LEET_WORD : length >= MIN_WORD && mayBeKeyword(latin, start, at))) {
+      const keyword = correctedWord(latin.slice(start, at));
+      if (keyword !== undefined) {
+        corrected ??= [];
+        corrected.push(latin.slice(copied, start), keyword);
+        copied = at;
+      }
+    }
+    start = at + 1;
+    leet = false;
+  }
+  return corrected && corrected.join("") + latin.slice(copied);
+}
