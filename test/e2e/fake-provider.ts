@@ -8,6 +8,8 @@
  *   /<name>/sse/…             a server-sent event stream of that API (OpenAI `chat.completion.chunk`s
  *                             ending in `data: [DONE]`; Anthropic `message_start` … `message_stop`):
  *                             the first event at once, the others only after `release(name)`
+ *   /<name>/pii-json/…        an OpenAI Chat Completions answer whose text holds an e-mail address
+ *   /<name>/pii-sse/…         the same as a stream, the address split across two events, usage last
  *   /<name>/status/<code>/…   that status with an OpenAI-style JSON error
  *   /<name>/hang/…            never answers (until the server stops)
  *   /<name>/close/…           closes the connection without answering
@@ -59,6 +61,17 @@ const anthropicMessage = {
   usage: { input_tokens: 9, output_tokens: 7 },
 };
 
+/** The e-mail address the pii modes' answers hold. */
+export const PII_ADDRESS = "jane.doe@example.com";
+
+const openaiChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  sse({
+    id: "chatcmpl-fake",
+    object: "chat.completion.chunk",
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+
 const sse = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
 
 /** The events of a stream: the first sent at once, the rest after the release. */
@@ -78,17 +91,10 @@ function streamEvents(anthropic: boolean): [string, string[]] {
       ],
     ];
   }
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    sse({
-      id: "chatcmpl-fake",
-      object: "chat.completion.chunk",
-      model: "gpt-4o-mini",
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    });
   return [
-    chunk({ role: "assistant", content: "Hel" }),
+    openaiChunk({ role: "assistant", content: "Hel" }),
     [
-      chunk({ content: "lo" }, "stop"),
+      openaiChunk({ content: "lo" }, "stop"),
       sse({
         id: "chatcmpl-fake",
         object: "chat.completion.chunk",
@@ -129,6 +135,24 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       case "json":
         response.writeHead(200, { "Content-Type": "application/json" });
         return response.end(JSON.stringify(anthropic ? anthropicMessage : openaiChat));
+      case "pii-json":
+        response.writeHead(200, { "Content-Type": "application/json" });
+        return response.end(
+          JSON.stringify({
+            ...openaiChat,
+            choices: [{ ...openaiChat.choices[0], message: { role: "assistant", content: `Write to ${PII_ADDRESS} today.` } }],
+          }),
+        );
+      case "pii-sse": {
+        const cut = PII_ADDRESS.indexOf("@") - 2;
+        response.writeHead(200, { "Content-Type": "text/event-stream" });
+        for (const content of ["Write to ", PII_ADDRESS.slice(0, cut), `${PII_ADDRESS.slice(cut)} today.`])
+          response.write(openaiChunk({ content }));
+        response.write(
+          sse({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50 } }),
+        );
+        return response.end("data: [DONE]\n\n");
+      }
       case "status":
         response.writeHead(status!, { "Content-Type": "application/json" });
         return response.end(JSON.stringify({ error: { type: "fake_error", message: `status ${status}` } }));
