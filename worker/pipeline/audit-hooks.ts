@@ -196,6 +196,11 @@ export async function recordRateLimited(limited: RateLimitedEvent, c: Context<Ap
   });
 }
 
+/** An event with its client's address block (its row's `ip` and part of its key) and user agent, bounded. */
+function withClient<T extends object>(event: T, c: Context<AppEnv>): T & { ip: string; userAgent: string } {
+  return { ...event, ip: clientBlock(c.var.clientIp ?? ""), userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT) };
+}
+
 /** GraphQL's Name syntax (spec §2.1.9). */
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 /** The longest operation name kept in a key; longer ones are cut, with `…`. */
@@ -232,12 +237,7 @@ const graphqlRefusals = new EventWindows<GraphqlRefusedEvent & { ip: string; use
  */
 export function recordGraphqlRefused(refused: GraphqlRefusedEvent, c: Context<AppEnv>): void {
   const operationName = operationKey(refused.operationName);
-  const keyed = {
-    ...refused,
-    operationName,
-    ip: clientBlock(c.var.clientIp ?? ""),
-    userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
-  };
+  const keyed = withClient({ ...refused, operationName }, c);
   graphqlRefusals.note([keyed.route, keyed.rule, operationName ?? "", keyed.ip].join("\n"), keyed, slim(c));
 }
 
@@ -264,10 +264,6 @@ const aiChecks = new EventWindows<AiCheckedEvent & { ip: string; userAgent: stri
  * prompt. A window's row carries the counts of its first request and how many requests it counted.
  */
 export function recordAiCheck(checked: AiCheckedEvent, c: Context<AppEnv>): void {
-  const keyed = {
-    ...checked,
-    ip: clientBlock(c.var.clientIp ?? ""),
-    userAgent: (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT),
-  };
+  const keyed = withClient(checked, c);
   aiChecks.note([keyed.route, keyed.rule, keyed.action, keyed.ip].join("\n"), keyed, slim(c));
 }
