@@ -97,6 +97,11 @@ const ASYNC_PARTS = {
   "Hono app.fetch, 1 middleware frame": (request) => hono1.fetch(request),
   "Hono app.fetch, 5 middleware frames": (request) => hono5.fetch(request),
   "SHA-256 of a 1 KB query (crypto.subtle.digest)": () => crypto.subtle.digest("SHA-256", GRAPHQL_BYTES),
+  "new POST Request with a 1 KB body": () => new Request("http://127.0.0.1:9/graphql", { method: "POST", body: GRAPHQL_BODY }),
+  "new POST Request with a 1 KB body, read with arrayBuffer()": (request) =>
+    new Request("http://127.0.0.1:9/graphql", { method: "POST", body: GRAPHQL_BODY }).arrayBuffer(),
+  "new POST Request with a 1 KB body, read with text()": () =>
+    new Request("http://127.0.0.1:9/graphql", { method: "POST", body: GRAPHQL_BODY }).text(),
 };
 
 const PART_NAMES = [...Object.keys(PARTS), ...Object.keys(ASYNC_PARTS)];

@@ -53,8 +53,20 @@ export type Measured =
 /** Arguments whose value multiplies what a list field returns. */
 const LIST_ARGUMENTS = new Set(["first", "last", "limit"]);
 
-/** Measures every operation of `source`; variables give list multipliers written as `$var`. */
-export function measureDocument(source: string, limits: ParseLimits, variables: Record<string, unknown>): Measured {
+/** A document that parsed and passed the checks that do not depend on variables: what is measured. */
+export interface ParsedDocument {
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  operations: readonly OperationDefinitionNode[];
+}
+
+export type Parsed = { ok: true; document: ParsedDocument } | Extract<Measured, { ok: false }>;
+
+/**
+ * Parses `source` within `limits` and checks what needs no variables: operations and fragments
+ * only, fragment names unique, no cycle, no unknown fragment. The result depends on the source
+ * and the limits alone, so it may be kept for the next request that sends the same document.
+ */
+export function parseDocument(source: string, limits: ParseLimits): Parsed {
   let document: DocumentNode;
   try {
     document = parse(source, { noLocation: true, maxLexicalTokens: limits.maxTokens, maxSourceLength: limits.maxSourceLength });
@@ -77,14 +89,22 @@ export function measureDocument(source: string, limits: ParseLimits, variables: 
   if (cycle) return invalid(`fragment cycle: ${cycle.join(" → ")}`);
   const missing = missingFragment(document, fragments);
   if (missing) return invalid(`unknown fragment "${missing}"`);
-  const walker = new Walker(fragments);
-  return {
-    ok: true,
-    operations: operations.map((operation) => walker.operation(operation, variableValues(operation, variables))),
-  };
+  return { ok: true, document: { fragments, operations } };
 }
 
-const invalid = (message: string): Measured => ({ ok: false, code: "GRAPHQL_VALIDATION_FAILED", message });
+/** Measures every operation of a parsed document; variables give list multipliers written as `$var`. */
+export function measureParsed(document: ParsedDocument, variables: Record<string, unknown>): OperationMeasure[] {
+  const walker = new Walker(document.fragments);
+  return document.operations.map((operation) => walker.operation(operation, variableValues(operation, variables)));
+}
+
+/** Measures every operation of `source` (parseDocument, then measureParsed). */
+export function measureDocument(source: string, limits: ParseLimits, variables: Record<string, unknown>): Measured {
+  const parsed = parseDocument(source, limits);
+  return parsed.ok ? { ok: true, operations: measureParsed(parsed.document, variables) } : parsed;
+}
+
+const invalid = (message: string): Extract<Measured, { ok: false }> => ({ ok: false, code: "GRAPHQL_VALIDATION_FAILED", message });
 
 /** The fragments a selection set spreads, directly (not through other fragments). */
 function spreads(selectionSet: SelectionSetNode, into: Set<string> = new Set()): Set<string> {

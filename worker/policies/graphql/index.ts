@@ -5,6 +5,8 @@
  * when it breaks a limit. Not compiled in at all without a GraphQL route; with one, graphql-js's
  * parser is loaded in the background when the config is compiled, not at the isolate's start.
  *
+ * - A document is parsed once per isolate and config version and then only measured with each
+ *   request's variables (parsed-documents.ts): clients send the same documents again and again.
  * - Every operation of the document is checked, not only the one `operationName` picks: the
  *   upstream's choice is its own, and an unchecked operation must never run.
  * - A mutation sent with GET is 405 (a GET must be safe, RFC 9110 §9.2.1, and a browser sends
@@ -106,7 +108,7 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
   const secured = graphqlRouteSecurity(options);
   if (secured.size === 0) return undefined;
   // Loaded now, awaited by the first GraphQL request: the parser is not part of a cold start.
-  const documents = import("./document");
+  const documents = import("./parsed-documents").then(({ ParsedDocuments }) => new ParsedDocuments());
   documents.catch(() => {});
   const { onRefused } = options;
   const allowed = options.persistedQueries ?? new Map<string, string>();
@@ -147,19 +149,19 @@ export function graphqlGuard(options: GraphqlGuardOptions): MiddlewareHandler<Ap
       if (request.batched) throw new GraphqlRefusal("BAD_REQUEST", "a batched operation must carry its query", operation.operationName);
       return persistedQueryNotFound(c);
     }
-    const { measureDocument } = await documents;
-    const measured = measureDocument(
+    const parsedDocuments = await documents;
+    const measured = parsedDocuments.measure(
       query,
       { maxTokens: security.max_tokens, maxSourceLength: security.max_document_size },
       operation.variables,
     );
     if (!measured.ok) throw new GraphqlRefusal(measured.code, measured.message, operation.operationName);
-    for (const measure of measured.operations) {
+    const measures = measured.operations;
+    for (const measure of measures) {
       const refusal = brokenLimit(security, measure);
       if (refusal) throw refusal;
     }
-    const selected =
-      operation.operationName === undefined ? measured.operations : measured.operations.filter((op) => op.name === operation.operationName);
+    const selected = operation.operationName === undefined ? measures : measures.filter((op) => op.name === operation.operationName);
     if (request.safeMethod && selected.some((op) => op.type === "mutation")) {
       throw new GraphqlRefusal("MUTATION_NOT_ALLOWED_WITH_GET", "a mutation must be sent with POST", operation.operationName);
     }
