@@ -535,6 +535,37 @@ describe("token budgets, provider rate limits and usage", () => {
     expect(Number(spent.headers.get("Retry-After"))).toBeGreaterThan(0);
   });
 
+  it("with token_counting, puts a JSON answer's counts in its access log line and an ai_usage line, never the prompt", async () => {
+    const name = `counted-${run}`;
+    await fetch(`https://origin.test/release/${run}-${name}`, {
+      method: "POST",
+      body: completion("Hi!", { prompt_tokens: 21, completion_tokens: 4, total_tokens: 25 }),
+    });
+    await putConfig({
+      ai_gateway: {
+        providers: [{ name, provider: "openai_compatible", endpoint: `https://p.test/held/${run}-${name}`, cost_per_1k: 1 }],
+        token_counting: true,
+      },
+      logging: { access_log: { enabled: true, fields: ["request_id", "route", "ai_input_tokens", "ai_output_tokens", "ai_cost"] } },
+      routes: [{ id: "ai", path: "/ai/*", ai: true, strip_prefix: true }],
+    });
+    // The access log is console.log; the gateway's own events, console.info and up.
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const info = vi.spyOn(console, "info").mockImplementation(() => {});
+    try {
+      const res = await post("/ai/v1/chat/completions", chat({ messages: [{ role: "user", content: "secret plans" }] }));
+      expect(res.status).toBe(200);
+      await res.text();
+      const lines = [...log.mock.calls, ...info.mock.calls].map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
+      expect(lines).toContainEqual(expect.objectContaining({ route: "ai", ai_input_tokens: 21, ai_output_tokens: 4, ai_cost: 0.025 }));
+      expect(lines).toContainEqual(expect.objectContaining({ event: "ai_usage", provider: name, input_tokens: 21, output_tokens: 4 }));
+      expect(JSON.stringify(lines)).not.toContain("secret plans");
+    } finally {
+      log.mockRestore();
+      info.mockRestore();
+    }
+  });
+
   it("asks an OpenAI stream for its usage when the client did not", async () => {
     await putConfig({
       ai_gateway: { providers: [{ name: "openai", provider: "openai_compatible", endpoint: "https://api.openai.test/echo" }] },

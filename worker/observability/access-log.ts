@@ -73,7 +73,7 @@ const FIELDS: Record<Field, (x: Exchange) => string | number | undefined> = {
   bytes_sent: (x) => contentLength(x.c.res.headers),
   user_agent: (x) => requestHeader(x, "user-agent"),
   referer: (x) => requestHeader(x, "referer"),
-  // With token_counting, once the usage is known: a JSON answer's before this line, a stream's after it (null here).
+  // With token_counting: a JSON answer's usage is read before this line; a stream's comes after it (null here).
   ai_input_tokens: (x) => x.c.get("aiUsage")?.inputTokens,
   ai_output_tokens: (x) => x.c.get("aiUsage")?.outputTokens,
   ai_cost: (x) => {

@@ -8,7 +8,7 @@
  *   DEFAULT_OUTPUT_RESERVATION — times the completions it asks for (`n`); nothing for Embeddings,
  *   which write no tokens. The cost for the quotas is reckoned at the first provider of the order.
  * - Settled with the usage the answering provider reported (metering.ts), at its `cost_per_1k`:
- *   for a 200 answer, once it has all passed to the client. An answer that reported none is
+ *   for a 200 answer, a JSON one before it is passed on, a stream once it has all passed. An answer that reported none is
  *   charged the reservation. Every settled request is counted in the usage table
  *   (`GET /admin/ai/usage`).
  * - Released (charged nothing) when no provider answered, or one answered with an error: the
@@ -65,14 +65,14 @@ export function reservedTokens(read: ReadRequest | undefined, maxTokensPerReques
   };
 }
 
-/** The answer, settling `hold` once it has passed (200) or releasing it (any other answer). */
-export function accountedResponse(
+/** The answer, settling `hold` with its usage (metering.ts) for a 200, or releasing it for any other answer. */
+export async function accountedResponse(
   c: Context<AppEnv>,
   hold: BudgetHold,
   response: Response,
   answered: ProviderTarget,
   read: ReadRequest | undefined,
-): Response {
+): Promise<Response> {
   if (response.status !== 200) {
     releaseBudget(c, hold);
     return response;

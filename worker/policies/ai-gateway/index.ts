@@ -157,7 +157,7 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
       throw error;
     }
     const answered = order.find((target) => target.name === c.get("upstream"))!;
-    response = accountedResponse(c, hold, response, answered, read);
+    response = await accountedResponse(c, hold, response, answered, read);
     if (masker && read?.ok) response = await maskedResponse(response, masker, read.request.api, record);
     return cached ? filed(c, cached, response) : response;
   };
