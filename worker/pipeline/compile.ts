@@ -25,7 +25,7 @@ import {
 } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { compileKey } from "../limits/key-expression";
-import { aiGateway } from "../policies/ai-gateway";
+import { aiGatewayStep } from "../policies/ai-gateway/step";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { bulkhead } from "../policies/bulkhead";
@@ -272,7 +272,7 @@ function pipelineSteps(
   // Where the proxy would run, for the routes with `ai` (the others pass on): after every access
   // check, and before the response cache, which does not serve AI routes.
   const ai = build("ai_gateway", () =>
-    aiGateway({
+    aiGatewayStep({
       config: config.ai_gateway,
       routes,
       maxBodySize: middleware.body_limit?.max_size,

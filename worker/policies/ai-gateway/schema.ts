@@ -15,6 +15,8 @@
  */
 import { z } from "zod";
 import { duration, headerName, identifier, isLoopbackHost, priority } from "../../http/schema-kit/fields";
+import { CONTENT_CATEGORIES } from "../../http/schema-kit/content-categories";
+import { unionError } from "../../http/schema-kit/paths";
 import { SECRET_REF_PATTERN, VAULT_REF_PATTERN } from "../../http/schema-kit/secrets";
 
 export const PROVIDER_KINDS = ["openai", "anthropic", "azure", "local", "openai_compatible"] as const;
@@ -217,7 +219,7 @@ const contentObject = z.strictObject({
   action: checkAction.default("block").describe("block or log. Default block."),
   deny_list: z.array(z.string().min(1).max(256)).max(1000).default([]).describe("Words and phrases refused (case-insensitive)."),
   categories: z
-    .array(identifier)
+    .array(z.enum(CONTENT_CATEGORIES))
     .max(100)
     .optional()
     .describe(
@@ -232,11 +234,15 @@ const maxTokens = z.number().int().positive().max(10_000_000);
 
 const securitySchema = z.strictObject({
   prompt_injection_detection: z
-    .union([z.boolean().transform((enabled) => ({ ...OFF_INJECTION, enabled })), injectionObject])
+    .union([z.boolean().transform((enabled) => ({ ...OFF_INJECTION, enabled })), injectionObject], {
+      error: unionError("must be true, false or { enabled, action: block | log, threshold }"),
+    })
     .optional()
     .describe("`true` or `{ enabled, action: block | log, threshold }`: the prompt-injection scorer on every text a model reads."),
   content_filtering: z
-    .union([z.boolean().transform((enabled) => ({ ...OFF_CONTENT, enabled })), contentObject])
+    .union([z.boolean().transform((enabled) => ({ ...OFF_CONTENT, enabled })), contentObject], {
+      error: unionError("must be true, false or { enabled, action: block | log, deny_list, categories }"),
+    })
     .optional()
     .describe("`true` or `{ enabled, action: block | log, deny_list, categories }`."),
   pii_detection: z.boolean().default(false).describe("Find PII in prompts. Default false."),

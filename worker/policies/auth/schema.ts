@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { boundedDuration, duration, headerName, isLoopbackHost, secretRef, size } from "../../http/schema-kit/fields";
 import { isHmac, JWT_ALGORITHMS } from "../../http/schema-kit/jwt-algorithms";
-import { formatPath } from "../../http/schema-kit/paths";
+import { unionError } from "../../http/schema-kit/paths";
 
 /** RFC 9110 §11.5 quoted-string content we never need to escape: printable ASCII minus `"` and `\`. */
 const realm = z
@@ -282,17 +282,6 @@ export const authSchema = z
   .discriminatedUnion("type", [apiKeyAuthSchema, jwtAuthSchema, basicAuthSchema, mtlsAuthSchema, noAuthSchema])
   .describe("Authentication for every route that sets no `auth` of its own: api_key, jwt, basic, mtls or none.");
 
-/**
- * The message of a route `auth` that matches no form: the problems inside the form it came
- * closest to (those with a path), else what the forms are. Zod's own message would be "Invalid input".
- */
-function routeAuthError(issue: z.core.$ZodRawIssue): string {
-  const nested =
-    issue.code === "invalid_union" ? (issue.errors as z.core.$ZodIssue[][]).flat().filter((inner) => inner.path.length > 0) : [];
-  if (nested.length > 0) return nested.map((inner) => `${formatPath(inner.path)}: ${inner.message}`).join("; ");
-  return "must be `none`, one scheme block ({type: api_key | jwt | basic | mtls | none, …}) or a list of 1-4 scheme blocks (none excluded)";
-}
-
 /** A route's `auth`: replaces `middleware.auth` for that route. */
 export const routeAuthSchema = z
   .union(
@@ -301,7 +290,11 @@ export const routeAuthSchema = z
       authSchema,
       z.array(schemeSchema).min(1).max(4).describe("Acceptable schemes, tried in order: one passing is enough. 1-4 entries."),
     ],
-    { error: routeAuthError },
+    {
+      error: unionError(
+        "must be `none`, one scheme block ({type: api_key | jwt | basic | mtls | none, …}) or a list of 1-4 scheme blocks (none excluded)",
+      ),
+    },
   )
   .describe("This route's authentication, replacing middleware.auth: `none`, one scheme block, or a list of acceptable scheme blocks.");
 

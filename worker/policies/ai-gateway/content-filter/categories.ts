@@ -27,8 +27,9 @@
  * phrases; a classifier model would catch more, at another cost.
  */
 
-export const CONTENT_CATEGORIES = ["violence", "self_harm", "sexual_minors", "weapons", "hate", "malware"] as const;
-export type ContentCategory = (typeof CONTENT_CATEGORIES)[number];
+import { CONTENT_CATEGORIES, type ContentCategory } from "../../../http/schema-kit/content-categories";
+
+export { CONTENT_CATEGORIES, type ContentCategory };
 
 /** Every phrase of `templates` with `{x}` replaced by each of `values`. */
 const expand = (templates: readonly string[], values: readonly string[]): string[] =>
