@@ -90,6 +90,8 @@ export interface RequestVars {
   tenant?: string;
   /** The consumer store's own rate limit for this consumer, when its record has one (for the rate-limit policy). */
   consumerRateLimit?: RateValues;
+  /** The consumer store's `allowed_models` for this consumer, when its record has them (for the AI gateway's model check). */
+  consumerModels?: ReadonlySet<string>;
   /** The verified claims of a JWT. */
   jwt?: JWTPayload;
   /**

@@ -119,6 +119,33 @@ describe("GET /openapi.json", () => {
   });
 });
 
+describe("the consumer schemas", () => {
+  it("document a consumer's allowed_models, optional on creation and null when unset", async () => {
+    const { schemas } = (await openApi()).components;
+    const create = new Validator(schemas.ConsumerCreate as never, "2020-12");
+    expect(create.validate({ id: "a", tenant: "t", allowed_models: ["gpt-4o-mini"] }).valid).toBe(true);
+    expect(create.validate({ id: "a", tenant: "t", allowed_models: [] }).valid).toBe(false);
+    expect(create.validate({ id: "a", tenant: "t", allowed_models: ["m".repeat(257)] }).valid).toBe(false);
+    expect(create.validate({ id: "a", tenant: "t", allowed_models: Array.from({ length: 1001 }, (_, i) => `m${i}`) }).valid).toBe(false);
+    const created = schemas.ConsumerCreate!.properties as Record<string, { description?: string }>;
+    expect(created.allowed_models!.description).toContain("ai_model_not_allowed");
+    expect(schemas.ConsumerCreate!.required).not.toContain("allowed_models");
+    const consumer = new Validator(schemas.Consumer as never, "2020-12");
+    const stored = {
+      id: "a",
+      tenant: "t",
+      rate_limit: null,
+      allowed_routes: null,
+      created_at: "2026-01-01T00:00:00Z",
+      disabled: false,
+      disabled_at: null,
+    };
+    expect(consumer.validate({ ...stored, allowed_models: null }).valid).toBe(true);
+    expect(consumer.validate({ ...stored, allowed_models: ["gpt-4o"] }).valid).toBe(true);
+    expect(schemas.Consumer!.required).toContain("allowed_models");
+  });
+});
+
 describe("GET /docs", () => {
   it("renders the document as a self-contained page", async () => {
     const res = await admin("/docs");

@@ -105,6 +105,7 @@ describe("POST /consumers", () => {
       tenant: "acme-corp",
       rate_limit: { requests_per_second: 5, burst: 10 },
       allowed_routes: ["orders", "later"],
+      allowed_models: ["gpt-4o-mini", "@cf/meta/llama-3-8b-instruct"],
     });
     expect(res.status).toBe(201);
     expect(res.headers.get("Location")).toBe("/admin/consumers/acme");
@@ -115,6 +116,7 @@ describe("POST /consumers", () => {
       tenant: "acme-corp",
       rate_limit: { requests_per_second: 5, burst: 10 },
       allowed_routes: ["orders", "later"],
+      allowed_models: ["gpt-4o-mini", "@cf/meta/llama-3-8b-instruct"],
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       disabled: false,
       disabled_at: null,
@@ -133,6 +135,7 @@ describe("POST /consumers", () => {
       body: "id: yaml-app\ntenant: t1\n",
     });
     expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ allowed_routes: null, allowed_models: null });
   });
 
   it("refuses a duplicate id with 409, disabled consumers included", async () => {
@@ -154,6 +157,14 @@ describe("POST /consumers", () => {
     ["a negative rate", { id: "x4", tenant: "t", rate_limit: { requests_per_second: -1 } }, "rate_limit.requests_per_second"],
     ["no allowed route", { id: "x5", tenant: "t", allowed_routes: [] }, "allowed_routes"],
     ["a route twice", { id: "x6", tenant: "t", allowed_routes: ["orders", "orders"] }, "allowed_routes"],
+    ["no allowed model", { id: "x7", tenant: "t", allowed_models: [] }, "allowed_models"],
+    ["a model twice", { id: "x8", tenant: "t", allowed_models: ["gpt-4o", "gpt-4o"] }, "allowed_models"],
+    ["an empty model name", { id: "x9", tenant: "t", allowed_models: ["gpt-4o", ""] }, "allowed_models[1]"],
+    ["a model name too long", { id: "x10", tenant: "t", allowed_models: ["m".repeat(257)] }, "allowed_models[0]"],
+    ["a model name with a control character", { id: "x11", tenant: "t", allowed_models: ["gpt-4o\n"] }, "allowed_models[0]"],
+    ["a model name with a zero-width space", { id: "x12", tenant: "t", allowed_models: ["gpt\u200b-4o"] }, "allowed_models[0]"],
+    ["too many models", { id: "x13", tenant: "t", allowed_models: Array.from({ length: 1001 }, (_, i) => `m${i}`) }, "allowed_models"],
+    ["a model that is not a string", { id: "x14", tenant: "t", allowed_models: [4] }, "allowed_models[0]"],
   ])("refuses %s with 400 and the issues", async (_name, body, path) => {
     const res = await createConsumer(body);
     expect(res.status).toBe(400);
@@ -423,7 +434,7 @@ describe("rotation", () => {
 describe("the audit log", () => {
   it("records every change as consumer_change, never with a key", async () => {
     const before = (await auditRows()).length;
-    const first = await consumerWithKey("audited", { allowed_routes: ["orders"] });
+    const first = await consumerWithKey("audited", { allowed_routes: ["orders"], allowed_models: ["gpt-4o"] });
     const rotated = await (await admin(`/consumers/audited/keys/${first.key_id}/rotate`, json("POST", { grace: "5m" }))).json<Issued>();
     await admin(`/consumers/audited/keys/${rotated.key_id}`, { method: "DELETE" });
     await admin("/consumers/audited", { method: "DELETE" });
@@ -435,7 +446,12 @@ describe("the audit log", () => {
       ["key_revoke", `consumers/audited/keys/${rotated.key_id}`, "token"],
       ["consumer_disable", "consumers/audited", "token"],
     ]);
-    expect(JSON.parse(rows[0]!.details)).toEqual({ tenant: "audited-tenant", allowed_routes: ["orders"], rate_limit: null });
+    expect(JSON.parse(rows[0]!.details)).toEqual({
+      tenant: "audited-tenant",
+      allowed_routes: ["orders"],
+      allowed_models: ["gpt-4o"],
+      rate_limit: null,
+    });
     expect(JSON.parse(rows[2]!.details)).toEqual({ replaced_by: rotated.key_id, grace_ms: 300_000 });
     const text = JSON.stringify(await auditRows());
     for (const key of [first.key, rotated.key]) {

@@ -78,6 +78,7 @@ async function createConsumer(c: AdminContext) {
   await audit(c, "consumer_create", consumerTarget(input.id), {
     tenant: input.tenant,
     allowed_routes: input.allowed_routes ?? null,
+    allowed_models: input.allowed_models ?? null,
     rate_limit: input.rate_limit ?? null,
   });
   const consumer = await fromStore(() => insertConsumer(c.env.DB, input, new Date().toISOString()));

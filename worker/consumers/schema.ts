@@ -11,6 +11,25 @@ import { rateSchema } from "../http/schema-kit/rate";
 /** Longest grace period a rotated key keeps working for. */
 export const MAX_GRACE_MS = 24 * 3_600_000;
 
+/** 1-1000 items, none twice: a list that restricts a consumer (an empty one would allow nothing; unset allows all). */
+const distinctList = <T extends z.ZodType<string>>(item: T, noun: string) =>
+  z
+    .array(item)
+    .min(1)
+    .max(1000)
+    .refine((items) => new Set(items).size === items.length, `must not list a ${noun} twice`);
+
+/**
+ * A model name as a request's `model` spells it (`gpt-4o-mini`, `@cf/meta/llama-3-8b-instruct`):
+ * no control, format (zero-width, bidi) or line-separator characters, which no model name has
+ * and which would make two names that look equal differ.
+ */
+const modelName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{C}\p{Zl}\p{Zp}]*$/u, "must be 1-256 printable characters");
+
 export const consumerCreateSchema = z
   .strictObject({
     id: identifier.describe(
@@ -22,14 +41,15 @@ export const consumerCreateSchema = z
       .describe(
         "The consumer's own limit, replacing the route's and the default one, with counters of its own. Unset: the config's limits apply.",
       ),
-    allowed_routes: z
-      .array(identifier)
-      .min(1)
-      .max(1000)
-      .refine((ids) => new Set(ids).size === ids.length, "must not list a route twice")
+    allowed_routes: distinctList(identifier, "route")
       .optional()
       .describe(
         "Route ids this consumer's keys may call; any other route answers 403 route_not_allowed. Unset: every route that accepts api_key.",
+      ),
+    allowed_models: distinctList(modelName, "model")
+      .optional()
+      .describe(
+        "Models (a request body's `model`) this consumer's keys may ask of an AI route, on top of the route's own allow-list: a model either list leaves out answers 403 ai_model_not_allowed. Unset: every model the route allows.",
       ),
   })
   .describe("A new consumer.");
@@ -51,6 +71,7 @@ export const consumerSchema = z
     tenant: z.string(),
     rate_limit: rateSchema.nullable().describe("The consumer's own limit; null: the config's."),
     allowed_routes: z.array(z.string()).nullable().describe("null: every route."),
+    allowed_models: z.array(z.string()).nullable().describe("null: every model the route allows."),
     created_at: timestamp,
     disabled: z.boolean().describe("A disabled consumer's keys are all refused; disabling is final."),
     disabled_at: timestamp.nullable(),

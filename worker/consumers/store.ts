@@ -14,6 +14,8 @@ interface ConsumerRow {
   tenant: string;
   rate_limit: string | null;
   allowed_routes: string | null;
+  /** Migration 0010. */
+  allowed_models: string | null;
   created_at: string;
   disabled_at: string | null;
 }
@@ -39,6 +41,7 @@ function consumerOf(row: ConsumerRow): Consumer {
     tenant: row.tenant,
     rate_limit: fromJson(row.rate_limit),
     allowed_routes: fromJson(row.allowed_routes),
+    allowed_models: fromJson(row.allowed_models),
     created_at: row.created_at,
     disabled: row.disabled_at !== null,
     disabled_at: row.disabled_at,
@@ -66,7 +69,7 @@ export async function insertConsumer(db: D1Database, input: ConsumerCreate, now:
     .prepare(
       // A taken id is checked here, not left to ON CONFLICT: migration 0006's trigger refuses
       // any insert of an existing id, so that REPLACE cannot bring a disabled consumer back.
-      `INSERT INTO consumers (id, tenant, rate_limit, allowed_routes, created_at) SELECT ?1, ?2, ?3, ?4, ?5
+      `INSERT INTO consumers (id, tenant, rate_limit, allowed_routes, allowed_models, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6
        WHERE NOT EXISTS (SELECT 1 FROM consumers WHERE id = ?1) RETURNING *`,
     )
     .bind(
@@ -74,6 +77,7 @@ export async function insertConsumer(db: D1Database, input: ConsumerCreate, now:
       input.tenant,
       input.rate_limit ? JSON.stringify(input.rate_limit) : null,
       input.allowed_routes ? JSON.stringify(input.allowed_routes) : null,
+      input.allowed_models ? JSON.stringify(input.allowed_models) : null,
       now,
     )
     .first<ConsumerRow>();
@@ -190,17 +194,20 @@ export async function findKeyOwner(
 ): Promise<{ owner: StoredConsumer; revokedAt: string | null } | undefined> {
   const row = await db
     .prepare(
-      `SELECT c.id, c.tenant, c.rate_limit, c.allowed_routes, k.revoked_at
+      `SELECT c.id, c.tenant, c.rate_limit, c.allowed_routes, c.allowed_models, k.revoked_at
        FROM consumer_keys AS k JOIN consumers AS c ON c.id = k.consumer_id
        WHERE k.sha256 = ?1 AND c.disabled_at IS NULL AND (k.revoked_at IS NULL OR k.revoked_at > ?2)`,
     )
     .bind(sha256, now)
-    .first<Pick<ConsumerRow, "id" | "tenant" | "rate_limit" | "allowed_routes"> & { revoked_at: string | null }>();
+    .first<Pick<ConsumerRow, "id" | "tenant" | "rate_limit" | "allowed_routes" | "allowed_models"> & { revoked_at: string | null }>();
   if (!row) return undefined;
   const owner: StoredConsumer = { consumer: row.id, tenant: row.tenant };
   const allowedRoutes = fromJson<string[]>(row.allowed_routes);
+  const allowedModels = fromJson<string[]>(row.allowed_models);
   const rateLimit = fromJson<NonNullable<StoredConsumer["rateLimit"]>>(row.rate_limit);
   if (allowedRoutes) owner.allowedRoutes = allowedRoutes;
+  // A set, built once per lookup and kept in the lookup cache: each request's check is one probe.
+  if (allowedModels) owner.allowedModels = new Set(allowedModels);
   if (rateLimit) owner.rateLimit = rateLimit;
   return { owner, revokedAt: row.revoked_at };
 }

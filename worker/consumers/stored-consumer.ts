@@ -12,6 +12,8 @@ export interface StoredConsumer {
   tenant?: string;
   /** Route ids the consumer may call; every route when unset. */
   allowedRoutes?: readonly string[];
+  /** Models the consumer may ask of an AI route (with the route's own list); every model when unset. */
+  allowedModels?: ReadonlySet<string>;
   /** The consumer's own rate limit, for the rate-limit policy. */
   rateLimit?: RateConfig;
 }

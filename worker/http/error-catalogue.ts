@@ -69,7 +69,10 @@ export const ERROR_CATALOGUE = {
   cors_forbidden: { status: 403, message: "this cross-origin request is not allowed" },
   unauthorized: { status: 401, message: "valid credentials are required for this route" },
   route_not_allowed: { status: 403, message: "these credentials are not allowed on this route" },
-  ai_model_not_allowed: { status: 403, message: "this route does not serve the model the request names" },
+  ai_model_not_allowed: {
+    status: 403,
+    message: "the route's or the consumer's model allow-list does not have the model the request names",
+  },
   too_many_auth_failures: { status: 429, message: "too many failed authentications from this address; retry later" },
   auth_unavailable: { status: 503, message: "API keys cannot be checked right now; retry shortly" },
   rate_limited: { status: 429, message: "too many requests; retry later" },

@@ -8,9 +8,11 @@
  * 2. The body is read once, whole, within the body limit (`middleware.body_limit.max_size`, else
  *    1 MB; 413 beyond), so that a fallback can send the same bytes (request.ts). JSON with a
  *    member named twice in an object is 400 `duplicate_key`.
- * 3. The model allow-list (the route's `ai.allowed_models`, else `ai_gateway.allowed_models`;
- *    403 `ai_model_not_allowed`) and `max_tokens_per_request` (400 `ai_token_limit`, on the
- *    output limit asked for and on the estimated prompt) refuse before any provider is called.
+ * 3. The model allow-lists (the route's `ai.allowed_models`, else `ai_gateway.allowed_models`,
+ *    and the calling consumer's `allowed_models`, c.var.consumerModels: both must allow the
+ *    model; 403 `ai_model_not_allowed`, saying whose list refused) and `max_tokens_per_request`
+ *    (400 `ai_token_limit`, on the output limit asked for and on the estimated prompt) refuse
+ *    before any provider is called.
  * 4. The providers are tried in the `routing_strategy`'s order (routing.ts), or only the route's
  *    pinned `ai.provider` (no fallback), and the answer streams back (forward.ts). The access
  *    log's `upstream` is the provider that answered (or was tried last); keys are never logged.
@@ -129,7 +131,9 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     if (!route) return next();
     if (!enabled) throw httpError("ai_gateway_disabled");
     const request = await readAiRequest(c, matched.forwardPath, maxBodySize);
-    checkModel(request, route.allowedModels);
+    // Both lists must allow the model: the consumer's narrows the route's, never widens it.
+    checkModel(request, route.allowedModels, "route");
+    checkModel(request, c.get("consumerModels"), "consumer");
     checkTokenLimit(request, maxTokens);
     const record = (events: readonly AiCheckEvent[]) => {
       for (const event of events) onChecked?.({ ...event, route: matched.id }, c);

@@ -50,18 +50,29 @@ export async function readAiRequest(c: Context<AppEnv>, forwardPath: string, lim
   return { bytes, read };
 }
 
+/** Whose allow-list a model check reads: the route's (or `ai_gateway`'s), or the calling consumer's. */
+export type ModelListOwner = "route" | "consumer";
+
+const REFUSALS: Record<ModelListOwner, { none: string; other: string }> = {
+  route: { none: "this route serves only the models it lists; the request names none", other: "this route does not serve the model" },
+  consumer: {
+    none: "this consumer may use only the models it is allowed; the request names none",
+    other: "this consumer is not allowed the model",
+  },
+};
+
 /**
- * 403 `ai_model_not_allowed` unless the body's `model` is in `allowed` (when there is a list). A
- * request without a body (`GET /v1/models`) asks no model for anything and passes.
+ * 403 `ai_model_not_allowed` unless the body's `model` is in `allowed` (when there is a list),
+ * the message saying whose list refused, never what it lists. A request without a body
+ * (`GET /v1/models`) asks no model for anything and passes.
  */
-export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | undefined): void {
+export function checkModel(request: AiRequest, allowed: ReadonlySet<string> | undefined, owner: ModelListOwner): void {
   if (allowed === undefined || request.bytes === null) return;
   const body = request.read?.body;
   const model = isRecord(body) ? body.model : undefined;
-  if (typeof model !== "string")
-    throw httpError("ai_model_not_allowed", "this route serves only the models it lists; the request names none");
+  if (typeof model !== "string") throw httpError("ai_model_not_allowed", REFUSALS[owner].none);
   if (!allowed.has(model)) {
-    throw httpError("ai_model_not_allowed", `this route does not serve the model ${JSON.stringify(model.slice(0, 100))}`, {
+    throw httpError("ai_model_not_allowed", `${REFUSALS[owner].other} ${JSON.stringify(model.slice(0, 100))}`, {
       extra: { model: model.slice(0, 100) },
     });
   }

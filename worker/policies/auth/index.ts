@@ -17,7 +17,8 @@
  * (`identityHeaderNames`) on every route, so no route can be used to smuggle one in. The
  * client's request itself is not rebuilt. A consumer-store key whose consumer lists `allowed_routes` is refused with 403
  * `route_not_allowed` on any other route (authenticated, not authorised: RFC 9110 §15.5.4);
- * its consumer's own rate limit goes to `c.var.consumerRateLimit`.
+ * its consumer's own rate limit goes to `c.var.consumerRateLimit`, its `allowed_models` to
+ * `c.var.consumerModels` (the AI gateway's step checks them: policies/ai-gateway/request.ts).
  *
  * On failure: 401 with one WWW-Authenticate challenge per acceptable scheme (RFC 9110 §11.6.1),
  * or 403 when the only acceptable scheme is mTLS (no HTTP challenge exists for it). The body
@@ -228,6 +229,7 @@ export const authenticate = (options: AuthenticateOptions): MiddlewareHandler<Ap
         if (identity.tenant !== undefined) c.set("tenant", identity.tenant);
         if (identity.jwt !== undefined) c.set("jwt", identity.jwt);
         if (identity.rateLimit !== undefined) c.set("consumerRateLimit", identity.rateLimit);
+        if (identity.allowedModels !== undefined) c.set("consumerModels", identity.allowedModels);
         // For the proxy to set on the upstream request; the client's request is left as it is.
         if (identity.headers?.length) c.set("identityHeaders", identity.headers);
         return next();

@@ -18,6 +18,8 @@ export interface Identity {
   headers?: [name: string, value: string][];
   /** A consumer-store key: the route ids its consumer may call (every route when unset). */
   allowedRoutes?: readonly string[];
+  /** A consumer-store key: the models its consumer may ask of an AI route (every model when unset). */
+  allowedModels?: ReadonlySet<string>;
   /** A consumer-store key: its consumer's own rate limit. */
   rateLimit?: RateConfig;
 }
