@@ -68,6 +68,7 @@ import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
+import { prefilterOf, TrigramIndex, type Prefilter } from "./prefilter";
 import { AFTER_MATCH, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -93,8 +94,24 @@ const MAX_DECODE_DEPTH = 2;
 
 const PHRASE_RULES: PatternRule[] = [...ENGLISH_RULES, ...MULTILINGUAL_RULES];
 
+/** Each rule's prefilter (prefilter.ts), derived from its pattern once per isolate, on first use. */
+const prefilters = new Map<PatternRule, Prefilter | undefined>();
+
+function prefilterFor(rule: PatternRule): Prefilter | undefined {
+  if (!prefilters.has(rule)) prefilters.set(rule, prefilterOf(rule.pattern));
+  return prefilters.get(rule);
+}
+
 export function scoreInjection(text: string): InjectionScore {
-  return scoreAtDepth(text, 0);
+  return scoreAtDepth(text, 0, true);
+}
+
+/**
+ * The score with every rule's regex run, the prefilter off: the reference that prefilter.test.ts
+ * holds the prefilter to (equal scores on every corpus text). Not for the request path.
+ */
+export function scoreWithEveryRule(text: string): InjectionScore {
+  return scoreAtDepth(text, 0, false);
 }
 
 /** Whether `text` scores at or above `threshold`. */
@@ -102,23 +119,35 @@ export function isInjection(text: string, threshold = DEFAULT_THRESHOLD): boolea
   return scoreInjection(text).score >= threshold;
 }
 
-function scoreAtDepth(text: string, depth: number): InjectionScore {
+function scoreAtDepth(text: string, depth: number, prefilter: boolean): InjectionScore {
   const views = promptViews(text);
-  const discussed = discussesAttacks(views.latin);
+  // Whether the text discusses attacks matters only to a contextual rule that matched.
+  let discussed: boolean | undefined;
+  const discussesAttacksOnce = () => (discussed ??= discussesAttacks(views.latin));
   const strongest = new Map<string, number>();
   const fired = new Set<string>();
   const record = (rule: string, weight: number) => {
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
+  // Trigram tables per view text (plain and latin are one string for ASCII prompts), built when a rule first needs one.
+  const indexes = new Map<string, TrigramIndex>();
+  const mayMatch = (rule: PatternRule) => {
+    const required = prefilter ? prefilterFor(rule) : undefined;
+    if (required === undefined) return true;
+    const view = views[rule.view];
+    let index = indexes.get(view);
+    if (index === undefined) indexes.set(view, (index = new TrigramIndex(view)));
+    return index.mayMatch(required);
+  };
 
-  for (const rule of PHRASE_RULES) matchRule(rule, views, discussed, record);
+  for (const rule of PHRASE_RULES) if (mayMatch(rule)) matchRule(rule, views, discussesAttacksOnce, record);
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of SQUASHED_RULES) matchSquashed(rule, views, record);
+    for (const rule of SQUASHED_RULES) if (mayMatch(rule)) matchSquashed(rule, views, record);
   }
-  for (const [rule, weight] of obfuscationSignals(views, depth)) record(rule, weight);
+  for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
@@ -133,12 +162,12 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
  * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
  * a bounded context check, so this stays linear.
  */
-function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, record: (rule: string, weight: number) => void) {
+function matchRule(rule: PatternRule, views: PromptViews, discussed: () => boolean, record: (rule: string, weight: number) => void) {
   const view = views[rule.view];
   for (const match of view.matchAll(rule.pattern)) {
     const start = match.index;
     const end = start + match[0].length;
-    const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
+    const context = rule.contextual ? contextFactor(view, start, end, discussed()) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     const weight = rule.weight * context * adjustment;
     record(rule.id, weight);
@@ -165,18 +194,18 @@ function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: str
 }
 
 /** Evidence of hiding: invisible characters, tag smuggling, mixed scripts, encoded payloads. */
-function obfuscationSignals(views: PromptViews, depth: number): [string, number][] {
+function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolean): [string, number][] {
   const signals: [string, number][] = [];
   if (views.invisibleInWords > 0) signals.push(["encoding.zero-width", views.invisibleInWords >= 3 ? 0.6 : 0.35]);
   if (views.mixedScriptWords > 0) signals.push(["encoding.homoglyphs", views.mixedScriptWords >= 3 ? 0.45 : 0.3]);
   if (views.smuggledTags > 0) {
     // Tag characters outside a flag have no visible use: smuggling in itself, and what they spell is scored.
-    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1).score : 0;
+    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1, prefilter).score : 0;
     signals.push(["encoding.tag-characters", Math.max(0.7, hidden)]);
   }
   if (depth < MAX_DECODE_DEPTH) {
     for (const decoded of decodedBase64Texts(views.cased)) {
-      const inner = scoreAtDepth(decoded, depth + 1).score;
+      const inner = scoreAtDepth(decoded, depth + 1, prefilter).score;
       if (inner > 0) signals.push(["encoding.base64", inner]);
     }
   }
