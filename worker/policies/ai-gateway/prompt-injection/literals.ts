@@ -30,6 +30,8 @@ interface Info {
 
 /** Exact sets larger than this are given up (cross products grow fast). */
 const MAX_EXACT = 64;
+/** Groups of each side an alternation keeps (their product is what it requires). */
+const KEPT_PER_BRANCH = 3;
 /** A character class of up to this many characters is an exact set of them. */
 const MAX_CLASS = 8;
 
@@ -94,13 +96,13 @@ function union(a: Literals, b: Literals): Literals {
 
 /**
  * (A1 and A2) or (B1 and B2) requires (A1 or B1) and (A1 or B2) and ...: the product is kept to
- * the two most telling groups of each side.
+ * the KEPT_PER_BRANCH most telling groups of each side.
  */
 function alternate(a: Info, b: Info): Info {
   if (a.exact && b.exact && a.exact.strings.length + b.exact.strings.length <= MAX_EXACT) return { exact: union(a.exact, b.exact) };
   // A branch that requires nothing (or may match "") makes the whole require nothing.
-  const left = [...requirements(a)].sort(byStrength).slice(0, 2);
-  const right = [...requirements(b)].sort(byStrength).slice(0, 2);
+  const left = [...requirements(a)].sort(byStrength).slice(0, KEPT_PER_BRANCH);
+  const right = [...requirements(b)].sort(byStrength).slice(0, KEPT_PER_BRANCH);
   return { required: left.flatMap((one) => right.map((other) => union(one, other))) };
 }
 

@@ -11,25 +11,43 @@ import { requiredLiterals } from "./literals";
  * small. Literals of one or two units are searched for directly.
  */
 export interface Prefilter {
-  /** For each group, one of its literals must occur in the view; each with its trigrams' hashes. */
-  groups: { text: string; trigrams: Uint32Array }[][];
+  /** For each group, one of its literals must occur in the view. */
+  groups: LiteralGroup[];
+}
+
+/**
+ * A group's literals of three or more units, bucketed by their first trigram: one lookup rules out
+ * a bucket ("i am your", "i am the", "i am an" share "i a"). Shorter ones are searched for.
+ */
+interface LiteralGroup {
+  buckets: { first: number; literals: { text: string; trigrams: Uint32Array }[] }[];
+  short: string[];
 }
 
 /** The prefilter of `pattern`, or undefined when the regex must always run. */
 export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   const groups = requiredLiterals(pattern);
   if (groups === undefined) return undefined;
-  return {
-    groups: groups.map((literals) =>
-      literals.map((text) => {
-        const trigrams = new Uint32Array(Math.max(0, text.length - 2));
-        for (let index = 0; index + 2 < text.length; index++) {
-          trigrams[index] = trigramHash(text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2));
-        }
-        return { text, trigrams };
-      }),
-    ),
-  };
+  return { groups: groups.map(literalGroup) };
+}
+
+function literalGroup(literals: string[]): LiteralGroup {
+  const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
+  const short: string[] = [];
+  for (const text of literals) {
+    if (text.length < 3) {
+      short.push(text);
+      continue;
+    }
+    const trigrams = new Uint32Array(text.length - 2);
+    for (let index = 0; index + 2 < text.length; index++) {
+      trigrams[index] = trigramHash(text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2));
+    }
+    const bucket = buckets.get(trigrams[0]!);
+    if (bucket) bucket.push({ text, trigrams });
+    else buckets.set(trigrams[0]!, [{ text, trigrams }]);
+  }
+  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), short };
 }
 
 /** The trigram table of one view, built once per view and prompt. */
@@ -53,17 +71,27 @@ export class TrigramIndex {
    * "no"s; a "maybe" is confirmed by a search, so scattered trigrams do not run a regex for nothing.
    */
   mayMatch(prefilter: Prefilter): boolean {
-    return prefilter.groups.every((literals) =>
-      literals.some((literal) => (literal.text.length < 3 || this.mayContain(literal.trigrams)) && this.view.includes(literal.text)),
-    );
+    for (const group of prefilter.groups) if (!this.hasOne(group)) return false;
+    return true;
   }
 
-  private mayContain(trigrams: Uint32Array): boolean {
-    for (const hash of trigrams) {
-      const slot = hash >>> this.shift;
-      if ((this.bits[slot >>> 5]! & (1 << (slot & 31))) === 0) return false;
+  private hasOne(group: LiteralGroup): boolean {
+    for (const text of group.short) if (this.view.includes(text)) return true;
+    for (const bucket of group.buckets) {
+      if (!this.has(bucket.first)) continue;
+      for (const literal of bucket.literals) if (this.hasAll(literal.trigrams) && this.view.includes(literal.text)) return true;
     }
+    return false;
+  }
+
+  private hasAll(trigrams: Uint32Array): boolean {
+    for (let index = 1; index < trigrams.length; index++) if (!this.has(trigrams[index]!)) return false;
     return true;
+  }
+
+  private has(hash: number): boolean {
+    const slot = hash >>> this.shift;
+    return (this.bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 }
 
