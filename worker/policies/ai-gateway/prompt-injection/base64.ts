@@ -9,8 +9,6 @@ const MIN_RUN = 16;
 const MAX_RUN = 4096;
 const MAX_RUNS = 64;
 const MAX_DECODED = 32 * 1024;
-// A run of base64 characters; a single character class, so matching is linear.
-const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n]/u;
 const WORDS = /\p{L}{2,}\s\p{L}/u;
@@ -49,11 +47,46 @@ export function decodedBase64Texts(cased: string): string[] {
   const texts: string[] = [];
   let runs = 0;
   let decoded = 0;
-  for (const match of cased.matchAll(BASE64_RUN)) {
+  for (const run of base64Runs(cased)) {
     if (++runs > MAX_RUNS || decoded >= MAX_DECODED) break;
-    decoded += Math.min(match[0].length, MAX_RUN);
-    const text = decodeRun(match[0]);
+    decoded += Math.min(run.length, MAX_RUN);
+    const text = decodeRun(run);
     if (text !== undefined) texts.push(text);
   }
   return texts;
+}
+
+/**
+ * What /[A-Za-z0-9+/_-]{16,}={0,2}/g matches: each maximal run of at least MIN_RUN base64
+ * characters and up to two "=" after it. A scan of character codes: the regex would try a match
+ * at every letter of every ordinary word.
+ */
+export function* base64Runs(text: string): Generator<string> {
+  let index = 0;
+  while (index < text.length) {
+    if (!isBase64Character(text.charCodeAt(index))) {
+      index++;
+      continue;
+    }
+    const start = index;
+    while (index < text.length && isBase64Character(text.charCodeAt(index))) index++;
+    if (index - start < MIN_RUN) continue;
+    let end = index;
+    while (end < text.length && end - index < 2 && text.charCodeAt(end) === 0x3d) end++;
+    yield text.slice(start, end);
+    index = end;
+  }
+}
+
+/** A-Z, a-z, 0-9, "+", "/" (RFC 4648 §4) and "-", "_" (§5). */
+function isBase64Character(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x2b ||
+    code === 0x2f ||
+    code === 0x2d ||
+    code === 0x5f
+  );
 }

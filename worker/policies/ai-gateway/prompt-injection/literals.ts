@@ -41,9 +41,6 @@ const GROUP_PREFIX = /\?(?::|<[A-Za-z_$][\w$]*>)/y;
 const HEX_BYTE = /[0-9a-fA-F]{2}/y;
 const HEX_UNICODE = /[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\}/y;
 const HEX_UTF16 = /[0-9a-fA-F]{4}/y;
-/** A character that stands for itself (no syntax, no surrogate) and a quantifier's first. */
-const PLAIN = /^[^\\^$.|?*+()[\]{}\ud800-\udfff]$/;
-const QUANTIFIER = /^[?*+{]$/;
 const PROPERTY = /\{[^}]*\}/y;
 
 const ANY: Info = {};
@@ -214,11 +211,15 @@ class Parser {
     }
     // The plain characters that follow, up to one a quantifier applies to, are one string: one
     // step instead of one per character.
-    let text = char;
-    while (PLAIN.test(this.source[this.position] ?? "") && !QUANTIFIER.test(this.source[this.position + 1] ?? "")) {
-      text += this.source[this.position++];
+    const start = this.position - 1;
+    while (
+      this.position < this.source.length &&
+      isPlain(this.source.charCodeAt(this.position)) &&
+      !isQuantifier(this.source.charCodeAt(this.position + 1))
+    ) {
+      this.position++;
     }
-    return { exact: literals([text]) };
+    return { exact: literals([this.source.slice(start, this.position)]) };
   }
 
   private group(): Info {
@@ -325,4 +326,16 @@ class Parser {
     if (member === undefined) throw new Error(`unknown escape \\${escaped}`);
     return member;
   }
+}
+
+/** A character that stands for itself: not regex syntax, not half of a surrogate pair. */
+function isPlain(code: number): boolean {
+  return (code < 0xd800 || code > 0xdfff) && !SYNTAX.has(code);
+}
+
+const SYNTAX = new Set([..."\\^$.|?*+()[]{}"].map((char) => char.charCodeAt(0)));
+
+/** Whether a quantifier starts at `code` (NaN past the end is not one). */
+function isQuantifier(code: number): boolean {
+  return code === 0x3f || code === 0x2a || code === 0x2b || code === 0x7b;
 }

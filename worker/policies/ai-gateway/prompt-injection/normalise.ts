@@ -40,7 +40,9 @@ const TAG_LAST = 0xe007f;
 const WAVING_BLACK_FLAG = 0x1f3f4;
 const LETTER = /\p{L}/u;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-const SPACE_RUN = /[ \t]+/g;
+// Runs of spaces and tabs other than a lone space (which would be replaced by itself, at a cost).
+const SPACE_RUN = / [ \t]+|\t[ \t]*/g;
+const NOT_ASCII_LETTERS = /[^a-z]+/g;
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
@@ -57,16 +59,15 @@ export function promptViews(text: string): PromptViews {
 function asciiViews(text: string): PromptViews {
   const cased = text.replace(SPACE_RUN, " ");
   const lower = cased.toLowerCase();
-  return {
+  return withSquashed({
     cased,
     plain: lower,
     latin: lower,
-    ...squash(lower),
     invisibleInWords: 0,
     smuggledTags: 0,
     hiddenText: "",
     mixedScriptWords: 0,
-  };
+  });
 }
 
 function unicodeViews(text: string): PromptViews {
@@ -135,27 +136,42 @@ function unicodeViews(text: string): PromptViews {
 
   const casedText = cased.join("");
   const latinText = latin.join("").toLowerCase();
-  return {
+  return withSquashed({
     cased: casedText,
     plain: casedText.toLowerCase(),
     latin: latinText,
-    ...squash(latinText),
     invisibleInWords,
     smuggledTags,
     hiddenText: hidden.join(""),
     mixedScriptWords,
+  });
+}
+
+/**
+ * The views with `squashed` and `squashedOrigin` built on first use: the spaced-letters rule
+ * reads `squashed` only when no phrase rule fired, and the origins only for a match.
+ */
+function withSquashed(views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews {
+  let squashed: string | undefined;
+  let origin: Uint32Array | undefined;
+  return {
+    ...views,
+    get squashed() {
+      return (squashed ??= views.latin.replace(NOT_ASCII_LETTERS, ""));
+    },
+    get squashedOrigin() {
+      return (origin ??= lettersOrigin(views.latin));
+    },
   };
 }
 
-function squash(latin: string): { squashed: string; squashedOrigin: Uint32Array } {
+/** For each a-z letter of `latin`, in order, its index. */
+function lettersOrigin(latin: string): Uint32Array {
   const origin = new Uint32Array(latin.length);
-  const letters: string[] = [];
+  let letters = 0;
   for (let index = 0; index < latin.length; index++) {
     const code = latin.charCodeAt(index);
-    if (code >= 0x61 && code <= 0x7a) {
-      origin[letters.length] = index;
-      letters.push(latin[index]!);
-    }
+    if (code >= 0x61 && code <= 0x7a) origin[letters++] = index;
   }
-  return { squashed: letters.join(""), squashedOrigin: origin.subarray(0, letters.length) };
+  return origin.subarray(0, letters);
 }

@@ -8,7 +8,7 @@ import { requiredLiterals } from "./literals";
  * A view is indexed once into a bit table of the trigrams (three UTF-16 units) it holds; a
  * literal of three or more units may occur only if all its trigrams' bits are set. Colliding
  * hashes only let a regex run for nothing, never skip one that could match, so the table can be
- * small. Literals of one or two units are searched for directly.
+ * small.
  */
 export interface Prefilter {
   /** For each group, one of its literals must occur in the view. */
@@ -17,26 +17,29 @@ export interface Prefilter {
 
 /**
  * A group's literals of three or more units, bucketed by their first trigram: one lookup rules out
- * a bucket ("i am your", "i am the", "i am an" share "i a"). Shorter ones are searched for.
+ * a bucket ("i am your", "i am the", "i am an" share "i a"). Shorter ones are searched for (a
+ * search for an absent literal reads the whole view: table lookups are much cheaper).
  */
 interface LiteralGroup {
   buckets: { first: number; literals: { text: string; trigrams: Uint32Array }[] }[];
-  short: string[];
+  searched: string[];
 }
 
 /** The prefilter of `pattern`, or undefined when the regex must always run. */
 export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   const groups = requiredLiterals(pattern);
   if (groups === undefined) return undefined;
-  return { groups: groups.map(literalGroup) };
+  // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
+  const cost = (group: LiteralGroup) => group.buckets.length + group.searched.length;
+  return { groups: groups.map(literalGroup).sort((a, b) => cost(a) - cost(b)) };
 }
 
 function literalGroup(literals: string[]): LiteralGroup {
   const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
-  const short: string[] = [];
+  const searched: string[] = [];
   for (const text of literals) {
     if (text.length < 3) {
-      short.push(text);
+      searched.push(text);
       continue;
     }
     const trigrams = new Uint32Array(text.length - 2);
@@ -47,23 +50,28 @@ function literalGroup(literals: string[]): LiteralGroup {
     if (bucket) bucket.push({ text, trigrams });
     else buckets.set(trigrams[0]!, [{ text, trigrams }]);
   }
-  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), short };
+  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), searched };
 }
 
-/** The trigram table of one view, built once per view and prompt. */
+/** The trigram table of one view, built once per view and prompt, when a group first needs it. */
 export class TrigramIndex {
-  private readonly bits: Uint32Array;
-  private readonly shift: number;
+  private bits: Uint32Array | undefined;
+  private shift = 0;
 
-  constructor(private readonly view: string) {
+  constructor(private readonly view: string) {}
+
+  private table(): Uint32Array {
+    if (this.bits) return this.bits;
+    const view = this.view;
     // About 16 bits per trigram keeps collisions rare; 2^10 to 2^20 bits (128 KB for 1 MB).
     const log2 = Math.min(20, Math.max(10, Math.ceil(Math.log2(view.length * 16 + 1))));
-    this.bits = new Uint32Array(1 << (log2 - 5));
+    const bits = new Uint32Array(1 << (log2 - 5));
     this.shift = 32 - log2;
     for (let index = 0; index + 2 < view.length; index++) {
       const slot = trigramHash(view.charCodeAt(index), view.charCodeAt(index + 1), view.charCodeAt(index + 2)) >>> this.shift;
-      this.bits[slot >>> 5]! |= 1 << (slot & 31);
+      bits[slot >>> 5]! |= 1 << (slot & 31);
     }
+    return (this.bits = bits);
   }
 
   /**
@@ -76,7 +84,7 @@ export class TrigramIndex {
   }
 
   private hasOne(group: LiteralGroup): boolean {
-    for (const text of group.short) if (this.view.includes(text)) return true;
+    for (const text of group.searched) if (this.view.includes(text)) return true;
     for (const bucket of group.buckets) {
       if (!this.has(bucket.first)) continue;
       for (const literal of bucket.literals) if (this.hasAll(literal.trigrams) && this.view.includes(literal.text)) return true;
@@ -90,8 +98,9 @@ export class TrigramIndex {
   }
 
   private has(hash: number): boolean {
+    const bits = this.table();
     const slot = hash >>> this.shift;
-    return (this.bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+    return (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 }
 
