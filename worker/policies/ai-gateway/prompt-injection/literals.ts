@@ -57,8 +57,9 @@ export function requiredLiterals(pattern: RegExp): string[][] | undefined {
   try {
     const info = parser.alternation();
     if (parser.position !== pattern.source.length) return undefined;
-    const groups = requirements(info);
-    return groups.length > 0 ? [...groups].sort(byStrength).map((group) => [...new Set(group.strings)]) : undefined;
+    // Alternations repeat groups (each side's kept groups are ORed with the other's): once each.
+    const groups = new Map(requirements(info).map((group) => [[...new Set(group.strings)].sort().join("\0"), group]));
+    return groups.size > 0 ? [...groups.values()].sort(byStrength).map((group) => [...new Set(group.strings)]) : undefined;
   } catch {
     return undefined; // syntax the parser does not know: the regex always runs
   }

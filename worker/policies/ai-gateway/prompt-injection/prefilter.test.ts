@@ -80,6 +80,15 @@ describe("prefilterOf and TrigramIndex", () => {
     expect(mayMatch(prefilter, "xyz:")).toBe(false);
   });
 
+  it("bounds the searches per view: past the budget, trigrams alone let the regex run", () => {
+    // "abc bcd" holds both trigrams of "abcd" but not "abcd": a search says no, while searches last.
+    const index = new TrigramIndex("abc bcd");
+    const prefilter = prefilterOf(/abcd/g)!;
+    const answers = Array.from({ length: 300 }, () => index.mayMatch(prefilter));
+    expect(answers.slice(0, 256).every((answer) => !answer)).toBe(true);
+    expect(answers.slice(256).every((answer) => answer)).toBe(true);
+  });
+
   it("has no prefilter for a pattern that requires no literal: it always runs", () => {
     expect(prefilterOf(/\w+/g)).toBeUndefined();
   });

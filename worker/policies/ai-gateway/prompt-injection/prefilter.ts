@@ -57,8 +57,45 @@ function literalGroup(literals: string[]): LiteralGroup {
 export class TrigramIndex {
   private bits: Uint32Array | undefined;
   private shift = 0;
+  /**
+   * A search for an absent literal reads the whole view: past this many, a literal whose trigrams
+   * are all present counts as present (the regex runs), so a crafted 1 MB prompt holding every
+   * trigram of every literal costs a bounded number of searches, not thousands.
+   */
+  private searchesLeft = MAX_SEARCHES;
 
   constructor(private readonly view: string) {}
+
+  /** Whether every group of `prefilter` has a literal in the view (or may have). */
+  mayMatch(prefilter: Prefilter): boolean {
+    for (const group of prefilter.groups) if (!this.hasOne(group)) return false;
+    return true;
+  }
+
+  private hasOne(group: LiteralGroup): boolean {
+    for (const text of group.searched) if (this.search(text)) return true;
+    const bits = this.table();
+    const shift = this.shift;
+    for (const bucket of group.buckets) {
+      const first = bucket.first >>> shift;
+      if ((bits[first >>> 5]! & (1 << (first & 31))) === 0) continue;
+      for (const literal of bucket.literals) {
+        const trigrams = literal.trigrams;
+        let all = true;
+        for (let index = 1; all && index < trigrams.length; index++) {
+          const slot = trigrams[index]! >>> shift;
+          all = (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+        }
+        // Scattered trigrams are no literal: a search confirms it.
+        if (all && this.search(literal.text)) return true;
+      }
+    }
+    return false;
+  }
+
+  private search(text: string): boolean {
+    return this.searchesLeft-- <= 0 || this.view.includes(text);
+  }
 
   private table(): Uint32Array {
     if (this.bits) return this.bits;
@@ -66,46 +103,22 @@ export class TrigramIndex {
     // About 16 bits per trigram keeps collisions rare; 2^10 to 2^20 bits (128 KB for 1 MB).
     const log2 = Math.min(20, Math.max(10, Math.ceil(Math.log2(view.length * 16 + 1))));
     const bits = new Uint32Array(1 << (log2 - 5));
-    this.shift = 32 - log2;
+    const shift = (this.shift = 32 - log2);
     for (let index = 0; index + 2 < view.length; index++) {
-      const slot = trigramHash(view.charCodeAt(index), view.charCodeAt(index + 1), view.charCodeAt(index + 2)) >>> this.shift;
+      const slot = trigramHash(view.charCodeAt(index), view.charCodeAt(index + 1), view.charCodeAt(index + 2)) >>> shift;
       bits[slot >>> 5]! |= 1 << (slot & 31);
     }
     return (this.bits = bits);
   }
-
-  /**
-   * Whether every group of `prefilter` has a literal in the view. The trigram table answers most
-   * "no"s; a "maybe" is confirmed by a search, so scattered trigrams do not run a regex for nothing.
-   */
-  mayMatch(prefilter: Prefilter): boolean {
-    for (const group of prefilter.groups) if (!this.hasOne(group)) return false;
-    return true;
-  }
-
-  private hasOne(group: LiteralGroup): boolean {
-    for (const text of group.searched) if (this.view.includes(text)) return true;
-    for (const bucket of group.buckets) {
-      if (!this.has(bucket.first)) continue;
-      for (const literal of bucket.literals) if (this.hasAll(literal.trigrams) && this.view.includes(literal.text)) return true;
-    }
-    return false;
-  }
-
-  private hasAll(trigrams: Uint32Array): boolean {
-    for (let index = 1; index < trigrams.length; index++) if (!this.has(trigrams[index]!)) return false;
-    return true;
-  }
-
-  private has(hash: number): boolean {
-    const bits = this.table();
-    const slot = hash >>> this.shift;
-    return (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
-  }
 }
 
-/** A 32-bit hash of three UTF-16 units (multiplicative, constants of MurmurHash3's finaliser). */
+/** Searches for literals per view; see TrigramIndex.searchesLeft. */
+const MAX_SEARCHES = 256;
+
+/**
+ * A 32-bit hash of three UTF-16 units: their bits overlapped, times the golden ratio (Fibonacci
+ * hashing, Knuth TAOCP 6.4); the table takes the top bits.
+ */
 function trigramHash(a: number, b: number, c: number): number {
-  const mixed = Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
-  return Math.imul(mixed ^ (mixed >>> 15), 0x2c1b3c6d) >>> 0;
+  return Math.imul((a << 16) ^ (b << 8) ^ c, 0x9e3779b1) >>> 0;
 }
