@@ -97,20 +97,40 @@ export class TrigramIndex {
     return this.searchesLeft-- <= 0 || this.view.includes(text);
   }
 
+  /** Gives the table back for the next prompt's views (allocating one costs more than clearing it). */
+  release(): void {
+    const bits = this.bits;
+    if (bits === undefined) return;
+    this.bits = undefined;
+    const spares = SPARE_TABLES.get(bits.length);
+    if (spares === undefined) SPARE_TABLES.set(bits.length, [bits]);
+    else if (spares.length < MAX_SPARES) spares.push(bits);
+  }
+
   private table(): Uint32Array {
     if (this.bits) return this.bits;
     const view = this.view;
     // About 16 bits per trigram keeps collisions rare; 2^10 to 2^20 bits (128 KB for 1 MB).
     const log2 = Math.min(20, Math.max(10, Math.ceil(Math.log2(view.length * 16 + 1))));
-    const bits = new Uint32Array(1 << (log2 - 5));
+    const words = 1 << (log2 - 5);
+    const bits = SPARE_TABLES.get(words)?.pop()?.fill(0) ?? new Uint32Array(words);
     const shift = (this.shift = 32 - log2);
-    for (let index = 0; index + 2 < view.length; index++) {
-      const slot = trigramHash(view.charCodeAt(index), view.charCodeAt(index + 1), view.charCodeAt(index + 2)) >>> shift;
+    let a = view.charCodeAt(0);
+    let b = view.charCodeAt(1);
+    for (let index = 2; index < view.length; index++) {
+      const c = view.charCodeAt(index);
+      const slot = trigramHash(a, b, c) >>> shift;
       bits[slot >>> 5]! |= 1 << (slot & 31);
+      a = b;
+      b = c;
     }
     return (this.bits = bits);
   }
 }
+
+/** Tables given back, by size: a few of each (a prompt has up to three views with tables, and decoded payloads theirs). */
+const SPARE_TABLES = new Map<number, Uint32Array[]>();
+const MAX_SPARES = 8;
 
 /** Searches for literals per view; see TrigramIndex.searchesLeft. */
 const MAX_SEARCHES = 256;
