@@ -94,12 +94,15 @@ const MAX_DECODE_DEPTH = 2;
 
 const PHRASE_RULES: PatternRule[] = [...ENGLISH_RULES, ...MULTILINGUAL_RULES];
 
+/** A rule the analysis finds no required literal in: its regex always runs. */
+const ALWAYS_RUN: Prefilter = { groups: [] };
 /** Each rule's prefilter (prefilter.ts), derived from its pattern once per isolate, on first use. */
-const prefilters = new Map<PatternRule, Prefilter | undefined>();
+const prefilters = new Map<PatternRule, Prefilter>();
 
-function prefilterFor(rule: PatternRule): Prefilter | undefined {
-  if (!prefilters.has(rule)) prefilters.set(rule, prefilterOf(rule.pattern));
-  return prefilters.get(rule);
+function prefilterFor(rule: PatternRule): Prefilter {
+  let prefilter = prefilters.get(rule);
+  if (prefilter === undefined) prefilters.set(rule, (prefilter = prefilterOf(rule.pattern) ?? ALWAYS_RUN));
+  return prefilter;
 }
 
 export function scoreInjection(text: string): InjectionScore {
@@ -133,8 +136,9 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
   // Trigram tables per view text (plain and latin are one string for ASCII prompts), built when a rule first needs one.
   const indexes = new Map<string, TrigramIndex>();
   const mayMatch = (rule: PatternRule) => {
-    const required = prefilter ? prefilterFor(rule) : undefined;
-    if (required === undefined) return true;
+    if (!prefilter) return true;
+    const required = prefilterFor(rule);
+    if (required === ALWAYS_RUN) return true;
     const view = views[rule.view];
     let index = indexes.get(view);
     if (index === undefined) indexes.set(view, (index = new TrigramIndex(view)));

@@ -43,6 +43,8 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
 // Runs of spaces and tabs other than a lone space (which would be replaced by itself, at a cost).
 const SPACE_RUN = / [ \t]+|\t[ \t]*/g;
 const ASCII = new TextDecoder();
+/** asciiLetters' scratch space, reused: the letters are decoded into a string before it returns. */
+let letterBuffer = new Uint8Array(4096);
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
@@ -170,7 +172,8 @@ function withSquashed(views: Omit<PromptViews, "squashed" | "squashedOrigin">): 
  * non-letters costs several times more: one replacement per word).
  */
 function asciiLetters(latin: string): string {
-  const letters = new Uint8Array(latin.length);
+  if (letterBuffer.length < latin.length) letterBuffer = new Uint8Array(Math.max(latin.length, letterBuffer.length * 2));
+  const letters = letterBuffer;
   let count = 0;
   for (let index = 0; index < latin.length; index++) {
     const code = latin.charCodeAt(index);
