@@ -151,7 +151,6 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
     for (const rule of SQUASHED_RULES) if (mayMatch(rule)) matchSquashed(rule, views, record);
   }
-  for (const index of indexes.values()) index.release();
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
   const signals = [...strongest]

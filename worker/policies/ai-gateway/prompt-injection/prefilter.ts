@@ -31,11 +31,19 @@ export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   if (groups === undefined) return undefined;
   // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
   const cost = (group: LiteralGroup) => group.buckets.length + group.searched.length;
-  return { groups: groups.map(literalGroup).sort((a, b) => cost(a) - cost(b)) };
+  const searchOnly = groups.flat().length <= SEARCHED_PREFILTER;
+  return { groups: groups.map((literals) => literalGroup(literals, searchOnly)).sort((a, b) => cost(a) - cost(b)) };
 }
 
-function literalGroup(literals: string[]): LiteralGroup {
+/**
+ * A prefilter of this many literals or fewer searches for them without the trigram table: a few
+ * searches cost less than indexing a view (for the `cased` view, only two rules' few names).
+ */
+const SEARCHED_PREFILTER = 6;
+
+function literalGroup(literals: string[], searchOnly: boolean): LiteralGroup {
   const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
+  if (searchOnly) return { buckets: [], searched: literals };
   const searched: string[] = [];
   for (const text of literals) {
     if (text.length < 3) {
@@ -74,6 +82,7 @@ export class TrigramIndex {
 
   private hasOne(group: LiteralGroup): boolean {
     for (const text of group.searched) if (this.search(text)) return true;
+    if (group.buckets.length === 0) return false;
     const bits = this.table();
     const shift = this.shift;
     for (const bucket of group.buckets) {
@@ -97,23 +106,12 @@ export class TrigramIndex {
     return this.searchesLeft-- <= 0 || this.view.includes(text);
   }
 
-  /** Gives the table back for the next prompt's views (allocating one costs more than clearing it). */
-  release(): void {
-    const bits = this.bits;
-    if (bits === undefined) return;
-    this.bits = undefined;
-    const spares = SPARE_TABLES.get(bits.length);
-    if (spares === undefined) SPARE_TABLES.set(bits.length, [bits]);
-    else if (spares.length < MAX_SPARES) spares.push(bits);
-  }
-
   private table(): Uint32Array {
     if (this.bits) return this.bits;
     const view = this.view;
     // About 16 bits per trigram keeps collisions rare; 2^10 to 2^20 bits (128 KB for 1 MB).
     const log2 = Math.min(20, Math.max(10, Math.ceil(Math.log2(view.length * 16 + 1))));
-    const words = 1 << (log2 - 5);
-    const bits = SPARE_TABLES.get(words)?.pop()?.fill(0) ?? new Uint32Array(words);
+    const bits = new Uint32Array(1 << (log2 - 5));
     const shift = (this.shift = 32 - log2);
     let a = view.charCodeAt(0);
     let b = view.charCodeAt(1);
@@ -127,10 +125,6 @@ export class TrigramIndex {
     return (this.bits = bits);
   }
 }
-
-/** Tables given back, by size: a few of each (a prompt has up to three views with tables, and decoded payloads theirs). */
-const SPARE_TABLES = new Map<number, Uint32Array[]>();
-const MAX_SPARES = 8;
 
 /** Searches for literals per view; see TrigramIndex.searchesLeft. */
 const MAX_SEARCHES = 256;
