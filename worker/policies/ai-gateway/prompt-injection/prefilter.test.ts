@@ -80,6 +80,13 @@ describe("prefilterOf and TrigramIndex", () => {
     expect(mayMatch(prefilter, "xyz:")).toBe(false);
   });
 
+  it("rules out literals with non-ASCII letters on an ASCII view, finds them on another", () => {
+    const prefilter = prefilterOf(/(?:системный|système) prompt/gu)!;
+    expect(mayMatch(prefilter, "the system prompt, please")).toBe(false);
+    expect(mayMatch(prefilter, "le système prompt")).toBe(true);
+    expect(mayMatch(prefilter, "системный prompt")).toBe(true);
+  });
+
   it("bounds the searches per view: past the budget, trigrams alone let the regex run", () => {
     // "abc bcd" holds both trigrams of "abcd" but not "abcd": a search says no, while searches last.
     const index = new TrigramIndex("abc bcd");

@@ -23,7 +23,11 @@ export interface Prefilter {
 interface LiteralGroup {
   buckets: { first: number; literals: { text: string; trigrams: Uint32Array }[] }[];
   searched: string[];
+  /** Every literal has a non-ASCII character: an ASCII view (most prompts) has none of them. */
+  nonAscii: boolean;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The prefilter of `pattern`, or undefined when the regex must always run. */
 export function prefilterOf(pattern: RegExp): Prefilter | undefined {
@@ -43,7 +47,8 @@ const SEARCHED_PREFILTER = 6;
 
 function literalGroup(literals: string[], searchOnly: boolean): LiteralGroup {
   const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
-  if (searchOnly) return { buckets: [], searched: literals };
+  const nonAscii = literals.every((literal) => NON_ASCII.test(literal));
+  if (searchOnly) return { buckets: [], searched: literals, nonAscii };
   const searched: string[] = [];
   for (const text of literals) {
     if (text.length < 3) {
@@ -58,7 +63,7 @@ function literalGroup(literals: string[], searchOnly: boolean): LiteralGroup {
     if (bucket) bucket.push({ text, trigrams });
     else buckets.set(trigrams[0]!, [{ text, trigrams }]);
   }
-  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), searched };
+  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), searched, nonAscii };
 }
 
 /** The trigram table of one view, built once per view and prompt, when a group first needs it. */
@@ -71,6 +76,7 @@ export class TrigramIndex {
    * trigram of every literal costs a bounded number of searches, not thousands.
    */
   private searchesLeft = MAX_SEARCHES;
+  private ascii: boolean | undefined;
 
   constructor(private readonly view: string) {}
 
@@ -81,6 +87,7 @@ export class TrigramIndex {
   }
 
   private hasOne(group: LiteralGroup): boolean {
+    if (group.nonAscii && this.isAscii()) return false;
     for (const text of group.searched) if (this.search(text)) return true;
     if (group.buckets.length === 0) return false;
     const bits = this.table();
@@ -100,6 +107,10 @@ export class TrigramIndex {
       }
     }
     return false;
+  }
+
+  private isAscii(): boolean {
+    return (this.ascii ??= !NON_ASCII.test(this.view));
   }
 
   private search(text: string): boolean {
