@@ -23,6 +23,8 @@ export interface Prefilter {
 interface LiteralGroup {
   buckets: { first: number; literals: { text: string; trigrams: Uint32Array }[] }[];
   searched: string[];
+  /** All the literals, when the prefilter has few: searched for while the view has no table. */
+  few: string[] | undefined;
   /** Every literal has a non-ASCII character: an ASCII view (most prompts) has none of them. */
   nonAscii: boolean;
 }
@@ -35,20 +37,20 @@ export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   if (groups === undefined) return undefined;
   // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
   const cost = (group: LiteralGroup) => group.buckets.length + group.searched.length;
-  const searchOnly = groups.flat().length <= SEARCHED_PREFILTER;
-  return { groups: groups.map((literals) => literalGroup(literals, searchOnly)).sort((a, b) => cost(a) - cost(b)) };
+  const few = groups.flat().length <= FEW_LITERALS;
+  return { groups: groups.map((literals) => literalGroup(literals, few)).sort((a, b) => cost(a) - cost(b)) };
 }
 
 /**
- * A prefilter of this many literals or fewer searches for them without the trigram table: a few
- * searches cost less than indexing a view (for the `cased` view, only two rules' few names).
+ * A prefilter of this many literals or fewer searches for them while its view has no trigram
+ * table: a few searches cost less than indexing a view that no other rule needs indexed (the
+ * `cased` view: two rules of a few names each). Once the table exists, lookups cost less.
  */
-const SEARCHED_PREFILTER = 6;
+const FEW_LITERALS = 6;
 
-function literalGroup(literals: string[], searchOnly: boolean): LiteralGroup {
+function literalGroup(literals: string[], few: boolean): LiteralGroup {
   const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
   const nonAscii = literals.every((literal) => NON_ASCII.test(literal));
-  if (searchOnly) return { buckets: [], searched: literals, nonAscii };
   const searched: string[] = [];
   for (const text of literals) {
     if (text.length < 3) {
@@ -63,7 +65,12 @@ function literalGroup(literals: string[], searchOnly: boolean): LiteralGroup {
     if (bucket) bucket.push({ text, trigrams });
     else buckets.set(trigrams[0]!, [{ text, trigrams }]);
   }
-  return { buckets: [...buckets].map(([first, members]) => ({ first, literals: members })), searched, nonAscii };
+  return {
+    buckets: [...buckets].map(([first, members]) => ({ first, literals: members })),
+    searched,
+    few: few ? literals : undefined,
+    nonAscii,
+  };
 }
 
 /** The trigram table of one view, built once per view and prompt, when a group first needs it. */
@@ -88,6 +95,7 @@ export class TrigramIndex {
 
   private hasOne(group: LiteralGroup): boolean {
     if (group.nonAscii && this.isAscii()) return false;
+    if (group.few && this.bits === undefined) return group.few.some((literal) => this.search(literal));
     for (const text of group.searched) if (this.search(text)) return true;
     if (group.buckets.length === 0) return false;
     const bits = this.table();
