@@ -18,10 +18,17 @@ export interface Prefilter {
 /**
  * A group's literals of three or more units, bucketed by their first trigram: one lookup rules out
  * a bucket ("i am your", "i am the", "i am an" share "i a"). Shorter ones are searched for (a
- * search for an absent literal reads the whole view: table lookups are much cheaper).
+ * search for an absent literal reads the whole view: table lookups are much cheaper). Flat typed
+ * arrays, as the check runs for every rule on every prompt:
+ * bucket b holds literals [bucketEnds[b-1], bucketEnds[b]) of `texts`, whose first trigram's hash
+ * is firsts[b]; literal l's other trigrams' hashes are trigrams[trigramEnds[l-1] .. trigramEnds[l]).
  */
 interface LiteralGroup {
-  buckets: { first: number; literals: { text: string; trigrams: Uint32Array }[] }[];
+  firsts: Uint32Array;
+  bucketEnds: Uint32Array;
+  texts: string[];
+  trigramEnds: Uint32Array;
+  trigrams: Uint32Array;
   searched: string[];
   /** All the literals, when the prefilter has few: searched for while the view has no table. */
   few: string[] | undefined;
@@ -36,7 +43,7 @@ export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   const groups = requiredLiterals(pattern);
   if (groups === undefined) return undefined;
   // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
-  const cost = (group: LiteralGroup) => group.buckets.length + group.searched.length;
+  const cost = (group: LiteralGroup) => group.firsts.length + group.searched.length;
   const few = groups.flat().length <= FEW_LITERALS;
   return { groups: groups.map((literals) => literalGroup(literals, few)).sort((a, b) => cost(a) - cost(b)) };
 }
@@ -49,27 +56,34 @@ export function prefilterOf(pattern: RegExp): Prefilter | undefined {
 const FEW_LITERALS = 6;
 
 function literalGroup(literals: string[], few: boolean): LiteralGroup {
-  const buckets = new Map<number, { text: string; trigrams: Uint32Array }[]>();
-  const nonAscii = literals.every((literal) => NON_ASCII.test(literal));
+  const buckets = new Map<number, { text: string; rest: number[] }[]>();
   const searched: string[] = [];
   for (const text of literals) {
     if (text.length < 3) {
       searched.push(text);
       continue;
     }
-    const trigrams = new Uint32Array(text.length - 2);
+    const hashes: number[] = [];
     for (let index = 0; index + 2 < text.length; index++) {
-      trigrams[index] = trigramHash(text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2));
+      hashes.push(trigramHash(text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2)));
     }
-    const bucket = buckets.get(trigrams[0]!);
-    if (bucket) bucket.push({ text, trigrams });
-    else buckets.set(trigrams[0]!, [{ text, trigrams }]);
+    const [first, ...rest] = hashes as [number, ...number[]];
+    const bucket = buckets.get(first);
+    if (bucket) bucket.push({ text, rest });
+    else buckets.set(first, [{ text, rest }]);
   }
+  const members = [...buckets.values()].flat();
+  let ends = 0;
+  let trigramEnd = 0;
   return {
-    buckets: [...buckets].map(([first, members]) => ({ first, literals: members })),
+    firsts: Uint32Array.from(buckets.keys()),
+    bucketEnds: Uint32Array.from(buckets.values(), (bucket) => (ends += bucket.length)),
+    texts: members.map((member) => member.text),
+    trigramEnds: Uint32Array.from(members, (member) => (trigramEnd += member.rest.length)),
+    trigrams: Uint32Array.from(members.flatMap((member) => member.rest)),
     searched,
     few: few ? literals : undefined,
-    nonAscii,
+    nonAscii: literals.every((literal) => NON_ASCII.test(literal)),
   };
 }
 
@@ -97,21 +111,26 @@ export class TrigramIndex {
     if (group.nonAscii && this.isAscii()) return false;
     if (group.few && this.bits === undefined) return group.few.some((literal) => this.search(literal));
     for (const text of group.searched) if (this.search(text)) return true;
-    if (group.buckets.length === 0) return false;
+    const { firsts, bucketEnds, trigramEnds, trigrams } = group;
+    if (firsts.length === 0) return false;
     const bits = this.table();
     const shift = this.shift;
-    for (const bucket of group.buckets) {
-      const first = bucket.first >>> shift;
-      if ((bits[first >>> 5]! & (1 << (first & 31))) === 0) continue;
-      for (const literal of bucket.literals) {
-        const trigrams = literal.trigrams;
+    let literal = 0;
+    for (let bucket = 0; bucket < firsts.length; bucket++) {
+      const end = bucketEnds[bucket]!;
+      const first = firsts[bucket]! >>> shift;
+      if ((bits[first >>> 5]! & (1 << (first & 31))) === 0) {
+        literal = end;
+        continue;
+      }
+      for (; literal < end; literal++) {
         let all = true;
-        for (let index = 1; all && index < trigrams.length; index++) {
+        for (let index = literal === 0 ? 0 : trigramEnds[literal - 1]!; all && index < trigramEnds[literal]!; index++) {
           const slot = trigrams[index]! >>> shift;
           all = (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
         }
         // Scattered trigrams are no literal: a search confirms it.
-        if (all && this.search(literal.text)) return true;
+        if (all && this.search(group.texts[literal]!)) return true;
       }
     }
     return false;
