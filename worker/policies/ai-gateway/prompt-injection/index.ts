@@ -68,15 +68,15 @@
  * "Your new task is to proofread ...".
  *
  * Cost (`npx node bench/parts.mjs --rounds 5 --n 500`, workerd, shared 2-core machine, 2026-12-07):
- * the four texts of bench/ai-request.mjs's 2 KB chat are scored in 90-110 µs, against 370-500
- * µs in the same runs with every rule's regex run (`scoreWithEveryRule`) and about 600 µs before
- * the prefilter; PII detection and masking of the same texts, 50 µs. Of 89 regexes, 6 run on that
- * chat and 0.65 per prompt of the ordinary corpus. What is left: the prefilter's table lookups
- * (~40 µs), the trigram tables of the `latin` and `squashed` views (~20 µs) and the views
- * themselves (~15 µs). Non-ASCII text adds normalise.ts's per-character pass. The prefilters are
- * derived on the first prompt an isolate scores, which costs about as much again as the regex
- * compilation that first prompt always paid (tens of ms; Node, same machine). A 1 MB prompt is
- * scored in well under a second (index.test.ts).
+ * the four texts of bench/ai-request.mjs's 2 KB chat are scored in 84-110 µs, against 370-500 µs
+ * in the same runs with every rule's regex run (`scoreWithEveryRule`) and 436 µs before the
+ * prefilter; PII detection and masking of the same texts, 50 µs. Of 89 regexes, 6 run on that
+ * chat, 0.65 per prompt of the ordinary corpus. What is left: the prefilter's table lookups (~40
+ * µs), the trigram tables of the `latin` and `squashed` views (~20 µs) and the views themselves
+ * (~15 µs). Non-ASCII text adds normalise.ts's per-character pass. The prefilters are derived on
+ * the first prompt an isolate scores: 80-100 ms of CPU for it against 65 before (Node, same
+ * machine), but the second prompt no longer pays 17 ms more of regex compilation. A 1 MB prompt
+ * is scored in well under a second (index.test.ts).
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
