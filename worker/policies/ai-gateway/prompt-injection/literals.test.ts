@@ -9,6 +9,7 @@ describe("requiredLiterals", () => {
   });
 
   it("requires each piece around what it cannot enumerate, most telling first", () => {
+    expect(requiredLiterals(/\bignore\W{1,6}(?:all )?rules\b/g)).toEqual([["ignore"], ["all rules", "rules"]]);
     expect(requiredLiterals(/x.*y/)).toEqual([["x"], ["y"]]);
     // The group's strings are not just "b" ("zab" matches): "z" and "b" must not be joined.
     expect(requiredLiterals(/z(?:a?.*b)/)).toEqual([["z"], ["b"]]);

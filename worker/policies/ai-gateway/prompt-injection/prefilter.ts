@@ -1,14 +1,14 @@
 import { requiredLiterals } from "./literals";
 
 /**
- * A rule's regex runs only on a view that may contain one of its required literals (literals.ts):
- * most rules cannot match an ordinary prompt, and proving that with a table lookup costs far less
- * than the regex scan, whose alternations irregexp cannot skip ahead on.
+ * A rule's regex runs only on a view that holds a literal of each of its required groups
+ * (literals.ts): most rules cannot match an ordinary prompt, and proving that with table lookups
+ * costs far less than the regex scan, whose leading alternations irregexp cannot skip ahead on.
  *
  * A view is indexed once into a bit table of the trigrams (three UTF-16 units) it holds; a
- * literal of three or more units may occur only if all its trigrams' bits are set. Colliding
- * hashes only let a regex run for nothing, never skip one that could match, so the table can be
- * small.
+ * literal of three or more units may occur only if all its trigrams' bits are set, and a search
+ * then confirms it. Colliding hashes only cost a search, never skip a regex that could match, so
+ * the table can be small.
  */
 export interface Prefilter {
   /** For each group, one of its literals must occur in the view. */
