@@ -116,10 +116,10 @@ import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
 import { correctedView } from "./misspellings";
-import { multilingualRulesFor } from "./multilingual-rules";
+import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
 import { PARAPHRASE_RULES } from "./paraphrase-rules";
-import { builtOnFirstUse, GatedRules } from "./prefilter";
+import { prefilterOf, TrigramIndex, type Prefilter } from "./prefilter";
 import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -143,11 +143,34 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const phraseRules = builtOnFirstUse(() => new GatedRules([...ENGLISH_RULES, ...PARAPHRASE_RULES]));
-const spacedRules = builtOnFirstUse(() => new GatedRules(SQUASHED_RULES));
+const PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...MULTILINGUAL_RULES];
+/** The rules that read English words, run again over the misspelling-corrected `latin` view. */
+const CORRECTED_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES].filter((rule) => rule.view === "latin");
+
+/** A rule the analysis finds no required literal in: its regex always runs. */
+const ALWAYS_RUN: Prefilter = { groups: [] };
+/**
+ * Each rule's prefilter (prefilter.ts), derived from its pattern on first use, not in the global
+ * scope: a Worker's startup CPU limit would pay for isolates that never score a prompt.
+ */
+const prefilters = new Map<PatternRule, Prefilter>();
+
+function prefilterFor(rule: PatternRule): Prefilter {
+  let prefilter = prefilters.get(rule);
+  if (prefilter === undefined) prefilters.set(rule, (prefilter = prefilterOf(rule.pattern) ?? ALWAYS_RUN));
+  return prefilter;
+}
 
 export function scoreInjection(text: string): InjectionScore {
-  return scoreAtDepth(text, 0);
+  return scoreAtDepth(text, 0, true);
+}
+
+/**
+ * The score with every rule's regex run, the prefilter off: the reference that prefilter.test.ts
+ * holds the prefilter to (equal scores on every corpus text). Not for the request path.
+ */
+export function scoreWithEveryRule(text: string): InjectionScore {
+  return scoreAtDepth(text, 0, false);
 }
 
 /** Whether `text` scores at or above `threshold`. */
@@ -155,31 +178,42 @@ export function isInjection(text: string, threshold = DEFAULT_THRESHOLD): boolea
   return scoreInjection(text).score >= threshold;
 }
 
-function scoreAtDepth(text: string, depth: number): InjectionScore {
+function scoreAtDepth(text: string, depth: number, prefilter: boolean): InjectionScore {
   const views = promptViews(text);
-  const discussed = discussesAttacks(views.latin);
+  // Whether the text discusses attacks matters only to a contextual rule that matched.
+  let discussed: boolean | undefined;
+  const discussesAttacksOnce = () => (discussed ??= discussesAttacks(views.latin));
   const strongest = new Map<string, number>();
   const fired = new Set<string>();
   const record = (rule: string, weight: number) => {
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
+  // Trigram tables per view text (plain and latin are one string for most prompts), built when a rule first needs one.
+  const indexes = new Map<string, TrigramIndex>();
+  const mayMatch = (rule: PatternRule, view: string) => {
+    if (!prefilter) return true;
+    const required = prefilterFor(rule);
+    if (required === ALWAYS_RUN) return true;
+    let index = indexes.get(view);
+    if (index === undefined) indexes.set(view, (index = new TrigramIndex(view)));
+    return index.mayMatch(required);
+  };
 
-  for (const rule of phraseRules().applicable(views)) matchRule(rule, views, discussed, record);
-  for (const rule of multilingualRulesFor(views.plain)) matchRule(rule, views, discussed, record);
-  // Misspelled keywords ("igrnore previus instructons"): the same rules over the corrected words.
+  for (const rule of PHRASE_RULES) if (mayMatch(rule, views[rule.view])) matchRule(rule, views, discussesAttacksOnce, record);
+  // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
+  // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
   const corrected = correctedView(views.latin);
   if (corrected !== undefined) {
     const correctedViews = { ...views, latin: corrected };
-    // The rules that read English words run again over the corrected view.
-    for (const rule of phraseRules().applicableOn("latin", corrected)) matchRule(rule, correctedViews, discussed, record);
+    for (const rule of CORRECTED_RULES) if (mayMatch(rule, corrected)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of spacedRules().applicable(views)) matchSquashed(rule, views, record);
+    for (const rule of SQUASHED_RULES) if (mayMatch(rule, views.squashed)) matchSquashed(rule, views, record);
   }
-  for (const [rule, weight] of obfuscationSignals(views, depth)) record(rule, weight);
+  for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
@@ -194,12 +228,12 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
  * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
  * a bounded context check, so this stays linear.
  */
-function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, record: (rule: string, weight: number) => void) {
+function matchRule(rule: PatternRule, views: PromptViews, discussed: () => boolean, record: (rule: string, weight: number) => void) {
   const view = views[rule.view];
   forEachMatch(rule.pattern, view, (match) => {
     const start = match.index;
     const end = start + match[0].length;
-    const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
+    const context = rule.contextual ? contextFactor(view, start, end, discussed()) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     const weight = rule.weight * context * adjustment;
     record(rule.id, weight);
@@ -225,18 +259,18 @@ function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: str
 }
 
 /** Evidence of hiding: invisible characters, tag smuggling, mixed scripts, encoded payloads. */
-function obfuscationSignals(views: PromptViews, depth: number): [string, number][] {
+function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolean): [string, number][] {
   const signals: [string, number][] = [];
   if (views.invisibleInWords > 0) signals.push(["encoding.zero-width", views.invisibleInWords >= 3 ? 0.6 : 0.35]);
   if (views.mixedScriptWords > 0) signals.push(["encoding.homoglyphs", views.mixedScriptWords >= 3 ? 0.45 : 0.3]);
   if (views.smuggledTags > 0) {
     // Tag characters outside a flag have no visible use: smuggling in itself, and what they spell is scored.
-    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1).score : 0;
+    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1, prefilter).score : 0;
     signals.push(["encoding.tag-characters", Math.max(0.7, hidden)]);
   }
   if (depth < MAX_DECODE_DEPTH) {
     for (const decoded of decodedBase64Texts(views.cased)) {
-      const inner = scoreAtDepth(decoded, depth + 1).score;
+      const inner = scoreAtDepth(decoded, depth + 1, prefilter).score;
       if (inner > 0) signals.push(["encoding.base64", inner]);
     }
   }
