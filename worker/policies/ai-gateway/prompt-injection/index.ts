@@ -115,11 +115,11 @@
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
-import { correctedView } from "./misspellings";
+import { correctedView, type CorrectedView } from "./misspellings";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
 import { PARAPHRASE_RULES } from "./paraphrase-rules";
-import { prefilterOf, TrigramIndex, type Prefilter } from "./prefilter";
+import { prefilterOf, TrigramIndex, type LiteralGroup, type Prefilter } from "./prefilter";
 import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -143,12 +143,18 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...MULTILINGUAL_RULES];
+const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES];
 /** The rules that read English words, run again over the misspelling-corrected `latin` view. */
-const CORRECTED_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES].filter((rule) => rule.view === "latin");
+const CORRECTED_RULES: readonly PatternRule[] = ENGLISH_PHRASE_RULES.filter((rule) => rule.view === "latin");
+/** CORRECTED_RULES first, so that a rule's position in either list is the same. */
+const PHRASE_RULES: readonly PatternRule[] = [
+  ...CORRECTED_RULES,
+  ...ENGLISH_PHRASE_RULES.filter((rule) => rule.view !== "latin"),
+  ...MULTILINGUAL_RULES,
+];
 
 /** A rule the analysis finds no required literal in: its regex always runs. */
-const ALWAYS_RUN: Prefilter = { groups: [] };
+const ALWAYS_RUN: Prefilter = { groups: [], longest: 0 };
 /**
  * Each rule's prefilter (prefilter.ts), derived from its pattern on first use, not in the global
  * scope: a Worker's startup CPU limit would pay for isolates that never score a prompt.
@@ -189,29 +195,43 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
-  // Trigram tables per view text (plain and latin are one string for most prompts), built when a rule first needs one.
-  const indexes = new Map<string, TrigramIndex>();
-  const mayMatch = (rule: PatternRule, view: string) => {
+  // Each view's trigram table, built when a rule first needs it; `plain` and `latin` are one
+  // string for most prompts, and share one.
+  const tables: { [view in PatternRule["view"]]?: TrigramIndex } = {};
+  const latinIsPlain = views.latin === views.plain;
+  const tableOf = (view: PatternRule["view"]) => {
+    const key = view === "latin" && latinIsPlain ? "plain" : view;
+    return (tables[key] ??= new TrigramIndex(views[key]));
+  };
+  const corrected = correctedView(views.latin);
+  // For each of CORRECTED_RULES the prefilter ruled out on `latin`, the group of literals `latin` lacks.
+  const lacking: (LiteralGroup | undefined)[] = [];
+  const mayMatch = (rule: PatternRule, position: number) => {
     if (!prefilter) return true;
     const required = prefilterFor(rule);
     if (required === ALWAYS_RUN) return true;
-    let index = indexes.get(view);
-    if (index === undefined) indexes.set(view, (index = new TrigramIndex(view)));
-    return index.mayMatch(required);
+    const missing = tableOf(rule.view).missingGroup(required);
+    if (corrected !== undefined && position < CORRECTED_RULES.length) lacking[position] = missing;
+    return missing === undefined;
   };
 
-  for (const rule of PHRASE_RULES) if (mayMatch(rule, views[rule.view])) matchRule(rule, views, discussesAttacksOnce, record);
+  PHRASE_RULES.forEach((rule, position) => {
+    if (mayMatch(rule, position)) matchRule(rule, views, discussesAttacksOnce, record);
+  });
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
   // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
-  const corrected = correctedView(views.latin);
   if (corrected !== undefined) {
-    const correctedViews = { ...views, latin: corrected };
-    for (const rule of CORRECTED_RULES) if (mayMatch(rule, corrected)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
+    const correctedViews = { ...views, latin: corrected.text };
+    const edited = prefilter ? new TrigramIndex(editedText(corrected)) : undefined;
+    CORRECTED_RULES.forEach((rule, position) => {
+      const missing = lacking[position];
+      if (missing === undefined || edited!.hasOne(missing)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
+    });
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of SQUASHED_RULES) if (mayMatch(rule, views.squashed)) matchSquashed(rule, views, record);
+    for (const rule of SQUASHED_RULES) if (mayMatch(rule, Infinity)) matchSquashed(rule, views, record);
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
@@ -221,6 +241,27 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     .sort((a, b) => b.weight - a.weight || a.rule.localeCompare(b.rule));
   const score = 1 - signals.reduce((remaining, signal) => remaining * (1 - signal.weight), 1);
   return { score: round(score), signals };
+}
+
+/**
+ * The corrected view differs from `latin` only at its edits: a literal found in it but not in
+ * `latin` overlaps an edit, so it lies within the longest literal's length of one. A rule the
+ * prefilter ruled out on `latin` can match the corrected view only if the group it lacked has a
+ * literal in these stretches (joined by NUL, which no literal holds), so only such rules are
+ * looked at again, against a table of a few hundred characters instead of the whole view.
+ */
+function editedText(corrected: CorrectedView): string {
+  const margin = longestCorrectedLiteral() - 1;
+  const stretches: string[] = [];
+  for (let at = 0; at < corrected.edits.length; at += 2) {
+    stretches.push(corrected.text.slice(Math.max(0, corrected.edits[at]! - margin), corrected.edits[at + 1]! + margin));
+  }
+  return stretches.join("\0");
+}
+
+let longestLiteral: number | undefined;
+function longestCorrectedLiteral(): number {
+  return (longestLiteral ??= Math.max(...CORRECTED_RULES.map((rule) => prefilterFor(rule).longest)));
 }
 
 /**

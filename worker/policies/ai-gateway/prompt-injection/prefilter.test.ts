@@ -139,7 +139,7 @@ describe("the prefilter changes no score", () => {
     for (const text of texts) {
       const views = promptViews(text);
       // The misspelling pass runs the latin rules again over the corrected view: checked there too.
-      const corrected = correctedView(views.latin);
+      const corrected = correctedView(views.latin)?.text;
       const checks = RULES.map((rule) => [rule, views[rule.view]] as const);
       if (corrected !== undefined) checks.push(...RULES.filter((rule) => rule.view === "latin").map((rule) => [rule, corrected] as const));
       for (const [rule, view] of checks) {

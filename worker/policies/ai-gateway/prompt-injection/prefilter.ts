@@ -13,6 +13,8 @@ import { requiredLiterals } from "./literals";
 export interface Prefilter {
   /** For each group, one of its literals must occur in the view. */
   groups: LiteralGroup[];
+  /** The length of its longest literal. */
+  longest: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface Prefilter {
  * bucket b holds literals [bucketEnds[b-1], bucketEnds[b]) of `texts`, whose first trigram's hash
  * is firsts[b]; literal l's other trigrams' hashes are trigrams[trigramEnds[l-1] .. trigramEnds[l]).
  */
-interface LiteralGroup {
+export interface LiteralGroup {
   firsts: Uint32Array;
   bucketEnds: Uint32Array;
   texts: string[];
@@ -45,7 +47,10 @@ export function prefilterOf(pattern: RegExp): Prefilter | undefined {
   // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
   const cost = (group: LiteralGroup) => group.firsts.length + group.searched.length;
   const few = groups.flat().length <= FEW_LITERALS;
-  return { groups: groups.map((literals) => literalGroup(literals, few)).sort((a, b) => cost(a) - cost(b)) };
+  return {
+    groups: groups.map((literals) => literalGroup(literals, few)).sort((a, b) => cost(a) - cost(b)),
+    longest: Math.max(...groups.flat().map((literal) => literal.length)),
+  };
 }
 
 /**
@@ -103,11 +108,17 @@ export class TrigramIndex {
 
   /** Whether every group of `prefilter` has a literal in the view (or may have). */
   mayMatch(prefilter: Prefilter): boolean {
-    for (const group of prefilter.groups) if (!this.hasOne(group)) return false;
-    return true;
+    return this.missingGroup(prefilter) === undefined;
   }
 
-  private hasOne(group: LiteralGroup): boolean {
+  /** The first group of `prefilter` none of whose literals is in the view, if any. */
+  missingGroup(prefilter: Prefilter): LiteralGroup | undefined {
+    for (const group of prefilter.groups) if (!this.hasOne(group)) return group;
+    return undefined;
+  }
+
+  /** Whether one of the group's literals is in the view (or may be). */
+  hasOne(group: LiteralGroup): boolean {
     if (group.nonAscii && this.isAscii()) return false;
     if (group.few && this.bits === undefined) return group.few.some((literal) => this.search(literal));
     for (const text of group.searched) if (this.search(text)) return true;
