@@ -56,10 +56,18 @@
  *
  * ## How
  * The text is normalised once (normalise.ts) into views; each rule is a regex over one view with
- * bounded repetition only, so scoring is linear in the text. Before the rules, one scan per view
- * finds which rules can match at all (prefilter.ts: literals every match of a rule contains,
- * read from its regex source; for the languages, the phrases their rules start with), so an
- * ordinary prompt runs a handful of the ~140 patterns. A rule's weight is lowered by its context (context.ts): negated ("never reveal your
+ * bounded repetition only, so scoring is linear in the text. Most rules cannot match a given
+ * prompt, and a regex that opens with an alternation is tried at every position: so a rule's
+ * regex runs only when its view holds a literal of each group the pattern cannot match without
+ * (literals.ts, read from the regex source, so a rule added or changed needs nothing more),
+ * looked up in a trigram table of the view (prefilter.ts). The same check is the language gate
+ * (a Russian rule's literals are not in an English prompt; non-ASCII literals are ruled out on
+ * an ASCII view without a lookup) and gates the misspelling pass: the corrected view is built
+ * only when a word is a near miss, and a rule ruled out on `latin` is looked at again only if
+ * what it lacked is near an edit. No score changes: prefilter.test.ts checks that every match of
+ * every rule on the corpora (held-out included) and thousands of mutations passes its prefilter, on
+ * the corrected view too, and that every score equals `scoreWithEveryRule`'s.
+ * A rule's weight is lowered by its context (context.ts): negated ("never reveal your
  * system prompt"), quoted while the text discusses attacks, or in a sentence about attacks ("how
  * do I defend against 'ignore previous instructions' attacks?"). Each rule counts once, with its
  * strongest match; the score is the noisy-OR of the signals, 1 - Π(1 - weight): independent
@@ -105,12 +113,20 @@
  * independent corpus near 0.6-0.7, short of the issue's 0.8; the false-positive rate stayed
  * at 0 on every new ordinary set.
  *
- * Cost, on a loaded 2-core machine (best of 7 rounds; before the prefilters in brackets): a 2 KB
- * English chat prompt 0.06-0.1 ms of CPU in Node 24 (0.27 ms), about 0.12 ms in workerd under
- * vitest (0.7 ms); a 2 KB French one 0.06 ms in Node (0.41 ms), 0.11 ms in workerd (0.77 ms); a
- * 1 MB prompt 35-85 ms in Node (0.25-0.75 s), 72 ms in workerd (224 ms). The gates are built on
- * an isolate's first score, not at startup: that first score takes about 45 ms in workerd (15 ms
- * before). The linear-time inputs of index.test.ts all finish.
+ * Cost (`npx node bench/parts.mjs --rounds 7 --n 300`: workerd, a 2-core machine at load 4,
+ * 2026-12-07; same run): the four texts of bench/ai-request.mjs's 2 KB chat are scored in
+ * 187 µs, against 180 µs by the scorer before this prefilter (one alternation scan per view
+ * over each rule's key words, and a language gate) and 960 µs with every rule's regex run
+ * (`scoreWithEveryRule`); PII detection and masking of the same texts, 50 µs. In Node 24 (best
+ * of 15 rounds, alternating): 156-179 µs against 156-173. Where it goes (Node profile): the
+ * prefilter's lookups and confirming searches (~35%: some 180 literal groups per text, since
+ * many groups hold common words), garbage collection (~12%), the misspelling scan
+ * (correctedView, ~8%: "19th" and an e-mail address read as leetspeak in three of the four
+ * texts), the regexes that run (~10%). Where it gains: a 1 MB prompt in 130 ms in Node (260-345
+ * ms before), and an isolate's second prompt (an attack) in 18-23 ms (75-90 ms: fewer regexes
+ * compiled). The prefilters are derived on an isolate's first score, not at startup: about
+ * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
+ * inputs of index.test.ts all finish.
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
