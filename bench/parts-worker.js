@@ -3,7 +3,7 @@
 // are those of a benchmark request (peer-config.yaml, hono-peer.js).
 import { Hono } from "hono";
 import { detectPii, maskText } from "../worker/policies/ai-gateway/pii";
-import { scoreInjection } from "../worker/policies/ai-gateway/prompt-injection";
+import { scoreInjection, scoreWithEveryRule } from "../worker/policies/ai-gateway/prompt-injection";
 import { recognise } from "../worker/policies/ai-gateway/shapes";
 import { measureDocument } from "../worker/policies/graphql/document";
 import { AI_CHAT_BODY } from "./ai-request.mjs";
@@ -82,6 +82,9 @@ const PARTS = {
   },
   "injection score on a 2 KB chat's texts": () => {
     for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) scoreInjection(slot.text);
+  },
+  "injection score with every rule's regex (no prefilter)": () => {
+    for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) scoreWithEveryRule(slot.text);
   },
   "delete 8 absent response headers": () => {
     const headers = new Headers();

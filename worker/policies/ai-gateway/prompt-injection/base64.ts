@@ -5,15 +5,10 @@
  * MAX_DECODED characters were decoded in all, so a 1 MB blob costs one linear scan plus a fixed
  * amount of decoding (and of scoring what it decoded to).
  */
-import { forEachMatch } from "./rule";
-
 const MIN_RUN = 16;
 const MAX_RUN = 4096;
 const MAX_RUNS = 64;
 const MAX_DECODED = 32 * 1024;
-// A run of base64 characters; a single character class, so matching is linear. It starts only
-// where a run starts: otherwise each of a word's letters would start a failing attempt.
-const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const READABLE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n]/u;
 const WORDS = /\p{L}{2,}\s\p{L}/u;
@@ -47,6 +42,7 @@ function decodeRun(run: string): string | undefined {
   return readable >= text.length * 0.9 && WORDS.test(text) ? text : undefined;
 }
 
+/** A-Z, a-z, 0-9, "+", "/" (RFC 4648 §4) and "-", "_" (§5). */
 function isBase64Code(code: number): boolean {
   return (
     (code >= 0x30 && code <= 0x39) ||
@@ -59,27 +55,38 @@ function isBase64Code(code: number): boolean {
   );
 }
 
-/** Whether `text` has a run of MIN_RUN base64 characters: a loop over char codes, several times cheaper than the run pattern. */
-function hasRun(text: string): boolean {
-  let run = 0;
-  for (let index = 0; index < text.length; index++) {
-    if (!isBase64Code(text.charCodeAt(index))) run = 0;
-    else if (++run >= MIN_RUN) return true;
-  }
-  return false;
-}
-
 /** The readable texts hidden in the prompt's base64 runs (the first ones, within the budget). */
 export function decodedBase64Texts(cased: string): string[] {
   const texts: string[] = [];
-  if (!hasRun(cased)) return texts;
   let runs = 0;
   let decoded = 0;
-  forEachMatch(BASE64_RUN, cased, (match) => {
-    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) return true;
-    decoded += Math.min(match[0].length, MAX_RUN);
-    const text = decodeRun(match[0]);
+  for (const run of base64Runs(cased)) {
+    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) break;
+    decoded += Math.min(run.length, MAX_RUN);
+    const text = decodeRun(run);
     if (text !== undefined) texts.push(text);
-  });
+  }
   return texts;
+}
+
+/**
+ * What /[A-Za-z0-9+/_-]{16,}={0,2}/g matches: each maximal run of at least MIN_RUN base64
+ * characters and up to two "=" after it. A scan of character codes: the regex would try a match
+ * at every letter of every ordinary word.
+ */
+export function* base64Runs(text: string): Generator<string> {
+  let index = 0;
+  while (index < text.length) {
+    if (!isBase64Code(text.charCodeAt(index))) {
+      index++;
+      continue;
+    }
+    const start = index;
+    while (index < text.length && isBase64Code(text.charCodeAt(index))) index++;
+    if (index - start < MIN_RUN) continue;
+    let end = index;
+    while (end < text.length && end - index < 2 && text.charCodeAt(end) === 0x3d) end++;
+    yield text.slice(start, end);
+    index = end;
+  }
 }

@@ -56,10 +56,18 @@
  *
  * ## How
  * The text is normalised once (normalise.ts) into views; each rule is a regex over one view with
- * bounded repetition only, so scoring is linear in the text. Before the rules, one scan per view
- * finds which rules can match at all (prefilter.ts: literals every match of a rule contains,
- * read from its regex source; for the languages, the phrases their rules start with), so an
- * ordinary prompt runs a handful of the ~140 patterns. A rule's weight is lowered by its context (context.ts): negated ("never reveal your
+ * bounded repetition only, so scoring is linear in the text. Most rules cannot match a given
+ * prompt, and a regex that opens with an alternation is tried at every position: so a rule's
+ * regex runs only when its view holds a literal of each group the pattern cannot match without
+ * (literals.ts, read from the regex source, so a rule added or changed needs nothing more),
+ * looked up in a trigram table of the view (prefilter.ts). The same check is the language gate
+ * (a Russian rule's literals are not in an English prompt; non-ASCII literals are ruled out on
+ * an ASCII view without a lookup) and gates the misspelling pass: the corrected view is built
+ * only when a word is a near miss, and a rule ruled out on `latin` is looked at again only if
+ * what it lacked is near an edit. No score changes: prefilter.test.ts checks that every match of
+ * every rule on the corpora (held-out included) and thousands of mutations passes its prefilter, on
+ * the corrected view too, and that every score equals `scoreWithEveryRule`'s.
+ * A rule's weight is lowered by its context (context.ts): negated ("never reveal your
  * system prompt"), quoted while the text discusses attacks, or in a sentence about attacks ("how
  * do I defend against 'ignore previous instructions' attacks?"). Each rule counts once, with its
  * strongest match; the score is the noisy-OR of the signals, 1 - Π(1 - weight): independent
@@ -105,21 +113,29 @@
  * independent corpus near 0.6-0.7, short of the issue's 0.8; the false-positive rate stayed
  * at 0 on every new ordinary set.
  *
- * Cost, on a loaded 2-core machine (best of 7 rounds; before the prefilters in brackets): a 2 KB
- * English chat prompt 0.06-0.1 ms of CPU in Node 24 (0.27 ms), about 0.12 ms in workerd under
- * vitest (0.7 ms); a 2 KB French one 0.06 ms in Node (0.41 ms), 0.11 ms in workerd (0.77 ms); a
- * 1 MB prompt 35-85 ms in Node (0.25-0.75 s), 72 ms in workerd (224 ms). The gates are built on
- * an isolate's first score, not at startup: that first score takes about 45 ms in workerd (15 ms
- * before). The linear-time inputs of index.test.ts all finish.
+ * Cost (`npx node bench/parts.mjs --rounds 7 --n 300`: workerd, a 2-core machine at load 4,
+ * 2026-12-07; same run): the four texts of bench/ai-request.mjs's 2 KB chat are scored in
+ * 187 µs, against 180 µs by the scorer before this prefilter (one alternation scan per view
+ * over each rule's key words, and a language gate) and 960 µs with every rule's regex run
+ * (`scoreWithEveryRule`); PII detection and masking of the same texts, 50 µs. In Node 24 (best
+ * of 15 rounds, alternating): 156-179 µs against 156-173. Where it goes (Node profile): the
+ * prefilter's lookups and confirming searches (~35%: some 180 literal groups per text, since
+ * many groups hold common words), garbage collection (~12%), the misspelling scan
+ * (correctedView, ~8%: "19th" and an e-mail address read as leetspeak in three of the four
+ * texts), the regexes that run (~10%). Where it gains: a 1 MB prompt in 130 ms in Node (260-345
+ * ms before), and an isolate's second prompt (an attack) in 18-23 ms (75-90 ms: fewer regexes
+ * compiled). The prefilters are derived on an isolate's first score, not at startup: about
+ * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
+ * inputs of index.test.ts all finish.
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
-import { correctedView } from "./misspellings";
-import { multilingualRulesFor } from "./multilingual-rules";
+import { correctedView, type CorrectedView } from "./misspellings";
+import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
 import { PARAPHRASE_RULES } from "./paraphrase-rules";
-import { builtOnFirstUse, GatedRules } from "./prefilter";
+import { prefilterOf, TrigramIndex, type LiteralGroup, type Prefilter } from "./prefilter";
 import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -143,11 +159,40 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const phraseRules = builtOnFirstUse(() => new GatedRules([...ENGLISH_RULES, ...PARAPHRASE_RULES]));
-const spacedRules = builtOnFirstUse(() => new GatedRules(SQUASHED_RULES));
+const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES];
+/** The rules that read English words, run again over the misspelling-corrected `latin` view. */
+const CORRECTED_RULES: readonly PatternRule[] = ENGLISH_PHRASE_RULES.filter((rule) => rule.view === "latin");
+/** CORRECTED_RULES first, so that a rule's position in either list is the same. */
+const PHRASE_RULES: readonly PatternRule[] = [
+  ...CORRECTED_RULES,
+  ...ENGLISH_PHRASE_RULES.filter((rule) => rule.view !== "latin"),
+  ...MULTILINGUAL_RULES,
+];
+
+/** A rule the analysis finds no required literal in: its regex always runs. */
+const ALWAYS_RUN: Prefilter = { groups: [], longest: 0 };
+/**
+ * Each rule's prefilter (prefilter.ts), derived from its pattern on first use, not in the global
+ * scope: a Worker's startup CPU limit would pay for isolates that never score a prompt.
+ */
+const prefilters = new Map<PatternRule, Prefilter>();
+
+function prefilterFor(rule: PatternRule): Prefilter {
+  let prefilter = prefilters.get(rule);
+  if (prefilter === undefined) prefilters.set(rule, (prefilter = prefilterOf(rule.pattern) ?? ALWAYS_RUN));
+  return prefilter;
+}
 
 export function scoreInjection(text: string): InjectionScore {
-  return scoreAtDepth(text, 0);
+  return scoreAtDepth(text, 0, true);
+}
+
+/**
+ * The score with every rule's regex run, the prefilter off: the reference that prefilter.test.ts
+ * holds the prefilter to (equal scores on every corpus text). Not for the request path.
+ */
+export function scoreWithEveryRule(text: string): InjectionScore {
+  return scoreAtDepth(text, 0, false);
 }
 
 /** Whether `text` scores at or above `threshold`. */
@@ -155,31 +200,56 @@ export function isInjection(text: string, threshold = DEFAULT_THRESHOLD): boolea
   return scoreInjection(text).score >= threshold;
 }
 
-function scoreAtDepth(text: string, depth: number): InjectionScore {
+function scoreAtDepth(text: string, depth: number, prefilter: boolean): InjectionScore {
   const views = promptViews(text);
-  const discussed = discussesAttacks(views.latin);
+  // Whether the text discusses attacks matters only to a contextual rule that matched.
+  let discussed: boolean | undefined;
+  const discussesAttacksOnce = () => (discussed ??= discussesAttacks(views.latin));
   const strongest = new Map<string, number>();
   const fired = new Set<string>();
   const record = (rule: string, weight: number) => {
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
-
-  for (const rule of phraseRules().applicable(views)) matchRule(rule, views, discussed, record);
-  for (const rule of multilingualRulesFor(views.plain)) matchRule(rule, views, discussed, record);
-  // Misspelled keywords ("igrnore previus instructons"): the same rules over the corrected words.
+  // Each view's trigram table, built when a rule first needs it; `plain` and `latin` are one
+  // string for most prompts, and share one.
+  const tables: { [view in PatternRule["view"]]?: TrigramIndex } = {};
+  const latinIsPlain = views.latin === views.plain;
+  const tableOf = (view: PatternRule["view"]) => {
+    const key = view === "latin" && latinIsPlain ? "plain" : view;
+    return (tables[key] ??= new TrigramIndex(views[key]));
+  };
   const corrected = correctedView(views.latin);
+  // For each of CORRECTED_RULES the prefilter ruled out on `latin`, the group of literals `latin` lacks.
+  const lacking: (LiteralGroup | undefined)[] = [];
+  const mayMatch = (rule: PatternRule, position: number) => {
+    if (!prefilter) return true;
+    const required = prefilterFor(rule);
+    if (required === ALWAYS_RUN) return true;
+    const missing = tableOf(rule.view).missingGroup(required);
+    if (corrected !== undefined && position < CORRECTED_RULES.length) lacking[position] = missing;
+    return missing === undefined;
+  };
+
+  PHRASE_RULES.forEach((rule, position) => {
+    if (mayMatch(rule, position)) matchRule(rule, views, discussesAttacksOnce, record);
+  });
+  // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
+  // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
   if (corrected !== undefined) {
-    const correctedViews = { ...views, latin: corrected };
-    // The rules that read English words run again over the corrected view.
-    for (const rule of phraseRules().applicableOn("latin", corrected)) matchRule(rule, correctedViews, discussed, record);
+    const correctedViews = { ...views, latin: corrected.text };
+    const edited = prefilter ? new TrigramIndex(editedText(corrected)) : undefined;
+    CORRECTED_RULES.forEach((rule, position) => {
+      const missing = lacking[position];
+      if (missing === undefined || edited!.hasOne(missing)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
+    });
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of spacedRules().applicable(views)) matchSquashed(rule, views, record);
+    for (const rule of SQUASHED_RULES) if (mayMatch(rule, Infinity)) matchSquashed(rule, views, record);
   }
-  for (const [rule, weight] of obfuscationSignals(views, depth)) record(rule, weight);
+  for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
@@ -190,16 +260,37 @@ function scoreAtDepth(text: string, depth: number): InjectionScore {
 }
 
 /**
+ * The corrected view differs from `latin` only at its edits: a literal found in it but not in
+ * `latin` overlaps an edit, so it lies within the longest literal's length of one. A rule the
+ * prefilter ruled out on `latin` can match the corrected view only if the group it lacked has a
+ * literal in these stretches (joined by NUL, which no literal holds), so only such rules are
+ * looked at again, against a table of a few hundred characters instead of the whole view.
+ */
+function editedText(corrected: CorrectedView): string {
+  const margin = longestCorrectedLiteral() - 1;
+  const stretches: string[] = [];
+  for (let at = 0; at < corrected.edits.length; at += 2) {
+    stretches.push(corrected.text.slice(Math.max(0, corrected.edits[at]! - margin), corrected.edits[at + 1]! + margin));
+  }
+  return stretches.join("\0");
+}
+
+let longestLiteral: number | undefined;
+function longestCorrectedLiteral(): number {
+  return (longestLiteral ??= Math.max(...CORRECTED_RULES.map((rule) => prefilterFor(rule).longest)));
+}
+
+/**
  * Every match is weighed until one reaches the rule's full weight: capping the matches examined
  * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
  * a bounded context check, so this stays linear.
  */
-function matchRule(rule: PatternRule, views: PromptViews, discussed: boolean, record: (rule: string, weight: number) => void) {
+function matchRule(rule: PatternRule, views: PromptViews, discussed: () => boolean, record: (rule: string, weight: number) => void) {
   const view = views[rule.view];
   forEachMatch(rule.pattern, view, (match) => {
     const start = match.index;
     const end = start + match[0].length;
-    const context = rule.contextual ? contextFactor(view, start, end, discussed) : 1;
+    const context = rule.contextual ? contextFactor(view, start, end, discussed()) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     const weight = rule.weight * context * adjustment;
     record(rule.id, weight);
@@ -225,18 +316,18 @@ function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: str
 }
 
 /** Evidence of hiding: invisible characters, tag smuggling, mixed scripts, encoded payloads. */
-function obfuscationSignals(views: PromptViews, depth: number): [string, number][] {
+function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolean): [string, number][] {
   const signals: [string, number][] = [];
   if (views.invisibleInWords > 0) signals.push(["encoding.zero-width", views.invisibleInWords >= 3 ? 0.6 : 0.35]);
   if (views.mixedScriptWords > 0) signals.push(["encoding.homoglyphs", views.mixedScriptWords >= 3 ? 0.45 : 0.3]);
   if (views.smuggledTags > 0) {
     // Tag characters outside a flag have no visible use: smuggling in itself, and what they spell is scored.
-    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1).score : 0;
+    const hidden = depth < MAX_DECODE_DEPTH ? scoreAtDepth(views.hiddenText, depth + 1, prefilter).score : 0;
     signals.push(["encoding.tag-characters", Math.max(0.7, hidden)]);
   }
   if (depth < MAX_DECODE_DEPTH) {
     for (const decoded of decodedBase64Texts(views.cased)) {
-      const inner = scoreAtDepth(decoded, depth + 1).score;
+      const inner = scoreAtDepth(decoded, depth + 1, prefilter).score;
       if (inner > 0) signals.push(["encoding.base64", inner]);
     }
   }

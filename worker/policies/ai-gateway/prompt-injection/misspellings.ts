@@ -153,14 +153,23 @@ export function correctedWord(word: string): string | undefined {
   return candidates.find((keyword) => withinOneEdit(letters, keyword)) ?? readAs;
 }
 
+/** The corrected `latin` view and where it differs from `latin`. */
+export interface CorrectedView {
+  text: string;
+  /** The start and end (exclusive) in `text` of each replacement, in order: [start, end, start, end, ...]. */
+  edits: number[];
+}
+
 /**
  * `latin` with every misspelled keyword replaced by the keyword, or undefined when nothing was
  * misspelled (the common case: the phrase rules need not run twice). One pass over the text;
  * a word is copied out only when a keyword of its length shares its first or last two letters
  * (a leet word always: its digits hide its letters).
  */
-export function correctedView(latin: string): string | undefined {
+export function correctedView(latin: string): CorrectedView | undefined {
   let corrected: string[] | undefined;
+  const edits: number[] = [];
+  let length = 0;
   let copied = 0;
   let start = 0;
   let leet = false;
@@ -170,17 +179,20 @@ export function correctedView(latin: string): string | undefined {
       if (code < 0x61) leet = true;
       continue;
     }
-    const length = at - start;
-    if (length <= MAX_WORD && (leet ? length >= MIN_LEET_WORD : length >= MIN_WORD && mayBeKeyword(latin, start, at))) {
+    const wordLength = at - start;
+    if (wordLength <= MAX_WORD && (leet ? wordLength >= MIN_LEET_WORD : wordLength >= MIN_WORD && mayBeKeyword(latin, start, at))) {
       const keyword = correctedWord(latin.slice(start, at));
       if (keyword !== undefined) {
         corrected ??= [];
         corrected.push(latin.slice(copied, start), keyword);
+        length += start - copied;
+        edits.push(length, length + keyword.length);
+        length += keyword.length;
         copied = at;
       }
     }
     start = at + 1;
     leet = false;
   }
-  return corrected && corrected.join("") + latin.slice(copied);
+  return corrected && { text: corrected.join("") + latin.slice(copied), edits };
 }

@@ -1,4 +1,3 @@
-import { builtOnFirstUse, PhraseGate } from "./prefilter";
 import { anyOf, type PatternRule } from "./rule";
 
 /**
@@ -1212,35 +1211,5 @@ function languageRules(language: Language): PatternRule[] {
   ];
 }
 
-/** The phrases a language's rules start with: none of its rules can match where none occurs. */
-function leadingPhrases(language: Language): string[] {
-  const first = (verbs: string[], objects: string[]) => (language.order === "verb-object" ? verbs : objects);
-  return [
-    ...first(language.overrideVerbs, language.instructions),
-    ...first(language.revealVerbs, language.systemPrompt),
-    ...(language.newInstructions ?? []),
-    ...(language.persona ? first(language.persona.verbs, language.persona.qualities) : []),
-  ].map((phrase) => phrase.normalize("NFKC"));
-}
-
-const RULES_BY_LANGUAGE = new Map(LANGUAGES.map((language) => [language.code, languageRules(language)]));
-
-/** Every language's rules, for callers that list them (tests, audits). */
-export const MULTILINGUAL_RULES: PatternRule[] = [...RULES_BY_LANGUAGE.values()].flat();
-
-const gate = builtOnFirstUse(
-  () =>
-    new PhraseGate(
-      LANGUAGES.flatMap((language) => leadingPhrases(language).map((text) => [{ text }, language.code] as const)),
-      "gu",
-    ),
-);
-
-/**
- * The rules that can match the `plain` view: one scan finds which languages' leading phrases
- * occur, and only their rules run (a prompt in one language runs one language's rules, instead
- * of some seventy patterns each scanning the whole prompt).
- */
-export function multilingualRulesFor(plain: string): PatternRule[] {
-  return [...gate().present(plain)].flatMap((code) => RULES_BY_LANGUAGE.get(code)!);
-}
+/** Every language's rules. */
+export const MULTILINGUAL_RULES: PatternRule[] = LANGUAGES.flatMap(languageRules);

@@ -21,6 +21,7 @@ export interface PromptViews {
   cased: string;
   plain: string;
   latin: string;
+  /** Built on first use: the spaced-letters rules read it only when no phrase rule fired. */
   squashed: string;
   /** The index in `latin` of the character at `index` in `squashed` (mapped on first use: rarely needed). */
   squashedOrigin: (index: number) => number;
@@ -42,6 +43,9 @@ const LETTER = /\p{L}/u;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 // Two or more spaces or tabs, or one tab: single spaces, the common case, are left alone.
 const SPACE_RUN = /[ \t]{2,}|\t/g;
+const ASCII = new TextDecoder();
+/** asciiLetters' scratch space, reused: the letters are decoded into a string before it returns. */
+let letterBuffer = new Uint8Array(4096);
 
 function isAsciiLetter(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
@@ -67,16 +71,15 @@ export function promptViews(text: string): PromptViews {
 function plainViews(text: string): PromptViews {
   const cased = text.replace(SPACE_RUN, " ");
   const lower = cased.toLowerCase();
-  return {
+  return withSquashed({
     cased,
     plain: lower,
     latin: lower,
-    ...squash(lower),
     invisibleInWords: 0,
     smuggledTags: 0,
     hiddenText: "",
     mixedScriptWords: 0,
-  };
+  });
 }
 
 /** The per-character pass, over NFKC text. */
@@ -145,32 +148,55 @@ function unicodeViews(source: string): PromptViews {
 
   const casedText = cased.join("");
   const latinText = latin.join("").toLowerCase();
-  return {
+  return withSquashed({
     cased: casedText,
     plain: casedText.toLowerCase(),
     latin: latinText,
-    ...squash(latinText),
     invisibleInWords,
     smuggledTags,
     hiddenText: hidden.join(""),
     mixedScriptWords,
+  });
+}
+
+/**
+ * The views with `squashed` and `squashedOrigin` built on first use: the spaced-letters rule
+ * reads `squashed` only when no phrase rule fired, and the origins only for a match.
+ */
+function withSquashed(views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews {
+  let squashed: string | undefined;
+  let origin: Uint32Array | undefined;
+  return {
+    ...views,
+    get squashed() {
+      return (squashed ??= asciiLetters(views.latin));
+    },
+    squashedOrigin: (index) => (origin ??= lettersOrigin(views.latin))[index]!,
   };
 }
 
-const NOT_LETTER_RUN = /[^a-z]+/g;
+/**
+ * `latin`'s a-z letters: copied into bytes and decoded at once (a regex replace of every run of
+ * non-letters costs several times more: one replacement per word).
+ */
+function asciiLetters(latin: string): string {
+  if (letterBuffer.length < latin.length) letterBuffer = new Uint8Array(Math.max(latin.length, letterBuffer.length * 2));
+  const letters = letterBuffer;
+  let count = 0;
+  for (let index = 0; index < latin.length; index++) {
+    const code = latin.charCodeAt(index);
+    if (code >= 0x61 && code <= 0x7a) letters[count++] = code;
+  }
+  return ASCII.decode(letters.subarray(0, count));
+}
 
-function squash(latin: string): { squashed: string; squashedOrigin: (index: number) => number } {
-  let origin: Uint32Array | undefined;
-  const squashedOrigin = (index: number): number => {
-    if (origin === undefined) {
-      origin = new Uint32Array(latin.length);
-      let letters = 0;
-      for (let at = 0; at < latin.length; at++) {
-        const code = latin.charCodeAt(at);
-        if (code >= 0x61 && code <= 0x7a) origin[letters++] = at;
-      }
-    }
-    return origin[index]!;
-  };
-  return { squashed: latin.replace(NOT_LETTER_RUN, ""), squashedOrigin };
+/** For each a-z letter of `latin`, in order, its index. */
+function lettersOrigin(latin: string): Uint32Array {
+  const origin = new Uint32Array(latin.length);
+  let letters = 0;
+  for (let index = 0; index < latin.length; index++) {
+    const code = latin.charCodeAt(index);
+    if (code >= 0x61 && code <= 0x7a) origin[letters++] = index;
+  }
+  return origin.subarray(0, letters);
 }
