@@ -32,11 +32,21 @@ export async function readAtMost(body: ReadableStream<Uint8Array>, limit: number
     }
     chunks.push(chunk.value);
   }
-  const bytes = new Uint8Array(size);
+  return concatBytes(chunks, size);
+}
+
+/** The chunks as one array of `length` bytes (their total). */
+export function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/** A message's media type (RFC 9110 §8.3.1): lower case, without parameters; "" without Content-Type. */
+export function mediaType(headers: Headers): string {
+  return (headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }

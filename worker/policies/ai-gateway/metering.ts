@@ -14,19 +14,18 @@
  * away mid-stream cancels it and `onEnd` never runs: its reservation is charged in full when it
  * falls due (durable-objects/token-budget.ts).
  */
+import { concatBytes, mediaType } from "../../http/body";
 import { StreamUsageMeter, usageFromResponse, type ProviderApi, type TokenUsage } from "./shapes";
 
 /** The largest JSON answer read whole for its usage: a completion is far smaller, an Embeddings answer for many inputs may not be. */
 export const MAX_READ_JSON = 1024 * 1024;
-
-const mediaType = (response: Response) => (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
 export async function meteredResponse(
   response: Response,
   api: ProviderApi,
   onEnd: (usage: TokenUsage | undefined) => void,
 ): Promise<Response> {
-  const type = mediaType(response);
+  const type = mediaType(response.headers);
   if (!response.body || (type !== "text/event-stream" && type !== "application/json")) {
     onEnd(undefined);
     return response;
@@ -65,7 +64,7 @@ async function readJson(
       return new Response(replay(chunks, reader), response);
     }
   }
-  const whole = concat(chunks, length);
+  const whole = concatBytes(chunks, length);
   let usage: TokenUsage | undefined;
   try {
     usage = usageFromResponse(api, JSON.parse(new TextDecoder().decode(whole)));
@@ -91,14 +90,4 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
       return reader.cancel(reason);
     },
   });
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return whole;
 }

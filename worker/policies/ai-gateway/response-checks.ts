@@ -7,10 +7,9 @@
  * The masked body's length is not the provider's: Content-Length goes, and so does
  * Content-Encoding (the runtime has decoded the provider's body for the gateway to read it).
  */
+import { mediaType } from "../../http/body";
 import type { AiCheckEvent, ResponseMasker } from "./checks";
 import type { ProviderApi } from "./shapes";
-
-const mediaType = (response: Response) => (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
 function withBody(response: Response, body: BodyInit): Response {
   const masked = new Response(body, response);
@@ -26,7 +25,7 @@ export async function maskedResponse(
   onEvents: (events: AiCheckEvent[]) => void,
 ): Promise<Response> {
   if (response.status !== 200 || !response.body) return response;
-  const type = mediaType(response);
+  const type = mediaType(response.headers);
   if (type === "text/event-stream") return withBody(response, response.body.pipeThrough(masker.maskStream(api, onEvents)));
   if (type !== "application/json") return response;
   const { body, events } = masker.maskJson(api, await response.text());

@@ -11,7 +11,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { contentLength, readAtMost } from "../../http/body";
+import { contentLength, mediaType, readAtMost } from "../../http/body";
 import { isRecord } from "../../http/json-value";
 import { GraphqlRefusal } from "./refusal";
 
@@ -111,11 +111,8 @@ function fromQueryString(url: string, limit: number): GraphqlHttpRequest {
   };
 }
 
-/** The body's media type, lower-case, without parameters. */
-const mediaType = (c: Context<AppEnv>) => (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-
 async function fromBody(c: Context<AppEnv>, limit: number, maxBatch: number): Promise<GraphqlHttpRequest> {
-  const type = mediaType(c);
+  const type = mediaType(c.req.raw.headers);
   const json = type === "application/json" || type === "application/graphql-response+json";
   if (!json && type !== "application/graphql") {
     throw new GraphqlRefusal("UNSUPPORTED_MEDIA_TYPE", "a GraphQL POST must be application/json (or application/graphql)");

@@ -6,7 +6,7 @@
  * provider's other headers (request ids, processing times, rate-limit counters) describe the
  * request that produced it, not the one a hit answers.
  */
-import { contentLength } from "../../../http/body";
+import { contentLength, mediaType } from "../../../http/body";
 
 export const MAX_ENTRY_BYTES = 1024 * 1024;
 /** When the entry was stored (ms since the epoch), for the hit's `Age`. */
@@ -17,8 +17,7 @@ export const AI_CACHE_TAG = "loom-edge-ai-cache";
 /** Whether the answer may be stored (its body is still unread). */
 export function storable(response: Response): boolean {
   if (response.status !== 200 || response.headers.has("set-cookie")) return false;
-  const type = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json") return false;
+  if (mediaType(response.headers) !== "application/json") return false;
   if (/(?:^|,)\s*(?:no-store|private)\b/i.test(response.headers.get("cache-control") ?? "")) return false;
   const length = contentLength(response.headers);
   return length === undefined || length <= MAX_ENTRY_BYTES;
