@@ -59,12 +59,13 @@
  * bounded repetition only, so scoring is linear in the text. Most rules cannot match a given
  * prompt, and a regex that opens with an alternation is tried at every position: so a rule's
  * regex runs only when its view holds a literal of each group the pattern cannot match without
- * (literals.ts, read from the regex source, so a rule added or changed needs nothing more),
- * looked up in a trigram table of the view (prefilter.ts). The same check is the language gate
- * (a Russian rule's literals are not in an English prompt; non-ASCII literals are ruled out on
- * an ASCII view without a lookup) and gates the misspelling pass: the corrected view is built
- * only when a word is a near miss, and a rule ruled out on `latin` is looked at again only if
- * what it lacked is near an edit. No score changes: prefilter.test.ts checks that every match of
+ * (literals.ts, read from the regex source, so a rule added or changed needs nothing more). All
+ * the literals of a view's rules are found in one pass of an Aho-Corasick automaton over the
+ * view (prefilter.ts); a rule then costs a few flag reads. The same check is the language gate
+ * (a Russian rule's literals are not in an English prompt; non-ASCII literals are not looked for
+ * in an ASCII view) and gates the misspelling pass: the corrected view is built only when a word
+ * is a near miss, and a rule ruled out on `latin` runs again on it only if each group it needs
+ * has a literal in `latin` or near an edit. No score changes: prefilter.test.ts checks that every match of
  * every rule on the corpora (held-out included) and thousands of mutations passes its prefilter, on
  * the corrected view too, and that every score equals `scoreWithEveryRule`'s.
  * A rule's weight is lowered by its context (context.ts): negated ("never reveal your
@@ -113,20 +114,20 @@
  * independent corpus near 0.6-0.7, short of the issue's 0.8; the false-positive rate stayed
  * at 0 on every new ordinary set.
  *
- * Cost (`npx node bench/parts.mjs --rounds 7 --n 300`: workerd, a 2-core machine at load 4,
- * 2026-12-07; same run): the four texts of bench/ai-request.mjs's 2 KB chat are scored in
- * 187 µs, against 180 µs by the scorer before this prefilter (one alternation scan per view
- * over each rule's key words, and a language gate) and 960 µs with every rule's regex run
- * (`scoreWithEveryRule`); PII detection and masking of the same texts, 50 µs. In Node 24 (best
- * of 15 rounds, alternating): 156-179 µs against 156-173. Where it goes (Node profile): the
- * prefilter's lookups and confirming searches (~35%: some 180 literal groups per text, since
- * many groups hold common words), garbage collection (~12%), the misspelling scan
- * (correctedView, ~8%: "19th" and an e-mail address read as leetspeak in three of the four
- * texts), the regexes that run (~10%). Where it gains: a 1 MB prompt in 130 ms in Node (260-345
- * ms before), and an isolate's second prompt (an attack) in 18-23 ms (75-90 ms: fewer regexes
- * compiled). The prefilters are derived on an isolate's first score, not at startup: about
- * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
- * inputs of index.test.ts all finish.
+ * Cost, in Node 24 (bundled with esbuild; best of 15 rounds of 3,000; a shared 2-core machine;
+ * 2026-12-07): the four texts of bench/ai-request.mjs's 2 KB chat are scored in about 80-100 µs,
+ * against 170 µs with the trigram-table prefilter this replaced (a table per view, then each
+ * rule's groups looked up one by one) and 960 µs with every rule's regex run
+ * (`scoreWithEveryRule`). On a cold cache (8 MB of other data read between two scores, as a
+ * Worker's isolate shares its core): about 200 µs against 310 µs. What is left: the automaton's
+ * pass (~25%: a table lookup per character, which misses the cache when cold, so the table is
+ * 16-bit and at most 32,768 states), the misspelling scan (~15%; a digit no letter looks like,
+ * as in "19th", or an e-mail address is no leetspeak, so ordinary text needs no corrected view),
+ * the regexes that run (~15%), views and base64 runs (~15%), garbage collection. A 1 MB prompt:
+ * 60-190 ms (130-260 ms before). The automata are built on an isolate's first score, not at
+ * startup (the non-ASCII one on its first non-ASCII view): about 230 ms of CPU for that first
+ * score, most of it reading the literals out of the rules' regexes. The linear-time inputs of
+ * index.test.ts all finish.
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
@@ -135,7 +136,7 @@ import { correctedView, type CorrectedView } from "./misspellings";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
 import { PARAPHRASE_RULES } from "./paraphrase-rules";
-import { prefilterOf, TrigramIndex, type LiteralGroup, type Prefilter } from "./prefilter";
+import { ViewPrefilters, type LiteralHits } from "./prefilter";
 import { AFTER_MATCH, forEachMatch, type PatternRule } from "./rule";
 
 export interface InjectionSignal {
@@ -169,19 +170,20 @@ const PHRASE_RULES: readonly PatternRule[] = [
   ...MULTILINGUAL_RULES,
 ];
 
-/** A rule the analysis finds no required literal in: its regex always runs. */
-const ALWAYS_RUN: Prefilter = { groups: [], longest: 0 };
-/**
- * Each rule's prefilter (prefilter.ts), derived from its pattern on first use, not in the global
- * scope: a Worker's startup CPU limit would pay for isolates that never score a prompt.
- */
-const prefilters = new Map<PatternRule, Prefilter>();
+/** Every rule the prefilter gates: PHRASE_RULES, then SQUASHED_RULES; a rule's number is its position here. */
+const GATED_RULES: readonly PatternRule[] = [...PHRASE_RULES, ...SQUASHED_RULES];
 
-function prefilterFor(rule: PatternRule): Prefilter {
-  let prefilter = prefilters.get(rule);
-  if (prefilter === undefined) prefilters.set(rule, (prefilter = prefilterOf(rule.pattern) ?? ALWAYS_RUN));
-  return prefilter;
-}
+/**
+ * The rules' prefilters (prefilter.ts), derived from their patterns on the first score, not in
+ * the global scope: a Worker's startup CPU limit would pay for isolates that never score a prompt.
+ */
+let rulePrefilters: ViewPrefilters<ScannedView> | undefined;
+const prefilters = () =>
+  (rulePrefilters ??= new ViewPrefilters(GATED_RULES.map((rule) => ({ pattern: rule.pattern, view: scannedAs(rule.view) }))));
+
+/** The automaton that reads a view: `plain` and `latin` are one string for most prompts, and share one (and its scan). */
+type ScannedView = Exclude<PatternRule["view"], "plain">;
+const scannedAs = (view: PatternRule["view"]): ScannedView => (view === "plain" ? "latin" : view);
 
 export function scoreInjection(text: string): InjectionScore {
   return scoreAtDepth(text, 0, true);
@@ -211,43 +213,41 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
   };
-  // Each view's trigram table, built when a rule first needs it; `plain` and `latin` are one
-  // string for most prompts, and share one.
-  const tables: { [view in PatternRule["view"]]?: TrigramIndex } = {};
-  const latinIsPlain = views.latin === views.plain;
-  const tableOf = (view: PatternRule["view"]) => {
-    const key = view === "latin" && latinIsPlain ? "plain" : view;
-    return (tables[key] ??= new TrigramIndex(views[key]));
-  };
-  const corrected = correctedView(views.latin);
-  // For each of CORRECTED_RULES the prefilter ruled out on `latin`, the group of literals `latin` lacks.
-  const lacking: (LiteralGroup | undefined)[] = [];
-  const mayMatch = (rule: PatternRule, position: number) => {
-    if (!prefilter) return true;
-    const required = prefilterFor(rule);
-    if (required === ALWAYS_RUN) return true;
-    const missing = tableOf(rule.view).missingGroup(required);
-    if (corrected !== undefined && position < CORRECTED_RULES.length) lacking[position] = missing;
-    return missing === undefined;
+  // Each view's literals, found when a rule first needs them; `plain` and `latin` are one
+  // string for most prompts, and share one scan.
+  const gates = prefilter ? prefilters() : undefined;
+  let plainHits: LiteralHits | undefined;
+  let latinHits: LiteralHits | undefined;
+  let casedHits: LiteralHits | undefined;
+  let squashedHits: LiteralHits | undefined;
+  const hitsOf = (gates: ViewPrefilters<ScannedView>, view: PatternRule["view"]): LiteralHits => {
+    if (view === "plain" || (view === "latin" && views.latin === views.plain)) return (plainHits ??= gates.scan("latin", views.plain));
+    if (view === "latin") return (latinHits ??= gates.scan("latin", views.latin));
+    if (view === "cased") return (casedHits ??= gates.scan("cased", views.cased));
+    return (squashedHits ??= gates.scan("squashed", views.squashed));
   };
 
-  PHRASE_RULES.forEach((rule, position) => {
-    if (mayMatch(rule, position)) matchRule(rule, views, discussesAttacksOnce, record);
-  });
+  for (let number = 0; number < PHRASE_RULES.length; number++) {
+    const rule = PHRASE_RULES[number]!;
+    if (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))) matchRule(rule, views, discussesAttacksOnce, record);
+  }
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
   // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
+  const corrected = correctedView(views.latin);
   if (corrected !== undefined) {
     const correctedViews = { ...views, latin: corrected.text };
-    const edited = prefilter ? new TrigramIndex(editedText(corrected)) : undefined;
-    CORRECTED_RULES.forEach((rule, position) => {
-      const missing = lacking[position];
-      if (missing === undefined || edited!.hasOne(missing)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
+    const edited = gates?.scan("latin", editedText(corrected));
+    CORRECTED_RULES.forEach((rule, number) => {
+      if (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!))
+        matchRule(rule, correctedViews, discussesAttacksOnce, record);
     });
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
   // instructions" quoted in a question was already weighed in its context above.
   if (![...fired].some((rule) => /^(?:override|exfiltration|jailbreak)\./.test(rule))) {
-    for (const rule of SQUASHED_RULES) if (mayMatch(rule, Infinity)) matchSquashed(rule, views, record);
+    SQUASHED_RULES.forEach((rule, index) => {
+      if (gates === undefined || gates.mayMatch(PHRASE_RULES.length + index, hitsOf(gates, rule.view))) matchSquashed(rule, views, record);
+    });
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
 
@@ -261,23 +261,18 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
 
 /**
  * The corrected view differs from `latin` only at its edits: a literal found in it but not in
- * `latin` overlaps an edit, so it lies within the longest literal's length of one. A rule the
- * prefilter ruled out on `latin` can match the corrected view only if the group it lacked has a
- * literal in these stretches (joined by NUL, which no literal holds), so only such rules are
- * looked at again, against a table of a few hundred characters instead of the whole view.
+ * `latin` overlaps an edit, so it lies within the longest literal's length of one. A rule can
+ * match the corrected view only if each of its groups has a literal in `latin` or in these
+ * stretches (joined by NUL, which no literal holds), so only such rules run again, and the scan
+ * reads a few hundred characters instead of the whole view.
  */
 function editedText(corrected: CorrectedView): string {
-  const margin = longestCorrectedLiteral() - 1;
+  const margin = prefilters().longest("latin") - 1;
   const stretches: string[] = [];
   for (let at = 0; at < corrected.edits.length; at += 2) {
     stretches.push(corrected.text.slice(Math.max(0, corrected.edits[at]! - margin), corrected.edits[at + 1]! + margin));
   }
   return stretches.join("\0");
-}
-
-let longestLiteral: number | undefined;
-function longestCorrectedLiteral(): number {
-  return (longestLiteral ??= Math.max(...CORRECTED_RULES.map((rule) => prefilterFor(rule).longest)));
 }
 
 /**

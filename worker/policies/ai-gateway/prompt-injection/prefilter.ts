@@ -2,186 +2,282 @@ import { requiredLiterals } from "./literals";
 
 /**
  * A rule's regex runs only on a view that holds a literal of each of its required groups
- * (literals.ts): most rules cannot match an ordinary prompt, and proving that with table lookups
- * costs far less than the regex scan, whose leading alternations irregexp cannot skip ahead on.
+ * (literals.ts): most rules cannot match an ordinary prompt, and proving that costs far less than
+ * the regex scan, whose leading alternations irregexp cannot skip ahead on.
  *
- * A view is indexed once into a bit table of the trigrams (three UTF-16 units) it holds; a
- * literal of three or more units may occur only if all its trigrams' bits are set, and a search
- * then confirms it. Colliding hashes only cost a search, never skip a regex that could match, so
- * the table can be small.
+ * The literals of every rule are found at once: one Aho-Corasick automaton (Aho and Corasick,
+ * "Efficient string matching", CACM 18(6), 1975) over all of them, compiled to a table of
+ * transitions (a DFA: one lookup per character, no failure links followed while scanning), reads
+ * a view once and marks each group that has a literal in it. What a rule needs is then a few
+ * flag reads, however many rules and literals there are; a 1 MB prompt costs one pass.
+ *
+ * Two automata, as the table is states × alphabet: literals of ASCII characters only (the English
+ * rules, most of them) over a small alphabet, and the others (the multilingual rules) over theirs,
+ * run only on a view that has a non-ASCII character, which most prompts do not.
  */
-export interface Prefilter {
-  /** For each group, one of its literals must occur in the view. */
-  groups: LiteralGroup[];
-  /** The length of its longest literal. */
-  longest: number;
+export class RulePrefilters {
+  private readonly ascii: Automaton | undefined;
+  /** Built on the first view with a non-ASCII character: many isolates never see one. */
+  private nonAscii: Automaton | undefined;
+  private readonly nonAsciiLiterals: readonly string[];
+  private readonly groupsOf: (literal: string) => readonly number[];
+  /** Rule index → its groups' numbers; undefined: the analysis found nothing required, the regex always runs. */
+  private readonly required: (readonly number[] | undefined)[];
+  private readonly groupCount: number;
+  /** The length of the longest literal. */
+  readonly longest: number;
+
+  constructor(patterns: readonly RegExp[]) {
+    const groupNumbers = new Map<string, number>();
+    const literalGroups = new Map<string, number[]>();
+    this.required = patterns.map((pattern) => {
+      const groups = requiredLiterals(pattern);
+      return groups?.map((literals) => {
+        const key = [...new Set(literals)].sort().join("\0");
+        let number = groupNumbers.get(key);
+        if (number === undefined) {
+          groupNumbers.set(key, (number = groupNumbers.size));
+          for (const literal of new Set(literals)) {
+            const numbers = literalGroups.get(literal);
+            if (numbers) numbers.push(number);
+            else literalGroups.set(literal, [number]);
+          }
+        }
+        return number;
+      });
+    });
+    this.groupCount = groupNumbers.size;
+    const literals = [...literalGroups.keys()];
+    this.longest = Math.max(0, ...literals.map((literal) => literal.length));
+    this.groupsOf = (literal) => literalGroups.get(literal)!;
+    const ascii = literals.filter((literal) => !NON_ASCII.test(literal));
+    this.ascii = ascii.length > 0 ? new Automaton(ascii, this.groupsOf) : undefined;
+    this.nonAsciiLiterals = literals.filter((literal) => NON_ASCII.test(literal));
+  }
+
+  /** Which groups have a literal in `view`, for `mayMatch`. */
+  scan(view: string): LiteralHits {
+    const hits = new Uint8Array(this.groupCount);
+    this.ascii?.scan(view, hits);
+    if (this.nonAsciiLiterals.length > 0 && NON_ASCII.test(view)) {
+      this.nonAscii ??= new Automaton(this.nonAsciiLiterals, this.groupsOf);
+      this.nonAscii.scan(view, hits);
+    }
+    return hits;
+  }
+
+  /** Whether pattern number `rule` may match the view `hits` was scanned from. */
+  mayMatch(rule: number, hits: LiteralHits): boolean {
+    const groups = this.required[rule];
+    if (groups === undefined) return true;
+    for (const group of groups) if (hits[group] !== 1) return false;
+    return true;
+  }
+
+  /** Whether each group of pattern number `rule` has a literal in one of two scanned views. */
+  mayMatchEither(rule: number, hits: LiteralHits, others: LiteralHits): boolean {
+    const groups = this.required[rule];
+    if (groups === undefined) return true;
+    for (const group of groups) if (hits[group] !== 1 && others[group] !== 1) return false;
+    return true;
+  }
 }
 
 /**
- * A group's literals of three or more units, bucketed by their first trigram: one lookup rules out
- * a bucket ("i am your", "i am the", "i am an" share "i a"). Shorter ones are searched for (a
- * search for an absent literal reads the whole view: table lookups are much cheaper). Flat typed
- * arrays, as the check runs for every rule on every prompt:
- * bucket b holds literals [bucketEnds[b-1], bucketEnds[b]) of `texts`, whose first trigram's hash
- * is firsts[b]; literal l's other trigrams' hashes are trigrams[trigramEnds[l-1] .. trigramEnds[l]).
+ * RulePrefilters for rules over several views: one set of automata per view, so that a view is
+ * read only for its own rules' literals (a view with two rules gets a table of a few kilobytes,
+ * not the whole one). Rules are numbered in the order given.
  */
-export interface LiteralGroup {
-  firsts: Uint32Array;
-  bucketEnds: Uint32Array;
-  texts: string[];
-  trigramEnds: Uint32Array;
-  trigrams: Uint32Array;
-  searched: string[];
-  /** All the literals, when the prefilter has few: searched for while the view has no table. */
-  few: string[] | undefined;
-  /** Every literal has a non-ASCII character: an ASCII view (most prompts) has none of them. */
-  nonAscii: boolean;
+export class ViewPrefilters<View extends string> {
+  private readonly views = new Map<View, RulePrefilters>();
+  /** Rule number → its view's prefilters and its number among them. */
+  private readonly local: { prefilters: RulePrefilters; number: number }[];
+
+  constructor(rules: readonly { pattern: RegExp; view: View }[]) {
+    const patterns = new Map<View, RegExp[]>();
+    this.local = rules.map(({ pattern, view }) => {
+      const list = patterns.get(view) ?? [];
+      patterns.set(view, list);
+      return { prefilters: undefined!, number: list.push(pattern) - 1 };
+    });
+    for (const [view, list] of patterns) this.views.set(view, new RulePrefilters(list));
+    rules.forEach(({ view }, rule) => (this.local[rule]!.prefilters = this.views.get(view)!));
+  }
+
+  /** The longest literal of `view`'s rules. */
+  longest(view: View): number {
+    return this.views.get(view)?.longest ?? 0;
+  }
+
+  /** Which of `view`'s groups have a literal in `text`. */
+  scan(view: View, text: string): LiteralHits {
+    return this.views.get(view)!.scan(text);
+  }
+
+  /** Whether rule number `rule` may match the text `hits` was scanned from (by its view). */
+  mayMatch(rule: number, hits: LiteralHits): boolean {
+    const { prefilters, number } = this.local[rule]!;
+    return prefilters.mayMatch(number, hits);
+  }
+
+  /** Whether each group of rule number `rule` has a literal in one of two texts scanned by its view. */
+  mayMatchEither(rule: number, hits: LiteralHits, others: LiteralHits): boolean {
+    const { prefilters, number } = this.local[rule]!;
+    return prefilters.mayMatchEither(number, hits, others);
+  }
 }
+
+/** Per group, 1 when one of its literals is in the scanned view. */
+export type LiteralHits = Uint8Array;
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** The prefilter of `pattern`, or undefined when the regex must always run. */
-export function prefilterOf(pattern: RegExp): Prefilter | undefined {
-  const groups = requiredLiterals(pattern);
-  if (groups === undefined) return undefined;
-  // The cheapest group first: most views lack a literal of any one group, and the first miss ends the check.
-  const cost = (group: LiteralGroup) => group.firsts.length + group.searched.length;
-  const few = groups.flat().length <= FEW_LITERALS;
-  return {
-    groups: groups.map((literals) => literalGroup(literals, few)).sort((a, b) => cost(a) - cost(b)),
-    longest: Math.max(...groups.flat().map((literal) => literal.length)),
-  };
-}
-
 /**
- * A prefilter of this many literals or fewer searches for them while its view has no trigram
- * table: a few searches cost less than indexing a view that no other rule needs indexed (the
- * `cased` view: two rules of a few names each). Once the table exists, lookups cost less.
+ * One Aho-Corasick automaton as a DFA. Characters map to classes (each character of a literal
+ * its own, every other character class 0, on which every state returns to the root); state s's
+ * row of transitions is `next[s * width .. s * width + width)`: the next state, with REPORTS set
+ * when a literal ends there (the scan's one branch). `report[s]` is the first state on s's suffix
+ * chain (itself included) where a literal ends, or -1; `suffix[t]` the next such state after t.
+ * A state's literals are the same every time it is reached, so each is reported once per scan
+ * (`reported` holds the scan's stamp): repeated words cost one lookup each.
+ *
+ * The table is read at one place per character of a prompt, so its size is what a scan costs on
+ * a cold cache: 16-bit entries, and at most MAX_STATES states. A literal that would need more ends
+ * where the states ran out, as a prefix of itself: a prefix is in every text the literal is in,
+ * so the prefilter stays sound and only lets a few more regexes run.
  */
-const FEW_LITERALS = 6;
+class Automaton {
+  private readonly classOf: Uint16Array;
+  private readonly width: number;
+  private readonly next: Uint16Array<ArrayBuffer>;
+  private readonly report: Int32Array;
+  private readonly suffix: Int32Array;
+  /** State → the groups of the literals ending there: groups[groupEnds[s - 1] .. groupEnds[s]). */
+  private readonly groupEnds: Uint32Array;
+  private readonly groups: Uint32Array;
+  private readonly reported: Uint32Array;
+  /** Groups with a literal cut down to nothing (no state left for its first character): always hit. */
+  private readonly always: readonly number[];
+  private stamp = 0;
 
-function literalGroup(literals: string[], few: boolean): LiteralGroup {
-  const buckets = new Map<number, { text: string; rest: number[] }[]>();
-  const searched: string[] = [];
-  for (const text of literals) {
-    if (text.length < 3) {
-      searched.push(text);
-      continue;
-    }
-    const hashes: number[] = [];
-    for (let index = 0; index + 2 < text.length; index++) {
-      hashes.push(trigramHash(text.charCodeAt(index), text.charCodeAt(index + 1), text.charCodeAt(index + 2)));
-    }
-    const [first, ...rest] = hashes as [number, ...number[]];
-    const bucket = buckets.get(first);
-    if (bucket) bucket.push({ text, rest });
-    else buckets.set(first, [{ text, rest }]);
-  }
-  const members = [...buckets.values()].flat();
-  let ends = 0;
-  let trigramEnd = 0;
-  return {
-    firsts: Uint32Array.from(buckets.keys()),
-    bucketEnds: Uint32Array.from(buckets.values(), (bucket) => (ends += bucket.length)),
-    texts: members.map((member) => member.text),
-    trigramEnds: Uint32Array.from(members, (member) => (trigramEnd += member.rest.length)),
-    trigrams: Uint32Array.from(members.flatMap((member) => member.rest)),
-    searched,
-    few: few ? literals : undefined,
-    nonAscii: literals.every((literal) => NON_ASCII.test(literal)),
-  };
-}
-
-/** The trigram table of one view, built once per view and prompt, when a group first needs it. */
-export class TrigramIndex {
-  private bits: Uint32Array | undefined;
-  private shift = 0;
-  /**
-   * A search for an absent literal reads the whole view: past this many, a literal whose trigrams
-   * are all present counts as present (the regex runs), so a crafted 1 MB prompt holding every
-   * trigram of every literal costs a bounded number of searches, not thousands.
-   */
-  private searchesLeft = MAX_SEARCHES;
-  private ascii: boolean | undefined;
-
-  constructor(private readonly view: string) {}
-
-  /** Whether every group of `prefilter` has a literal in the view (or may have). */
-  mayMatch(prefilter: Prefilter): boolean {
-    return this.missingGroup(prefilter) === undefined;
-  }
-
-  /** The first group of `prefilter` none of whose literals is in the view, if any. */
-  missingGroup(prefilter: Prefilter): LiteralGroup | undefined {
-    for (const group of prefilter.groups) if (!this.hasOne(group)) return group;
-    return undefined;
-  }
-
-  /** Whether one of the group's literals is in the view (or may be). */
-  hasOne(group: LiteralGroup): boolean {
-    if (group.nonAscii && this.isAscii()) return false;
-    if (group.few && this.bits === undefined) return group.few.some((literal) => this.search(literal));
-    for (const text of group.searched) if (this.search(text)) return true;
-    const { firsts, bucketEnds, trigramEnds, trigrams } = group;
-    if (firsts.length === 0) return false;
-    const bits = this.table();
-    const shift = this.shift;
-    let literal = 0;
-    for (let bucket = 0; bucket < firsts.length; bucket++) {
-      const end = bucketEnds[bucket]!;
-      const first = firsts[bucket]! >>> shift;
-      if ((bits[first >>> 5]! & (1 << (first & 31))) === 0) {
-        literal = end;
-        continue;
+  constructor(literals: readonly string[], groupsOf: (literal: string) => readonly number[]) {
+    // Classes: 0 for characters in no literal, then one per character, in order of appearance.
+    const classOf = new Uint16Array(0x10000);
+    let width = 1;
+    for (const literal of literals) {
+      for (let index = 0; index < literal.length; index++) {
+        const code = literal.charCodeAt(index);
+        if (classOf[code] === 0) classOf[code] = width++;
       }
-      for (; literal < end; literal++) {
-        let all = true;
-        for (let index = literal === 0 ? 0 : trigramEnds[literal - 1]!; all && index < trigramEnds[literal]!; index++) {
-          const slot = trigrams[index]! >>> shift;
-          all = (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+    }
+    // The trie, shortest literals first so that only long ones are cut: its transitions in the
+    // table (0: none yet; the root is no child), the literals that end at each state.
+    let next = new Uint16Array(64 * width);
+    let states = 1;
+    const ending: string[][] = [[]];
+    for (const literal of [...literals].sort((a, b) => a.length - b.length)) {
+      let state = 0;
+      for (let index = 0; index < literal.length; index++) {
+        const entry = state * width + classOf[literal.charCodeAt(index)]!;
+        if (next[entry] === 0) {
+          if (states === MAX_STATES) break;
+          if ((states + 1) * width > next.length) next = grown(next, Math.min(MAX_STATES, states * 2) * width);
+          next[entry] = states++;
+          ending.push([]);
         }
-        // Scattered trigrams are no literal: a search confirms it.
-        if (all && this.search(group.texts[literal]!)) return true;
+        state = next[entry]!;
+      }
+      ending[state]!.push(literal);
+    }
+    next = next.slice(0, states * width);
+    const fail = new Int32Array(states);
+    const report = new Int32Array(states).fill(-1);
+    const suffix = new Int32Array(states).fill(-1);
+    // Breadth first, so that a state's failure state (shorter) is complete before it. A state's
+    // row holds only its trie children until the state is reached: then each missing transition
+    // becomes its failure state's.
+    const queue = new Int32Array(states);
+    let tail = 1;
+    for (let head = 0; head < tail; head++) {
+      const state = queue[head]!;
+      const row = state * width;
+      const failRow = fail[state]! * width;
+      for (let symbol = 0; symbol < width; symbol++) {
+        const child = next[row + symbol]!;
+        const fallback = state === 0 ? 0 : next[failRow + symbol]!;
+        if (child === 0) {
+          next[row + symbol] = fallback;
+          continue;
+        }
+        fail[child] = fallback;
+        queue[tail++] = child;
+      }
+      if (state !== 0) {
+        const inherited = report[fail[state]!]!;
+        report[state] = ending[state]!.length > 0 ? state : inherited;
+        suffix[state] = inherited;
       }
     }
-    return false;
-  }
-
-  private isAscii(): boolean {
-    return (this.ascii ??= !NON_ASCII.test(this.view));
-  }
-
-  private search(text: string): boolean {
-    return this.searchesLeft-- <= 0 || this.view.includes(text);
-  }
-
-  private table(): Uint32Array {
-    if (this.bits) return this.bits;
-    const view = this.view;
-    // About 16 bits per trigram keeps collisions rare; 2^10 to 2^20 bits (128 KB for 1 MB).
-    const log2 = Math.min(20, Math.max(10, Math.ceil(Math.log2(view.length * 16 + 1))));
-    const bits = new Uint32Array(1 << (log2 - 5));
-    const shift = (this.shift = 32 - log2);
-    let a = view.charCodeAt(0);
-    let b = view.charCodeAt(1);
-    for (let index = 2; index < view.length; index++) {
-      const c = view.charCodeAt(index);
-      const slot = trigramHash(a, b, c) >>> shift;
-      bits[slot >>> 5]! |= 1 << (slot & 31);
-      a = b;
-      b = c;
+    for (let entry = 0; entry < next.length; entry++) if (report[next[entry]!]! >= 0) next[entry]! |= REPORTS;
+    // State 0 ends no literal: what would is in `always`.
+    const groupEnds = new Uint32Array(states);
+    const groups: number[] = [];
+    for (let state = 1; state < states; state++) {
+      for (const literal of ending[state]!) groups.push(...groupsOf(literal));
+      groupEnds[state] = groups.length;
     }
-    return (this.bits = bits);
+    this.classOf = classOf;
+    this.width = width;
+    this.next = next;
+    this.report = report;
+    this.suffix = suffix;
+    this.groupEnds = groupEnds;
+    this.groups = Uint32Array.from(groups);
+    this.reported = new Uint32Array(states);
+    this.always = ending[0]!.flatMap(groupsOf);
+  }
+
+  /** Sets `hits[g]` for each group g that has a literal in `text`. */
+  scan(text: string, hits: Uint8Array): void {
+    const { classOf, next, report, reported, width } = this;
+    const stamp = this.nextStamp();
+    for (const group of this.always) hits[group] = 1;
+    let state = 0;
+    for (let index = 0; index < text.length; index++) {
+      const entry = next[state * width + classOf[text.charCodeAt(index)]!]!;
+      state = entry & ~REPORTS;
+      if (entry === state) continue;
+      const found = report[state]!;
+      if (reported[found] !== stamp) this.reportFrom(found, stamp, hits);
+    }
+  }
+
+  /** Marks the groups of every literal on the suffix chain from `state`, up to one already reported. */
+  private reportFrom(state: number, stamp: number, hits: Uint8Array): void {
+    const { reported, suffix, groupEnds, groups } = this;
+    for (let found = state; found >= 0 && reported[found] !== stamp; found = suffix[found]!) {
+      reported[found] = stamp;
+      for (let index = groupEnds[found - 1]!; index < groupEnds[found]!; index++) hits[groups[index]!] = 1;
+    }
+  }
+
+  private nextStamp(): number {
+    if (this.stamp === 0xffffffff) {
+      this.reported.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
   }
 }
 
-/** Searches for literals per view; see TrigramIndex.searchesLeft. */
-const MAX_SEARCHES = 256;
-
-/**
- * A 32-bit hash of three UTF-16 units: their bits overlapped, times the golden ratio (Fibonacci
- * hashing, Knuth TAOCP 6.4); the table takes the top bits.
- */
-function trigramHash(a: number, b: number, c: number): number {
-  return Math.imul((a << 16) ^ (b << 8) ^ c, 0x9e3779b1) >>> 0;
+/** `table` copied into a larger one of `size` entries. */
+function grown(table: Uint16Array<ArrayBuffer>, size: number): Uint16Array<ArrayBuffer> {
+  const larger = new Uint16Array(size);
+  larger.set(table);
+  return larger;
 }
+
+/** A transition entry's flag: a literal ends in the state it leads to. */
+const REPORTS = 0x8000;
+/** States an automaton may have: state numbers fit beside REPORTS in 16 bits. */
+const MAX_STATES = REPORTS;
