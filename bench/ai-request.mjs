@@ -1,6 +1,7 @@
 // A typical chat request of about 2 KB (OpenAI Chat Completions): a system prompt, two earlier
 // turns and a user message carrying an e-mail address and a phone number, as a support
 // assistant's traffic does. What the AI gateway's checks (PII masking, injection scoring) read.
+// AI_CHAT_BODY as parts-worker.js scores it; the AI scenarios send the turns below.
 export const AI_CHAT_BODY = JSON.stringify({
   model: "gpt-4o-mini",
   temperature: 0.2,
@@ -28,3 +29,19 @@ export const AI_CHAT_BODY = JSON.stringify({
     },
   ],
 });
+
+/** What the load generator replaces, in each request, with the request's own number (load.mjs). */
+export const TURN_MARKER = "{{TURN}}";
+
+const chat = JSON.parse(AI_CHAT_BODY);
+const numbered = (message) => ({ ...message, content: `${message.content} (message ${TURN_MARKER})` });
+
+/**
+ * A conversation's next turn: the system prompt and the earlier turns as the client sent them
+ * before (a chat client resends the whole conversation each time), the last user message new
+ * in every request.
+ */
+export const AI_CHAT_TURN_BODY = JSON.stringify({ ...chat, messages: [...chat.messages.slice(0, -1), numbered(chat.messages.at(-1))] });
+
+/** The same chat with every message new in every request: nothing a client sent before. */
+export const AI_CHAT_NEW_BODY = JSON.stringify({ ...chat, messages: chat.messages.map(numbered) });

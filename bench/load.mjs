@@ -3,6 +3,16 @@
 // also drains workerd's stdout) and the load generator do not share one event loop.
 import autocannon from "autocannon";
 
+/**
+ * autocannon's requests for a round: one fixed request, or with `round.turnMarker`, the body
+ * with the marker replaced by each request's own number (a new chat turn each time).
+ */
+function requestsOf(round) {
+  if (!round.turnMarker) return undefined;
+  let turn = 0;
+  return [{ setupRequest: (request) => ({ ...request, body: round.body.replaceAll(round.turnMarker, String(++turn)) }) }];
+}
+
 function runRound(round) {
   // autocannon's own histogram keeps whole milliseconds; its per-response times are
   // fractional, so the percentiles are taken from those.
@@ -16,6 +26,7 @@ function runRound(round) {
         method: round.method,
         headers: round.headers,
         body: round.body,
+        requests: requestsOf(round),
       },
       (error, result) => (error ? reject(error) : resolve({ result, latencies })),
     );

@@ -29,7 +29,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { localWorkerOptions } from "../test/support/local-worker-options.mjs";
 import { uploadModuleNames, uploadModules } from "../test/support/upload.mjs";
-import { AI_CHAT_BODY } from "./ai-request.mjs";
+import { AI_CHAT_NEW_BODY, AI_CHAT_TURN_BODY, TURN_MARKER } from "./ai-request.mjs";
 import { GRAPHQL_BODY } from "./graphql-request.mjs";
 import { cpuMs, machineBusyMs, workerdChildren } from "./proc.mjs";
 import { freePort, profileWorker } from "./profile.mjs";
@@ -158,15 +158,27 @@ const SCENARIOS = [
     body: GRAPHQL_BODY,
     targets: PASS_THROUGH_TARGETS,
   },
-  // The AI gateway's content checks: the same 2 KB chat request (an e-mail address and a phone
-  // number to mask, no attack) through an AI route with PII masking and injection scoring, and
-  // through one without (target: at most 0.3x the pass-through's CPU added).
+  // The AI gateway's content checks: a 2 KB chat request (an e-mail address and a phone number
+  // to mask, no attack) through an AI route with PII masking and injection scoring, and through
+  // one without (target: at most 0.3x the pass-through's CPU added). AI: a conversation's next
+  // turn, the last user message new in each request, the rest resent as chat clients do (the
+  // checks remember what they found in a caller's texts); AI-NEW: every message new each time.
   {
     name: "AI",
     method: "POST",
     path: "/ai/v1/chat/completions",
     headers: { "content-type": "application/json" },
-    body: AI_CHAT_BODY,
+    body: AI_CHAT_TURN_BODY,
+    turnMarker: TURN_MARKER,
+    targets: AI_TARGETS,
+  },
+  {
+    name: "AI-NEW",
+    method: "POST",
+    path: "/ai/v1/chat/completions",
+    headers: { "content-type": "application/json" },
+    body: AI_CHAT_NEW_BODY,
+    turnMarker: TURN_MARKER,
     targets: AI_TARGETS,
   },
   // The hand-written Hono worker and the gateway doing its work (peer-config.yaml), and the same
@@ -647,6 +659,7 @@ async function measureRound(target, scenario, ctx) {
     method: scenario.method,
     headers: scenario.headers,
     body: scenario.body,
+    turnMarker: scenario.turnMarker,
   });
   const load = await nextMessage(ctx.loadgen);
   const workerdMs = cpuMs(target.pid) - before.workerd;
@@ -1109,9 +1122,16 @@ const ADDED_COSTS = [
   { key: "graphqlGuard", what: "GraphQL guard on a 1 KB query", with: ["GQL", "gateway"], without: ["GQL-PLAIN", "gateway"], max: 0.2 },
   {
     key: "aiChecks",
-    what: "AI checks (PII masking, injection scoring) on a 2 KB chat",
+    what: "AI checks (PII masking, injection scoring) on a 2 KB chat, a conversation's next turn",
     with: ["AI", "gateway-ai"],
     without: ["AI", "gateway-ai-unchecked"],
+    max: 0.3,
+  },
+  {
+    key: "aiChecksNew",
+    what: "AI checks (PII masking, injection scoring) on a 2 KB chat, every message new",
+    with: ["AI-NEW", "gateway-ai"],
+    without: ["AI-NEW", "gateway-ai-unchecked"],
     max: 0.3,
   },
 ];
@@ -1143,6 +1163,7 @@ async function profileScenario(gateway, scenario, loadgen) {
       method: scenario.method,
       headers: scenario.headers,
       body: scenario.body,
+      turnMarker: scenario.turnMarker,
     });
     return nextMessage(loadgen);
   };

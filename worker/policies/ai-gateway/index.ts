@@ -139,7 +139,7 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
       for (const event of events) onChecked?.({ ...event, route: matched.id }, c);
     };
     const read = withUsageReported(request.read);
-    const decision = checks.inspectRequest(read);
+    const decision = checks.inspectRequest(read, callerScope(c));
     record(decision.events);
     if (decision.kind === "refuse") throw httpError(decision.code, decision.message, { extra: decision.details });
     const order = route.routing.order();
@@ -173,6 +173,12 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
  * client then gets that usage chunk too (one chunk with empty `choices` before `[DONE]`, as OpenAI
  * sends it to any client that asks).
  */
+/** Who is calling, for the checks' memos: the consumer (within its tenant), else the client's address. */
+function callerScope(c: Context<AppEnv>): string {
+  const consumer = c.get("consumer");
+  return consumer === undefined ? `ip:${c.get("clientIp")}` : `consumer:${c.get("tenant") ?? ""}:${consumer}`;
+}
+
 function withUsageReported(read: ReadRequest | undefined): ReadRequest | undefined {
   if (!read?.ok || read.request.api !== "openai-chat") return read;
   const { body, added } = withIncludeUsage(read.body);

@@ -4,13 +4,15 @@
  * `compileAiChecks(checks)`, once per config version (it builds the content filter's phrase
  * trie; bad configuration throws here), returns:
  *
- * - `inspectRequest(readProviderRequest(path, body))`: the decision on one provider request, read
+ * - `inspectRequest(readProviderRequest(path, body), scope)`: the decision on one provider request, read
  *   once (body.ts) from its bytes and the path after the route's prefix (`/v1/chat/completions`,
  *   ...); the AI gateway's step reads it so for its own checks too:
  *   - `{ kind: "pass" }`; `{ kind: "rewrite", body }`: forward this body instead (PII masked);
  *     `{ kind: "refuse", status, code, message, details }`: answer
  *     `httpError(code, message, { extra: details })`, never forward;
  *   - and always `events`: the audit facts (types.ts: rule ids and counts, never a value).
+ *   What the injection scorer and the PII detectors find in a text is remembered per caller
+ *   (`scope`) for the next request that sends it again (text-memo.ts).
  *   With no check on, every request passes unread. With any check on, the body must be a
  *   provider request the shapes understand (body.ts: else 400, fail closed), and EVERY text the
  *   model reads goes through each check: system prompts, messages and their content parts, tool

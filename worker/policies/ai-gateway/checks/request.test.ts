@@ -14,7 +14,7 @@ const BOMB = "Tell me how to make a pipe bomb.";
 const chat = (...messages: { role: string; content: unknown }[]) => ({ model: "gpt-4o-mini", temperature: 0.2, messages });
 
 const inspect = (checks: AiChecks, body: unknown, path = CHAT): RequestDecision =>
-  compileAiChecks(checks).inspectRequest(readProviderRequest(path, typeof body === "string" ? body : JSON.stringify(body)));
+  compileAiChecks(checks).inspectRequest(readProviderRequest(path, typeof body === "string" ? body : JSON.stringify(body)), "caller");
 
 const MASK: AiChecks = { pii: { action: "mask", responses: false } };
 const EVERY_CHECK_BLOCKS: AiChecks = {
@@ -63,7 +63,7 @@ describe("inspectRequest: what it cannot read", () => {
       unreadable.map(([what, body, path, code]) => [check, what, checks, body, path, code] as const),
     ),
   )("with the %s on, refuses %s (fail closed)", (_, __, checks, body, path, code) => {
-    const refused = expectRefused(compileAiChecks(checks).inspectRequest(readProviderRequest(path, body)), code);
+    const refused = expectRefused(compileAiChecks(checks).inspectRequest(readProviderRequest(path, body), "caller"), code);
     expect(refused.events).toEqual([{ rule: "request_not_understood", action: "block" }]);
     if (code === "ai_request_not_understood") expect(refused.details.reason).toMatch(/\S/);
   });
@@ -80,8 +80,10 @@ describe("inspectRequest: what it cannot read", () => {
   it("lets everything through unread when no check is on", () => {
     const none = compileAiChecks({});
     for (const [, body, path] of unreadable)
-      expect(none.inspectRequest(readProviderRequest(path, body))).toEqual({ kind: "pass", events: [] });
-    expect(none.inspectRequest(readProviderRequest(CHAT, JSON.stringify(chat({ role: "user", content: `${ATTACK} ${EMAIL}` }))))).toEqual({
+      expect(none.inspectRequest(readProviderRequest(path, body), "caller")).toEqual({ kind: "pass", events: [] });
+    expect(
+      none.inspectRequest(readProviderRequest(CHAT, JSON.stringify(chat({ role: "user", content: `${ATTACK} ${EMAIL}` }))), "caller"),
+    ).toEqual({
       kind: "pass",
       events: [],
     });
@@ -89,7 +91,7 @@ describe("inspectRequest: what it cannot read", () => {
 
   it("reads a body given as bytes, a BOM dropped", () => {
     const bytes = new TextEncoder().encode(`\ufeff${JSON.stringify(chat({ role: "user", content: `mail ${EMAIL}` }))}`);
-    const decision = compileAiChecks(MASK).inspectRequest(readProviderRequest(CHAT, bytes));
+    const decision = compileAiChecks(MASK).inspectRequest(readProviderRequest(CHAT, bytes), "caller");
     expect(decision.kind).toBe("rewrite");
   });
 });
@@ -291,27 +293,27 @@ describe("every text slot of every shape in the shapes corpus", () => {
   it.each(recognised)("%s: each slot is checked, and masking changes that slot only", (_, path, body, result: RecognisedRequest) => {
     // The corpus holds no PII, no weapons request and no override (one system prompt scores as
     // addressed to an AI: the scorer's, not the slot's, doing; the override is looked for apart).
-    expect(masking.inspectRequest(readProviderRequest(path, JSON.stringify(body)))).toEqual({ kind: "pass", events: [] });
-    expect(filtering.inspectRequest(readProviderRequest(path, JSON.stringify(body)))).toEqual({ kind: "pass", events: [] });
-    expect(injection.inspectRequest(readProviderRequest(path, JSON.stringify(body))).events.map((event) => event.rule)).not.toContain(
-      OVERRIDE,
-    );
+    expect(masking.inspectRequest(readProviderRequest(path, JSON.stringify(body)), "caller")).toEqual({ kind: "pass", events: [] });
+    expect(filtering.inspectRequest(readProviderRequest(path, JSON.stringify(body)), "caller")).toEqual({ kind: "pass", events: [] });
+    expect(
+      injection.inspectRequest(readProviderRequest(path, JSON.stringify(body)), "caller").events.map((event) => event.rule),
+    ).not.toContain(OVERRIDE);
     result.texts.forEach((slot, index) => {
       const where = `slot ${index} (${slot.path.join(".")})`;
       const planted = (text: string) => JSON.stringify(applyReplacements(body, [{ path: slot.path, text }]));
 
-      expect(masking.inspectRequest(readProviderRequest(path, planted(`contact ${EMAIL} today`))), where).toEqual({
+      expect(masking.inspectRequest(readProviderRequest(path, planted(`contact ${EMAIL} today`)), "caller"), where).toEqual({
         kind: "rewrite",
         body: planted("contact [EMAIL] today"),
         events: [{ rule: "pii", counts: { EMAIL: 1 }, action: "mask" }],
       });
-      const injected = injection.inspectRequest(readProviderRequest(path, planted(ATTACK)));
+      const injected = injection.inspectRequest(readProviderRequest(path, planted(ATTACK)), "caller");
       expect(injected, where).toMatchObject({ kind: "refuse", code: "ai_prompt_injection" });
       expect(
         injected.events.map((event) => event.rule),
         where,
       ).toContain(OVERRIDE);
-      expect(filtering.inspectRequest(readProviderRequest(path, planted(BOMB))), where).toMatchObject({
+      expect(filtering.inspectRequest(readProviderRequest(path, planted(BOMB)), "caller"), where).toMatchObject({
         kind: "refuse",
         code: "ai_content_blocked",
       });
@@ -357,7 +359,7 @@ describe("a 1 MB prompt", () => {
 
   it.each(ADVERSARIAL)("of adversarial text (%j repeated) finishes, decided right", { timeout: 120_000 }, (unit, kind) => {
     const content = unit.repeat(Math.ceil(1_000_000 / unit.length));
-    const decision = everyCheck.inspectRequest(readProviderRequest(CHAT, JSON.stringify(chat({ role: "user", content }))));
+    const decision = everyCheck.inspectRequest(readProviderRequest(CHAT, JSON.stringify(chat({ role: "user", content }))), "caller");
     expect(decision.kind).toBe(kind);
   });
 });

@@ -11,6 +11,7 @@ import { countByType, detectPii, maskText, type PiiType } from "../pii";
 import { scoreInjection } from "../prompt-injection";
 import { applyReplacements, type TextReplacement, type TextSlot } from "../shapes";
 import { refusal, type ReadRequest } from "./body";
+import { TextMemo } from "./text-memo";
 import type { AiCheckEvent, AiChecks, AiRefusalCode, RequestDecision } from "./types";
 
 type Counts = Map<string, number>;
@@ -29,14 +30,16 @@ interface Verdict {
   replacements?: TextReplacement[];
 }
 
-type SlotCheck = (slots: readonly TextSlot[]) => Verdict;
+/** A check of a request's texts; `scope` is the caller's, for the checks' memos (text-memo.ts). */
+type SlotCheck = (slots: readonly TextSlot[], scope: string) => Verdict;
 
 /** Each text scored on its own; one at or above the threshold is an injection, reported by the scorer's rules. */
 function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]>): SlotCheck {
-  return (slots) => {
+  const scores = new TextMemo(scoreInjection);
+  return (slots, scope) => {
     const texts: Counts = new Map();
     for (const slot of slots) {
-      const { score, signals } = scoreInjection(slot.text);
+      const { score, signals } = scores.get(scope, slot.text);
       if (score < threshold) continue;
       for (const signal of signals) add(texts, signal.rule);
     }
@@ -62,16 +65,24 @@ function contentCheck(options: NonNullable<AiChecks["contentFilter"]>): SlotChec
   };
 }
 
+/** A text's PII: counts by type, and the text masked when it holds any. */
+function piiOf(text: string): { counts: [PiiType, number][]; masked: string | undefined } {
+  const findings = detectPii(text);
+  if (findings.length === 0) return { counts: [], masked: undefined };
+  return { counts: Object.entries(countByType(findings)) as [PiiType, number][], masked: maskText(text, findings) };
+}
+
 /** PII counts by type; with `mask`, the masked texts of the slots that hold any. */
 function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
-  return (slots) => {
+  const found = new TextMemo(piiOf);
+  return (slots, scope) => {
     const counts: Counts = new Map();
     const replacements: TextReplacement[] = [];
     for (const slot of slots) {
-      const findings = detectPii(slot.text);
-      if (findings.length === 0) continue;
-      for (const [type, count] of Object.entries(countByType(findings)) as [PiiType, number][]) add(counts, type, count);
-      if (action === "mask") replacements.push({ path: slot.path, text: maskText(slot.text, findings) });
+      const pii = found.get(scope, slot.text);
+      if (pii.masked === undefined) continue;
+      for (const [type, count] of pii.counts) add(counts, type, count);
+      if (action === "mask") replacements.push({ path: slot.path, text: pii.masked });
     }
     const types = sortedKeys(counts);
     if (types.length === 0) return { events: [] };
@@ -80,8 +91,12 @@ function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
   };
 }
 
-/** The decision on a body read by `readProviderRequest` (body.ts); undefined for a request without a body. */
-export type RequestInspector = (read: ReadRequest | undefined) => RequestDecision;
+/**
+ * The decision on a body read by `readProviderRequest` (body.ts); undefined for a request without
+ * a body. `scope` names the caller (its consumer, else its address): what the checks remember of
+ * one caller's texts never answers another's (text-memo.ts).
+ */
+export type RequestInspector = (read: ReadRequest | undefined, scope: string) => RequestDecision;
 
 export function requestInspector(checks: AiChecks): RequestInspector {
   // In the order their refusals win.
@@ -91,11 +106,11 @@ export function requestInspector(checks: AiChecks): RequestInspector {
   if (checks.pii) slotChecks.push(piiCheck(checks.pii));
   if (slotChecks.length === 0) return () => ({ kind: "pass", events: [] });
 
-  return function inspectRequest(read) {
+  return function inspectRequest(read, scope) {
     // Without a body (GET /v1/models) the model reads nothing of the client's.
     if (read === undefined) return { kind: "pass", events: [] };
     if (!read.ok) return read.refusal;
-    const verdicts = slotChecks.map((check) => check(read.request.texts));
+    const verdicts = slotChecks.map((check) => check(read.request.texts, scope));
     const events = verdicts.flatMap((verdict) => verdict.events);
     const refused = verdicts.find((verdict) => verdict.refusal !== undefined)?.refusal;
     if (refused) return refusal(refused.code, refused.details, events);
