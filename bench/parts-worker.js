@@ -6,7 +6,7 @@ import { detectPii, maskText } from "../worker/policies/ai-gateway/pii";
 import { scoreInjection, scoreWithEveryRule } from "../worker/policies/ai-gateway/prompt-injection";
 import { recognise } from "../worker/policies/ai-gateway/shapes";
 import { measureDocument } from "../worker/policies/graphql/document";
-import { AI_CHAT_BODY } from "./ai-request.mjs";
+import { AI_CHAT_BODY, AI_CHAT_NEW_BODY, TURN_MARKER } from "./ai-request.mjs";
 import { GRAPHQL_BODY } from "./graphql-request.mjs";
 
 const LINE = {
@@ -32,6 +32,9 @@ const SECURITY_HEADERS = [
 /** Some of what headers.ts removes from every response: hop-by-hop (RFC 9110 §7.6.1) and fingerprints. */
 const REMOVED = ["connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer", "server", "x-powered-by"];
 const noop = () => {};
+/** The AI-NEW scenario's chat with the next number in every message: texts no scorer has seen. */
+let turn = 0;
+const newChat = () => JSON.parse(AI_CHAT_NEW_BODY.replaceAll(TURN_MARKER, String(++turn)));
 const GRAPHQL_BYTES = new TextEncoder().encode(JSON.parse(GRAPHQL_BODY).query);
 
 /** Hono apps with `frames` pass-through middleware before a handler: what a middleware frame costs. */
@@ -82,6 +85,12 @@ const PARTS = {
   },
   "injection score on a 2 KB chat's texts": () => {
     for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) scoreInjection(slot.text);
+  },
+  "PII detect + mask on a 2 KB chat's texts, every message new": () => {
+    for (const slot of recognise("/v1/chat/completions", newChat()).texts) maskText(slot.text, detectPii(slot.text));
+  },
+  "injection score on a 2 KB chat's texts, every message new": () => {
+    for (const slot of recognise("/v1/chat/completions", newChat()).texts) scoreInjection(slot.text);
   },
   "injection score with every rule's regex (no prefilter)": () => {
     for (const slot of recognise("/v1/chat/completions", JSON.parse(AI_CHAT_BODY)).texts) scoreWithEveryRule(slot.text);

@@ -6,7 +6,7 @@
 // median of the rounds is printed, in microseconds and as a share of `--request-ms` (the CPU
 // per request of the hand-written Hono worker in `npm run bench`, default 0.85 ms).
 //
-//   npx node bench/parts.mjs [--rounds 7] [--n 2000] [--request-ms 0.85]
+//   npx node bench/parts.mjs [--rounds 7] [--n 2000] [--request-ms 0.85] [--only <text in the part's name>]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "7" },
     n: { type: "string", default: "2000" },
     "request-ms": { type: "string", default: "0.85" },
+    only: { type: "string" },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -85,7 +86,9 @@ const mf = new Miniflare(
 try {
   const url = await mf.ready;
   const pid = workerdChild();
-  const parts = await (await fetch(url)).json();
+  const parts = (await (await fetch(url)).json()).filter(
+    (part) => args.only === undefined || part.includes(args.only) || part === "empty loop (baseline)",
+  );
   const run = async (part) => {
     for (let i = 0; i < REQUESTS_PER_ROUND; i++) {
       const res = await fetch(new URL(`/${encodeURIComponent(part)}?n=${N}`, url), { headers: HEADERS });

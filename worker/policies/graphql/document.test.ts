@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { measureDocument, type OperationMeasure } from "./document";
+import { measureDocument, measureParsed, parseDocument, type OperationMeasure, type ParsedDocument } from "./document";
 
 const LIMITS = { maxTokens: 5000, maxSourceLength: 64 * 1024 };
 
@@ -102,5 +102,45 @@ describe("measureDocument", () => {
       code: "GRAPHQL_PARSE_FAILED",
     });
     expect(measureDocument(manyTokens, { maxTokens: 1000, maxSourceLength: 1e6 }, {}).ok).toBe(true);
+  });
+});
+
+describe("measureParsed on a kept document", () => {
+  const LIMITS = { maxTokens: 5000, maxSourceLength: 65536 };
+  const kept = (source: string): ParsedDocument => {
+    const parsed = parseDocument(source, LIMITS);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.document;
+  };
+  const SOURCE = "query Q($n: Int = 3, $id: ID) { item(id: $id) { id } items(first: $n) { id name } }";
+
+  it("measures again only for list-argument values it was not measured with", () => {
+    const document = kept(SOURCE);
+    const five = measureParsed(document, { n: 5, id: "a" });
+    expect(five[0]!.cost).toBe(2 + 1 + 5 * 2);
+    // Another id (no list argument reads it): the same measures, not walked again.
+    expect(measureParsed(document, { n: 5, id: "b" })).toBe(five);
+    const fifty = measureParsed(document, { n: 50, id: "a" });
+    expect(fifty[0]!.cost).toBe(2 + 1 + 50 * 2);
+    expect(measureParsed(document, { n: "5" })).toBe(five);
+    // Without `n`, its default.
+    expect(measureParsed(document, {})[0]!.cost).toBe(2 + 1 + 3 * 2);
+  });
+
+  it("gives a kept document's measures as a fresh parse would, for every value", () => {
+    const document = kept(SOURCE);
+    for (const n of [1, 7, 1, 1000, 7, -4, "x", null]) {
+      expect(measureDocument(SOURCE, LIMITS, { n })).toEqual({ ok: true, operations: measureParsed(document, { n }) });
+    }
+  });
+
+  it("keeps the measures of at most 16 sets of values, the oldest going first", () => {
+    const document = kept(SOURCE);
+    const first = measureParsed(document, { n: 0 });
+    for (let n = 1; n <= 16; n++) measureParsed(document, { n });
+    expect(document.measured.byValues.size).toBe(16);
+    expect(measureParsed(document, { n: 16 })).toBe(measureParsed(document, { n: 16 }));
+    expect(measureParsed(document, { n: 0 })).not.toBe(first);
+    expect(measureParsed(document, { n: 0 })).toEqual(first);
   });
 });

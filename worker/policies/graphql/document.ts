@@ -57,6 +57,12 @@ const LIST_ARGUMENTS = new Set(["first", "last", "limit"]);
 export interface ParsedDocument {
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   operations: readonly OperationDefinitionNode[];
+  /**
+   * Its measures by the values of the variables its list arguments read (measureParsed): a kept
+   * document is measured again only for values it was not measured with. Per operation, the
+   * names of those variables, known once it was first measured.
+   */
+  measured: { listVariables: string[][] | undefined; byValues: Map<string, OperationMeasure[]> };
 }
 
 export type Parsed = { ok: true; document: ParsedDocument } | Extract<Measured, { ok: false }>;
@@ -89,14 +95,34 @@ export function parseDocument(source: string, limits: ParseLimits): Parsed {
   if (cycle) return invalid(`fragment cycle: ${cycle.join(" → ")}`);
   const missing = missingFragment(document, fragments);
   if (missing) return invalid(`unknown fragment "${missing}"`);
-  return { ok: true, document: { fragments, operations } };
+  return { ok: true, document: { fragments, operations, measured: { listVariables: undefined, byValues: new Map() } } };
 }
 
-/** Measures every operation of a parsed document; variables give list multipliers written as `$var`. */
+/**
+ * Measures every operation of a parsed document; variables give list multipliers written as
+ * `$var`. The measures depend on the variables only through the values those multipliers read,
+ * so they are kept per document for the last MAX_MEASURED sets of such values.
+ */
 export function measureParsed(document: ParsedDocument, variables: Record<string, unknown>): OperationMeasure[] {
+  const values = document.operations.map((operation) => variableValues(operation, variables));
+  const { measured } = document;
+  const key = measured.listVariables?.map((names, index) => names.map((name) => Number(values[index]!.get(name))).join(",")).join(";");
+  const known = key === undefined ? undefined : measured.byValues.get(key);
+  if (known) return known;
   const walker = new Walker(document.fragments);
-  return document.operations.map((operation) => walker.operation(operation, variableValues(operation, variables)));
+  const measures = document.operations.map((operation, index) => walker.operation(operation, values[index]!));
+  if (key === undefined) {
+    // The walk visits every argument whatever the values, so the names it read are the document's.
+    measured.listVariables = walker.listVariablesRead;
+    return measureParsed(document, variables);
+  }
+  if (measured.byValues.size >= MAX_MEASURED) measured.byValues.delete(measured.byValues.keys().next().value!);
+  measured.byValues.set(key, measures);
+  return measures;
 }
+
+/** Sets of list-argument values a kept document keeps the measures of (a client varies its page sizes a little). */
+const MAX_MEASURED = 16;
 
 /** Measures every operation of `source` (parseDocument, then measureParsed). */
 export function measureDocument(source: string, limits: ParseLimits, variables: Record<string, unknown>): Measured {
@@ -186,13 +212,18 @@ class Walker {
   /** Per fragment and variables in force, its totals: each fragment is walked once per operation. */
   #memo = new Map<string, Totals>();
   #variables = new Map<string, unknown>();
+  /** Per operation walked, the variables its list arguments read, in the order first read. */
+  readonly listVariablesRead: string[][] = [];
+  #read = new Set<string>();
 
   constructor(private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>) {}
 
   operation(operation: OperationDefinitionNode, variables: Map<string, unknown>): OperationMeasure {
     this.#memo.clear();
     this.#variables = variables;
+    this.#read = new Set();
     const totals = this.selectionSet(operation.selectionSet);
+    this.listVariablesRead.push([...this.#read]);
     return {
       name: operation.name?.value,
       type: operation.operation as OperationMeasure["type"],
@@ -241,17 +272,18 @@ class Walker {
     return withOwn;
   }
 
+  private variable(name: string): number {
+    this.#read.add(name);
+    return Number(this.#variables.get(name));
+  }
+
   /** The list multiplier of a field's arguments: the largest `first`/`last`/`limit` given, at least 1. */
   private multiplier(args: readonly ArgumentNode[]): number {
     let multiplier = 1;
     for (const { name, value } of args) {
       if (!LIST_ARGUMENTS.has(name.value)) continue;
       const count =
-        value.kind === Kind.INT
-          ? Number(value.value)
-          : value.kind === Kind.VARIABLE
-            ? Number(this.#variables.get(value.name.value))
-            : Number.NaN;
+        value.kind === Kind.INT ? Number(value.value) : value.kind === Kind.VARIABLE ? this.variable(value.name.value) : Number.NaN;
       if (Number.isFinite(count) && count > multiplier) multiplier = count;
     }
     return multiplier;
