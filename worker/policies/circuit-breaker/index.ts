@@ -24,6 +24,9 @@
  *   the checks found down come back with the circuit state. They are skipped like ejected ones;
  *   when every endpoint is down, `guard` answers 503 `upstream_unhealthy` without contacting
  *   any. An upstream with health checks and no circuit breaker is refreshed all the same.
+ * - `allDown` (the AI gateway, per request, for each provider with `health_path`, whose checks
+ *   run on an object named `ai-provider:<name>`, given here as an upstream with health checks
+ *   only): the same copy's verdict, refreshed the same way, never an object call on the path.
  * - The object failing is logged and fails open: a broken breaker must not take a healthy
  *   upstream down with it. The isolate's copy then works alone, tripped by its own outcomes.
  */
