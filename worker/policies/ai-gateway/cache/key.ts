@@ -4,7 +4,8 @@
  * - the exact key: tenant, provider, API path, model, the `vary_by_headers` values and the whole
  *   body in canonical JSON (members sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one
  *   request; arrays keep their order, since the order of messages is the conversation);
- * - the semantic scope: the same with every text the model reads blanked. Two requests in one
+ * - the semantic scope (computed only on an exact miss with semantic matching on, the one place
+ *   it is used): the same with every text the model reads blanked. Two requests in one
  *   scope differ only in their texts (same tenant, provider, model, sampling options, tools,
  *   roles and turn structure), which is the only case a similar prompt may be answered from
  *   another's entry.
