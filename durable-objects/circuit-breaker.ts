@@ -31,7 +31,7 @@ import {
   type CircuitState,
   type EndpointCounts,
 } from "./circuit-state";
-import { applyCheck, check, downEndpoints, isFresh, requested, type HealthCheckSpec, type HealthState } from "./health-check";
+import { applyCheck, check, checkHeaders, downEndpoints, isFresh, requested, type HealthCheckSpec, type HealthState } from "./health-check";
 
 export type { CircuitConfig, CircuitSnapshot, EndpointCounts } from "./circuit-state";
 export type { HealthCheckSpec } from "./health-check";
@@ -166,7 +166,10 @@ export class CircuitBreaker extends DurableObject<unknown> {
   /** Checks every endpoint at once, then applies the outcomes to the spec in force by then (an isolate may have given a new one meanwhile). */
   async #checkRound(spec: HealthCheckSpec): Promise<void> {
     const outcomes = await Promise.all(
-      spec.targets.map(async ({ endpoint, url }) => ({ endpoint, passed: await check(url, spec.timeoutMs) })),
+      spec.targets.map(async (target) => ({
+        endpoint: target.endpoint,
+        passed: await check(target.url, spec.timeoutMs, fetch, checkHeaders(target, this.env as Record<string, unknown>)),
+      })),
     );
     const health = this.#health;
     if (!health) return;

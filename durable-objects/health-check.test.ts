@@ -8,7 +8,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CircuitBreaker, CircuitConfig, HealthCheckSpec } from "./circuit-breaker";
-import { applyCheck, check, HEALTH_STALE_MS, requested, type HealthState } from "./health-check";
+import { applyCheck, check, checkHeaders, HEALTH_STALE_MS, requested, type HealthState } from "./health-check";
 import { hits, setOrigin } from "../test/support/flaky-origin";
 
 const endpoint = (id: string) => `https://origin.test/flaky/${id}`;
@@ -175,6 +175,42 @@ describe("one check", () => {
     const large = async () => new Response(body, { status: 200 });
     expect(await check("https://origin.test/health", 1_000, large as typeof fetch)).toBe(true);
     expect(cancelled).toBe(true);
+  });
+});
+
+describe("a check's credential", () => {
+  const target = {
+    endpoint: "openai",
+    url: "https://origin.test/health",
+    credential: { header: "Authorization", prefix: "Bearer ", variable: "KEY" },
+  };
+
+  it("is the variable's value from the object's environment, after its prefix", async () => {
+    const headers = checkHeaders(target, { KEY: "sk-1" });
+    expect([...headers]).toEqual([["authorization", "Bearer sk-1"]]);
+    const seen: RequestInit[] = [];
+    const recording = async (_url: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(init!);
+      return new Response(null, { status: 204 });
+    };
+    expect(await check(target.url, 1_000, recording as typeof fetch, headers)).toBe(true);
+    expect(new Headers(seen[0]!.headers).get("authorization")).toBe("Bearer sk-1");
+  });
+
+  it("is left out when the variable is unset, empty or not a string, and without a credential", () => {
+    for (const env of [{}, { KEY: "" }, { KEY: { secret: "x" } }]) expect([...checkHeaders(target, env)]).toEqual([]);
+    expect([...checkHeaders({ endpoint: "local", url: target.url }, { KEY: "sk-1" })]).toEqual([]);
+  });
+
+  it("is read by the object at each check, from the Worker's environment (DEMO_API_KEY), never stored", async () => {
+    const credential = { header: "Authorization", prefix: "Bearer ", variable: "DEMO_API_KEY" };
+    const checks = spec(["hc-credential"], {
+      targets: [{ endpoint: endpoint("hc-credential"), url: `${endpoint("hc-credential")}/health`, credential }],
+    });
+    const stub = await started("hc-credential", checks);
+    const seen = await (await fetch("https://origin.test/hits/hc-credential")).json<{ authorization: string | null }>();
+    expect(seen.authorization).toBe("Bearer demo-key-123");
+    expect(JSON.stringify(await stored(stub))).not.toContain("demo-key-123");
   });
 });
 

@@ -17,6 +17,13 @@ export interface HealthCheckTarget {
   endpoint: string;
   /** `GET` this URL: the endpoint's origin and base path, then the check's path. */
   url: string;
+  /**
+   * A header carrying a Worker secret (an AI provider's `${VAR}` key): `prefix` + the value of
+   * `variable`, read by the object from its own environment (the Worker's) at each check. The
+   * secret never travels in the spec nor sits in the object's storage; unset, the check goes
+   * without the header (and fails, as the provider's requests would).
+   */
+  credential?: { header: string; prefix: string; variable: string };
 }
 
 /** What an isolate tells the object, compiled once per config. */
@@ -87,10 +94,18 @@ export function downEndpoints(state: HealthState | undefined): string[] {
   return state.spec.targets.filter(({ endpoint }) => state.endpoints[endpoint]?.down === true).map(({ endpoint }) => endpoint);
 }
 
+/** The headers of a check of `target`: its credential, when it has one and the environment holds the secret. */
+export function checkHeaders({ credential }: HealthCheckTarget, env: Record<string, unknown>): Headers {
+  const headers = new Headers();
+  const value = credential && env[credential.variable];
+  if (credential && typeof value === "string" && value !== "") headers.set(credential.header, credential.prefix + value);
+  return headers;
+}
+
 /** One check: true for a 2xx within `timeoutMs`. */
-export async function check(url: string, timeoutMs: number, fetcher: typeof fetch = fetch): Promise<boolean> {
+export async function check(url: string, timeoutMs: number, fetcher: typeof fetch = fetch, headers = new Headers()): Promise<boolean> {
   try {
-    const response = await fetcher(url, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetcher(url, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     // The status is the verdict: the body is never read, so an origin cannot make the object hold a large one.
     void response.body?.cancel();
     return response.status >= 200 && response.status < 300;

@@ -4,7 +4,7 @@
  * streams, or fails (500, 429, a hang, a closed connection), and a port nothing listens on.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeProvider, type FakeProvider } from "./fake-provider";
 import { freePorts, startGateway, type Gateway } from "./harness";
 
@@ -246,4 +246,57 @@ describe("spreading", () => {
     // Weight 1 against 3: the chance that either gets none in 40 draws is below 1e-4.
     expect(Math.min(...counts)).toBeGreaterThan(0);
   });
+});
+
+describe("health checks (health_path)", () => {
+  const healthConfig = () => ({
+    ai_gateway: {
+      providers: [
+        {
+          name: "sick",
+          provider: "openai_compatible",
+          endpoint: provider.endpoint("sick", "health"),
+          api_key: "${DEMO_API_KEY}",
+          health_path: "/health",
+          priority: 0,
+        },
+        { name: "spare", provider: "local", endpoint: provider.endpoint("spare", "json"), priority: 1 },
+      ],
+      routing_strategy: "priority",
+    },
+    routes: [{ id: "checked", path: "/checked/*", ai: true, strip_prefix: true }],
+  });
+  /** The checks run every 15 s: a verdict takes 3 rounds (down) or 2 (up), then isolates refresh within 2 s. */
+  const POLL = { timeout: 120_000, interval: 1_000 };
+
+  const served = (name: string) => provider.callsTo(name).filter((call) => call.path === "/v1/chat/completions").length;
+  const checks = () => provider.callsTo("sick").filter((call) => call.path === "/health");
+  /** Which provider each of `count` requests in a row reached. */
+  async function reached(count: number): Promise<string[]> {
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const before = { sick: served("sick"), spare: served("spare") };
+      expect((await post("/checked/v1/chat/completions", chat())).status).toBe(200);
+      names.push(served("sick") > before.sick ? "sick" : served("spare") > before.spare ? "spare" : "none");
+    }
+    return names;
+  }
+
+  beforeAll(() => saveConfig(healthConfig()));
+  afterAll(() => saveConfig(mainConfig()));
+
+  it("moves traffic off a provider whose health path fails (though it still answers), and back when it passes again", async () => {
+    // The first request starts the checks, which carry the provider's ${VAR} key.
+    expect(await reached(1)).toEqual(["sick"]);
+    await vi.waitFor(() => expect(checks().length).toBeGreaterThan(0), POLL);
+    expect(checks()[0]!.headers.authorization).toBe(`Bearer ${gateway.secrets.DEMO_API_KEY}`);
+
+    provider.setHealthy("sick", false);
+    await vi.waitFor(async () => expect(await reached(4)).toEqual(["spare", "spare", "spare", "spare"]), POLL);
+    const down = await gateway.admin("/circuits");
+    expect(await down.json()).toMatchObject({ ai_provider_health_checks: [{ provider: "sick", down: true, path: "/health" }] });
+
+    provider.setHealthy("sick", true);
+    await vi.waitFor(async () => expect(await reached(4)).toEqual(["sick", "sick", "sick", "sick"]), POLL);
+  }, 300_000);
 });

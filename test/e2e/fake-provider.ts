@@ -13,6 +13,10 @@
  *   /<name>/status/<code>/…   that status with an OpenAI-style JSON error
  *   /<name>/hang/…            never answers (until the server stops)
  *   /<name>/close/…           closes the connection without answering
+ *   /<name>/health/health     a health check: 200 while `setHealthy(name, true)` (the default),
+ *                             503 after `setHealthy(name, false)`
+ *   /<name>/health/…          any other path: as `json` (a provider that serves while its checks
+ *                             fail, so only the checks can move traffic off it)
  *
  * `<name>` is the provider's name in the config: `callsTo(name)` lists what that provider received.
  */
@@ -39,6 +43,8 @@ export interface FakeProvider {
   release(name: string): void;
   /** Whether a stream of `name` has sent its held-back events. */
   released(name: string): boolean;
+  /** What `name`'s health mode answers its checks: 200 (true) or 503. */
+  setHealthy(name: string, healthy: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -108,6 +114,7 @@ function streamEvents(anthropic: boolean): [string, string[]] {
 
 export async function startFakeProvider(): Promise<FakeProvider> {
   const calls: ProviderCall[] = [];
+  const unhealthy = new Set<string>();
   const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
   const gate = (name: string) => {
     let entry = gates.get(name);
@@ -123,15 +130,22 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const path = `/${rest.join("/")}`;
       calls.push({ name, method: request.method ?? "", path, headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
       const anthropic = path.split("?")[0]!.endsWith("/v1/messages");
-      answer(response, { name, mode, status, anthropic });
+      answer(response, { name, mode, status, anthropic, path });
     });
   });
 
   function answer(
     response: ServerResponse,
-    { name, mode, status, anthropic }: { name: string; mode: string; status?: number; anthropic: boolean },
+    { name, mode, status, anthropic, path }: { name: string; mode: string; status?: number; anthropic: boolean; path: string },
   ) {
     switch (mode) {
+      case "health":
+        if (path === "/health") {
+          response.writeHead(unhealthy.has(name) ? 503 : 200, { "Content-Length": "0" });
+          return response.end();
+        }
+        response.writeHead(200, { "Content-Type": "application/json" });
+        return response.end(JSON.stringify(openaiChat));
       case "json":
         response.writeHead(200, { "Content-Type": "application/json" });
         return response.end(JSON.stringify(anthropic ? anthropicMessage : openaiChat));
@@ -192,6 +206,10 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       for (const send of entry.waiting.splice(0)) send();
     },
     released: (name) => gate(name).open,
+    setHealthy(name, healthy) {
+      if (healthy) unhealthy.delete(name);
+      else unhealthy.add(name);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

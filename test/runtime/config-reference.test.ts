@@ -57,7 +57,7 @@ describe("the config reference", () => {
       /\| `middleware\.auth\.header`<br>`routes\[\]\.auth\.header`<br>`routes\[\]\.auth\[\]\.header` \| enforced \| \(`api_key`\) .* \(`jwt`\) /,
     );
     expect(table).toMatch(/\| `ai_gateway\.security\.pii_action` \| enforced \| /);
-    expect(table).toMatch(/\| `ai_gateway\.providers\[\]\.health_path` \| not yet: /);
+    expect(table).toMatch(/\| `ai_gateway\.providers\[\]\.health_path` \| enforced \| Checked with GET /);
     expect(table).toMatch(/\| `listeners\[\]\.tls\.cert_file` \| warned: ignored; Cloudflare terminates TLS/);
   });
 

@@ -18,7 +18,9 @@
  *   /flaky/<id>/…             counts a request for <id>, then answers with the status last set
  *                             for <id> (200 until set): an origin that fails, then recovers
  *   /flaky-status/<id>/<code> sets that status for <id> (answers 204)
- *   /hits/<id>                JSON `{hits}`: the /flaky/<id>/… requests received so far
+ *   /hits/<id>                JSON `{status, hits, paths, authorization}`: the /flaky/<id>/… requests
+ *                             received so far, in all and by path, and the Authorization header
+ *                             of the latest (null: none)
  *   /held/<id>/…              waits until /release/<id>, then answers with the JSON body last
  *                             given to it (held requests are counted for /hits/<id>)
  *   /release/<id>             answers every held request for <id>, and later ones at once, with
@@ -34,11 +36,18 @@
  *   /zone-purges/<zone>       JSON list of the purge requests recorded for <zone>
  *   (ids live as long as the test run: each test picks its own)
  */
-const flaky = new Map<string, { status: number; hits: number }>();
+interface FlakyOrigin {
+  status: number;
+  hits: number;
+  paths: Record<string, number>;
+  authorization: string | null;
+}
 
-function flakyOrigin(id: string): { status: number; hits: number } {
+const flaky = new Map<string, FlakyOrigin>();
+
+function flakyOrigin(id: string): FlakyOrigin {
   let origin = flaky.get(id);
-  if (!origin) flaky.set(id, (origin = { status: 200, hits: 0 }));
+  if (!origin) flaky.set(id, (origin = { status: 200, hits: 0, paths: {}, authorization: null }));
   return origin;
 }
 
@@ -62,6 +71,8 @@ export async function fakeOrigin(request: Request): Promise<Response> {
     case "flaky": {
       const origin = flakyOrigin(id);
       origin.hits += 1;
+      origin.paths[url.pathname] = (origin.paths[url.pathname] ?? 0) + 1;
+      origin.authorization = request.headers.get("authorization");
       return new Response(`flaky ${id}: ${origin.status}`, { status: origin.status });
     }
     case "flaky-status":
@@ -99,7 +110,7 @@ export async function fakeOrigin(request: Request): Promise<Response> {
     case "zone-purges":
       return Response.json(zonePurges.get(id) ?? []);
     case "hits":
-      return Response.json({ hits: flakyOrigin(id).hits });
+      return Response.json(flakyOrigin(id));
     case "status":
       return new Response(`status ${arg}`, { status: Number(arg) });
     case "bytes":

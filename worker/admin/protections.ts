@@ -18,17 +18,20 @@ import { variableValue } from "../http/schema-kit/variables";
 import { auditUnavailable } from "../audit/change-author";
 import { httpError } from "../http/errors";
 import { forgetCircuit } from "../policies/circuit-breaker";
+import type { AiProvider } from "../policies/ai-gateway";
+import { PROVIDER_HEALTH, providerHealthObject } from "../policies/ai-gateway/health";
 import { forgetRateLimitCounter } from "../policies/rate-limit";
 import { DENY_RECHECK_MS } from "../limits/local-limiter";
 import { changeAuthor, type AdminContext, type AdminEndpoint } from "./context";
 import { notFound } from "./http";
-import type { circuitStateSchema, healthCheckStateSchema, rateLimitStateSchema } from "./schemas";
+import type { aiProviderHealthSchema, circuitStateSchema, healthCheckStateSchema, rateLimitStateSchema } from "./schemas";
 import { compiledConfigOf } from "../pipeline/request-context";
 import { log, errorName } from "../observability/logger";
 
 type RateLimitState = z.output<typeof rateLimitStateSchema>;
 type CircuitState = z.output<typeof circuitStateSchema>;
 type HealthCheckState = z.output<typeof healthCheckStateSchema>;
+type AiProviderHealth = z.output<typeof aiProviderHealthSchema>;
 
 /** `<scope>|<key>`, the scope being what worker/policies/rate-limit names counters with. */
 const COUNTER_NAME = /^(?:default|route=[^|]+|consumer=[^|]+)\|./s;
@@ -161,19 +164,38 @@ function healthCheckState(upstream: CheckedUpstream, view: UpstreamSnapshot, val
   };
 }
 
+/** A provider's health checks (policies/ai-gateway/health.ts): down when its one endpoint, its name, is. */
+function aiProviderHealth(provider: AiProvider & { health_path: string }, view: UpstreamSnapshot): AiProviderHealth {
+  return {
+    provider: provider.name,
+    down: view.down.includes(provider.name),
+    path: provider.health_path,
+    interval_ms: PROVIDER_HEALTH.intervalMs,
+    healthy_threshold: PROVIDER_HEALTH.healthyThreshold,
+    unhealthy_threshold: PROVIDER_HEALTH.unhealthyThreshold,
+  };
+}
+
 async function listCircuits(c: AdminContext) {
   const { config, version, variables } = compiledConfigOf(c);
   const values = variables.flatMap((name) => variableValue(c.env, name) ?? []);
   const circuited = config.upstreams.filter(withCircuit);
   const checked = config.upstreams.filter((upstream): upstream is CheckedUpstream => upstream.health_check !== undefined);
+  const providers = (config.ai_gateway?.providers ?? []).filter(
+    (provider): provider is AiProvider & { health_path: string } => provider.health_path !== undefined,
+  );
   // One object per upstream holds both: one call each, whichever of the two it has.
-  const names = [...new Set([...circuited, ...checked].map((upstream) => upstream.name))];
+  const names = [
+    ...new Set([...circuited, ...checked].map((upstream) => upstream.name)),
+    ...providers.map((provider) => providerHealthObject(provider.name)),
+  ];
   const views = await fromObject("circuit", () => Promise.all(names.map((name) => c.env.CIRCUIT_BREAKER.getByName(name).state())));
   const viewOf = (name: string) => views[names.indexOf(name)]!;
   return c.json({
     version,
     circuits: circuited.map((upstream) => circuitState(upstream, viewOf(upstream.name))),
     health_checks: checked.map((upstream) => healthCheckState(upstream, viewOf(upstream.name), values)),
+    ai_provider_health_checks: providers.map((provider) => aiProviderHealth(provider, viewOf(providerHealthObject(provider.name)))),
   });
 }
 
@@ -236,7 +258,7 @@ export const protectionEndpoints: AdminEndpoint[] = [
     path: "/circuits",
     summary: "The circuit of every upstream with a circuit breaker, and the health checks' verdicts",
     description:
-      "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force: its circuit, and the endpoints its health checks found down. Isolates act on copies refreshed every 2 s.",
+      "The state each upstream's CircuitBreaker object holds, with the thresholds of the config in force: its circuit, and the endpoints its health checks found down; and whether each AI provider with a health_path is down. Isolates act on copies refreshed every 2 s.",
     responses: { 200: { description: "The circuits.", schema: "CircuitList" }, 503: objectUnavailable },
     handler: listCircuits,
   },

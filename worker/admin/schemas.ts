@@ -121,6 +121,19 @@ export const healthCheckStateSchema = z.object({
   unhealthy_threshold: z.number().int().positive().describe("From the config in force."),
 });
 
+export const aiProviderHealthSchema = z.object({
+  provider: z.string(),
+  down: z
+    .boolean()
+    .describe(
+      "The provider failed 3 checks in a row and has not passed 2 since: routing skips it while another provider is up. False before the first round.",
+    ),
+  path: z.string().describe("Its health_path, from the config in force."),
+  interval_ms: z.number().int().positive().describe("Between rounds (fixed: 15 s)."),
+  healthy_threshold: z.number().int().positive(),
+  unhealthy_threshold: z.number().int().positive(),
+});
+
 export const circuitStateSchema = z.object({
   upstream: z.string(),
   state: circuitStateName,
@@ -246,6 +259,9 @@ export const apiSchemas = {
     version,
     circuits: z.array(circuitStateSchema).describe("Every upstream with circuit_breaker enabled in the config in force, in config order."),
     health_checks: z.array(healthCheckStateSchema).describe("Every upstream with a health_check in the config in force, in config order."),
+    ai_provider_health_checks: z
+      .array(aiProviderHealthSchema)
+      .describe("Every ai_gateway provider with a health_path in the config in force, in config order."),
   }),
   CircuitReset: circuitStateSchema.extend({ previous_state: circuitStateName.describe("The state before the reset.") }),
   AuditPage: auditPageSchema,

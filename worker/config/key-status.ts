@@ -23,7 +23,6 @@ export type KeyStatus =
 const enforced: KeyStatus = { status: "enforced" };
 const ignored = (edge: string): KeyStatus => ({ status: "warned", edge, ignored: true });
 const warned = (edge: string): KeyStatus => ({ status: "warned", edge });
-const notYet: KeyStatus = { status: "not yet", edge: "accepted, validated and stored; enforced by a coming release (saving warns)" };
 
 const WASM_ONLY =
   "accepted; a built-in entry (jwt-auth, rate-limit, request-logger, request-validator) does not use it, and a WASM entry cannot run at the edge: every route naming one answers 503 plugin_unavailable";
@@ -77,7 +76,6 @@ export const KEY_STATUS: Readonly<Record<string, KeyStatus>> = {
   ),
   ai_gateway: enforced,
   "ai_gateway.providers[].model": warned("documentation only: each request names its model in its body, forwarded as sent"),
-  "ai_gateway.providers[].health_path": notYet,
   "ai_gateway.cache.max_size": ignored("entries live in the Cache API of each data centre, whose size and eviction Cloudflare manages"),
   graphql: enforced,
 };

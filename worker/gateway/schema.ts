@@ -4,9 +4,18 @@
  * (auth, cors, ip_rules, plugins, credential; circuit_breaker), so this layer never imports them.
  */
 import { z } from "zod";
-import { boundedDuration, duration, headerName, httpMethod, identifier, priority, routePath, size } from "../http/schema-kit/fields";
+import {
+  boundedDuration,
+  checkPath,
+  duration,
+  headerName,
+  httpMethod,
+  identifier,
+  priority,
+  routePath,
+  size,
+} from "../http/schema-kit/fields";
 import { CLIENT_IP_KEY } from "./load-balancer";
-import { normalizePath } from "../http/normalize";
 import { endpointProblem } from "../http/upstream-url";
 import { variablesIn } from "../http/schema-kit/variables";
 
@@ -118,15 +127,7 @@ export const HEALTH_CHECK_MIN_INTERVAL_MS = 5_000;
 
 const healthCheckSchema = z
   .strictObject({
-    path: z
-      .string()
-      .max(1024)
-      .default("/health")
-      .refine((path) => {
-        const normal = normalizePath(path);
-        return normal.ok && normal.path === path;
-      }, "must be a path in normal form starting with / (no query, fragment, dot segments or //)")
-      .describe("Requested with GET on every endpoint, after the endpoint's base path. Default /health."),
+    path: checkPath.default("/health").describe("Requested with GET on every endpoint, after the endpoint's base path. Default /health."),
     interval: boundedDuration(HEALTH_CHECK_MIN_INTERVAL_MS, 3_600_000, "5s and 1h")
       .prefault("10s")
       .describe("Time between two rounds of checks (from the end of one to the start of the next). Default 10s, 5s-1h."),

@@ -25,13 +25,14 @@ import {
 } from "./audit-hooks";
 import { lookupConsumerKey } from "../consumers/lookup";
 import { compileKey } from "../limits/key-expression";
+import { providerHealthObject, providerHealthSpec } from "../policies/ai-gateway/health";
 import { aiGatewayStep } from "../policies/ai-gateway/step";
 import { authenticate, gatewayCredentials, identityHeaderNames } from "../policies/auth";
 import { bodyLimit } from "../policies/body-limit";
 import { bulkhead } from "../policies/bulkhead";
 import { responseCache } from "../policies/cache";
 import { compilePurges, type PurgeMarker } from "../policies/cache/purge";
-import { circuitBreaker } from "../policies/circuit-breaker";
+import { circuitBreaker, type BreakerUpstream } from "../policies/circuit-breaker";
 import { cors, corsRouteIds } from "../policies/cors";
 import { graphqlGuard } from "../policies/graphql";
 import { ipRules } from "../policies/ip-rules";
@@ -269,6 +270,13 @@ function pipelineSteps(
   if (refused.size > 0) steps.push(unresolvedUpstreams(refused));
   const credentials = gatewayCredentials(...routeAuth);
   const credentialHeaders = [...credentials.credentialHeaders, ...identityHeaders];
+  const checkedProviders = aiProviderChecks(config);
+  const circuits = circuitBreaker({
+    upstreams: [
+      ...served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
+      ...checkedProviders,
+    ],
+  });
   // Where the proxy would run, for the routes with `ai` (the others pass on): after every access
   // check, and before the response cache, which does not serve AI routes.
   const ai = build("ai_gateway", () =>
@@ -280,6 +288,7 @@ function pipelineSteps(
       credentialQueryParams: credentials.credentialQueryParams,
       underscoresInHeaders: middleware.request_validation?.underscores_in_headers,
       onChecked: auditWanted(config, "ai_check") ? recordAiCheck : undefined,
+      providerDown: checkedProviders.length > 0 ? (c, provider) => circuits.allDown(c, providerHealthObject(provider)) : undefined,
       // A request without a consumer spends the budget of the rate limit's key (default: its address).
       budgets: {
         anonymousKey: compileKey(rateLimitConfig?.key ?? "${client_ip}", identityHeaders),
@@ -288,9 +297,6 @@ function pipelineSteps(
     }),
   );
   if (ai) steps.push(ai);
-  const circuits = circuitBreaker({
-    upstreams: served.map((upstream) => ({ ...withLongestRouteTimeout(upstream, routes), health: healthCheckSpec(upstream) })),
-  });
   // Everything from the circuit to the upstream: what a cache miss and a background revalidation run.
   const upstreamSteps: MiddlewareHandler<AppEnv>[] = [
     circuits.guard,
@@ -316,6 +322,18 @@ function pipelineSteps(
     steps.push(responseCache({ rules, revalidate: inContextOfItsOwn(chain(upstreamSteps)), purged: compilePurges(purges) }));
   }
   return chain([...steps, ...upstreamSteps]);
+}
+
+/**
+ * The AI providers with `health_path`, as the circuit breakers take them: health checks only
+ * (no circuit), on an object of their own, checked only when a route goes through the gateway.
+ */
+function aiProviderChecks({ ai_gateway: ai, routes }: Config): BreakerUpstream[] {
+  if (!ai?.enabled || !routes.some((route) => route.ai !== undefined)) return [];
+  return ai.providers.flatMap((provider) => {
+    const health = providerHealthSpec(provider);
+    return health ? [{ name: providerHealthObject(provider.name), endpoints: [provider.name], timeout: 0, retries: 0, health }] : [];
+  });
 }
 
 /**

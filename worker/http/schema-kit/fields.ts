@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { HTTP_METHODS } from "../methods";
+import { normalizePath } from "../normalize";
 import { SECRET_REF_PATTERN } from "./secrets";
 import { parseDuration, parseSize } from "./units";
 
@@ -71,6 +72,19 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** An order between items (routes, AI providers), from -1000000 to 1000000, default 0; each field says which way it sorts. */
 export const priority = z.number().int().min(-1_000_000).max(1_000_000).default(0);
+
+/**
+ * A path a check requests after an endpoint's base path (upstreams' `health_check.path`, AI
+ * providers' `health_path`): in normal form, so the URL built from it (http/upstream-url.ts) can
+ * only follow the endpoint's origin and base path.
+ */
+export const checkPath = z
+  .string()
+  .max(1024)
+  .refine((path) => {
+    const normal = normalizePath(path);
+    return normal.ok && normal.path === path;
+  }, "must be a path in normal form starting with / (no query, fragment, dot segments or //)");
 
 /** A name: route ids, upstream and listener names, consumer ids and tenants. */
 export const identifier = z

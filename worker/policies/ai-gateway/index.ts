@@ -13,8 +13,9 @@
  *    model; 403 `ai_model_not_allowed`, saying whose list refused) and `max_tokens_per_request`
  *    (400 `ai_token_limit`, on the output limit asked for and on the estimated prompt) refuse
  *    before any provider is called.
- * 4. The providers are tried in the `routing_strategy`'s order (routing.ts), or only the route's
- *    pinned `ai.provider` (no fallback), and the answer streams back (forward.ts). The access
+ * 4. The providers are tried in the `routing_strategy`'s order (routing.ts), those whose
+ *    `health_path` checks found them down moved last (health.ts), or only the route's pinned
+ *    `ai.provider` (no fallback), and the answer streams back (forward.ts). The access
  *    log's `upstream` is the provider that answered (or was tried last); keys are never logged.
  *
  * The path after the route's prefix is kept (with `strip_prefix: true`, `/ai/v1/chat/completions`
@@ -39,6 +40,7 @@ import { PROVIDER_KEY_HEADERS, providerTargets, type ProviderTarget } from "./pr
 import { checkModel, checkTokenLimit, readAiRequest } from "./request";
 import { maskedResponse } from "./response-checks";
 import { withIncludeUsage } from "./shapes";
+import { upFirst } from "./health";
 import { providerRouting, type ProviderRouting } from "./routing";
 import type { AiGatewayConfig, AiSecurity, RouteAiConfig } from "./schema";
 
@@ -61,6 +63,12 @@ export interface AiGatewayOptions extends UpstreamHeaderOptions {
   random?: () => number;
   /** Each finding of a content check on a request or a response (audit `ai_check`). */
   onChecked?: (event: AiCheckedEvent, c: Context<AppEnv>) => void;
+  /**
+   * Whether the health checks of a provider with `health_path` (health.ts) found it down, as the
+   * isolate's copy says: never a call to an object on the request's path. Undefined: no provider
+   * is checked.
+   */
+  providerDown?: (c: Context<AppEnv>, provider: string) => boolean;
   /** The token budgets' key without a consumer (the rate limit's `key`) and their `fail_open`. */
   budgets: BudgetOptions;
 }
@@ -122,7 +130,7 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
   const maxTokens = config?.security.max_tokens_per_request;
   const checks = compileAiChecks(config ? aiChecksOf(config.security) : {});
   const masker = checks.responseMasker();
-  const { onChecked } = options;
+  const { onChecked, providerDown } = options;
   const encoder = new TextEncoder();
 
   return async function aiGateway(c, next) {
@@ -142,7 +150,8 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
     const decision = checks.inspectRequest(read, callerScope(c));
     record(decision.events);
     if (decision.kind === "refuse") throw httpError(decision.code, decision.message, { extra: decision.details });
-    const order = route.routing.order();
+    const strategyOrder = route.routing.order();
+    const order = providerDown ? upFirst(strategyOrder, (provider) => providerDown(c, provider)) : strategyOrder;
     if (order.length === 0) throw httpError("upstream_unavailable");
     const body =
       decision.kind === "rewrite"

@@ -207,6 +207,10 @@ describe("refusals, each with its path", () => {
     [{ ai_gateway: { providers: [{ ...openai, headers: { "X-Bad": "a\r\nInjected: 1" } }] } }, "ai_gateway.providers[0].headers.X-Bad"],
     [{ ai_gateway: { providers: [{ ...openai, headers: { Host: "evil.test" } }] } }, "ai_gateway.providers[0].headers.Host"],
     [{ ai_gateway: { providers: [openai, { ...openai, api_key: undefined }] } }, "ai_gateway.providers[1].name"],
+    // The check's URL is built as a forwarded request's: a path that is not in normal form could leave the base path.
+    [{ ai_gateway: { providers: [{ ...openai, health_path: "/v1/../../admin" }] } }, "ai_gateway.providers[0].health_path"],
+    [{ ai_gateway: { providers: [{ ...openai, health_path: "//evil.test/health" }] } }, "ai_gateway.providers[0].health_path"],
+    [{ ai_gateway: { providers: [{ ...openai, health_path: "health" }] } }, "ai_gateway.providers[0].health_path"],
     [{ ai_gateway: { providers: [{ ...openai, credential: "openai" }] } }, "ai_gateway.providers[0].credential"],
     [{ ai_gateway: { providers: [{ name: "openai", credential: "Open AI" }] } }, "ai_gateway.providers[0].credential"],
     [{ ai_gateway: { routing_strategy: "fastest" } }, "ai_gateway.routing_strategy"],
@@ -246,18 +250,13 @@ describe("refusals, each with its path", () => {
     expect(config.routes[0]!.ai).toBeUndefined();
   });
 
-  it("warns that a provider's health_path is stored, not enforced, and that the cache's max_size is ignored", () => {
+  it("warns that the cache's max_size is ignored, and nothing about a provider's health_path (enforced)", () => {
     const { warnings } = accepted({
       ai_gateway: { providers: [{ ...openai, health_path: "/health" }], token_counting: true, cache: { enabled: true, max_size: "1GB" } },
       routes: [aiRoute],
     });
-    expect(warnings).toEqual(
-      expect.arrayContaining([
-        "ai_gateway.providers[0].health_path: accepted and stored, but not enforced by this release of Loom Edge",
-        expect.stringMatching(/^ai_gateway\.cache\.max_size: ignored at the edge: /),
-      ]),
-    );
-    expect(warnings.join("\n")).not.toMatch(/token_counting|ai_gateway\.cache:/);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^ai_gateway\.cache\.max_size: ignored at the edge: /)]));
+    expect(warnings.join("\n")).not.toMatch(/token_counting|ai_gateway\.cache:|health_path/);
   });
 
   it("warns about an unset ${VAR} key as about every secret", () => {

@@ -14,7 +14,7 @@
  * `provider` and `endpoint`, and `endpoint` gets the provider's public API when it has one.
  */
 import { z } from "zod";
-import { duration, headerName, identifier, isLoopbackHost, priority } from "../../http/schema-kit/fields";
+import { checkPath, duration, headerName, identifier, isLoopbackHost, priority } from "../../http/schema-kit/fields";
 import { CONTENT_CATEGORIES } from "../../http/schema-kit/content-categories";
 import { unionError } from "../../http/schema-kit/paths";
 import { SECRET_REF_PATTERN, VAULT_REF_PATTERN } from "../../http/schema-kit/secrets";
@@ -140,10 +140,11 @@ const providerInput = z.strictObject({
     .refine((ms) => ms > 0, "must be longer than 0")
     .optional()
     .describe("The wait for the response headers and then for each body chunk (never the whole stream). Default: request_timeout."),
-  health_path: z
-    .string()
-    .regex(/^\/[^\s?#]*$/, "must be a path starting with /")
-    .optional(),
+  health_path: checkPath
+    .optional()
+    .describe(
+      "Checked with GET <endpoint><health_path> every 15s by one object for the whole deployment (timeout 5s; down after 3 failures in a row, back after 2 passes; only a 2xx passes), with the provider's key only when api_key is a ${VAR} (a vault-keyed provider is checked without one). Routing skips a provider that is down while another is up; when all are down it tries them anyway. Default: not checked.",
+    ),
   headers: providerHeaders,
 });
 

@@ -261,6 +261,41 @@ describe("circuitBreaker", () => {
   });
 });
 
+describe("allDown: health checks without a circuit (the AI gateway's providers)", () => {
+  it("reads the isolate's copy, never waiting for the object, and refreshes a stale copy in the background", async () => {
+    const { namespace, calls } = counting();
+    const name = "ai-provider:sick";
+    const health = {
+      intervalMs: 60_000,
+      timeoutMs: 1_000,
+      healthyThreshold: 1,
+      unhealthyThreshold: 1,
+      targets: [{ endpoint: "sick", url: "https://origin.test/status/503" }],
+    };
+    const circuits = circuitBreaker({
+      upstreams: [{ name, endpoints: ["sick"], timeout: 0, retries: 0, health }],
+      cache: new CircuitCache(),
+      clock,
+      namespace,
+    });
+    const app = testApp([], (c) => c.json({ down: circuits.allDown(c, name), unknown: circuits.allDown(c, "ai-provider:other") }));
+    const down = async () => (await (await send(app)).json<{ down: boolean; unknown: boolean }>()).down;
+    // The first sight gives the object the spec, in the background: its first round runs at once.
+    expect(await down()).toBe(false);
+    expect(calls()).toBe(1);
+    await vi.waitFor(async () => expect((await env.CIRCUIT_BREAKER.getByName(name).state()).down).toEqual(["sick"]));
+    expect(await down()).toBe(false);
+    expect(calls()).toBe(1);
+    now += 2_000;
+    // Stale: this request starts the refresh and does not wait for it; the next one knows.
+    expect(await down()).toBe(false);
+    expect(calls()).toBe(2);
+    expect(await down()).toBe(true);
+    expect(calls()).toBe(2);
+    expect((await (await send(app)).json<{ unknown: boolean }>()).unknown).toBe(false);
+  });
+});
+
 describe("a probe's time limit", () => {
   it("covers every attempt and, with Loom's retry, every backoff wait", () => {
     expect(longestForwarding({ name: "u", endpoints: ["a:1"], timeout: 1_000, retries: 2 })).toBe(3_000);

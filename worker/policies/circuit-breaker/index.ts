@@ -24,6 +24,9 @@
  *   the checks found down come back with the circuit state. They are skipped like ejected ones;
  *   when every endpoint is down, `guard` answers 503 `upstream_unhealthy` without contacting
  *   any. An upstream with health checks and no circuit breaker is refreshed all the same.
+ * - `allDown` (the AI gateway, per request, for each provider with `health_path`, whose checks
+ *   run on an object named `ai-provider:<name>`, given here as an upstream with health checks
+ *   only): the same copy's verdict, refreshed the same way, never an object call on the path.
  * - The object failing is logged and fails open: a broken breaker must not take a healthy
  *   upstream down with it. The isolate's copy then works alone, tripped by its own outcomes.
  */
@@ -78,6 +81,12 @@ export interface BreakerUpstream {
 
 export interface CircuitBreakers {
   guard: MiddlewareHandler<AppEnv>;
+  /**
+   * Whether the health checks found every endpoint of `upstream` down, as this isolate's copy
+   * says (false without health checks); a stale copy is refreshed in the background, so the
+   * answer never waits for the object. The AI gateway's providers with `health_path` ask it.
+   */
+  allDown(c: Context<AppEnv>, upstream: string): boolean;
   /** The endpoints of `upstream` worth trying, in the order given (all of them if every one is ejected). */
   healthyEndpoints(upstream: string, endpoints: readonly string[]): string[];
   /** One attempt's outcome: the upstream's status, or undefined when it gave none (a timeout, a connection failure). */
@@ -202,6 +211,10 @@ function circuitOpen(retryAfterMs: number): Error {
   return retryLater("upstream_circuit_open", `the upstream is failing and requests to it are paused; retry in ${seconds} s`, seconds);
 }
 
+/** Whether the health checks found every endpoint down, as of the copy's last sync. */
+const everyEndpointDown = (health: HealthCheckSpec, copy: Copy) =>
+  copy.down.size > 0 && health.targets.every(({ endpoint }) => copy.down.has(endpoint));
+
 export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers => {
   const breakers = new Map<string, Breaker>();
   for (const upstream of options.upstreams) {
@@ -247,9 +260,11 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
     return copy.syncing;
   }
 
-  function refreshIfStale(c: Context<AppEnv>, upstream: string, copy: Copy, breaker: Breaker): void {
-    if (copy.syncing || clock() - copy.syncedAt < refreshMs) return;
-    c.executionCtx.waitUntil(sync(c, upstream, copy, breaker));
+  /** The isolate's copy, refreshed in the background when stale: the request never waits for the object. */
+  function refreshedCopy(c: Context<AppEnv>, upstream: string, breaker: Breaker): Copy {
+    const copy = cache.copy(upstream);
+    if (!copy.syncing && clock() - copy.syncedAt >= refreshMs) c.executionCtx.waitUntil(sync(c, upstream, copy, breaker));
+    return copy;
   }
 
   return {
@@ -261,11 +276,8 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
             const upstream = c.get("route")?.config.upstream;
             const breaker = upstream === undefined ? undefined : breakers.get(upstream);
             if (upstream === undefined || !breaker) return next();
-            const copy = cache.copy(upstream);
-            refreshIfStale(c, upstream, copy, breaker);
-            const { health } = breaker;
-            if (health && copy.down.size > 0 && health.targets.every(({ endpoint }) => copy.down.has(endpoint)))
-              throw allUnhealthy(health.intervalMs);
+            const copy = refreshedCopy(c, upstream, breaker);
+            if (breaker.health && everyEndpointDown(breaker.health, copy)) throw allUnhealthy(breaker.health.intervalMs);
             const { config } = breaker;
             if (!config) return next();
             const { circuit } = copy;
@@ -291,6 +303,11 @@ export const circuitBreaker = (options: CircuitBreakerOptions): CircuitBreakers 
             }
             return next();
           },
+
+    allDown(c, upstream) {
+      const breaker = breakers.get(upstream);
+      return breaker?.health !== undefined && everyEndpointDown(breaker.health, refreshedCopy(c, upstream, breaker));
+    },
 
     healthyEndpoints(upstream, endpoints) {
       const copy = breakers.has(upstream) ? cache.peek(upstream) : undefined;

@@ -114,6 +114,46 @@ describe("AI cache: exact match", () => {
   });
 });
 
+describe("AI cache: digests", () => {
+  /** SHA-256 hex, counting the digests made and what they hashed. */
+  const countingDigest = () => {
+    const hashed: string[] = [];
+    const digest = async (text: string) => {
+      hashed.push(text);
+      const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+      return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    };
+    return { hashed, digest };
+  };
+
+  it("digests a request once (the exact key) when semantic matching is off, on a miss and on a hit", async () => {
+    const { hashed, digest } = countingDigest();
+    const cache = new AiCache(settings(), { digest });
+    const host = freshHost();
+    await primed(cache, host, request(chat("Capital of France?")));
+    expect(hashed).toHaveLength(1);
+    expect(hashed[0]).toContain("Capital of France?");
+    expect((await cache.lookup(host, request(chat("Capital of France?")))).hit).toBeDefined();
+    expect(hashed).toHaveLength(2);
+  });
+
+  it("digests the scope too (texts blanked) on an exact miss with semantic matching on, and not on an exact hit or a long prompt", async () => {
+    const { hashed, digest } = countingDigest();
+    const cache = new AiCache(settings({ semantic: { embedder: new StandInEmbedder(), index: new InMemoryIndex(), threshold: 0.9 } }), {
+      digest,
+    });
+    const host = freshHost();
+    const lookup = await primed(cache, host, request(chat("Capital of France?")));
+    expect(hashed).toHaveLength(2);
+    expect(hashed[1]).not.toContain("Capital of France?");
+    expect(lookup.semantic?.scope).toMatch(/^[0-9a-f]{64}$/);
+    await cache.lookup(host, request(chat("Capital of France?")));
+    expect(hashed).toHaveLength(3);
+    await cache.lookup(host, request(chat("word ".repeat(400))));
+    expect(hashed).toHaveLength(4);
+  });
+});
+
 describe("AI cache: semantic match", () => {
   const semanticCache = (threshold = 0.9) => {
     const embedder = new StandInEmbedder();
@@ -197,7 +237,7 @@ describe("AI cache: semantic match", () => {
     const { cache, index } = semanticCache();
     const host = freshHost();
     const lookup = await cache.lookup(host, request(chat("What is the capital city of France?")));
-    await index.upsert(lookup.keys.exact, lookup.vector!, lookup.keys.scope);
+    await index.upsert(lookup.keys.exact, lookup.semantic!.vector, lookup.semantic!.scope);
     expect((await cache.lookup(host, request(chat("what is the capital city of France, please")))).hit).toBeUndefined();
   });
 });

@@ -27,7 +27,8 @@ import { readAtMost } from "../../../http/body";
 import { errorName, log } from "../../../observability/logger";
 import type { RecognisedRequest } from "../shapes";
 import { entryOf, hitOf, MAX_ENTRY_BYTES, storable } from "./entry";
-import { aiCacheKeys, type AiCacheKeys, type AiCacheRequest } from "./key";
+import { sha256Hex } from "../../../audit/chain";
+import { aiCacheKeys, aiCacheScope, type AiCacheKeys, type AiCacheRequest, type Digest } from "./key";
 import { MAX_SEMANTIC_PROMPT_CHARS, type SemanticMatcher } from "./semantic";
 
 export { cosineSimilarity, vectorizeIndex, workersAiEmbedder, EMBEDDING_DIMENSIONS, EMBEDDING_MODEL } from "./semantic";
@@ -48,6 +49,8 @@ export interface AiCacheOptions {
   /** The Cache API cache; default `caches.default`. */
   cache?: () => Cache;
   now?: () => number;
+  /** How keys are digested; default SHA-256 hex. */
+  digest?: Digest;
 }
 
 /** What a lookup found, and what `store` needs to file the answer of a miss. */
@@ -55,8 +58,8 @@ export interface AiCacheLookup {
   keys: AiCacheKeys;
   /** The answer for the client: `X-Cache: HIT`. */
   hit?: Response;
-  /** The prompt's embedding, computed on an exact miss with semantic matching on. */
-  vector?: number[];
+  /** The prompt's embedding and scope, computed on an exact miss with semantic matching on. */
+  semantic?: { vector: number[]; scope: string };
 }
 
 /** Whether a recognised request is one the cache serves: any but a stream. */
@@ -66,25 +69,28 @@ export class AiCache {
   readonly #settings: AiCacheSettings;
   readonly #cache: () => Cache;
   readonly #now: () => number;
+  readonly #digest: Digest;
 
   constructor(settings: AiCacheSettings, options: AiCacheOptions = {}) {
     this.#settings = settings;
     this.#cache = options.cache ?? (() => caches.default);
     this.#now = options.now ?? Date.now;
+    this.#digest = options.digest ?? sha256Hex;
   }
 
   async lookup(host: string, request: AiCacheRequest): Promise<AiCacheLookup> {
-    const keys = await aiCacheKeys(request, this.#settings.varyByHeaders);
+    const { varyByHeaders, semantic } = this.#settings;
+    const keys = await aiCacheKeys(request, varyByHeaders, this.#digest);
     const exact = await this.#cache().match(keyUrl(host, keys.exact));
     if (exact) return { keys, hit: hitOf(exact, this.#now()) };
-    const semantic = this.#settings.semantic;
     if (!semantic || keys.prompt.length > MAX_SEMANTIC_PROMPT_CHARS) return { keys };
     try {
-      const vector = await semantic.embedder.embed(keys.prompt);
-      const nearest = await semantic.index.nearest(vector, keys.scope);
-      if (!nearest || nearest.score < semantic.threshold || !/^[0-9a-f]{64}$/.test(nearest.id)) return { keys, vector };
+      const [vector, scope] = await Promise.all([semantic.embedder.embed(keys.prompt), aiCacheScope(request, varyByHeaders, this.#digest)]);
+      const found = { keys, semantic: { vector, scope } };
+      const nearest = await semantic.index.nearest(vector, scope);
+      if (!nearest || nearest.score < semantic.threshold || !/^[0-9a-f]{64}$/.test(nearest.id)) return found;
       const similar = await this.#cache().match(keyUrl(host, nearest.id));
-      return similar ? { keys, vector, hit: hitOf(similar, this.#now()) } : { keys, vector };
+      return similar ? { ...found, hit: hitOf(similar, this.#now()) } : found;
     } catch (error) {
       log.warn("ai_cache_semantic_failed", { stage: "lookup", error: errorName(error) });
       return { keys };
@@ -106,9 +112,9 @@ export class AiCache {
     const contentType = response.headers.get("content-type")!;
     await this.#cache().put(keyUrl(host, lookup.keys.exact), entryOf(body, contentType, this.#settings.ttlSeconds, this.#now()));
     const { semantic } = this.#settings;
-    if (!semantic || !lookup.vector) return;
+    if (!semantic || !lookup.semantic) return;
     try {
-      await semantic.index.upsert(lookup.keys.exact, lookup.vector, lookup.keys.scope);
+      await semantic.index.upsert(lookup.keys.exact, lookup.semantic.vector, lookup.semantic.scope);
     } catch (error) {
       log.warn("ai_cache_semantic_failed", { stage: "store", error: errorName(error) });
     }

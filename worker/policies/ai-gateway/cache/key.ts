@@ -4,7 +4,8 @@
  * - the exact key: tenant, provider, API path, model, the `vary_by_headers` values and the whole
  *   body in canonical JSON (members sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are one
  *   request; arrays keep their order, since the order of messages is the conversation);
- * - the semantic scope: the same with every text the model reads blanked. Two requests in one
+ * - the semantic scope (computed only on an exact miss with semantic matching on, the one place
+ *   it is used): the same with every text the model reads blanked. Two requests in one
  *   scope differ only in their texts (same tenant, provider, model, sampling options, tools,
  *   roles and turn structure), which is the only case a similar prompt may be answered from
  *   another's entry.
@@ -12,7 +13,6 @@
  * Both are SHA-256 hex (64 characters): never a prompt in a URL, a log or a vector id.
  */
 import { canonicalJson } from "../../../audit/canonical";
-import { sha256Hex } from "../../../audit/chain";
 import { applyReplacements, type RecognisedRequest } from "../shapes";
 
 export interface AiCacheRequest {
@@ -31,33 +31,48 @@ export interface AiCacheRequest {
 
 export interface AiCacheKeys {
   exact: string;
-  scope: string;
   /** The prompt's texts, one line per slot (`role: text`), which semantic matching embeds. */
   prompt: string;
 }
+
+/** How a key is digested: SHA-256 hex (AiCache's `digest` option). */
+export type Digest = (text: string) => Promise<string>;
 
 /** `vary_by_headers`' names, lower case, sorted, each once; an absent header and an empty one differ. */
 function variedValues(names: readonly string[], headers: Headers): [string, string | null][] {
   return [...new Set(names.map((name) => name.toLowerCase()))].sort().map((name) => [name, headers.get(name)]);
 }
 
-export async function aiCacheKeys(request: AiCacheRequest, varyByHeaders: readonly string[]): Promise<AiCacheKeys> {
-  const { tenant, provider, path, body, recognised, headers } = request;
-  const common = {
+/** The canonical JSON both digests hash: the request's identity with `body` as given. */
+function keyed(request: AiCacheRequest, varyByHeaders: readonly string[], body: unknown): string {
+  const { tenant, provider, path, recognised, headers } = request;
+  return canonicalJson({
     v: 1,
     tenant: tenant ?? null,
     provider,
     path,
     model: recognised.model ?? null,
     vary: variedValues(varyByHeaders, headers),
-  };
-  const blanked = applyReplacements(
     body,
-    recognised.texts.map((slot) => ({ path: slot.path, text: "" })),
+  });
+}
+
+/** The exact key, and the prompt semantic matching would embed. */
+export async function aiCacheKeys(request: AiCacheRequest, varyByHeaders: readonly string[], digest: Digest): Promise<AiCacheKeys> {
+  return {
+    exact: await digest(keyed(request, varyByHeaders, request.body)),
+    prompt: request.recognised.texts.map((slot) => `${slot.role ?? slot.kind}: ${slot.text}`).join("\n"),
+  };
+}
+
+/**
+ * The semantic scope: a second canonicalisation and digest of the whole body, so it is computed
+ * only where semantic matching will use it (an exact miss of a prompt short enough to embed).
+ */
+export function aiCacheScope(request: AiCacheRequest, varyByHeaders: readonly string[], digest: Digest): Promise<string> {
+  const blanked = applyReplacements(
+    request.body,
+    request.recognised.texts.map((slot) => ({ path: slot.path, text: "" })),
   );
-  const [exact, scope] = await Promise.all([
-    sha256Hex(canonicalJson({ ...common, body })),
-    sha256Hex(canonicalJson({ ...common, body: blanked })),
-  ]);
-  return { exact, scope, prompt: recognised.texts.map((slot) => `${slot.role ?? slot.kind}: ${slot.text}`).join("\n") };
+  return digest(keyed(request, varyByHeaders, blanked));
 }
