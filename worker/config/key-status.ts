@@ -1,7 +1,7 @@
 /**
  * What the edge does with each key of the config language, in both of Loom's dialects and the
- * edge's own additions: "enforced", "warned" (accepted, and saving says what the edge does
- * instead) or "not yet" (accepted and stored, enforced by a coming release).
+ * edge's own additions: "enforced" or "warned" (accepted, and saving says what the edge does
+ * instead). Every key is one or the other: none is accepted and left for a coming release.
  *
  * One table for three readers: the admin OpenAPI marks every config property with it
  * (`x-loom-edge`), README's "Loom config reference" is generated from that OpenAPI document
@@ -9,7 +9,7 @@
  * whenever a saved document sets them (warnings.ts).
  *
  * Paths: `a.b` for an object's key, `a[]` for an array's items, `a.*` for a map's values. A key
- * without an entry of its own has its closest ancestor's: a block marked "not yet" is so
+ * without an entry of its own has its closest ancestor's: a block marked "warned" is so
  * throughout. A test checks that every key the schema has resolves here, and that every entry
  * names a key the schema has.
  */
@@ -17,8 +17,7 @@
 export type KeyStatus =
   | { status: "enforced" }
   /** `ignored`: the edge has no use for the value at all; saving warns wherever it is set. */
-  | { status: "warned"; edge: string; ignored?: true }
-  | { status: "not yet"; edge: string };
+  | { status: "warned"; edge: string; ignored?: true };
 
 const enforced: KeyStatus = { status: "enforced" };
 const ignored = (edge: string): KeyStatus => ({ status: "warned", edge, ignored: true });

@@ -125,6 +125,22 @@ describe("a stored document with references, resolved by an isolate", () => {
     expect(set.config.rate_limit?.routes.open).toMatchObject({ requests_per_minute: 30 });
   });
 
+  it("the top-level GraphQL protections' field unset: the routes with `graphql: true` are refused, never served unguarded", () => {
+    const document = {
+      ...DOCUMENT,
+      routes: [
+        ...DOCUMENT.routes,
+        { id: "gql", path: "/graphql", upstream: "backend", graphql: true },
+        { id: "own-gql", path: "/other-graphql", upstream: "backend", graphql: { security: { max_depth: 5 } } },
+      ],
+      graphql: { security: { max_depth: "${GRAPHQL_DEPTH}" } },
+    };
+    const { unresolved } = resolvedConfig(document, ALL_SET);
+    expect(unresolved.map(({ path, scopes }) => ({ path, scopes }))).toEqual([
+      { path: "graphql.security.max_depth", scopes: [{ kind: "route", id: "gql" }] },
+    ]);
+  });
+
   it("a value the field refuses: refused like an unset one, naming the variable, never the value", () => {
     const { unresolved } = resolvedConfig(DOCUMENT, { ...ALL_SET, CHECKED_TIMEOUT: "hunter2-not-a-duration" });
     expect(unresolved).toEqual([

@@ -31,7 +31,7 @@ type Loose = Record<string, unknown>;
 type Parsed = ReturnType<typeof configSchema.safeParse>;
 
 /** Blocks the edge accepts without enforcing: a field of theirs that cannot be resolved refuses no request. */
-const NOT_ENFORCED: readonly unknown[] = ["graphql", "metrics"];
+const NOT_ENFORCED: readonly unknown[] = ["metrics"];
 /** Read outside the pipeline (the admin API, the audit jobs); they hold no references, and are never removed. */
 const NEVER_REMOVED: readonly unknown[] = ["admin", "audit"];
 
@@ -84,6 +84,8 @@ function routesNaming(document: Loose, name: unknown): VariableScope[] {
 
 const routeScope = (route: Loose | undefined): VariableScope => ({ kind: "route", id: String(route?.id) });
 const isAiRoute = (route: Loose | undefined): boolean => route?.ai !== undefined && route.ai !== false;
+/** A route guarded by the top-level `graphql.security` (one with its own block is not). */
+const usesTopLevelGraphql = (route: Loose | undefined): boolean => route?.graphql === true;
 
 /** Who cannot be served without the field at `path`. */
 function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[] {
@@ -95,6 +97,8 @@ function scopesOf(path: readonly PropertyKey[], document: Loose): VariableScope[
   if (block === "rate_limit" && index === "routes" && typeof key === "string") return [{ kind: "route", id: key }];
   // The AI gateway's providers and checks serve the routes with `ai` only.
   if (block === "ai_gateway") return ((document.routes as Loose[] | undefined) ?? []).filter(isAiRoute).map(routeScope);
+  // The top-level GraphQL protections guard the routes with `graphql: true`: never run without them.
+  if (block === "graphql") return ((document.routes as Loose[] | undefined) ?? []).filter(usesTopLevelGraphql).map(routeScope);
   if (NOT_ENFORCED.includes(block)) return [];
   return [{ kind: "global" }];
 }

@@ -10,7 +10,7 @@ import { resolveUpstreams } from "../gateway/endpoint-variables";
 import { endpointUrl } from "../http/upstream-url";
 import { fallThroughWarnings } from "./fall-through";
 import { referenceKind, scopeText, type UnresolvedField } from "./variable-fields";
-import { KEY_STATUS, keyStatus, tablePath } from "./key-status";
+import { KEY_STATUS, tablePath } from "./key-status";
 import { findSecretRefs } from "../http/schema-kit/secrets";
 import { formatPath } from "../http/schema-kit/paths";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, otlpTracesUrl } from "../observability/otlp-endpoint";
@@ -35,24 +35,11 @@ function leafPaths(node: unknown, path: (string | number)[] = []): (string | num
   return [];
 }
 
-/** Paths of the values a document sets: its scalars and lists (a list is one value). */
-function valuePaths(node: unknown, path: (string | number)[] = []): (string | number)[][] {
-  if (node === null || typeof node !== "object" || Array.isArray(node)) return path.length > 0 ? [path] : [];
-  return Object.entries(node).flatMap(([key, value]) => valuePaths(value, [...path, key]));
-}
-
 export function edgeWarnings(document: Record<string, unknown>, config: Config, env: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   for (const path of leafPaths(document)) {
     const entry = KEY_STATUS[tablePath(path)];
     if (entry?.status === "warned" && entry.ignored) warnings.push(`${formatPath(path)}: ignored at the edge: ${entry.edge}`);
-    else if (entry?.status === "not yet")
-      warnings.push(`${formatPath(path)}: accepted and stored, but not enforced by this release of Loom Edge`);
-  }
-  for (const path of valuePaths(document)) {
-    if (keyStatus(tablePath(path))?.status === "not yet") {
-      warnings.push(`${formatPath(path)}: accepted and stored, but not enforced by this release of Loom Edge`);
-    }
   }
   for (const { path, variable } of findSecretRefs(document)) {
     if (referenceKind(path, document) !== "secret") continue; // endpoints and other values: below
