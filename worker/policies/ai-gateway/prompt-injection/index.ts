@@ -46,6 +46,13 @@
  *   letters by NFKC); letters spaced or hyphenated apart ("i g n o r e  p r e v i o u s");
  *   misspelled and leetspeak keywords ("igrnore previus instructons", "1gn0r3 pr3v10u5"): read as
  *   the keywords one edit away (misspellings.ts) and the English rules run again over them.
+ * - `learned.classifier`: a logistic regression over hashed word unigrams and bigrams
+ *   (learned.ts), trained offline on the corpora that are not held out (`node
+ *   scripts/train-injection-model.mjs`, deterministic; weights in learned-model.ts). It scores
+ *   the text's most attack-like window of 24 words; its signal is 0 below a probability of 0.7,
+ *   reaches the threshold at 0.9 and is capped at 0.6 (learnedWeight, chosen from its 5-fold
+ *   cross-validation on the training data: p >= 0.9 flags 47% of attacks and 1.1% of ordinary
+ *   prompts, p >= 0.7 73% and 5.1%), so mostly it adds to weak rule evidence.
  * - `multilingual.<lang>.*`: "ignore the previous instructions" and "reveal the system prompt"
  *   in French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese, Korean,
  *   Arabic and Hindi, then Polish, Czech, Ukrainian, Swedish, Danish/Norwegian, Romanian,
@@ -87,7 +94,8 @@
  * After the generalisation below, with a seventh and an eighth batch (30 attacks and 30 ordinary
  * prompts each, written after the held-out corpus was measured; when first measured: 18/30
  * attacks flagged in each (the scorer as it was: 15/30 and 18/30), 0/30 ordinary), tuned on
- * since: TPR 0.963 (391/406), FPR 0.005 (2/412):
+ * since: TPR 0.963 (391/406), FPR 0.005 (2/412); with the learned component (trained on it):
+ * TPR 0.988 (401/406), FPR 0.005 (2/412).
  * "New instructions: <ordinary task>" and "Your new task is to proofread ..." remain the known
  * false positives.
  *
@@ -113,6 +121,35 @@
  * independent corpus near 0.6-0.7, short of the issue's 0.8; the false-positive rate stayed
  * at 0 on every new ordinary set.
  *
+ *
+ * ## Generalisation, second round (heldout2.test-data.ts and the learned component)
+ * A third corpus, 142 attacks and 155 ordinary prompts in public sets' styles (deepset incl.
+ * German, Gandalf, TensorTrust, HackAPrompt, BIPIA e-mails, pages, tables and code comments,
+ * jailbreak templates, role-play, output hijacks, obfuscation, ten languages; ordinary: security
+ * discussions and jailbreak news, "ignore the typo above", support tickets, code with "system:",
+ * legitimate instructions, fiction), written before anything changed for it and split the same
+ * way. The scorer as it was (rules only): tuning half 52/71 = 0.73 TPR, 2/78 FPR; HELD-OUT half
+ * 42/71 = 0.59 TPR, 2/77 FPR (0.026).
+ * Then, instead of rules for its misses: the learned component, trained on corpus.test-data.ts,
+ * training.test-data.ts (hard ordinary prompts, defensive system prompts, a few attacks) and the
+ * two tuning halves; two rule fixes for the tuning half's false positives ("stay in character"
+ * alone is fiction and tutoring too, now 0.3: `jailbreak.stay-in-character`; a reveal verb does
+ * not reach into a quotation opened by a colon: "summarise this thread: 'dev: the system prompt
+ * is outdated'"). After:
+ * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 57/71 = 0.80 TPR, 4/77 =
+ *   0.052 FPR; whole set 125/142 = 0.88 TPR, 4/155 = 0.026 FPR.
+ * - heldout: tuning half 76/76, 0/76; HELD-OUT half 61/74 = 0.82 TPR (0.69 before), 1/76 =
+ *   0.013 FPR (0 before); whole set 137/150 = 0.91, 1/152.
+ * Honest caveats: the window length (24 words), the cap and the 0.7/0.9 points were chosen by
+ * cross-validation, but the held-out halves were measured after each of three model versions
+ * (the first flagged 4-6% of their ordinary prompts; the defensive system prompts added to
+ * training.test-data.ts came from index.test.ts's "never reveal your system prompt", not from
+ * them); no held-out text was read. On held-out halves the model alone flags 11-12/76 ordinary
+ * prompts at p >= 0.5, and most of the remaining false positives are its signal alone near 0.5:
+ * a cap of 0.45 (the model never flags alone) gives 0.77 and 0.69 TPR with 0 and 2/77 FPR.
+ * The held-out halves were written by the same hand as the tuning halves; expect an independent
+ * corpus somewhat lower, near 0.75-0.8 TPR at 2-5% FPR.
+ *
  * Cost (`npx node bench/parts.mjs --rounds 7 --n 300`: workerd, a 2-core machine at load 4,
  * 2026-12-07; same run): the four texts of bench/ai-request.mjs's 2 KB chat are scored in
  * 187 µs, against 180 µs by the scorer before this prefilter (one alternation scan per view
@@ -127,10 +164,15 @@
  * compiled). The prefilters are derived on an isolate's first score, not at startup: about
  * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
  * inputs of index.test.ts all finish.
+ * The learned component adds one allocation-free pass over `latin`: 10.6 µs for the four texts
+ * (1.8 KB; Node 24, best of 15 rounds of 3000, load 7 on the 2-core machine), and decodes its
+ * 8 KB of weights on an isolate's first score. The whole scorer on the same texts, alternating
+ * runs at that load: best 222-257 µs against 182-270 µs before (too noisy to tell apart).
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
+import { learnedProbability } from "./learned";
 import { correctedView, type CorrectedView } from "./misspellings";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
@@ -250,6 +292,7 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     for (const rule of SQUASHED_RULES) if (mayMatch(rule, Infinity)) matchSquashed(rule, views, record);
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
+  record("learned.classifier", learnedWeight(learnedProbability(views.latin)));
 
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
@@ -332,6 +375,22 @@ function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolea
     }
   }
   return signals;
+}
+
+/**
+ * The learned component's signal (learned.ts): nothing below a probability of LEARNED_FROM,
+ * rising to the threshold at LEARNED_ALONE, capped at LEARNED_CAP. From its 5-fold
+ * cross-validation on its training data: p >= 0.9 flags 50% of attacks and 0.3% of ordinary
+ * prompts, p >= 0.7 flags 74% and 4.7%; so alone it flags only when nearly certain, and below
+ * that it adds to the rules' evidence.
+ */
+const LEARNED_FROM = 0.7;
+const LEARNED_ALONE = 0.9;
+export const LEARNED_CAP = 0.6;
+
+export function learnedWeight(probability: number): number {
+  const weight = (DEFAULT_THRESHOLD * (probability - LEARNED_FROM)) / (LEARNED_ALONE - LEARNED_FROM);
+  return Math.min(LEARNED_CAP, Math.max(0, weight));
 }
 
 function round(value: number): number {
