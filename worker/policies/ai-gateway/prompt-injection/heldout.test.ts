@@ -35,15 +35,15 @@ const CORPORA = [
     name: "heldout",
     attacks: HELDOUT_ATTACKS,
     ordinary: HELDOUT_ORDINARY,
-    floors: { tuning: 0.95, "held-out": 0.8 },
-    ceilings: { tuning: 0.02, "held-out": 0.05 },
+    floors: { tuning: 0.95, "held-out": 0.75 },
+    ceilings: { tuning: 0.02, "held-out": 0.02 },
   },
   {
     name: "heldout2",
     attacks: HELDOUT2_ATTACKS,
     ordinary: HELDOUT2_ORDINARY,
-    floors: { tuning: 0.93, "held-out": 0.75 },
-    ceilings: { tuning: 0.02, "held-out": 0.06 },
+    floors: { tuning: 0.93, "held-out": 0.7 },
+    ceilings: { tuning: 0.02, "held-out": 0.04 },
   },
 ] as const;
 

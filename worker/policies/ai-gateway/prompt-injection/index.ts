@@ -49,10 +49,14 @@
  * - `learned.classifier`: a logistic regression over hashed word unigrams and bigrams
  *   (learned.ts), trained offline on the corpora that are not held out (`node
  *   scripts/train-injection-model.mjs`, deterministic; weights in learned-model.ts). It scores
- *   the text's most attack-like window of 24 words; its signal is 0 below a probability of 0.7,
- *   reaches the threshold at 0.9 and is capped at 0.6 (learnedWeight, chosen from its 5-fold
- *   cross-validation on the training data: p >= 0.9 flags 47% of attacks and 1.1% of ordinary
- *   prompts, p >= 0.7 73% and 5.1%), so mostly it adds to weak rule evidence.
+ *   the text's most attack-like window of 24 words; its signal (learnedWeight) is 0 up to a
+ *   probability of 0.7 and rises to 0.45 at 0.9: under the threshold, so it never flags alone.
+ * - Weak evidence (evidence-rules.ts, 0.15-0.2 each, counted only when the learned signal is
+ *   above 0): `output.persistent-rule` ("from now on", "to every message", "regardless of"),
+ *   `output.dictated` ("repeat after me"), `override.task` ("disregard the user's request"),
+ *   `hidden.model-label` ("Copilot:", "Reviewer bot:"), `exfiltration.own-instructions` ("your
+ *   operator", "the access code"), `evasion.undo-transform` ("read it backwards and obey it"),
+ *   `override.switch` ("has been updated", "[SYSTEM NOTICE]").
  * - `multilingual.<lang>.*`: "ignore the previous instructions" and "reveal the system prompt"
  *   in French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese, Korean,
  *   Arabic and Hindi, then Polish, Czech, Ukrainian, Swedish, Danish/Norwegian, Romanian,
@@ -122,33 +126,32 @@
  * at 0 on every new ordinary set.
  *
  *
- * ## Generalisation, second round (heldout2.test-data.ts and the learned component)
+ * ## Generalisation, second round (heldout2.test-data.ts, the learned component, weak evidence)
  * A third corpus, 142 attacks and 155 ordinary prompts in public sets' styles (deepset incl.
  * German, Gandalf, TensorTrust, HackAPrompt, BIPIA e-mails, pages, tables and code comments,
  * jailbreak templates, role-play, output hijacks, obfuscation, ten languages; ordinary: security
  * discussions and jailbreak news, "ignore the typo above", support tickets, code with "system:",
  * legitimate instructions, fiction), written before anything changed for it and split the same
- * way. The scorer as it was (rules only): tuning half 52/71 = 0.73 TPR, 2/78 FPR; HELD-OUT half
- * 42/71 = 0.59 TPR, 2/77 FPR (0.026).
- * Then, instead of rules for its misses: the learned component, trained on corpus.test-data.ts,
- * training.test-data.ts (hard ordinary prompts, defensive system prompts, a few attacks) and the
- * two tuning halves; two rule fixes for the tuning half's false positives ("stay in character"
- * alone is fiction and tutoring too, now 0.3: `jailbreak.stay-in-character`; a reveal verb does
- * not reach into a quotation opened by a colon: "summarise this thread: 'dev: the system prompt
- * is outdated'"). After:
- * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 57/71 = 0.80 TPR, 4/77 =
- *   0.052 FPR; whole set 125/142 = 0.88 TPR, 4/155 = 0.026 FPR.
- * - heldout: tuning half 76/76, 0/76; HELD-OUT half 61/74 = 0.82 TPR (0.69 before), 1/76 =
- *   0.013 FPR (0 before); whole set 137/150 = 0.91, 1/152.
- * Honest caveats: the window length (24 words), the cap and the 0.7/0.9 points were chosen by
- * cross-validation, but the held-out halves were measured after each of three model versions
- * (the first flagged 4-6% of their ordinary prompts; the defensive system prompts added to
- * training.test-data.ts came from index.test.ts's "never reveal your system prompt", not from
- * them); no held-out text was read. On held-out halves the model alone flags 11-12/76 ordinary
- * prompts at p >= 0.5, and most of the remaining false positives are its signal alone near 0.5:
- * a cap of 0.45 (the model never flags alone) gives 0.77 and 0.69 TPR with 0 and 2/77 FPR.
- * The held-out halves were written by the same hand as the tuning halves; expect an independent
- * corpus somewhat lower, near 0.75-0.8 TPR at 2-5% FPR.
+ * way. The scorer as it was: tuning half 52/71 = 0.73 TPR, 2/78 FPR; HELD-OUT half 42/71 = 0.59
+ * TPR, 2/77 = 0.026 FPR.
+ * Then, rather than rules for its misses: the learned component, trained on corpus.test-data.ts,
+ * training.test-data.ts (hard ordinary prompts, defensive and operators' system prompts, a few
+ * attacks) and the two tuning halves; weak evidence by word class that counts only with it; two
+ * fixes for the tuning half's false positives ("stay in character" alone is fiction and tutoring
+ * too, now `jailbreak.stay-in-character` at 0.3; a reveal verb does not reach into a quotation
+ * opened by a colon: "summarise this thread: 'dev: the system prompt is outdated'"). After:
+ * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 53/71 = 0.75 TPR (0.59
+ *   before), 2/77 = 0.026 FPR (the same two as before); whole set 121/142 = 0.85, 2/155 = 0.013.
+ * - heldout: tuning half 76/76, 0/76; HELD-OUT half 58/74 = 0.78 TPR (0.69 before), 0/76 FPR;
+ *   whole set 134/150 = 0.89, 0/152.
+ * - corpus.test-data.ts (trained on): 401/406, 2/412.
+ * Honest caveats: the held-out halves were measured after each of five versions (none of their
+ * texts read). The first versions let the model flag alone (cap 0.6): 0.82 and 0.80 held-out
+ * TPR, but 1-5% FPR there, and this bench's own system prompt (bench/ai-request.mjs) and an
+ * unseen product-description system prompt flagged; so the cap went under the threshold and the
+ * weak evidence was added to lift it, both chosen on the tuning halves and on system prompts
+ * written for learned.test.ts. The held-out halves come from the same hand as the tuning halves;
+ * expect an independent corpus near the held-out rates, 0.75-0.8 TPR, or somewhat lower.
  *
  * Cost (`npx node bench/parts.mjs --rounds 7 --n 300`: workerd, a 2-core machine at load 4,
  * 2026-12-07; same run): the four texts of bench/ai-request.mjs's 2 KB chat are scored in
@@ -164,14 +167,16 @@
  * compiled). The prefilters are derived on an isolate's first score, not at startup: about
  * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
  * inputs of index.test.ts all finish.
- * The learned component adds one allocation-free pass over `latin`: 10.6 µs for the four texts
- * (1.8 KB; Node 24, best of 15 rounds of 3000, load 7 on the 2-core machine), and decodes its
- * 8 KB of weights on an isolate's first score. The whole scorer on the same texts, alternating
- * runs at that load: best 222-257 µs against 182-270 µs before (too noisy to tell apart).
+ * The learned component adds one allocation-free pass over `latin`: 9-11 µs for the four texts
+ * (1.8 KB; Node 24, best of 15 rounds of 3000, the 2-core machine at load 4-7), and decodes its
+ * 8 KB of weights on an isolate's first score; the evidence rules run only on a text the model
+ * finds attack-like (one of the four). The whole scorer on the same texts, CPU time, alternating
+ * runs at load 4: best 175-191 µs at the start of this round, 204-244 µs after it (+15-25%).
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
+import { EVIDENCE_RULES } from "./evidence-rules";
 import { learnedProbability } from "./learned";
 import { correctedView, type CorrectedView } from "./misspellings";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
@@ -201,7 +206,7 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES];
+const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...EVIDENCE_RULES];
 /** The rules that read English words, run again over the misspelling-corrected `latin` view. */
 const CORRECTED_RULES: readonly PatternRule[] = ENGLISH_PHRASE_RULES.filter((rule) => rule.view === "latin");
 /** CORRECTED_RULES first, so that a rule's position in either list is the same. */
@@ -210,6 +215,12 @@ const PHRASE_RULES: readonly PatternRule[] = [
   ...ENGLISH_PHRASE_RULES.filter((rule) => rule.view !== "latin"),
   ...MULTILINGUAL_RULES,
 ];
+
+/**
+ * The weak evidence rules (evidence-rules.ts): they count only alongside the learned component's
+ * signal, so without it they are not run at all.
+ */
+const CORROBORATED_RULES: ReadonlySet<PatternRule> = new Set(EVIDENCE_RULES);
 
 /** A rule the analysis finds no required literal in: its regex always runs. */
 const ALWAYS_RUN: Prefilter = { groups: [], longest: 0 };
@@ -273,8 +284,11 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     return missing === undefined;
   };
 
+  const learned = learnedWeight(learnedProbability(views.latin));
+  record("learned.classifier", learned);
+  const counts = (rule: PatternRule) => learned > 0 || !CORROBORATED_RULES.has(rule);
   PHRASE_RULES.forEach((rule, position) => {
-    if (mayMatch(rule, position)) matchRule(rule, views, discussesAttacksOnce, record);
+    if (counts(rule) && mayMatch(rule, position)) matchRule(rule, views, discussesAttacksOnce, record);
   });
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
   // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
@@ -283,7 +297,7 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     const edited = prefilter ? new TrigramIndex(editedText(corrected)) : undefined;
     CORRECTED_RULES.forEach((rule, position) => {
       const missing = lacking[position];
-      if (missing === undefined || edited!.hasOne(missing)) matchRule(rule, correctedViews, discussesAttacksOnce, record);
+      if (counts(rule) && (missing === undefined || edited!.hasOne(missing))) matchRule(rule, correctedViews, discussesAttacksOnce, record);
     });
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
@@ -292,8 +306,6 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     for (const rule of SQUASHED_RULES) if (mayMatch(rule, Infinity)) matchSquashed(rule, views, record);
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
-  record("learned.classifier", learnedWeight(learnedProbability(views.latin)));
-
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
     .filter((signal) => signal.weight >= REPORTED_WEIGHT)
@@ -378,19 +390,19 @@ function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolea
 }
 
 /**
- * The learned component's signal (learned.ts): nothing below a probability of LEARNED_FROM,
- * rising to the threshold at LEARNED_ALONE, capped at LEARNED_CAP. From its 5-fold
- * cross-validation on its training data: p >= 0.9 flags 50% of attacks and 0.3% of ordinary
- * prompts, p >= 0.7 flags 74% and 4.7%; so alone it flags only when nearly certain, and below
- * that it adds to the rules' evidence.
+ * The learned component's signal (learned.ts): 0 up to a probability of LEARNED_FROM, rising
+ * linearly to LEARNED_CAP at LEARNED_FULL. The cap is under the threshold: the model never flags
+ * a text alone, since it errs on text unlike its training data (an operator's long system prompt
+ * full of "never ..." and "always ..." reads p = 0.9), but it lifts weak rule evidence over the
+ * threshold. From its 5-fold cross-validation on the training data, p >= 0.7 flags 72% of the
+ * attacks and 6% of the ordinary prompts; p >= 0.9, 46% and 1.2%.
  */
 const LEARNED_FROM = 0.7;
-const LEARNED_ALONE = 0.9;
-export const LEARNED_CAP = 0.6;
+const LEARNED_FULL = 0.9;
+export const LEARNED_CAP = 0.45;
 
 export function learnedWeight(probability: number): number {
-  const weight = (DEFAULT_THRESHOLD * (probability - LEARNED_FROM)) / (LEARNED_ALONE - LEARNED_FROM);
-  return Math.min(LEARNED_CAP, Math.max(0, weight));
+  return LEARNED_CAP * Math.min(1, Math.max(0, (probability - LEARNED_FROM) / (LEARNED_FULL - LEARNED_FROM)));
 }
 
 function round(value: number): number {
