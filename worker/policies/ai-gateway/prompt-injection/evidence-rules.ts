@@ -64,7 +64,7 @@ const OWN_INSTRUCTIONS = anyOf([
   "(?:instructions|rules|text|message|prompt) (?:you were|you've been|you have been|that you were) (?:given|told|sent|configured|initiali[sz]ed|programmed)",
   "(?:before|above) (?:our|this|the) (?:conversation|chat|message)",
   "(?:in|from) your context",
-  "the (?:access |secret |pass)?(?:code|password|passphrase|pass phrase|secret word|key)",
+  "the (?:access code|secret code|passcode|password|passphrase|pass phrase)",
 ]);
 
 /** A transform the reader must undo before obeying: the payload is hidden from plain reading. */
