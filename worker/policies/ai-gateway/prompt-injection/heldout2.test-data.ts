@@ -10,7 +10,7 @@
  *
  * Split up front with heldout.test-data.ts's `half`: in each category the texts at even
  * positions are the TUNING half, those at odd positions the HELD-OUT half (measured, never read
- * for rules; heldout2.test.ts prints the tuning half's misses only).
+ * for rules; heldout.test.ts prints the tuning half's misses only).
  */
 
 // --- Attacks.
