@@ -167,11 +167,14 @@
  * compiled). The prefilters are derived on an isolate's first score, not at startup: about
  * 175 ms of CPU for that first score in Node on the loaded machine, as before. The linear-time
  * inputs of index.test.ts all finish.
- * The learned component adds one allocation-free pass over `latin`: 9-11 µs for the four texts
- * (1.8 KB; Node 24, best of 15 rounds of 3000, the 2-core machine at load 4-7), and decodes its
- * 8 KB of weights on an isolate's first score; the evidence rules run only on a text the model
- * finds attack-like (one of the four). The whole scorer on the same texts, CPU time, alternating
- * runs at load 4: best 175-191 µs at the start of this round, 204-244 µs after it (+15-25%).
+ * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
+ * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
+ * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text
+ * the model finds attack-like: of the four, the system prompt (p = 0.84), where they cost about
+ * 40 µs, almost all of it the prefilter's lookups of their large literal groups (their regexes
+ * alone: 6.5 µs); per text, best of 7 x 500: system prompt 42-73 µs before this round, 88-97
+ * after; the other three within noise plus the model's pass. Whole chat, alternating runs at
+ * load 4: best 175-191 µs before, 204-244 µs after.
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
