@@ -7,7 +7,9 @@ import { anyOf, type PatternRule } from "./rule";
  * is above 0: index.ts drops these otherwise), so neither ever flags a text alone; together they
  * can (0.45 and 0.2 make 0.56). Generalisation by class: each list names a kind of thing (a persistence
  * scope, the model's own instructions, a transform to undo), not the phrases of a corpus.
- * On the `latin` view; bounded gaps, so scanning stays linear.
+ * On the `latin` view; bounded gaps, so scanning stays linear. Word classes are joined by `\s`
+ * rather than a space, so that the prefilter (literals.ts) keeps each class as a small group of
+ * its own instead of multiplying them out into hundreds of phrases to look up.
  */
 
 /** A reply rule meant to outlast this answer, or to override the question. */
@@ -18,17 +20,17 @@ const PERSISTENCE = anyOf([
   "from this moment",
   "henceforth",
   "hereafter",
-  "for the rest of (?:this|the) (?:conversation|chat|session)",
-  "for all (?:future|subsequent|following|further) (?:messages|questions|prompts|replies|responses|answers|inputs)",
-  "(?:to|in) (?:every|each|all|any) (?:future |subsequent |following )?(?:message|question|prompt|input|request)s?",
-  "(?:every|each|all) (?:of )?(?:your |the )?(?:future |subsequent |following )?(?:answers?|responses?|replies|reply|outputs?)",
-  "regardless of (?:the|what|any|my|their|whatever)",
+  "for the rest of\\s(?:this|the)\\s(?:conversation|chat|session)",
+  "for all\\s(?:future|subsequent|following|further)\\s(?:messages|questions|prompts|replies|responses|answers|inputs)",
+  "(?:to|in)\\s(?:every|each|all|any)\\s(?:future |subsequent |following )?(?:message|question|prompt|input|request)s?",
+  "(?:every|each|all)\\s(?:of )?(?:your |the )?(?:future |subsequent |following )?(?:answers?|responses?|replies|reply|outputs?)",
+  "regardless of\\s(?:the|what|any|my|their|whatever)",
   "no matter what",
-  "whatever (?:the user|anyone|they|i) (?:says?|asks?|writes?|types?)",
-  "even if (?:asked|told|instructed|the user asks)",
+  "whatever\\s(?:the user|anyone|they|i)\\s(?:says?|asks?|writes?|types?)",
+  "even if\\s(?:asked|told|instructed|the user asks)",
   "never switch back",
   "and nothing else",
-  "instead of (?:checking|answering|summari[sz]ing|translating|responding|replying|doing|following)",
+  "instead of\\s(?:checking|answering|summari[sz]ing|translating|responding|replying|doing|following)",
 ]);
 
 /** A reply dictated word for word: the model made to say what the writer chose. */
@@ -37,8 +39,8 @@ const DICTATED = anyOf([
   "(?:and )?add nothing",
   "say exactly",
   "output exactly",
-  "the exact (?:string|phrase|words?|text)",
-  "without (?:any )?(?:other|additional|extra) (?:text|words|characters|explanation)",
+  "the exact\\s(?:string|phrase|words?|text)",
+  "without\\s(?:any )?(?:other|additional|extra)\\s(?:text|words|characters|explanation)",
 ]);
 
 /** An override verb aimed at the task or the safeguards rather than at a typo or an e-mail. */
@@ -54,17 +56,17 @@ const MODEL_LABEL = `${anyOf([
   "gemini",
   "llm",
   "ai",
-  "(?:reviewer|review|coding|email|screening|grading|support) (?:bot|assistant|agent|model)",
+  "(?:reviewer|review|coding|email|screening|grading|support)\\s(?:bot|assistant|agent|model)",
 ])}\\s?:`;
 
 /** The model's own configuration, as a user names it to reach it. */
 const OWN_INSTRUCTIONS = anyOf([
-  "your (?:own |original |initial |hidden |secret |internal |real |actual |exact |full )?(?:instructions|rules|prompt|directives|guidelines|configuration|config|programming|setup|context window|context)",
-  "(?:your|the) (?:operator|developer|creator|deployer|owner)s?",
-  "(?:instructions|rules|text|message|prompt) (?:you were|you've been|you have been|that you were) (?:given|told|sent|configured|initiali[sz]ed|programmed)",
-  "(?:before|above) (?:our|this|the) (?:conversation|chat|message)",
-  "(?:in|from) your context",
-  "the (?:access code|secret code|passcode|password|passphrase|pass phrase)",
+  "your\\s(?:own |original |initial |hidden |secret |internal |real |actual |exact |full )?(?:instructions|rules|prompt|directives|guidelines|configuration|config|programming|setup|context window|context)",
+  "(?:your|the)\\s(?:operator|developer|creator|deployer|owner)s?",
+  "(?:instructions|rules|text|message|prompt)\\s(?:you were|you've been|you have been|that you were)\\s(?:given|told|sent|configured|initiali[sz]ed|programmed)",
+  "(?:before|above)\\s(?:our|this|the)\\s(?:conversation|chat|message)",
+  "(?:in|from)\\syour context",
+  "the\\s(?:access code|secret code|passcode|password|passphrase|pass phrase)",
 ]);
 
 /** A transform the reader must undo before obeying: the payload is hidden from plain reading. */
@@ -72,11 +74,11 @@ const UNDO_TRANSFORM = anyOf([
   "backwards",
   "in reverse",
   "reversed",
-  "first letters? of (?:each|every) (?:word|line|sentence)",
+  "first letters? of\\s(?:each|every)\\s(?:word|line|sentence)",
   "rot-?13",
   "caesar",
-  "(?:and|then) (?:obey|follow|execute|do|apply) (?:it|that|them|this|what it says)",
-  "do (?:that|the same|this) to your",
+  "(?:and|then)\\s(?:obey|follow|execute|do|apply)\\s(?:it|that|them|this|what it says)",
+  "do\\s(?:that|the same|this)\\sto your",
 ]);
 
 /** A switch of task or authority announced to the model. */
@@ -84,12 +86,12 @@ const SWITCH = anyOf([
   "new rule",
   "new orders?",
   "first task",
-  "(?:has|have) been (?:updated|changed|replaced|modified)",
-  "let'?s switch (?:things|it) up",
-  "switch (?:to|into) (?:a |the )?(?:new |different )?(?:mode|role|persona)",
-  "you are (?:now )?(?:a|an) (?:hacker|evil|rogue|malicious|uncensored|unfiltered)",
-  "(?:system|admin|security) (?:notice|update|message|alert)",
-  "(?:attention|notice|message|instructions?) (?:to |for )?(?:the |any |all )?(?:ai|assistant|model|llm|bot|agents?)s?",
+  "(?:has|have)\\sbeen\\s(?:updated|changed|replaced|modified)",
+  "let'?s switch\\s(?:things|it)\\sup",
+  "switch\\s(?:to|into)\\s(?:a |the )?(?:new |different )?(?:mode|role|persona)",
+  "you are\\s(?:now )?(?:a|an)\\s(?:hacker|evil|rogue|malicious|uncensored|unfiltered)",
+  "(?:system|admin|security)\\s(?:notice|update|message|alert)",
+  "(?:attention|notice|message|instructions?)\\s(?:to |for )?(?:the |any |all )?(?:ai|assistant|model|llm|bot|agents?)s?",
 ]);
 
 /** An evidence rule: a word class anywhere on `latin`, lowered like the others by its context. */

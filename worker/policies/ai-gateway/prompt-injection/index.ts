@@ -170,11 +170,11 @@
  * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
  * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
  * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text
- * the model finds attack-like: of the four, the system prompt (p = 0.84), where they cost about
- * 40 µs, almost all of it the prefilter's lookups of their large literal groups (their regexes
- * alone: 6.5 µs); per text, best of 7 x 500: system prompt 42-73 µs before this round, 88-97
- * after; the other three within noise plus the model's pass. Whole chat, alternating runs at
- * load 4: best 175-191 µs before, 204-244 µs after.
+ * the model finds attack-like: of the four, the system prompt (p = 0.84). Their word classes are
+ * separated by `\s`, so the prefilter keeps small literal groups (multiplied out, they were
+ * groups of 120-170 phrases and cost 40 µs of lookups on that text). Per text, CPU time, best of
+ * 7 x 500, alternating: system prompt 38-40 µs before this round, 49-51 after; the other three
+ * +1-5 µs. Whole chat, best of 15 x 300: 194-198 µs before, 207-212 after (load 2-4).
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
