@@ -72,7 +72,7 @@ const ordinary = [
   ...lib.TRAINING_ORDINARY,
 ];
 
-/** A text as the buckets of each word (unigram, bigram or -1). */
+/** A text as the buckets of each word (unigram, bigram; -1 where learned.ts does not count one). */
 function wordsOf(text) {
   const words = [];
   lib.forEachWordFeature(lib.promptViews(text).latin, (_word, unigram, bigram) => words.push([unigram, bigram]));
@@ -85,7 +85,7 @@ const examples = [
 
 const weights = new Float64Array(BUCKETS);
 let bias = 0;
-const contribution = ([unigram, bigram]) => weights[unigram] + (bigram < 0 ? 0 : weights[bigram]);
+const contribution = ([unigram, bigram]) => (unigram < 0 ? 0 : weights[unigram]) + (bigram < 0 ? 0 : weights[bigram]);
 
 /** The words of the window learned.ts scores: all of a short text, the best WINDOW words of a long one. */
 function window(words) {
@@ -111,7 +111,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
     const error = (probability(words) - example.label) * example.weight;
     biasGradient += error;
     for (const [unigram, bigram] of words) {
-      gradient[unigram] += error;
+      if (unigram >= 0) gradient[unigram] += error;
       if (bigram >= 0) gradient[bigram] += error;
     }
   }

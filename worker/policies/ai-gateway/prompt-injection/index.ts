@@ -140,12 +140,12 @@
  * fixes for the tuning half's false positives ("stay in character" alone is fiction and tutoring
  * too, now `jailbreak.stay-in-character` at 0.3; a reveal verb does not reach into a quotation
  * opened by a colon: "summarise this thread: 'dev: the system prompt is outdated'"). After:
- * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 53/71 = 0.75 TPR (0.59
- *   before), 2/77 = 0.026 FPR (the same two as before); whole set 121/142 = 0.85, 2/155 = 0.013.
- * - heldout: tuning half 76/76, 0/76; HELD-OUT half 58/74 = 0.78 TPR (0.69 before), 0/76 FPR;
- *   whole set 134/150 = 0.89, 0/152.
+ * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 54/71 = 0.76 TPR (0.59
+ *   before), 2/77 = 0.026 FPR (the same two as before); whole set 122/142 = 0.86, 2/155 = 0.013.
+ * - heldout: tuning half 76/76, 0/76; HELD-OUT half 57/74 = 0.77 TPR (0.69 before), 1/76 =
+ *   0.013 FPR (0 before); whole set 133/150 = 0.89, 1/152.
  * - corpus.test-data.ts (trained on): 401/406, 2/412.
- * Honest caveats: the held-out halves were measured after each of five versions (none of their
+ * Honest caveats: the held-out halves were measured after each of seven versions (none of their
  * texts read). The first versions let the model flag alone (cap 0.6): 0.82 and 0.80 held-out
  * TPR, but 1-5% FPR there, and this bench's own system prompt (bench/ai-request.mjs) and an
  * unseen product-description system prompt flagged; so the cap went under the threshold and the
@@ -397,8 +397,8 @@ function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolea
  * linearly to LEARNED_CAP at LEARNED_FULL. The cap is under the threshold: the model never flags
  * a text alone, since it errs on text unlike its training data (an operator's long system prompt
  * full of "never ..." and "always ..." reads p = 0.9), but it lifts weak rule evidence over the
- * threshold. From its 5-fold cross-validation on the training data, p >= 0.7 flags 72% of the
- * attacks and 6% of the ordinary prompts; p >= 0.9, 46% and 1.2%.
+ * threshold. From its 5-fold cross-validation on the training data, p >= 0.7 flags 71% of the
+ * attacks and 5.6% of the ordinary prompts; p >= 0.9, 45% and 1.1%.
  */
 const LEARNED_FROM = 0.7;
 const LEARNED_FULL = 0.9;

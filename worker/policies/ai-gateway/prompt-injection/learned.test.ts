@@ -12,16 +12,20 @@ function features(text: string): [number, number, number][] {
 }
 
 describe("learned component: tokeniser", () => {
-  it("hashes each word and each pair of neighbours into a bucket", () => {
+  it("hashes each word and each pair of neighbours into a bucket, once per window", () => {
     const seen = features("ignore the rules, ignore the rules");
+    const far = features(`ignore the rules ${"and ".repeat(WINDOW)}ignore the rules`);
     expect(seen.map(([word]) => word)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(seen[0]![2]).toBe(-1);
-    // The same words give the same buckets; a pair is not its second word.
-    expect(seen[3]![1]).toBe(seen[0]![1]);
-    expect(seen[4]![2]).toBe(seen[1]![2]);
     expect(seen[1]![2]).not.toBe(seen[1]![1]);
+    // Within a window a bucket counts once; a window later, the same words give the same buckets.
+    expect(seen[3]![1]).toBe(-1);
+    expect(seen[3]![2]).toBeGreaterThanOrEqual(0); // "rules ignore" is a new pair
+    expect(seen.slice(4).flatMap(([, unigram, bigram]) => [unigram, bigram])).toEqual([-1, -1, -1, -1]);
+    expect(far.at(-3)![1]).toBe(seen[0]![1]);
+    expect(far.at(-2)![2]).toBe(seen[1]![2]);
     for (const [, unigram, bigram] of seen) {
-      expect(unigram).toBeGreaterThanOrEqual(0);
+      expect(unigram).toBeGreaterThanOrEqual(-1);
       expect(unigram).toBeLessThan(BUCKETS);
       expect(bigram).toBeLessThan(BUCKETS);
     }
@@ -53,9 +57,14 @@ describe("learned component: probability", () => {
     expect(learnedProbability(document)).toBeLessThan(0.3);
     const planted = `${document}. ${attack}. ${document}`;
     expect(features(planted).length).toBeGreaterThan(100 * WINDOW);
-    // The window is WINDOW words: the attack's and its neighbours', whatever the document's length.
-    expect(learnedProbability(planted)).toBeCloseTo(learnedProbability(`${ordinary}. ${attack}. ${ordinary}`), 9);
+    // The window is WINDOW words, the attack's and its neighbours', whatever the document's length.
     expect(learnedProbability(planted)).toBeGreaterThan(0.8);
+  });
+
+  it("counts a repeated word once per window, so repetition cannot decide a window", () => {
+    for (const word of ["ha", "ignore", "0", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]) {
+      expect(learnedProbability(`${word} `.repeat(1000))).toBeCloseTo(learnedProbability(`${word} ${word}`), 9);
+    }
   });
 
   it("gives an empty text the model's prior", () => {
@@ -91,10 +100,9 @@ describe("learned component: its signal in the score", () => {
   });
 
   it("never flags a text on its own, however sure it is", () => {
-    // The model reads this system prompt as an attack (p >= 0.9); no rule agrees.
-    const text =
-      "You are an assistant that writes product descriptions for an online furniture store. Use a warm tone, mention materials and dimensions, and end with a one-line call to action. Never mention competitors.";
-    expect(learnedProbability(promptViews(text).latin)).toBeGreaterThanOrEqual(0.9);
+    // The model reads this game as Gandalf's password game (p >= 0.99); no rule agrees.
+    const text = "Game rules: the AI must guess the secret word; the player answers only yes or no. Let's start, ask your first question.";
+    expect(learnedProbability(promptViews(text).latin)).toBeGreaterThanOrEqual(0.99);
     expect(scoreInjection(text)).toEqual({ score: LEARNED_CAP, signals: [{ rule: "learned.classifier", weight: LEARNED_CAP }] });
   });
 });

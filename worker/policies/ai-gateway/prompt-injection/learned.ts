@@ -9,8 +9,9 @@ import { MODEL } from "./learned-model";
  * unseen attack built from attack vocabulary ("from now on", "every reply", "the text before")
  * still gets some weight. Its output is one signal in the scorer's noisy-OR, capped (index.ts).
  *
- * Cost: one pass over the `latin` view, no allocation (a hash per word, computed as its
- * letters are read; a fixed ring buffer). Bounded: the logit is the best of the windows of
+ * A bucket counts once per window (a repeated word or pair is not more evidence), in training
+ * as in scoring. Cost: one pass over the `latin` view, no allocation (a hash per word, computed as its
+ * letters are read; a fixed ring buffer and fixed per-bucket stamps). Bounded: the logit is the best of the windows of
  * WINDOW words, so a long document is scored by its most attack-like passage (an injection
  * hidden in a page is local) and its length does not add up.
  */
@@ -32,11 +33,37 @@ function isWordCode(code: number): boolean {
 }
 
 /**
- * Calls `visit(word, unigram, bigram)` for each word of `view` (0-based word index, bucket of
- * the word, bucket of the previous word and this one; -1 for the first word's bigram). FNV-1a
- * (32-bit) over the word's UTF-16 code units.
+ * Where each bucket last counted (a word index) and in which call (`generation`): fixed arrays,
+ * reused by every call, so a call allocates nothing; a stamp makes clearing them unnecessary.
+ */
+const lastCounted = new Int32Array(BUCKETS);
+const countedIn = new Uint32Array(BUCKETS);
+let generation = 0;
+
+/**
+ * A bucket counts once per WINDOW words: a word repeated ("ha ha ha", a column of zeros, an
+ * attacker's padding) would otherwise add its weight WINDOW times and decide the window alone.
+ * The model is trained on the same counts (features are presence in a window, as in training).
+ */
+function counts(bucket: number, word: number): boolean {
+  if (countedIn[bucket] === generation && word - lastCounted[bucket]! < WINDOW) return false;
+  countedIn[bucket] = generation;
+  lastCounted[bucket] = word;
+  return true;
+}
+
+/**
+ * Calls `visit(word, unigram, bigram)` for each word of `view`: its 0-based index, the bucket of
+ * the word and the bucket of the previous word and this one, each -1 when that bucket already
+ * counted within the last WINDOW words (or for the first word's bigram). FNV-1a (32-bit) over
+ * the word's UTF-16 code units.
  */
 export function forEachWordFeature(view: string, visit: (word: number, unigram: number, bigram: number) => void): void {
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    countedIn.fill(0);
+    generation = 1;
+  }
   let previous = 0;
   let word = 0;
   let hash = FNV_OFFSET;
@@ -49,7 +76,9 @@ export function forEachWordFeature(view: string, visit: (word: number, unigram: 
       continue;
     }
     if (!inWord) continue;
-    visit(word, hash & MASK, word === 0 ? -1 : (Math.imul(previous ^ BIGRAM_SALT, FNV_PRIME) ^ hash) & MASK);
+    const unigram = hash & MASK;
+    const bigram = word === 0 ? -1 : (Math.imul(previous ^ BIGRAM_SALT, FNV_PRIME) ^ hash) & MASK;
+    visit(word, counts(unigram, word) ? unigram : -1, bigram >= 0 && counts(bigram, word) ? bigram : -1);
     previous = hash;
     hash = FNV_OFFSET;
     inWord = false;
@@ -79,7 +108,7 @@ export function learnedProbability(view: string): number {
   let best = -Infinity;
   let words = 0;
   forEachWordFeature(view, (word, unigram, bigram) => {
-    const contribution = model[unigram]! + (bigram < 0 ? 0 : model[bigram]!);
+    const contribution = (unigram < 0 ? 0 : model[unigram]!) + (bigram < 0 ? 0 : model[bigram]!);
     const slot = word % WINDOW;
     sum += contribution - ring[slot]!;
     ring[slot] = contribution;
