@@ -6,6 +6,13 @@ import { anyOf, type PatternRule } from "./rule";
 const SEP = "[^a-z0-9]{1,6}";
 const WORD = "[a-z0-9'’-]{1,24}";
 const gap = (max: number) => `(?:${SEP}${WORD}){0,${max}}${SEP}`;
+/**
+ * gap(5) that does not enter a quotation introduced by a colon: in "summarise this thread:
+ * 'dev: the system prompt is outdated'" the verb's object is the quoted text, not the prompt
+ * it mentions (an imperative inside the quote is matched on its own).
+ */
+const UNQUOTED_SEP = `(?:(?!:[ \t]*["'“‘])[^a-z0-9]){1,6}`;
+const UNQUOTED_GAP = `(?:${UNQUOTED_SEP}${WORD}){0,5}${UNQUOTED_SEP}`;
 
 const OVERRIDE_VERBS = anyOf([
   "ignore",
@@ -501,7 +508,16 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern:
-      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|stays? in character|let'?s break (?:the|the fucking|all the) rules|always stay in character|never breaks? character|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
+      /\b(?:do anything now|dan mode|dan prompt|jailbreak mode|jailbroken|developer mode (?:enabled|activated|output|on|is enabled|has been enabled)|(?:chatgpt|gpt|claude|ai|llm) with (?:dan|developer mode)|let'?s break (?:the|the fucking|all the) rules|answer as (?:both|dan|two)|strive to avoid norms|always intelligent and machiavellian|anti-?gpt|evil-?bot|uncensored mode|two responses|opposite mode)\b/g,
+    contextual: true,
+  },
+  {
+    // Jailbreak templates hold their persona with it, and so does every fiction and tutoring
+    // role-play ("stay in character as Sherlock Holmes"): evidence only alongside other signs.
+    id: "jailbreak.stay-in-character",
+    weight: 0.3,
+    view: "latin",
+    pattern: /\b(?:(?:always )?stays? in (?:character|role)|never (?:break|breaks|leave|leaves|drop|drops) (?:character|the role))\b/g,
     contextual: true,
   },
   {
@@ -542,7 +558,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     weight: 0.85,
     view: "latin",
     pattern: new RegExp(
-      `\\b${REVEAL_VERBS}(?:s|es|ed|ing)?${gap(5)}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous|raw|real|actual|underlying|internal))?${SEP}${SECRET_PROMPTS}\\b`,
+      `\\b${REVEAL_VERBS}(?:s|es|ed|ing)?${UNQUOTED_GAP}${DETERMINERS}(?:${SEP}(?:full|entire|complete|original|initial|hidden|secret|exact|current|whole|system|first|verbatim|previous|raw|real|actual|underlying|internal))?${SEP}${SECRET_PROMPTS}\\b`,
       "g",
     ),
     contextual: true,

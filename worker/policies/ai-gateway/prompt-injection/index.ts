@@ -46,6 +46,17 @@
  *   letters by NFKC); letters spaced or hyphenated apart ("i g n o r e  p r e v i o u s");
  *   misspelled and leetspeak keywords ("igrnore previus instructons", "1gn0r3 pr3v10u5"): read as
  *   the keywords one edit away (misspellings.ts) and the English rules run again over them.
+ * - `learned.classifier`: a logistic regression over hashed word unigrams and bigrams
+ *   (learned.ts), trained offline on the corpora that are not held out (`node
+ *   scripts/train-injection-model.mjs`, deterministic; weights in learned-model.ts). It scores
+ *   the text's most attack-like window of 24 words; its signal (learnedWeight) is 0 up to a
+ *   probability of 0.7 and rises to 0.45 at 0.9: under the threshold, so it never flags alone.
+ * - Weak evidence (evidence-rules.ts, 0.15-0.2 each, counted only when the learned signal is
+ *   above 0): `output.persistent-rule` ("from now on", "to every message", "regardless of"),
+ *   `output.dictated` ("repeat after me"), `override.task` ("disregard the user's request"),
+ *   `hidden.model-label` ("Copilot:", "Reviewer bot:"), `exfiltration.own-instructions` ("your
+ *   operator", "the access code"), `evasion.undo-transform` ("read it backwards and obey it"),
+ *   `override.switch` ("has been updated", "[SYSTEM NOTICE]").
  * - `multilingual.<lang>.*`: "ignore the previous instructions" and "reveal the system prompt"
  *   in French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese, Korean,
  *   Arabic and Hindi, then Polish, Czech, Ukrainian, Swedish, Danish/Norwegian, Romanian,
@@ -88,7 +99,8 @@
  * After the generalisation below, with a seventh and an eighth batch (30 attacks and 30 ordinary
  * prompts each, written after the held-out corpus was measured; when first measured: 18/30
  * attacks flagged in each (the scorer as it was: 15/30 and 18/30), 0/30 ordinary), tuned on
- * since: TPR 0.963 (391/406), FPR 0.005 (2/412):
+ * since: TPR 0.963 (391/406), FPR 0.005 (2/412); with the learned component (trained on it):
+ * TPR 0.988 (401/406), FPR 0.005 (2/412).
  * "New instructions: <ordinary task>" and "Your new task is to proofread ..." remain the known
  * false positives.
  *
@@ -114,7 +126,35 @@
  * independent corpus near 0.6-0.7, short of the issue's 0.8; the false-positive rate stayed
  * at 0 on every new ordinary set.
  *
- * Cost, in Node 24 (bundled with esbuild; best of 15 rounds of 3,000; a shared 2-core machine;
+ * ## Generalisation, second round (heldout2.test-data.ts, the learned component, weak evidence)
+ * A third corpus, 142 attacks and 155 ordinary prompts in public sets' styles (deepset incl.
+ * German, Gandalf, TensorTrust, HackAPrompt, BIPIA e-mails, pages, tables and code comments,
+ * jailbreak templates, role-play, output hijacks, obfuscation, ten languages; ordinary: security
+ * discussions and jailbreak news, "ignore the typo above", support tickets, code with "system:",
+ * legitimate instructions, fiction), written before anything changed for it and split the same
+ * way. The scorer as it was: tuning half 52/71 = 0.73 TPR, 2/78 FPR; HELD-OUT half 42/71 = 0.59
+ * TPR, 2/77 = 0.026 FPR.
+ * Then, rather than rules for its misses: the learned component, trained on corpus.test-data.ts,
+ * training.test-data.ts (hard ordinary prompts, defensive and operators' system prompts, a few
+ * attacks) and the two tuning halves; weak evidence by word class that counts only with it; two
+ * fixes for the tuning half's false positives ("stay in character" alone is fiction and tutoring
+ * too, now `jailbreak.stay-in-character` at 0.3; a reveal verb does not reach into a quotation
+ * opened by a colon: "summarise this thread: 'dev: the system prompt is outdated'"). After:
+ * - heldout2: tuning half 68/71 = 0.96 TPR, 0/78 FPR; HELD-OUT half 54/71 = 0.76 TPR (0.59
+ *   before), 2/77 = 0.026 FPR (the same two as before); whole set 122/142 = 0.86, 2/155 = 0.013.
+ * - heldout: tuning half 76/76, 0/76; HELD-OUT half 57/74 = 0.77 TPR (0.69 before), 1/76 =
+ *   0.013 FPR (0 before); whole set 133/150 = 0.89, 1/152.
+ * - corpus.test-data.ts (trained on): 401/406, 2/412.
+ * Honest caveats: the held-out halves were measured after each of seven versions (none of their
+ * texts read). The first versions let the model flag alone (cap 0.6): 0.82 and 0.80 held-out
+ * TPR, but 1-5% FPR there, and this bench's own system prompt (bench/ai-request.mjs) and an
+ * unseen product-description system prompt flagged; so the cap went under the threshold and the
+ * weak evidence was added to lift it, both chosen on the tuning halves and on system prompts
+ * written for learned.test.ts. The held-out halves come from the same hand as the tuning halves;
+ * expect an independent corpus near the held-out rates, 0.75-0.8 TPR, or somewhat lower.
+ *
+ * ## Cost
+ * In Node 24 (bundled with esbuild; best of 15 rounds of 3,000; a shared 2-core machine;
  * 2026-12-07): the four texts of bench/ai-request.mjs's 2 KB chat are scored in about 80-100 µs,
  * against 170 µs with the trigram-table prefilter this replaced (a table per view, then each
  * rule's groups looked up one by one) and 960 µs with every rule's regex run
@@ -128,10 +168,18 @@
  * startup (the non-ASCII one on its first non-ASCII view): about 230 ms of CPU for that first
  * score, most of it reading the literals out of the rules' regexes. The linear-time inputs of
  * index.test.ts all finish.
+ * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
+ * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
+ * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text
+ * the model finds attack-like: of the four, the system prompt (p = 0.84). On the trigram-table
+ * prefilter the scorer had then, the whole chat went from 194-198 µs to 207-212 µs (best of 15 x
+ * 300, load 2-4).
  */
 import { decodedBase64Texts } from "./base64";
 import { contextFactor, discussesAttacks } from "./context";
 import { ENGLISH_RULES, SQUASHED_RULES } from "./english-rules";
+import { EVIDENCE_RULES } from "./evidence-rules";
+import { learnedProbability } from "./learned";
 import { correctedView, type CorrectedView } from "./misspellings";
 import { MULTILINGUAL_RULES } from "./multilingual-rules";
 import { promptViews, type PromptViews } from "./normalise";
@@ -160,7 +208,7 @@ const REPORTED_WEIGHT = 0.05;
 /** Decoded payloads (base64, tag characters) are scored again, to this depth. */
 const MAX_DECODE_DEPTH = 2;
 
-const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES];
+const ENGLISH_PHRASE_RULES: readonly PatternRule[] = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...EVIDENCE_RULES];
 /** The rules that read English words, run again over the misspelling-corrected `latin` view. */
 const CORRECTED_RULES: readonly PatternRule[] = ENGLISH_PHRASE_RULES.filter((rule) => rule.view === "latin");
 /** CORRECTED_RULES first, so that a rule's position in either list is the same. */
@@ -172,6 +220,12 @@ const PHRASE_RULES: readonly PatternRule[] = [
 
 /** Every rule the prefilter gates: PHRASE_RULES, then SQUASHED_RULES; a rule's number is its position here. */
 const GATED_RULES: readonly PatternRule[] = [...PHRASE_RULES, ...SQUASHED_RULES];
+
+/**
+ * The weak evidence rules (evidence-rules.ts): they count only alongside the learned component's
+ * signal, so without it they are not run at all.
+ */
+const CORROBORATED_RULES: ReadonlySet<PatternRule> = new Set(EVIDENCE_RULES);
 
 /**
  * The rules' prefilters (prefilter.ts), derived from their patterns on the first score, not in
@@ -227,9 +281,13 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     return (squashedHits ??= gates.scan("squashed", views.squashed));
   };
 
+  const learned = learnedWeight(learnedProbability(views.latin));
+  record("learned.classifier", learned);
+  const counts = (rule: PatternRule) => learned > 0 || !CORROBORATED_RULES.has(rule);
   for (let number = 0; number < PHRASE_RULES.length; number++) {
     const rule = PHRASE_RULES[number]!;
-    if (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))) matchRule(rule, views, discussesAttacksOnce, record);
+    if (counts(rule) && (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))))
+      matchRule(rule, views, discussesAttacksOnce, record);
   }
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
   // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
@@ -238,7 +296,7 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     const correctedViews = { ...views, latin: corrected.text };
     const edited = gates?.scan("latin", editedText(corrected));
     CORRECTED_RULES.forEach((rule, number) => {
-      if (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!))
+      if (counts(rule) && (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!)))
         matchRule(rule, correctedViews, discussesAttacksOnce, record);
     });
   }
@@ -250,7 +308,6 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean): Injectio
     });
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter)) record(rule, weight);
-
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
     .filter((signal) => signal.weight >= REPORTED_WEIGHT)
@@ -327,6 +384,22 @@ function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolea
     }
   }
   return signals;
+}
+
+/**
+ * The learned component's signal (learned.ts): 0 up to a probability of LEARNED_FROM, rising
+ * linearly to LEARNED_CAP at LEARNED_FULL. The cap is under the threshold: the model never flags
+ * a text alone, since it errs on text unlike its training data (an operator's long system prompt
+ * full of "never ..." and "always ..." reads p = 0.9), but it lifts weak rule evidence over the
+ * threshold. From its 5-fold cross-validation on the training data, p >= 0.7 flags 71% of the
+ * attacks and 5.6% of the ordinary prompts; p >= 0.9, 45% and 1.1%.
+ */
+const LEARNED_FROM = 0.7;
+const LEARNED_FULL = 0.9;
+export const LEARNED_CAP = 0.45;
+
+export function learnedWeight(probability: number): number {
+  return LEARNED_CAP * Math.min(1, Math.max(0, (probability - LEARNED_FROM) / (LEARNED_FULL - LEARNED_FROM)));
 }
 
 function round(value: number): number {
