@@ -8,7 +8,7 @@
  */
 import { compileContentFilter } from "../content-filter";
 import { countByType, detectPii, maskText, type PiiType } from "../pii";
-import { scoreInjection } from "../prompt-injection";
+import { scoreInjection, type TextOrigin } from "../prompt-injection";
 import { applyReplacements, type TextReplacement, type TextSlot } from "../shapes";
 import { refusal, type ReadRequest } from "./body";
 import { TextMemo } from "./text-memo";
@@ -33,13 +33,19 @@ interface Verdict {
 /** A check of a request's texts; `scope` is the caller's, for the checks' memos (text-memo.ts). */
 type SlotCheck = (slots: readonly TextSlot[], scope: string) => Verdict;
 
+/** A system or developer prompt is the caller's own rules for the model; everything else may carry an injection. */
+const originOf = (slot: TextSlot): TextOrigin => (slot.role === "system" || slot.role === "developer" ? "operator" : "user");
+
 /** Each text scored on its own; one at or above the threshold is an injection, reported by the scorer's rules. */
 function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]>): SlotCheck {
-  const scores = new TextMemo(scoreInjection);
+  const scores: Record<TextOrigin, TextMemo<ReturnType<typeof scoreInjection>>> = {
+    user: new TextMemo((text) => scoreInjection(text, "user")),
+    operator: new TextMemo((text) => scoreInjection(text, "operator")),
+  };
   return (slots, scope) => {
     const texts: Counts = new Map();
     for (const slot of slots) {
-      const { score, signals } = scores.get(scope, slot.text);
+      const { score, signals } = scores[originOf(slot)].get(scope, slot.text);
       if (score < threshold) continue;
       for (const signal of signals) add(texts, signal.rule);
     }

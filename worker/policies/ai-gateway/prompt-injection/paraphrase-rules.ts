@@ -353,7 +353,17 @@ export const PARAPHRASE_RULES: PatternRule[] = [
     weight: 0.4,
     view: "latin",
     pattern:
-      /\b(?:whoever|anyone|anybody|any (?:system|tool|program|reviewer|reader|screener)|whatever (?:system|tool|ai|model))(?: (?:that|who))? (?:evaluates|reads|processes|reviews|summari[sz]es|screens|parses|analy[sz]es|is reading|is evaluating|is processing|is reviewing) (?:this|these)\b|\b(?:do not|don't|never) (?:mention|reveal|disclose|refer to) (?:this|these|the) (?:note|instructions?|message|comment|request)\b/g,
+      /\b(?:whoever|anyone|anybody|any (?:system|tool|program|reviewer|reader|screener)|whatever (?:system|tool|ai|model))(?: (?:that|who))? (?:evaluates|reads|processes|reviews|summari[sz]es|screens|parses|analy[sz]es|is reading|is evaluating|is processing|is reviewing) (?:this|these)\b/g,
+    contextual: true,
+  },
+  {
+    // Planted text asking to stay secret ("do not mention this note to the user"). An operator's
+    // system prompt says "never reveal these instructions" to defend itself: not scored there.
+    id: "hidden.keep-quiet",
+    weight: 0.4,
+    view: "latin",
+    pattern:
+      /\b(?:do not|don't|never) (?:mention|reveal|disclose|refer to) (?:this|these|the) (?:note|instructions?|message|comment|request)\b/g,
     contextual: true,
   },
 
