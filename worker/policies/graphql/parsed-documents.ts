@@ -10,34 +10,21 @@
  * times its source), least recently used out first. A client sending ever new documents only
  * evicts others' entries: they are parsed again, nothing else changes.
  */
+import { LruMap } from "../../http/lru-map";
 import { measureParsed, parseDocument, type Measured, type ParseLimits, type Parsed, type ParsedDocument } from "./document";
 
 export const MAX_KEPT_SOURCE = 16 * 1024;
 export const MAX_TOTAL_SOURCE = 512 * 1024;
 
 export class ParsedDocuments {
-  readonly #entries = new Map<string, ParsedDocument>();
-  #total = 0;
+  readonly #entries = new LruMap<ParsedDocument>(MAX_TOTAL_SOURCE, (key) => key.length);
 
   parse(source: string, limits: ParseLimits): Parsed {
     const key = `${limits.maxTokens}:${limits.maxSourceLength}:${source}`;
     const kept = this.#entries.get(key);
-    if (kept) {
-      // Most recently used last.
-      this.#entries.delete(key);
-      this.#entries.set(key, kept);
-      return { ok: true, document: kept };
-    }
+    if (kept) return { ok: true, document: kept };
     const parsed = parseDocument(source, limits);
-    if (parsed.ok && source.length <= MAX_KEPT_SOURCE) {
-      this.#entries.set(key, parsed.document);
-      this.#total += key.length;
-      for (const [oldest] of this.#entries) {
-        if (this.#total <= MAX_TOTAL_SOURCE) break;
-        this.#entries.delete(oldest);
-        this.#total -= oldest.length;
-      }
-    }
+    if (parsed.ok && source.length <= MAX_KEPT_SOURCE) this.#entries.set(key, parsed.document);
     return parsed;
   }
 

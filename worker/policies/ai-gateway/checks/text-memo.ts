@@ -1,3 +1,5 @@
+import { LruMap } from "../../../http/lru-map";
+
 /**
  * What the scorers found in a text, remembered per isolate: a chat client sends the whole
  * conversation with every turn (the system prompt, every earlier message), so most texts of a
@@ -13,8 +15,7 @@
  *   push out many) are scanned every time.
  */
 export class TextMemo<Finding> {
-  private readonly entries = new Map<string, Finding>();
-  private chars = 0;
+  private readonly entries = new LruMap<Finding>(MAX_CHARS, (key) => key.length);
 
   constructor(private readonly compute: (text: string) => Finding) {}
 
@@ -23,20 +24,9 @@ export class TextMemo<Finding> {
     if (text.length < MIN_CHARS || text.length > MAX_TEXT) return this.compute(text);
     const key = `${scope}\0${text}`;
     const known = this.entries.get(key);
-    if (known !== undefined) {
-      // Most recently used last: Map keeps insertion order.
-      this.entries.delete(key);
-      this.entries.set(key, known);
-      return known;
-    }
+    if (known !== undefined) return known;
     const finding = this.compute(text);
     this.entries.set(key, finding);
-    this.chars += key.length;
-    for (const [oldest] of this.entries) {
-      if (this.chars <= MAX_CHARS) break;
-      this.entries.delete(oldest);
-      this.chars -= oldest.length;
-    }
     return finding;
   }
 }
