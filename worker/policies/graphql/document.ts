@@ -31,6 +31,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql/language";
+import { LruMap } from "../../http/lru-map";
 
 export interface ParseLimits {
   maxTokens: number;
@@ -62,7 +63,7 @@ export interface ParsedDocument {
    * document is measured again only for values it was not measured with. Per operation, the
    * names of those variables, known once it was first measured.
    */
-  measured: { listVariables: string[][] | undefined; byValues: Map<string, OperationMeasure[]> };
+  measured: { listVariables: string[][] | undefined; byValues: LruMap<OperationMeasure[]> };
 }
 
 export type Parsed = { ok: true; document: ParsedDocument } | Extract<Measured, { ok: false }>;
@@ -95,29 +96,26 @@ export function parseDocument(source: string, limits: ParseLimits): Parsed {
   if (cycle) return invalid(`fragment cycle: ${cycle.join(" → ")}`);
   const missing = missingFragment(document, fragments);
   if (missing) return invalid(`unknown fragment "${missing}"`);
-  return { ok: true, document: { fragments, operations, measured: { listVariables: undefined, byValues: new Map() } } };
+  return { ok: true, document: { fragments, operations, measured: { listVariables: undefined, byValues: new LruMap(MAX_MEASURED) } } };
 }
 
 /**
  * Measures every operation of a parsed document; variables give list multipliers written as
  * `$var`. The measures depend on the variables only through the values those multipliers read,
- * so they are kept per document for the last MAX_MEASURED sets of such values.
+ * so they are kept per document for the MAX_MEASURED most recently used sets of such values.
  */
 export function measureParsed(document: ParsedDocument, variables: Record<string, unknown>): OperationMeasure[] {
   const values = document.operations.map((operation) => variableValues(operation, variables));
   const { measured } = document;
-  const key = measured.listVariables?.map((names, index) => names.map((name) => Number(values[index]!.get(name))).join(",")).join(";");
-  const known = key === undefined ? undefined : measured.byValues.get(key);
+  const keyOf = (listVariables: string[][]) =>
+    listVariables.map((names, index) => names.map((name) => Number(values[index]!.get(name))).join(",")).join(";");
+  const known = measured.listVariables && measured.byValues.get(keyOf(measured.listVariables));
   if (known) return known;
   const walker = new Walker(document.fragments);
   const measures = document.operations.map((operation, index) => walker.operation(operation, values[index]!));
-  if (key === undefined) {
-    // The walk visits every argument whatever the values, so the names it read are the document's.
-    measured.listVariables = walker.listVariablesRead;
-    return measureParsed(document, variables);
-  }
-  if (measured.byValues.size >= MAX_MEASURED) measured.byValues.delete(measured.byValues.keys().next().value!);
-  measured.byValues.set(key, measures);
+  // The walk visits every argument whatever the values, so the names it read are the document's.
+  measured.listVariables ??= walker.listVariablesRead;
+  measured.byValues.set(keyOf(measured.listVariables), measures);
   return measures;
 }
 
