@@ -95,13 +95,13 @@ export class ViewPrefilters<View extends string> {
 
   constructor(rules: readonly { pattern: RegExp; view: View }[]) {
     const patterns = new Map<View, RegExp[]>();
-    this.local = rules.map(({ pattern, view }) => {
+    const numbers = rules.map(({ pattern, view }) => {
       const list = patterns.get(view) ?? [];
       patterns.set(view, list);
-      return { prefilters: undefined!, number: list.push(pattern) - 1 };
+      return list.push(pattern) - 1;
     });
     for (const [view, list] of patterns) this.views.set(view, new RulePrefilters(list));
-    rules.forEach(({ view }, rule) => (this.local[rule]!.prefilters = this.views.get(view)!));
+    this.local = rules.map(({ view }, rule) => ({ prefilters: this.views.get(view)!, number: numbers[rule]! }));
   }
 
   /** The longest literal of `view`'s rules. */
