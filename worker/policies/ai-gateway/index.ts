@@ -176,18 +176,18 @@ export function aiGateway(options: AiGatewayOptions): MiddlewareHandler<AppEnv> 
   };
 }
 
-/**
- * An OpenAI Chat Completions stream reports its usage only when asked (`stream_options.include_usage`):
- * the gateway asks for it when the client did not, so the budget is charged what was used. The
- * client then gets that usage chunk too (one chunk with empty `choices` before `[DONE]`, as OpenAI
- * sends it to any client that asks).
- */
 /** Who is calling, for the checks' memos: the consumer (within its tenant), else the client's address. */
 function callerScope(c: Context<AppEnv>): string {
   const consumer = c.get("consumer");
   return consumer === undefined ? `ip:${c.get("clientIp")}` : `consumer:${c.get("tenant") ?? ""}:${consumer}`;
 }
 
+/**
+ * An OpenAI Chat Completions stream reports its usage only when asked (`stream_options.include_usage`):
+ * the gateway asks for it when the client did not, so the budget is charged what was used. The
+ * client then gets that usage chunk too (one chunk with empty `choices` before `[DONE]`, as OpenAI
+ * sends it to any client that asks).
+ */
 function withUsageReported(read: ReadRequest | undefined): ReadRequest | undefined {
   if (!read?.ok || read.request.api !== "openai-chat") return read;
   const { body, added } = withIncludeUsage(read.body);
