@@ -28,7 +28,7 @@ import { errorName, log } from "../../../observability/logger";
 import type { RecognisedRequest } from "../shapes";
 import { entryOf, hitOf, MAX_ENTRY_BYTES, storable } from "./entry";
 import { sha256Hex } from "../../../audit/chain";
-import { aiCacheKeys, aiCacheScope, type AiCacheKeys, type AiCacheRequest, type Digest } from "./key";
+import { aiCacheKeys, aiCacheScope, semanticPrompt, type AiCacheKeys, type AiCacheRequest, type Digest } from "./key";
 import { MAX_SEMANTIC_PROMPT_CHARS, type SemanticMatcher } from "./semantic";
 
 export { cosineSimilarity, vectorizeIndex, workersAiEmbedder, EMBEDDING_DIMENSIONS, EMBEDDING_MODEL } from "./semantic";
@@ -83,9 +83,11 @@ export class AiCache {
     const keys = await aiCacheKeys(request, varyByHeaders, this.#digest);
     const exact = await this.#cache().match(keyUrl(host, keys.exact));
     if (exact) return { keys, hit: hitOf(exact, this.#now()) };
-    if (!semantic || keys.prompt.length > MAX_SEMANTIC_PROMPT_CHARS) return { keys };
+    if (!semantic) return { keys };
+    const prompt = semanticPrompt(request);
+    if (prompt.length > MAX_SEMANTIC_PROMPT_CHARS) return { keys };
     try {
-      const [vector, scope] = await Promise.all([semantic.embedder.embed(keys.prompt), aiCacheScope(request, varyByHeaders, this.#digest)]);
+      const [vector, scope] = await Promise.all([semantic.embedder.embed(prompt), aiCacheScope(request, varyByHeaders, this.#digest)]);
       const found = { keys, semantic: { vector, scope } };
       const nearest = await semantic.index.nearest(vector, scope);
       if (!nearest || nearest.score < semantic.threshold || !/^[0-9a-f]{64}$/.test(nearest.id)) return found;

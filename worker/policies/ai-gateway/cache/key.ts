@@ -31,8 +31,6 @@ export interface AiCacheRequest {
 
 export interface AiCacheKeys {
   exact: string;
-  /** The prompt's texts, one line per slot (`role: text`), which semantic matching embeds. */
-  prompt: string;
 }
 
 /** How a key is digested: SHA-256 hex (AiCache's `digest` option). */
@@ -57,12 +55,14 @@ function keyed(request: AiCacheRequest, varyByHeaders: readonly string[], body: 
   });
 }
 
-/** The exact key, and the prompt semantic matching would embed. */
+/** The exact key. */
 export async function aiCacheKeys(request: AiCacheRequest, varyByHeaders: readonly string[], digest: Digest): Promise<AiCacheKeys> {
-  return {
-    exact: await digest(keyed(request, varyByHeaders, request.body)),
-    prompt: request.recognised.texts.map((slot) => `${slot.role ?? slot.kind}: ${slot.text}`).join("\n"),
-  };
+  return { exact: await digest(keyed(request, varyByHeaders, request.body)) };
+}
+
+/** The prompt's texts, one line per slot (`role: text`), which semantic matching embeds: built only where it does. */
+export function semanticPrompt(request: AiCacheRequest): string {
+  return request.recognised.texts.map((slot) => `${slot.role ?? slot.kind}: ${slot.text}`).join("\n");
 }
 
 /**
