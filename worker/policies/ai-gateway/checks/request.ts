@@ -8,7 +8,7 @@
  */
 import { compileContentFilter } from "../content-filter";
 import { countByType, detectPii, maskText, type PiiType } from "../pii";
-import { scoreInjection, type TextOrigin } from "../prompt-injection";
+import { scoreInjection, type InjectionScore, type TextOrigin } from "../prompt-injection";
 import { applyReplacements, type TextReplacement, type TextSlot } from "../shapes";
 import { refusal, type ReadRequest } from "./body";
 import { TextMemo } from "./text-memo";
@@ -38,14 +38,16 @@ const originOf = (slot: TextSlot): TextOrigin => (slot.role === "system" || slot
 
 /** Each text scored on its own; one at or above the threshold is an injection, reported by the scorer's rules. */
 function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]>): SlotCheck {
-  const scores: Record<TextOrigin, TextMemo<ReturnType<typeof scoreInjection>>> = {
-    user: new TextMemo((text) => scoreInjection(text, "user")),
-    operator: new TextMemo((text) => scoreInjection(text, "operator")),
+  const scores = new TextMemo<InjectionScore>();
+  const scorers: Record<TextOrigin, (text: string) => InjectionScore> = {
+    user: (text) => scoreInjection(text, "user"),
+    operator: (text) => scoreInjection(text, "operator"),
   };
   return (slots, scope) => {
     const texts: Counts = new Map();
     for (const slot of slots) {
-      const { score, signals } = scores[originOf(slot)].get(scope, slot.text);
+      const origin = originOf(slot);
+      const { score, signals } = scores.get(`${origin}:${scope}`, slot.text, scorers[origin]);
       if (score < threshold) continue;
       for (const signal of signals) add(texts, signal.rule);
     }
@@ -80,12 +82,12 @@ function piiOf(text: string): { counts: [PiiType, number][]; masked: string | un
 
 /** PII counts by type; with `mask`, the masked texts of the slots that hold any. */
 function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
-  const found = new TextMemo(piiOf);
+  const found = new TextMemo<ReturnType<typeof piiOf>>();
   return (slots, scope) => {
     const counts: Counts = new Map();
     const replacements: TextReplacement[] = [];
     for (const slot of slots) {
-      const pii = found.get(scope, slot.text);
+      const pii = found.get(scope, slot.text, piiOf);
       if (pii.masked === undefined) continue;
       for (const [type, count] of pii.counts) add(counts, type, count);
       if (action === "mask") replacements.push({ path: slot.path, text: pii.masked });

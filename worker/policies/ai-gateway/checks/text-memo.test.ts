@@ -4,11 +4,12 @@ import { TextMemo } from "./text-memo";
 /** A memo over a function that counts its calls. */
 function counting() {
   const calls: string[] = [];
-  const memo = new TextMemo((text: string) => {
+  const memo = new TextMemo<{ length: number }>();
+  const compute = (text: string) => {
     calls.push(text);
     return { length: text.length };
-  });
-  return { memo, calls };
+  };
+  return { memo: { get: (scope: string, text: string) => memo.get(scope, text, compute) }, calls };
 }
 
 const text = (seed: string, length = 200) => seed.repeat(Math.ceil(length / seed.length)).slice(0, length);

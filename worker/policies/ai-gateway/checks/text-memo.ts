@@ -17,15 +17,16 @@ import { LruMap } from "../../../http/lru-map";
 export class TextMemo<Finding> {
   private readonly entries = new LruMap<Finding>(MAX_CHARS, (key) => key.length);
 
-  constructor(private readonly compute: (text: string) => Finding) {}
-
-  /** `compute(text)`, from memory when `scope` had this text checked recently. */
-  get(scope: string, text: string): Finding {
-    if (text.length < MIN_CHARS || text.length > MAX_TEXT) return this.compute(text);
+  /**
+   * `compute(text)`, from memory when `scope` had this text checked recently. One memo may serve
+   * several computations, each under scopes of its own (the injection scorer's two origins).
+   */
+  get(scope: string, text: string, compute: (text: string) => Finding): Finding {
+    if (text.length < MIN_CHARS || text.length > MAX_TEXT) return compute(text);
     const key = `${scope}\0${text}`;
     const known = this.entries.get(key);
     if (known !== undefined) return known;
-    const finding = this.compute(text);
+    const finding = compute(text);
     this.entries.set(key, finding);
     return finding;
   }
