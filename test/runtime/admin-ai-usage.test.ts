@@ -1,10 +1,10 @@
 /**
  * GET /admin/ai/usage: the AI gateway's usage counters (migrations/0009), filtered and grouped.
- * Rows are written with the request path's own upsert (recordUsage), as settled requests leave them.
+ * Rows are written by the request path's own writer (countUsage), as settled requests leave them.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recordUsage, type UsageRecord } from "../../worker/policies/ai-gateway/budgets";
+import { countUsage, type UsageRecord } from "../../worker/policies/ai-gateway/budgets";
 import { admin, envWithBrokenDb } from "./admin-harness";
 
 const usage = (overrides: Partial<UsageRecord>): UsageRecord => ({
@@ -21,7 +21,7 @@ const usage = (overrides: Partial<UsageRecord>): UsageRecord => ({
 });
 
 beforeAll(async () => {
-  for (const record of [
+  const records = [
     usage({}),
     usage({ inputTokens: 50, outputTokens: 5, costMicros: 500 }),
     usage({ consumer: "bob", model: "gpt-4o-mini", metered: false }),
@@ -29,8 +29,8 @@ beforeAll(async () => {
     usage({ day: "2026-11-03", tenant: "globex", consumer: "carol" }),
     usage({ day: "2026-11-03", tenant: undefined, consumer: undefined, provider: "local", model: "llama", costMicros: 0 }),
     usage({ day: "2026-10-01" }),
-  ])
-    await recordUsage(env.DB, record);
+  ];
+  await Promise.all(records.map((record) => countUsage(env.DB, record)));
 });
 
 async function report(query: string): Promise<{ status: number; body: Record<string, unknown> }> {

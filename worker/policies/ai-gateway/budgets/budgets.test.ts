@@ -280,7 +280,7 @@ describe("settling when the stores fail", () => {
         settleTokens: () => Promise.reject(new TypeError("object down")),
       }),
     })) as unknown as (env: Env) => DurableObjectNamespace<RateLimiter>;
-    const brokenDb = { prepare: () => ({ bind: () => ({ run: () => Promise.reject(new RangeError("D1 down")) }) }) };
+    const brokenDb = { prepare: () => ({ bind: () => ({}) }), batch: () => Promise.reject(new RangeError("D1 down")) };
     const response = await send(
       aiApp({ tokensPerMinute: 1_000, namespace: settleFails }),
       { "x-consumer": "settle-a", "x-usage": "1,1" },
@@ -294,7 +294,8 @@ describe("settling when the stores fail", () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         { level: "warn", event: "ai_budget_settle_failed", request_id: "test-request", name: "TypeError" },
-        { level: "warn", event: "ai_usage_not_recorded", request_id: "test-request", name: "RangeError" },
+        // After three attempts; counts only, never the consumer, tenant or model.
+        { level: "warn", event: "ai_usage_not_recorded", rows: 1, requests: 1, input_tokens: 1, output_tokens: 1, name: "RangeError" },
       ]),
     );
   });

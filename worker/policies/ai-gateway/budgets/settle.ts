@@ -6,10 +6,11 @@
  */
 import type { Context } from "hono";
 import type { AiUsageCounts, AppEnv } from "../../../env";
-import { errorName, log } from "../../../observability/logger";
+import { log } from "../../../observability/logger";
 import type { TokenUsage } from "../shapes";
 import { costMicros, settleReservations, type BudgetHold, type ProviderBudget } from "./reserve";
-import { MAX_MODEL_LENGTH, recordUsage } from "./usage-table";
+import { MAX_MODEL_LENGTH } from "./usage-table";
+import { countUsage } from "./usage-writer";
 
 export interface SettleOutcome {
   /** The provider that answered (with a fallback, maybe not the one reserved for). */
@@ -35,14 +36,14 @@ export function settleBudget(c: Context<AppEnv>, hold: BudgetHold, outcome: Sett
     costMicros: costMicros(outcome.provider, usage.inputTokens + usage.outputTokens),
     metered: outcome.usage !== undefined,
   };
-  const counted = recordUsage(c.env.DB, {
+  const counted = countUsage(c.env.DB, {
     day: hold.day,
     tenant: c.get("tenant"),
     consumer: c.get("consumer"),
     provider: outcome.provider.name,
     model: outcome.model,
     ...charged,
-  }).catch((error: unknown) => log.warn("ai_usage_not_recorded", { request_id: c.get("requestId"), name: errorName(error) }));
+  });
   c.executionCtx.waitUntil(Promise.all([settleReservations(c, hold, usage, charged.costMicros), counted]));
   if (hold.spec.tokenCounting) {
     c.set("aiUsage", charged);

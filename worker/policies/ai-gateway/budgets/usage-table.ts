@@ -1,10 +1,8 @@
 /**
- * The usage counters (migrations/0009_ai_usage.sql): one upsert per settled AI request, in the
- * request's `waitUntil`. Not batched per isolate: an isolate has no hook before it is evicted,
- * so counts held in memory would be lost, and a write per AI request is small beside the
- * request itself (a model's answer takes seconds; D1 takes one statement). Rows are bounded per
- * day by the distinct (tenant, consumer, provider, model) a day's requests name; a model name is
- * cut to MAX_MODEL_LENGTH so a client cannot make rows large.
+ * The usage counters (migrations/0009_ai_usage.sql), written by ./usage-writer.ts in batches of
+ * rows summed per isolate. Rows are bounded per day by the distinct (tenant, consumer, provider,
+ * model) a day's requests name; a model name is cut to MAX_MODEL_LENGTH so a client cannot make
+ * rows large.
  */
 
 export interface UsageRecord {
@@ -20,33 +18,56 @@ export interface UsageRecord {
   metered: boolean;
 }
 
+/** Several requests' records of one row, summed. */
+export interface UsageSums extends Omit<UsageRecord, "metered"> {
+  requests: number;
+  unmeteredRequests: number;
+}
+
 export const MAX_MODEL_LENGTH = 200;
 
-const UPSERT = `INSERT INTO ai_usage
+const COLUMNS = 10;
+/** D1 binds at most 100 values per statement: ten rows of ten columns. */
+export const ROWS_PER_STATEMENT = 100 / COLUMNS;
+
+const upsert = (rows: number) => `INSERT INTO ai_usage
   (day, tenant, consumer, provider, model, requests, input_tokens, output_tokens, cost_micros, unmetered_requests)
-  VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9)
+  VALUES ${Array.from({ length: rows }, () => `(${Array(COLUMNS).fill("?").join(", ")})`).join(", ")}
   ON CONFLICT (day, tenant, consumer, provider, model) DO UPDATE SET
-    requests = requests + 1,
+    requests = requests + excluded.requests,
     input_tokens = input_tokens + excluded.input_tokens,
     output_tokens = output_tokens + excluded.output_tokens,
     cost_micros = cost_micros + excluded.cost_micros,
     unmetered_requests = unmetered_requests + excluded.unmetered_requests`;
 
-export async function recordUsage(db: D1Database, record: UsageRecord): Promise<void> {
-  await db
-    .prepare(UPSERT)
-    .bind(
-      record.day,
-      record.tenant ?? "",
-      record.consumer ?? "",
-      record.provider,
-      record.model.slice(0, MAX_MODEL_LENGTH),
-      record.inputTokens,
-      record.outputTokens,
-      record.costMicros,
-      record.metered ? 0 : 1,
-    )
-    .run();
+/** The key of a record's row: sums of one key go in one row. */
+export function usageRowKey(record: UsageRecord): string {
+  return JSON.stringify([record.day, record.tenant ?? "", record.consumer ?? "", record.provider, record.model.slice(0, MAX_MODEL_LENGTH)]);
+}
+
+/**
+ * Adds summed rows to the table in one D1 batch, so all of them or none (a retry never counts a
+ * row twice). The caller gives each row's key at most once.
+ */
+export async function addUsage(db: D1Database, rows: readonly UsageSums[]): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  for (let first = 0; first < rows.length; first += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(first, first + ROWS_PER_STATEMENT);
+    const values = chunk.flatMap((row) => [
+      row.day,
+      row.tenant ?? "",
+      row.consumer ?? "",
+      row.provider,
+      row.model.slice(0, MAX_MODEL_LENGTH),
+      row.requests,
+      row.inputTokens,
+      row.outputTokens,
+      row.costMicros,
+      row.unmeteredRequests,
+    ]);
+    statements.push(db.prepare(upsert(chunk.length)).bind(...values));
+  }
+  if (statements.length > 0) await db.batch(statements);
 }
 
 /** The columns a report may group by. */
