@@ -33,12 +33,16 @@ function isWordCode(code: number): boolean {
 }
 
 /**
- * Where each bucket last counted (a word index) and in which call (`generation`): fixed arrays,
- * reused by every call, so a call allocates nothing; a stamp makes clearing them unnecessary.
+ * Where each bucket last counted, as a word number that runs on from call to call (a call
+ * starts WINDOW words past the last one's end, so nothing counted before it is recent): one
+ * fixed array, reused by every call, so a call allocates nothing and clears nothing. 32 KB,
+ * read at a random place per feature: kept small, as it is out of the caches on a busy gateway.
  */
-const lastCounted = new Int32Array(BUCKETS);
-const countedIn = new Uint32Array(BUCKETS);
-let generation = 0;
+const lastCounted = new Uint32Array(BUCKETS);
+/** The running number of the next call's first word. */
+let firstWord = WINDOW;
+/** Before the running number could wrap, the array is cleared and numbering starts again. */
+const RESTART_AT = 0xf000_0000;
 
 /**
  * A bucket counts once per WINDOW words: a word repeated ("ha ha ha", a column of zeros, an
@@ -46,8 +50,7 @@ let generation = 0;
  * The model is trained on the same counts (features are presence in a window, as in training).
  */
 function counts(bucket: number, word: number): boolean {
-  if (countedIn[bucket] === generation && word - lastCounted[bucket]! < WINDOW) return false;
-  countedIn[bucket] = generation;
+  if (word - lastCounted[bucket]! < WINDOW) return false;
   lastCounted[bucket] = word;
   return true;
 }
@@ -59,11 +62,11 @@ function counts(bucket: number, word: number): boolean {
  * the word's UTF-16 code units.
  */
 export function forEachWordFeature(view: string, visit: (word: number, unigram: number, bigram: number) => void): void {
-  generation = (generation + 1) >>> 0;
-  if (generation === 0) {
-    countedIn.fill(0);
-    generation = 1;
+  if (firstWord >= RESTART_AT) {
+    lastCounted.fill(0);
+    firstWord = WINDOW;
   }
+  const first = firstWord;
   let previous = 0;
   let word = 0;
   let hash = FNV_OFFSET;
@@ -78,23 +81,24 @@ export function forEachWordFeature(view: string, visit: (word: number, unigram: 
     if (!inWord) continue;
     const unigram = hash & MASK;
     const bigram = word === 0 ? -1 : (Math.imul(previous ^ BIGRAM_SALT, FNV_PRIME) ^ hash) & MASK;
-    visit(word, counts(unigram, word) ? unigram : -1, bigram >= 0 && counts(bigram, word) ? bigram : -1);
+    visit(word, counts(unigram, first + word) ? unigram : -1, bigram >= 0 && counts(bigram, first + word) ? bigram : -1);
     previous = hash;
     hash = FNV_OFFSET;
     inWord = false;
     word++;
   }
+  // A text of over 2^28 words would need the clear sooner; a view is far shorter (the body limit).
+  firstWord = first + word + WINDOW;
 }
 
-let weights: Float32Array | undefined;
+let weights: Int8Array | undefined;
 
-/** The model's weights, decoded from learned-model.ts on first use (not at an isolate's startup). */
-function modelWeights(): Float32Array {
-  if (weights !== undefined) return weights;
-  const bytes = Uint8Array.from(atob(MODEL.weights), (char) => char.charCodeAt(0));
-  weights = new Float32Array(BUCKETS);
-  for (let bucket = 0; bucket < BUCKETS; bucket++) weights[bucket] = ((bytes[bucket]! << 24) >> 24) * MODEL.scale;
-  return weights;
+/**
+ * The model's weights as stored (int8, times MODEL.scale: 8 KB, not 32 as floats), decoded from
+ * learned-model.ts on first use (not at an isolate's startup).
+ */
+function modelWeights(): Int8Array {
+  return (weights ??= Int8Array.from(atob(MODEL.weights), (char) => (char.charCodeAt(0) << 24) >> 24));
 }
 
 /** Each word's contribution in the current window, a ring of WINDOW slots (reused: no allocation per call). */
@@ -108,7 +112,7 @@ export function learnedProbability(view: string): number {
   let best = -Infinity;
   let words = 0;
   forEachWordFeature(view, (word, unigram, bigram) => {
-    const contribution = (unigram < 0 ? 0 : model[unigram]!) + (bigram < 0 ? 0 : model[bigram]!);
+    const contribution = ((unigram < 0 ? 0 : model[unigram]!) + (bigram < 0 ? 0 : model[bigram]!)) * MODEL.scale;
     const slot = word % WINDOW;
     sum += contribution - ring[slot]!;
     ring[slot] = contribution;

