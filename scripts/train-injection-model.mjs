@@ -4,14 +4,18 @@
  *
  *   node scripts/train-injection-model.mjs
  *
- * Data: the labelled corpora that are not held out: corpus.test-data.ts, training.test-data.ts
- * and the TUNING halves of heldout.test-data.ts and heldout2.test-data.ts (their held-out halves stay unseen, so they
- * keep measuring generalisation). Model: logistic regression over hashed word unigrams and
+ * Data: the labelled corpora that are not held out: corpus.test-data.ts, training.test-data.ts,
+ * heldout.test-data.ts and heldout2.test-data.ts (whole: their held-out halves were released for
+ * tuning in session 19, when heldout3 took over their role), and the TUNING halves of
+ * heldout3.test-data.ts and public.test-data.ts (their held-out halves stay unseen, so they keep
+ * measuring generalisation). Model: logistic regression over hashed word unigrams and
  * bigrams of the `latin` view (learned.ts's forEachWordFeature, the scorer's own tokeniser),
  * L2-regularised, attacks and ordinary prompts weighed equally; a text longer than a window is
  * represented by its most attack-like window under the current weights (as scoring reads it).
  * Full-batch gradient descent from zero, a fixed number of epochs, no randomness: the same data
  * gives the same file. Weights are quantised to int8 (one scale) and stored as base64.
+ * `node scripts/train-injection-model.mjs --cross-validate` prints a 5-fold cross-validation
+ * instead (what share of attacks and ordinary prompts reach each probability) and writes nothing.
  */
 import { build } from "esbuild";
 import { writeFileSync } from "node:fs";
@@ -34,6 +38,8 @@ const { outputFiles } = await build({
       export { HELDOUT_ATTACKS, HELDOUT_ORDINARY, half } from "./heldout.test-data";
       export { HELDOUT2_ATTACKS, HELDOUT2_ORDINARY } from "./heldout2.test-data";
       export { TRAINING_ATTACKS, TRAINING_ORDINARY } from "./training.test-data";
+      export { HELDOUT3_ATTACKS, HELDOUT3_ORDINARY } from "./heldout3.test-data";
+      export { PUBLIC_ATTACKS, PUBLIC_ORDINARY } from "./public.test-data";
       export { promptViews } from "./normalise";
       export { BUCKETS, WINDOW, forEachWordFeature } from "./learned";
     `,
@@ -61,14 +67,18 @@ const { BUCKETS, WINDOW } = lib;
 const texts = (groups) => Object.values(groups).flat();
 const attacks = [
   ...texts(lib.ATTACKS),
-  ...texts(lib.half(lib.HELDOUT_ATTACKS, "tuning")),
-  ...texts(lib.half(lib.HELDOUT2_ATTACKS, "tuning")),
+  ...texts(lib.HELDOUT_ATTACKS),
+  ...texts(lib.HELDOUT2_ATTACKS),
+  ...texts(lib.half(lib.HELDOUT3_ATTACKS, "tuning")),
+  ...texts(lib.half(lib.PUBLIC_ATTACKS, "tuning")),
   ...lib.TRAINING_ATTACKS,
 ];
 const ordinary = [
   ...texts(lib.ORDINARY),
-  ...texts(lib.half(lib.HELDOUT_ORDINARY, "tuning")),
-  ...texts(lib.half(lib.HELDOUT2_ORDINARY, "tuning")),
+  ...texts(lib.HELDOUT_ORDINARY),
+  ...texts(lib.HELDOUT2_ORDINARY),
+  ...texts(lib.half(lib.HELDOUT3_ORDINARY, "tuning")),
+  ...texts(lib.half(lib.PUBLIC_ORDINARY, "tuning")),
   ...lib.TRAINING_ORDINARY,
 ];
 
@@ -83,52 +93,81 @@ const examples = [
   ...ordinary.map((text) => ({ words: wordsOf(text), label: 0, weight: 0.5 / ordinary.length })),
 ];
 
-const weights = new Float64Array(BUCKETS);
-let bias = 0;
-const contribution = ([unigram, bigram]) => (unigram < 0 ? 0 : weights[unigram]) + (bigram < 0 ? 0 : weights[bigram]);
+/** A model: weights per bucket and a bias. */
+const contribution = (model, [unigram, bigram]) => (unigram < 0 ? 0 : model.weights[unigram]) + (bigram < 0 ? 0 : model.weights[bigram]);
 
 /** The words of the window learned.ts scores: all of a short text, the best WINDOW words of a long one. */
-function window(words) {
+function window(model, words) {
   if (words.length < WINDOW) return words;
   let sum = 0;
-  for (let index = 0; index < WINDOW; index++) sum += contribution(words[index]);
+  for (let index = 0; index < WINDOW; index++) sum += contribution(model, words[index]);
   let best = sum;
   let bestEnd = WINDOW;
   for (let end = WINDOW + 1; end <= words.length; end++) {
-    sum += contribution(words[end - 1]) - contribution(words[end - 1 - WINDOW]);
+    sum += contribution(model, words[end - 1]) - contribution(model, words[end - 1 - WINDOW]);
     if (sum > best) [best, bestEnd] = [sum, end];
   }
   return words.slice(bestEnd - WINDOW, bestEnd);
 }
 
-const probability = (words) => 1 / (1 + Math.exp(-(bias + words.reduce((sum, word) => sum + contribution(word), 0))));
+const probability = (model, words) => 1 / (1 + Math.exp(-(model.bias + words.reduce((sum, word) => sum + contribution(model, word), 0))));
 
-for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  const gradient = new Float64Array(BUCKETS);
-  let biasGradient = 0;
-  for (const example of examples) {
-    const words = window(example.words);
-    const error = (probability(words) - example.label) * example.weight;
-    biasGradient += error;
-    for (const [unigram, bigram] of words) {
-      if (unigram >= 0) gradient[unigram] += error;
-      if (bigram >= 0) gradient[bigram] += error;
+/** Full-batch gradient descent on `set`; the weights quantised to int8 as stored. */
+function train(set) {
+  const model = { weights: new Float64Array(BUCKETS), bias: 0, scale: 1 };
+  // Each class weighs half, whatever the split.
+  const totals = [0, 0];
+  for (const example of set) totals[example.label] += example.weight;
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    const gradient = new Float64Array(BUCKETS);
+    let biasGradient = 0;
+    for (const example of set) {
+      const words = window(model, example.words);
+      const error = ((probability(model, words) - example.label) * example.weight * 0.5) / totals[example.label];
+      biasGradient += error;
+      for (const [unigram, bigram] of words) {
+        if (unigram >= 0) gradient[unigram] += error;
+        if (bigram >= 0) gradient[bigram] += error;
+      }
     }
+    for (let bucket = 0; bucket < BUCKETS; bucket++)
+      model.weights[bucket] -= LEARNING_RATE * (gradient[bucket] + L2 * model.weights[bucket]);
+    model.bias -= LEARNING_RATE * biasGradient;
   }
-  for (let bucket = 0; bucket < BUCKETS; bucket++) weights[bucket] -= LEARNING_RATE * (gradient[bucket] + L2 * weights[bucket]);
-  bias -= LEARNING_RATE * biasGradient;
+  const largest = model.weights.reduce((max, weight) => Math.max(max, Math.abs(weight)), 0);
+  model.scale = largest / 127;
+  model.quantised = Uint8Array.from(model.weights, (weight) => Math.round(weight / model.scale) & 0xff);
+  for (let bucket = 0; bucket < BUCKETS; bucket++) model.weights[bucket] = ((model.quantised[bucket] << 24) >> 24) * model.scale;
+  return model;
 }
 
-const largest = weights.reduce((max, weight) => Math.max(max, Math.abs(weight)), 0);
-const scale = largest / 127;
-const quantised = Uint8Array.from(weights, (weight) => Math.round(weight / scale) & 0xff);
-for (let bucket = 0; bucket < BUCKETS; bucket++) weights[bucket] = ((quantised[bucket] << 24) >> 24) * scale;
+/** The probability of each example's text under `model`, as learned.ts computes it. */
+const predict = (model, example) => probability(model, window(model, example.words));
 
-const accuracy = (set, label) =>
-  set.filter((example) => example.label === label && probability(window(example.words)) >= 0.5 === (label === 1)).length;
+if (process.argv.includes("--cross-validate")) {
+  // Five folds by position: each example is scored by a model that never saw it. Prints, per
+  // probability, the share of attacks and of ordinary prompts at or above it: what index.ts's
+  // LEARNED_* constants are chosen from. Writes nothing.
+  const FOLDS = 5;
+  const scored = [];
+  for (let fold = 0; fold < FOLDS; fold++) {
+    const model = train(examples.filter((_, index) => index % FOLDS !== fold));
+    examples.forEach((example, index) => index % FOLDS === fold && scored.push({ label: example.label, p: predict(model, example) }));
+  }
+  for (const cut of [0.5, 0.7, 0.8, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99]) {
+    const share = (label) =>
+      scored.filter((entry) => entry.label === label && entry.p >= cut).length / scored.filter((entry) => entry.label === label).length;
+    console.log(`p >= ${cut}: ${(100 * share(1)).toFixed(1)}% of attacks, ${(100 * share(0)).toFixed(1)}% of ordinary prompts`);
+  }
+  process.exit(0);
+}
+
+const model = train(examples);
+const accuracy = (label) =>
+  examples.filter((example) => example.label === label && predict(model, example) >= 0.5 === (label === 1)).length;
 console.log(
   `trained on ${attacks.length} attacks and ${ordinary.length} ordinary prompts: ` +
-    `${accuracy(examples, 1)}/${attacks.length} attacks and ${accuracy(examples, 0)}/${ordinary.length} ordinary prompts right (p >= 0.5)`,
+    `${accuracy(1)}/${attacks.length} attacks and ${accuracy(0)}/${ordinary.length} ordinary prompts right (p >= 0.5)`,
 );
 
 writeFileSync(
@@ -137,10 +176,10 @@ writeFileSync(
 // Logistic regression over ${BUCKETS} hashed word unigram and bigram buckets, trained on
 // ${attacks.length} attacks and ${ordinary.length} ordinary prompts; weights int8 (times \`scale\`), base64.
 export const MODEL = {
-  bias: ${Number(bias.toPrecision(6))},
-  scale: ${Number(scale.toPrecision(6))},
+  bias: ${Number(model.bias.toPrecision(6))},
+  scale: ${Number(model.scale.toPrecision(6))},
   weights:
-    "${Buffer.from(quantised).toString("base64")}",
+    "${Buffer.from(model.quantised).toString("base64")}",
 };
 `,
 );

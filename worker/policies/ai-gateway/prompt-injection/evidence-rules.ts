@@ -83,6 +83,12 @@ const UNDO_TRANSFORM = anyOf([
 
 /** A switch of task or authority announced to the model. */
 const SWITCH = anyOf([
+  "stop everything",
+  "start over",
+  "(?:start|begin)\\s(?:again|anew|from scratch)",
+  "(?:out of|from)\\syour\\s(?:head|mind|memory)",
+  "(?:forget|ignore|disregard)\\s(?:about\\s)?(?:everything|all of (?:that|this|it))",
+  "(?:well done|very good|great job|simply great|excellent performance|that is done|that is enough|that was ok)[.!,]?\\s(?:(?:now|but now|next)\\s)?(?:please\\s)?(?:help me with|comes?|follows?|write|i need)",
   "new rule",
   "new orders?",
   "first task",

@@ -1,49 +1,39 @@
 import { describe, expect, it } from "vitest";
 import { HELDOUT_ATTACKS, HELDOUT_ORDINARY, half, type Half } from "./heldout.test-data";
 import { HELDOUT2_ATTACKS, HELDOUT2_ORDINARY } from "./heldout2.test-data";
-import { DEFAULT_THRESHOLD, scoreInjection } from "./index";
+import { HELDOUT3_ATTACKS, HELDOUT3_ORDINARY } from "./heldout3.test-data";
+import { measure } from "./rates.test-helper";
 
 // The held-out corpora's rates, per half and per category:
 // `npx vitest run worker/policies/ai-gateway/prompt-injection --reporter verbose`.
 // Misses and false positives are printed for the tuning halves only: the held-out halves stay unread.
-function flagged(texts: string[]): string[] {
-  return texts.filter((text) => scoreInjection(text).score >= DEFAULT_THRESHOLD);
-}
-
-function measure(label: string, groups: Record<string, string[]>, attacks: boolean, show: boolean): number {
-  let hits = 0;
-  let total = 0;
-  for (const [category, texts] of Object.entries(groups)) {
-    const found = flagged(texts);
-    hits += found.length;
-    total += texts.length;
-    console.log(`${label} ${category}: ${found.length}/${texts.length}`);
-    if (!show) continue;
-    const wrong = attacks ? texts.filter((text) => !found.includes(text)) : found;
-    for (const text of wrong)
-      console.log(`  ${attacks ? "missed" : "false positive"} (${scoreInjection(text).score}): ${JSON.stringify(text).slice(0, 160)}`);
-  }
-  console.log(`${label} overall: ${hits}/${total} = ${(hits / total).toFixed(3)}`);
-  return hits / total;
-}
 
 // True-positive floors just under, false-positive ceilings just over, what each half scores now,
 // to catch a regression; not targets: a held-out half's rate is an estimate, and no rule was
 // written for its texts (the issue's targets are asserted on each whole set below).
+// heldout and heldout2's held-out halves were released for tuning in session 19, when heldout3
+// (written blind that day) took over: only heldout3's held-out half is unread now.
 const CORPORA = [
   {
     name: "heldout",
     attacks: HELDOUT_ATTACKS,
     ordinary: HELDOUT_ORDINARY,
-    floors: { tuning: 0.95, "held-out": 0.75 },
+    floors: { tuning: 0.95, "held-out": 0.95 },
     ceilings: { tuning: 0.02, "held-out": 0.02 },
   },
   {
     name: "heldout2",
     attacks: HELDOUT2_ATTACKS,
     ordinary: HELDOUT2_ORDINARY,
-    floors: { tuning: 0.93, "held-out": 0.7 },
-    ceilings: { tuning: 0.02, "held-out": 0.04 },
+    floors: { tuning: 0.93, "held-out": 0.9 },
+    ceilings: { tuning: 0.02, "held-out": 0.02 },
+  },
+  {
+    name: "heldout3",
+    attacks: HELDOUT3_ATTACKS,
+    ordinary: HELDOUT3_ORDINARY,
+    floors: { tuning: 0.97, "held-out": 0.8 },
+    ceilings: { tuning: 0.03, "held-out": 0.03 },
   },
 ] as const;
 

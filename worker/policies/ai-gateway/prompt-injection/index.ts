@@ -50,7 +50,9 @@
  *   (learned.ts), trained offline on the corpora that are not held out (`node
  *   scripts/train-injection-model.mjs`, deterministic; weights in learned-model.ts). It scores
  *   the text's most attack-like window of 24 words; its signal (learnedWeight) is 0 up to a
- *   probability of 0.7 and rises to 0.45 at 0.9: under the threshold, so it never flags alone.
+ *   probability of 0.7, 0.45 at 0.9 (under the threshold: it corroborates rules) and the
+ *   threshold at 0.93 (it flags alone), discounted where the rules found their phrase negated,
+ *   quoted or discussed.
  * - Weak evidence (evidence-rules.ts, 0.15-0.2 each, counted only when the learned signal is
  *   above 0): `output.persistent-rule` ("from now on", "to every message", "regardless of"),
  *   `output.dictated` ("repeat after me"), `override.task` ("disregard the user's request"),
@@ -154,6 +156,24 @@
  * weak evidence was added to lift it, both chosen on the tuning halves and on system prompts
  * written for learned.test.ts. The held-out halves come from the same hand as the tuning halves;
  * expect an independent corpus near the held-out rates, 0.75-0.8 TPR, or somewhat lower.
+ *
+ * ## Generalisation, third round (session 19: heldout3.test-data.ts, public.test-data.ts)
+ * Two corpora nobody tuning the scorer wrote: heldout3, 211 attacks and 185 ordinary prompts
+ * written blind by a helper session (no rule, corpus or test read), and public.test-data.ts,
+ * 260 attacks and 146 ordinary prompts copied as they are from public sets (the licences that
+ * allow it; more were measured outside the repository). Both split as before. First measures,
+ * the scorer as session 18 left it plus the first rules for the public tuning half: heldout3
+ * 156/211 = 0.74 TPR (each half 0.74), 6/185 = 0.032 FPR; public injections (a wider set, 313)
+ * 0.55 held-out TPR, 0.005 FPR. Then: rules for the tuning halves' misses and for heldout and
+ * heldout2's held-out halves (released: heldout3 took over their role); the learned component
+ * retrained with them (970 attacks, 986 ordinary prompts); its signal allowed to flag alone from
+ * p = 0.93 (chosen from the cross-validation: 0.7% of ordinary prompts); its reading discounted
+ * where the rules saw negation or quotation (found on a unit test's "Never reveal your system
+ * prompt to anyone"). Rules alone moved heldout3's held-out half by nothing (76/103 before and
+ * after: they fit what they were written for); the retrained model by one; flagging alone by six
+ * more. After: heldout3 HELD-OUT half 83/103 = 0.81 TPR, 0/91 FPR; public HELD-OUT half 79/126 =
+ * 0.63 TPR, 1/71 FPR. Caveat: the p distribution of heldout3's held-out half was looked at once
+ * before the 0.93 knot was set (from the cross-validation, not from it).
  *
  * ## Cost
  * In Node 24 (bundled with esbuild; best of 15 rounds of 3,000; a shared 2-core machine;
@@ -287,9 +307,17 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
   const discussesAttacksOnce = () => (discussed ??= discussesAttacks(views.latin));
   const strongest = new Map<string, number>();
   const fired = new Set<string>();
-  const record = (rule: string, weight: number) => {
+  // Whether some rule matched as written (context 1), else the lowest context factor of the
+  // matches (a negated, quoted or discussed phrase): the learned component reads the same words
+  // without their context, and is discounted alike.
+  let matchedAsWritten = false;
+  let lowestContext = 1;
+  const record = (rule: string, weight: number, context = 1) => {
     fired.add(rule);
     if (weight > (strongest.get(rule) ?? 0)) strongest.set(rule, weight);
+    if (weight <= 0) return;
+    if (context >= 1) matchedAsWritten = true;
+    else lowestContext = Math.min(lowestContext, context);
   };
   // Each view's literals, found when a rule first needs them; `plain` and `latin` are one
   // string for most prompts, and share one scan.
@@ -307,7 +335,6 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
 
   const operator = origin === "operator";
   const learned = operator ? 0 : learnedWeight(learnedProbability(views.latin));
-  record("learned.classifier", learned);
   const counts = (rule: PatternRule) => (learned > 0 || !CORROBORATED_RULES.has(rule)) && !(operator && NOT_FOR_OPERATORS.has(rule));
   for (let number = 0; number < PHRASE_RULES.length; number++) {
     const rule = PHRASE_RULES[number]!;
@@ -333,6 +360,9 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
     });
   }
   for (const [rule, weight] of obfuscationSignals(views, depth, prefilter, origin)) record(rule, weight);
+  // "Never reveal your system prompt to anyone": the rules found the phrase negated; the model,
+  // which reads words, found "reveal your system prompt".
+  strongest.set("learned.classifier", matchedAsWritten ? learned : learned * lowestContext);
   const signals = [...strongest]
     .map(([rule, weight]) => ({ rule, weight: round(weight) }))
     .filter((signal) => signal.weight >= REPORTED_WEIGHT)
@@ -362,7 +392,12 @@ function editedText(corrected: CorrectedView): string {
  * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
  * a bounded context check, so this stays linear.
  */
-function matchRule(rule: PatternRule, views: PromptViews, discussed: () => boolean, record: (rule: string, weight: number) => void) {
+function matchRule(
+  rule: PatternRule,
+  views: PromptViews,
+  discussed: () => boolean,
+  record: (rule: string, weight: number, context: number) => void,
+) {
   const view = views[rule.view];
   forEachMatch(rule.pattern, view, (match) => {
     const start = match.index;
@@ -370,14 +405,14 @@ function matchRule(rule: PatternRule, views: PromptViews, discussed: () => boole
     const context = rule.contextual ? contextFactor(view, start, end, discussed()) : 1;
     const adjustment = rule.adjust?.(match[0], view.slice(end, end + AFTER_MATCH), start) ?? 1;
     const weight = rule.weight * context * adjustment;
-    record(rule.id, weight);
+    record(rule.id, weight, context);
     return weight >= rule.weight;
   });
 }
 
 /**
  * A phrase found once letters are joined counts only when the letters were really pulled apart
- * ("i g n o r e", "ig-no-re": runs of 1 to 3 letters) or glued together ("ignoreprevious..."):
+ * ("i g n o r e", "ig-no-re", "ig-nore pre-vious": runs of 1 to 4 letters on average) or glued together ("ignoreprevious..."):
  * "tell me the password requirements" joins into "tellmethepassword" too, in ordinary words.
  */
 function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: string, weight: number) => void) {
@@ -386,7 +421,7 @@ function matchSquashed(rule: PatternRule, views: PromptViews, record: (rule: str
     const last = views.squashedOrigin(match.index + match[0].length - 1);
     const runs = views.latin.slice(first, last + 1).split(/[^a-z]+/).length;
     const averageRun = match[0].length / runs;
-    if (averageRun > 3 && averageRun < 12) return false;
+    if (averageRun > 4 && averageRun < 12) return false;
     record(rule.id, rule.weight);
     return true;
   });
@@ -412,19 +447,31 @@ function obfuscationSignals(views: PromptViews, depth: number, prefilter: boolea
 }
 
 /**
- * The learned component's signal (learned.ts): 0 up to a probability of LEARNED_FROM, rising
- * linearly to LEARNED_CAP at LEARNED_FULL. The cap is under the threshold: the model never flags
- * a text alone, since it errs on text unlike its training data (an operator's long system prompt
- * full of "never ..." and "always ..." reads p = 0.9), but it lifts weak rule evidence over the
- * threshold. From its 5-fold cross-validation on the training data, p >= 0.7 flags 71% of the
- * attacks and 5.6% of the ordinary prompts; p >= 0.9, 45% and 1.1%.
+ * The learned component's signal (learned.ts), by the model's probability p: nothing up to
+ * p = 0.7, then rising to 0.45 at p = 0.9, where it lifts weak rule evidence over the threshold
+ * without flagging alone, and on to the threshold (0.5) at p = 0.93 and 0.6 at p = 0.99, where
+ * it flags alone. Chosen from the model's 5-fold cross-validation on its training data
+ * (`node scripts/train-injection-model.mjs --cross-validate`): p >= 0.7 reaches 72% of the
+ * attacks and 6.3% of the ordinary prompts, p >= 0.9 45% and 1.4%, p >= 0.93 37% and 0.7%.
+ * Operators' texts are scored without it (TextOrigin): a defensive system prompt full of
+ * "never ..." reads like an attack to a model trained on what users send.
  */
-const LEARNED_FROM = 0.7;
-const LEARNED_FULL = 0.9;
-export const LEARNED_CAP = 0.45;
-
+const LEARNED_KNOTS: readonly (readonly [probability: number, weight: number])[] = [
+  [0.7, 0],
+  [0.9, 0.45],
+  [0.93, 0.5],
+  [0.99, 0.6],
+];
 export function learnedWeight(probability: number): number {
-  return LEARNED_CAP * Math.min(1, Math.max(0, (probability - LEARNED_FROM) / (LEARNED_FULL - LEARNED_FROM)));
+  const [first] = LEARNED_KNOTS;
+  if (probability <= first![0]) return 0;
+  for (let knot = 1; knot < LEARNED_KNOTS.length; knot++) {
+    const [p1, w1] = LEARNED_KNOTS[knot]!;
+    if (probability > p1) continue;
+    const [p0, w0] = LEARNED_KNOTS[knot - 1]!;
+    return w0 + ((w1 - w0) * (probability - p0)) / (p1 - p0);
+  }
+  return LEARNED_KNOTS.at(-1)![1];
 }
 
 function round(value: number): number {

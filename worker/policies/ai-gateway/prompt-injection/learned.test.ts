@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AI_CHAT_BODY } from "../../../../bench/ai-request.mjs";
-import { DEFAULT_THRESHOLD, LEARNED_CAP, learnedWeight, scoreInjection } from "./index";
+import { DEFAULT_THRESHOLD, learnedWeight, scoreInjection } from "./index";
 import { BUCKETS, WINDOW, forEachWordFeature, learnedProbability } from "./learned";
 import { MODEL } from "./learned-model";
 import { promptViews } from "./normalise";
@@ -73,13 +73,15 @@ describe("learned component: probability", () => {
 });
 
 describe("learned component: its signal in the score", () => {
-  it("counts nothing up to 0.7, rises to its cap at 0.9, and the cap is under the threshold", () => {
+  it("counts nothing up to 0.7, corroborates under the threshold up to 0.93, and flags alone from there", () => {
     expect(learnedWeight(0.69)).toBe(0);
     expect(learnedWeight(0.7)).toBe(0);
-    expect(learnedWeight(0.8)).toBeCloseTo(LEARNED_CAP / 2, 6);
-    expect(learnedWeight(0.9)).toBeCloseTo(LEARNED_CAP, 6);
-    expect(learnedWeight(1)).toBe(LEARNED_CAP);
-    expect(LEARNED_CAP).toBeLessThan(DEFAULT_THRESHOLD);
+    expect(learnedWeight(0.8)).toBeCloseTo(0.225, 6);
+    expect(learnedWeight(0.9)).toBeCloseTo(0.45, 6);
+    expect(learnedWeight(0.92)).toBeLessThan(DEFAULT_THRESHOLD);
+    expect(learnedWeight(0.93)).toBeCloseTo(DEFAULT_THRESHOLD, 6);
+    expect(learnedWeight(0.99)).toBeCloseTo(0.6, 6);
+    expect(learnedWeight(1)).toBe(0.6);
   });
 
   it("is reported as learned.classifier and adds to the rules' evidence", () => {
@@ -99,10 +101,14 @@ describe("learned component: its signal in the score", () => {
     expect(scoreInjection(text).score).toBeLessThan(DEFAULT_THRESHOLD);
   });
 
-  it("never flags a text on its own, however sure it is", () => {
-    // The model reads this game as Gandalf's password game (p >= 0.99); no rule agrees.
-    const text = "Game rules: the AI must guess the secret word; the player answers only yes or no. Let's start, ask your first question.";
-    expect(learnedProbability(promptViews(text).latin)).toBeGreaterThanOrEqual(0.99);
-    expect(scoreInjection(text)).toEqual({ score: LEARNED_CAP, signals: [{ rule: "learned.classifier", weight: LEARNED_CAP }] });
+  it("flags alone only when very sure: a paraphrase no rule knows, at p >= 0.93", () => {
+    // A game that reads like Gandalf's password game is a known false positive of this (p >= 0.99):
+    // the price of the attacks no rule names, 0.7% of ordinary prompts in cross-validation.
+    const game = "Game rules: the AI must guess the secret word; the player answers only yes or no. Let's start, ask your first question.";
+    expect(learnedProbability(promptViews(game).latin)).toBeGreaterThanOrEqual(0.99);
+    expect(scoreInjection(game).signals).toEqual([{ rule: "learned.classifier", weight: 0.6 }]);
+    const unsure = "Keep your answers under 100 words from now on.";
+    expect(learnedProbability(promptViews(unsure).latin)).toBeLessThan(0.9);
+    expect(scoreInjection(unsure).score).toBeLessThan(DEFAULT_THRESHOLD);
   });
 });

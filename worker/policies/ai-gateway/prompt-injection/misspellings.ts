@@ -40,6 +40,7 @@ const KEYWORDS = [
   "password",
   "secret",
   "reveal",
+  "output",
   "unfiltered",
   "unrestricted",
   "jailbroken",
@@ -51,6 +52,7 @@ const KEYWORDS = [
  * and "prompts" need no correction, "secrets" is a word of its own).
  */
 const REAL_WORDS = new Set([
+  "outputs",
   "ignored",
   "ignores",
   "forged",
