@@ -8,10 +8,13 @@
  * interval, where records of the same (day, tenant, consumer, provider, model) are one row. A
  * batch of MAX_BATCH_ROWS rows is written without waiting, so one write stays a few statements.
  *
- * Nothing lives in memory alone: each request waits for the write of its batch in its own
- * `waitUntil` (the runtime keeps the isolate until then), the way it waited for its own upsert.
- * A failed write is tried again (the batch is one transaction: all rows or none), then logged
- * with its counts, never with its rows' names.
+ * Nothing lives in memory alone, and no request waits on another's promise (the runtime runs a
+ * promise's continuations in the request that made it, and cancels them once that request is
+ * done): the request that opens a batch writes it, after the interval, in its own `waitUntil`,
+ * which keeps the isolate until then; the request whose record fills a batch writes it at once,
+ * in its own. The others' records ride in a batch already owned. A failed write is tried again
+ * (the batch is one transaction: all rows or none), then logged with its counts, never with its
+ * rows' names.
  */
 import { errorName, log } from "../../../observability/logger";
 import { addUsage, usageRowKey, type UsageRecord, type UsageSums } from "./usage-table";
@@ -23,10 +26,8 @@ const RETRY_DELAYS_MS = [100, 500];
 
 interface Batch {
   rows: Map<string, UsageSums>;
-  /** Writes the batch now, before its time (it is full). */
-  writeNow: () => void;
-  /** Settles once the batch is written or given up; never rejects. */
-  written: Promise<void>;
+  /** Taken by the first of its opener's timer and the request that fills it: written once. */
+  taken: boolean;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -37,8 +38,10 @@ class UsageWriter {
 
   constructor(private readonly db: D1Database) {}
 
+  /** What the caller must wait for: its batch's write when it opened or filled the batch, else nothing. */
   add(record: UsageRecord): Promise<void> {
-    const batch = (this.open ??= this.openBatch());
+    const opening = this.open === undefined;
+    const batch = (this.open ??= { rows: new Map(), taken: false });
     const key = usageRowKey(record);
     const row = batch.rows.get(key);
     const unmetered = record.metered ? 0 : 1;
@@ -62,28 +65,20 @@ class UsageWriter {
         unmeteredRequests: unmetered,
       });
     }
-    if (batch.rows.size >= MAX_BATCH_ROWS) {
-      this.open = undefined;
-      batch.writeNow();
-    }
-    return batch.written;
-  }
-
-  private openBatch(): Batch {
-    let writeNow!: () => void;
-    const full = new Promise<void>((resolve) => (writeNow = resolve));
+    if (batch.rows.size >= MAX_BATCH_ROWS) return this.take(batch);
+    if (!opening) return Promise.resolve();
     // Even when due now, written after this turn: the records of requests settled together join.
     const due = Math.max(0, this.lastWrite + WRITE_INTERVAL_MS - Date.now());
-    const batch: Batch = {
-      rows: new Map(),
-      writeNow,
-      written: Promise.race([delay(due), full]).then(() => {
-        if (this.open === batch) this.open = undefined;
-        this.lastWrite = Date.now();
-        return this.write([...batch.rows.values()]);
-      }),
-    };
-    return batch;
+    return delay(due).then(() => this.take(batch));
+  }
+
+  /** Writes `batch` unless it was taken already; closes it to new records. */
+  private take(batch: Batch): Promise<void> {
+    if (batch.taken) return Promise.resolve();
+    batch.taken = true;
+    if (this.open === batch) this.open = undefined;
+    this.lastWrite = Date.now();
+    return this.write([...batch.rows.values()]);
   }
 
   private async write(rows: UsageSums[]): Promise<void> {
@@ -113,8 +108,9 @@ class UsageWriter {
 const writers = new WeakMap<D1Database, UsageWriter>();
 
 /**
- * Counts a settled request in the usage table, in a batch (above). Resolves once it is written
- * or given up (logged); never rejects: pass it to `waitUntil`.
+ * Counts a settled request in the usage table, in a batch (above). Resolves once the write this
+ * request owes is done or given up (logged: its batch's, when it opened or filled it; else at
+ * once); never rejects: pass it to `waitUntil`.
  */
 export function countUsage(db: D1Database, record: UsageRecord): Promise<void> {
   let writer = writers.get(db);
