@@ -42,6 +42,7 @@ beforeAll(async () => {
         p("pii-sse", "pii-sse", { cost_per_1k: 2 }),
         p("budgeted", "json"),
         p("cached", "json"),
+        p("counted", "json"),
       ],
       security: {
         prompt_injection_detection: true,
@@ -60,6 +61,7 @@ beforeAll(async () => {
       { id: "pii-sse", path: "/pii-sse/*", ai: { provider: "pii-sse" }, strip_prefix: true },
       { id: "budgeted", path: "/budgeted/*", ai: { provider: "budgeted" }, strip_prefix: true },
       { id: "cached", path: "/cached/*", ai: { provider: "cached" }, strip_prefix: true },
+      { id: "counted", path: "/counted/*", ai: { provider: "counted" }, strip_prefix: true },
     ],
   });
   expect(saved.status, await saved.text()).toBe(200);
@@ -134,6 +136,31 @@ describe("budgets and usage", () => {
     );
     // Two streams so far (this one and the masking test's), each 20 + 30 tokens as reported.
     expect(row).toMatchObject({ requests: 2, input_tokens: 40, output_tokens: 60, cost: 0.2, unmetered_requests: 0 });
+  });
+
+  it("counts every one of many concurrent requests once, however the isolate batched their usage rows", async () => {
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, n) => post("/counted/v1/chat/completions", chat(`Question ${n}.`))));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(24).fill(200));
+    await Promise.all(answers.map((answer) => answer.text()));
+    const report = async () =>
+      (
+        (await (await gateway.admin(`/ai/usage?from=${today()}&to=${today()}&provider=counted&group_by=provider`)).json()) as {
+          rows: Record<string, unknown>[];
+        }
+      ).rows[0];
+    const row = await vi.waitFor(
+      async () => {
+        const found = await report();
+        if (!found || (found.requests as number) < 24) throw new Error("usage not counted yet");
+        return found;
+      },
+      { timeout: 20_000, interval: 250 },
+    );
+    // The fake provider reports 9 + 7 tokens per answer.
+    expect(row).toMatchObject({ requests: 24, input_tokens: 24 * 9, output_tokens: 24 * 7, unmetered_requests: 0 });
+    // Nothing is counted twice later (a batch written again after a retry, a timer's second write).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await report()).toMatchObject({ requests: 24 });
   });
 
   it("refuses with 429 and Retry-After once the minute's token budget is spent", async () => {
