@@ -197,6 +197,15 @@ describe("a check's credential", () => {
     expect(new Headers(seen[0]!.headers).get("authorization")).toBe("Bearer sk-1");
   });
 
+  it("goes with the target's fixed headers, the credential beside them", () => {
+    const withFixed = { ...target, headers: [["anthropic-version", "2023-06-01"]] as [string, string][] };
+    expect([...checkHeaders(withFixed, { KEY: "sk-1" })]).toEqual([
+      ["anthropic-version", "2023-06-01"],
+      ["authorization", "Bearer sk-1"],
+    ]);
+    expect([...checkHeaders(withFixed, {})]).toEqual([["anthropic-version", "2023-06-01"]]);
+  });
+
   it("is left out when the variable is unset, empty or not a string, and without a credential", () => {
     for (const env of [{}, { KEY: "" }, { KEY: { secret: "x" } }]) expect([...checkHeaders(target, env)]).toEqual([]);
     expect([...checkHeaders({ endpoint: "local", url: target.url }, { KEY: "sk-1" })]).toEqual([]);

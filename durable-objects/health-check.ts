@@ -24,6 +24,11 @@ export interface HealthCheckTarget {
    * without the header (and fails, as the provider's requests would).
    */
   credential?: { header: string; prefix: string; variable: string };
+  /**
+   * Fixed headers the endpoint needs on every request and that hold no secret (an AI
+   * provider's `anthropic-version`, `OpenAI-Organization`): they travel in the spec.
+   */
+  headers?: [string, string][];
 }
 
 /** What an isolate tells the object, compiled once per config. */
@@ -94,9 +99,9 @@ export function downEndpoints(state: HealthState | undefined): string[] {
   return state.spec.targets.filter(({ endpoint }) => state.endpoints[endpoint]?.down === true).map(({ endpoint }) => endpoint);
 }
 
-/** The headers of a check of `target`: its credential, when it has one and the environment holds the secret. */
-export function checkHeaders({ credential }: HealthCheckTarget, env: Record<string, unknown>): Headers {
-  const headers = new Headers();
+/** The headers of a check of `target`: its fixed ones, and its credential when it has one and the environment holds the secret. */
+export function checkHeaders({ credential, headers: fixed }: HealthCheckTarget, env: Record<string, unknown>): Headers {
+  const headers = new Headers(fixed);
   const value = credential && env[credential.variable];
   if (credential && typeof value === "string" && value !== "") headers.set(credential.header, credential.prefix + value);
   return headers;

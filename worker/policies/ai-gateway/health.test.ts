@@ -30,6 +30,15 @@ describe("a provider's health check spec", () => {
     expect(credential({ provider: "azure" })).toEqual({ header: "api-key", prefix: "", variable: "AI_KEY" });
   });
 
+  it("sends what the API needs on every request and holds no secret, never the provider's headers", () => {
+    const headers = (extra: Partial<AiProvider>) =>
+      providerHealthSpec(provider("p", { headers: { "X-Tenant-Token": "resolved-secret" }, ...extra }))!.targets[0]!.headers;
+    expect(headers({ provider: "anthropic" })).toEqual([["anthropic-version", "2023-06-01"]]);
+    expect(headers({ provider: "openai", org_id: "org-1" })).toEqual([["OpenAI-Organization", "org-1"]]);
+    expect(headers({ provider: "azure", org_id: "org-1" })).toBeUndefined();
+    expect(headers({})).toBeUndefined();
+  });
+
   it("checks a vault-keyed provider without a key (the key is one tenant's), and none without health_path", () => {
     expect(providerHealthSpec(provider("v", { api_key: "vault:openai" }))!.targets[0]!.credential).toBeUndefined();
     expect(providerHealthSpec(provider("n", { health_path: undefined }))).toBeUndefined();

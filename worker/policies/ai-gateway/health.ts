@@ -17,12 +17,15 @@
  * Only a 2xx passes (a redirect is not followed). The check carries the provider's key only when
  * `api_key` is a `${VAR}` (the object reads the variable itself); a vault-keyed provider's key
  * belongs to one tenant and never goes into a shared check, so it is checked without one: give
- * it a path that needs no key (a `/health`), or a 401 marks it down.
+ * it a path that needs no key (a `/health`), or a 401 marks it down. It carries what the API
+ * needs on every request and holds no secret (`anthropic-version` for Anthropic,
+ * `OpenAI-Organization` for `org_id`), not the provider's `headers`: their values may come from
+ * Worker secrets (`${VAR}`), and the spec is kept in the object's storage.
  */
 import type { HealthCheckSpec } from "../../../durable-objects/health-check";
 import { SECRET_REF_PATTERN, secretName } from "../../http/schema-kit/secrets";
 import { parseEndpoint, upstreamUrl } from "../../http/upstream-url";
-import { keyHeader, type ProviderTarget } from "./providers";
+import { ANTHROPIC_VERSION, keyHeader, organizationHeader, type ProviderTarget } from "./providers";
 import type { AiProvider } from "./schema";
 
 export const PROVIDER_HEALTH = { intervalMs: 15_000, timeoutMs: 5_000, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
@@ -36,6 +39,10 @@ export function providerHealthSpec(provider: AiProvider): HealthCheckSpec | unde
   const { api_key: apiKey } = provider;
   // keyHeader with an empty key: the header's name and what precedes the key in its value.
   const [header, prefix] = keyHeader(provider.provider, "");
+  const headers: [string, string][] = [
+    ...(provider.provider === "anthropic" ? [["anthropic-version", ANTHROPIC_VERSION] as [string, string]] : []),
+    ...organizationHeader(provider),
+  ];
   return {
     ...PROVIDER_HEALTH,
     targets: [
@@ -43,6 +50,7 @@ export function providerHealthSpec(provider: AiProvider): HealthCheckSpec | unde
         endpoint: provider.name,
         url: upstreamUrl(parseEndpoint(provider.endpoint), provider.health_path, ""),
         ...(apiKey !== undefined && SECRET_REF_PATTERN.test(apiKey) && { credential: { header, prefix, variable: secretName(apiKey) } }),
+        ...(headers.length > 0 && { headers }),
       },
     ],
   };

@@ -54,6 +54,11 @@ function keySource(apiKey: string | undefined): KeySource {
 
 const speaksOpenAi = (kind: ProviderKind) => kind === "openai" || kind === "openai_compatible" || kind === "local";
 
+/** `OpenAI-Organization` for `org_id`, on APIs that speak OpenAI's. */
+export function organizationHeader(provider: Pick<AiProvider, "provider" | "org_id">): [string, string][] {
+  return provider.org_id !== undefined && speaksOpenAi(provider.provider) ? [["OpenAI-Organization", provider.org_id]] : [];
+}
+
 export function providerTargets(providers: readonly AiProvider[], requestTimeout: number): ProviderTarget[] {
   return providers.map((provider, index) => ({
     index,
@@ -62,10 +67,7 @@ export function providerTargets(providers: readonly AiProvider[], requestTimeout
     endpoint: parseEndpoint(provider.endpoint),
     timeout: provider.timeout ?? requestTimeout,
     key: keySource(provider.api_key),
-    headers: [
-      ...Object.entries(provider.headers),
-      ...(provider.org_id !== undefined && speaksOpenAi(provider.provider) ? [["OpenAI-Organization", provider.org_id] as const] : []),
-    ],
+    headers: [...Object.entries(provider.headers), ...organizationHeader(provider)],
     weight: provider.weight,
     priority: provider.priority,
     costPer1k: provider.cost_per_1k,

@@ -143,7 +143,7 @@ const providerInput = z.strictObject({
   health_path: checkPath
     .optional()
     .describe(
-      "Checked with GET <endpoint><health_path> every 15s by one object for the whole deployment (timeout 5s; down after 3 failures in a row, back after 2 passes; only a 2xx passes), with the provider's key only when api_key is a ${VAR} (a vault-keyed provider is checked without one). Routing skips a provider that is down while another is up; when all are down it tries them anyway. Default: not checked.",
+      "Checked with GET <endpoint><health_path> every 15s by one object for the whole deployment (timeout 5s; down after 3 failures in a row, back after 2 passes; only a 2xx passes), with the provider's key only when api_key is a ${VAR} (a vault-keyed provider is checked without one), anthropic-version and OpenAI-Organization but not the provider's headers. Routing skips a provider that is down while another is up; when all are down it tries them anyway. Default: not checked.",
     ),
   headers: providerHeaders,
 });
