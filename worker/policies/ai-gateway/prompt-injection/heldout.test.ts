@@ -18,7 +18,7 @@ const CORPORA = [
     name: "heldout",
     attacks: HELDOUT_ATTACKS,
     ordinary: HELDOUT_ORDINARY,
-    floors: { tuning: 0.95, "held-out": 0.95 },
+    floors: { tuning: 0.95, "held-out": 0.93 },
     ceilings: { tuning: 0.02, "held-out": 0.02 },
   },
   {

@@ -103,8 +103,9 @@
  * attacks flagged in each (the scorer as it was: 15/30 and 18/30), 0/30 ordinary), tuned on
  * since: TPR 0.963 (391/406), FPR 0.005 (2/412); with the learned component (trained on it):
  * TPR 0.988 (401/406), FPR 0.005 (2/412).
- * "New instructions: <ordinary task>" and "Your new task is to proofread ..." remain the known
- * false positives.
+ * "New instructions: <ordinary task>" and "Your new task is to proofread ..." were the known
+ * false positives; opening the prompt they now weigh half (a user revising the request), and
+ * inside pasted content in full (session 19: TPR 0.983, FPR 0.002).
  *
  * ## Generalisation (heldout.test-data.ts, written before any rule changed for it)
  * 150 attacks and 152 ordinary prompts in new styles (typos, role-play without trigger words,
