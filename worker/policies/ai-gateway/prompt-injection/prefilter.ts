@@ -74,10 +74,7 @@ export class RulePrefilters {
 
   /** Whether pattern number `rule` may match the view `hits` was scanned from. */
   mayMatch(rule: number, hits: LiteralHits): boolean {
-    const groups = this.required[rule];
-    if (groups === undefined) return true;
-    for (const group of groups) if (hits[group] !== 1) return false;
-    return true;
+    return this.mayMatchEither(rule, hits, hits);
   }
 
   /** Whether each group of pattern number `rule` has a literal in one of two scanned views. */
