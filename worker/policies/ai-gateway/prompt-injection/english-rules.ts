@@ -348,9 +348,14 @@ const NOT_A_TEAM =
  * - a verb that is ordinary in code ("override the previous CSS rules", "drop all previous
  *   tables") aimed at anything but instructions, prompts, guidelines or restrictions: 0.5.
  */
+/**
+ * A third person's instructions in the phrase: reported speech about another model ("a student
+ * asked it to ignore its previous directions", "tricked into revealing its hidden instructions").
+ */
+const REPORTED = /\b(?:its|their|his|her)\b/;
+
 function overrideFactor(match: string, after: string): number {
-  // "a student asked it to ignore its previous directions": reported, about another model.
-  if (/\b(?:its|their|his|her)\b/.test(match)) return 0.5;
+  if (REPORTED.test(match)) return 0.5;
   // "owners can override the org default retention policy": a product's settings, not the model's.
   if (
     /^(?:override|overriding)\b/.test(match) &&
@@ -378,8 +383,7 @@ function overrideFactor(match: string, after: string): number {
  * "the rules" or "the instructions" may be anything: 0.3.
  */
 function secretPromptFactor(match: string, after: string): number {
-  // "tricked into revealing its hidden instructions": news about another model.
-  if (/\b(?:its|their|his|her)\b/.test(match)) return 0.5;
+  if (REPORTED.test(match)) return 0.5;
   // "the prompt you were initialised with", "the instructions you received from the system".
   if (
     /^ (?:you (?:were|have been|got|received|are) (?:given|initiali[sz]ed|configured|provided|told|set up|started|loaded|programmed)|you (?:received|got|were given)|(?:given to|provided to) you|from (?:the system|your developers?|openai|anthropic))\b/.test(
@@ -397,6 +401,12 @@ function secretPromptFactor(match: string, after: string): number {
 function atOpening(factor: number): NonNullable<PatternRule["adjust"]> {
   return (_, __, start) => (start < 3 ? factor : 1);
 }
+
+/**
+ * For role markers: a text that opens with "System: You are ..." is an operator's prompt pasted
+ * whole; the marker inside other text is what impersonates.
+ */
+const PASTED_OPERATOR_PROMPT = atOpening(0.5);
 
 /** The English (and language-neutral) rules; ids are `<category>.<name>`. */
 export const ENGLISH_RULES: PatternRule[] = [
@@ -718,9 +728,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     pattern:
       /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|admin|administrator|root|sys|system prompt|system message|system notice|system note|system alert|system update|assistant|ai)[\])*]{0,2}[ \t]{0,3}:[ \t]{0,3}(?:you |you're |your |ignore|disregard|forget|from now on|new |always |never |the user |respond|reply|do not|don't|override|reveal|print|as an? |i am |act |all |output|sure,? here|certainly[,!]|the password|access granted|user is (?:an? )?(?:admin|authori[sz]ed|verified|developer)|(?:the )?(?:developer|admin|administrator|operator) (?:has|have) )/g,
     contextual: true,
-    // A text that opens with "System: You are ..." is an operator's prompt pasted whole; the
-    // marker inside other text is what impersonates.
-    adjust: atOpening(0.5),
+    adjust: PASTED_OPERATOR_PROMPT,
   },
   {
     // "[[SYSTEM]] Safety off": a bracketed role with prose after it (an INI section has a line break).
@@ -737,9 +745,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     view: "latin",
     pattern: /(?:^|\n)[ \t>*#[(-]{0,4}(?:system|developer|sys)[\])*]{0,2}[ \t]{0,3}:/g,
     contextual: true,
-    // A text that opens with "System: You are ..." is an operator's prompt pasted whole; the
-    // marker inside other text is what impersonates.
-    adjust: atOpening(0.5),
+    adjust: PASTED_OPERATOR_PROMPT,
   },
   {
     id: "role.transcript-turn",
