@@ -44,26 +44,16 @@ class UsageWriter {
     const batch = (this.open ??= { rows: new Map(), taken: false });
     const key = usageRowKey(record);
     const row = batch.rows.get(key);
-    const unmetered = record.metered ? 0 : 1;
+    const { metered, ...counts } = record;
+    const unmetered = metered ? 0 : 1;
     if (row) {
       row.requests += 1;
-      row.inputTokens += record.inputTokens;
-      row.outputTokens += record.outputTokens;
-      row.costMicros += record.costMicros;
+      row.inputTokens += counts.inputTokens;
+      row.outputTokens += counts.outputTokens;
+      row.costMicros += counts.costMicros;
       row.unmeteredRequests += unmetered;
     } else {
-      batch.rows.set(key, {
-        day: record.day,
-        tenant: record.tenant,
-        consumer: record.consumer,
-        provider: record.provider,
-        model: record.model,
-        requests: 1,
-        inputTokens: record.inputTokens,
-        outputTokens: record.outputTokens,
-        costMicros: record.costMicros,
-        unmeteredRequests: unmetered,
-      });
+      batch.rows.set(key, { ...counts, requests: 1, unmeteredRequests: unmetered });
     }
     if (batch.rows.size >= MAX_BATCH_ROWS) return this.take(batch);
     if (!opening) return Promise.resolve();
