@@ -1,5 +1,3 @@
-import { LruMap } from "../../../http/lru-map";
-
 /**
  * What the scorers found in a text, remembered per isolate: a chat client sends the whole
  * conversation with every turn (the system prompt, every earlier message), so most texts of a
@@ -10,12 +8,18 @@ import { LruMap } from "../../../http/lru-map";
  *
  * - Per caller (`scope`: the consumer, else the client's address): a lookup that is faster
  *   when the text was seen would otherwise tell one caller, by timing, what another one sent.
- * - Bounded: at most MAX_CHARS characters of keys in all, least recently used first out; texts
- *   shorter than MIN_CHARS (cheaper to scan than to look up) or longer than MAX_TEXT (one would
- *   push out many) are scanned every time.
+ * - Keyed by the text itself, the callers' findings under it: a request's text is hashed once
+ *   (the engine keeps a string's hash with it) for every memo and every lookup, where a key
+ *   joined from scope and text would be a new string, copied and hashed again for each.
+ * - Bounded: each caller's copy of a text weighs its length, at most MAX_CHARS in all, least
+ *   recently used text first out (with every caller's finding for it); texts shorter than
+ *   MIN_CHARS (cheaper to scan than to look up) or longer than MAX_TEXT (one would push out
+ *   many) are scanned every time.
  */
 export class TextMemo<Finding> {
-  private readonly entries = new LruMap<Finding>(MAX_CHARS, (key) => key.length);
+  /** Text → scope → finding, least recently used text first (a Map iterates in insertion order). */
+  private readonly texts = new Map<string, Map<string, Finding>>();
+  private weight = 0;
 
   /**
    * `compute(text)`, from memory when `scope` had this text checked recently. One memo may serve
@@ -23,16 +27,25 @@ export class TextMemo<Finding> {
    */
   get(scope: string, text: string, compute: (text: string) => Finding): Finding {
     if (text.length < MIN_CHARS || text.length > MAX_TEXT) return compute(text);
-    const key = `${scope}\0${text}`;
-    const known = this.entries.get(key);
+    let scopes = this.texts.get(text);
+    const known = scopes?.get(scope);
+    if (scopes !== undefined) this.texts.delete(text);
+    scopes ??= new Map();
+    this.texts.set(text, scopes);
     if (known !== undefined) return known;
     const finding = compute(text);
-    this.entries.set(key, finding);
+    scopes.set(scope, finding);
+    this.weight += text.length;
+    for (const [oldest, findings] of this.texts) {
+      if (this.weight <= MAX_CHARS) break;
+      this.texts.delete(oldest);
+      this.weight -= oldest.length * findings.size;
+    }
     return finding;
   }
 }
 
-/** Characters of keys one memo holds: about 1 MB of UTF-16. */
+/** Characters of texts one memo holds, counted once per caller: about 1 MB of UTF-16. */
 const MAX_CHARS = 512 * 1024;
 const MIN_CHARS = 64;
 const MAX_TEXT = 32 * 1024;
