@@ -13,29 +13,36 @@ import { findIbans } from "./detectors/iban";
 import { findIpAddresses } from "./detectors/ip";
 import { findPhones } from "./detectors/phone";
 import { findSecrets } from "./detectors/secret";
+import { possibleFindings, type PossibleFindings } from "./detectors/possible";
 import { findSsns } from "./detectors/ssn";
 import { normalizeForDetection, originalSpan } from "./normalize";
 import type { Candidate, PiiFinding, PiiType } from "./types";
 
 const PRECEDENCE: readonly PiiType[] = ["EMAIL", "IBAN", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "SECRET", "PHONE"];
 
-const DETECTORS: Readonly<Record<PiiType, (text: string) => Candidate[]>> = {
+/**
+ * Each type's detector, run only when one pass over the text (possible.ts) found what its pattern
+ * cannot match without: most prompts hold no long digit group or token, and then most detectors
+ * are skipped. E-mail addresses are looked for from each "@" already.
+ */
+const DETECTORS: Readonly<Record<PiiType, (text: string, possible: PossibleFindings) => Candidate[]>> = {
   EMAIL: findEmails,
-  IBAN: findIbans,
-  CREDIT_CARD: findCards,
-  US_SSN: findSsns,
-  IP_ADDRESS: findIpAddresses,
+  IBAN: (text, possible) => (possible.iban ? findIbans(text) : []),
+  CREDIT_CARD: (text, possible) => (possible.card ? findCards(text) : []),
+  US_SSN: (text, possible) => (possible.ssn ? findSsns(text) : []),
+  IP_ADDRESS: (text, possible) => (possible.ip ? findIpAddresses(text) : []),
   SECRET: findSecrets,
-  PHONE: findPhones,
+  PHONE: (text, possible) => (possible.phone ? findPhones(text) : []),
 };
 
 /** Findings of the given types (all by default), sorted by start, never overlapping. */
 export function detectPii(text: string, types?: readonly PiiType[]): PiiFinding[] {
   const normalized = normalizeForDetection(text);
+  const possible = possibleFindings(normalized.text);
   let kept: PiiFinding[] = [];
   for (const type of PRECEDENCE) {
     if (types !== undefined && !types.includes(type)) continue;
-    const candidates = DETECTORS[type](normalized.text).sort((a, b) => a.start - b.start || b.end - a.end);
+    const candidates = DETECTORS[type](normalized.text, possible).sort((a, b) => a.start - b.start || b.end - a.end);
     kept = mergeWithoutOverlap(kept, candidates, type);
   }
   return kept.map((finding) => ({ type: finding.type, ...originalSpan(normalized, finding.start, finding.end) }));

@@ -17,6 +17,7 @@
  *    keys; with a label they are secrets.
  */
 import type { Candidate } from "../types";
+import type { PossibleFindings } from "./possible";
 
 const TOKEN_EDGE_BEFORE = "(?<![\\w\\-])";
 const TOKEN_EDGE_AFTER = "(?![\\w\\-])";
@@ -45,6 +46,7 @@ const LABELLED_VALUE = new RegExp(
   "gi",
 );
 
+const EVERY_FORM = { providerKey: true, token: true };
 const TOKEN = /(?<![\w+\/\-])[A-Za-z0-9+\/_\-]{20,}={0,2}(?![\w+\/=\-])/g;
 // Stripe's object ids and publishable keys: public identifiers that look random.
 const PUBLIC_ID = /^(?:ch|cus|pi|pm|py|price|prod|sub|si|in|ii|txn|evt|acct|req|seti|src|card|ba|po|re|tr|pk_live|pk_test)_[A-Za-z0-9]+$/;
@@ -52,11 +54,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]+$/i;
 const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY( BLOCK)?-----/g;
 
-export function findSecrets(text: string): Candidate[] {
+/** The secrets in `text`; `possible` (possible.ts) says which patterns need not run: they cannot match. */
+export function findSecrets(text: string, possible: Pick<PossibleFindings, "providerKey" | "token"> = EVERY_FORM): Candidate[] {
   const found: Candidate[] = [];
-  for (const match of text.matchAll(PROVIDER_KEY)) {
-    if (/^sk-(?:[a-z]+-)+[a-z]+$/.test(match[0])) continue; // "sk-learn-style-hyphenated-words"
-    found.push({ start: match.index, end: match.index + match[0].length });
+  if (possible.providerKey) {
+    for (const match of text.matchAll(PROVIDER_KEY)) {
+      if (/^sk-(?:[a-z]+-)+[a-z]+$/.test(match[0])) continue; // "sk-learn-style-hyphenated-words"
+      found.push({ start: match.index, end: match.index + match[0].length });
+    }
   }
   for (const match of text.matchAll(LABELLED_VALUE)) {
     // A final "." ends the sentence ("The token is a1b2c3d4."), not the value.
@@ -66,9 +71,11 @@ export function findSecrets(text: string): Candidate[] {
       found.push({ start, end: start + value.length });
     }
   }
-  for (const match of text.matchAll(TOKEN)) {
-    if (isRandomToken(match[0]) && !text.startsWith("base64,", match.index - 7)) {
-      found.push({ start: match.index, end: match.index + match[0].length });
+  if (possible.token) {
+    for (const match of text.matchAll(TOKEN)) {
+      if (isRandomToken(match[0]) && !text.startsWith("base64,", match.index - 7)) {
+        found.push({ start: match.index, end: match.index + match[0].length });
+      }
     }
   }
   findPrivateKeyBlocks(text, found);
