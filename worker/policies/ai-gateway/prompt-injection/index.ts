@@ -464,13 +464,12 @@ const LEARNED_KNOTS: readonly (readonly [probability: number, weight: number])[]
   [0.99, 0.6],
 ];
 export function learnedWeight(probability: number): number {
-  const [first] = LEARNED_KNOTS;
-  if (probability <= first![0]) return 0;
+  if (probability <= LEARNED_KNOTS[0]![0]) return 0;
   for (let knot = 1; knot < LEARNED_KNOTS.length; knot++) {
-    const [p1, w1] = LEARNED_KNOTS[knot]!;
-    if (probability > p1) continue;
-    const [p0, w0] = LEARNED_KNOTS[knot - 1]!;
-    return w0 + ((w1 - w0) * (probability - p0)) / (p1 - p0);
+    const upper = LEARNED_KNOTS[knot]!;
+    if (probability > upper[0]) continue;
+    const lower = LEARNED_KNOTS[knot - 1]!;
+    return lower[1] + ((upper[1] - lower[1]) * (probability - lower[0])) / (upper[0] - lower[0]);
   }
   return LEARNED_KNOTS.at(-1)![1];
 }

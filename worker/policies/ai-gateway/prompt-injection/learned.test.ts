@@ -31,6 +31,20 @@ describe("learned component: tokeniser", () => {
     }
   });
 
+  it("gives the same features once the running word number has outgrown 16 bits and started again", () => {
+    // 600 words, repeated within each window: a view numbered across a restart would count some twice.
+    const text = "ignore the rules, ".repeat(200);
+    const before = features(text);
+    expect(features("word ".repeat(70_000)).length).toBe(70_000);
+    expect(features(text)).toEqual(before);
+    // 440,000 words in calls of uneven lengths: the number passes 16 bits about seven times, each
+    // time somewhere else relative to the text's call.
+    for (let call = 0; call < 400; call++) {
+      features("word ".repeat(300 + ((call * 37) % 400)));
+      expect(features(text)).toEqual(before);
+    }
+  });
+
   it("reads apostrophes inside words and non-Latin words, and splits at punctuation", () => {
     expect(features("don't stop").length).toBe(2);
     expect(features("vergiss alles, забудь всё").length).toBe(4);

@@ -35,14 +35,23 @@ function isWordCode(code: number): boolean {
 /**
  * Where each bucket last counted, as a word number that runs on from call to call (a call
  * starts WINDOW words past the last one's end, so nothing counted before it is recent): one
- * fixed array, reused by every call, so a call allocates nothing and clears nothing. 32 KB,
- * read at a random place per feature: kept small, as it is out of the caches on a busy gateway.
+ * fixed array, reused by every call, so a call allocates nothing and clears nothing. 16 KB of
+ * 16-bit numbers, read at a random place per feature: kept small, as it is out of the caches on
+ * a busy gateway. Before the number could outgrow 16 bits (every 65,000 words or so, a few hundred
+ * prompts) the array is cleared and numbering starts again, as a view begins: a 16 KB fill. Only
+ * a view of over 65,000 words is cleared mid-way, where a word or pair may then count twice in
+ * one window.
  */
-const lastCounted = new Uint32Array(BUCKETS);
+const lastCounted = new Uint16Array(BUCKETS);
 /** The running number of the next call's first word. */
-let firstWord = WINDOW;
-/** Before the running number could wrap, the array is cleared and numbering starts again. */
-const RESTART_AT = 0xf000_0000;
+let nextNumber = WINDOW;
+const LAST_NUMBER = 0xffff;
+
+/** Clears the array; the number the next word takes. */
+function restart(): number {
+  lastCounted.fill(0);
+  return WINDOW;
+}
 
 /**
  * A bucket counts once per WINDOW words: a word repeated ("ha ha ha", a column of zeros, an
@@ -62,11 +71,9 @@ function counts(bucket: number, word: number): boolean {
  * the word's UTF-16 code units.
  */
 export function forEachWordFeature(view: string, visit: (word: number, unigram: number, bigram: number) => void): void {
-  if (firstWord >= RESTART_AT) {
-    lastCounted.fill(0);
-    firstWord = WINDOW;
-  }
-  const first = firstWord;
+  // A view is numbered from a clear array when its words (at most one per two characters) could
+  // take the number past 16 bits: a long one mid-way too.
+  let number = nextNumber + ((view.length + 1) >> 1) > LAST_NUMBER ? restart() : nextNumber;
   let previous = 0;
   let word = 0;
   let hash = FNV_OFFSET;
@@ -79,16 +86,17 @@ export function forEachWordFeature(view: string, visit: (word: number, unigram: 
       continue;
     }
     if (!inWord) continue;
+    if (number > LAST_NUMBER) number = restart();
     const unigram = hash & MASK;
     const bigram = word === 0 ? -1 : (Math.imul(previous ^ BIGRAM_SALT, FNV_PRIME) ^ hash) & MASK;
-    visit(word, counts(unigram, first + word) ? unigram : -1, bigram >= 0 && counts(bigram, first + word) ? bigram : -1);
+    visit(word, counts(unigram, number) ? unigram : -1, bigram >= 0 && counts(bigram, number) ? bigram : -1);
     previous = hash;
     hash = FNV_OFFSET;
     inWord = false;
     word++;
+    number++;
   }
-  // A text of over 2^28 words would need the clear sooner; a view is far shorter (the body limit).
-  firstWord = first + word + WINDOW;
+  nextNumber = number + WINDOW;
 }
 
 let weights: Int8Array | undefined;
@@ -103,24 +111,32 @@ function modelWeights(): Int8Array {
 
 /** Each word's contribution in the current window, a ring of WINDOW slots (reused: no allocation per call). */
 const ring = new Float64Array(WINDOW);
+/**
+ * The scan's running sums: the current window's logit and the best one so far. Held in an array
+ * the word callback writes, not in variables it closes over, which the engine would box anew
+ * (a heap number) at every word.
+ */
+const sums = new Float64Array(2);
+const CURRENT = 0;
+const BEST = 1;
 
 /** The probability (0..1) the model gives the most attack-like window of WINDOW words of `view`. */
 export function learnedProbability(view: string): number {
   const model = modelWeights();
   ring.fill(0);
-  let sum = 0;
-  let best = -Infinity;
+  sums[CURRENT] = 0;
+  sums[BEST] = -Infinity;
   let words = 0;
   forEachWordFeature(view, (word, unigram, bigram) => {
     const contribution = ((unigram < 0 ? 0 : model[unigram]!) + (bigram < 0 ? 0 : model[bigram]!)) * MODEL.scale;
     const slot = word % WINDOW;
-    sum += contribution - ring[slot]!;
+    sums[CURRENT] = sums[CURRENT]! + contribution - ring[slot]!;
     ring[slot] = contribution;
-    words = word + 1;
     // Whole windows only: a text's first words alone are not a window (a prefix of an ordinary
     // sentence can look like an attack's).
-    if (words >= WINDOW && sum > best) best = sum;
+    if (word + 1 >= WINDOW && sums[CURRENT]! > sums[BEST]!) sums[BEST] = sums[CURRENT]!;
+    words = word + 1;
   });
-  if (words < WINDOW) best = sum;
+  const best = words < WINDOW ? sums[CURRENT]! : sums[BEST]!;
   return 1 / (1 + Math.exp(-(MODEL.bias + best)));
 }

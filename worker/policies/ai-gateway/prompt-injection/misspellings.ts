@@ -99,27 +99,30 @@ function isWordCode(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x40 || code === 0x24;
 }
 
-/** Two characters as one number: the key of a word's first or last two letters. */
-const pairKey = (text: string, at: number) => text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1);
+/** The index of two lower-case letters (text[at], text[at + 1]) in the PAIRS tables; -1 for anything else. */
+function pairIndex(text: string, at: number): number {
+  const first = text.charCodeAt(at) - 0x61;
+  const second = text.charCodeAt(at + 1) - 0x61;
+  return first >= 0 && first < 26 && second >= 0 && second < 26 ? first * 26 + second : -1;
+}
 
 /**
  * One edit keeps either the first two or the last two letters of a word of five or more: the
- * keywords are indexed by both, so most words are rejected by two map lookups. LENGTHS_BY_* hold
- * the keywords' lengths as bits (bit n: a keyword of n letters), for that first rejection.
+ * keywords are indexed by both, so most words are rejected by two reads of a small table.
+ * LENGTHS_BY_* hold the keywords' lengths as bits (bit n: a keyword of n letters), for that
+ * first rejection; the tables are indexed by letter pair (pairIndex), 676 entries each.
  */
-const BY_PREFIX = new Map<number, string[]>();
-const BY_SUFFIX = new Map<number, string[]>();
-const LENGTHS_BY_PREFIX = new Map<number, number>();
-const LENGTHS_BY_SUFFIX = new Map<number, number>();
+const BY_PREFIX: (string[] | undefined)[] = new Array(26 * 26);
+const BY_SUFFIX: (string[] | undefined)[] = new Array(26 * 26);
+const LENGTHS_BY_PREFIX = new Uint32Array(26 * 26);
+const LENGTHS_BY_SUFFIX = new Uint32Array(26 * 26);
 for (const keyword of KEYWORDS) {
-  for (const [index, lengths, key] of [
-    [BY_PREFIX, LENGTHS_BY_PREFIX, pairKey(keyword, 0)],
-    [BY_SUFFIX, LENGTHS_BY_SUFFIX, pairKey(keyword, keyword.length - 2)],
+  for (const [index, lengths, pair] of [
+    [BY_PREFIX, LENGTHS_BY_PREFIX, pairIndex(keyword, 0)],
+    [BY_SUFFIX, LENGTHS_BY_SUFFIX, pairIndex(keyword, keyword.length - 2)],
   ] as const) {
-    const list = index.get(key) ?? [];
-    list.push(keyword);
-    index.set(key, list);
-    lengths.set(key, (lengths.get(key) ?? 0) | (1 << keyword.length));
+    (index[pair] ??= []).push(keyword);
+    lengths[pair]! |= 1 << keyword.length;
   }
 }
 
@@ -127,33 +130,40 @@ for (const keyword of KEYWORDS) {
 function mayBeKeyword(text: string, start: number, end: number): boolean {
   // Keywords of length - 1, length and length + 1 letters.
   const near = 0b111 << (end - start - 1);
-  return (
-    ((LENGTHS_BY_PREFIX.get(pairKey(text, start)) ?? 0) & near) !== 0 || ((LENGTHS_BY_SUFFIX.get(pairKey(text, end - 2)) ?? 0) & near) !== 0
-  );
+  const prefix = pairIndex(text, start);
+  const suffix = pairIndex(text, end - 2);
+  return (prefix >= 0 && (LENGTHS_BY_PREFIX[prefix]! & near) !== 0) || (suffix >= 0 && (LENGTHS_BY_SUFFIX[suffix]! & near) !== 0);
 }
 
 /** Whether `a` and `b` differ by at most one insertion, deletion, substitution or adjacent swap. */
 export function withinOneEdit(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let start = 0;
-  while (start < a.length && start < b.length && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  if (start === a.length && start === b.length) return true;
-  // Compare the tails after the first difference under each kind of edit.
-  if (a.length === b.length) {
-    return (
-      tailsEqual(a, start + 1, b, start + 1) ||
-      (a.charCodeAt(start) === b.charCodeAt(start + 1) &&
-        a.charCodeAt(start + 1) === b.charCodeAt(start) &&
-        tailsEqual(a, start + 2, b, start + 2))
-    );
-  }
-  return a.length > b.length ? tailsEqual(a, start + 1, b, start) : tailsEqual(a, start, b, start + 1);
+  return withinOneEditOf(a, 0, a.length, b);
 }
 
-/** Whether a from `fromA` on equals b from `fromB` on, compared in place. */
-function tailsEqual(a: string, fromA: number, b: string, fromB: number): boolean {
-  if (a.length - fromA !== b.length - fromB) return false;
-  for (let offset = 0; fromA + offset < a.length; offset++) if (a.charCodeAt(fromA + offset) !== b.charCodeAt(fromB + offset)) return false;
+/** withinOneEdit(text.slice(start, end), b), read in place. */
+function withinOneEditOf(text: string, start: number, end: number, b: string): boolean {
+  const length = end - start;
+  if (Math.abs(length - b.length) > 1) return false;
+  let same = 0;
+  while (same < length && same < b.length && text.charCodeAt(start + same) === b.charCodeAt(same)) same++;
+  if (same === length && same === b.length) return true;
+  // Compare the tails after the first difference under each kind of edit.
+  const at = start + same;
+  if (length === b.length) {
+    return (
+      tailsEqual(text, at + 1, end, b, same + 1) ||
+      (text.charCodeAt(at) === b.charCodeAt(same + 1) &&
+        text.charCodeAt(at + 1) === b.charCodeAt(same) &&
+        tailsEqual(text, at + 2, end, b, same + 2))
+    );
+  }
+  return length > b.length ? tailsEqual(text, at + 1, end, b, same) : tailsEqual(text, at, end, b, same + 1);
+}
+
+/** Whether text[from, end) equals b from `fromB` on, compared in place. */
+function tailsEqual(text: string, from: number, end: number, b: string, fromB: number): boolean {
+  if (end - from !== b.length - fromB) return false;
+  for (let offset = 0; from + offset < end; offset++) if (text.charCodeAt(from + offset) !== b.charCodeAt(fromB + offset)) return false;
   return true;
 }
 
@@ -169,11 +179,35 @@ export function correctedWord(word: string): string | undefined {
   if (!LETTERS_ONLY.test(letters)) return undefined;
   const readAs = letters === word ? undefined : letters;
   if (letters.length < MIN_WORD) return readAs;
-  const byPrefix = BY_PREFIX.get(pairKey(letters, 0));
-  const bySuffix = BY_SUFFIX.get(pairKey(letters, letters.length - 2));
-  if (byPrefix?.includes(letters) || bySuffix?.includes(letters)) return readAs;
-  const near = (keyword: string) => withinOneEdit(letters, keyword);
-  return byPrefix?.find(near) ?? bySuffix?.find(near) ?? readAs;
+  return correctedLetters(letters, 0, letters.length) ?? readAs;
+}
+
+/**
+ * The keyword one edit from the a-z word text[start, end), read in place (no copy, no closure: it
+ * runs for every word that shares two letters with a keyword); undefined when it is a keyword or
+ * near none. Keywords sharing its first two letters are tried first, then its last two.
+ */
+function correctedLetters(text: string, start: number, end: number): string | undefined {
+  const prefix = pairIndex(text, start);
+  const suffix = pairIndex(text, end - 2);
+  const byPrefix = prefix < 0 ? undefined : BY_PREFIX[prefix];
+  const bySuffix = suffix < 0 ? undefined : BY_SUFFIX[suffix];
+  if (isOneOf(text, start, end, byPrefix) || isOneOf(text, start, end, bySuffix)) return undefined;
+  return nearestOf(text, start, end, byPrefix) ?? nearestOf(text, start, end, bySuffix);
+}
+
+/** Whether text[start, end) is one of `keywords`. */
+function isOneOf(text: string, start: number, end: number, keywords: readonly string[] | undefined): boolean {
+  if (keywords === undefined) return false;
+  for (const keyword of keywords) if (keyword.length === end - start && tailsEqual(text, start, end, keyword, 0)) return true;
+  return false;
+}
+
+/** The first of `keywords` one edit from text[start, end). */
+function nearestOf(text: string, start: number, end: number, keywords: readonly string[] | undefined): string | undefined {
+  if (keywords === undefined) return undefined;
+  for (const keyword of keywords) if (withinOneEditOf(text, start, end, keyword)) return keyword;
+  return undefined;
 }
 
 /**
@@ -183,6 +217,20 @@ export function correctedWord(word: string): string | undefined {
 function inEmailAddress(latin: string, start: number, end: number): boolean {
   const at = latin.indexOf("@", start);
   return at > start && at < end - 1 && latin.charCodeAt(end) === 0x2e && /[a-z]/.test(latin.charAt(end + 1));
+}
+
+/**
+ * What the word latin[start, end) is read as: the keyword it misspells, or a leetspeak word's
+ * letters; undefined when it reads as it is. A word without digits is read in place, and copied
+ * out only when a keyword is one edit from it (to be looked up among REAL_WORDS).
+ */
+function correctionOf(latin: string, start: number, end: number, leet: boolean): string | undefined {
+  const length = end - start;
+  if (length > MAX_WORD) return undefined;
+  if (leet) return length >= MIN_LEET_WORD && !inEmailAddress(latin, start, end) ? correctedWord(latin.slice(start, end)) : undefined;
+  if (length < MIN_WORD || !mayBeKeyword(latin, start, end)) return undefined;
+  const keyword = correctedLetters(latin, start, end);
+  return keyword === undefined || REAL_WORDS.has(latin.slice(start, end)) ? undefined : keyword;
 }
 
 /** The corrected `latin` view and where it differs from `latin`. */
@@ -211,20 +259,14 @@ export function correctedView(latin: string): CorrectedView | undefined {
       if (code < 0x61) leet = true;
       continue;
     }
-    const wordLength = at - start;
-    if (
-      wordLength <= MAX_WORD &&
-      (leet ? wordLength >= MIN_LEET_WORD && !inEmailAddress(latin, start, at) : wordLength >= MIN_WORD && mayBeKeyword(latin, start, at))
-    ) {
-      const keyword = correctedWord(latin.slice(start, at));
-      if (keyword !== undefined) {
-        corrected ??= [];
-        corrected.push(latin.slice(copied, start), keyword);
-        length += start - copied;
-        edits.push(length, length + keyword.length);
-        length += keyword.length;
-        copied = at;
-      }
+    const keyword = correctionOf(latin, start, at, leet);
+    if (keyword !== undefined) {
+      corrected ??= [];
+      corrected.push(latin.slice(copied, start), keyword);
+      length += start - copied;
+      edits.push(length, length + keyword.length);
+      length += keyword.length;
+      copied = at;
     }
     start = at + 1;
     leet = false;

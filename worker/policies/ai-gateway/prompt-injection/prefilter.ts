@@ -57,7 +57,7 @@ export class RulePrefilters {
     this.longest = Math.max(0, ...literals.map((literal) => literal.length));
     this.groupsOf = (literal) => literalGroups.get(literal)!;
     const ascii = literals.filter((literal) => !NON_ASCII.test(literal));
-    this.ascii = ascii.length > 0 ? new Automaton(ascii, this.groupsOf) : undefined;
+    this.ascii = ascii.length > 0 ? new Automaton(ascii, this.groupsOf, asciiClasses) : undefined;
     this.nonAsciiLiterals = literals.filter((literal) => NON_ASCII.test(literal));
   }
 
@@ -66,7 +66,7 @@ export class RulePrefilters {
     const hits = new Uint8Array(this.groupCount);
     this.ascii?.scan(view, hits);
     if (this.nonAsciiLiterals.length > 0 && NON_ASCII.test(view)) {
-      this.nonAscii ??= new Automaton(this.nonAsciiLiterals, this.groupsOf);
+      this.nonAscii ??= new Automaton(this.nonAsciiLiterals, this.groupsOf, literalClasses);
       this.nonAscii.scan(view, hits);
     }
     return hits;
@@ -135,9 +135,52 @@ export type LiteralHits = Uint8Array;
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** An automaton's alphabet: each character's class (0: in no literal) and the number of classes. */
+interface Alphabet {
+  classOf: Uint16Array;
+  width: number;
+}
+
+/** One class per character of the literals, in order of appearance: exact, for the few non-ASCII literals' table. */
+function literalClasses(literals: readonly string[]): Alphabet {
+  const classOf = new Uint16Array(0x10000);
+  let width = 1;
+  for (const literal of literals) {
+    for (let index = 0; index < literal.length; index++) {
+      const code = literal.charCodeAt(index);
+      if (classOf[code] === 0) classOf[code] = width++;
+    }
+  }
+  return { classOf, width };
+}
+
 /**
- * One Aho-Corasick automaton as a DFA. Characters map to classes (each character of a literal
- * its own, every other character class 0, on which every state returns to the root); state s's
+ * The ASCII literals' alphabet in at most 32 classes, so that a state's row is 64 bytes, one
+ * cache line. When the literals hold more characters (the English rules' hold 62): a-z, space,
+ * newline, comma and full stop each their own class (what prose is made of), every other
+ * character of a literal (digits, capitals, brackets, the rarer punctuation) one class. A literal
+ * then also "occurs" where another character of that class stands in for one of its own: the
+ * prefilter lets a few more regexes run, and stays sound (a literal in the text is always found).
+ */
+function asciiClasses(literals: readonly string[]): Alphabet {
+  const exact = literalClasses(literals);
+  if (exact.width <= ROW_WIDTH) return exact;
+  const classOf = new Uint16Array(0x10000);
+  for (let code = 0x61; code <= 0x7a; code++) classOf[code] = code - 0x60;
+  [" ", "\n", ",", "."].forEach((char, index) => (classOf[char.charCodeAt(0)] = 27 + index));
+  const other = ROW_WIDTH - 1;
+  for (const literal of literals) {
+    for (let index = 0; index < literal.length; index++) {
+      const code = literal.charCodeAt(index);
+      if (classOf[code] === 0) classOf[code] = other;
+    }
+  }
+  return { classOf, width: ROW_WIDTH };
+}
+
+/**
+ * One Aho-Corasick automaton as a DFA. Characters map to classes (Alphabet: a character in no
+ * literal to class 0, on which every state returns to the root); state s's
  * row of transitions is `next[s * width .. s * width + width)`: the next state, with REPORTS set
  * when a literal ends there (the scan's one branch). `report[s]` is the first state on s's suffix
  * chain (itself included) where a literal ends, or -1; `suffix[t]` the next such state after t.
@@ -163,16 +206,12 @@ class Automaton {
   private readonly always: readonly number[];
   private stamp = 0;
 
-  constructor(literals: readonly string[], groupsOf: (literal: string) => readonly number[]) {
-    // Classes: 0 for characters in no literal, then one per character, in order of appearance.
-    const classOf = new Uint16Array(0x10000);
-    let width = 1;
-    for (const literal of literals) {
-      for (let index = 0; index < literal.length; index++) {
-        const code = literal.charCodeAt(index);
-        if (classOf[code] === 0) classOf[code] = width++;
-      }
-    }
+  constructor(
+    literals: readonly string[],
+    groupsOf: (literal: string) => readonly number[],
+    alphabet: (literals: readonly string[]) => Alphabet,
+  ) {
+    const { classOf, width } = alphabet(literals);
     // The trie, shortest literals first so that only long ones are cut: its transitions in the
     // table (0: none yet; the root is no child), the literals that end at each state.
     let next = new Uint16Array(64 * width);
@@ -295,6 +334,8 @@ function grown(table: Uint16Array<ArrayBuffer>, size: number): Uint16Array<Array
   return larger;
 }
 
+/** Classes of the ASCII literals' alphabet: a row of 16-bit entries, 64 bytes. */
+const ROW_WIDTH = 32;
 /** How many of a literal's first characters are searched (above). */
 const SEARCHED_LENGTH = 12;
 /** A transition entry's flag: a literal ends in the state it leads to. */
