@@ -135,6 +135,21 @@ describe("RulePrefilters", () => {
     expect([0, 1, 2, 3].map((rule) => prefilters.mayMatch(rule, prefilters.scan("ushers")))).toEqual([true, true, true, false]);
   });
 
+  it("finds exactly the literals in a text, past the states with rows: deep states go on from their failure states", () => {
+    // Letters and spaces only (each its own class): a hit is exactly a literal in the text.
+    const random = seeded(5);
+    const letters = "abcdehirs ";
+    const text = (length: number) => Array.from({ length }, () => letters[random(letters.length)]).join("");
+    const literals = [...new Set(Array.from({ length: 300 }, () => text(3 + random(10))))];
+    const prefilters = new RulePrefilters(literals.map((literal) => new RegExp(literal, "g")));
+    for (let sample = 0; sample < 300; sample++) {
+      const view = text(200);
+      const hits = prefilters.scan(view);
+      const found = literals.filter((_, rule) => prefilters.mayMatch(rule, hits));
+      expect(found).toEqual(literals.filter((literal) => view.includes(literal)));
+    }
+  });
+
   it("needs a literal of every group, found in one view or (mayMatchEither) in either of two", () => {
     const prefilters = new RulePrefilters([/\b(?:ignore|forget)\b.{0,40}\brules\b/g]);
     expect(prefilters.mayMatch(0, prefilters.scan("ignore it"))).toBe(false);

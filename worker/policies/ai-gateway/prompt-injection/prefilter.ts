@@ -180,22 +180,36 @@ function asciiClasses(literals: readonly string[]): Alphabet {
 
 /**
  * One Aho-Corasick automaton as a DFA. Characters map to classes (Alphabet: a character in no
- * literal to class 0, on which every state returns to the root); state s's
- * row of transitions is `next[s * width .. s * width + width)`: the next state, with REPORTS set
- * when a literal ends there (the scan's one branch). `report[s]` is the first state on s's suffix
- * chain (itself included) where a literal ends, or -1; `suffix[t]` the next such state after t.
- * A state's literals are the same every time it is reached, so each is reported once per scan
- * (`reported` holds the scan's stamp): repeated words cost one lookup each.
+ * literal to class 0, on which every state returns to the root). A state's transition is the next
+ * state, with REPORTS set when a literal ends there (the scan's one branch). `report[s]` is the
+ * first state on s's suffix chain (itself included) where a literal ends, or -1; `suffix[t]` the
+ * next such state after t. A state's literals are the same every time it is reached, so each is
+ * reported once per scan (`reported` holds the scan's stamp): repeated words cost one lookup each.
  *
- * The table is read at one place per character of a prompt, so its size is what a scan costs on
- * a cold cache: 16-bit entries, and at most MAX_STATES states. A literal that would need more ends
- * where the states ran out, as a prefix of itself: a prefix is in every text the literal is in,
- * so the prefilter stays sound and only lets a few more regexes run.
+ * What a scan reads is what it costs once other work has pushed the automaton out of the caches,
+ * as on a busy gateway, so the automaton is kept small where it is read at random:
+ * - States are numbered breadth first. Those within DENSE_DEPTH characters of the root (a thousand
+ *   of the English rules' 18,000, where ordinary text spends most of its characters) have a full
+ *   row of 16-bit transitions: `next[s * width + class]`.
+ * - Deeper states, which ordinary text visits a few hundred of per 2 KB, each somewhere else, keep
+ *   only their children in the trie and their failure state (a few bytes instead of a 64-byte
+ *   row): a character that is no child's goes on from the failure state, a shorter one, until a
+ *   state with a row. Each character still costs a bounded number of steps (the depth).
+ * At most MAX_STATES states: a literal that would need more ends where the states ran out, as a
+ * prefix of itself: a prefix is in every text the literal is in, so the prefilter stays sound and
+ * only lets a few more regexes run.
  */
 class Automaton {
   private readonly classOf: Uint16Array;
   private readonly width: number;
-  private readonly next: Uint16Array<ArrayBuffer>;
+  /** States below this number have rows in `next`; the others are deep (`deep*`, indexed by number - dense). */
+  private readonly dense: number;
+  private readonly next: Uint16Array;
+  private readonly deepFail: Uint16Array;
+  /** A deep state's children: classes deepChildClass[k] and transitions deepChild[k], k from deepChildStart[d] to deepChildStart[d + 1]. */
+  private readonly deepChildStart: Uint32Array;
+  private readonly deepChildClass: Uint16Array;
+  private readonly deepChild: Uint16Array;
   private readonly report: Int32Array;
   private readonly suffix: Int32Array;
   /** State → the groups of the literals ending there: groups[groupEnds[s - 1] .. groupEnds[s]). */
@@ -233,8 +247,10 @@ class Automaton {
     }
     next = next.slice(0, states * width);
     const fail = new Int32Array(states);
+    const depth = new Int32Array(states);
     const report = new Int32Array(states).fill(-1);
     const suffix = new Int32Array(states).fill(-1);
+    const children: number[][] = Array.from({ length: states }, () => []);
     // Breadth first, so that a state's failure state (shorter) is complete before it. A state's
     // row holds only its trie children until the state is reached: then each missing transition
     // becomes its failure state's.
@@ -252,6 +268,8 @@ class Automaton {
           continue;
         }
         fail[child] = fallback;
+        depth[child] = depth[state]! + 1;
+        children[state]!.push(symbol, child);
         queue[tail++] = child;
       }
       if (state !== 0) {
@@ -260,22 +278,42 @@ class Automaton {
         suffix[state] = inherited;
       }
     }
-    // Renumbered in breadth-first order: ordinary text rarely gets past a literal's first few
-    // characters, so the rows it reads are the first ones, together in a small part of the table.
+    // Renumbered in breadth-first order: the states with rows first, and ordinary text rarely
+    // gets past a literal's first few characters, so the rows it reads are together.
     const rank = new Int32Array(states);
     for (let order = 0; order < states; order++) rank[queue[order]!] = order;
-    const table = new Uint16Array(next.length);
+    let dense = 0;
+    while (dense < states && depth[queue[dense]!]! <= DENSE_DEPTH) dense++;
     const reportOf = new Int32Array(states);
     const suffixOf = new Int32Array(states);
     const endingAt: string[][] = [];
     for (let order = 0; order < states; order++) {
       const state = queue[order]!;
-      for (let symbol = 0; symbol < width; symbol++) table[order * width + symbol] = rank[next[state * width + symbol]!]!;
       reportOf[order] = report[state]! < 0 ? -1 : rank[report[state]!]!;
       suffixOf[order] = suffix[state]! < 0 ? -1 : rank[suffix[state]!]!;
       endingAt.push(ending[state]!);
     }
-    for (let entry = 0; entry < table.length; entry++) if (reportOf[table[entry]!]! >= 0) table[entry]! |= REPORTS;
+    // A transition to a state whose suffix chain ends a literal carries REPORTS.
+    const transition = (target: number) => rank[target]! | (reportOf[rank[target]!]! >= 0 ? REPORTS : 0);
+    const table = new Uint16Array(dense * width);
+    for (let order = 0; order < dense; order++) {
+      const row = queue[order]! * width;
+      for (let symbol = 0; symbol < width; symbol++) table[order * width + symbol] = transition(next[row + symbol]!);
+    }
+    const deepFail = new Uint16Array(states - dense);
+    const deepChildStart = new Uint32Array(states - dense + 1);
+    const deepChildClass: number[] = [];
+    const deepChild: number[] = [];
+    for (let order = dense; order < states; order++) {
+      const state = queue[order]!;
+      deepFail[order - dense] = rank[fail[state]!]!;
+      const edges = children[state]!;
+      for (let edge = 0; edge < edges.length; edge += 2) {
+        deepChildClass.push(edges[edge]!);
+        deepChild.push(transition(edges[edge + 1]!));
+      }
+      deepChildStart[order - dense + 1] = deepChild.length;
+    }
     // State 0 ends no literal: what would is in `always`.
     const groupEnds = new Uint32Array(states);
     const groups: number[] = [];
@@ -285,7 +323,12 @@ class Automaton {
     }
     this.classOf = classOf;
     this.width = width;
+    this.dense = dense;
     this.next = table;
+    this.deepFail = deepFail;
+    this.deepChildStart = deepChildStart;
+    this.deepChildClass = Uint16Array.from(deepChildClass);
+    this.deepChild = Uint16Array.from(deepChild);
     this.report = reportOf;
     this.suffix = suffixOf;
     this.groupEnds = groupEnds;
@@ -296,16 +339,30 @@ class Automaton {
 
   /** Sets `hits[g]` for each group g that has a literal in `text`. */
   scan(text: string, hits: Uint8Array): void {
-    const { classOf, next, report, reported, width } = this;
+    const { classOf, dense, next, report, reported, width } = this;
     const stamp = this.nextStamp();
     for (const group of this.always) hits[group] = 1;
     let state = 0;
     for (let index = 0; index < text.length; index++) {
-      const entry = next[state * width + classOf[text.charCodeAt(index)]!]!;
+      const symbol = classOf[text.charCodeAt(index)]!;
+      const entry = state < dense ? next[state * width + symbol]! : this.deepTransition(state, symbol);
       state = entry & ~REPORTS;
       if (entry === state) continue;
       const found = report[state]!;
       if (reported[found] !== stamp) this.reportFrom(found, stamp, hits);
+    }
+  }
+
+  /** The transition from deep state `state` on `symbol`: a child's, else the failure state's (Aho-Corasick's goto and fail). */
+  private deepTransition(state: number, symbol: number): number {
+    const { dense, deepFail, deepChildStart, deepChildClass, deepChild } = this;
+    for (let at = state; ;) {
+      const deep = at - dense;
+      for (let child = deepChildStart[deep]!; child < deepChildStart[deep + 1]!; child++) {
+        if (deepChildClass[child] === symbol) return deepChild[child]!;
+      }
+      at = deepFail[deep]!;
+      if (at < dense) return this.next[at * this.width + symbol]!;
     }
   }
 
@@ -334,6 +391,8 @@ function grown(table: Uint16Array<ArrayBuffer>, size: number): Uint16Array<Array
   return larger;
 }
 
+/** States this many characters from the root or fewer have a full row of transitions (Automaton). */
+const DENSE_DEPTH = 3;
 /** Classes of the ASCII literals' alphabet: a row of 16-bit entries, 64 bytes. */
 const ROW_WIDTH = 32;
 /** How many of a literal's first characters are searched (above). */
