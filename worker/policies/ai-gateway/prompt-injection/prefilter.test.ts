@@ -12,6 +12,7 @@ import { PARAPHRASE_RULES } from "./paraphrase-rules";
 import { requiredLiterals } from "./literals";
 import { RulePrefilters } from "./prefilter";
 import { TRAINING_ATTACKS, TRAINING_ORDINARY } from "./training.test-data";
+import { seeded } from "../seeded.test-helper";
 
 const RULES = [...ENGLISH_RULES, ...PARAPHRASE_RULES, ...EVIDENCE_RULES, ...MULTILINGUAL_RULES, ...SQUASHED_RULES];
 const ATTACK_TEXTS = [ATTACKS, HELDOUT_ATTACKS, HELDOUT2_ATTACKS, { training: TRAINING_ATTACKS }].flatMap((groups) =>
@@ -64,14 +65,6 @@ const prefilterOf = (pattern: RegExp) => new RulePrefilters([pattern]);
 
 function mayMatch(prefilter: RulePrefilters, view: string): boolean {
   return prefilter.mayMatch(0, prefilter.scan(view));
-}
-
-/** A seeded generator, so a failure reproduces. */
-function seeded(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed >>> 8) % n;
-  };
 }
 
 /** Attack texts changed the ways attackers and ordinary typing change them. */

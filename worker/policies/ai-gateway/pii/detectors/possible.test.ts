@@ -9,6 +9,7 @@ import { findPhones } from "./phone";
 import { possibleFindings, type PossibleFindings } from "./possible";
 import { findSecrets } from "./secret";
 import { findSsns } from "./ssn";
+import { seeded } from "../../seeded.test-helper";
 
 /** Each gated detector run without its gate, and the gate that lets it run. */
 const GATED: [name: keyof PossibleFindings, find: (text: string) => Candidate[]][] = [
@@ -33,14 +34,6 @@ const beyond = (found: Candidate[], base: Candidate[]) =>
 
 /** The corpus texts without their marks ("⟦TYPE:value⟧" → "value"). */
 const CORPUS_TEXTS = [...PII_CORPUS, ...PII_NEGATIVES].map((marked) => marked.replace(/⟦[A-Z_]+:([^⟧]*)⟧/g, "$1"));
-
-/** A seeded generator (an LCG), so a failure reproduces. */
-function seeded(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed >>> 8) % n;
-  };
-}
 
 /**
  * Texts near the gates' edges: strings of the characters the detectors' patterns are made of
