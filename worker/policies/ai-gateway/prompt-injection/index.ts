@@ -184,13 +184,22 @@
  * (`scoreWithEveryRule`). On a cold cache (8 MB of other data read between two scores, as a
  * Worker's isolate shares its core): about 200 µs against 310 µs. What is left: the automaton's
  * pass (~25%: a table lookup per character, which misses the cache when cold, so the table is
- * 16-bit and at most 32,768 states), the misspelling scan (~15%; a digit no letter looks like,
+ * 16-bit, at most 32,768 states, and since session 20 has rows only near the root: prefilter.ts),
+ * the misspelling scan (~15%; a digit no letter looks like,
  * as in "19th", or an e-mail address is no leetspeak, so ordinary text needs no corrected view),
  * the regexes that run (~15%), views and base64 runs (~15%), garbage collection. A 1 MB prompt:
  * 60-190 ms (130-260 ms before). The automata are built on an isolate's first score, not at
  * startup (the non-ASCII one on its first non-ASCII view): about 230 ms of CPU for that first
  * score, most of it reading the literals out of the rules' regexes. The linear-time inputs of
  * index.test.ts all finish.
+ * Session 20, for the request path rather than a loop (where everything the scorer reads comes
+ * back from memory for every request): the English automaton's rows are one cache line (32
+ * character classes) and kept only for the thousand states within 3 characters of the root (the
+ * automata went from 6.2 MB to 1.8 MB per isolate), misspellings are looked up in place in two
+ * 676-entry tables, the learned component's stamps are 16-bit and its sums unboxed (the scorer
+ * allocates 26 KB for the four texts, from 38). In workerd's profile (`npm run bench -- --only
+ * main --scenarios AI,AI-NEW --profile`) the checks went from 0.20 to 0.15-0.17 ms per request
+ * for a conversation's next turn, and from 0.52 to 0.43-0.46 ms for a chat of new messages.
  * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
  * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
  * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text

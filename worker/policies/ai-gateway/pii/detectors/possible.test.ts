@@ -7,7 +7,8 @@ import { findIbans } from "./iban";
 import { findIpAddresses } from "./ip";
 import { findPhones } from "./phone";
 import { possibleFindings, type PossibleFindings } from "./possible";
-import { findSecrets } from "./secret";
+import { LABELLED_VALUE, LABEL_WORD, findSecrets } from "./secret";
+import { requiredLiterals } from "../../prompt-injection/literals";
 import { findSsns } from "./ssn";
 import { seeded } from "../../seeded.test-helper";
 
@@ -110,5 +111,14 @@ describe("possibleFindings", () => {
       expect(possibleFindings(`see ${enough} here`)[name], enough).toBe(true);
       expect(possibleFindings(`see ${short} here`)[name], short).toBe(false);
     }
+  });
+
+  it("finds a label word in every label the secret detector looks for, so a text without one has no labelled value", () => {
+    // The literals a match of the labels' pattern cannot do without (read case-sensitively: the
+    // pattern's own /i applies to the label words alike).
+    const groups = requiredLiterals(new RegExp(LABELLED_VALUE.source, "g"))!;
+    const labels = groups.find((group) => group.some((literal) => literal.includes("password")))!;
+    expect(labels.length).toBeGreaterThan(20);
+    expect(labels.filter((label) => !LABEL_WORD.test(label))).toEqual([]);
   });
 });
