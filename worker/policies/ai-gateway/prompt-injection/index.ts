@@ -198,8 +198,10 @@
  * automata went from 6.2 MB to 1.8 MB per isolate), misspellings are looked up in place in two
  * 676-entry tables, the learned component's stamps are 16-bit and its sums unboxed (the scorer
  * allocates 26 KB for the four texts, from 38). In workerd's profile (`npm run bench -- --only
- * main --scenarios AI,AI-NEW --profile`) the checks went from 0.20 to 0.15-0.17 ms per request
- * for a conversation's next turn, and from 0.52 to 0.43-0.46 ms for a chat of new messages.
+ * main --scenarios AI,AI-NEW --profile`, noisy between runs) the checks went from 0.20 to
+ * 0.15-0.21 ms per request for a conversation's next turn, and from 0.52 to 0.43-0.61 ms for a
+ * chat of new messages; in the benchmark's own rounds the change is within noise
+ * (bench/README.md, session 20).
  * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
  * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
  * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text
