@@ -99,7 +99,7 @@ function isWordCode(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x40 || code === 0x24;
 }
 
-/** The index of two lower-case letters (text[at], text[at + 1]) in the PAIRS tables; -1 for anything else. */
+/** The index of two lower-case letters (text[at], text[at + 1]) in the BY_* and LENGTHS_BY_* tables; -1 for anything else. */
 function pairIndex(text: string, at: number): number {
   const first = text.charCodeAt(at) - 0x61;
   const second = text.charCodeAt(at + 1) - 0x61;
