@@ -282,8 +282,8 @@ const PORT_ATTEMPTS = 3;
 
 /**
  * The free port went to another server between freePorts() and wrangler's bind (the files of a
- * run start side by side, and each listens on ports the system hands out): that server answered
- * the readiness probe but refused this run's admin token.
+ * run start side by side, and each listens on ports the system hands out): wrangler could not
+ * bind it, or that server answered the readiness probe but refused this run's admin token.
  */
 class PortTakenError extends Error {}
 
@@ -377,7 +377,10 @@ async function launchGateway(dir: string, { vars = {} }: GatewayOptions): Promis
   for (;;) {
     if (exited) {
       await stop();
-      throw new Error(`wrangler dev exited before it answered:\n${tail(output.text())}`);
+      const said = output.text();
+      // Another server bound the port between freePorts() and wrangler: start again on others.
+      if (said.includes("Address already in use")) throw new PortTakenError(`wrangler dev: a port was taken:\n${tail(said)}`);
+      throw new Error(`wrangler dev exited before it answered:\n${tail(said)}`);
     }
     if (Date.now() > deadline) {
       await stop();
