@@ -1,3 +1,5 @@
+import { LruMap } from "../../../http/lru-map";
+
 /**
  * What the scorers found in a text, remembered per isolate: a chat client sends the whole
  * conversation with every turn (the system prompt, every earlier message), so most texts of a
@@ -17,9 +19,8 @@
  *   many) are scanned every time.
  */
 export class TextMemo<Finding> {
-  /** Text → scope → finding, least recently used text first (a Map iterates in insertion order). */
-  private readonly texts = new Map<string, Map<string, Finding>>();
-  private weight = 0;
+  /** Text → scope → finding; each caller's copy of a text weighs the text's length. */
+  private readonly texts = new LruMap<ReadonlyMap<string, Finding>>(MAX_CHARS, (text, scopes) => text.length * scopes.size);
 
   /**
    * `compute(text)`, from memory when `scope` had this text checked recently. One memo may serve
@@ -27,20 +28,12 @@ export class TextMemo<Finding> {
    */
   get(scope: string, text: string, compute: (text: string) => Finding): Finding {
     if (text.length < MIN_CHARS || text.length > MAX_TEXT) return compute(text);
-    let scopes = this.texts.get(text);
+    const scopes = this.texts.get(text);
     const known = scopes?.get(scope);
-    if (scopes !== undefined) this.texts.delete(text);
-    scopes ??= new Map();
-    this.texts.set(text, scopes);
     if (known !== undefined) return known;
     const finding = compute(text);
-    scopes.set(scope, finding);
-    this.weight += text.length;
-    for (const [oldest, findings] of this.texts) {
-      if (this.weight <= MAX_CHARS) break;
-      this.texts.delete(oldest);
-      this.weight -= oldest.length * findings.size;
-    }
+    // A new map rather than the kept one changed: the LRU weighs an entry as it was set.
+    this.texts.set(text, new Map(scopes).set(scope, finding));
     return finding;
   }
 }
