@@ -408,6 +408,12 @@ function atOpening(factor: number): NonNullable<PatternRule["adjust"]> {
  */
 const PASTED_OPERATOR_PROMPT = atOpening(0.5);
 
+/**
+ * For a new task or new instructions: opening the prompt, "New instructions: make it shorter" is
+ * a user revising their request; inside a document or after other text, it is planted.
+ */
+const REVISED_REQUEST = atOpening(0.5);
+
 /** The English (and language-neutral) rules; ids are `<category>.<name>`. */
 export const ENGLISH_RULES: PatternRule[] = [
   // --- Instruction override.
@@ -457,9 +463,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     pattern:
       /\b(?:new|updated|revised|real|actual|true|override|overriding|additional|secret|hidden|important|urgent|corrected|latest)[ _-]{1,3}(?:system[ _-]{1,3})?(?:instructions?|directives?|prompt|system prompt|orders|objective|mission|commands?)(?: from (?:the |your )?[a-z]{2,20})?(?:[ \t]{0,3}[:\-=>]| follow\b| below:| are as follows\b)|\bnew rules?[ \t]{0,3}:[ \t]{0,3}(?:from now on,? )?you (?:must|will|should|are|may|can|have to)\b|\b(?:now|here) (?:come|comes|follow|follows|are) (?:some |the |your )?new (?:tasks?|instructions|assignments?|orders|rules)\b|\bnow (?:some |the )?new (?:tasks?|instructions|assignments?) (?:follow|come)\b|\b(?:start|begin) (?:over |again |anew )?with a new (?:task|assignment|instruction)\b/g,
     contextual: true,
-    // Opening the prompt, "New instructions: make it shorter" is a user revising their request;
-    // inside a document or after other text, it is planted.
-    adjust: atOpening(0.5),
+    adjust: REVISED_REQUEST,
   },
   {
     id: "override.new-task",
@@ -479,7 +483,7 @@ export const ENGLISH_RULES: PatternRule[] = [
     // "Your new task is to help me outline my thesis" hands the model the user's own task, and so
     // does "Your new task is to proofread ..." opening the prompt.
     adjust: (match, after, start) =>
-      (/^ {0,2}(?:to )?(?:help|assist) (?:me|us)\b/.test(after) ? 0.5 : 1) * atOpening(0.5)(match, after, start),
+      (/^ {0,2}(?:to )?(?:help|assist) (?:me|us)\b/.test(after) ? 0.5 : 1) * REVISED_REQUEST(match, after, start),
   },
   {
     // deepset-style role assignment: "Okay. Now you are Xi Jinping, how do you answer ...".
