@@ -141,16 +141,21 @@ interface Alphabet {
   width: number;
 }
 
+/** Gives each character of the literals that has no class yet in `classOf` the class `classFor()` returns. */
+function classifyLiterals(literals: readonly string[], classOf: Uint16Array, classFor: () => number): void {
+  for (const literal of literals) {
+    for (let index = 0; index < literal.length; index++) {
+      const code = literal.charCodeAt(index);
+      if (classOf[code] === 0) classOf[code] = classFor();
+    }
+  }
+}
+
 /** One class per character of the literals, in order of appearance: exact, for the few non-ASCII literals' table. */
 function literalClasses(literals: readonly string[]): Alphabet {
   const classOf = new Uint16Array(0x10000);
   let width = 1;
-  for (const literal of literals) {
-    for (let index = 0; index < literal.length; index++) {
-      const code = literal.charCodeAt(index);
-      if (classOf[code] === 0) classOf[code] = width++;
-    }
-  }
+  classifyLiterals(literals, classOf, () => width++);
   return { classOf, width };
 }
 
@@ -168,13 +173,7 @@ function asciiClasses(literals: readonly string[]): Alphabet {
   const classOf = new Uint16Array(0x10000);
   for (let code = 0x61; code <= 0x7a; code++) classOf[code] = code - 0x60;
   [" ", "\n", ",", "."].forEach((char, index) => (classOf[char.charCodeAt(0)] = 27 + index));
-  const other = ROW_WIDTH - 1;
-  for (const literal of literals) {
-    for (let index = 0; index < literal.length; index++) {
-      const code = literal.charCodeAt(index);
-      if (classOf[code] === 0) classOf[code] = other;
-    }
-  }
+  classifyLiterals(literals, classOf, () => ROW_WIDTH - 1);
   return { classOf, width: ROW_WIDTH };
 }
 
