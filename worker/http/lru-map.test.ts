@@ -22,6 +22,18 @@ describe("LruMap", () => {
     expect([map.get("k"), map.get("j"), map.get("i")]).toEqual([undefined, "123456", "1"]);
   });
 
+  it("without refreshOnHit, evicts in insertion order: a read does not keep an entry", () => {
+    const map = new LruMap<number>(2, () => 1, false);
+    map.set("a", 1);
+    map.set("b", 2);
+    expect(map.get("a")).toBe(1);
+    map.set("c", 3);
+    expect([map.get("a"), map.get("b"), map.get("c")]).toEqual([undefined, 2, 3]);
+    map.set("b", 4); // replaced: now the newest
+    map.set("d", 5);
+    expect([map.get("b"), map.get("c"), map.get("d")]).toEqual([4, undefined, 5]);
+  });
+
   it("keeps nothing heavier than its whole bound", () => {
     const map = new LruMap<string>(4, (key) => key.length);
     map.set("abcdef", "x");

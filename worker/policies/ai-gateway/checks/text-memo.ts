@@ -13,14 +13,16 @@ import { LruMap } from "../../../http/lru-map";
  * - Keyed by the text itself, the callers' findings under it: a request's text is hashed once
  *   (the engine keeps a string's hash with it) for every memo and every lookup, where a key
  *   joined from scope and text would be a new string, copied and hashed again for each.
- * - Bounded: each caller's copy of a text weighs its length, at most MAX_CHARS in all, least
- *   recently used text first out (with every caller's finding for it); texts shorter than
- *   MIN_CHARS (cheaper to scan than to look up) or longer than MAX_TEXT (one would push out
- *   many) are scanned every time.
+ * - Bounded: each caller's copy of a text weighs its length, at most MAX_CHARS in all, the
+ *   first text in first out (with every caller's finding for it): a hit is one lookup, where
+ *   keeping the most recently used would take two more, each comparing the whole text again, and
+ *   a text in use all along (a system prompt) is only scanned again once per MAX_CHARS of new
+ *   text. Texts shorter than MIN_CHARS (cheaper to scan than to look up) or longer than MAX_TEXT
+ *   (one would push out many) are scanned every time.
  */
 export class TextMemo<Finding> {
   /** Text → scope → finding; each caller's copy of a text weighs the text's length. */
-  private readonly texts = new LruMap<ReadonlyMap<string, Finding>>(MAX_CHARS, (text, scopes) => text.length * scopes.size);
+  private readonly texts = new LruMap<ReadonlyMap<string, Finding>>(MAX_CHARS, (text, scopes) => text.length * scopes.size, false);
 
   /**
    * `compute(text)`, from memory when `scope` had this text checked recently. One memo may serve
@@ -32,7 +34,7 @@ export class TextMemo<Finding> {
     const known = scopes?.get(scope);
     if (known !== undefined) return known;
     const finding = compute(text);
-    // A new map rather than the kept one changed: the LRU weighs an entry as it was set.
+    // A new map rather than the kept one changed: the map weighs an entry as it was set.
     this.texts.set(text, new Map(scopes).set(scope, finding));
     return finding;
   }

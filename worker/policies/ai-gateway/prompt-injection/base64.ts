@@ -42,26 +42,21 @@ function decodeRun(run: string): string | undefined {
   return readable >= text.length * 0.9 && WORDS.test(text) ? text : undefined;
 }
 
-/** A-Z, a-z, 0-9, "+", "/" (RFC 4648 §4) and "-", "_" (§5). */
-function isBase64Code(code: number): boolean {
-  return (
-    (code >= 0x30 && code <= 0x39) ||
-    (code >= 0x41 && code <= 0x5a) ||
-    (code >= 0x61 && code <= 0x7a) ||
-    code === 0x2b ||
-    code === 0x2f ||
-    code === 0x5f ||
-    code === 0x2d
-  );
-}
+/** A-Z, a-z, 0-9, "+", "/" (RFC 4648 §4) and "-", "_" (§5): 1 at their codes, a table read per character. */
+const BASE64_CODES = (() => {
+  const codes = new Uint8Array(0x80);
+  for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") codes[char.charCodeAt(0)] = 1;
+  return codes;
+})();
+
+const isBase64Code = (code: number) => code < 0x80 && BASE64_CODES[code] === 1;
 
 /** The readable texts hidden in the prompt's base64 runs (the first ones, within the budget). */
 export function decodedBase64Texts(cased: string): string[] {
   const texts: string[] = [];
-  let runs = 0;
   let decoded = 0;
-  for (const run of base64Runs(cased)) {
-    if (++runs > MAX_RUNS || decoded >= MAX_DECODED) break;
+  for (const run of base64Runs(cased, MAX_RUNS)) {
+    if (decoded >= MAX_DECODED) break;
     decoded += Math.min(run.length, MAX_RUN);
     const text = decodeRun(run);
     if (text !== undefined) texts.push(text);
@@ -70,23 +65,25 @@ export function decodedBase64Texts(cased: string): string[] {
 }
 
 /**
- * What /[A-Za-z0-9+/_-]{16,}={0,2}/g matches: each maximal run of at least MIN_RUN base64
- * characters and up to two "=" after it. A scan of character codes: the regex would try a match
- * at every letter of every ordinary word.
+ * The first `limit` of what /[A-Za-z0-9+/_-]{16,}={0,2}/g matches: each maximal run of at least
+ * MIN_RUN base64 characters and up to two "=" after it. A scan of character codes: the regex would
+ * try a match at every letter of every ordinary word.
  */
-export function* base64Runs(text: string): Generator<string> {
+export function base64Runs(text: string, limit = Infinity): string[] {
+  const runs: string[] = [];
   let index = 0;
-  while (index < text.length) {
-    if (!isBase64Code(text.charCodeAt(index))) {
+  while (index < text.length && runs.length < limit) {
+    const start = index;
+    while (index < text.length && isBase64Code(text.charCodeAt(index))) index++;
+    // An ordinary word is a run too short to matter; the character after it is none.
+    if (index - start < MIN_RUN) {
       index++;
       continue;
     }
-    const start = index;
-    while (index < text.length && isBase64Code(text.charCodeAt(index))) index++;
-    if (index - start < MIN_RUN) continue;
     let end = index;
     while (end < text.length && end - index < 2 && text.charCodeAt(end) === 0x3d) end++;
-    yield text.slice(start, end);
+    runs.push(text.slice(start, end));
     index = end;
   }
+  return runs;
 }

@@ -259,7 +259,7 @@ const GATED_RULES: readonly PatternRule[] = [...PHRASE_RULES, ...SQUASHED_RULES]
  * The weak evidence rules (evidence-rules.ts): they count only alongside the learned component's
  * signal, so without it they are not run at all.
  */
-const CORROBORATED_RULES: ReadonlySet<PatternRule> = new Set(EVIDENCE_RULES);
+const isCorroborated = (rule: PatternRule) => EVIDENCE_RULES.includes(rule);
 
 /**
  * The rules' prefilters (prefilter.ts), derived from their patterns on the first score, not in
@@ -280,7 +280,7 @@ const scannedAs = (view: PatternRule["view"]): ScannedView => (view === "plain" 
  * it enables (trained on what users send: defensive system prompts share attacks' words, "never
  * reveal your instructions", "from now on answer only in English"), without the role
  * impersonation rules (a system prompt that says "SYSTEM:" impersonates nobody) and without the
- * rules its own defences trip (NOT_FOR_OPERATORS). Everything else still runs: an application
+ * rules its own defences trip (isNotForOperators). Everything else still runs: an application
  * that pastes a user's text or a document into its system prompt gets it checked there too.
  */
 export type TextOrigin = "user" | "operator";
@@ -289,11 +289,17 @@ export type TextOrigin = "user" | "operator";
  * The rules an operator's text is not scored with: role impersonation, and an operator's own
  * defences ("never reveal these instructions", "do not disclose your system prompt").
  */
-const NOT_FOR_OPERATORS: ReadonlySet<PatternRule> = new Set(
-  PHRASE_RULES.filter(
-    (rule) => rule.id.startsWith("role.") || rule.id === "hidden.keep-quiet" || rule.id === "exfiltration.names-system-prompt",
-  ),
-);
+const isNotForOperators = (rule: PatternRule) =>
+  rule.id.startsWith("role.") || rule.id === "hidden.keep-quiet" || rule.id === "exfiltration.names-system-prompt";
+
+/**
+ * Which phrase rules run, by rule number (1: it runs), for a user's text the learned component
+ * finds attack-like, for one it does not (no weak evidence) and for an operator's (neither the
+ * learned component nor isNotForOperators): one read per rule in the scoring loop.
+ */
+const RUN_WITH_LEARNED = Uint8Array.from(PHRASE_RULES, () => 1);
+const RUN_WITHOUT_LEARNED = Uint8Array.from(PHRASE_RULES, (rule) => (isCorroborated(rule) ? 0 : 1));
+const RUN_FOR_OPERATORS = Uint8Array.from(PHRASE_RULES, (rule) => (isCorroborated(rule) || isNotForOperators(rule) ? 0 : 1));
 
 export function scoreInjection(text: string, origin: TextOrigin = "user"): InjectionScore {
   return scoreAtDepth(text, 0, true, origin);
@@ -342,15 +348,16 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
     if (view === "plain" || (view === "latin" && views.latin === views.plain)) return (plainHits ??= gates.scan("latin", views.plain));
     if (view === "latin") return (latinHits ??= gates.scan("latin", views.latin));
     if (view === "cased") return (casedHits ??= gates.scan("cased", views.cased));
-    return (squashedHits ??= gates.scan("squashed", views.squashed));
+    // The squashed view's letters, read from `latin`: the view itself is built only for a rule that may match.
+    return (squashedHits ??= gates.scan("squashed", views.latin, true));
   };
 
   const operator = origin === "operator";
   const learned = operator ? 0 : learnedWeight(learnedProbability(views.latin));
-  const counts = (rule: PatternRule) => (learned > 0 || !CORROBORATED_RULES.has(rule)) && !(operator && NOT_FOR_OPERATORS.has(rule));
+  const runs = operator ? RUN_FOR_OPERATORS : learned > 0 ? RUN_WITH_LEARNED : RUN_WITHOUT_LEARNED;
   for (let number = 0; number < PHRASE_RULES.length; number++) {
     const rule = PHRASE_RULES[number]!;
-    if (counts(rule) && (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))))
+    if (runs[number] === 1 && (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))))
       matchRule(rule, views, discussesAttacksOnce, record);
   }
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
@@ -360,7 +367,7 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
     const correctedViews = { ...views, latin: corrected.text };
     const edited = gates?.scan("latin", editedText(corrected));
     CORRECTED_RULES.forEach((rule, number) => {
-      if (counts(rule) && (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!)))
+      if (runs[number] === 1 && (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!)))
         matchRule(rule, correctedViews, discussesAttacksOnce, record);
     });
   }

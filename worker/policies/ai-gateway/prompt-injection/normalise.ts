@@ -21,7 +21,10 @@ export interface PromptViews {
   cased: string;
   plain: string;
   latin: string;
-  /** Built on first use: the spaced-letters rules read it only when no phrase rule fired. */
+  /**
+   * Built on first use: the spaced-letters rules read it only when no phrase rule fired and their
+   * literals are among `latin`'s letters (the prefilter reads those in `latin` itself).
+   */
   squashed: string;
   /** The index in `latin` of the character at `index` in `squashed` (mapped on first use: rarely needed). */
   squashedOrigin: (index: number) => number;
@@ -161,7 +164,7 @@ function unicodeViews(source: string): PromptViews {
 
 /**
  * The views with `squashed` and `squashedOrigin` built on first use: the spaced-letters rule
- * reads `squashed` only when no phrase rule fired, and the origins only for a match.
+ * reads `squashed` only when it may match, and the origins only for a match.
  */
 function withSquashed(views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews {
   let squashed: string | undefined;

@@ -197,6 +197,16 @@ describe("the prefilter changes no score", () => {
     expect(RULES.map((rule) => rule.id).filter((id) => !matched.has(id))).toEqual([]);
   });
 
+  it("finds in `latin`'s letters what it finds in the `squashed` view built from them", () => {
+    const prefilters = new RulePrefilters(SQUASHED_RULES.map((rule) => rule.pattern));
+    const differing = texts.filter((text) => {
+      const views = promptViews(text);
+      return prefilters.scan(views.latin, true).join() !== prefilters.scan(views.squashed).join();
+    });
+    expect(differing).toEqual([]);
+    expect(texts.filter((text) => prefilters.mayMatch(0, prefilters.scan(promptViews(text).latin, true))).length).toBeGreaterThan(100);
+  });
+
   it("scores every corpus text and mutation exactly as with every rule's regex run", () => {
     const differing = texts.filter((text) => JSON.stringify(scoreInjection(text)) !== JSON.stringify(scoreWithEveryRule(text)));
     expect(differing).toEqual([]);

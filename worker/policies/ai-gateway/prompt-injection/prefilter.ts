@@ -27,8 +27,13 @@ export class RulePrefilters {
   private nonAscii: Automaton | undefined;
   private readonly nonAsciiLiterals: readonly string[];
   private readonly groupsOf: (literal: string) => readonly number[];
-  /** Rule index → its groups' numbers; undefined: the analysis found nothing required, the regex always runs. */
-  private readonly required: (readonly number[] | undefined)[];
+  /**
+   * Rule index r → its groups' numbers, requiredGroups[requiredStart[r] .. requiredStart[r + 1]),
+   * flat: the scoring loop reads them for every rule. No group: the analysis found nothing
+   * required, and the regex always runs.
+   */
+  private readonly requiredStart: Uint32Array;
+  private readonly requiredGroups: Uint32Array;
   private readonly groupCount: number;
   /** The length of the longest literal searched (at most SEARCHED_LENGTH). */
   readonly longest: number;
@@ -36,7 +41,7 @@ export class RulePrefilters {
   constructor(patterns: readonly RegExp[]) {
     const groupNumbers = new Map<string, number>();
     const literalGroups = new Map<string, number[]>();
-    this.required = patterns.map((pattern) => {
+    const required = patterns.map((pattern) => {
       const groups = requiredLiterals(pattern);
       return groups?.map((literals) => {
         const key = [...new Set(literals)].sort().join("\0");
@@ -52,6 +57,9 @@ export class RulePrefilters {
         return number;
       });
     });
+    this.requiredStart = new Uint32Array(patterns.length + 1);
+    required.forEach((groups, rule) => (this.requiredStart[rule + 1] = this.requiredStart[rule]! + (groups?.length ?? 0)));
+    this.requiredGroups = Uint32Array.from(required.flatMap((groups) => groups ?? []));
     this.groupCount = groupNumbers.size;
     const literals = [...literalGroups.keys()];
     this.longest = Math.max(0, ...literals.map((literal) => literal.length));
@@ -61,13 +69,16 @@ export class RulePrefilters {
     this.nonAsciiLiterals = literals.filter((literal) => NON_ASCII.test(literal));
   }
 
-  /** Which groups have a literal in `view`, for `mayMatch`. */
-  scan(view: string): LiteralHits {
+  /**
+   * Which groups have a literal in `view`, for `mayMatch`; with `lettersOnly`, in the string of
+   * its a-z letters alone (read in place: the `squashed` view from `latin`, without building it).
+   */
+  scan(view: string, lettersOnly = false): LiteralHits {
     const hits = new Uint8Array(this.groupCount);
-    this.ascii?.scan(view, hits);
-    if (this.nonAsciiLiterals.length > 0 && NON_ASCII.test(view)) {
+    this.ascii?.scan(view, hits, lettersOnly);
+    if (!lettersOnly && this.nonAsciiLiterals.length > 0 && NON_ASCII.test(view)) {
       this.nonAscii ??= new Automaton(this.nonAsciiLiterals, this.groupsOf, literalClasses);
-      this.nonAscii.scan(view, hits);
+      this.nonAscii.scan(view, hits, false);
     }
     return hits;
   }
@@ -79,9 +90,11 @@ export class RulePrefilters {
 
   /** Whether each group of pattern number `rule` has a literal in one of two scanned views. */
   mayMatchEither(rule: number, hits: LiteralHits, others: LiteralHits): boolean {
-    const groups = this.required[rule];
-    if (groups === undefined) return true;
-    for (const group of groups) if (hits[group] !== 1 && others[group] !== 1) return false;
+    const { requiredStart, requiredGroups } = this;
+    for (let index = requiredStart[rule]!; index < requiredStart[rule + 1]!; index++) {
+      const group = requiredGroups[index]!;
+      if (hits[group] !== 1 && others[group] !== 1) return false;
+    }
     return true;
   }
 }
@@ -112,9 +125,9 @@ export class ViewPrefilters<View extends string> {
     return this.views.get(view)?.longest ?? 0;
   }
 
-  /** Which of `view`'s groups have a literal in `text`. */
-  scan(view: View, text: string): LiteralHits {
-    return this.views.get(view)!.scan(text);
+  /** Which of `view`'s groups have a literal in `text` (in its a-z letters alone, with `lettersOnly`). */
+  scan(view: View, text: string, lettersOnly = false): LiteralHits {
+    return this.views.get(view)!.scan(text, lettersOnly);
   }
 
   /** Whether rule number `rule` may match the text `hits` was scanned from (by its view). */
@@ -336,14 +349,16 @@ class Automaton {
     this.always = endingAt[0]!.flatMap(groupsOf);
   }
 
-  /** Sets `hits[g]` for each group g that has a literal in `text`. */
-  scan(text: string, hits: Uint8Array): void {
+  /** Sets `hits[g]` for each group g that has a literal in `text` (in its a-z letters alone, with `lettersOnly`). */
+  scan(text: string, hits: Uint8Array, lettersOnly: boolean): void {
     const { classOf, dense, next, report, reported, width } = this;
     const stamp = this.nextStamp();
     for (const group of this.always) hits[group] = 1;
     let state = 0;
     for (let index = 0; index < text.length; index++) {
-      const symbol = classOf[text.charCodeAt(index)]!;
+      const code = text.charCodeAt(index);
+      if (lettersOnly && (code < 0x61 || code > 0x7a)) continue;
+      const symbol = classOf[code]!;
       const entry = state < dense ? next[state * width + symbol]! : this.deepTransition(state, symbol);
       state = entry & ~REPORTS;
       if (entry === state) continue;

@@ -35,66 +35,103 @@ const IPV6_COLONS = 2;
 const PROVIDER_KEY_SPAN = 12;
 const TOKEN_SPAN = 20;
 
-const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
-const isLetter = (code: number) => (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
-const isHexLetter = (code: number) => (code >= 0x61 && code <= 0x66) || (code >= 0x41 && code <= 0x46);
+/** A character's classes, bit flags: what each detector's run may be made of. */
+const DIGIT = 1;
+const LETTER = 2;
+/** A digit or `[a-fA-F]`: what an IPv6 address's groups are made of. */
+const HEX = 4;
 /** `[ \-.()/]`: what may stand between a phone number's digits. */
-const isPhoneSeparator = (code: number) =>
-  code === 0x20 || code === 0x2d || code === 0x2e || code === 0x28 || code === 0x29 || code === 0x2f;
+const PHONE_SEPARATOR = 8;
+/** A space or hyphen: what may stand between a card's or an SSN's digits. */
+const GROUP_SEPARATOR = 16;
+/** `[\d.]`: an IPv4 address's characters. */
+const IPV4 = 32;
+/** `[\w.-]`: a provider key's characters. */
+const KEY = 64;
+/** `[A-Za-z0-9+/_-]`: a token's characters. */
+const TOKEN = 128;
+
+/**
+ * ASCII → its classes; every other character has none (the text is normalised: its digits are
+ * ASCII). One table read per character instead of a chain of comparisons per class.
+ */
+const CLASSES = (() => {
+  const classes = new Uint8Array(0x80);
+  const mark = (characters: string, flags: number) => {
+    for (const character of characters) classes[character.charCodeAt(0)]! |= flags;
+  };
+  const digits = "0123456789";
+  const lower = "abcdefghijklmnopqrstuvwxyz";
+  const upper = lower.toUpperCase();
+  mark(digits, DIGIT | HEX | IPV4 | KEY | TOKEN);
+  mark(lower + upper, LETTER | KEY | TOKEN);
+  mark("abcdefABCDEF", HEX);
+  mark(" -.()/", PHONE_SEPARATOR);
+  mark(" -", GROUP_SEPARATOR);
+  mark(".", IPV4 | KEY);
+  mark("_-", KEY | TOKEN);
+  mark("+/", TOKEN);
+  return classes;
+})();
 
 export function possibleFindings(text: string): PossibleFindings {
-  const possible: PossibleFindings = { iban: false, card: false, ssn: false, phone: false, ip: false, providerKey: false, token: false };
+  let iban = false;
+  let card = false;
+  let ssn = false;
+  let phone = false;
+  let ip = false;
+  let providerKey = false;
+  let token = false;
   // Digits grouped by single spaces or hyphens (cards, SSNs): how many, and whether the last
   // character was such a separator.
   let groupedDigits = 0;
   let afterSeparator = false;
-  // The run of phone characters: where its first and its last digit are (-1: none yet).
+  // Where the run of phone characters' first digit is (-1: no digit in the run yet).
   let phoneFirstDigit = -1;
-  let phoneLastDigit = -1;
   let ipv4Run = 0;
   let hexColons = 0;
   let keyRun = 0;
   let tokenRun = 0;
+  // The classes of the three characters before this one (an IBAN's country letters and first digit).
+  let previous = 0;
+  let second = 0;
+  let third = 0;
+  // Locals, not the result's fields, and as few branches as the rules allow: this reads every
+  // character of every new prompt, and a branch that alternates with letters and spaces costs more
+  // than a conditional move.
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    const digit = isDigit(code);
-    const letter = !digit && isLetter(code);
-
-    if (digit) {
+    const classes = code < 0x80 ? CLASSES[code]! : 0;
+    if (classes & DIGIT) {
       groupedDigits++;
       afterSeparator = false;
-      if (groupedDigits >= SSN_DIGITS) possible.ssn = true;
-      if (groupedDigits >= CARD_DIGITS) possible.card = true;
-    } else if ((code === 0x20 || code === 0x2d) && groupedDigits > 0 && !afterSeparator) {
-      afterSeparator = true;
-    } else {
-      groupedDigits = 0;
-      afterSeparator = false;
-    }
-
-    if (digit) {
+      if (groupedDigits >= SSN_DIGITS) ssn = true;
+      if (groupedDigits >= CARD_DIGITS) card = true;
       if (phoneFirstDigit < 0) phoneFirstDigit = index;
-      phoneLastDigit = index;
-      if (phoneLastDigit - phoneFirstDigit + 1 >= PHONE_SPAN) possible.phone = true;
-    } else if (!isPhoneSeparator(code)) {
-      phoneFirstDigit = phoneLastDigit = -1;
+      else if (index - phoneFirstDigit + 1 >= PHONE_SPAN) phone = true;
+      if (previous & DIGIT && second & LETTER && third & LETTER) iban = true;
+    } else {
+      if (groupedDigits > 0) {
+        if (classes & GROUP_SEPARATOR && !afterSeparator) afterSeparator = true;
+        else {
+          groupedDigits = 0;
+          afterSeparator = false;
+        }
+      }
+      phoneFirstDigit = classes & PHONE_SEPARATOR ? phoneFirstDigit : -1;
     }
-
-    ipv4Run = digit || code === 0x2e ? ipv4Run + 1 : 0;
-    if (ipv4Run >= IPV4_SPAN) possible.ip = true;
-    if (code === 0x3a) {
-      if (++hexColons >= IPV6_COLONS) possible.ip = true;
-    } else if (!digit && !isHexLetter(code)) hexColons = 0;
-
-    const word = digit || letter || code === 0x5f || code === 0x2d;
-    keyRun = word || code === 0x2e ? keyRun + 1 : 0;
-    if (keyRun >= PROVIDER_KEY_SPAN) possible.providerKey = true;
-    tokenRun = word || code === 0x2b || code === 0x2f ? tokenRun + 1 : 0;
-    if (tokenRun >= TOKEN_SPAN) possible.token = true;
-
-    if (letter && index + 3 < text.length && isLetter(text.charCodeAt(index + 1))) {
-      if (isDigit(text.charCodeAt(index + 2)) && isDigit(text.charCodeAt(index + 3))) possible.iban = true;
-    }
+    ipv4Run = classes & IPV4 ? ipv4Run + 1 : 0;
+    if (ipv4Run >= IPV4_SPAN) ip = true;
+    // Colons are counted across hex digits (an IPv6 address's groups); anything else ends the run.
+    hexColons = code === 0x3a ? hexColons + 1 : classes & HEX ? hexColons : 0;
+    if (hexColons >= IPV6_COLONS) ip = true;
+    keyRun = classes & KEY ? keyRun + 1 : 0;
+    if (keyRun >= PROVIDER_KEY_SPAN) providerKey = true;
+    tokenRun = classes & TOKEN ? tokenRun + 1 : 0;
+    if (tokenRun >= TOKEN_SPAN) token = true;
+    third = second;
+    second = previous;
+    previous = classes;
   }
-  return possible;
+  return { iban, card, ssn, phone, ip, providerKey, token };
 }
