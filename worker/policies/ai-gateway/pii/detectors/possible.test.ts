@@ -83,7 +83,9 @@ describe("possibleFindings", () => {
   });
 
   it("rules out the detectors a prose prompt gives nothing to", () => {
-    const prose = "Could you send any update to my work address, or text me later? The 30-day window starts on the 19th; it costs 4.95.";
+    const prose =
+      "Could you send any update to my work address, or text me later? The 30-day window starts on the 19th; it costs 4.95. " +
+      "I don't always see the app's notifications, responsibilities or internationally.";
     expect(possibleFindings(prose)).toEqual({
       iban: false,
       card: false,
@@ -104,6 +106,8 @@ describe("possibleFindings", () => {
       ["ip", "1.2.3.4", "1.2.3."],
       ["ip", "fe80::1", "fe80:1"],
       ["providerKey", "eyJa.eyJb.cc", "eyJa.eyJb.c"],
+      ["providerKey", "notificationS", "notifications"],
+      ["providerKey", "notification_", "notification"],
       ["token", "aB3".repeat(6) + "+/", "aB3".repeat(6) + "+"],
       ["iban", "DE89", "D89"],
     ];

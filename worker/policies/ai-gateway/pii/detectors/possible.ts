@@ -21,7 +21,11 @@ export interface PossibleFindings {
   phone: boolean;
   /** IPV4 (ip.ts): four octets and three dots, 7 characters at least; IPV6_LIKE: two colons among hex digits. */
   ip: boolean;
-  /** PROVIDER_KEY (secret.ts): 12 characters or more of `[\w.-]` (the shortest, a JWT's "eyJ..eyJ..."). */
+  /**
+   * PROVIDER_KEY (secret.ts): 12 characters or more of `[\w.-]` (the shortest, a JWT's
+   * "eyJ..eyJ..."), one of them a capital, "_" or "-": every provider's format has one (a prefix
+   * such as "sk-", "ghp_", "AKIA", "AIza", "eyJ"), and an ordinary long word has none.
+   */
   providerKey: boolean;
   /** TOKEN (secret.ts): 20 characters or more of `[A-Za-z0-9+/_-]`. */
   token: boolean;
@@ -50,13 +54,15 @@ const IPV4 = 32;
 const KEY = 64;
 /** `[A-Za-z0-9+/_-]`: a token's characters. */
 const TOKEN = 128;
+/** `[A-Z_-]`: what every provider key holds one of, and a lower-case word none of. */
+const KEY_MARK = 256;
 
 /**
  * ASCII → its classes; every other character has none (the text is normalised: its digits are
  * ASCII). One table read per character instead of a chain of comparisons per class.
  */
 const CLASSES = (() => {
-  const classes = new Uint8Array(0x80);
+  const classes = new Uint16Array(0x80);
   const mark = (characters: string, flags: number) => {
     for (const character of characters) classes[character.charCodeAt(0)]! |= flags;
   };
@@ -71,6 +77,7 @@ const CLASSES = (() => {
   mark(".", IPV4 | KEY);
   mark("_-", KEY | TOKEN);
   mark("+/", TOKEN);
+  mark(upper + "_-", KEY_MARK);
   return classes;
 })();
 
@@ -91,6 +98,7 @@ export function possibleFindings(text: string): PossibleFindings {
   let ipv4Run = 0;
   let hexColons = 0;
   let keyRun = 0;
+  let keyMarked = false;
   let tokenRun = 0;
   // The classes of the three characters before this one (an IBAN's country letters and first digit).
   let previous = 0;
@@ -126,7 +134,8 @@ export function possibleFindings(text: string): PossibleFindings {
     hexColons = code === 0x3a ? hexColons + 1 : classes & HEX ? hexColons : 0;
     if (hexColons >= IPV6_COLONS) ip = true;
     keyRun = classes & KEY ? keyRun + 1 : 0;
-    if (keyRun >= PROVIDER_KEY_SPAN) providerKey = true;
+    keyMarked = keyRun > 0 && (keyMarked || (classes & KEY_MARK) !== 0);
+    if (keyRun >= PROVIDER_KEY_SPAN && keyMarked) providerKey = true;
     tokenRun = classes & TOKEN ? tokenRun + 1 : 0;
     if (tokenRun >= TOKEN_SPAN) token = true;
     third = second;
