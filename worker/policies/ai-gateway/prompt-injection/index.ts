@@ -358,17 +358,16 @@ function scoreAtDepth(text: string, depth: number, prefilter: boolean, origin: T
   for (let number = 0; number < PHRASE_RULES.length; number++) {
     const rule = PHRASE_RULES[number]!;
     if (runs[number] === 1 && (gates === undefined || gates.mayMatch(number, hitsOf(gates, rule.view))))
-      matchRule(rule, views, discussesAttacksOnce, record);
+      matchRule(rule, views[rule.view], discussesAttacksOnce, record);
   }
   // Misspelled keywords ("igrnore previus instructons"): the English rules again over the
   // corrected words (correctedView is undefined, and costs one scan, when no word is a near miss).
   const corrected = correctedView(views.latin);
   if (corrected !== undefined) {
-    const correctedViews = { ...views, latin: corrected.text };
     const edited = gates?.scan("latin", editedText(corrected));
     CORRECTED_RULES.forEach((rule, number) => {
       if (runs[number] === 1 && (gates === undefined || gates.mayMatchEither(number, hitsOf(gates, "latin"), edited!)))
-        matchRule(rule, correctedViews, discussesAttacksOnce, record);
+        matchRule(rule, corrected.text, discussesAttacksOnce, record);
     });
   }
   // Spaced-out letters count only when the phrase was not readable as is: "ignore previous
@@ -407,17 +406,17 @@ function editedText(corrected: CorrectedView): string {
 }
 
 /**
- * Every match is weighed until one reaches the rule's full weight: capping the matches examined
- * would let an attacker hide the real one behind many negated or quoted copies. Each match costs
- * a bounded context check, so this stays linear.
+ * Weighs `rule`'s matches in `view`, the text of its view (or the corrected `latin`). Every match
+ * is weighed until one reaches the rule's full weight: capping the matches examined would let an
+ * attacker hide the real one behind many negated or quoted copies. Each match costs a bounded
+ * context check, so this stays linear.
  */
 function matchRule(
   rule: PatternRule,
-  views: PromptViews,
+  view: string,
   discussed: () => boolean,
   record: (rule: string, weight: number, context: number) => void,
 ) {
-  const view = views[rule.view];
   forEachMatch(rule.pattern, view, (match) => {
     const start = match.index;
     const end = start + match[0].length;

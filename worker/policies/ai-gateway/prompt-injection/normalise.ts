@@ -164,19 +164,39 @@ function unicodeViews(source: string): PromptViews {
 
 /**
  * The views with `squashed` and `squashedOrigin` built on first use: the spaced-letters rule
- * reads `squashed` only when it may match, and the origins only for a match.
+ * reads `squashed` only when it may match, and the origins only for a match. A class, not an
+ * object literal spreading the others beside a getter: the engine builds that one through its
+ * slow path, for every text scored.
  */
-function withSquashed(views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews {
-  let squashed: string | undefined;
-  let origin: Uint32Array | undefined;
-  return {
-    ...views,
-    get squashed() {
-      return (squashed ??= asciiLetters(views.latin));
-    },
-    squashedOrigin: (index) => (origin ??= lettersOrigin(views.latin))[index]!,
-  };
+class LazilySquashedViews implements PromptViews {
+  readonly cased: string;
+  readonly plain: string;
+  readonly latin: string;
+  readonly invisibleInWords: number;
+  readonly smuggledTags: number;
+  readonly hiddenText: string;
+  readonly mixedScriptWords: number;
+  #squashed: string | undefined;
+  #origin: Uint32Array | undefined;
+
+  constructor(views: Omit<PromptViews, "squashed" | "squashedOrigin">) {
+    this.cased = views.cased;
+    this.plain = views.plain;
+    this.latin = views.latin;
+    this.invisibleInWords = views.invisibleInWords;
+    this.smuggledTags = views.smuggledTags;
+    this.hiddenText = views.hiddenText;
+    this.mixedScriptWords = views.mixedScriptWords;
+  }
+
+  get squashed(): string {
+    return (this.#squashed ??= asciiLetters(this.latin));
+  }
+
+  readonly squashedOrigin = (index: number): number => (this.#origin ??= lettersOrigin(this.latin))[index]!;
 }
+
+const withSquashed = (views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews => new LazilySquashedViews(views);
 
 /**
  * `latin`'s a-z letters: copied into bytes and decoded at once (a regex replace of every run of
