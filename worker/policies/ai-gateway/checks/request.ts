@@ -30,26 +30,29 @@ interface Verdict {
   replacements?: TextReplacement[];
 }
 
-/** A check of a request's texts; `scope` is the caller's, for the checks' memos (text-memo.ts). */
-type SlotCheck = (slots: readonly TextSlot[], scope: string) => Verdict;
+/**
+ * What the memoised checks found in one text (each undefined when its check is off): pure
+ * functions of the text and its origin, remembered per caller in one memo (text-memo.ts), so a
+ * text is looked up once for both.
+ */
+interface TextFindings {
+  injection?: InjectionScore;
+  pii?: PiiOf;
+}
+
+/** A check of a request's texts, given what the memoised checks found in each (`findings[i]` for `slots[i]`). */
+type SlotCheck = (slots: readonly TextSlot[], findings: readonly TextFindings[]) => Verdict;
 
 /** A system or developer prompt is the caller's own rules for the model; everything else may carry an injection. */
 const originOf = (slot: TextSlot): TextOrigin => (slot.role === "system" || slot.role === "developer" ? "operator" : "user");
 
 /** Each text scored on its own; one at or above the threshold is an injection, reported by the scorer's rules. */
 function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]>): SlotCheck {
-  const scores = new TextMemo<InjectionScore>();
-  const scorers: Record<TextOrigin, (text: string) => InjectionScore> = {
-    user: (text) => scoreInjection(text, "user"),
-    operator: (text) => scoreInjection(text, "operator"),
-  };
-  return (slots, scope) => {
+  return (_slots, findings) => {
     const texts: Counts = new Map();
-    for (const slot of slots) {
-      const origin = originOf(slot);
-      const { score, signals } = scores.get(`${origin}:${scope}`, slot.text, scorers[origin]);
-      if (score < threshold) continue;
-      for (const signal of signals) add(texts, signal.rule);
+    for (const { injection } of findings) {
+      if (injection!.score < threshold) continue;
+      for (const signal of injection!.signals) add(texts, signal.rule);
     }
     const events = sortedKeys(texts).map((rule) => ({ rule: `prompt_injection.${rule}`, counts: { texts: texts.get(rule)! }, action }));
     return events.length > 0 && action === "block" ? { events, refusal: { code: "ai_prompt_injection", details: {} } } : { events };
@@ -74,7 +77,9 @@ function contentCheck(options: NonNullable<AiChecks["contentFilter"]>): SlotChec
 }
 
 /** A text's PII: counts by type, and the text masked when it holds any. */
-function piiOf(text: string): { counts: [PiiType, number][]; masked: string | undefined } {
+type PiiOf = { counts: [PiiType, number][]; masked: string | undefined };
+
+function piiOf(text: string): PiiOf {
   const findings = detectPii(text);
   if (findings.length === 0) return { counts: [], masked: undefined };
   return { counts: Object.entries(countByType(findings)) as [PiiType, number][], masked: maskText(text, findings) };
@@ -82,21 +87,28 @@ function piiOf(text: string): { counts: [PiiType, number][]; masked: string | un
 
 /** PII counts by type; with `mask`, the masked texts of the slots that hold any. */
 function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
-  const found = new TextMemo<ReturnType<typeof piiOf>>();
-  return (slots, scope) => {
+  return (slots, findings) => {
     const counts: Counts = new Map();
     const replacements: TextReplacement[] = [];
-    for (const slot of slots) {
-      const pii = found.get(scope, slot.text, piiOf);
-      if (pii.masked === undefined) continue;
-      for (const [type, count] of pii.counts) add(counts, type, count);
-      if (action === "mask") replacements.push({ path: slot.path, text: pii.masked });
-    }
+    findings.forEach(({ pii }, index) => {
+      if (pii!.masked === undefined) return;
+      for (const [type, count] of pii!.counts) add(counts, type, count);
+      if (action === "mask") replacements.push({ path: slots[index]!.path, text: pii!.masked });
+    });
     const types = sortedKeys(counts);
     if (types.length === 0) return { events: [] };
     const events = [{ rule: "pii", counts: Object.fromEntries(types.map((type) => [type, counts.get(type)!])), action }];
     return action === "block" ? { events, refusal: { code: "ai_pii_detected", details: { pii_types: types } } } : { events, replacements };
   };
+}
+
+/** What the memoised checks that are on find in a text of each origin. */
+function findingsOf(checks: AiChecks): Record<TextOrigin, (text: string) => TextFindings> {
+  const of = (origin: TextOrigin) => (text: string) => ({
+    injection: checks.injection ? scoreInjection(text, origin) : undefined,
+    pii: checks.pii ? piiOf(text) : undefined,
+  });
+  return { user: of("user"), operator: of("operator") };
 }
 
 /**
@@ -113,12 +125,22 @@ export function requestInspector(checks: AiChecks): RequestInspector {
   if (checks.contentFilter) slotChecks.push(contentCheck(checks.contentFilter));
   if (checks.pii) slotChecks.push(piiCheck(checks.pii));
   if (slotChecks.length === 0) return () => ({ kind: "pass", events: [] });
+  const memo = new TextMemo<TextFindings>();
+  const compute = findingsOf(checks);
+  const memoised = checks.injection !== undefined || checks.pii !== undefined;
 
   return function inspectRequest(read, scope) {
     // Without a body (GET /v1/models) the model reads nothing of the client's.
     if (read === undefined) return { kind: "pass", events: [] };
     if (!read.ok) return read.refusal;
-    const verdicts = slotChecks.map((check) => check(read.request.texts, scope));
+    const slots = read.request.texts;
+    const findings = memoised
+      ? slots.map((slot) => {
+          const origin = originOf(slot);
+          return memo.get(`${origin}:${scope}`, slot.text, compute[origin]);
+        })
+      : [];
+    const verdicts = slotChecks.map((check) => check(slots, findings));
     const events = verdicts.flatMap((verdict) => verdict.events);
     const refused = verdicts.find((verdict) => verdict.refusal !== undefined)?.refusal;
     if (refused) return refusal(refused.code, refused.details, events);
