@@ -4,7 +4,8 @@ import { LruMap } from "../../../http/lru-map";
  * What the scorers found in a text, remembered per isolate: a chat client sends the whole
  * conversation with every turn (the system prompt, every earlier message), so most texts of a
  * request were checked on the one before, and the checks then cost one lookup instead of a scan.
- * Only the scorers' own findings are kept (an injection score, PII findings): pure functions of
+ * Only the scorers' own findings are kept (an injection score and PII findings, together: the
+ * request inspector keeps one memo for both, so a text is looked up once): pure functions of
  * the text, so a remembered one is the one a new scan would give; what to do with them (the
  * threshold, the action) is decided per request from the config in force.
  *
@@ -26,7 +27,8 @@ export class TextMemo<Finding> {
 
   /**
    * `compute(text)`, from memory when `scope` had this text checked recently. One memo may serve
-   * several computations, each under scopes of its own (the injection scorer's two origins).
+   * several computations, each under scopes of its own (the request inspector's: a text's origin,
+   * operator or user, and the caller).
    */
   get(scope: string, text: string, compute: (text: string) => Finding): Finding {
     if (text.length < MIN_CHARS || text.length > MAX_TEXT) return compute(text);

@@ -202,6 +202,12 @@
  * 0.15-0.21 ms per request for a conversation's next turn, and from 0.52 to 0.43-0.61 ms for a
  * chat of new messages; in the benchmark's own rounds the change is within noise
  * (bench/README.md, session 20).
+ * Session 21: the spaced-letters prefilter reads `latin`'s letters in place (no squashed string
+ * unless its rule may match), base64 runs are found from a table, the views are a class, the
+ * rules' gates flat arrays, the automaton's deep states one 8-byte record each. What a request's
+ * checks cost is mostly what they bring back into the caches once per request (`npx node
+ * bench/checks-ab.mjs --cold`: 2.5 times their warm cost for one new message), and the largest
+ * part of that is this automaton: a cache line per state visited, some 320 per 500 characters.
  * The learned component adds one allocation-free pass over `latin`: 5-10 µs for the four texts
  * (1.8 KB; Node 24, CPU time, best of rounds of 2000-3000, the 2-core machine at load 4-7), and
  * decodes its 8 KB of weights on an isolate's first score. The evidence rules run only on a text
