@@ -51,8 +51,8 @@ function injectionCheck({ action, threshold }: NonNullable<AiChecks["injection"]
   return (_slots, findings) => {
     const texts: Counts = new Map();
     for (const { injection } of findings) {
-      if (injection!.score < threshold) continue;
-      for (const signal of injection!.signals) add(texts, signal.rule);
+      if (injection === undefined || injection.score < threshold) continue;
+      for (const signal of injection.signals) add(texts, signal.rule);
     }
     const events = sortedKeys(texts).map((rule) => ({ rule: `prompt_injection.${rule}`, counts: { texts: texts.get(rule)! }, action }));
     return events.length > 0 && action === "block" ? { events, refusal: { code: "ai_prompt_injection", details: {} } } : { events };
@@ -91,9 +91,9 @@ function piiCheck({ action }: NonNullable<AiChecks["pii"]>): SlotCheck {
     const counts: Counts = new Map();
     const replacements: TextReplacement[] = [];
     findings.forEach(({ pii }, index) => {
-      if (pii!.masked === undefined) return;
-      for (const [type, count] of pii!.counts) add(counts, type, count);
-      if (action === "mask") replacements.push({ path: slots[index]!.path, text: pii!.masked });
+      if (pii?.masked === undefined) return;
+      for (const [type, count] of pii.counts) add(counts, type, count);
+      if (action === "mask") replacements.push({ path: slots[index]!.path, text: pii.masked });
     });
     const types = sortedKeys(counts);
     if (types.length === 0) return { events: [] };

@@ -74,7 +74,7 @@ export function promptViews(text: string): PromptViews {
 function plainViews(text: string): PromptViews {
   const cased = text.replace(SPACE_RUN, " ");
   const lower = cased.toLowerCase();
-  return withSquashed({
+  return new LazilySquashedViews({
     cased,
     plain: lower,
     latin: lower,
@@ -151,7 +151,7 @@ function unicodeViews(source: string): PromptViews {
 
   const casedText = cased.join("");
   const latinText = latin.join("").toLowerCase();
-  return withSquashed({
+  return new LazilySquashedViews({
     cased: casedText,
     plain: casedText.toLowerCase(),
     latin: latinText,
@@ -195,8 +195,6 @@ class LazilySquashedViews implements PromptViews {
 
   readonly squashedOrigin = (index: number): number => (this.#origin ??= lettersOrigin(this.latin))[index]!;
 }
-
-const withSquashed = (views: Omit<PromptViews, "squashed" | "squashedOrigin">): PromptViews => new LazilySquashedViews(views);
 
 /**
  * `latin`'s a-z letters: copied into bytes and decoded at once (a regex replace of every run of
